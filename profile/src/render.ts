@@ -1,0 +1,146 @@
+/**
+ * Variable substitution. `${name}` inside a string substitutes the variable's value; a string
+ * that is exactly `${name}` takes the typed value (so `replicas: "${replicas}"` becomes a
+ * number); `$${` stands for a literal `${`. Pure and total: problems come back as findings.
+ */
+import { isKnownClusterScoped } from './identity.js';
+import type { ClusterProfileSpec, Manifest, Variable, VariableValue } from './types.js';
+
+/** One `${name}` in a string: offsets are into that string, `start` at the `$`. */
+export interface VariableReference {
+  name: string;
+  start: number;
+  end: number;
+}
+
+const REFERENCE = /\$\$\{|\$\{([^}]*)\}/g;
+
+/** The `${…}` references of one string, escaped `$${` skipped. */
+export function scanReferences(text: string): VariableReference[] {
+  const refs: VariableReference[] = [];
+  for (const match of text.matchAll(REFERENCE)) {
+    if (match[0] === '$${') continue;
+    refs.push({ name: match[1].trim(), start: match.index ?? 0, end: (match.index ?? 0) + match[0].length });
+  }
+  return refs;
+}
+
+export interface RenderProblem {
+  code: 'UNDECLARED_VARIABLE' | 'MISSING_REQUIRED_VALUE';
+  message: string;
+  /** Path into the spec, e.g. ['layers', 0, 'manifests', 1, 'spec', 'replicas']. */
+  path: (string | number)[];
+}
+
+export interface RenderedLayer {
+  name: string;
+  dependsOn: string[];
+  wait: boolean;
+  namespace?: string;
+  manifests: Manifest[];
+}
+
+export interface RenderResult {
+  layers: RenderedLayer[];
+  /** The effective value of each variable (values over defaults). */
+  values: Record<string, VariableValue>;
+  problems: RenderProblem[];
+}
+
+/** Effective values: spec.values over defaults; a required variable with neither is a problem. */
+export function resolveValues(spec: Pick<ClusterProfileSpec, 'variables' | 'values'>): {
+  values: Record<string, VariableValue>;
+  problems: RenderProblem[];
+} {
+  const values: Record<string, VariableValue> = {};
+  const problems: RenderProblem[] = [];
+  (spec.variables ?? []).forEach((variable: Variable, index) => {
+    const given = spec.values?.[variable.name];
+    if (given !== undefined) values[variable.name] = given;
+    else if (variable.default !== undefined) values[variable.name] = variable.default;
+    else if (variable.required) {
+      problems.push({
+        code: 'MISSING_REQUIRED_VALUE',
+        message: `Variable "${variable.name}" is required and has no default: set spec.values.${variable.name} or give it a default.`,
+        path: ['variables', index],
+      });
+    }
+  });
+  return { values, problems };
+}
+
+/** Substitutes variables in one value (any JSON). */
+export function substitute(
+  value: unknown,
+  values: Readonly<Record<string, VariableValue>>,
+  declared: ReadonlySet<string>,
+  path: (string | number)[],
+  problems: RenderProblem[],
+): unknown {
+  if (typeof value === 'string') return substituteString(value, values, declared, path, problems);
+  if (Array.isArray(value)) return value.map((item, i) => substitute(item, values, declared, [...path, i], problems));
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) out[key] = substitute(item, values, declared, [...path, key], problems);
+    return out;
+  }
+  return value;
+}
+
+function substituteString(
+  text: string,
+  values: Readonly<Record<string, VariableValue>>,
+  declared: ReadonlySet<string>,
+  path: (string | number)[],
+  problems: RenderProblem[],
+): unknown {
+  if (!text.includes('${')) return text;
+  const refs = scanReferences(text);
+  for (const ref of refs) {
+    if (!declared.has(ref.name)) {
+      problems.push({
+        code: 'UNDECLARED_VARIABLE',
+        message: `"\${${ref.name}}" names no declared variable: declare it under spec.variables, or write $\${ to keep the text as it is.`,
+        path,
+      });
+    }
+  }
+  const whole = refs.length === 1 && refs[0].start === 0 && refs[0].end === text.length;
+  if (whole && values[refs[0].name] !== undefined) return values[refs[0].name];
+  return text.replace(REFERENCE, (match, name: string | undefined) => {
+    if (match === '$${') return '${';
+    const v = values[(name ?? '').trim()];
+    return v === undefined ? match : String(v);
+  });
+}
+
+/**
+ * Renders a profile: values resolved, variables substituted, each namespaced manifest without a
+ * namespace given its layer's. `isClusterScoped` defaults to the built-in list; the agent passes
+ * the API server's discovery.
+ */
+export function renderProfile(
+  spec: ClusterProfileSpec,
+  isClusterScoped: (apiVersion: string, kind: string) => boolean = isKnownClusterScoped,
+): RenderResult {
+  const { values, problems } = resolveValues(spec);
+  const declared = new Set((spec.variables ?? []).map((v) => v.name));
+  const layers = (spec.layers ?? []).map((layer, li): RenderedLayer => {
+    const manifests = (layer.manifests ?? []).map((manifest, mi) => {
+      const rendered = substitute(manifest, values, declared, ['layers', li, 'manifests', mi], problems) as Manifest;
+      const metadata = { ...(rendered.metadata ?? {}) } as Manifest['metadata'];
+      if (!metadata.namespace && layer.namespace && !isClusterScoped(rendered.apiVersion, rendered.kind)) {
+        metadata.namespace = layer.namespace;
+      }
+      return { ...rendered, metadata };
+    });
+    return { name: layer.name, dependsOn: layer.dependsOn ?? [], wait: layer.wait ?? false, namespace: layer.namespace, manifests };
+  });
+  return { layers, values, problems };
+}
+
+/** Values with sensitive variables masked, for anything a person or a log may see. */
+export function maskSensitive(spec: Pick<ClusterProfileSpec, 'variables'>, values: Record<string, VariableValue>): Record<string, VariableValue> {
+  const sensitive = new Set((spec.variables ?? []).filter((v) => v.sensitive).map((v) => v.name));
+  return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, sensitive.has(k) ? '••••••' : v]));
+}

@@ -1,0 +1,338 @@
+/**
+ * The JSON Schema of the kplane.dev/v1alpha1 kinds: the one source of truth. The language
+ * server and the agent validate against it, `kplane schema` prints it, and the CRD manifests
+ * under agent/deploy/crds/ are generated from it by ./crd.ts.
+ *
+ * Written in the subset that is also a Kubernetes structural schema, with `additionalProperties:
+ * false` where our editor should flag unknown fields (the CRD drops those and prunes instead).
+ * Descriptions double as hover documentation.
+ */
+import { API_VERSION, VARIABLE_TYPES } from './types.js';
+
+export type JsonSchema = { [keyword: string]: unknown };
+
+export const DNS1123_LABEL = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
+export const DNS1123_SUBDOMAIN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
+export const SEMVER =
+  '^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(-((0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*)(\\.(0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(\\+([0-9a-zA-Z-]+(\\.[0-9a-zA-Z-]+)*))?$';
+export const DURATION = '^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$';
+export const VARIABLE_NAME = '^[A-Za-z_][A-Za-z0-9_]*$';
+
+/** A scalar of any type: variable defaults, values and enum members. */
+const anyScalar: JsonSchema = {
+  'x-kubernetes-preserve-unknown-fields': true,
+  anyOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }],
+};
+
+const duration = (description: string): JsonSchema => ({ type: 'string', pattern: DURATION, description });
+
+const objectRef = (what: string): JsonSchema => ({
+  type: 'object',
+  description: `The ${what}.`,
+  required: ['apiVersion', 'kind', 'name'],
+  additionalProperties: false,
+  properties: {
+    apiVersion: { type: 'string', minLength: 1, description: 'apiVersion of the object, e.g. apps/v1.' },
+    kind: { type: 'string', minLength: 1, description: 'Kind of the object, e.g. Deployment.' },
+    name: { type: 'string', minLength: 1, description: 'Name of the object.' },
+    namespace: { type: 'string', description: 'Namespace of the object; empty for cluster-scoped kinds.' },
+  },
+});
+
+const manifest: JsonSchema = {
+  type: 'object',
+  description: 'A Kubernetes object, as you would give it to kubectl apply. `${name}` in a string substitutes a variable.',
+  'x-kubernetes-preserve-unknown-fields': true,
+  required: ['apiVersion', 'kind', 'metadata'],
+  properties: {
+    apiVersion: { type: 'string', minLength: 1, description: 'API group and version of the object, e.g. apps/v1.' },
+    kind: { type: 'string', minLength: 1, description: 'Kind of the object, e.g. Deployment.' },
+    metadata: {
+      type: 'object',
+      'x-kubernetes-preserve-unknown-fields': true,
+      required: ['name'],
+      properties: {
+        name: { type: 'string', minLength: 1, description: 'Name of the object.' },
+        namespace: { type: 'string', description: "Namespace; defaults to the layer's namespace for namespaced kinds." },
+      },
+    },
+  },
+};
+
+const variable: JsonSchema = {
+  type: 'object',
+  description: 'A typed input of the profile. Reference it in a manifest as `${name}`.',
+  required: ['name', 'type'],
+  additionalProperties: false,
+  properties: {
+    name: { type: 'string', pattern: VARIABLE_NAME, description: 'Unique name, a letter or _ then letters, digits or _.' },
+    type: { type: 'string', enum: [...VARIABLE_TYPES], description: 'Type of the value: string, integer, number, boolean, ipv4, cidr or semver.' },
+    description: { type: 'string', description: 'What the variable is for.' },
+    default: { ...anyScalar, description: 'Value used when spec.values does not set one.' },
+    minimum: { type: 'number', description: 'Smallest allowed value (integer and number variables).' },
+    maximum: { type: 'number', description: 'Largest allowed value (integer and number variables).' },
+    pattern: { type: 'string', description: 'Regular expression the value must match (string variables).' },
+    enum: { type: 'array', items: anyScalar, description: 'The only allowed values.' },
+    required: { type: 'boolean', description: 'When true and there is no default, spec.values must set it.' },
+    sensitive: { type: 'boolean', description: 'Never shown in status, logs or views.' },
+  },
+};
+
+const layer: JsonSchema = {
+  type: 'object',
+  description: 'An ordered group of manifests, applied after the layers it depends on.',
+  required: ['name', 'manifests'],
+  additionalProperties: false,
+  properties: {
+    name: { type: 'string', pattern: DNS1123_LABEL, maxLength: 63, description: 'Unique layer name, a DNS-1123 label.' },
+    dependsOn: {
+      type: 'array',
+      items: { type: 'string' },
+      description: 'Layers that must be applied (and healthy, when they wait) before this one.',
+    },
+    namespace: { type: 'string', pattern: DNS1123_LABEL, maxLength: 63, description: 'Default namespace for namespaced manifests without one.' },
+    wait: { type: 'boolean', description: 'Later layers wait until this layer is healthy.' },
+    manifests: { type: 'array', items: manifest, description: 'Kubernetes objects of this layer.' },
+  },
+};
+
+const scaling: JsonSchema = {
+  type: 'object',
+  description: 'A scaling decision the agent takes locally, from a local metric.',
+  required: ['name', 'target', 'minReplicas', 'maxReplicas', 'metric'],
+  additionalProperties: false,
+  properties: {
+    name: { type: 'string', minLength: 1, description: 'Name of the policy.' },
+    target: objectRef('object to scale; must be a manifest of some layer'),
+    minReplicas: { type: 'integer', minimum: 0, description: 'Fewest replicas.' },
+    maxReplicas: { type: 'integer', minimum: 1, description: 'Most replicas; at least minReplicas.' },
+    metric: {
+      type: 'object',
+      description: 'Object: a number read from any object field. Resource: cpu or memory from metrics.k8s.io.',
+      required: ['type', 'targetAverageValue'],
+      additionalProperties: false,
+      properties: {
+        type: { type: 'string', enum: ['Object', 'Resource'], description: 'Object or Resource.' },
+        object: {
+          type: 'object',
+          description: 'The object whose field holds the metric (type Object).',
+          required: ['apiVersion', 'kind', 'name', 'fieldPath'],
+          additionalProperties: false,
+          properties: {
+            apiVersion: { type: 'string', minLength: 1 },
+            kind: { type: 'string', minLength: 1 },
+            name: { type: 'string', minLength: 1 },
+            namespace: { type: 'string' },
+            fieldPath: { type: 'string', pattern: '^\\.', description: 'Path to a numeric field, e.g. .data.depth or .status.queueLength.' },
+          },
+        },
+        resource: {
+          type: 'object',
+          description: 'The resource to read from metrics.k8s.io (type Resource).',
+          required: ['name'],
+          additionalProperties: false,
+          properties: { name: { type: 'string', enum: ['cpu', 'memory'] } },
+        },
+        targetAverageValue: {
+          'x-kubernetes-preserve-unknown-fields': true,
+          anyOf: [{ type: 'number', exclusiveMinimum: 0 }, { type: 'string', minLength: 1 }],
+          description: 'Desired replicas = ceil(value / targetAverageValue), clamped to [minReplicas, maxReplicas].',
+        },
+      },
+    },
+    cooldown: duration('Minimum time between two scaling changes, e.g. 2m.'),
+  },
+};
+
+const condition: JsonSchema = {
+  type: 'object',
+  required: ['type', 'status', 'reason', 'message', 'lastTransitionTime'],
+  properties: {
+    type: { type: 'string' },
+    status: { type: 'string', enum: ['True', 'False', 'Unknown'] },
+    reason: { type: 'string' },
+    message: { type: 'string' },
+    lastTransitionTime: { type: 'string', format: 'date-time' },
+    observedGeneration: { type: 'integer' },
+  },
+};
+
+const conditions: JsonSchema = {
+  type: 'array',
+  items: condition,
+  'x-kubernetes-list-type': 'map',
+  'x-kubernetes-list-map-keys': ['type'],
+};
+
+const objectMeta: JsonSchema = {
+  type: 'object',
+  required: ['name'],
+  properties: {
+    name: { type: 'string', pattern: DNS1123_SUBDOMAIN, maxLength: 253, description: 'Profile name, a DNS-1123 subdomain.' },
+    namespace: { type: 'string', description: 'Namespace the agent watches, kplane-system by default.' },
+    labels: { type: 'object', additionalProperties: { type: 'string' } },
+    annotations: { type: 'object', additionalProperties: { type: 'string' } },
+  },
+};
+
+export const profileSpecSchema: JsonSchema = {
+  type: 'object',
+  description: 'Desired state of a cluster: versioned, layered manifests, typed variables and a reconcile policy.',
+  required: ['version', 'layers'],
+  additionalProperties: false,
+  properties: {
+    version: { type: 'string', pattern: SEMVER, description: 'Version of this profile, semver MAJOR.MINOR.PATCH[-pre][+build].' },
+    description: { type: 'string', description: 'What the profile is for.' },
+    paused: { type: 'boolean', description: 'The agent stops changing the cluster and keeps reporting.' },
+    reconcile: {
+      type: 'object',
+      description: 'How the agent enforces the profile.',
+      additionalProperties: false,
+      properties: {
+        mode: { type: 'string', enum: ['enforce', 'monitor'], description: 'enforce: correct drift. monitor: only report drift.' },
+        interval: duration('Full resync period, e.g. 30s, 5m, 1h30m.'),
+        prune: { type: 'boolean', description: 'Delete what left the profile.' },
+      },
+    },
+    variables: { type: 'array', items: variable, description: 'Typed inputs, referenced in manifests as ${name}.' },
+    values: {
+      type: 'object',
+      description: 'Values of declared variables for this cluster.',
+      additionalProperties: anyScalar,
+    },
+    layers: { type: 'array', minItems: 1, items: layer, description: 'Ordered layers of Kubernetes manifests.' },
+    scaling: { type: 'array', items: scaling, description: 'Local scaling policies the agent applies itself.' },
+  },
+};
+
+const layerStatus: JsonSchema = {
+  type: 'object',
+  required: ['name', 'state'],
+  properties: {
+    name: { type: 'string' },
+    state: { type: 'string', enum: ['Pending', 'Applying', 'Waiting', 'Ready', 'Failed', 'Paused'] },
+    resources: { type: 'integer' },
+    ready: { type: 'integer' },
+    message: { type: 'string' },
+  },
+};
+
+const counts = (names: string[]): JsonSchema => ({
+  type: 'object',
+  properties: Object.fromEntries(names.map((n) => [n, { type: 'integer' }])),
+});
+
+export const profileStatusSchema: JsonSchema = {
+  type: 'object',
+  description: 'Written by the agent only.',
+  properties: {
+    observedGeneration: { type: 'integer' },
+    conditions,
+    appliedVersion: { type: 'string' },
+    appliedHash: { type: 'string' },
+    lastAppliedTime: { type: 'string', format: 'date-time' },
+    layers: { type: 'array', items: layerStatus },
+    resources: counts(['total', 'ready', 'drifted', 'failed', 'pruned']),
+    drift: {
+      type: 'array',
+      maxItems: 50,
+      items: {
+        type: 'object',
+        required: ['apiVersion', 'kind', 'name', 'fields', 'detectedTime'],
+        properties: {
+          apiVersion: { type: 'string' },
+          kind: { type: 'string' },
+          namespace: { type: 'string' },
+          name: { type: 'string' },
+          fields: { type: 'array', items: { type: 'string' } },
+          detectedTime: { type: 'string', format: 'date-time' },
+          correctedTime: { type: 'string', format: 'date-time' },
+          message: { type: 'string' },
+        },
+      },
+    },
+    scaling: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['name', 'current', 'desired'],
+        properties: {
+          name: { type: 'string' },
+          current: { type: 'integer' },
+          desired: { type: 'integer' },
+          metricValue: { type: 'number' },
+          lastDecision: { type: 'string' },
+          lastDecisionTime: { type: 'string', format: 'date-time' },
+          reason: { type: 'string' },
+        },
+      },
+    },
+  },
+};
+
+export const agentSpecSchema: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    displayName: { type: 'string', description: 'The name people see for this cluster.' },
+    labels: { type: 'object', additionalProperties: { type: 'string' }, description: 'Labels used to target profiles at clusters.' },
+    heartbeatInterval: duration('How often the agent writes status.heartbeatTime, e.g. 30s.'),
+  },
+};
+
+export const agentStatusSchema: JsonSchema = {
+  type: 'object',
+  properties: {
+    heartbeatTime: { type: 'string', format: 'date-time' },
+    agentVersion: { type: 'string' },
+    kubernetesVersion: { type: 'string' },
+    nodes: counts(['total', 'ready']),
+    profiles: counts(['total', 'ready', 'drifted', 'failed']),
+    conditions,
+    nextSeq: { type: 'integer' },
+    events: {
+      type: 'array',
+      maxItems: 200,
+      items: {
+        type: 'object',
+        required: ['seq', 'time', 'severity', 'reason', 'message'],
+        properties: {
+          seq: { type: 'integer' },
+          time: { type: 'string', format: 'date-time' },
+          severity: { type: 'string', enum: ['Normal', 'Warning'] },
+          reason: { type: 'string' },
+          message: { type: 'string' },
+          profile: { type: 'string' },
+        },
+      },
+    },
+  },
+};
+
+const document = (kind: string, spec: JsonSchema, status: JsonSchema, title: string): JsonSchema => ({
+  type: 'object',
+  title,
+  required: ['apiVersion', 'kind', 'metadata', 'spec'],
+  additionalProperties: false,
+  properties: {
+    apiVersion: { type: 'string', enum: [API_VERSION], description: `Always ${API_VERSION}.` },
+    kind: { type: 'string', enum: [kind], description: `Always ${kind}.` },
+    metadata: objectMeta,
+    spec,
+    status,
+  },
+});
+
+/** JSON Schema of a ClusterProfile document, for editors and validation. */
+export const clusterProfileSchema: JsonSchema = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  $id: 'https://kplane.dev/schemas/v1alpha1/clusterprofile.json',
+  ...document('ClusterProfile', profileSpecSchema, profileStatusSchema, 'kplane ClusterProfile'),
+};
+
+/** JSON Schema of a ClusterAgent document. */
+export const clusterAgentSchema: JsonSchema = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  $id: 'https://kplane.dev/schemas/v1alpha1/clusteragent.json',
+  ...document('ClusterAgent', agentSpecSchema, agentStatusSchema, 'kplane ClusterAgent'),
+};
