@@ -1,0 +1,11 @@
+import type { Command } from '../main.js';
+
+// Placeholder until the owning work lands; says so instead of pretending.
+export const command: Command = {
+  summary: '(not implemented yet)',
+  usage: 'kplane agent: not implemented yet',
+  async run() {
+    console.error('kplane agent: not implemented yet');
+    return 2;
+  },
+};
