@@ -5,3 +5,4 @@ export * from './conditions.js';
 export * from './duration.js';
 export * from './identity.js';
 export * from './render.js';
+export * from './validation/index.js';

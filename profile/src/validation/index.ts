@@ -1,0 +1,70 @@
+/**
+ * Validation of a ClusterProfile as a plain object: the JSON Schema of ../schema.ts (ajv,
+ * compiled once) plus the semantic checks no schema can express. Pure and total: it returns
+ * findings and never throws on any input, so the same code serves the language server (which
+ * maps `path` to a range in the YAML text), the CLI, the webview editor and the agent (which
+ * validates the object it reads from the API server).
+ */
+import { checkSchema, type ClusterSchemaSource } from './schemaCheck.js';
+import { checkSemantics } from './semanticCheck.js';
+import { isKnownClusterScoped } from '../identity.js';
+
+export type { ClusterSchemaSource } from './schemaCheck.js';
+export { checkSchema } from './schemaCheck.js';
+export { checkSemantics } from './semanticCheck.js';
+export { formatPath, isIpv4, isCidr, isSemver, isDns1123Label, isDns1123Subdomain } from './rules.js';
+
+export type Severity = 'error' | 'warning' | 'information' | 'hint';
+
+export type JsonPath = (string | number)[];
+
+export interface Finding {
+  /** Stable, SCREAMING_SNAKE: tools and quick fixes key on it. */
+  code: string;
+  severity: Severity;
+  /** Names what is wrong and how to fix it. */
+  message: string;
+  /** JSON path into the document, e.g. ['spec', 'layers', 0, 'name']. */
+  path: JsonPath;
+  /** Whether the finding is about the key of `path` (unknown field, missing child) or its value (default). */
+  on?: 'key' | 'value';
+  /**
+   * Narrows the finding to part of a string value: offsets into the string's value, e.g. one
+   * `${name}` of a longer string. Editors map it to source text when the scalar is plain.
+   */
+  span?: { start: number; end: number };
+  /** Facts a quick fix needs, e.g. { variable: 'replicas' } or { layer: 'web' }. */
+  data?: Record<string, string | number>;
+}
+
+export interface ValidateOptions {
+  /** Decides whether a layer's default namespace applies to a manifest; defaults to the built-in list. */
+  isClusterScoped?: (apiVersion: string, kind: string) => boolean;
+  /** The target cluster's types: with it, manifests are checked against the real cluster's schemas. */
+  clusterSchemas?: ClusterSchemaSource;
+}
+
+/** Every problem of a ClusterProfile document (the whole object: apiVersion, kind, metadata, spec). */
+export function validateProfile(doc: unknown, options: ValidateOptions = {}): Finding[] {
+  try {
+    const isClusterScoped = options.isClusterScoped ?? isKnownClusterScoped;
+    const findings = checkSchema(doc);
+    findings.push(...checkSemantics(doc, { isClusterScoped, clusterSchemas: options.clusterSchemas }));
+    return findings;
+  } catch (err) {
+    // A bug of ours must not take the editor or the agent down; say so as a finding instead.
+    return [
+      {
+        code: 'INTERNAL_ERROR',
+        severity: 'error',
+        message: `kplane could not validate this profile (${err instanceof Error ? err.message : String(err)}). Please report this as a bug.`,
+        path: [],
+      },
+    ];
+  }
+}
+
+/** True when any finding is an error (what the CLI's exit code and the agent's SpecValid condition use). */
+export function hasErrors(findings: readonly Finding[]): boolean {
+  return findings.some((f) => f.severity === 'error');
+}

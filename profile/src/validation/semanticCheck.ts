@@ -1,0 +1,542 @@
+/**
+ * The checks no JSON Schema can express: unique names, the dependsOn graph, typed variables and
+ * their references, duplicate objects, scaling targets, durations. Reads the document
+ * defensively (it may be any shape: the schema check reports shape problems) and reuses
+ * ../render.ts for variable values and references and ../identity.ts for object identity.
+ */
+import { parseDuration } from '../duration.js';
+import { groupOf, objectKey, describeObject } from '../identity.js';
+import { resolveValues, scanReferences, substitute } from '../render.js';
+import { VARIABLE_TYPES, type Variable, type VariableValue } from '../types.js';
+import type { Finding, JsonPath } from './index.js';
+import { checkAgainstClusterSchema, type ClusterSchemaSource } from './schemaCheck.js';
+import { describeValue, formatPath, isCidr, isDns1123Label, isDns1123Subdomain, isIpv4, isRecord, isSemver } from './rules.js';
+
+export interface SemanticOptions {
+  isClusterScoped: (apiVersion: string, kind: string) => boolean;
+  clusterSchemas?: ClusterSchemaSource;
+}
+
+type Obj = Record<string, unknown>;
+
+const asArray = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
+const asString = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
+export function checkSemantics(doc: unknown, options: SemanticOptions): Finding[] {
+  const findings: Finding[] = [];
+  if (!isRecord(doc) || !isRecord(doc.spec)) return findings;
+  const spec = doc.spec;
+  const at = (...path: JsonPath): JsonPath => ['spec', ...path];
+
+  checkVersion(spec, at, findings);
+  checkDurations(spec, at, findings);
+  const layerNames = checkLayers(spec, at, findings);
+  checkDependsOn(spec, layerNames, at, findings);
+  const variables = checkVariables(spec, at, findings);
+  checkReferences(spec, variables, at, findings);
+  const manifests = checkManifests(spec, options, at, findings);
+  checkScaling(spec, manifests, at, findings);
+  if (options.clusterSchemas) checkClusterTypes(spec, variables, options.clusterSchemas, at, findings);
+  return findings;
+}
+
+function checkVersion(spec: Obj, at: (...p: JsonPath) => JsonPath, findings: Finding[]): void {
+  if (typeof spec.version === 'string' && !isSemver(spec.version)) {
+    findings.push({
+      code: 'INVALID_VERSION',
+      severity: 'error',
+      message: `spec.version ${describeValue(spec.version)} is not a semantic version: write MAJOR.MINOR.PATCH, e.g. 1.4.0 or 2.0.0-rc.1.`,
+      path: at('version'),
+    });
+  }
+}
+
+function checkDurations(spec: Obj, at: (...p: JsonPath) => JsonPath, findings: Finding[]): void {
+  const check = (value: unknown, path: JsonPath) => {
+    if (typeof value === 'string' && parseDuration(value) === undefined) {
+      findings.push({
+        code: 'INVALID_DURATION',
+        severity: 'error',
+        message: `${formatPath(path)} ${describeValue(value)} is not a duration: write numbers with units ms, s, m or h, e.g. 30s, 5m or 1h30m.`,
+        path,
+      });
+    }
+  };
+  if (isRecord(spec.reconcile)) check(spec.reconcile.interval, at('reconcile', 'interval'));
+  asArray(spec.scaling).forEach((policy, i) => isRecord(policy) && check(policy.cooldown, at('scaling', i, 'cooldown')));
+}
+
+/** Layer names (valid, unique); returns the index of the first layer of each name. */
+function checkLayers(spec: Obj, at: (...p: JsonPath) => JsonPath, findings: Finding[]): Map<string, number> {
+  const names = new Map<string, number>();
+  asArray(spec.layers).forEach((layer, i) => {
+    if (!isRecord(layer)) return;
+    const name = asString(layer.name);
+    if (name !== undefined) {
+      if (!isDns1123Label(name)) {
+        findings.push({
+          code: 'INVALID_LAYER_NAME',
+          severity: 'error',
+          message: `Layer name ${describeValue(name)} is not a DNS-1123 label: use at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit.`,
+          path: at('layers', i, 'name'),
+        });
+      }
+      const first = names.get(name);
+      if (first === undefined) names.set(name, i);
+      else {
+        findings.push({
+          code: 'DUPLICATE_LAYER',
+          severity: 'error',
+          message: `Layer name "${name}" is already used by spec.layers[${first}]: layer names must be unique, so rename this one.`,
+          path: at('layers', i, 'name'),
+          data: { layer: name },
+        });
+      }
+    }
+    const namespace = asString(layer.namespace);
+    if (namespace !== undefined && !namespace.includes('${') && !isDns1123Label(namespace)) {
+      findings.push({
+        code: 'INVALID_NAMESPACE',
+        severity: 'error',
+        message: `Namespace ${describeValue(namespace)} of layer "${name ?? i}" is not a DNS-1123 label: use at most 63 lowercase letters, digits and '-'.`,
+        path: at('layers', i, 'namespace'),
+      });
+    }
+  });
+  return names;
+}
+
+function checkDependsOn(spec: Obj, names: Map<string, number>, at: (...p: JsonPath) => JsonPath, findings: Finding[]): void {
+  const layers = asArray(spec.layers);
+  const edges = new Map<string, { target: string; index: number }[]>();
+  layers.forEach((layer, i) => {
+    if (!isRecord(layer)) return;
+    const name = asString(layer.name);
+    const deps = asArray(layer.dependsOn);
+    const own: { target: string; index: number }[] = [];
+    deps.forEach((dep, d) => {
+      if (typeof dep !== 'string') return;
+      const path = at('layers', i, 'dependsOn', d);
+      if (dep === name) {
+        findings.push({ code: 'DEPENDS_ON_SELF', severity: 'error', message: `Layer "${name}" depends on itself: remove "${dep}" from its dependsOn.`, path, data: { layer: dep } });
+      } else if (!names.has(dep)) {
+        const known = [...names.keys()].filter((n) => n !== name);
+        findings.push({
+          code: 'UNKNOWN_LAYER',
+          severity: 'error',
+          message: `dependsOn names "${dep}", but no layer has that name: ${known.length ? `use one of ${known.join(', ')}, or remove it.` : 'remove it.'}`,
+          path,
+          data: { layer: dep },
+        });
+      } else own.push({ target: dep, index: d });
+    });
+    // Only the first layer of a duplicated name takes part in the graph, as it does in rendering order.
+    if (name !== undefined && names.get(name) === i) edges.set(name, own);
+  });
+
+  // Depth-first search; a back edge closes a cycle, reported once on the dependsOn entry that closes it.
+  const state = new Map<string, 'visiting' | 'done'>();
+  const stack: string[] = [];
+  const reported = new Set<string>();
+  const visit = (start: string) => {
+    // Iterative, so a long chain of layers cannot overflow the stack.
+    const frames: { name: string; next: number }[] = [{ name: start, next: 0 }];
+    state.set(start, 'visiting');
+    stack.push(start);
+    while (frames.length) {
+      const frame = frames[frames.length - 1];
+      const out = edges.get(frame.name) ?? [];
+      if (frame.next >= out.length) {
+        state.set(frame.name, 'done');
+        stack.pop();
+        frames.pop();
+        continue;
+      }
+      const edge = out[frame.next++];
+      const s = state.get(edge.target);
+      if (s === 'visiting') {
+        const cycle = [...stack.slice(stack.indexOf(edge.target)), edge.target];
+        const key = [...cycle.slice(0, -1)].sort().join(',');
+        if (!reported.has(key)) {
+          reported.add(key);
+          findings.push({
+            code: 'DEPENDENCY_CYCLE',
+            severity: 'error',
+            message: `Layers depend on each other in a cycle: ${cycle.join(' → ')}. Remove one of these dependsOn entries.`,
+            path: at('layers', names.get(frame.name) ?? 0, 'dependsOn', edge.index),
+            data: { cycle: cycle.join(' → ') },
+          });
+        }
+      } else if (s === undefined) {
+        state.set(edge.target, 'visiting');
+        stack.push(edge.target);
+        frames.push({ name: edge.target, next: 0 });
+      }
+    }
+  };
+  for (const name of edges.keys()) if (!state.has(name)) visit(name);
+}
+
+const typeMatches: Record<string, (v: unknown) => boolean> = {
+  string: (v) => typeof v === 'string',
+  integer: (v) => typeof v === 'number' && Number.isInteger(v),
+  number: (v) => typeof v === 'number' && Number.isFinite(v),
+  boolean: (v) => typeof v === 'boolean',
+  ipv4: (v) => typeof v === 'string' && isIpv4(v),
+  cidr: (v) => typeof v === 'string' && isCidr(v),
+  semver: (v) => typeof v === 'string' && isSemver(v),
+};
+
+const typeHints: Record<string, string> = {
+  string: 'a string',
+  integer: 'a whole number, e.g. 3',
+  number: 'a number, e.g. 0.5',
+  boolean: 'true or false',
+  ipv4: 'an IPv4 address, e.g. 10.0.0.1',
+  cidr: 'a network in CIDR notation, e.g. 10.0.0.0/16',
+  semver: 'a semantic version, e.g. 1.2.3',
+};
+
+/** Why `value` does not fit `variable`, or undefined when it does. */
+export function variableValueProblem(variable: Partial<Variable>, value: unknown): string | undefined {
+  const type = variable.type;
+  if (typeof type !== 'string' || !typeMatches[type]) return undefined;
+  if (!typeMatches[type](value)) return `${describeValue(value)} is not ${typeHints[type]}`;
+  if (typeof value === 'number') {
+    if (typeof variable.minimum === 'number' && value < variable.minimum) return `${value} is below the minimum ${variable.minimum}`;
+    if (typeof variable.maximum === 'number' && value > variable.maximum) return `${value} is above the maximum ${variable.maximum}`;
+  }
+  if (typeof value === 'string' && typeof variable.pattern === 'string') {
+    const re = safeRegExp(variable.pattern);
+    if (re && !re.test(value)) return `${describeValue(value)} does not match the pattern ${variable.pattern}`;
+  }
+  if (Array.isArray(variable.enum) && variable.enum.length && !variable.enum.some((member) => member === value)) {
+    return `${describeValue(value)} is not one of ${variable.enum.map((m) => JSON.stringify(m)).join(', ')}`;
+  }
+  return undefined;
+}
+
+function safeRegExp(pattern: string): RegExp | undefined {
+  try {
+    return new RegExp(pattern, 'u');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Variable declarations, their defaults and spec.values; returns the declared variables by name. */
+function checkVariables(spec: Obj, at: (...p: JsonPath) => JsonPath, findings: Finding[]): Map<string, { variable: Partial<Variable>; index: number }> {
+  const declared = new Map<string, { variable: Partial<Variable>; index: number }>();
+  asArray(spec.variables).forEach((entry, i) => {
+    if (!isRecord(entry)) return;
+    const variable = entry as Partial<Variable>;
+    const name = asString(variable.name);
+    if (name === undefined) return;
+    if (declared.has(name)) {
+      findings.push({
+        code: 'DUPLICATE_VARIABLE',
+        severity: 'error',
+        message: `Variable "${name}" is already declared at spec.variables[${declared.get(name)?.index}]: remove or rename this one.`,
+        path: at('variables', i, 'name'),
+        data: { variable: name },
+      });
+      return;
+    }
+    declared.set(name, { variable, index: i });
+    if (typeof variable.type !== 'string' || !VARIABLE_TYPES.includes(variable.type)) return;
+    if (typeof variable.pattern === 'string' && !safeRegExp(variable.pattern)) {
+      findings.push({
+        code: 'INVALID_PATTERN',
+        severity: 'error',
+        message: `The pattern of variable "${name}" is not a valid regular expression: fix its syntax.`,
+        path: at('variables', i, 'pattern'),
+      });
+    }
+    if (typeof variable.minimum === 'number' && typeof variable.maximum === 'number' && variable.minimum > variable.maximum) {
+      findings.push({
+        code: 'INVALID_RANGE',
+        severity: 'error',
+        message: `Variable "${name}" has minimum ${variable.minimum} above maximum ${variable.maximum}: swap or correct them.`,
+        path: at('variables', i, 'minimum'),
+      });
+    }
+    asArray(variable.enum).forEach((member, m) => {
+      if (!typeMatches[variable.type as string](member)) {
+        findings.push({
+          code: 'INVALID_ENUM_MEMBER',
+          severity: 'error',
+          message: `enum member ${describeValue(member)} of variable "${name}" is not ${typeHints[variable.type as string]}: change it to match the type ${variable.type}.`,
+          path: at('variables', i, 'enum', m),
+        });
+      }
+    });
+    if (variable.default !== undefined) {
+      const problem = variableValueProblem(variable, variable.default);
+      if (problem) {
+        findings.push({
+          code: 'INVALID_DEFAULT',
+          severity: 'error',
+          message: `The default of variable "${name}" (type ${variable.type}) is invalid: ${problem}.`,
+          path: at('variables', i, 'default'),
+        });
+      }
+    }
+  });
+
+  const values = isRecord(spec.values) ? spec.values : {};
+  for (const [key, value] of Object.entries(values)) {
+    const entry = declared.get(key);
+    if (!entry) {
+      findings.push({
+        code: 'UNKNOWN_VALUE',
+        severity: 'error',
+        message: `spec.values sets "${key}", but no variable has that name: declare it under spec.variables or remove this value.`,
+        path: at('values', key),
+        on: 'key',
+        data: { variable: key },
+      });
+      continue;
+    }
+    const problem = variableValueProblem(entry.variable, value);
+    if (problem) {
+      findings.push({
+        code: 'INVALID_VALUE',
+        severity: 'error',
+        message: `The value of variable "${key}" (type ${entry.variable.type}) is invalid: ${problem}.`,
+        path: at('values', key),
+      });
+    }
+  }
+
+  // Required variables without default or value: render.ts owns that rule.
+  const variables = [...declared.values()].map((d) => d.variable) as Variable[];
+  const indexOf = new Map([...declared.values()].map((d) => [d.variable, d.index]));
+  const { problems } = resolveValues({ variables, values: values as Record<string, VariableValue> });
+  for (const problem of problems) {
+    const variable = variables[problem.path[1] as number];
+    findings.push({
+      code: problem.code,
+      severity: 'error',
+      message: problem.message,
+      path: at('variables', indexOf.get(variable) ?? 0, 'name'),
+      data: { variable: variable.name },
+    });
+  }
+  return declared;
+}
+
+/** Every string of the layers, iteratively (manifests may nest deeply), with its path. */
+function forEachString(root: unknown, base: JsonPath, visit: (text: string, path: JsonPath) => void): void {
+  const stack: { value: unknown; path: JsonPath }[] = [{ value: root, path: base }];
+  while (stack.length) {
+    const { value, path } = stack.pop() as { value: unknown; path: JsonPath };
+    if (typeof value === 'string') visit(value, path);
+    else if (Array.isArray(value)) for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], path: [...path, i] });
+    else if (isRecord(value)) {
+      const entries = Object.entries(value);
+      for (let i = entries.length - 1; i >= 0; i--) stack.push({ value: entries[i][1], path: [...path, entries[i][0]] });
+    }
+  }
+}
+
+/** `${name}` references in the layers: undeclared ones are errors, unused variables warnings. */
+function checkReferences(spec: Obj, declared: Map<string, { variable: Partial<Variable>; index: number }>, at: (...p: JsonPath) => JsonPath, findings: Finding[]): void {
+  const used = new Set<string>();
+  forEachString(spec.layers, at('layers'), (text, path) => {
+    if (!text.includes('${')) return;
+    for (const ref of scanReferences(text)) {
+      used.add(ref.name);
+      if (declared.has(ref.name)) continue;
+      findings.push({
+        code: 'UNDECLARED_VARIABLE',
+        severity: 'error',
+        message: `"\${${ref.name}}" names no declared variable: declare "${ref.name}" under spec.variables, or write $\${ to keep the text as it is.`,
+        path,
+        span: { start: ref.start, end: ref.end },
+        data: { variable: ref.name },
+      });
+    }
+  });
+  for (const [name, { index }] of declared) {
+    if (used.has(name)) continue;
+    findings.push({
+      code: 'UNUSED_VARIABLE',
+      severity: 'warning',
+      message: `Variable "${name}" is declared but no manifest references it as \${${name}}: use it or remove it.`,
+      path: at('variables', index, 'name'),
+      data: { variable: name },
+    });
+  }
+}
+
+interface ManifestInfo {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  namespace?: string;
+  path: JsonPath;
+}
+
+const PATH_SEGMENT_KINDS = new Set(['rbac.authorization.k8s.io/Role', 'rbac.authorization.k8s.io/ClusterRole', 'rbac.authorization.k8s.io/RoleBinding', 'rbac.authorization.k8s.io/ClusterRoleBinding']);
+
+/** Manifest names and identities; returns the manifests whose identity is known. */
+function checkManifests(spec: Obj, options: SemanticOptions, at: (...p: JsonPath) => JsonPath, findings: Finding[]): ManifestInfo[] {
+  const infos: ManifestInfo[] = [];
+  const seen = new Map<string, JsonPath>();
+  asArray(spec.layers).forEach((layer, li) => {
+    if (!isRecord(layer)) return;
+    const layerNamespace = asString(layer.namespace);
+    asArray(layer.manifests).forEach((manifest, mi) => {
+      if (!isRecord(manifest)) return;
+      const path = at('layers', li, 'manifests', mi);
+      const apiVersion = asString(manifest.apiVersion);
+      const kind = asString(manifest.kind);
+      const metadata = isRecord(manifest.metadata) ? manifest.metadata : undefined;
+      const name = asString(metadata?.name);
+      if (name && !name.includes('${')) {
+        // RBAC objects are named by path segments (system:controller:x); everything else by DNS-1123 subdomains.
+        const rbac = apiVersion && kind && PATH_SEGMENT_KINDS.has(`${groupOf(apiVersion)}/${kind}`);
+        const ok = rbac ? name !== '.' && name !== '..' && !/[/%]/.test(name) : isDns1123Subdomain(name);
+        if (!ok) {
+          findings.push({
+            code: 'INVALID_MANIFEST_NAME',
+            severity: 'error',
+            message: rbac
+              ? `${kind} name ${describeValue(name)} may not contain '/' or '%' nor be '.' or '..': rename it.`
+              : `${kind ?? 'Object'} name ${describeValue(name)} is not a DNS-1123 subdomain: use at most 253 lowercase letters, digits, '-' and '.', starting and ending with a letter or digit.`,
+            path: [...path, 'metadata', 'name'],
+          });
+        }
+      }
+      const explicitNamespace = asString(metadata?.namespace);
+      if (explicitNamespace && !explicitNamespace.includes('${') && !isDns1123Label(explicitNamespace)) {
+        findings.push({
+          code: 'INVALID_NAMESPACE',
+          severity: 'error',
+          message: `Namespace ${describeValue(explicitNamespace)} is not a DNS-1123 label: use at most 63 lowercase letters, digits and '-'.`,
+          path: [...path, 'metadata', 'namespace'],
+        });
+      }
+      if (!apiVersion || !kind || !name) return;
+      const namespace = explicitNamespace || (options.isClusterScoped(apiVersion, kind) ? undefined : layerNamespace);
+      const info: ManifestInfo = { apiVersion, kind, name, namespace, path };
+      infos.push(info);
+      const key = objectKey(info);
+      const first = seen.get(key);
+      if (first) {
+        findings.push({
+          code: 'DUPLICATE_MANIFEST',
+          severity: 'error',
+          message: `${describeObject(info)} is already defined at ${formatPath(first)}: the same object (group, kind, namespace and name) may be defined only once; remove or rename one.`,
+          path: [...path, 'metadata', 'name'],
+        });
+      } else seen.set(key, path);
+    });
+  });
+  return infos;
+}
+
+function checkScaling(spec: Obj, manifests: ManifestInfo[], at: (...p: JsonPath) => JsonPath, findings: Finding[]): void {
+  const names = new Set<string>();
+  asArray(spec.scaling).forEach((policy, i) => {
+    if (!isRecord(policy)) return;
+    const name = asString(policy.name);
+    if (name !== undefined) {
+      if (names.has(name)) {
+        findings.push({ code: 'DUPLICATE_SCALING', severity: 'error', message: `Scaling policy name "${name}" is used twice: rename one.`, path: at('scaling', i, 'name') });
+      }
+      names.add(name);
+    }
+    const { minReplicas: min, maxReplicas: max } = policy;
+    if (typeof min === 'number' && typeof max === 'number' && min > max) {
+      findings.push({
+        code: 'SCALING_RANGE',
+        severity: 'error',
+        message: `minReplicas ${min} is above maxReplicas ${max}: make minReplicas at most maxReplicas.`,
+        path: at('scaling', i, 'minReplicas'),
+      });
+    }
+    const target = isRecord(policy.target) ? policy.target : undefined;
+    const tApi = asString(target?.apiVersion);
+    const tKind = asString(target?.kind);
+    const tName = asString(target?.name);
+    if (tApi && tKind && tName) {
+      const tNamespace = asString(target?.namespace);
+      const found = manifests.some(
+        (m) => groupOf(m.apiVersion) === groupOf(tApi) && m.kind === tKind && m.name === tName && (tNamespace === undefined || (m.namespace ?? '') === tNamespace),
+      );
+      if (!found) {
+        findings.push({
+          code: 'SCALING_TARGET_NOT_FOUND',
+          severity: 'error',
+          message: `Scaling target ${describeObject({ apiVersion: tApi, kind: tKind, name: tName, namespace: tNamespace })} is no manifest of this profile: point it at a manifest of some layer.`,
+          path: at('scaling', i, 'target'),
+          on: 'key',
+        });
+      }
+    }
+    const metric = isRecord(policy.metric) ? policy.metric : undefined;
+    if (metric) {
+      const metricPath = at('scaling', i, 'metric');
+      if (metric.type === 'Object' && metric.object === undefined) {
+        findings.push({ code: 'INVALID_METRIC', severity: 'error', message: 'A metric of type Object needs `object`: the object and fieldPath to read the number from.', path: metricPath, on: 'key' });
+      }
+      if (metric.type === 'Resource' && metric.resource === undefined) {
+        findings.push({ code: 'INVALID_METRIC', severity: 'error', message: 'A metric of type Resource needs `resource` with name cpu or memory.', path: metricPath, on: 'key' });
+      }
+      if (metric.type === 'Object' && metric.resource !== undefined) {
+        findings.push({ code: 'INVALID_METRIC', severity: 'error', message: '`resource` belongs to metrics of type Resource: remove it, or change type to Resource.', path: [...metricPath, 'resource'], on: 'key' });
+      }
+      if (metric.type === 'Resource' && metric.object !== undefined) {
+        findings.push({ code: 'INVALID_METRIC', severity: 'error', message: '`object` belongs to metrics of type Object: remove it, or change type to Object.', path: [...metricPath, 'object'], on: 'key' });
+      }
+      if (typeof metric.targetAverageValue === 'string' && !/^[0-9]+(\.[0-9]+)?([munkMGTPE]|[KMGTPE]i)?$/.test(metric.targetAverageValue)) {
+        findings.push({
+          code: 'INVALID_METRIC',
+          severity: 'error',
+          message: `targetAverageValue ${describeValue(metric.targetAverageValue)} is not a Kubernetes quantity: write e.g. 200m, 0.5 or 256Mi.`,
+          path: [...metricPath, 'targetAverageValue'],
+        });
+      }
+    }
+  });
+}
+
+/** Each manifest, variables substituted, against the target cluster's schema of its kind. */
+function checkClusterTypes(
+  spec: Obj,
+  declared: Map<string, { variable: Partial<Variable>; index: number }>,
+  source: ClusterSchemaSource,
+  at: (...p: JsonPath) => JsonPath,
+  findings: Finding[],
+): void {
+  const variables = [...declared.values()].map((d) => d.variable) as Variable[];
+  const { values } = resolveValues({ variables, values: (isRecord(spec.values) ? spec.values : {}) as Record<string, VariableValue> });
+  const names = new Set(declared.keys());
+  asArray(spec.layers).forEach((layer, li) => {
+    if (!isRecord(layer)) return;
+    asArray(layer.manifests).forEach((manifest, mi) => {
+      if (!isRecord(manifest) || typeof manifest.apiVersion !== 'string' || typeof manifest.kind !== 'string') return;
+      const schema = source.schemaFor(manifest.apiVersion, manifest.kind);
+      if (!schema) return;
+      const path = at('layers', li, 'manifests', mi);
+      const rendered = substitute(manifest, values, names, path, []);
+      for (const finding of checkAgainstClusterSchema(rendered, schema, path, manifest.apiVersion, manifest.kind)) {
+        // A value still holding ${…} has no value to check yet (its variable is reported elsewhere).
+        const value = valueAt(rendered, finding.path.slice(path.length));
+        if (typeof value === 'string' && value.includes('${')) continue;
+        findings.push(finding);
+      }
+    });
+  });
+}
+
+function valueAt(root: unknown, path: JsonPath): unknown {
+  let value = root;
+  for (const segment of path) {
+    if (Array.isArray(value) && typeof segment === 'number') value = value[segment];
+    else if (isRecord(value)) value = value[String(segment)];
+    else return undefined;
+  }
+  return value;
+}
