@@ -1,0 +1,292 @@
+/**
+ * The fleet: one record per cluster (kubeconfig context) and the state derived from it. Adapters
+ * feed observations in (agent and profile objects from the watch, connection changes); views
+ * subscribe to `onChange` and receive only the ids of clusters whose derived view changed, so a
+ * status write on one cluster of 1,000 refreshes one tree node, not the tree.
+ *
+ * Pure: no timers, no I/O; the clock is injected and `tick()` is called by the adapter that owns
+ * a timer (staleness moves with time, not with events).
+ */
+import type { AgentEvent, ClusterAgent, ClusterProfile } from '@kplane/profile';
+import { appendEvents, catchUpEvents } from './eventCatchUp.js';
+import {
+  CLUSTER_STATES,
+  DEFAULT_STATE_OPTIONS,
+  deriveState,
+  profileState,
+  type ClusterRecord,
+  type Connection,
+  type DerivedState,
+  type DisplayState,
+  type ProfileState,
+  type StateOptions,
+} from './clusterState.js';
+import { matchesSelector, type Selector } from './selector.js';
+
+/** What views, the CLI and reports show for one cluster. */
+export interface ClusterView extends DerivedState {
+  id: string;
+  server?: string;
+  displayName: string;
+  labels: Record<string, string>;
+  agentVersion?: string;
+  kubernetesVersion?: string;
+  nodes?: { total: number; ready: number };
+  profiles: ProfileView[];
+  /** Milliseconds since epoch the connection entered its current kind (for "unreachable for 2m"). */
+  connectionSince: number;
+}
+
+export interface ProfileView {
+  key: string;
+  name: string;
+  namespace: string;
+  version: string;
+  appliedVersion?: string;
+  state: ProfileState;
+}
+
+export interface FleetSummary {
+  total: number;
+  byState: Record<DisplayState, number>;
+  /** The status bar's three buckets: ✓ healthy, ⚠ needs attention, ✗ broken or unknown. */
+  ok: number;
+  warn: number;
+  bad: number;
+}
+
+export interface EventsNotice {
+  cluster: string;
+  fresh: AgentEvent[];
+  lost: number;
+  /** True when these came in after the cluster was unreachable: the plane caught up on them. */
+  caughtUp: boolean;
+}
+
+type Listener<T> = (value: T) => void;
+
+const EVENT_LOG_LIMIT = 500;
+
+export class FleetModel {
+  private readonly records = new Map<string, ClusterRecord>();
+  private readonly views = new Map<string, ClusterView>();
+  private readonly signatures = new Map<string, string>();
+  private readonly changeListeners = new Set<Listener<string[]>>();
+  private readonly eventListeners = new Set<Listener<EventsNotice>>();
+  /** Clusters that were unreachable since their last agent read: their next events are a catch-up. */
+  private readonly wasAway = new Set<string>();
+
+  constructor(
+    private readonly now: () => number,
+    private options: StateOptions = DEFAULT_STATE_OPTIONS,
+  ) {}
+
+  /** Subscribe to changed cluster ids. Returns an unsubscribe function. */
+  onChange(listener: Listener<string[]>): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  onEvents(listener: Listener<EventsNotice>): () => void {
+    this.eventListeners.add(listener);
+    return () => this.eventListeners.delete(listener);
+  }
+
+  setOptions(options: StateOptions): void {
+    this.options = options;
+    this.tick();
+  }
+
+  ids(): string[] {
+    return [...this.records.keys()];
+  }
+
+  get(id: string): ClusterView | undefined {
+    return this.views.get(id);
+  }
+
+  record(id: string): ClusterRecord | undefined {
+    return this.records.get(id);
+  }
+
+  list(): ClusterView[] {
+    return [...this.views.values()];
+  }
+
+  /** Adds clusters not yet present and removes those not listed; returns whether anything changed. */
+  setClusters(clusters: readonly { id: string; server?: string }[]): boolean {
+    const wanted = new Set(clusters.map((c) => c.id));
+    let changed = false;
+    for (const id of [...this.records.keys()]) {
+      if (!wanted.has(id)) {
+        this.records.delete(id);
+        this.views.delete(id);
+        this.signatures.delete(id);
+        changed = true;
+      }
+    }
+    for (const c of clusters) {
+      if (this.records.has(c.id)) continue;
+      this.records.set(c.id, {
+        id: c.id,
+        ...(c.server ? { server: c.server } : {}),
+        connection: { kind: 'connecting', since: this.now() },
+        profiles: new Map(),
+        events: [],
+        lostEvents: 0,
+      });
+      this.recompute(c.id);
+      changed = true;
+    }
+    return changed;
+  }
+
+  setConnection(id: string, connection: Connection): void {
+    const record = this.records.get(id);
+    if (!record) return;
+    if (record.connection.kind === connection.kind && connection.kind !== 'unreachable') return;
+    if (connection.kind === 'unreachable' && record.connection.kind === 'unreachable') {
+      // Keep the time it first went away; only the error text may change.
+      connection = { ...connection, since: record.connection.since };
+    }
+    record.connection = connection;
+    if (connection.kind === 'connected') record.lastContact = this.now();
+    if (connection.kind === 'unreachable') this.wasAway.add(id);
+    this.notify([id]);
+  }
+
+  /** The API server answered (any list, event or bookmark). */
+  touch(id: string): void {
+    const record = this.records.get(id);
+    if (record) record.lastContact = this.now();
+  }
+
+  setCrdsInstalled(id: string, installed: boolean): void {
+    const record = this.records.get(id);
+    if (!record) return;
+    record.lastContact = this.now();
+    if (record.crdsInstalled === installed) return;
+    record.crdsInstalled = installed;
+    if (!installed) {
+      record.agent = undefined;
+      record.profiles.clear();
+    }
+    this.notify([id]);
+  }
+
+  /** `agent` undefined: the ClusterAgent object does not exist (deleted or never created). */
+  setAgent(id: string, agent: ClusterAgent | undefined): void {
+    const record = this.records.get(id);
+    if (!record) return;
+    record.lastContact = this.now();
+    record.agent = agent;
+    record.crdsInstalled = true;
+    if (agent) {
+      const caughtUp = this.wasAway.delete(id);
+      const { fresh, lost, nextSeq } = catchUpEvents(record.nextSeq, agent.status);
+      record.nextSeq = nextSeq;
+      record.lostEvents += lost;
+      record.events = appendEvents(record.events, fresh, EVENT_LOG_LIMIT);
+      if (fresh.length || lost) for (const l of this.eventListeners) l({ cluster: id, fresh, lost, caughtUp });
+    }
+    this.notify([id]);
+  }
+
+  setProfile(id: string, profile: ClusterProfile): void {
+    const record = this.records.get(id);
+    if (!record) return;
+    record.lastContact = this.now();
+    record.crdsInstalled = true;
+    record.profiles.set(profileKey(profile), profile);
+    this.notify([id]);
+  }
+
+  deleteProfile(id: string, key: string): void {
+    const record = this.records.get(id);
+    if (record?.profiles.delete(key)) this.notify([id]);
+  }
+
+  /** After a (re)list: the full set replaces what was known. */
+  replaceProfiles(id: string, profiles: readonly ClusterProfile[]): void {
+    const record = this.records.get(id);
+    if (!record) return;
+    record.lastContact = this.now();
+    record.crdsInstalled = true;
+    record.profiles = new Map(profiles.map((p) => [profileKey(p), p]));
+    this.notify([id]);
+  }
+
+  /** Re-derives every cluster at the current time (staleness, ages); notifies only real changes. */
+  tick(): void {
+    this.notify([...this.records.keys()]);
+  }
+
+  select(selector: Selector): ClusterView[] {
+    return this.list().filter((c) => matchesSelector(selector, c.labels));
+  }
+
+  summary(): FleetSummary {
+    return summarize(this.list());
+  }
+
+  private notify(ids: string[]): void {
+    const changed = ids.filter((id) => this.recompute(id));
+    if (changed.length) for (const l of this.changeListeners) l(changed);
+  }
+
+  /** Returns true when the cluster's view changed. */
+  private recompute(id: string): boolean {
+    const record = this.records.get(id);
+    if (!record) return false;
+    const view = toView(record, deriveState(record, this.now(), this.options));
+    // Ages are not part of the signature: a tree refresh per second per cluster just to move
+    // "12s ago" to "13s ago" would be the full refresh this model exists to avoid.
+    const signature = JSON.stringify(view);
+    if (this.signatures.get(id) === signature) return false;
+    this.signatures.set(id, signature);
+    this.views.set(id, view);
+    return true;
+  }
+}
+
+export function profileKey(profile: ClusterProfile): string {
+  return `${profile.metadata.namespace ?? ''}/${profile.metadata.name}`;
+}
+
+export function summarize(views: readonly ClusterView[]): FleetSummary {
+  const byState = Object.fromEntries([...CLUSTER_STATES, 'Connecting'].map((s) => [s, 0])) as Record<DisplayState, number>;
+  for (const v of views) byState[v.state]++;
+  return {
+    total: views.length,
+    byState,
+    ok: byState.Healthy,
+    warn: byState.Drifted + byState.Paused + byState.Stale + byState.Connecting,
+    bad: byState.Degraded + byState.NoAgent + byState.Unreachable,
+  };
+}
+
+function toView(record: ClusterRecord, derived: DerivedState): ClusterView {
+  const agent = record.agent;
+  const profiles = [...record.profiles.entries()]
+    .map(([key, p]) => ({
+      key,
+      name: p.metadata.name,
+      namespace: p.metadata.namespace ?? '',
+      version: p.spec?.version ?? '',
+      ...(p.status?.appliedVersion ? { appliedVersion: p.status.appliedVersion } : {}),
+      state: profileState(p),
+    }))
+    .sort((a, b) => a.key.localeCompare(b.key));
+  return {
+    id: record.id,
+    ...(record.server ? { server: record.server } : {}),
+    displayName: agent?.spec?.displayName || record.id,
+    labels: { ...(agent?.spec?.labels ?? {}) },
+    ...(agent?.status?.agentVersion ? { agentVersion: agent.status.agentVersion } : {}),
+    ...(agent?.status?.kubernetesVersion ? { kubernetesVersion: agent.status.kubernetesVersion } : {}),
+    ...(agent?.status?.nodes ? { nodes: agent.status.nodes } : {}),
+    profiles,
+    connectionSince: record.connection.since,
+    ...derived,
+  };
+}
