@@ -4,3 +4,4 @@ export * from './fleetModel.js';
 export * from './selector.js';
 export * from './applyPlan.js';
 export * from './fleetReport.js';
+export * from './profileChange.js';
