@@ -1,1 +1,1 @@
-export {};
+export { runAgent, parseFlags, USAGE } from './main.js';

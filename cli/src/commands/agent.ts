@@ -1,11 +1,13 @@
 import type { Command } from '../main.js';
 
-// Placeholder until the owning work lands; says so instead of pretending.
+// The agent lives in @kplane/agent; this only hands it the arguments.
 export const command: Command = {
-  summary: '(not implemented yet)',
-  usage: 'kplane agent: not implemented yet',
-  async run() {
-    console.error('kplane agent: not implemented yet');
-    return 2;
+  summary: 'Run the kplane agent against a cluster (enforce its ClusterProfiles)',
+  get usage() {
+    return 'Usage: kplane agent [--kubeconfig path] [--context name] [--namespace ns] [--metrics-addr :8080] [--leader-elect] [--id name]\nRun `node agent/out/main.js --help` for every option.';
+  },
+  async run(args) {
+    const { runAgent } = await import('@kplane/agent/main');
+    return runAgent(args);
   },
 };

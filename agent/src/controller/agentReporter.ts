@@ -1,0 +1,150 @@
+/**
+ * The ClusterAgent object (kplane-system/agent): the agent's own status for the management
+ * plane. Heartbeat at spec.heartbeatInterval, versions, nodes, profile counts, conditions, and
+ * the bounded event log whose seq continues across restarts (restored from this same status).
+ * Each agent event is also a Kubernetes Event on the profile, for `kubectl describe`.
+ */
+import { AGENT_KIND, AGENT_OBJECT_NAME, AGENT_PLURAL, API_VERSION, parseDuration, setCondition, type AgentEvent, type ClusterAgent, type ClusterAgentStatus, type ClusterProfile } from '@kplane/profile';
+import { appendEvent, restoreLog, type EventLog } from '../core/eventLog.js';
+import { redact } from '../core/redact.js';
+import { profileCounts } from '../core/status.js';
+import type { KubeApi } from '../k8s/apiClient.js';
+import { delay } from '../k8s/informer.js';
+import type { Logger } from './logger.js';
+
+export const AGENT_VERSION = '0.1.0';
+const DEFAULT_HEARTBEAT_MS = 30_000;
+/** Events are batched into one status write at most this often. */
+const FLUSH_DELAY_MS = 200;
+
+export class AgentReporter {
+  private log: EventLog = { events: [], nextSeq: 1 };
+  private lastWritten = '';
+  private kubernetesVersion = '';
+  private flushTimer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+  private heartbeatTime = '';
+  private heartbeatMs = DEFAULT_HEARTBEAT_MS;
+  private readonly path: string;
+
+  constructor(
+    private readonly api: KubeApi,
+    private readonly namespace: string,
+    private readonly logger: Logger,
+    private readonly profiles: () => ClusterProfile[],
+    private readonly secrets: () => string[],
+    private readonly heartbeatOverrideMs?: number,
+  ) {
+    this.path = `/apis/${API_VERSION}/namespaces/${namespace}/${AGENT_PLURAL}`;
+  }
+
+  /** Reads (or creates) the ClusterAgent and restores the event log from its status. */
+  async start(): Promise<void> {
+    let agent = await this.api.getOrUndefined<ClusterAgent>(`${this.path}/${AGENT_OBJECT_NAME}`);
+    if (!agent) {
+      try {
+        agent = await this.api.request<ClusterAgent>('POST', this.path, {
+          body: { apiVersion: API_VERSION, kind: AGENT_KIND, metadata: { name: AGENT_OBJECT_NAME, namespace: this.namespace }, spec: {} },
+        });
+      } catch {
+        agent = await this.api.request<ClusterAgent>('GET', `${this.path}/${AGENT_OBJECT_NAME}`);
+      }
+    }
+    this.log = restoreLog(agent.status);
+    this.heartbeatMs = this.heartbeatOverrideMs ?? parseDuration(agent.spec?.heartbeatInterval ?? '') ?? DEFAULT_HEARTBEAT_MS;
+    const version = await this.api.request<{ gitVersion?: string }>('GET', '/version').catch(() => undefined);
+    this.kubernetesVersion = version?.gitVersion ?? '';
+  }
+
+  get nextSeq(): number {
+    return this.log.nextSeq;
+  }
+
+  event(profile: ClusterProfile | undefined, severity: 'Normal' | 'Warning', reason: string, message: string): void {
+    const secrets = this.secrets();
+    const clean = redact(message, secrets);
+    const entry: Omit<AgentEvent, 'seq'> = { time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), severity, reason, message: clean };
+    if (profile) entry.profile = `${profile.metadata.namespace}/${profile.metadata.name}`;
+    this.log = appendEvent(this.log, entry);
+    this.logger.info('event', { severity, reason, message: clean, profile: entry.profile });
+    if (profile) void this.kubeEvent(profile, severity, reason, clean);
+    this.scheduleFlush();
+  }
+
+  private async kubeEvent(profile: ClusterProfile, type: string, reason: string, message: string): Promise<void> {
+    const now = new Date().toISOString();
+    try {
+      await this.api.request('POST', `/api/v1/namespaces/${profile.metadata.namespace}/events`, {
+        body: {
+          apiVersion: 'v1',
+          kind: 'Event',
+          metadata: { generateName: `${profile.metadata.name}.`, namespace: profile.metadata.namespace },
+          involvedObject: { apiVersion: API_VERSION, kind: 'ClusterProfile', name: profile.metadata.name, namespace: profile.metadata.namespace, uid: profile.metadata.uid },
+          reason,
+          message,
+          type,
+          source: { component: 'kplane-agent' },
+          firstTimestamp: now,
+          lastTimestamp: now,
+          count: 1,
+        },
+      });
+    } catch (err) {
+      this.logger.warn('could not record a Kubernetes Event', { reason, err });
+    }
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushTimer) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      void this.flush(false);
+    }, FLUSH_DELAY_MS);
+  }
+
+  /** Writes status if it changed; a heartbeat always writes (that is its point). */
+  flush(heartbeat: boolean): Promise<void> {
+    this.flushing = this.flushing.then(() => this.write(heartbeat)).catch((err) => this.logger.warn('could not write ClusterAgent status', { err }));
+    return this.flushing;
+  }
+
+  private async write(heartbeat: boolean): Promise<void> {
+    const now = new Date();
+    if (heartbeat || !this.heartbeatTime) this.heartbeatTime = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const nodes = await this.api.request<{ items: { status?: { conditions?: { type: string; status: string }[] } }[] }>('GET', '/api/v1/nodes').catch(() => ({ items: [] }));
+    const ready = nodes.items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
+    const counts = profileCounts(this.profiles());
+    const body: ClusterAgentStatus = {
+      agentVersion: AGENT_VERSION,
+      kubernetesVersion: this.kubernetesVersion,
+      nodes: { total: nodes.items.length, ready },
+      profiles: counts,
+      conditions: setCondition([], { type: 'Ready', status: 'True', reason: 'Running', message: `Agent ${AGENT_VERSION} is enforcing ${counts.total} profile(s).` }, now),
+      events: this.log.events,
+      nextSeq: this.log.nextSeq,
+    };
+    const signature = JSON.stringify({ ...body, conditions: undefined });
+    if (!heartbeat && signature === this.lastWritten) return;
+    await this.api.request('PATCH', `${this.path}/${AGENT_OBJECT_NAME}/status`, {
+      body: { status: { ...body, heartbeatTime: this.heartbeatTime } },
+      contentType: 'application/merge-patch+json',
+    });
+    this.lastWritten = signature;
+  }
+
+  /** Heartbeats until `signal` aborts. */
+  async run(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      await this.flush(true);
+      await delay(this.heartbeatMs, signal);
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.flushTimer) {
+      clearTimeout(this.flushTimer);
+      this.flushTimer = undefined;
+    }
+    await this.flush(false);
+  }
+}

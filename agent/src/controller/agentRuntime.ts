@@ -1,0 +1,201 @@
+/**
+ * Wires the agent together: the profile informer and the per-kind informers feed one work
+ * queue; workers run the reconciler; the scaler and the reporter run beside them. With leader
+ * election, nothing but the election runs until this replica holds the Lease.
+ */
+import { API_VERSION, PROFILE_PLURAL, type ClusterProfile, type ObjectRef, type ScalingPolicy, type ScalingStatus } from '@kplane/profile';
+import { ownerOf } from '../core/objects.js';
+import type { KubeApi } from '../k8s/apiClient.js';
+import { collectionPath, Discovery, type ResourceInfo } from '../k8s/discovery.js';
+import { delay, Informer, storeKey } from '../k8s/informer.js';
+import { AgentReporter } from './agentReporter.js';
+import { LeaderElector } from './leaderElection.js';
+import type { Logger } from './logger.js';
+import { Metrics } from './metrics.js';
+import { ProfileReconciler, sensitiveValues } from './profileReconciler.js';
+import { Scaler } from './scaler.js';
+import { WorkQueue } from './workQueue.js';
+
+export interface AgentOptions {
+  namespace: string;
+  identity: string;
+  leaderElect: boolean;
+  leaseDurationMs: number;
+  /** How often scaling policies read their metrics. */
+  scalingPeriodMs: number;
+  /** Overrides ClusterAgent spec.heartbeatInterval (tests). */
+  heartbeatMs?: number;
+  workers: number;
+}
+
+const MANAGED_SELECTOR = 'app.kubernetes.io/managed-by=kplane-agent';
+
+export class AgentRuntime {
+  readonly metrics = new Metrics();
+  readonly queue = new WorkQueue();
+  private readonly discovery: Discovery;
+  private readonly stopController = new AbortController();
+  private profileInformer?: Informer;
+  private readonly kindInformers = new Map<string, Promise<Informer>>();
+  private readonly reconciler: ProfileReconciler;
+  private readonly reporter: AgentReporter;
+  private readonly scaler: Scaler;
+  private readonly elector?: LeaderElector;
+  private workers: Promise<void>[] = [];
+  private background: Promise<void>[] = [];
+  ready = false;
+  leader = false;
+  /** Resolves when the agent stops acting (shutdown, or lost leadership). */
+  readonly finished: Promise<'stopped' | 'lost-leadership'>;
+  private finish!: (why: 'stopped' | 'lost-leadership') => void;
+
+  constructor(
+    private readonly api: KubeApi,
+    private readonly options: AgentOptions,
+    private readonly log: Logger,
+  ) {
+    this.finished = new Promise((resolve) => (this.finish = resolve));
+    this.discovery = new Discovery(api);
+    this.reporter = new AgentReporter(api, options.namespace, log.child({ component: 'reporter' }), () => this.profiles(), () => this.profiles().flatMap(sensitiveValues), options.heartbeatMs);
+    this.scaler = new Scaler(api, this.discovery, log.child({ component: 'scaler' }), (key, profile, policy, status) => this.onScale(key, profile, policy, status));
+    this.reconciler = new ProfileReconciler({
+      api,
+      discovery: this.discovery,
+      log: log.child({ component: 'reconciler' }),
+      metrics: this.metrics,
+      namespace: options.namespace,
+      profileCache: () => this.profileInformer?.store ?? new Map(),
+      informerFor: (info) => this.informerFor(info),
+      event: (profile, severity, reason, message) => this.reporter.event(profile, severity, reason, message),
+      scaledReplicas: (key, profile, target: ObjectRef) => this.scaler.replicasFor(key, profile, target),
+      scalingStatus: (key) => this.scaler.statusFor(key),
+      now: () => new Date(),
+    });
+    if (options.leaderElect) {
+      this.elector = new LeaderElector(api, { namespace: options.namespace, name: 'kplane-agent', identity: options.identity, leaseDurationMs: options.leaseDurationMs, retryPeriodMs: Math.max(200, options.leaseDurationMs / 5) }, log.child({ component: 'leader-election' }));
+    }
+    this.metrics.counter('kplane_agent_reconcile_total', 'Reconciles of a ClusterProfile, by result.');
+    this.metrics.histogram('kplane_agent_reconcile_duration_seconds', 'How long one reconcile of a ClusterProfile took.');
+    this.metrics.histogram('kplane_agent_apply_duration_seconds', 'How long one server-side apply took.');
+    this.metrics.counter('kplane_agent_drift_corrections_total', 'Managed objects put back after someone else changed or deleted them.');
+    this.metrics.gauge('kplane_agent_queue_depth', 'Profiles waiting in the work queue.', () => this.queue.depth);
+    this.metrics.gauge('kplane_agent_watched_kinds', 'Resource kinds watched for drift.', () => this.kindInformers.size);
+    this.metrics.gauge('kplane_agent_leader', '1 when this replica holds the leader Lease.', () => (this.leader ? 1 : 0));
+  }
+
+  async start(): Promise<void> {
+    const signal = this.stopController.signal;
+    if (this.elector) {
+      this.log.info('waiting to become leader', { identity: this.options.identity });
+      this.ready = true; // a standby is healthy and ready; it just does not act
+      if (!(await this.elector.acquire(signal))) return;
+      this.background.push(
+        this.elector.keep(signal, () => {
+          this.log.error('lost the leader lease; stopping so that only one replica acts');
+          this.leader = false;
+          this.finish('lost-leadership');
+        }),
+      );
+    }
+    this.leader = true;
+    this.log.info('acting', { identity: this.options.identity, namespace: this.options.namespace });
+    await this.withRetry('start the reporter', () => this.reporter.start());
+    this.profileInformer = new Informer(this.api, `/apis/${API_VERSION}/namespaces/${this.options.namespace}/${PROFILE_PLURAL}`, (_type, obj) => this.queue.add(storeKey(obj)), {
+      kind: 'ClusterProfile',
+      apiVersion: API_VERSION,
+      onError: (err, attempt) => this.log.warn('profile watch failed; retrying', { err, attempt }),
+    }).start();
+    await this.profileInformer.synced;
+    this.workers = Array.from({ length: this.options.workers }, () => this.work());
+    this.background.push(this.reporter.run(signal), this.scaleLoop(signal));
+    this.ready = true;
+  }
+
+  private async withRetry(what: string, fn: () => Promise<void>): Promise<void> {
+    for (let attempt = 1; !this.stopController.signal.aborted; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        this.log.warn(`could not ${what}; retrying`, { err, attempt });
+        await delay(Math.min(30_000, 200 * 2 ** attempt), this.stopController.signal);
+      }
+    }
+  }
+
+  private profiles(): ClusterProfile[] {
+    return [...(this.profileInformer?.store.values() ?? [])] as unknown as ClusterProfile[];
+  }
+
+  private informerFor(info: ResourceInfo): Promise<Informer> {
+    const id = `${info.apiVersion}/${info.kind}`;
+    let informer = this.kindInformers.get(id);
+    if (!informer) {
+      const started = new Informer(
+        this.api,
+        collectionPath(info),
+        (_type, obj) => {
+          // Any change to an object the agent owns sends its profile back through the queue:
+          // this is what makes drift visible at once, not at the next resync.
+          const owner = ownerOf(obj.metadata.labels);
+          if (owner && owner.namespace === this.options.namespace) this.queue.add(`${owner.namespace}/${owner.name}`);
+        },
+        { labelSelector: MANAGED_SELECTOR, kind: info.kind, apiVersion: info.apiVersion, onError: (err, attempt) => this.log.warn('watch failed; retrying', { kind: id, err, attempt }) },
+      ).start();
+      informer = started.synced.then(() => started);
+      this.kindInformers.set(id, informer);
+    }
+    return informer;
+  }
+
+  private async work(): Promise<void> {
+    for (;;) {
+      const key = await this.queue.get();
+      if (key === undefined) return;
+      const started = Date.now();
+      try {
+        const result = await this.reconciler.reconcile(key);
+        this.queue.forget(key);
+        this.metrics.inc('kplane_agent_reconcile_total', { result: 'success' });
+        if (result.requeueAfterMs) this.queue.addAfter(key, result.requeueAfterMs);
+      } catch (err) {
+        const retryIn = this.queue.addRateLimited(key);
+        this.metrics.inc('kplane_agent_reconcile_total', { result: 'error' });
+        this.log.warn('reconcile failed; retrying', { profile: key, err, retryInMs: retryIn });
+      } finally {
+        this.metrics.observe('kplane_agent_reconcile_duration_seconds', (Date.now() - started) / 1000);
+        this.queue.done(key);
+      }
+    }
+  }
+
+  private async scaleLoop(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      for (const profile of this.profiles()) {
+        if (profile.metadata.deletionTimestamp) continue;
+        await this.scaler.evaluate(`${profile.metadata.namespace}/${profile.metadata.name}`, profile, new Date());
+      }
+      await delay(this.options.scalingPeriodMs, signal);
+    }
+  }
+
+  private onScale(key: string, profile: ClusterProfile, policy: ScalingPolicy, status: ScalingStatus): void {
+    if (status.lastDecisionTime && (status.lastDecision === 'ScaledUp' || status.lastDecision === 'ScaledDown') && status.reason?.includes('scaled')) {
+      this.reporter.event(profile, 'Normal', status.lastDecision, `Scaling policy "${policy.name}": ${status.reason}.`);
+    }
+    this.queue.add(key);
+  }
+
+  /** Graceful shutdown: stop taking work, let running reconciles finish, write status, hand over the Lease. */
+  async stop(timeoutMs = 10_000): Promise<void> {
+    this.stopController.abort();
+    this.queue.shutdown();
+    this.profileInformer?.stop();
+    for (const informer of this.kindInformers.values()) void informer.then((i) => i.stop());
+    await Promise.race([Promise.all(this.workers), delay(timeoutMs)]);
+    if (this.leader) await Promise.race([this.reporter.stop(), delay(2_000)]);
+    if (this.leader && this.elector) await this.elector.release();
+    await Promise.race([Promise.all(this.background), delay(1_000)]);
+    this.leader = false;
+    this.finish('stopped');
+  }
+}

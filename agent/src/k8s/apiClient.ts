@@ -1,0 +1,207 @@
+/**
+ * A small typed client for the Kubernetes REST API over Node's https, configured by
+ * @kubernetes/client-node's KubeConfig (kubeconfig file, context, or in-cluster service account).
+ * The agent needs raw control the generated clients do not give: server-side apply of any kind,
+ * streaming watches with resourceVersion bookkeeping, and discovery.
+ */
+import * as http from 'node:http';
+import * as https from 'node:https';
+import { KubeConfig } from '@kubernetes/client-node';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface WatchEvent<T = any> {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  object: T;
+}
+
+export interface RequestOptions {
+  body?: unknown;
+  contentType?: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  timeoutMs?: number;
+}
+
+export interface LoadOptions {
+  kubeconfigPath?: string;
+  context?: string;
+}
+
+export function loadKubeConfig(options: LoadOptions): KubeConfig {
+  const kc = new KubeConfig();
+  if (options.kubeconfigPath) kc.loadFromFile(options.kubeconfigPath);
+  else kc.loadFromDefault();
+  if (options.context) {
+    if (!kc.getContexts().some((c) => c.name === options.context)) {
+      throw new Error(`Context "${options.context}" is not in the kubeconfig (it has: ${kc.getContexts().map((c) => c.name).join(', ') || 'none'}); pass one of those to --context.`);
+    }
+    kc.setCurrentContext(options.context);
+  }
+  return kc;
+}
+
+export class KubeApi {
+  private readonly base: URL;
+  private readonly agent: http.Agent;
+  private tls: https.RequestOptions = {};
+  private ready: Promise<void>;
+
+  constructor(private readonly kc: KubeConfig) {
+    const cluster = kc.getCurrentCluster();
+    if (!cluster) throw new Error('The kubeconfig has no current cluster: pass --kubeconfig and --context, or run in a cluster.');
+    this.base = new URL(cluster.server);
+    const secure = this.base.protocol === 'https:';
+    // Keep-alive: the agent talks to one API server constantly; reusing connections is most of
+    // what makes an apply of hundreds of objects fast.
+    this.agent = secure ? new https.Agent({ keepAlive: true, maxSockets: 16 }) : new http.Agent({ keepAlive: true, maxSockets: 16 });
+    this.ready = (async () => {
+      const opts: https.RequestOptions = {};
+      await kc.applyToHTTPSOptions(opts);
+      this.tls = opts;
+    })();
+  }
+
+  get server(): string {
+    return this.base.toString();
+  }
+
+  private async options(method: string, path: string, query: RequestOptions['query'], headers: Record<string, string>): Promise<https.RequestOptions> {
+    await this.ready;
+    const url = new URL(path, this.base);
+    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    return {
+      ...this.tls,
+      agent: this.agent,
+      method,
+      protocol: url.protocol,
+      hostname: url.hostname,
+      port: url.port,
+      path: `${url.pathname}${url.search}`,
+      headers: { ...(this.tls.headers as Record<string, string> | undefined), Accept: 'application/json', ...headers },
+    };
+  }
+
+  private transport(): typeof https | typeof http {
+    return this.base.protocol === 'https:' ? https : http;
+  }
+
+  async request<T = any>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const payload = options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+    const headers: Record<string, string> = {};
+    if (payload !== undefined) {
+      headers['Content-Type'] = options.contentType ?? 'application/json';
+      headers['Content-Length'] = String(Buffer.byteLength(payload));
+    }
+    const opts = await this.options(method, path, options.query, headers);
+    return new Promise<T>((resolve, reject) => {
+      const req = this.transport().request(opts, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let body: any = text;
+          try {
+            body = text ? JSON.parse(text) : undefined;
+          } catch {
+            // not JSON (e.g. /healthz); keep the text
+          }
+          const status = res.statusCode ?? 0;
+          if (status >= 200 && status < 300) resolve(body as T);
+          else reject(new ApiError(status, body?.reason ?? 'Unknown', `${method} ${path}: ${status} ${body?.message ?? text.slice(0, 300)}`));
+        });
+      });
+      req.setTimeout(options.timeoutMs ?? 30_000, () => req.destroy(new ApiError(0, 'Timeout', `${method} ${path}: no answer within ${options.timeoutMs ?? 30_000} ms`)));
+      req.on('error', (err) => reject(err instanceof ApiError ? err : new ApiError(0, 'Unreachable', `${method} ${path}: ${err.message}`)));
+      if (payload !== undefined) req.write(payload);
+      req.end();
+    });
+  }
+
+  /** GET that answers undefined for 404 instead of throwing. */
+  async getOrUndefined<T = any>(path: string): Promise<T | undefined> {
+    try {
+      return await this.request<T>('GET', path);
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) return undefined;
+      throw err;
+    }
+  }
+
+  /** Server-side apply, as field manager `manager`, forcing ownership of the fields it sets. */
+  apply<T = any>(path: string, object: unknown, manager: string): Promise<T> {
+    return this.request<T>('PATCH', path, {
+      body: JSON.stringify(object),
+      contentType: 'application/apply-patch+yaml',
+      query: { fieldManager: manager, force: true },
+    });
+  }
+
+  /**
+   * One watch stream: calls `onEvent` per event and resolves when the server ends the stream
+   * (or `signal` aborts). Errors (including a 410 for a too-old resourceVersion) reject.
+   */
+  async watch(path: string, query: RequestOptions['query'], onEvent: (event: WatchEvent) => void, signal: AbortSignal): Promise<void> {
+    const opts = await this.options('GET', path, { ...query, watch: true, allowWatchBookmarks: true }, {});
+    // A watch holds its connection open; keep it off the shared keep-alive pool.
+    opts.agent = undefined;
+    return new Promise<void>((resolve, reject) => {
+      if (signal.aborted) return resolve();
+      const req = this.transport().request(opts, (res) => {
+        if ((res.statusCode ?? 0) >= 300) {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString('utf8')));
+          res.on('end', () => {
+            let reason = 'Unknown';
+            try {
+              reason = JSON.parse(text).reason ?? reason;
+            } catch {
+              // not JSON
+            }
+            reject(new ApiError(res.statusCode ?? 0, reason, `watch ${path}: ${res.statusCode} ${text.slice(0, 300)}`));
+          });
+          return;
+        }
+        let buffer = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          buffer += chunk;
+          let newline: number;
+          while ((newline = buffer.indexOf('\n')) >= 0) {
+            const line = buffer.slice(0, newline).trim();
+            buffer = buffer.slice(newline + 1);
+            if (!line) continue;
+            try {
+              onEvent(JSON.parse(line) as WatchEvent);
+            } catch (err) {
+              req.destroy(err as Error);
+              return;
+            }
+          }
+        });
+        res.on('end', () => resolve());
+        res.on('error', (err) => (signal.aborted ? resolve() : reject(err)));
+      });
+      const abort = () => {
+        req.destroy();
+        resolve();
+      };
+      signal.addEventListener('abort', abort, { once: true });
+      req.on('error', (err) => (signal.aborted ? resolve() : reject(err)));
+      req.on('close', () => signal.removeEventListener('abort', abort));
+      req.end();
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * Discovery: which REST resource serves an apiVersion/kind, and whether it is namespaced. Cached
+ * per group-version and refreshed on a miss, so kinds from CRDs applied by an earlier layer
+ * are found as soon as the API server serves them.
+ */
+import { ApiError, type KubeApi } from './apiClient.js';
+import type { ObjectRef } from '@kplane/profile';
+
+export interface ResourceInfo {
+  apiVersion: string;
+  kind: string;
+  plural: string;
+  namespaced: boolean;
+}
+
+interface ApiResourceList {
+  resources: { name: string; kind: string; namespaced: boolean }[];
+}
+
+export class Discovery {
+  private readonly byGroupVersion = new Map<string, Map<string, ResourceInfo>>();
+
+  constructor(private readonly api: KubeApi) {}
+
+  /** The resource for a kind, or undefined when the API server does not serve it (yet). */
+  async resource(apiVersion: string, kind: string): Promise<ResourceInfo | undefined> {
+    const cached = this.byGroupVersion.get(apiVersion)?.get(kind);
+    if (cached) return cached;
+    await this.refresh(apiVersion);
+    return this.byGroupVersion.get(apiVersion)?.get(kind);
+  }
+
+  /** Synchronous lookup for rendering; unknown kinds count as namespaced (the common case). */
+  isClusterScoped(apiVersion: string, kind: string): boolean {
+    const info = this.byGroupVersion.get(apiVersion)?.get(kind);
+    return info ? !info.namespaced : false;
+  }
+
+  async refresh(apiVersion: string): Promise<void> {
+    const path = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+    let list: ApiResourceList | undefined;
+    try {
+      list = await this.api.request<ApiResourceList>('GET', path);
+    } catch (err) {
+      if (err instanceof ApiError && (err.status === 404 || err.status === 503)) list = undefined;
+      else throw err;
+    }
+    const map = new Map<string, ResourceInfo>();
+    for (const r of list?.resources ?? []) {
+      if (r.name.includes('/')) continue; // subresources such as deployments/scale
+      map.set(r.kind, { apiVersion, kind: r.kind, plural: r.name, namespaced: r.namespaced });
+    }
+    this.byGroupVersion.set(apiVersion, map);
+  }
+
+  /** Pre-load the group-versions named in a set of manifests, so rendering can ask synchronously. */
+  async prime(refs: readonly { apiVersion: string; kind: string }[]): Promise<void> {
+    const missing = new Set(refs.filter((r) => !this.byGroupVersion.get(r.apiVersion)?.has(r.kind)).map((r) => r.apiVersion));
+    await Promise.all([...missing].map((gv) => this.refresh(gv)));
+  }
+}
+
+/** The collection path of a resource, optionally within a namespace. */
+export function collectionPath(info: ResourceInfo, namespace?: string): string {
+  const prefix = info.apiVersion.includes('/') ? `/apis/${info.apiVersion}` : `/api/${info.apiVersion}`;
+  return info.namespaced && namespace ? `${prefix}/namespaces/${encodeURIComponent(namespace)}/${info.plural}` : `${prefix}/${info.plural}`;
+}
+
+export function objectPath(info: ResourceInfo, ref: Pick<ObjectRef, 'name' | 'namespace'>): string {
+  return `${collectionPath(info, info.namespaced ? ref.namespace ?? 'default' : undefined)}/${encodeURIComponent(ref.name)}`;
+}

@@ -1,0 +1,142 @@
+/**
+ * An informer: list, then watch from the list's resourceVersion, keeping a store of objects by
+ * namespace/name. A watch that ends is resumed from the last resourceVersion seen; a 410 Gone
+ * (resourceVersion too old) relists; errors back off exponentially (up to 30 s) so an API
+ * server restart is survived without a storm.
+ */
+import { ApiError, type KubeApi, type WatchEvent } from './apiClient.js';
+
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata: { name: string; namespace?: string; resourceVersion?: string; labels?: Record<string, string>; [k: string]: unknown };
+  [k: string]: unknown;
+}
+
+export type InformerHandler = (type: 'ADDED' | 'MODIFIED' | 'DELETED', object: KubeObject, previous?: KubeObject) => void;
+
+export function storeKey(obj: { metadata: { name: string; namespace?: string } }): string {
+  return `${obj.metadata.namespace ?? ''}/${obj.metadata.name}`;
+}
+
+export class Informer {
+  readonly store = new Map<string, KubeObject>();
+  private readonly controller = new AbortController();
+  private resourceVersion = '';
+  private syncedResolve!: () => void;
+  /** Resolves after the first full list. */
+  readonly synced = new Promise<void>((resolve) => (this.syncedResolve = resolve));
+  private running = false;
+
+  constructor(
+    private readonly api: KubeApi,
+    /** Collection path, e.g. /apis/apps/v1/deployments. */
+    readonly path: string,
+    private readonly handler: InformerHandler,
+    private readonly options: { labelSelector?: string; onError?: (err: unknown, attempt: number) => void; kind?: string; apiVersion?: string } = {},
+  ) {}
+
+  start(): this {
+    if (!this.running) {
+      this.running = true;
+      void this.loop();
+    }
+    return this;
+  }
+
+  stop(): void {
+    this.controller.abort();
+  }
+
+  get stopped(): boolean {
+    return this.controller.signal.aborted;
+  }
+
+  private async loop(): Promise<void> {
+    let attempt = 0;
+    let needList = true;
+    while (!this.controller.signal.aborted) {
+      try {
+        if (needList) {
+          await this.list();
+          needList = false;
+        }
+        await this.api.watch(this.path, { labelSelector: this.options.labelSelector, resourceVersion: this.resourceVersion, timeoutSeconds: 300 }, (event) => this.onEvent(event), this.controller.signal);
+        attempt = 0;
+      } catch (err) {
+        if (this.controller.signal.aborted) break;
+        if (err instanceof ApiError && err.status === 410) {
+          needList = true;
+          continue;
+        }
+        attempt++;
+        this.options.onError?.(err, attempt);
+        await delay(Math.min(30_000, 200 * 2 ** Math.min(attempt, 8)), this.controller.signal);
+      }
+    }
+  }
+
+  private async list(): Promise<void> {
+    const list = await this.api.request<{ metadata: { resourceVersion: string }; items: KubeObject[] }>('GET', this.path, {
+      query: { labelSelector: this.options.labelSelector },
+      timeoutMs: 60_000,
+    });
+    const seen = new Set<string>();
+    for (const item of list.items) {
+      // Lists omit apiVersion/kind on items; put them back so handlers see whole objects.
+      if (this.options.kind) item.kind = this.options.kind;
+      if (this.options.apiVersion) item.apiVersion = this.options.apiVersion;
+      const key = storeKey(item);
+      seen.add(key);
+      const previous = this.store.get(key);
+      this.store.set(key, item);
+      if (!previous) this.handler('ADDED', item);
+      else if (previous.metadata.resourceVersion !== item.metadata.resourceVersion) this.handler('MODIFIED', item, previous);
+    }
+    for (const [key, obj] of [...this.store]) {
+      if (!seen.has(key)) {
+        this.store.delete(key);
+        this.handler('DELETED', obj);
+      }
+    }
+    this.resourceVersion = list.metadata.resourceVersion;
+    this.syncedResolve();
+  }
+
+  private onEvent(event: WatchEvent<KubeObject>): void {
+    if (event.type === 'ERROR') {
+      const status = event.object as unknown as { code?: number; message?: string; reason?: string };
+      throw new ApiError(status.code ?? 500, status.reason ?? 'Unknown', `watch ${this.path}: ${status.message ?? 'error event'}`);
+    }
+    const obj = event.object;
+    if (obj?.metadata?.resourceVersion) this.resourceVersion = obj.metadata.resourceVersion;
+    if (event.type === 'BOOKMARK') return;
+    const key = storeKey(obj);
+    const previous = this.store.get(key);
+    if (event.type === 'DELETED') {
+      this.store.delete(key);
+      this.handler('DELETED', obj, previous);
+      return;
+    }
+    this.store.set(key, obj);
+    this.handler(previous ? 'MODIFIED' : 'ADDED', obj, previous);
+  }
+
+  /** Records an object the agent itself just wrote, if it is newer than what the store has. */
+  observe(obj: KubeObject): void {
+    const key = storeKey(obj);
+    const current = this.store.get(key);
+    if (!current || Number(obj.metadata.resourceVersion ?? 0) >= Number(current.metadata.resourceVersion ?? 0)) this.store.set(key, obj);
+  }
+}
+
+export function delay(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+}

@@ -1,0 +1,161 @@
+#!/usr/bin/env node
+/**
+ * kplane-agent: enforces the ClusterProfiles of one cluster. Thin: parse flags, load the
+ * kubeconfig (or the in-cluster service account), run the AgentRuntime, shut down cleanly on
+ * SIGTERM/SIGINT. Exit codes: 0 clean stop, 1 lost leadership or fatal error, 2 usage error.
+ */
+import { realpathSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { pathToFileURL } from 'node:url';
+import { DEFAULT_NAMESPACE, parseDuration } from '@kplane/profile';
+import { KubeApi, loadKubeConfig } from './k8s/apiClient.js';
+import { AgentRuntime } from './controller/agentRuntime.js';
+import { startHttpServer } from './controller/httpServer.js';
+import { Logger, type Level } from './controller/logger.js';
+
+export const USAGE = `Usage: kplane agent [options]
+
+Runs the kplane agent: enforces this cluster's ClusterProfiles and reports through their status.
+
+Options:
+  --kubeconfig <path>      kubeconfig to use (default: $KUBECONFIG, ~/.kube/config, or in-cluster)
+  --context <name>         kubeconfig context (default: the current context)
+  --namespace <ns>         namespace of the ClusterProfiles and ClusterAgent (default: ${DEFAULT_NAMESPACE})
+  --metrics-addr <addr>    serve /healthz, /readyz, /metrics on [host:]port (default: :8080; 0 = off)
+  --leader-elect           take a coordination.k8s.io Lease before acting (run several replicas)
+  --lease-duration <d>     Lease duration, e.g. 15s (default 15s)
+  --id <identity>          identity in the Lease (default: hostname-pid)
+  --heartbeat <d>          override ClusterAgent spec.heartbeatInterval, e.g. 5s
+  --scaling-period <d>     how often scaling policies read their metric (default 5s)
+  --workers <n>            profiles reconciled in parallel (default 2)
+  --log-level <level>      debug, info, warn or error (default info)`;
+
+export interface AgentFlags {
+  kubeconfig?: string;
+  context?: string;
+  namespace: string;
+  metricsAddr: string;
+  leaderElect: boolean;
+  leaseDurationMs: number;
+  id: string;
+  heartbeatMs?: number;
+  scalingPeriodMs: number;
+  workers: number;
+  logLevel: Level;
+}
+
+export function parseFlags(argv: string[]): AgentFlags {
+  const flags: AgentFlags = {
+    namespace: DEFAULT_NAMESPACE,
+    metricsAddr: ':8080',
+    leaderElect: false,
+    leaseDurationMs: 15_000,
+    id: `${hostname()}-${process.pid}`,
+    scalingPeriodMs: 5_000,
+    workers: 2,
+    logLevel: 'info',
+  };
+  const duration = (name: string, value: string) => {
+    const ms = parseDuration(value);
+    if (ms === undefined || ms <= 0) throw new UsageError(`${name} "${value}" is not a duration: write it like 500ms, 5s or 1m.`);
+    return ms;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const [name, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const value = () => {
+      const v = inline ?? argv[++i];
+      if (v === undefined || v.startsWith('--')) throw new UsageError(`${name} needs a value. See kplane agent --help.`);
+      return v;
+    };
+    switch (name) {
+      case '--kubeconfig': flags.kubeconfig = value(); break;
+      case '--context': flags.context = value(); break;
+      case '--namespace': flags.namespace = value(); break;
+      case '--metrics-addr': flags.metricsAddr = value(); break;
+      case '--leader-elect': flags.leaderElect = inline === undefined ? true : inline !== 'false'; break;
+      case '--lease-duration': flags.leaseDurationMs = duration(name, value()); break;
+      case '--id': flags.id = value(); break;
+      case '--heartbeat': flags.heartbeatMs = duration(name, value()); break;
+      case '--scaling-period': flags.scalingPeriodMs = duration(name, value()); break;
+      case '--workers': {
+        const n = Number(value());
+        if (!Number.isInteger(n) || n < 1) throw new UsageError(`--workers must be a whole number ≥ 1.`);
+        flags.workers = n;
+        break;
+      }
+      case '--log-level': {
+        const level = value();
+        if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new UsageError(`--log-level "${level}": use debug, info, warn or error.`);
+        flags.logLevel = level as Level;
+        break;
+      }
+      default:
+        throw new UsageError(`Unknown option "${arg}". See kplane agent --help.`);
+    }
+  }
+  return flags;
+}
+
+export class UsageError extends Error {}
+
+/** Runs the agent until a signal or lost leadership; resolves with the exit code. */
+export async function runAgent(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(USAGE);
+    return 0;
+  }
+  let flags: AgentFlags;
+  try {
+    flags = parseFlags(argv);
+  } catch (err) {
+    console.error(`kplane agent: ${(err as Error).message}`);
+    return 2;
+  }
+  const log = new Logger({ component: 'agent', id: flags.id }, flags.logLevel);
+  let api: KubeApi;
+  try {
+    api = new KubeApi(loadKubeConfig({ kubeconfigPath: flags.kubeconfig, context: flags.context }));
+  } catch (err) {
+    log.error('cannot load the Kubernetes configuration', { err });
+    return 2;
+  }
+  const runtime = new AgentRuntime(api, {
+    namespace: flags.namespace,
+    identity: flags.id,
+    leaderElect: flags.leaderElect,
+    leaseDurationMs: flags.leaseDurationMs,
+    scalingPeriodMs: flags.scalingPeriodMs,
+    heartbeatMs: flags.heartbeatMs,
+    workers: flags.workers,
+  }, log);
+  const server = flags.metricsAddr !== '0' ? await startHttpServer(runtime, flags.metricsAddr) : undefined;
+  if (server) {
+    const address = server.address();
+    log.info('serving health and metrics', { addr: typeof address === 'object' && address ? `${address.address}:${address.port}` : flags.metricsAddr });
+  }
+  let stopping: Promise<void> | undefined;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    log.info('shutting down', { signal });
+    stopping = runtime.stop();
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  runtime.start().catch((err) => {
+    log.error('agent failed to start', { err });
+    shutdown('error');
+  });
+  const why = await runtime.finished;
+  await stopping;
+  server?.close();
+  server?.closeAllConnections();
+  api.close();
+  log.info('stopped', { reason: why });
+  return why === 'lost-leadership' ? 1 : 0;
+}
+
+// Run when executed directly (node agent/out/main.js), not when imported by the CLI.
+if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
+  runAgent(process.argv.slice(2)).then((code) => process.exit(code));
+}
