@@ -4,7 +4,7 @@
  * is the host's. Every string from a cluster goes into the DOM through textContent (./dom.ts).
  */
 import './dashboard.css';
-import type { Condition } from '@kplane/profile/types';
+import type { Condition, Variable } from '@kplane/profile/types';
 import type { ClusterView, FleetSnapshot, HostMessage, ProfileRef, ProfileView, ValuesFinding, WebviewMessage } from './protocol.js';
 import { age, buildMatrix, driftText, profileKey, stateCounts, timeline } from './viewModel.js';
 import { append, clear, h } from './dom.js';
@@ -43,7 +43,7 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
       go({ kind: 'cluster', context: message.context });
       break;
     case 'values':
-      void openValues(message.ref, message.yaml, message.variables, message.schema);
+      void openValues(message.ref, message.yaml, message.variables, message.schema, message.kept);
       break;
     case 'valuesError':
       valuesStatus = message.message;
@@ -271,7 +271,7 @@ function valuesPage(): HTMLElement {
   return el;
 }
 
-async function openValues(ref: ProfileRef, text: string, variables: import('@kplane/profile/types').Variable[], schema: Record<string, unknown>): Promise<void> {
+async function openValues(ref: ProfileRef, text: string, variables: Variable[], schema: Record<string, unknown>, kept: string[]): Promise<void> {
   if (page.kind !== 'values') go({ kind: 'values', ref });
   const el = valuesPage();
   el.hidden = false;
@@ -295,7 +295,7 @@ async function openValues(ref: ProfileRef, text: string, variables: import('@kpl
       },
     });
   }
-  editor.open(ref, text, variables, schema);
+  editor.open(ref, text, variables, schema, kept);
 }
 
 function renderValuesStatus(): void {

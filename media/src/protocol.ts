@@ -91,6 +91,8 @@ export type HostMessage =
       variables: Variable[];
       /** JSON Schema of the values document, given to monaco-yaml. */
       schema: Record<string, unknown>;
+      /** Values that are set but not shown (sensitive): kept as they are unless the text sets them. */
+      kept: string[];
     }
   | { type: 'valuesError'; ref: ProfileRef; message: string }
   /** The host's full check of edited values (schema + semantic rules), answering validateValues. */

@@ -40,7 +40,8 @@ export function valuesSchema(variables: readonly Variable[]): Record<string, unk
 }
 
 function variableSchema(v: Variable): Record<string, unknown> {
-  const description = [v.description, `Type ${v.type}.`, v.default !== undefined ? `Default ${JSON.stringify(v.default)}.` : '']
+  // A sensitive variable's default is not shown, not even in a hover.
+  const description = [v.description, `Type ${v.type}.`, v.default !== undefined && !v.sensitive ? `Default ${JSON.stringify(v.default)}.` : '']
     .filter(Boolean)
     .join(' ');
   const s: Record<string, unknown> = { description };
@@ -77,8 +78,11 @@ export interface ValuesCheck {
   findings: ValuesFinding[];
 }
 
-/** Parses and checks edited values against the profile's variables. */
-export function checkValues(text: string, spec: Pick<ClusterProfileSpec, 'variables'>): ValuesCheck {
+/**
+ * Parses and checks edited values against the profile's variables. `kept` names values that are
+ * set but not in the text (sensitive ones, which the editor never shows): they count as present.
+ */
+export function checkValues(text: string, spec: Pick<ClusterProfileSpec, 'variables'>, kept: readonly string[] = []): ValuesCheck {
   const findings: ValuesFinding[] = [];
   const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
   for (const error of doc.errors) {
@@ -86,7 +90,7 @@ export function checkValues(text: string, spec: Pick<ClusterProfileSpec, 'variab
   }
   if (findings.length > 0) return { findings };
   const root = doc.contents;
-  if (root === null || (isScalar(root) && (root.value === null || root.value === undefined))) return { values: {}, findings: missingRequired({}, spec) };
+  if (root === null || (isScalar(root) && (root.value === null || root.value === undefined))) return { values: {}, findings: missingRequired({}, spec, kept) };
   if (!isMap(root)) {
     findings.push({ code: 'VALUES_NOT_A_MAP', severity: 'error', message: 'Values must be a map of variable names to values, e.g. "replicas: 3".', path: [], ...range(root) });
     return { findings };
@@ -122,12 +126,13 @@ export function checkValues(text: string, spec: Pick<ClusterProfileSpec, 'variab
     if (problem) findings.push({ code: problem.code, severity: 'error', message: `"${key}": ${problem.message}`, path: [key], ...range(node) });
     else values[key] = value;
   }
-  findings.push(...missingRequired(values, spec));
+  findings.push(...missingRequired(values, spec, kept));
   return { values: findings.some((f) => f.severity === 'error') ? undefined : values, findings };
 }
 
-function missingRequired(values: Record<string, VariableValue>, spec: Pick<ClusterProfileSpec, 'variables'>): ValuesFinding[] {
-  return resolveValues({ variables: spec.variables, values }).problems.map((p) => ({
+function missingRequired(values: Record<string, VariableValue>, spec: Pick<ClusterProfileSpec, 'variables'>, kept: readonly string[]): ValuesFinding[] {
+  const present = { ...Object.fromEntries(kept.map((name) => [name, true])), ...values };
+  return resolveValues({ variables: spec.variables, values: present }).problems.map((p) => ({
     code: p.code,
     severity: 'error' as const,
     message: p.message,

@@ -69,6 +69,7 @@ export class ValuesEditor {
   private model?: monaco.editor.ITextModel;
   private ref?: ProfileRef;
   private variables: Variable[] = [];
+  private kept: string[] = [];
   private timer?: ReturnType<typeof setTimeout>;
 
   constructor(container: HTMLElement, workers: WorkerUrls, private readonly host: ValuesEditorHost) {
@@ -87,9 +88,10 @@ export class ValuesEditor {
   }
 
   /** Shows one profile's values on one cluster. */
-  open(ref: ProfileRef, text: string, variables: Variable[], schema: Record<string, unknown>): void {
+  open(ref: ProfileRef, text: string, variables: Variable[], schema: Record<string, unknown>, kept: string[]): void {
     this.ref = ref;
     this.variables = variables;
+    this.kept = kept;
     // One model URI per cluster/profile, so monaco-yaml's schema is matched by fileMatch.
     const uri = monaco.Uri.parse(`kplane://values/${encodeURIComponent(ref.context)}/${ref.namespace}/${ref.name}.yaml`);
     this.yaml.update({
@@ -140,7 +142,7 @@ export class ValuesEditor {
       if (!this.ref || !this.model) return;
       const text = this.model.getValue();
       // Instant local findings, then the host's full check.
-      this.showFindings(checkValues(text, { variables: this.variables }).findings);
+      this.showFindings(checkValues(text, { variables: this.variables }, this.kept).findings);
       this.host.validate(this.ref, text);
     }, 250);
   }

@@ -26,10 +26,20 @@ export interface ValuesVerdict {
   findings: ValuesFinding[];
 }
 
+/**
+ * Sensitive values are not shown in the editor, so they are not in `yaml`: the profile's current
+ * ones are kept unless the text sets them.
+ */
+export function hiddenValues(profile: ClusterProfile): Record<string, VariableValue> {
+  const sensitive = new Set((profile.spec?.variables ?? []).filter((v) => v.sensitive).map((v) => v.name));
+  return Object.fromEntries(Object.entries(profile.spec?.values ?? {}).filter(([name]) => sensitive.has(name)));
+}
+
 export function judgeValues(yaml: string, profile: ClusterProfile, validate: ProfileValidator): ValuesVerdict {
-  const local = checkValues(yaml, profile.spec);
+  const hidden = hiddenValues(profile);
+  const local = checkValues(yaml, profile.spec, Object.keys(hidden));
   if (!local.values) return { findings: local.findings };
-  const values = local.values;
+  const values = { ...hidden, ...local.values };
   const before = new Set(validate(profile).map(findingKey));
   const edited = { ...profile, spec: { ...profile.spec, values } };
   const introduced = validate(edited).filter((f) => !before.has(findingKey(f)) && (f.severity === 'error' || f.severity === 'warning'));

@@ -1,0 +1,153 @@
+/**
+ * The dashboard panel (one per window): a webview that loads only dist/media/ (localResourceRoots),
+ * gets a fresh fleet snapshot whenever the fleet model changes (coalesced), and hands every message
+ * to DashboardController. `registerDashboard` is the one call extension.ts makes.
+ */
+import * as vscode from 'vscode';
+import type { HostMessage, WebviewMessage } from '@kplane/media/protocol';
+import type { ProfileValidator } from '@kplane/media/valuesGate';
+import { DashboardController } from './dashboardController.js';
+import { dashboardHtml, makeNonce } from './dashboardHtml.js';
+import { fleetSnapshot, type FleetReader } from './fleetSnapshot.js';
+import type { ProfileValuesStore } from './profileValuesStore.js';
+
+export interface DashboardDeps {
+  fleet: FleetReader & { onChange(listener: (ids: string[]) => void): () => void };
+  store: ProfileValuesStore;
+  validate: ProfileValidator;
+  log: vscode.LogOutputChannel;
+}
+
+/**
+ * What `kplane.openDashboard` resolves to. The VS Code tests drive the panel through it, over the
+ * same message path the webview uses; users never see it.
+ */
+export interface DashboardHandle {
+  readonly panel: vscode.WebviewPanel;
+  /** Delivers a message as if the webview had posted it (parsed and validated like one). */
+  receive(raw: unknown): Promise<void>;
+  /** Resolves with the first host→webview message matching, including ones already sent. */
+  sent(match: (m: HostMessage) => boolean, timeoutMs: number): Promise<HostMessage>;
+  /** Resolves with the first valid webview→host message matching, including ones already received. */
+  received(match: (m: WebviewMessage) => boolean, timeoutMs: number): Promise<WebviewMessage>;
+  /** Opens a cluster's page. */
+  showCluster(context: string): void;
+}
+
+/** Coalesces fleet changes: at most one snapshot per this many ms. */
+const SNAPSHOT_DELAY_MS = 200;
+/** How many messages each way a handle remembers, for tests that start waiting late. */
+const HISTORY = 200;
+
+export function registerDashboard(context: vscode.ExtensionContext, deps: DashboardDeps): { open(): DashboardHandle } {
+  let current: DashboardHandle | undefined;
+  const open = (): DashboardHandle => {
+    if (current) {
+      current.panel.reveal();
+      return current;
+    }
+    current = createPanel(context, deps);
+    current.panel.onDidDispose(() => (current = undefined));
+    return current;
+  };
+  context.subscriptions.push(
+    vscode.commands.registerCommand('kplane.openDashboard', (cluster?: unknown) => {
+      const handle = open();
+      // From a tree node's context menu the argument is the node; its id is the context name.
+      const id = typeof cluster === 'string' ? cluster : (cluster as { id?: unknown } | undefined)?.id;
+      if (typeof id === 'string') handle.showCluster(id);
+      return handle;
+    }),
+  );
+  return { open };
+}
+
+function createPanel(context: vscode.ExtensionContext, deps: DashboardDeps): DashboardHandle {
+  const mediaRoot = vscode.Uri.joinPath(context.extensionUri, 'dist', 'media');
+  const panel = vscode.window.createWebviewPanel('kplane.dashboard', 'kplane Fleet', vscode.ViewColumn.Active, {
+    enableScripts: true,
+    localResourceRoots: [mediaRoot],
+    // Keeps the Monaco editor and its unsaved text when the tab is hidden.
+    retainContextWhenHidden: true,
+  });
+  const webview = panel.webview;
+  const asset = (file: string) => webview.asWebviewUri(vscode.Uri.joinPath(mediaRoot, file)).toString();
+  webview.html = dashboardHtml(
+    { cspSource: webview.cspSource, script: asset('dashboard.js'), style: asset('dashboard.css'), editorWorker: asset('editor.worker.js'), yamlWorker: asset('yaml.worker.js') },
+    makeNonce(),
+  );
+
+  const sentLog: HostMessage[] = [];
+  const receivedLog: WebviewMessage[] = [];
+  const waiters = new Set<() => void>();
+  const remember = <T>(log: T[], m: T) => {
+    log.push(m);
+    if (log.length > HISTORY) log.shift();
+    for (const w of [...waiters]) w();
+  };
+  const post = (m: HostMessage) => {
+    remember(sentLog, m);
+    void webview.postMessage(m);
+  };
+  const sendSnapshot = () => post({ type: 'snapshot', snapshot: fleetSnapshot(deps.fleet, new Date()) });
+
+  let ready = false;
+  let pendingCluster: string | undefined;
+  const controller = new DashboardController({
+    post,
+    store: deps.store,
+    validate: deps.validate,
+    log: deps.log,
+    onReady: () => {
+      ready = true;
+      sendSnapshot();
+      if (pendingCluster) post({ type: 'showCluster', context: pendingCluster });
+      pendingCluster = undefined;
+    },
+    observe: (m) => remember(receivedLog, m),
+  });
+
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const unsubscribe = deps.fleet.onChange(() => {
+    if (!ready || timer) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      sendSnapshot();
+    }, SNAPSHOT_DELAY_MS);
+  });
+  const subscriptions = [webview.onDidReceiveMessage((raw) => controller.receive(raw))];
+  panel.onDidDispose(() => {
+    unsubscribe();
+    if (timer) clearTimeout(timer);
+    for (const s of subscriptions) s.dispose();
+  });
+  context.subscriptions.push(panel);
+
+  const waitIn = <T>(log: T[], match: (m: T) => boolean, timeoutMs: number, what: string) =>
+    new Promise<T>((resolve, reject) => {
+      const check = () => {
+        const found = log.find(match);
+        if (!found) return false;
+        waiters.delete(check);
+        clearTimeout(deadline);
+        resolve(found);
+        return true;
+      };
+      const deadline = setTimeout(() => {
+        waiters.delete(check);
+        reject(new Error(`dashboard: no matching ${what} message within ${timeoutMs} ms; last ones: ${JSON.stringify(log.slice(-3)).slice(0, 500)}`));
+      }, timeoutMs);
+      if (!check()) waiters.add(check);
+    });
+
+  return {
+    panel,
+    receive: (raw) => controller.receive(raw),
+    sent: (match, timeoutMs) => waitIn(sentLog, match, timeoutMs, 'host→webview'),
+    received: (match, timeoutMs) => waitIn(receivedLog, match, timeoutMs, 'webview→host'),
+    showCluster: (id) => {
+      if (ready) post({ type: 'showCluster', context: id });
+      else pendingCluster = id;
+    },
+  };
+}
