@@ -3,7 +3,7 @@
 // (CommonJS, loaded by the VS Code extension host), the webview (browser), and the VS Code-host
 // test suite. An entry whose source does not exist yet is skipped.
 import { build } from 'esbuild';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -11,10 +11,32 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const production = process.argv.includes('--production');
 const node = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', sourcemap: !production, minify: production, external: ['vscode'], logLevel: 'warning' };
 
+/**
+ * The VS Code-host suite is one bundle, so its test files cannot be found on disk at run time.
+ * This plugin serves test/vscode/suite/index.ts the virtual module 'kplane:vscode-suite-files':
+ * one lazy `require` per `*.test.ts` under test/vscode/suite (declared in suiteFiles.d.ts).
+ */
+const suiteDir = join(root, 'test', 'vscode', 'suite');
+const suiteFiles = {
+  name: 'kplane-vscode-suite-files',
+  setup(b) {
+    b.onResolve({ filter: /^kplane:vscode-suite-files$/ }, (args) => ({ path: args.path, namespace: 'kplane-suite' }));
+    b.onLoad({ filter: /.*/, namespace: 'kplane-suite' }, () => {
+      const files = readdirSync(suiteDir, { recursive: true })
+        .map((file) => String(file).split('\\').join('/'))
+        .filter((file) => file.endsWith('.test.ts'))
+        .sort();
+      const list = files.map((file) => `{ file: ${JSON.stringify(file)}, load: () => require(${JSON.stringify(`./${file}`)}) }`);
+      return { contents: `export const suiteFiles = [\n${list.join(',\n')}\n];\n`, resolveDir: suiteDir, loader: 'js', watchDirs: [suiteDir] };
+    });
+  },
+};
+
 const entries = [
   { in: 'extension/src/extension.ts', out: 'dist/extension.js', ...node },
   { in: 'language-server/src/server.ts', out: 'dist/server.js', ...node },
-  { in: 'test/vscode/suite/index.ts', out: 'dist/test/suite.js', ...node, external: ['vscode', 'mocha'] },
+  // mocha stays external: the bundle in dist/test/ resolves it from the repository's node_modules.
+  { in: 'test/vscode/suite/index.ts', out: 'dist/test/suite.js', ...node, external: ['vscode', 'mocha'], plugins: [suiteFiles] },
 ];
 
 for (const { in: entry, out, ...options } of entries) {
