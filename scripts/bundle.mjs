@@ -32,11 +32,28 @@ const suiteFiles = {
   },
 };
 
+/**
+ * monaco-yaml's helpers import 'monaco-editor/esm/vs/…', a path monaco-editor 0.57's exports map
+ * no longer serves ('./*' maps to './esm/vs/*.js'); point such imports at the file itself.
+ */
+const monacoEsmPaths = {
+  name: 'kplane-monaco-esm-paths',
+  setup(b) {
+    b.onResolve({ filter: /^monaco-editor\/esm\/vs\// }, (args) => ({ path: join(root, 'node_modules', args.path) }));
+  },
+};
+const browser = { bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: !production, minify: production, logLevel: 'warning', plugins: [monacoEsmPaths] };
+
 const entries = [
   { in: 'extension/src/extension.ts', out: 'dist/extension.js', ...node },
   { in: 'language-server/src/server.ts', out: 'dist/server.js', ...node },
   // mocha stays external: the bundle in dist/test/ resolves it from the repository's node_modules.
   { in: 'test/vscode/suite/index.ts', out: 'dist/test/suite.js', ...node, external: ['vscode', 'mocha'], plugins: [suiteFiles] },
+  // The dashboard webview and Monaco's two workers, bundled locally (no CDN); the panel loads them
+  // from dist/media/ only (localResourceRoots).
+  { in: 'media/src/dashboard.ts', out: 'dist/media/dashboard.js', ...browser, loader: { '.ttf': 'file' } },
+  { in: 'node_modules/monaco-editor/esm/vs/editor/editor.worker.js', out: 'dist/media/editor.worker.js', ...browser },
+  { in: 'node_modules/monaco-yaml/yaml.worker.js', out: 'dist/media/yaml.worker.js', ...browser },
 ];
 
 for (const { in: entry, out, ...options } of entries) {
