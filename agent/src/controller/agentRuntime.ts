@@ -65,6 +65,7 @@ export class AgentRuntime {
       metrics: this.metrics,
       namespace: options.namespace,
       profileCache: () => this.profileInformer?.store ?? new Map(),
+      observeProfile: (obj) => this.profileInformer?.observe(obj),
       informerFor: (info) => this.informerFor(info),
       event: (profile, severity, reason, message) => this.reporter.event(profile, severity, reason, message),
       scaledReplicas: (key, profile, target: ObjectRef) => this.scaler.replicasFor(key, profile, target),

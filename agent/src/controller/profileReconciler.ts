@@ -59,6 +59,8 @@ export interface ReconcilerDeps {
   metrics: Metrics;
   namespace: string;
   profileCache(): Map<string, KubeObject>;
+  /** Puts a profile the agent just wrote into the cache, so the next run does not act on a stale copy. */
+  observeProfile(obj: KubeObject): void;
   /** The informer watching one owned kind, started and synced on first use. */
   informerFor(info: ResourceInfo): Promise<Informer>;
   /** Records an agent event (ClusterAgent status + a Kubernetes Event). */
@@ -100,10 +102,13 @@ export class ProfileReconciler {
       return {};
     }
     if (!(profile.metadata.finalizers ?? []).includes(FINALIZER)) {
-      await this.deps.api.request('PATCH', this.profilePath(profile), {
+      const updated = await this.deps.api.request<KubeObject>('PATCH', this.profilePath(profile), {
         body: { metadata: { finalizers: [...(profile.metadata.finalizers ?? []), FINALIZER], resourceVersion: profile.metadata.resourceVersion } },
         contentType: 'application/merge-patch+json',
       });
+      this.deps.observeProfile(updated);
+      profile.metadata.resourceVersion = updated.metadata.resourceVersion;
+      profile.metadata.finalizers = updated.metadata.finalizers as string[] | undefined;
     }
 
     const now = this.deps.now();
@@ -175,7 +180,7 @@ export class ProfileReconciler {
         layers.push({ name: layer.name, state: paused ? 'Paused' : 'Pending', resources: objects.length, ready: 0, message: blocked });
         continue;
       }
-      const results = await mapLimit(objects, APPLY_CONCURRENCY, (obj) => this.syncObject(key, obj, { paused, mode, drift, now, secrets, log }));
+      const results = await mapLimit(objects, APPLY_CONCURRENCY, (obj) => this.syncObject(key, obj, { profile, paused, mode, drift, now, secrets, log }));
       const failures = results.filter((r) => r.error);
       failedCount += failures.length;
       const healths = results.map((r) => objectHealth(r.live));
@@ -251,7 +256,7 @@ export class ProfileReconciler {
   private async syncObject(
     profileKey: string,
     object: Manifest,
-    ctx: { paused: boolean; mode: 'enforce' | 'monitor'; drift: DriftRecord[]; now: Date; secrets: string[]; log: Logger },
+    ctx: { profile: ClusterProfile; paused: boolean; mode: 'enforce' | 'monitor'; drift: DriftRecord[]; now: Date; secrets: string[]; log: Logger },
   ): Promise<{ object: Manifest; live?: KubeObject; drifted?: boolean; error?: string }> {
     const ref = refOf(object);
     const key = objectKey(ref);
@@ -274,6 +279,8 @@ export class ProfileReconciler {
       if (!open) {
         ctx.drift.push({ ...ref, fields: diff.slice(0, 20), detectedTime: iso(ctx.now), message: live ? 'changed by someone else' : 'deleted by someone else' });
         ctx.log.info('drift detected', { object: describeObject(ref), fields: diff.slice(0, 20), mode: ctx.mode });
+        const what = live ? `changed ${diff.slice(0, 5).join(', ')}` : 'deleted';
+        this.deps.event(ctx.profile, 'Warning', 'DriftDetected', `${describeObject(ref)} was ${what} by someone else${ctx.mode === 'monitor' || ctx.paused ? '; not corrected (' + (ctx.paused ? 'paused' : 'monitor mode') + ')' : ''}.`);
       }
       if (ctx.paused || ctx.mode === 'monitor') return { object, live, drifted: true };
     } else if (ctx.paused) {
@@ -291,6 +298,7 @@ export class ProfileReconciler {
         this.closeDrift(ctx.drift, ref, this.deps.now(), 'corrected');
         this.deps.metrics.inc('kplane_agent_drift_corrections_total', { kind: ref.kind });
         ctx.log.info('drift corrected', { object: describeObject(ref), fields: diff.slice(0, 20) });
+        this.deps.event(ctx.profile, 'Normal', 'DriftCorrected', `${describeObject(ref)} was put back (${diff.slice(0, 5).join(', ')}).`);
       }
       return { object, live: applied };
     } catch (err) {
@@ -385,7 +393,8 @@ export class ProfileReconciler {
       }
     }
     if (!statusChanged(previous, status)) return;
-    await this.deps.api.request('PATCH', `${this.profilePath(profile)}/status`, { body: { status }, contentType: 'application/merge-patch+json' });
+    const updated = await this.deps.api.request<KubeObject>('PATCH', `${this.profilePath(profile)}/status`, { body: { status }, contentType: 'application/merge-patch+json' });
+    this.deps.observeProfile(updated);
     log.debug('status written', { ready: status.conditions?.find((c) => c.type === 'Ready')?.status });
   }
 
