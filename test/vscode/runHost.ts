@@ -72,7 +72,11 @@ async function main(): Promise<number> {
     rmSync(workspace, { recursive: true, force: true });
   };
   // Ctrl-C or a CI cancel: still end Chromium and code-server (their own process groups).
-  const onSignal = (signal: NodeJS.Signals) => finish({ code: 128 + (signal === 'SIGINT' ? 2 : 15), why: `interrupted by ${signal}` });
+  let interrupted = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupted = true;
+    finish({ code: 128 + (signal === 'SIGINT' ? 2 : 15), why: `interrupted by ${signal}` });
+  };
   process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
   const timer = setTimeout(() => finish({ code: EXIT.timeout, why: `the tests did not finish within ${timeoutMs / 1000}s (KPLANE_VSCODE_TIMEOUT_MS)` }), timeoutMs);
 
@@ -118,7 +122,7 @@ async function main(): Promise<number> {
 
   const result = await outcome;
   clearTimeout(timer);
-  if (result.code !== EXIT.passed) {
+  if (result.code !== EXIT.passed && !interrupted) {
     console.error(`[vscode-host] ${result.why}`);
     if (page && !page.isClosed()) {
       const file = join(mkdtempSync(join(tmpdir(), 'kplane-vscode-failure-')), 'workbench.png');
@@ -130,7 +134,7 @@ async function main(): Promise<number> {
     if (server && result.code !== EXIT.failed) console.error(`[vscode-host] code-server output (last 40 lines):\n${server.output().trim().split('\n').slice(-40).join('\n')}`);
   }
   await cleanup();
-  say(`${result.why}; exit ${result.code}`);
+  say(`${result.code === EXIT.passed ? 'tests passed; ' : ''}exit ${result.code}`);
   return result.code;
 }
 

@@ -26,11 +26,12 @@ function log(message: string): void {
 
 /** Runs a command with inherited output; prints a heartbeat so a slow install does not look hung. */
 function step(label: string, cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const what = label.replace(/ \(.*\)$/, ''); // the label without its hint, for the heartbeat
   const started = Date.now();
   log(`${label} ...`);
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { env, stdio: ['ignore', 'inherit', 'inherit'] });
-    const heartbeat = setInterval(() => log(`  ... still ${label.toLowerCase()} (${Math.round((Date.now() - started) / 1000)}s)`), 20_000);
+    const heartbeat = setInterval(() => log(`  ... ${what}: ${Math.round((Date.now() - started) / 1000)}s`), 20_000);
     const forward = (signal: NodeJS.Signals) => child.kill(signal);
     process.on('SIGINT', forward).on('SIGTERM', forward);
     const done = (error?: Error) => {
@@ -38,7 +39,7 @@ function step(label: string, cmd: string, args: string[], env: NodeJS.ProcessEnv
       process.off('SIGINT', forward).off('SIGTERM', forward);
       if (error) reject(error);
       else {
-        log(`${label}: done in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+        log(`${what}: done in ${((Date.now() - started) / 1000).toFixed(1)}s`);
         resolve();
       }
     };
