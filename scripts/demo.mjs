@@ -1,0 +1,249 @@
+#!/usr/bin/env node
+/**
+ * `npm run demo`: kplane on a local fleet, from a fresh clone, as the only command.
+ *
+ *   1. installs dependencies if they are missing, and builds (tsc -b + the esbuild bundles);
+ *   2. starts 3 real clusters from the test bed (etcd + kube-apiserver + controller-manager +
+ *      scheduler + KWOK nodes), each with a kplane agent and its own labels;
+ *   3. applies the sample profiles of examples/ (as the plane does: server-side apply, manager
+ *      `kplane`), makes one cluster drift and takes another one's API server down;
+ *   4. starts code-server (a real VS Code in the browser) with the built extension and the
+ *      fleet's kubeconfig, and prints the URL. Ctrl-C stops everything.
+ *
+ * `node scripts/demo.mjs --screenshots` does the same, then saves docs/screenshots/*.png with
+ * headless Chromium and exits.
+ *
+ * Only Node built-ins are imported up front: everything else is imported after the install.
+ */
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const takeScreenshots = process.argv.includes('--screenshots');
+const started = Date.now();
+const say = (message) => console.log(`[demo ${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${message}`);
+
+/** The demo's three clusters: how each one looks to the plane, and what happens to it. */
+const CLUSTERS = [
+  { displayName: 'eu-prod-1', labels: { env: 'prod', region: 'eu', tier: 'edge' }, profiles: ['edge-baseline', 'observability'], fate: 'healthy' },
+  { displayName: 'us-prod-1', labels: { env: 'prod', region: 'us', tier: 'edge' }, profiles: ['edge-baseline', 'observability'], fate: 'drift' },
+  { displayName: 'eu-staging-1', labels: { env: 'staging', region: 'eu', tier: 'lab' }, profiles: ['edge-baseline'], fate: 'unreachable' },
+];
+
+function run(command, args, what) {
+  say(`${what}: ${command} ${args.join(' ')}`);
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit' });
+  if (result.status !== 0) throw new Error(`${what} failed (exit ${result.status ?? result.signal}). Fix the error above and run the demo again.`);
+}
+
+const cleanups = [];
+let cleaning;
+async function cleanup() {
+  cleaning ??= (async () => {
+    for (const step of cleanups.reverse()) {
+      try {
+        await step.run();
+      } catch (err) {
+        console.error(`[demo] cleanup: ${step.what}: ${err instanceof Error ? err.message : err}`);
+      }
+    }
+  })();
+  return cleaning;
+}
+const onCleanup = (what, fn) => cleanups.push({ what, run: fn });
+
+async function main() {
+  // 1. Dependencies and build.
+  if (!existsSync(join(root, 'node_modules', '.package-lock.json'))) run('npm', ['install', '--no-audit', '--no-fund'], 'installing dependencies');
+  run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-b'], 'building');
+  run(process.execPath, [join(root, 'scripts', 'bundle.mjs')], 'bundling the extension and the dashboard');
+
+  const hostPaths = await import(pathToFileURL(join(root, 'test', 'out', 'vscode', 'hostPaths.js')).href);
+  if (!hostPaths.readyHost()) run(process.execPath, [join(root, 'test', 'out', 'vscode', 'setupHost.js')], 'installing code-server and Node 24 into the cache (once)');
+
+  const bed = await import(pathToFileURL(join(root, 'test', 'out', 'bed', 'index.js')).href);
+  const { startAgent } = await import(pathToFileURL(join(root, 'test', 'out', 'bed', 'agent.js')).href);
+  const host = await import(pathToFileURL(join(root, 'test', 'out', 'vscode', 'host.js')).href);
+  const k8s = await import('@kubernetes/client-node');
+  const { parse } = await import('yaml');
+
+  // 2. The fleet: 3 clusters that really run workloads, one agent each.
+  const state = mkdtempSync(join(tmpdir(), 'kplane-demo-'));
+  onCleanup('remove the demo folder', () => rmSync(state, { recursive: true, force: true }));
+  say('starting 3 clusters (etcd, kube-apiserver, controller-manager, scheduler, KWOK nodes)…');
+  const fleet = await bed.startFleet({ clusters: CLUSTERS.length, workloads: true, kubeconfigPath: join(state, 'kubeconfig'), log: (line) => say(`  ${line}`) });
+  onCleanup('stop the clusters', () => fleet.stop());
+  const demo = fleet.clusters.map((cluster, i) => ({ cluster, ...CLUSTERS[i] }));
+
+  const objects = (cluster) => k8s.KubernetesObjectApi.makeApiClient(bed.kubeClient(cluster));
+  const apply = (cluster, obj, manager) => objects(cluster).patch(obj, undefined, undefined, manager, true, k8s.PatchStrategy.ServerSideApply);
+  const read = (cluster, apiVersion, kind, namespace, name) => objects(cluster).read({ apiVersion, kind, metadata: { namespace, name } });
+
+  for (const d of demo) {
+    // The ClusterAgent's spec is the cluster's identity for the plane; the agent fills its status.
+    await apply(d.cluster, { apiVersion: 'kplane.dev/v1alpha1', kind: 'ClusterAgent', metadata: { name: 'agent', namespace: 'kplane-system' }, spec: { displayName: d.displayName, labels: d.labels, heartbeatInterval: '5s' } }, 'kplane');
+    const agent = await startAgent({ kubeconfigPath: fleet.kubeconfigPath, context: d.cluster.name });
+    onCleanup(`stop the agent of ${d.cluster.name}`, () => agent.stop());
+    say(`${d.cluster.name} (${d.displayName}, ${Object.entries(d.labels).map(([k, v]) => `${k}=${v}`).join(',')}): agent pid ${agent.pid}`);
+  }
+
+  // 3. Profiles, as the plane writes them. The drifting cluster runs edge-baseline in monitor
+  // mode, so the drift stays visible instead of being corrected within seconds.
+  const profiles = Object.fromEntries(
+    await Promise.all(['edge-baseline', 'observability'].map(async (name) => [name, parse(await readFile(join(root, 'examples', `${name}.profile.yaml`), 'utf8'))])),
+  );
+  for (const d of demo) {
+    for (const name of d.profiles) {
+      const profile = structuredClone(profiles[name]);
+      if (d.fate === 'drift' && name === 'edge-baseline') profile.spec.reconcile = { ...profile.spec.reconcile, mode: 'monitor' };
+      if (d.fate === 'healthy' && name === 'edge-baseline') profile.spec.values = { ...profile.spec.values, replicas: 3 };
+      await apply(d.cluster, profile, 'kplane');
+    }
+  }
+  const ready = async (d, name) => {
+    const p = await read(d.cluster, 'kplane.dev/v1alpha1', 'ClusterProfile', 'kplane-system', name);
+    return p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') && p.status.observedGeneration === p.metadata.generation;
+  };
+  for (const d of demo) {
+    for (const name of d.profiles) await bed.waitFor(() => ready(d, name), { what: `${name} Ready on ${d.cluster.name}`, timeoutMs: 180_000, intervalMs: 1000 });
+    say(`${d.cluster.name}: ${d.profiles.join(', ')} Ready`);
+  }
+
+  const drifting = demo.find((d) => d.fate === 'drift');
+  say(`${drifting.cluster.name}: someone edits a managed ConfigMap by hand (drift)…`);
+  await objects(drifting.cluster).patch(
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web-settings', namespace: 'web' }, data: { logLevel: 'debug' } },
+    undefined, undefined, 'demo-hand-edit', undefined, k8s.PatchStrategy.MergePatch,
+  );
+  await bed.waitFor(async () => {
+    const p = await read(drifting.cluster, 'kplane.dev/v1alpha1', 'ClusterProfile', 'kplane-system', 'edge-baseline');
+    return (p.status?.drift ?? []).length > 0;
+  }, { what: `drift reported on ${drifting.cluster.name}`, timeoutMs: 120_000, intervalMs: 1000 });
+  say(`${drifting.cluster.name}: the agent reports the drift`);
+
+  const lost = demo.find((d) => d.fate === 'unreachable');
+  say(`${lost.cluster.name}: stopping its API server (unreachable; etcd and the agent keep running)…`);
+  await lost.cluster.stopApiServer();
+
+  // 4. VS Code in the browser, with the fleet's kubeconfig.
+  const workspace = join(state, 'workspace');
+  mkdirSync(workspace, { recursive: true });
+  cpSync(join(root, 'examples'), workspace, { recursive: true });
+  const contexts = demo.map((d) => d.cluster.name);
+  const server = await host.startCodeServer({
+    workspace,
+    extensionDevelopmentPath: root,
+    env: { KUBECONFIG: fleet.kubeconfigPath },
+    settings: { 'kplane.fleet.contexts': contexts, 'workbench.colorTheme': 'Default Dark Modern' },
+    startTimeoutMs: 120_000,
+  });
+  onCleanup('stop code-server', () => server.stop());
+
+  if (takeScreenshots) {
+    await screenshots(host, server.url, demo);
+    return;
+  }
+  console.log(`
+  kplane demo is running.
+
+    Open ${server.url}
+    (the kplane icon in the activity bar shows the Fleet; "kplane: Open Dashboard" opens the dashboard)
+
+    ${demo.map((d) => `${d.cluster.name}  ${d.displayName.padEnd(13)} ${d.fate}`).join('\n    ')}
+    kubeconfig: ${fleet.kubeconfigPath}
+
+  Press Ctrl-C to stop everything.
+`);
+  // Ctrl-C is handled below (any phase); here only code-server dying by itself ends the demo.
+  await server.exited;
+  console.error('[demo] code-server exited by itself; stopping the demo.');
+}
+
+/** Fleet tree, dashboard matrix, a cluster page and the values editor, from headless Chromium. */
+async function screenshots(host, url, demo) {
+  const out = join(root, 'docs', 'screenshots');
+  const browser = await host.launchBrowser();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    await page.goto(url);
+    await host.waitForWorkbench(page, 120_000);
+    // The Fleet view: the kplane container in the activity bar.
+    await page.locator('.activitybar [aria-label^="kplane"]').first().click();
+    for (const d of demo) await page.getByText(d.displayName, { exact: false }).first().waitFor({ timeout: 120_000 });
+    await page.waitForTimeout(1500); // let icons and descriptions settle before the picture
+    say(`saved ${await host.screenshot(page, join(out, 'fleet-tree.png'))}`);
+
+    await runCommand(page, 'kplane: Open Dashboard');
+    const frame = await dashboardFrame(page);
+    await frame.locator('[data-cluster-row]').nth(demo.length - 1).waitFor({ timeout: 60_000 });
+    say(`saved ${await host.screenshot(page, join(out, 'dashboard-matrix.png'))}`);
+
+    const drifting = demo.find((d) => d.fate === 'drift');
+    await frame.locator(`[data-cluster-row="${drifting.cluster.name}"] a`).first().click();
+    await frame.locator('[data-cluster-page]').waitFor({ timeout: 30_000 });
+    say(`saved ${await host.screenshot(page, join(out, 'dashboard-cluster.png'))}`);
+
+    await frame.locator('[data-edit-values="kplane-system/edge-baseline"]').click();
+    await frame.locator('#values-editor .monaco-editor').waitFor({ timeout: 60_000 });
+    // Show the editor rejecting a value: replicas above the variable's maximum.
+    await frame.locator('#values-editor .view-lines').click();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('replicas: 50\nlogLevel: verbose\n');
+    await frame.locator('#values-findings li').first().waitFor({ timeout: 30_000 });
+    await page.waitForTimeout(1000);
+    say(`saved ${await host.screenshot(page, join(out, 'dashboard-values.png'))}`);
+  } finally {
+    await browser.close();
+  }
+}
+
+async function runCommand(page, title) {
+  await page.keyboard.press('F1');
+  await page.locator('.quick-input-widget input').fill(`>${title}`);
+  await page.locator('.quick-input-list .monaco-list-row').first().waitFor({ timeout: 30_000 });
+  await page.keyboard.press('Enter');
+}
+
+/** The dashboard's document: webviews are two iframes deep, and the inner one holds #app. */
+async function dashboardFrame(page) {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    for (const frame of page.frames()) {
+      if (await frame.locator('#app').count().catch(() => 0)) return frame;
+    }
+    await page.waitForTimeout(250);
+  }
+  throw new Error('the dashboard webview did not load within 60 s');
+}
+
+let interrupted = 0;
+const interrupt = () => {
+  if (++interrupted > 1) {
+    console.error('[demo] second Ctrl-C: exiting without waiting for cleanup');
+    process.exit(130);
+  }
+  say('Ctrl-C: stopping code-server, agents and clusters…');
+  void cleanup().then(() => {
+    say('stopped; nothing is left running.');
+    process.exit(130);
+  });
+};
+process.on('SIGINT', interrupt);
+process.on('SIGTERM', interrupt);
+
+main()
+  .then(async () => {
+    say('stopping…');
+    await cleanup();
+    say('stopped; nothing is left running.');
+    process.exit(0);
+  })
+  .catch(async (err) => {
+    console.error(`[demo] ${err instanceof Error ? err.message : err}`);
+    await cleanup();
+    process.exit(1);
+  });
