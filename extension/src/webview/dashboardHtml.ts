@@ -32,7 +32,7 @@ export function dashboardHtml(assets: DashboardAssets, nonce: string): string {
 <html lang="en">
 <head>
 <meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${a(csp)}">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <link rel="stylesheet" href="${a(assets.style)}">
 <title>kplane fleet</title>
