@@ -1,0 +1,113 @@
+/**
+ * The language service: everything the editor offers on a profile, as plain functions of a
+ * TextDocument. It knows nothing of the LSP connection (../handlers adapt it), so the CLI, the
+ * webview editor and tests use it as is. Parses are remembered per document version, and every
+ * entry point catches its own failures: a bug here must cost a feature, never the server.
+ */
+import type { ClusterSchemaSource } from '@kplane/profile';
+import type { CodeAction, CompletionList, Diagnostic, DocumentSymbol, Hover, Location, Position, Range } from 'vscode-languageserver-types';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { parseYamlFile, type ParsedFile } from './yamlParse.js';
+import { validateFile, DIAGNOSTIC_SOURCE } from './validation.js';
+import { complete } from './completion.js';
+import { definition, hover, symbols } from './navigation.js';
+import { codeActions } from './codeActions.js';
+import { profileAt } from './profileModel.js';
+
+export { DIAGNOSTIC_SOURCE, isProfileFileName, type DiagnosticData } from './validation.js';
+export { LIMITS } from './yamlParse.js';
+
+export interface LanguageServiceOptions {
+  /** Report YAML syntax problems (default true); see ValidationSettings.yamlSyntax. */
+  yamlSyntax?: boolean;
+  /** The target cluster's types, when the editor has a cluster connected. */
+  clusterSchemas?: ClusterSchemaSource;
+}
+
+export interface ValidationOptions {
+  /** See ValidationSettings.expectProfile. */
+  expectProfile?: 'warning' | 'error';
+}
+
+export interface LanguageService {
+  doValidation(document: TextDocument, options?: ValidationOptions): Diagnostic[];
+  doComplete(document: TextDocument, position: Position): CompletionList;
+  doHover(document: TextDocument, position: Position): Hover | null;
+  findDocumentSymbols(document: TextDocument): DocumentSymbol[];
+  findDefinition(document: TextDocument, position: Position): Location[];
+  getCodeActions(document: TextDocument, range: Range, diagnostics: Diagnostic[]): CodeAction[];
+  /** Changes options for later calls (e.g. a cluster was connected). */
+  configure(options: LanguageServiceOptions): void;
+  /** Drops what is remembered about a closed document. */
+  forget(uri: string): void;
+}
+
+export function getLanguageService(initial: LanguageServiceOptions = {}): LanguageService {
+  let options = { ...initial };
+  const parses = new Map<string, { version: number; text: string; parsed: ParsedFile }>();
+
+  const parse = (document: TextDocument): ParsedFile => {
+    const known = parses.get(document.uri);
+    if (known && known.version === document.version && known.text === document.getText()) return known.parsed;
+    const text = document.getText();
+    const parsed = parseYamlFile(text);
+    parses.set(document.uri, { version: document.version, text, parsed });
+    return parsed;
+  };
+
+  const guard = <T>(fallback: T, run: () => T): T => {
+    try {
+      return run();
+    } catch {
+      return fallback;
+    }
+  };
+
+  return {
+    doValidation(document, validation = {}) {
+      try {
+        return validateFile(document, parse(document), { yamlSyntax: options.yamlSyntax ?? true, clusterSchemas: options.clusterSchemas, expectProfile: validation.expectProfile });
+      } catch (err) {
+        return [
+          {
+            range: { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } },
+            severity: 1,
+            code: 'INTERNAL_ERROR',
+            source: DIAGNOSTIC_SOURCE,
+            message: `kplane could not check this file (${err instanceof Error ? err.message : String(err)}). Please report this as a bug.`,
+          },
+        ];
+      }
+    },
+    doComplete(document, position) {
+      return guard({ isIncomplete: false, items: [] }, () => {
+        const parsed = parse(document);
+        return complete(document, position, profileAt(parsed, document.offsetAt(position)) ?? profileAt(parsed, 0));
+      });
+    },
+    doHover(document, position) {
+      return guard(null, () => {
+        const model = profileAt(parse(document), document.offsetAt(position));
+        return model ? hover(document, model, document.offsetAt(position)) : null;
+      });
+    },
+    findDocumentSymbols(document) {
+      return guard([], () => symbols(document, parse(document)));
+    },
+    findDefinition(document, position) {
+      return guard([], () => {
+        const model = profileAt(parse(document), document.offsetAt(position));
+        return model ? definition(document, model, document.offsetAt(position)) : [];
+      });
+    },
+    getCodeActions(document, _range, diagnostics) {
+      return guard([], () => codeActions(document, parse(document), diagnostics));
+    },
+    configure(next) {
+      options = { ...options, ...next };
+    },
+    forget(uri) {
+      parses.delete(uri);
+    },
+  };
+}

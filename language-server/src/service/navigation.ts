@@ -1,0 +1,119 @@
+/** Hover, document symbols and go-to-definition over the parsed tree. */
+import { scanReferences } from '@kplane/profile';
+import { MarkupKind, SymbolKind, type DocumentSymbol, type Hover, type Location, type Range } from 'vscode-languageserver-types';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { child, pairOf, pathAt, type YamlNode } from './yamlTree.js';
+import { documentationOf, schemaAt, typeOf } from './schemaNav.js';
+import { profileModel, type ProfileModel } from './profileModel.js';
+import type { ParsedFile } from './yamlParse.js';
+
+function rangeOf(document: TextDocument, start: number, end: number): Range {
+  return { start: document.positionAt(start), end: document.positionAt(end) };
+}
+
+/** The `${name}` under `offset` in a scalar, if the scalar is plain or quoted without escapes before it. */
+function referenceAt(document: TextDocument, node: YamlNode, offset: number): { name: string; start: number; end: number } | undefined {
+  if (node.type !== 'scalar' || typeof node.value !== 'string' || !node.value.includes('${')) return undefined;
+  // Scan the source text: offsets there are file offsets, whatever the quoting.
+  const source = document.getText().slice(node.start, node.end);
+  for (const ref of scanReferences(source)) {
+    const start = node.start + ref.start;
+    const end = node.start + ref.end;
+    if (start <= offset && offset <= end) return { name: ref.name, start, end };
+  }
+  return undefined;
+}
+
+export function hover(document: TextDocument, model: ProfileModel, offset: number): Hover | null {
+  const at = pathAt(model.root, offset);
+  const ref = referenceAt(document, at.node, offset);
+  if (ref) {
+    const entry = model.variables.find((v) => v.name === ref.name);
+    if (!entry) {
+      return { contents: { kind: MarkupKind.Markdown, value: `**\${${ref.name}}**: no variable of this name is declared under spec.variables.` }, range: rangeOf(document, ref.start, ref.end) };
+    }
+    const v = entry.variable;
+    const value = model.values[ref.name];
+    const lines = [
+      `**${ref.name}** (variable, \`${v.type ?? '?'}\`)`,
+      v.description ? `\n${v.description}` : '',
+      `\nValue: ${value === undefined ? '_none_ (set spec.values or a default)' : `\`${JSON.stringify(value)}\``}${v.default !== undefined && !v.sensitive ? ` — default \`${JSON.stringify(v.default)}\`` : ''}`,
+    ];
+    return { contents: { kind: MarkupKind.Markdown, value: lines.join('\n') }, range: rangeOf(document, ref.start, ref.end) };
+  }
+  if (at.path.length === 0) return null;
+  const schema = schemaAt(at.path);
+  const docs = documentationOf(schema);
+  if (!docs) return null;
+  const field = at.path[at.path.length - 1];
+  const type = typeOf(schema);
+  return {
+    contents: { kind: MarkupKind.Markdown, value: `**${String(field)}**${type ? ` (\`${type}\`)` : ''}\n\n${docs}` },
+    range: rangeOf(document, at.node.start, at.node.end),
+  };
+}
+
+export function definition(document: TextDocument, model: ProfileModel, offset: number): Location[] {
+  const at = pathAt(model.root, offset);
+  const target = (node: YamlNode): Location[] => [{ uri: document.uri, range: rangeOf(document, node.start, node.end) }];
+  const ref = referenceAt(document, at.node, offset);
+  if (ref) {
+    const entry = model.variables.find((v) => v.name === ref.name);
+    return entry ? target(entry.nameNode) : [];
+  }
+  const [spec, list, , field] = at.path;
+  if (spec === 'spec' && list === 'layers' && field === 'dependsOn' && at.node.type === 'scalar' && !at.onKey) {
+    const layer = model.layers.find((l) => l.name === String(at.node.value));
+    return layer ? target(layer.nameNode) : [];
+  }
+  if (spec === 'spec' && list === 'values' && at.path.length === 3) {
+    const entry = model.variables.find((v) => v.name === String(at.path[2]));
+    return entry ? target(entry.nameNode) : [];
+  }
+  return [];
+}
+
+function symbol(document: TextDocument, name: string, kind: SymbolKind, node: YamlNode, selection: YamlNode, detail?: string, children?: DocumentSymbol[]): DocumentSymbol {
+  return { name: name || '(unnamed)', kind, detail, range: rangeOf(document, node.start, node.end), selectionRange: rangeOf(document, selection.start, selection.end), children };
+}
+
+export function symbols(document: TextDocument, parsed: ParsedFile): DocumentSymbol[] {
+  const out: DocumentSymbol[] = [];
+  parsed.documents.forEach((_doc, index) => {
+    const model = profileModel(parsed, index);
+    if (!model) return;
+    const children: DocumentSymbol[] = [];
+    const spec = model.spec;
+    const variablesPair = pairOf(spec, 'variables');
+    if (variablesPair && model.variables.length) {
+      const vars = model.variables.map((v) => symbol(document, v.name, SymbolKind.Variable, v.node, v.nameNode, v.variable.type));
+      children.push(symbol(document, 'variables', SymbolKind.Namespace, { ...variablesPair.key, end: variablesPair.value?.end ?? variablesPair.key.end }, variablesPair.key, undefined, vars));
+    }
+    const layersPair = pairOf(spec, 'layers');
+    if (layersPair) {
+      const layers = model.layers.map((layer) => {
+        const manifests: DocumentSymbol[] = [];
+        child(layer.node, 'manifests')?.items?.forEach((m) => {
+          const kind = child(m, 'kind')?.value;
+          const nameNode = child(child(m, 'metadata'), 'name');
+          const label = `${kind ?? '?'} ${nameNode?.value ?? '?'}`;
+          manifests.push(symbol(document, label, SymbolKind.Object, m, nameNode ?? m, String(child(m, 'apiVersion')?.value ?? '')));
+        });
+        const deps = child(layer.node, 'dependsOn')?.items?.map((d) => String(d.value)) ?? [];
+        return symbol(document, layer.name, SymbolKind.Module, layer.node, layer.nameNode, deps.length ? `after ${deps.join(', ')}` : undefined, manifests);
+      });
+      children.push(symbol(document, 'layers', SymbolKind.Namespace, { ...layersPair.key, end: layersPair.value?.end ?? layersPair.key.end }, layersPair.key, undefined, layers));
+    }
+    const scalingPair = pairOf(spec, 'scaling');
+    if (scalingPair?.value?.items?.length) {
+      const policies = scalingPair.value.items.map((p) => {
+        const nameNode = child(p, 'name');
+        return symbol(document, String(nameNode?.value ?? '?'), SymbolKind.Event, p, nameNode ?? p);
+      });
+      children.push(symbol(document, 'scaling', SymbolKind.Namespace, { ...scalingPair.key, end: scalingPair.value.end }, scalingPair.key, undefined, policies));
+    }
+    const nameNode = child(child(model.root, 'metadata'), 'name');
+    out.push(symbol(document, `ClusterProfile ${nameNode?.value ?? ''}`.trim(), SymbolKind.Class, model.root, nameNode ?? model.root, String(child(spec, 'version')?.value ?? ''), children));
+  });
+  return out;
+}

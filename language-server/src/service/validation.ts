@@ -1,0 +1,93 @@
+/**
+ * Diagnostics of a YAML file: YAML problems of every document, and for each ClusterProfile
+ * document the findings of @kplane/profile's validateProfile, placed on exact ranges.
+ */
+import { validateProfile, type ClusterSchemaSource, type Finding } from '@kplane/profile';
+import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver-types';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { isProfileDocument, type ParsedFile, type Problem } from './yamlParse.js';
+import { spanOfFinding, type Span } from './ranges.js';
+
+export const DIAGNOSTIC_SOURCE = 'kplane';
+
+export interface ValidationSettings {
+  /**
+   * Report YAML syntax problems. Off when Red Hat's YAML extension runs alongside, which reports
+   * the same ones; profile findings are ours alone either way.
+   */
+  yamlSyntax: boolean;
+  clusterSchemas?: ClusterSchemaSource;
+  /**
+   * The file was given as a profile (named *.profile.yaml, or named on the CLI): without a
+   * ClusterProfile document it gets a diagnostic of this severity. Other YAML files without
+   * one are not ours, and get no diagnostics at all.
+   */
+  expectProfile?: 'warning' | 'error';
+}
+
+/** What a quick fix needs to know about a diagnostic, carried in Diagnostic.data. */
+export interface DiagnosticData {
+  /** Index of the YAML document in the file. */
+  document: number;
+  path: (string | number)[];
+  [fact: string]: unknown;
+}
+
+const SEVERITY = {
+  error: DiagnosticSeverity.Error,
+  warning: DiagnosticSeverity.Warning,
+  information: DiagnosticSeverity.Information,
+  hint: DiagnosticSeverity.Hint,
+} as const;
+
+/** Whether a file is meant to be a profile though its content may not say so (yet). */
+export function isProfileFileName(uri: string): boolean {
+  return /\.profile\.ya?ml$/i.test(uri);
+}
+
+export function validateFile(document: TextDocument, parsed: ParsedFile, settings: ValidationSettings): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  const add = (span: Span, severity: Finding['severity'], code: string, message: string, data?: DiagnosticData) => {
+    diagnostics.push({
+      range: { start: document.positionAt(span.start), end: document.positionAt(span.end) },
+      severity: SEVERITY[severity],
+      code,
+      source: DIAGNOSTIC_SOURCE,
+      message,
+      ...(data ? { data } : {}),
+    });
+  };
+  const addProblem = (p: Problem) => add(p, p.severity, p.code, p.message);
+
+  const profiles = parsed.documents.filter(isProfileDocument);
+  const expected = settings.expectProfile ?? (isProfileFileName(document.uri) ? 'warning' : undefined);
+  if (profiles.length === 0 && !expected) return diagnostics;
+  parsed.problems.forEach(addProblem);
+  parsed.documents.forEach((doc, index) => {
+    const isProfile = isProfileDocument(doc);
+    for (const problem of doc.problems) {
+      // Guards (too deep, alias bomb) are ours; YAML syntax may be left to another extension.
+      if (problem.code.startsWith('YAML_') && !settings.yamlSyntax) continue;
+      addProblem(problem);
+    }
+    if (!isProfile || !doc.checkable || !doc.root) return;
+    for (const finding of validateProfile(doc.value, { clusterSchemas: settings.clusterSchemas })) {
+      add(spanOfFinding(parsed.text, doc.root, finding), finding.severity, finding.code, finding.message, { document: index, path: finding.path, ...finding.data });
+    }
+  });
+
+  if (profiles.length === 0 && parsed.problems.length === 0 && expected) {
+    const first = parsed.documents[0];
+    const kind = first?.kind;
+    const start = first?.root?.start ?? 0;
+    add(
+      { start, end: Math.max(start + 1, Math.min(parsed.text.length, parsed.text.indexOf('\n', start) < 0 ? parsed.text.length : parsed.text.indexOf('\n', start))) },
+      expected,
+      parsed.documents.length === 0 ? 'EMPTY_PROFILE' : 'NOT_A_PROFILE',
+      parsed.documents.length === 0
+        ? 'This profile file is empty: start it with apiVersion: kplane.dev/v1alpha1 and kind: ClusterProfile.'
+        : `No document of this file has kind: ClusterProfile${kind ? ` (found kind: ${kind})` : ''}: set kind: ClusterProfile, or rename the file if it is no profile.`,
+    );
+  }
+  return diagnostics;
+}

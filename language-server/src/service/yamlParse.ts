@@ -1,0 +1,281 @@
+/**
+ * Text → documents: every document of a (multi-document) YAML file, each with its tree, its
+ * plain value and its YAML problems. Never throws: parse errors, alias bombs, deep nesting,
+ * binary content and oversized files all come back as problems with offsets.
+ *
+ * Documents are parsed one by one and remembered by their text, so an edit re-parses only the
+ * document it touched (`---` at the start of a line always starts a new document in YAML).
+ */
+import { isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, type Document, type Node as AstNode, Scalar } from 'yaml';
+import { PROFILE_KIND } from '@kplane/profile';
+import type { YamlNode, YamlPair } from './yamlTree.js';
+
+export interface Problem {
+  code: string;
+  severity: 'error' | 'warning' | 'information' | 'hint';
+  message: string;
+  start: number;
+  end: number;
+}
+
+export interface ParsedDocument {
+  /** Offsets of the document in the file. */
+  start: number;
+  end: number;
+  root: YamlNode | undefined;
+  /** The document as plain data (what the agent would read from the API server). */
+  value: unknown;
+  problems: Problem[];
+  /** `kind` of the document, when it is a mapping with a string kind. */
+  kind?: string;
+  /** The value is complete enough to check as a profile (no alias bomb, not too deep). */
+  checkable: boolean;
+}
+
+export interface ParsedFile {
+  text: string;
+  documents: ParsedDocument[];
+  /** Problems of the file as a whole (too large, binary). */
+  problems: Problem[];
+}
+
+export const LIMITS = {
+  /** Larger files get one diagnostic instead of a parse: parsing 20 MB of YAML takes seconds. */
+  maxFileChars: 4 * 1024 * 1024,
+  /** Deeper nesting is reported, not walked: no profile nests this deep, and recursion must stay bounded. */
+  maxDepth: 200,
+  /** Alias expansions allowed when building the value: stops "billion laughs". */
+  maxAliasCount: 1000,
+} as const;
+
+const YAML_MESSAGES: Record<string, string> = {
+  DUPLICATE_KEY: 'This key appears twice in the same mapping: remove or rename one of them.',
+  TAB_AS_INDENT: 'Tabs cannot indent YAML: indent with spaces.',
+  BAD_INDENT: 'Bad indentation: align this line with its siblings, using spaces.',
+  MISSING_CHAR: 'A closing character is missing',
+  MULTILINE_IMPLICIT_KEY: 'A key must fit on one line: check the indentation and the `:` of the line above.',
+  BLOCK_AS_IMPLICIT_KEY: 'A nested block cannot be a key: check the indentation.',
+  UNEXPECTED_TOKEN: 'Unexpected text',
+};
+
+/** A non-text character (NUL, other C0 controls but tab/CR/LF, or U+FFFD from undecodable bytes). */
+const BINARY = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffd]/;
+
+// Keyed by the document's text. Bounded by characters, not entries: a 50k-line document's tree
+// is tens of MB, and the server's memory budget is 200 MB.
+const cache = new Map<string, ParsedDocument>();
+let cachedChars = 0;
+const CACHE_CHARS = 3 * 1024 * 1024;
+
+function remember(chunk: string, doc: ParsedDocument): void {
+  if (chunk.length > CACHE_CHARS) return;
+  while (cachedChars + chunk.length > CACHE_CHARS && cache.size) {
+    const oldest = cache.keys().next().value as string;
+    cache.delete(oldest);
+    cachedChars -= oldest.length;
+  }
+  cache.set(chunk, doc);
+  cachedChars += chunk.length;
+}
+
+export function parseYamlFile(text: string): ParsedFile {
+  const file: ParsedFile = { text, documents: [], problems: [] };
+  if (text.length > LIMITS.maxFileChars) {
+    file.problems.push({
+      code: 'FILE_TOO_LARGE',
+      severity: 'error',
+      message: `This file has ${(text.length / 1024 / 1024).toFixed(1)} M characters; kplane checks files up to ${LIMITS.maxFileChars / 1024 / 1024} M. Split the profile into smaller files.`,
+      start: 0,
+      end: Math.min(text.length, text.indexOf('\n') < 0 ? text.length : text.indexOf('\n')),
+    });
+    return file;
+  }
+  const binary = BINARY.exec(text);
+  if (binary) {
+    file.problems.push({
+      code: 'BINARY_CONTENT',
+      severity: 'error',
+      message: `This file contains a non-text character (U+${binary[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}) : is it binary or not UTF-8? Save it as UTF-8 text.`,
+      start: binary.index,
+      end: binary.index + 1,
+    });
+    return file;
+  }
+  for (const [start, end] of documentChunks(text)) {
+    const chunk = text.slice(start, end);
+    let docs = cache.get(chunk);
+    if (!docs) {
+      docs = parseChunk(chunk);
+      remember(chunk, docs);
+    }
+    file.documents.push(shift(docs, start));
+  }
+  file.documents = file.documents.filter((d) => d.root || d.problems.length);
+  return file;
+}
+
+/**
+ * Splits at lines starting with `---`. A file with directives (`%YAML`) stays one chunk, as a
+ * directive belongs to the document after it.
+ */
+function documentChunks(text: string): [number, number][] {
+  if (/^%/m.test(text)) return [[0, text.length]];
+  const chunks: [number, number][] = [];
+  const marker = /^---(?=[ \t\r\n]|$)/gm;
+  let start = 0;
+  for (const match of text.matchAll(marker)) {
+    const at = match.index ?? 0;
+    if (at === 0) continue;
+    chunks.push([start, at]);
+    start = at;
+  }
+  chunks.push([start, text.length]);
+  return chunks;
+}
+
+/** One chunk holds at most one document (plus, rarely, an empty one): parse and convert it. */
+function parseChunk(chunk: string): ParsedDocument {
+  let docs: Document.Parsed[];
+  try {
+    const parsed = parseAllDocuments(chunk, { prettyErrors: false, keepSourceTokens: false });
+    docs = Array.isArray(parsed) ? parsed : [];
+  } catch (err) {
+    return failed(chunk, err);
+  }
+  const result: ParsedDocument = { start: 0, end: chunk.length, root: undefined, value: undefined, problems: [], checkable: false };
+  for (const doc of docs) {
+    for (const error of doc.errors) result.problems.push(yamlProblem(chunk, error.code, error.message, error.pos, 'error'));
+    for (const warning of doc.warnings) result.problems.push(yamlProblem(chunk, warning.code, warning.message, warning.pos, 'warning'));
+    if (result.root || doc.contents === null) continue;
+    const tooDeep = { hit: false };
+    try {
+      result.root = convert(chunk, doc.contents as AstNode, 0, tooDeep);
+    } catch (err) {
+      return failed(chunk, err);
+    }
+    if (tooDeep.hit) {
+      result.problems.push({
+        code: 'TOO_DEEP',
+        severity: 'error',
+        message: `This document nests deeper than ${LIMITS.maxDepth} levels; kplane does not check it. Flatten the structure.`,
+        start: doc.range[0],
+        end: lineEnd(chunk, doc.range[0]),
+      });
+      continue;
+    }
+    try {
+      result.value = doc.toJS({ maxAliasCount: LIMITS.maxAliasCount });
+      result.checkable = true;
+    } catch (err) {
+      const bomb = err instanceof ReferenceError && /alias/i.test(err.message) && /excessive/i.test(err.message);
+      result.problems.push({
+        code: bomb ? 'ALIAS_BOMB' : 'YAML_UNRESOLVED',
+        severity: 'error',
+        message: bomb
+          ? `Aliases in this document expand to more than ${LIMITS.maxAliasCount} nodes (a "billion laughs" pattern): write the values out instead of nesting aliases.`
+          : `The document cannot be read as data: ${err instanceof Error ? err.message : String(err)}. Define every alias (*name) after its anchor (&name).`,
+        start: doc.range[0],
+        end: lineEnd(chunk, doc.range[0]),
+      });
+    }
+    const kind = result.value && typeof result.value === 'object' ? (result.value as Record<string, unknown>).kind : undefined;
+    if (typeof kind === 'string') result.kind = kind;
+  }
+  return result;
+}
+
+function failed(chunk: string, err: unknown): ParsedDocument {
+  const overflow = err instanceof RangeError;
+  return {
+    start: 0,
+    end: chunk.length,
+    root: undefined,
+    value: undefined,
+    checkable: false,
+    problems: [
+      {
+        code: overflow ? 'TOO_DEEP' : 'YAML_UNREADABLE',
+        severity: 'error',
+        message: overflow
+          ? 'This document nests too deeply to read. Flatten the structure.'
+          : `This document cannot be read: ${err instanceof Error ? err.message : String(err)}.`,
+        start: 0,
+        end: lineEnd(chunk, 0),
+      },
+    ],
+  };
+}
+
+function yamlProblem(text: string, code: string, message: string, pos: [number, number], severity: 'error' | 'warning'): Problem {
+  const ours = YAML_MESSAGES[code];
+  let end = Math.max(pos[1], pos[0] + 1);
+  // yaml marks a duplicate key by its first character: widen to the whole key.
+  if (code === 'DUPLICATE_KEY') {
+    const key = /^[^:\n]*?(?=\s*:)/.exec(text.slice(pos[0], pos[0] + 256));
+    if (key && key[0].length) end = pos[0] + key[0].length;
+  }
+  const line = ours && ours.endsWith('.') ? ours : ours ? `${ours}: ${message}` : `${message}.`;
+  return { code: `YAML_${code}`, severity, message: line.replace(/\.\.$/, '.'), start: pos[0], end };
+}
+
+function lineEnd(text: string, from: number): number {
+  const nl = text.indexOf('\n', from);
+  return nl < 0 ? text.length : nl;
+}
+
+function convert(text: string, node: AstNode | null, depth: number, tooDeep: { hit: boolean }): YamlNode {
+  const [start, rawEnd] = node?.range ?? [0, 0];
+  // Block collections end after their last line break; end them at their last character instead.
+  let end = rawEnd;
+  while (end > start && /\s/.test(text[end - 1])) end--;
+  if (!node) return { type: 'scalar', start, end, value: null, plain: true };
+  if (depth > LIMITS.maxDepth) {
+    tooDeep.hit = true;
+    return { type: 'scalar', start, end, value: null };
+  }
+  if (isMap(node)) {
+    const pairs: YamlPair[] = [];
+    for (const item of node.items) {
+      if (!isPair(item)) continue;
+      const key = convert(text, item.key as AstNode | null, depth + 1, tooDeep);
+      const value = item.value === null ? undefined : convert(text, item.value as AstNode, depth + 1, tooDeep);
+      pairs.push({ key, value });
+    }
+    return { type: 'map', start, end, pairs, flow: node.flow === true };
+  }
+  if (isSeq(node)) {
+    return { type: 'seq', start, end, items: node.items.map((item) => convert(text, item as AstNode, depth + 1, tooDeep)), flow: node.flow === true };
+  }
+  if (isAlias(node)) return { type: 'scalar', start, end, alias: true };
+  if (isScalar(node)) {
+    const plain = node.type === Scalar.PLAIN || node.type === undefined;
+    return { type: 'scalar', start, end, value: node.value, plain };
+  }
+  return { type: 'scalar', start, end, value: null };
+}
+
+function shiftNode(node: YamlNode, by: number): YamlNode {
+  return {
+    ...node,
+    start: node.start + by,
+    end: node.end + by,
+    pairs: node.pairs?.map((p) => ({ key: shiftNode(p.key, by), value: p.value && shiftNode(p.value, by) })),
+    items: node.items?.map((item) => shiftNode(item, by)),
+  };
+}
+
+/** Cached documents are chunk-relative; place one at its offset in the file. */
+function shift(doc: ParsedDocument, by: number): ParsedDocument {
+  if (by === 0) return doc;
+  return {
+    ...doc,
+    start: doc.start + by,
+    end: doc.end + by,
+    root: doc.root && shiftNode(doc.root, by),
+    problems: doc.problems.map((p) => ({ ...p, start: p.start + by, end: p.end + by })),
+  };
+}
+
+export function isProfileDocument(doc: ParsedDocument): boolean {
+  return doc.kind === PROFILE_KIND;
+}
