@@ -12,7 +12,7 @@
  *     options.extensionTestsPath        with the former: run this test bundle (exports run())
  *     options.installVsix               install this .vsix into the throwaway extensions dir first
  *     options.settings                  user settings merged over quiet defaults (no welcome page)
- *   CodeServer: { url, port, exited, output(), stop() }
+ *   CodeServer: { url, port, vscodeVersion, exited, output(), stop() }
  *     url     the page to open: the workspace, plus the development/test payload when asked
  *     exited  resolves when the server process ends (by itself or by stop())
  *     output  everything the server printed so far (for error reports)
@@ -25,7 +25,7 @@
  * not come up; runHost.ts maps them to its exit codes.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -49,6 +49,8 @@ export interface CodeServerOptions {
 export interface CodeServer {
   url: string;
   port: number;
+  /** The VS Code release inside this code-server, e.g. "1.139.1". */
+  vscodeVersion: string;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   output(): string;
   stop(): Promise<void>;
@@ -127,10 +129,15 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
   const common = ['--user-data-dir', userData, '--extensions-dir', extensions, '--config', config];
 
   if (options.installVsix) {
+    if (!existsSync(options.installVsix)) {
+      rmSync(scratch, { recursive: true, force: true });
+      throw new CodeServerError(`installVsix: ${options.installVsix} does not exist; package the extension first (a .vsix file).`);
+    }
     const install = spawnSync(paths.nodeBin, [paths.codeServerEntry, ...common, '--install-extension', options.installVsix], { env, encoding: 'utf8' });
     if (install.status !== 0) {
       rmSync(scratch, { recursive: true, force: true });
-      throw new CodeServerError(`installing ${options.installVsix} into code-server failed (exit ${install.status}): ${install.stderr || install.stdout}`);
+      const why = (install.stderr || install.stdout || '').trim().split('\n')[0];
+      throw new CodeServerError(`installing ${options.installVsix} into code-server failed (exit ${install.status}): ${why}`);
     }
   }
 
@@ -203,7 +210,8 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
     await stop();
     throw new CodeServerError(`${err.message}. Its output:\n${output.trim()}`);
   });
-  return { url: workbenchUrl(port, options), port, exited, output: () => output, stop };
+  const vscodeVersion = (JSON.parse(readFileSync(join(dirname(paths.codeServerEntry), '..', '..', 'lib', 'vscode', 'package.json'), 'utf8')) as { version: string }).version;
+  return { url: workbenchUrl(port, options), port, vscodeVersion, exited, output: () => output, stop };
 }
 
 /** Flags measured to work for Debian Chromium in containers: no sandbox (root), no GPU, no background traffic. */

@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import { format } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import { repoRoot } from '../fixtures/paths.js';
+import { CODE_SERVER_VERSION } from './hostPaths.js';
 import { TEST_OUTPUT_MARK } from './testOutput.js';
 import { type CodeServer, CodeServerError, HostMissingError, launchBrowser, screenshot, startCodeServer } from './host.js';
 
@@ -97,11 +98,12 @@ async function main(): Promise<number> {
       if (err instanceof CodeServerError) return finish({ code: EXIT.serverDied, why: err.message });
       throw err;
     }
-    say(`code-server listening on port ${server.port}`);
+    say(`code-server ${CODE_SERVER_VERSION} (VS Code ${server.vscodeVersion}) listening on 127.0.0.1:${server.port}`);
     void server.exited.then(({ code, signal }) => finish({ code: EXIT.serverDied, why: `code-server exited (${code ?? signal}) before the tests finished` }));
 
     try {
       browser = await launchBrowser();
+      say(`headless Chromium ${browser.version()} started`);
       browser.on('disconnected', () => finish({ code: EXIT.browserFailed, why: 'Chromium disconnected before the tests finished' }));
       page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
       page.on('crash', () => finish({ code: EXIT.browserFailed, why: 'the workbench page crashed' }));
