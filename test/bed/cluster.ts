@@ -261,7 +261,8 @@ function kubeconfigYaml(name: string, server: string, pki: Pki): string {
 function startFailure(c: Component, what: string): Error {
   const tail = logTail(c.logPath);
   if (/address already in use/i.test(tail)) return new PortTaken(`${c.name}: a port was taken by another process`);
-  return new Error(`kplane bed: ${c.name} ${what}. Last lines of ${c.logPath}:\n${tail}`);
+  const keep = process.env.KPLANE_KEEP_CLUSTERS === '1' ? '' : ' (the dir is removed; set KPLANE_KEEP_CLUSTERS=1 to keep it)';
+  return new Error(`kplane bed: ${c.name} ${what}. Last lines of ${c.logPath}${keep}:\n${tail}`);
 }
 
 async function pollUntilReady(c: Component, probe: () => Promise<boolean>): Promise<void> {

@@ -162,8 +162,7 @@ function alive(pid: number): boolean {
  * recorded pid only when its command line still names that dir, so a recycled pid is safe.
  * Returns the dirs reaped.
  */
-export function reapStaleRuns(): string[] {
-  const root = runsRoot();
+export function reapStaleRuns(root = runsRoot()): string[] {
   if (!existsSync(root)) return [];
   const reaped: string[] = [];
   for (const entry of readdirSync(root)) {

@@ -228,6 +228,8 @@ describe('test bed: real Kubernetes control planes', function () {
 
   it('leaves no process behind when its owner is SIGKILLed', async function () {
     // A separate Node process starts a cluster, reports its pids, and is killed without warning.
+    // It gets a private runs root, so no other bed user on this machine reaps its dir first.
+    const runs = await mkdtemp(join(tmpdir(), 'kplane-orphan-runs-'));
     const script = `
       import { startCluster } from ${JSON.stringify(join(repoRoot(), 'test', 'out', 'bed', 'index.js'))};
       import { readFileSync } from 'node:fs';
@@ -235,21 +237,26 @@ describe('test bed: real Kubernetes control planes', function () {
       console.log(JSON.stringify({ dir: c.dir, pids: readFileSync(c.dir + '/pids', 'utf8').split('\\n').map(Number) }));
       setInterval(() => {}, 1000);
     `;
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    const { dir, pids } = await waitFor(() => (out.includes('\n') ? (JSON.parse(out.split('\n')[0]) as { dir: string; pids: number[] }) : undefined), {
-      timeoutMs: 120_000,
-      what: 'the child process to start its cluster',
-    });
-    assert.equal(pids.length, 2, 'etcd and kube-apiserver recorded');
-    assert.ok(pids.every(alive));
-    child.kill('SIGKILL');
-    await waitFor(() => pids.every((pid) => !alive(pid)), { timeoutMs: 15_000, what: `etcd and kube-apiserver (${pids.join(', ')}) to die with their owner` });
-    // The run dir is left behind by the killed owner; the next start (here: the reaper) removes it.
-    await waitFor(() => child.exitCode !== null || child.signalCode !== null, { timeoutMs: 5000, what: 'the owner to exit' });
-    assert.ok(existsSync(dir));
-    assert.ok(reapStaleRuns().includes(dir));
-    assert.ok(!existsSync(dir));
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, KPLANE_BED_DIR: runs } });
+    try {
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      const { dir, pids } = await waitFor(() => (out.includes('\n') ? (JSON.parse(out.split('\n')[0]) as { dir: string; pids: number[] }) : undefined), {
+        timeoutMs: 120_000,
+        what: 'the child process to start its cluster',
+      });
+      assert.equal(pids.length, 2, 'etcd and kube-apiserver recorded');
+      assert.ok(pids.every(alive));
+      child.kill('SIGKILL');
+      await waitFor(() => pids.every((pid) => !alive(pid)), { timeoutMs: 15_000, what: `etcd and kube-apiserver (${pids.join(', ')}) to die with their owner` });
+      // The killed owner could not remove its run dir; the next start's reaper does.
+      await waitFor(() => child.exitCode !== null || child.signalCode !== null, { timeoutMs: 5000, what: 'the owner to exit' });
+      assert.ok(existsSync(dir));
+      assert.deepEqual(reapStaleRuns(runs), [dir]);
+      assert.ok(!existsSync(dir));
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await rm(runs, { recursive: true, force: true });
+    }
   });
 });
