@@ -199,7 +199,7 @@ function profileSection(c: ClusterView, p: ProfileView, now: Date): HTMLElement 
       : h('p', { class: 'muted' }, 'No drift.'),
     h('h5', {}, 'Scaling decisions'),
     p.scaling.length
-      ? table(['Policy', 'Current', 'Desired', 'Metric', 'Last decision', 'Reason'], p.scaling.map((s) => [s.name, String(s.current), String(s.desired), s.metricValue !== undefined ? String(s.metricValue) : '—', s.lastDecision ? `${s.lastDecision} (${age(s.lastDecisionTime, now)})` : '—', s.reason ?? '']))
+      ? table(['Policy', 'Current', 'Desired', 'Metric', 'Last decision', 'Reason'], p.scaling.map((s) => [s.name, String(s.current), String(s.desired), s.metricValue !== undefined ? String(s.metricValue) : '—', s.lastDecision ? (s.lastDecisionTime ? `${s.lastDecision} (${age(s.lastDecisionTime, now)})` : s.lastDecision) : '—', s.reason ?? '']))
       : h('p', { class: 'muted' }, 'No scaling policies.'),
   );
 }

@@ -5,6 +5,7 @@
  * profile with these values) arrives as a `findings` message and replaces the local one.
  */
 import { configureMonacoYaml, type JSONSchema, type MonacoYaml } from 'monaco-yaml';
+import { createWebWorker } from 'monaco-editor/internal/common/workers.js';
 import { monaco } from './monacoLean.js';
 import type { ProfileRef, ValuesFinding } from './protocol.js';
 import type { Variable } from '@kplane/profile/types';
@@ -57,6 +58,15 @@ function defineTheme(): string {
   return 'kplane';
 }
 
+/**
+ * monaco-yaml 5 (through monaco-worker-manager) creates its worker with the pre-0.55
+ * `editor.createWebWorker({ moduleId, label, createData })`; monaco-editor 0.57 moved that form to
+ * an internal helper and `editor.createWebWorker` now wants a Worker. Hand monaco-yaml the helper.
+ */
+function yamlCompatibleMonaco(): typeof monaco {
+  return { ...monaco, editor: { ...monaco.editor, createWebWorker: createWebWorker as unknown as typeof monaco.editor.createWebWorker } };
+}
+
 export interface ValuesEditorHost {
   validate(ref: ProfileRef, yaml: string): void;
   apply(ref: ProfileRef, yaml: string): void;
@@ -74,7 +84,7 @@ export class ValuesEditor {
 
   constructor(container: HTMLElement, workers: WorkerUrls, private readonly host: ValuesEditorHost) {
     installWorkers(workers);
-    this.yaml = configureMonacoYaml(monaco, { enableSchemaRequest: false, validate: true, completion: true, hover: true, schemas: [] });
+    this.yaml = configureMonacoYaml(yamlCompatibleMonaco(), { enableSchemaRequest: false, validate: true, completion: true, hover: true, schemas: [] });
     this.editor = monaco.editor.create(container, {
       theme: defineTheme(),
       automaticLayout: true,
