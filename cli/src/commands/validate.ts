@@ -1,11 +1,173 @@
+/**
+ * `kplane validate <files or dirs...> [--format text|json]`: the language server's checks, for CI.
+ * Exit 0 without errors, 1 with errors, 2 on usage or I/O problems (those win over 1).
+ */
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { getLanguageService, isProfileFileName, textDocument } from '@kplane/language-server/service/languageService';
 import type { Command } from '../main.js';
 
-// Placeholder until the owning work lands; says so instead of pretending.
+const usage = `Usage: kplane validate <files or dirs...> [--format text|json]
+
+Checks ClusterProfile YAML files as the editor does: YAML syntax, the schema, and the rules no
+schema expresses (layer graph, variables, duplicate objects, scaling). Directories are searched
+for *.yaml and *.yml; files there without a ClusterProfile are skipped. A file named on the
+command line must hold a ClusterProfile.
+
+  --format  text (default): file:line:col: severity code message, with the line and a caret
+            json: [{"file","diagnostics":[{"range","severity","code","message"}]}], 0-based as in LSP
+
+Exit status: 0 no errors (warnings allowed), 1 errors found, 2 usage or I/O problem.`;
+
+/** Files bigger than this are not read at all; the service reports anything above 4 M characters anyway. */
+const MAX_READ_BYTES = 64 * 1024 * 1024;
+
+type Severity = 'error' | 'warning' | 'information' | 'hint';
+/** LSP's DiagnosticSeverity numbers, 1 to 4. */
+const SEVERITY_NAMES: Severity[] = ['error', 'error', 'warning', 'information', 'hint'];
+
+interface Position {
+  line: number;
+  character: number;
+}
+
+interface Target {
+  /** The path as the user gave it (or as found under a directory they gave). */
+  file: string;
+  explicit: boolean;
+}
+
+export interface FileReport {
+  file: string;
+  diagnostics: { range: { start: Position; end: Position }; severity: Severity; code: string; message: string }[];
+}
+
+async function collect(paths: string[], ioErrors: string[]): Promise<Target[]> {
+  const targets: Target[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (err) {
+      ioErrors.push(`cannot read directory "${dir}": ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      return;
+    }
+    entries.sort((a, b) => a.name.localeCompare(b.name));
+    for (const entry of entries) {
+      if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) await walk(path);
+      else if (entry.isFile() && /\.ya?ml$/i.test(entry.name)) targets.push({ file: path, explicit: false });
+    }
+  };
+  for (const path of paths) {
+    try {
+      const info = await stat(path);
+      if (info.isDirectory()) await walk(path);
+      else targets.push({ file: path, explicit: true });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      ioErrors.push(code === 'ENOENT' ? `"${path}" does not exist: check the path.` : `cannot read "${path}": ${code ?? (err as Error).message}`);
+    }
+  }
+  return targets;
+}
+
+/** The line of a diagnostic, then carets under its range (to the line's end when it spans lines). */
+function excerpt(lines: string[], d: FileReport['diagnostics'][number]): string {
+  const source = lines[d.range.start.line] ?? '';
+  const from = Math.min(d.range.start.character, source.length);
+  const to = d.range.end.line === d.range.start.line ? Math.min(d.range.end.character, source.length) : source.length;
+  // Keep tabs as tabs so the carets line up under them.
+  const pad = source.slice(0, from).replace(/[^\t]/g, ' ');
+  return `  ${source}\n  ${pad}${'^'.repeat(Math.max(1, to - from))}`;
+}
+
 export const command: Command = {
-  summary: '(not implemented yet)',
-  usage: 'kplane validate: not implemented yet',
-  async run() {
-    console.error('kplane validate: not implemented yet');
-    return 2;
+  summary: 'check ClusterProfile files (as the editor does), for CI',
+  usage,
+  async run(argv) {
+    let values;
+    let positionals: string[];
+    try {
+      ({ values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { format: { type: 'string', default: 'text' } } }));
+    } catch (err) {
+      console.error(`kplane validate: ${(err as Error).message}\n\n${usage}`);
+      return 2;
+    }
+    const format = values.format;
+    if (format !== 'text' && format !== 'json') {
+      console.error(`kplane validate: --format must be text or json, not "${format}".\n\n${usage}`);
+      return 2;
+    }
+    if (positionals.length === 0) {
+      console.error(`kplane validate: name at least one file or directory.\n\n${usage}`);
+      return 2;
+    }
+
+    const ioErrors: string[] = [];
+    const targets = await collect(positionals, ioErrors);
+    const service = getLanguageService();
+    const reports: FileReport[] = [];
+    const texts = new Map<string, string>();
+    let skipped = 0;
+    for (const target of targets) {
+      let bytes: Buffer;
+      try {
+        const info = await stat(target.file);
+        if (info.size > MAX_READ_BYTES) {
+          ioErrors.push(`"${target.file}" is ${(info.size / 1024 / 1024).toFixed(0)} MB; kplane validate reads files up to ${MAX_READ_BYTES / 1024 / 1024} MB. Is it a profile?`);
+          continue;
+        }
+        bytes = await readFile(target.file);
+      } catch (err) {
+        ioErrors.push(`cannot read "${target.file}": ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+        continue;
+      }
+      // Undecodable bytes become U+FFFD, which the service reports as binary or non-UTF-8 content.
+      const text = new TextDecoder('utf-8').decode(bytes);
+      const document = textDocument(pathToFileURL(resolve(target.file)).href, text);
+      const expected = target.explicit || isProfileFileName(target.file) ? 'error' : undefined;
+      if (!expected && service.countProfiles(document) === 0) {
+        skipped++;
+        service.forget(document.uri);
+        continue;
+      }
+      const diagnostics = service.doValidation(document, { expectProfile: expected });
+      service.forget(document.uri);
+      texts.set(target.file, text);
+      reports.push({
+        file: target.file,
+        diagnostics: diagnostics.map((d) => ({
+          range: d.range,
+          severity: SEVERITY_NAMES[d.severity ?? 1] ?? 'error',
+          code: String(d.code),
+          message: typeof d.message === 'string' ? d.message : d.message.value,
+        })),
+      });
+    }
+
+    const count = (severity: string) => reports.reduce((n, r) => n + r.diagnostics.filter((d) => d.severity === severity).length, 0);
+    const errors = count('error');
+    if (format === 'json') {
+      console.log(JSON.stringify(reports));
+    } else {
+      for (const report of reports) {
+        const lines = (texts.get(report.file) ?? '').split(/\r?\n/);
+        for (const d of report.diagnostics) {
+          console.log(`${report.file}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${d.severity} ${d.code} ${d.message}`);
+          console.log(excerpt(lines, d));
+        }
+      }
+      const warnings = count('warning');
+      const files = `${reports.length} profile file${reports.length === 1 ? '' : 's'}`;
+      const skippedNote = skipped ? ` (${skipped} YAML file${skipped === 1 ? '' : 's'} without a ClusterProfile skipped)` : '';
+      console.log(errors || warnings ? `${errors} error(s), ${warnings} warning(s) in ${files}${skippedNote}` : `${files} checked, no problems${skippedNote}`);
+    }
+    for (const message of ioErrors) console.error(`kplane validate: ${message}`);
+    if (ioErrors.length) return 2;
+    return errors ? 1 : 0;
   },
 };

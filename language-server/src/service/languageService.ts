@@ -6,8 +6,8 @@
  */
 import type { ClusterSchemaSource } from '@kplane/profile';
 import type { CodeAction, CompletionList, Diagnostic, DocumentSymbol, Hover, Location, Position, Range } from 'vscode-languageserver-types';
-import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { parseYamlFile, type ParsedFile } from './yamlParse.js';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { isProfileDocument, parseYamlFile, type ParsedFile } from './yamlParse.js';
 import { validateFile, DIAGNOSTIC_SOURCE } from './validation.js';
 import { complete } from './completion.js';
 import { definition, hover, symbols } from './navigation.js';
@@ -16,6 +16,11 @@ import { profileAt } from './profileModel.js';
 
 export { DIAGNOSTIC_SOURCE, isProfileFileName, type DiagnosticData } from './validation.js';
 export { LIMITS } from './yamlParse.js';
+
+/** A document from text, for callers without an editor (the CLI, the agent, tests). */
+export function textDocument(uri: string, text: string, version = 1): TextDocument {
+  return TextDocument.create(uri, 'yaml', version, text);
+}
 
 export interface LanguageServiceOptions {
   /** Report YAML syntax problems (default true); see ValidationSettings.yamlSyntax. */
@@ -36,6 +41,8 @@ export interface LanguageService {
   findDocumentSymbols(document: TextDocument): DocumentSymbol[];
   findDefinition(document: TextDocument, position: Position): Location[];
   getCodeActions(document: TextDocument, range: Range, diagnostics: Diagnostic[]): CodeAction[];
+  /** How many documents of the file are ClusterProfiles (0: not a profile file). */
+  countProfiles(document: TextDocument): number;
   /** Changes options for later calls (e.g. a cluster was connected). */
   configure(options: LanguageServiceOptions): void;
   /** Drops what is remembered about a closed document. */
@@ -102,6 +109,9 @@ export function getLanguageService(initial: LanguageServiceOptions = {}): Langua
     },
     getCodeActions(document, _range, diagnostics) {
       return guard([], () => codeActions(document, parse(document), diagnostics));
+    },
+    countProfiles(document) {
+      return guard(0, () => parse(document).documents.filter(isProfileDocument).length);
     },
     configure(next) {
       options = { ...options, ...next };
