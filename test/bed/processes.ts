@@ -43,7 +43,7 @@ export function spawnComponent(dir: string, name: string, bin: string, args: str
   const [cmd, argv] = pdeathsig ? ['setpriv', ['--pdeathsig', 'SIGKILL', '--', bin, ...args]] : [bin, args];
   let child: ChildProcess;
   try {
-    child = spawn(cmd, argv, { stdio: ['ignore', fd, fd], detached: true, env: { ...process.env, GOTRACEBACK: 'single' } });
+    child = spawn(cmd, argv, { stdio: ['ignore', fd, fd], detached: true});
   } finally {
     closeSync(fd);
   }
