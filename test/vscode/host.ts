@@ -114,6 +114,24 @@ function workbenchUrl(port: number, options: CodeServerOptions): string {
   return `${origin}/${query ? `?${query}` : ''}`;
 }
 
+/**
+ * A tiny detached process that watches ours and kills the server's process group once we are
+ * gone, and exits by itself when the group is gone. Needed because the server runs in its own
+ * group (so stop() reaches the extension host) and therefore outlives a SIGKILLed parent.
+ */
+function spawnGuardian(group: number): void {
+  const script = `
+    const [parent, group] = process.argv.slice(1).map(Number);
+    const alive = (pid) => { try { process.kill(pid, 0); return true; } catch (e) { return e.code === 'EPERM'; } };
+    setInterval(() => {
+      if (!alive(-group)) process.exit(0);
+      if (alive(parent)) return;
+      try { process.kill(-group, 'SIGTERM'); } catch {}
+      setTimeout(() => { try { process.kill(-group, 'SIGKILL'); } catch {} process.exit(0); }, 3000);
+    }, 1000);`;
+  spawn(process.execPath, ['-e', script, String(process.pid), String(group)], { detached: true, stdio: 'ignore' }).unref();
+}
+
 export async function startCodeServer(options: CodeServerOptions = {}): Promise<CodeServer> {
   const paths = requireHost();
   const scratch = mkdtempSync(join(tmpdir(), 'kplane-code-server-'));
@@ -150,6 +168,8 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
     '--disable-update-check',
     '--disable-workspace-trust',
     '--disable-getting-started-override',
+    // Default is 3 h: an extension host whose browser went away would linger that long.
+    '--reconnection-grace-time', '60',
     // Essential: without the smoke-test driver the built workbench ignores the test payload.
     '--vscode-option', 'enable-smoke-test-driver',
   ];
@@ -163,9 +183,11 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
       // already gone
     }
   };
-  // Last resort if our process exits without calling stop(): never leave a server behind.
+  // If our process exits without calling stop(), never leave a server behind: synchronously on a
+  // normal exit, and through the guardian when we are killed outright (SIGKILL, OOM).
   const onExit = () => killGroup('SIGKILL');
   process.on('exit', onExit);
+  if (child.pid) spawnGuardian(child.pid);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.on('close', (code, signal) => {
       process.off('exit', onExit);
