@@ -1,0 +1,135 @@
+/**
+ * Every kind of mistake the service finds, each on its exact range. Each case breaks the valid
+ * profile in one place and expects exactly one diagnostic of its code, on the text named.
+ */
+import { strict as assert } from 'node:assert';
+import { DiagnosticSeverity } from 'vscode-languageserver-types';
+import { VALID, codes, diagnose, edit, expectOne, rangeOf } from './helpers.js';
+
+interface Case {
+  title: string;
+  /** Replace `from` with `to` in the valid profile. */
+  from: string;
+  to: string;
+  code: string;
+  /** The diagnostic's range is this text (its `nth` occurrence in the broken profile). */
+  on: string;
+  nth?: number;
+  /** Look for `on` only after this text. */
+  after?: string;
+  severity?: DiagnosticSeverity;
+  /** Words the message must contain (it names the problem and the fix). */
+  says?: string[];
+}
+
+const cases: Case[] = [
+  // YAML
+  { title: 'duplicate key', from: '  reconcile:\n    mode: enforce', to: '  reconcile:\n    mode: enforce\n    mode: monitor', code: 'YAML_DUPLICATE_KEY', on: 'mode', nth: 1 },
+  { title: 'tab indentation', from: '    mode: enforce', to: '\tmode: enforce', code: 'YAML_TAB_AS_INDENT', on: '\t', says: ['spaces'] },
+  // Schema
+  { title: 'unknown field, on the key, with a suggestion', from: '  reconcile:', to: '  reconcle:', code: 'UNKNOWN_FIELD', on: 'reconcle', says: ['reconcile'] },
+  { title: 'missing required field, on the parent key', from: '  version: 1.4.0\n', to: '', code: 'MISSING_REQUIRED_FIELD', on: 'spec', says: ['version'] },
+  { title: 'missing field of a layer, on the list item', from: '    - name: base\n      manifests:', to: '    - manifests:', code: 'MISSING_REQUIRED_FIELD', on: 'manifests:', says: ['name'] },
+  { title: 'wrong type', from: 'minReplicas: 1', to: 'minReplicas: one', code: 'WRONG_TYPE', on: 'one', says: ['integer'] },
+  { title: 'enum value', from: 'mode: enforce', to: 'mode: enforced', code: 'INVALID_ENUM_VALUE', on: 'enforced', says: ['"enforce"', '"monitor"'] },
+  { title: 'pattern (profile name)', from: 'name: edge\n', to: 'name: Edge_Site\n', code: 'INVALID_NAME', on: 'Edge_Site', says: ['DNS-1123'] },
+  { title: 'manifest without kind', from: '          kind: Namespace\n', to: '', code: 'MANIFEST_MISSING_FIELD', on: 'apiVersion: v1', after: 'layers:', says: ['kind'] },
+  // Semantics
+  { title: 'version not semver', from: 'version: 1.4.0', to: 'version: "1.4"', code: 'INVALID_VERSION', on: '"1.4"', says: ['MAJOR.MINOR.PATCH'] },
+  { title: 'layer name not a DNS-1123 label', from: '- name: web\n      dependsOn', to: '- name: Web_Layer\n      dependsOn', code: 'INVALID_LAYER_NAME', on: 'Web_Layer' },
+  { title: 'duplicate layer', from: '- name: web\n      dependsOn', to: '- name: base\n      dependsOn', code: 'DUPLICATE_LAYER', on: 'base', nth: 1, says: ['rename'] },
+  { title: 'dependsOn a missing layer', from: 'dependsOn: [base]', to: 'dependsOn: [base, cache]', code: 'UNKNOWN_LAYER', on: 'cache' },
+  { title: 'dependsOn itself', from: 'dependsOn: [base]', to: 'dependsOn: [web]', code: 'DEPENDS_ON_SELF', on: 'web', after: 'dependsOn: [' },
+  { title: 'dependency cycle, named', from: '    - name: base\n      manifests:', to: '    - name: base\n      dependsOn: [web]\n      manifests:', code: 'DEPENDENCY_CYCLE', on: 'base', nth: 1, says: ['base → web → base'] },
+  { title: 'duplicate variable', from: '    - name: image\n', to: '    - name: replicas\n', code: 'DUPLICATE_VARIABLE', on: 'replicas', nth: 1 },
+  { title: 'default of the wrong type', from: 'default: 2', to: 'default: two', code: 'INVALID_DEFAULT', on: 'two', says: ['integer'] },
+  { title: 'value above maximum', from: '    replicas: 3', to: '    replicas: 30', code: 'INVALID_VALUE', on: '30', says: ['maximum 20'] },
+  { title: 'ipv4 default', from: '      type: string\n      default: nginx:1.27', to: '      type: ipv4\n      default: 10.0.0.300', code: 'INVALID_DEFAULT', on: '10.0.0.300', says: ['IPv4'] },
+  { title: 'cidr default', from: '      type: string\n      default: nginx:1.27', to: '      type: cidr\n      default: 10.0.0.0/40', code: 'INVALID_DEFAULT', on: '10.0.0.0/40', says: ['CIDR'] },
+  { title: 'semver default', from: '      type: string\n      default: nginx:1.27', to: '      type: semver\n      default: v1', code: 'INVALID_DEFAULT', on: 'v1', after: 'semver', says: ['semantic version'] },
+  { title: 'pattern of a string variable', from: '      default: nginx:1.27', to: '      default: nginx:1.27\n      pattern: "^registry/"', code: 'INVALID_DEFAULT', on: 'nginx:1.27', says: ['pattern'] },
+  { title: 'enum of a variable', from: '      default: nginx:1.27', to: '      default: nginx:1.27\n      enum: [nginx:1.26]', code: 'INVALID_DEFAULT', on: 'nginx:1.27', says: ['not one of'] },
+  { title: 'required variable without default or value', from: '      default: nginx:1.27', to: '      required: true', code: 'MISSING_REQUIRED_VALUE', on: 'image' },
+  { title: 'values key naming no variable', from: '    replicas: 3', to: '    replicas: 3\n    replica: 4', code: 'UNKNOWN_VALUE', on: 'replica', after: 'replicas: 3' },
+  { title: 'undeclared ${} reference, on the reference', from: 'image: "${image}"', to: 'image: "${registry}/${image}"', code: 'UNDECLARED_VARIABLE', on: '${registry}' },
+  { title: 'unused variable is a warning', from: 'image: "${image}"', to: 'image: nginx', code: 'UNUSED_VARIABLE', on: 'image', nth: 0, severity: DiagnosticSeverity.Warning },
+  { title: 'invalid manifest name', from: 'name: queue', to: 'name: Queue_1', code: 'INVALID_MANIFEST_NAME', on: 'Queue_1' },
+  { title: 'scaling min > max', from: 'minReplicas: 1', to: 'minReplicas: 12', code: 'SCALING_RANGE', on: 'minReplicas: 12'.slice(13) },
+  { title: 'scaling target that is no manifest', from: 'kind: Deployment, name: web, namespace: web }', to: 'kind: Deployment, name: api, namespace: web }', code: 'SCALING_TARGET_NOT_FOUND', on: 'target' },
+  { title: 'Object metric without object', from: '        object: { apiVersion: v1, kind: ConfigMap, name: queue, namespace: web, fieldPath: .data.depth }\n', to: '', code: 'INVALID_METRIC', on: 'metric' },
+  { title: 'Resource metric with object', from: 'type: Object', to: 'type: Resource\n        resource: { name: cpu }', code: 'INVALID_METRIC', on: 'object', nth: 0 },
+  { title: 'duration that does not parse', from: 'cooldown: 2m', to: 'cooldown: 2 minutes', code: 'INVALID_DURATION', on: '2 minutes' },
+  { title: 'reconcile interval that does not parse', from: 'interval: 10m', to: 'interval: 10min', code: 'INVALID_DURATION', on: '10min' },
+];
+
+describe('language service: diagnostics', () => {
+  it('a valid profile has no diagnostics', () => {
+    assert.deepEqual(diagnose(VALID), []);
+  });
+
+  for (const c of cases) {
+    it(`${c.title}: ${c.code}`, () => {
+      const text = edit(VALID, c.from, c.to);
+      const diagnostics = diagnose(text);
+      const d = expectOne(diagnostics, c.code, rangeOf(text, c.on, c.nth ?? 0, c.after));
+      assert.equal(d.severity, c.severity ?? DiagnosticSeverity.Error);
+      assert.equal(d.source, 'kplane');
+      for (const word of c.says ?? []) assert.ok(String(d.message).includes(word), `message ${JSON.stringify(d.message)} should say ${word}`);
+    });
+  }
+
+  it('the same object twice, the layer namespace making them equal', () => {
+    // The ConfigMap in layer web has no namespace; the layer's namespace (web) makes it web/queue.
+    const text = edit(VALID, '                    image: "${image}"\n', '                    image: "${image}"\n        - apiVersion: v1\n          kind: ConfigMap\n          metadata:\n            name: queue\n');
+    expectOne(diagnose(text), 'DUPLICATE_MANIFEST', rangeOf(text, 'queue', 1));
+  });
+
+  it('a cycle through three layers is reported once, naming the whole cycle', () => {
+    const text = edit(edit(VALID, '    - name: base\n      manifests:', '    - name: base\n      dependsOn: [edge]\n      manifests:'), '  scaling:', '    - name: edge\n      dependsOn: [web]\n      manifests: []\n  scaling:');
+    const d = expectOne(diagnose(text), 'DEPENDENCY_CYCLE');
+    assert.match(String(d.message), /(base → edge → web → base|web → base → edge → web|edge → web → base → edge)/);
+  });
+
+  it('bad indentation and syntax errors in every document of a multi-document file', () => {
+    const text = `${VALID}---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n   data: 1\n---\n${edit(VALID, 'name: edge', 'name: edge2')}key: [unclosed\n`;
+    const diagnostics = diagnose(text);
+    const yaml = diagnostics.filter((d) => String(d.code).startsWith('YAML_'));
+    const lines = text.split('\n');
+    const secondDoc = lines.indexOf('   data: 1');
+    assert.ok(yaml.some((d) => d.range.start.line >= secondDoc - 1 && d.range.start.line <= secondDoc), `no YAML problem at line ${secondDoc}: ${JSON.stringify(yaml.map((d) => [d.code, d.range.start.line]))}`);
+    const lastLine = lines.indexOf('key: [unclosed');
+    assert.ok(yaml.some((d) => d.range.start.line >= lastLine), `no YAML problem in the third document: ${JSON.stringify(yaml.map((d) => [d.code, d.range.start.line]))}`);
+  });
+
+  it('profile checks run for every ClusterProfile document of a file, with ranges in that document', () => {
+    const second = edit(VALID, 'minReplicas: 1', 'minReplicas: 11');
+    const text = `${VALID}---\n${second}`;
+    const d = expectOne(diagnose(text), 'SCALING_RANGE');
+    assert.equal(d.range.start.line, VALID.split('\n').length + second.split('\n').findIndex((l) => l.includes('minReplicas: 11')));
+  });
+
+  it('YAML syntax can be left to another extension while profile findings stay', () => {
+    const text = edit(edit(VALID, '  reconcile:\n    mode: enforce', '  reconcile:\n    mode: enforce\n    mode: monitor'), 'minReplicas: 1', 'minReplicas: 12');
+    const d = diagnose(text, undefined, { yamlSyntax: false });
+    assert.deepEqual(codes(d), ['SCALING_RANGE']);
+  });
+
+  it('a YAML file that is no profile gets nothing (it is not ours), unless named *.profile.yaml', () => {
+    const text = 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: x }\n';
+    assert.deepEqual(diagnose(text, 'file:///work/configmap.yaml'), []);
+    expectOne(diagnose(text, 'file:///work/x.profile.yaml'), 'NOT_A_PROFILE', rangeOf(text, 'apiVersion: v1'));
+  });
+
+  it('CRLF line endings keep ranges exact', () => {
+    const text = edit(VALID, 'mode: enforce', 'mode: enforced').replace(/\n/g, '\r\n');
+    expectOne(diagnose(text), 'INVALID_ENUM_VALUE', rangeOf(text, 'enforced'));
+  });
+
+  it('ranges count UTF-16 code units, as LSP does', () => {
+    const text = edit(edit(VALID, 'name: edge\n', 'name: edge\n  annotations: { note: "🚀 café" }\n'), 'mode: enforce', 'mode: enforced');
+    // The emoji is two UTF-16 units; a range computed in bytes or code points would be off.
+    expectOne(diagnose(text), 'INVALID_ENUM_VALUE', rangeOf(text, 'enforced'));
+    const emoji = edit(VALID, 'data:\n            depth: "0"', 'data:\n            depth: "🚀${nope}"');
+    expectOne(diagnose(emoji), 'UNDECLARED_VARIABLE', rangeOf(emoji, '${nope}'));
+  });
+});
