@@ -1,0 +1,161 @@
+/** Completion, hover, symbols, go-to-definition and quick fixes of the language service. */
+import { strict as assert } from 'node:assert';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import type { CodeAction, Position } from 'vscode-languageserver-types';
+import { getLanguageService, textDocument } from '@kplane/language-server/service/languageService';
+import { VALID, diagnose, edit, expectOne, codes } from './helpers.js';
+
+const URI = 'file:///work/test.profile.yaml';
+
+/** The text with `|` removed, and the position where it was. */
+function cursor(textWithBar: string): { text: string; position: Position } {
+  const at = textWithBar.indexOf('|');
+  assert.ok(at >= 0, 'test setup: no | cursor');
+  const text = textWithBar.slice(0, at) + textWithBar.slice(at + 1);
+  return { text, position: textDocument(URI, text).positionAt(at) };
+}
+
+function labels(textWithBar: string): string[] {
+  const { text, position } = cursor(textWithBar);
+  return getLanguageService().doComplete(textDocument(URI, text), position).items.map((i) => i.label);
+}
+
+function applyFix(text: string, action: CodeAction): string {
+  const edits = action.edit?.changes?.[URI];
+  assert.ok(edits?.length, `${action.title} has no edits`);
+  return TextDocument.applyEdits(textDocument(URI, text), edits);
+}
+
+function fixes(text: string, code: string): CodeAction[] {
+  const service = getLanguageService();
+  const document = textDocument(URI, text);
+  const diagnostic = expectOne(service.doValidation(document), code);
+  return service.getCodeActions(document, diagnostic.range, [diagnostic]);
+}
+
+describe('language service: editor features', () => {
+  describe('completion', () => {
+    it('offers the keys of spec not yet written', () => {
+      const found = labels(edit(VALID, '  reconcile:\n', '  |\n  reconcile:\n'));
+      assert.deepEqual(found.sort(), ['description', 'paused']);
+    });
+
+    it('offers layer keys inside a layer, and list-item keys after "- "', () => {
+      assert.deepEqual(labels(edit(VALID, '      dependsOn: [base]\n', '      dependsOn: [base]\n      |\n')).sort(), ['wait']);
+      const item = labels(edit(VALID, '  scaling:\n', '  scaling:\n    - |\n'));
+      assert.ok(item.includes('minReplicas') && item.includes('target'), item.join());
+    });
+
+    it('offers enum values and booleans for a value', () => {
+      assert.deepEqual(labels(edit(VALID, 'mode: enforce', 'mode: |')).sort(), ['enforce', 'monitor']);
+      assert.deepEqual(labels(edit(VALID, '      type: integer', '      type: |')).sort(), ['boolean', 'cidr', 'integer', 'ipv4', 'number', 'semver', 'string']);
+      assert.deepEqual(labels(edit(VALID, '  reconcile:\n', '  paused: |\n  reconcile:\n')).sort(), ['false', 'true']);
+    });
+
+    it('offers layer names in dependsOn, flow and block', () => {
+      assert.deepEqual(labels(edit(VALID, 'dependsOn: [base]', 'dependsOn: [|]')), ['base', 'web']);
+      assert.deepEqual(labels(edit(VALID, 'dependsOn: [base]', 'dependsOn:\n        - |')), ['base', 'web']);
+    });
+
+    it('offers variable names after ${, with type and value', () => {
+      const { text, position } = cursor(edit(VALID, 'depth: "0"', 'depth: "${|'));
+      const items = getLanguageService().doComplete(textDocument(URI, text), position).items;
+      assert.deepEqual(items.map((i) => i.label), ['replicas', 'image']);
+      assert.equal(items[0].detail, 'integer = 3');
+      assert.equal(items[0].insertText, 'replicas}');
+    });
+
+    it('offers a whole profile in an empty file', () => {
+      assert.deepEqual(labels('|'), ['ClusterProfile', 'apiVersion', 'kind', 'metadata', 'spec', 'status']);
+    });
+  });
+
+  describe('hover', () => {
+    it('shows the schema documentation of a key', () => {
+      const { text, position } = cursor(edit(VALID, '      dependsOn: [base]', '      depe|ndsOn: [base]'));
+      const hover = getLanguageService().doHover(textDocument(URI, text), position);
+      assert.ok(hover && typeof hover.contents === 'object' && 'value' in hover.contents);
+      assert.match(hover.contents.value, /\*\*dependsOn\*\*/);
+      assert.match(hover.contents.value, /Layers that must be applied/);
+    });
+
+    it('shows the type and value of the variable under ${…}', () => {
+      const { text, position } = cursor(edit(VALID, 'replicas: "${replicas}"', 'replicas: "${repl|icas}"'));
+      const hover = getLanguageService().doHover(textDocument(URI, text), position);
+      assert.ok(hover && typeof hover.contents === 'object' && 'value' in hover.contents);
+      assert.match(hover.contents.value, /\*\*replicas\*\* \(variable, `integer`\)/);
+      assert.match(hover.contents.value, /Value: `3` — default `2`/);
+      const line = text.split('\n')[hover.range!.start.line];
+      assert.equal(line.slice(hover.range!.start.character, hover.range!.end.character), '${replicas}');
+    });
+
+    it('masks sensitive values', () => {
+      const { text, position } = cursor(edit(edit(VALID, '      type: string\n', '      type: string\n      sensitive: true\n'), 'image: "${image}"', 'image: "${ima|ge}"'));
+      const hover = getLanguageService().doHover(textDocument(URI, text), position);
+      assert.ok(hover && typeof hover.contents === 'object' && 'value' in hover.contents);
+      assert.ok(!hover.contents.value.includes('nginx'), hover.contents.value);
+    });
+  });
+
+  it('outlines variables, layers with their manifests, and scaling policies', () => {
+    const [profile] = getLanguageService().findDocumentSymbols(textDocument(URI, VALID));
+    assert.equal(profile.name, 'ClusterProfile edge');
+    const names = (profile.children ?? []).map((c) => [c.name, (c.children ?? []).map((g) => [g.name, (g.children ?? []).map((m) => m.name)])]);
+    assert.deepEqual(names, [
+      ['variables', [['replicas', []], ['image', []]]],
+      ['layers', [['base', ['Namespace web', 'ConfigMap queue']], ['web', ['Deployment web']]]],
+      ['scaling', [['web', []]]],
+    ]);
+  });
+
+  describe('go to definition', () => {
+    it('from a dependsOn entry to the layer', () => {
+      const { text, position } = cursor(edit(VALID, 'dependsOn: [base]', 'dependsOn: [ba|se]'));
+      const [location] = getLanguageService().findDefinition(textDocument(URI, text), position);
+      assert.deepEqual(location.range, { start: { line: 21, character: 12 }, end: { line: 21, character: 16 } });
+    });
+
+    it('from ${var} to the variable', () => {
+      const { text, position } = cursor(edit(VALID, 'image: "${image}"', 'image: "${im|age}"'));
+      const [location] = getLanguageService().findDefinition(textDocument(URI, text), position);
+      assert.deepEqual(location.range, { start: { line: 15, character: 12 }, end: { line: 15, character: 17 } });
+    });
+  });
+
+  describe('quick fixes', () => {
+    it('declares an undeclared variable', () => {
+      const broken = edit(VALID, 'depth: "0"', 'depth: "${depth}"');
+      const [fix] = fixes(broken, 'UNDECLARED_VARIABLE');
+      assert.equal(fix.title, 'Declare variable "depth" under spec.variables');
+      assert.deepEqual(codes(diagnose(applyFix(broken, fix))), []);
+    });
+
+    it('declares the first variable of a profile without variables', () => {
+      const broken = edit(edit(edit(VALID, /  variables:[\s\S]*?  values:\n    replicas: 3\n/.exec(VALID)![0], ''), 'replicas: "${replicas}"', 'replicas: 2'), 'image: "${image}"', 'image: "${img}"');
+      const fixed = applyFix(broken, fixes(broken, 'UNDECLARED_VARIABLE')[0]);
+      assert.deepEqual(codes(diagnose(fixed)), []);
+      assert.match(fixed, /\n {2}variables:\n {4}- name: img\n {6}type: string\n {2}layers:/);
+    });
+
+    it('removes a dependsOn entry naming a missing layer (flow and block lists)', () => {
+      const flow = edit(VALID, 'dependsOn: [base]', 'dependsOn: [base, cache]');
+      assert.deepEqual(codes(diagnose(applyFix(flow, fixes(flow, 'UNKNOWN_LAYER')[0]))), []);
+      const block = edit(VALID, 'dependsOn: [base]', 'dependsOn:\n        - base\n        - cache');
+      const fixed = applyFix(block, fixes(block, 'UNKNOWN_LAYER')[0]);
+      assert.deepEqual(codes(diagnose(fixed)), []);
+      assert.ok(fixed.includes('dependsOn:\n        - base\n      namespace: web'), fixed);
+    });
+
+    it('renames a duplicate layer', () => {
+      const broken = edit(VALID, '- name: web\n      dependsOn: [base]', '- name: base\n      dependsOn: []');
+      const [fix] = fixes(broken, 'DUPLICATE_LAYER');
+      assert.equal(fix.title, 'Rename layer to "base-2"');
+      assert.deepEqual(codes(diagnose(applyFix(broken, fix))), []);
+    });
+
+    it('corrects a misspelt field', () => {
+      const broken = edit(VALID, '  reconcile:', '  reconcle:');
+      assert.deepEqual(codes(diagnose(applyFix(broken, fixes(broken, 'UNKNOWN_FIELD')[0]))), []);
+    });
+  });
+});
