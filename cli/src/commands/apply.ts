@@ -1,11 +1,155 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { parseDuration, type ClusterProfile } from '@kplane/profile';
+import { matchesSelector, parseMaxUnavailable, parseSelector, type ClusterOutcome } from '@kplane/extension/fleet/index';
+import { preflightProfile } from '@kplane/extension/fleet/preflight';
+import { openFleet, type FleetSession } from '@kplane/extension/k8s/fleetSession';
+import { previewApply } from '@kplane/extension/k8s/profileActions';
+import { rollOut } from '@kplane/extension/k8s/rollout';
 import type { Command } from '../main.js';
 
-// Placeholder until the owning work lands; says so instead of pretending.
+const usage = `Usage: kplane apply <profile.yaml> (--context NAME[,NAME…] | --selector LABELS) [options]
+
+Writes the ClusterProfile(s) of the file to each target cluster's API server (server-side apply,
+field manager "kplane"); the cluster's agent does the rest. Steps: preflight validation (errors
+stop here), a server-side dry-run per target with a summary of what changes, then the rollout in
+batches of --max-unavailable, waiting for each batch's agents to report Ready.
+
+  --context          target contexts (repeat or comma-separate)
+  --selector         target clusters whose ClusterAgent labels match, e.g. 'env=prod,tier in (edge,core),!canary'
+  --kubeconfig       kubeconfig file(s), separated like KUBECONFIG
+  --dry-run          stop after the dry-run summary
+  --max-unavailable  clusters changing at once, a count or a percentage (default 1)
+  --wait             how long each batch waits for Ready (default 2m; 0 = do not wait)
+  --timeout          per-request deadline (default 10s)
+
+Exit status: 0 every target applied (or unchanged), 1 validation errors or a cluster failed, 2 usage.`;
+
 export const command: Command = {
-  summary: '(not implemented yet)',
-  usage: 'kplane apply: not implemented yet',
-  async run() {
-    console.error('kplane apply: not implemented yet');
-    return 2;
+  summary: 'apply a profile to clusters (by context or label selector), in batches',
+  usage,
+  async run(argv) {
+    let values;
+    let positionals: string[];
+    try {
+      ({ values, positionals } = parseArgs({
+        args: argv,
+        allowPositionals: true,
+        options: {
+          context: { type: 'string', multiple: true },
+          selector: { type: 'string' },
+          kubeconfig: { type: 'string' },
+          'dry-run': { type: 'boolean', default: false },
+          'max-unavailable': { type: 'string', default: '1' },
+          wait: { type: 'string', default: '2m' },
+          timeout: { type: 'string', default: '10s' },
+        },
+      }));
+    } catch (err) {
+      console.error(`kplane apply: ${(err as Error).message}\n\n${usage}`);
+      return 2;
+    }
+    const contexts = (values.context ?? []).flatMap((c) => c.split(',')).map((c) => c.trim()).filter(Boolean);
+    if (positionals.length !== 1 || (!contexts.length && values.selector === undefined)) {
+      console.error(`kplane apply: name one profile file and the targets (--context or --selector).\n\n${usage}`);
+      return 2;
+    }
+    const timeoutMs = parseDuration(values.timeout!);
+    const waitMs = values.wait === '0' ? 0 : parseDuration(values.wait!);
+    if (!timeoutMs || waitMs === undefined) {
+      console.error(`kplane apply: --timeout "${values.timeout}" / --wait "${values.wait}" must be durations like 10s or 2m`);
+      return 2;
+    }
+    const selector = values.selector !== undefined ? parseSelector(values.selector) : undefined;
+    if (selector && !selector.ok) {
+      console.error(`kplane apply: ${selector.error}`);
+      return 2;
+    }
+
+    const file = positionals[0];
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (err) {
+      console.error(`kplane apply: cannot read "${file}": ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      return 2;
+    }
+    const preflight = preflightProfile(pathToFileURL(resolve(file)).href, file, text);
+    if (preflight.errors.length) {
+      console.error(`kplane apply: ${file} has ${preflight.errors.length} error(s); fix them (kplane validate shows them in context):`);
+      for (const e of preflight.errors) console.error(`  ${e}`);
+      return 1;
+    }
+
+    const session = openFleet({ kubeconfig: values.kubeconfig ?? '', contexts: selector ? [] : contexts, requestTimeoutMs: timeoutMs });
+    try {
+      for (const e of session.errors) console.error(`kplane apply: ${e}`);
+      if (session.errors.length && !selector) return 2;
+      await session.watcher.settled(timeoutMs + 1000);
+      const targets = selector?.ok ? session.model.list().filter((c) => matchesSelector(selector.selector, c.labels)).map((c) => c.id) : contexts;
+      if (!targets.length) {
+        console.error(`kplane apply: no cluster matches "${values.selector}"; "kplane status" shows the clusters and their labels come from each ClusterAgent`);
+        return 1;
+      }
+      const maxUnavailable = parseMaxUnavailable(values['max-unavailable']!, targets.length);
+      if (!maxUnavailable.ok) {
+        console.error(`kplane apply: ${maxUnavailable.error}`);
+        return 2;
+      }
+      let failed = false;
+      for (const profile of preflight.profiles) {
+        const ok = await applyOne(session, profile, targets, { dryRun: values['dry-run']!, maxUnavailable: maxUnavailable.value, timeoutMs, waitMs });
+        failed ||= !ok;
+      }
+      return failed ? 1 : 0;
+    } finally {
+      session.dispose();
+    }
   },
 };
+
+async function applyOne(session: FleetSession, profile: ClusterProfile, targets: string[], o: { dryRun: boolean; maxUnavailable: number; timeoutMs: number; waitMs: number }): Promise<boolean> {
+  const name = `${profile.metadata.namespace ?? 'kplane-system'}/${profile.metadata.name}@${profile.spec.version}`;
+  console.log(`Profile ${name}: dry-run on ${targets.length} cluster(s)`);
+  const ready: string[] = [];
+  let failed = false;
+  for (const id of targets) {
+    const client = session.watcher.client(id);
+    if (!client) {
+      console.log(`  ✗ ${id}: not in the kubeconfig`);
+      failed = true;
+      continue;
+    }
+    try {
+      const { change } = await previewApply(client, profile, o.timeoutMs);
+      const what = change.kind === 'unchanged' ? 'unchanged' : change.kind === 'create' ? `create (${change.version})` : `update ${change.version ?? ''}: ${change.paths.slice(0, 6).join(', ')}${change.paths.length > 6 ? ` and ${change.paths.length - 6} more` : ''}`;
+      console.log(`  ${id}: ${what}`);
+      ready.push(id);
+    } catch (err) {
+      console.log(`  ✗ ${id}: dry-run failed: ${err instanceof Error ? err.message : String(err)}`);
+      failed = true;
+    }
+  }
+  if (o.dryRun || !ready.length) return !failed;
+  console.log(`Applying to ${ready.length} cluster(s), ${o.maxUnavailable} at a time${o.waitMs ? `, waiting up to ${Math.round(o.waitMs / 1000)}s per batch for Ready` : ''}`);
+  const outcomes = await rollOut({
+    profile,
+    targets: ready,
+    client: (id) => session.watcher.client(id),
+    model: session.model,
+    maxUnavailable: o.maxUnavailable,
+    requestTimeoutMs: o.timeoutMs,
+    readyTimeoutMs: o.waitMs,
+    onProgress: (message) => {
+      if (message !== 'done') console.log(`  … ${message}`);
+    },
+  });
+  for (const r of outcomes) console.log(`  ${symbol(r)} ${r.cluster}: ${r.result}: ${r.message}`);
+  return !failed && outcomes.every((r) => r.result === 'applied' || r.result === 'unchanged');
+}
+
+function symbol(r: ClusterOutcome): string {
+  return r.result === 'failed' ? '✗' : r.result === 'skipped' ? '-' : '✓';
+}

@@ -1,11 +1,83 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { stringify } from 'yaml';
+import { parseDuration } from '@kplane/profile';
+import { unifiedDiff } from '@kplane/extension/fleet/index';
+import { preflightProfile } from '@kplane/extension/fleet/preflight';
+import { fleetContexts, loadKubeconfig } from '@kplane/extension/k8s/kubeconfigContexts';
+import { KubeClient } from '@kplane/extension/k8s/kubeClient';
+import { previewApply } from '@kplane/extension/k8s/profileActions';
 import type { Command } from '../main.js';
 
-// Placeholder until the owning work lands; says so instead of pretending.
+const usage = `Usage: kplane diff <profile.yaml> --context NAME[,NAME…] [--kubeconfig PATHS] [--timeout 10s]
+
+Shows, per cluster, how the live ClusterProfile's spec would change if the file were applied: the
+live object against the API server's own server-side-apply dry-run of the file (so defaults and
+admission are the cluster's). Like kubectl diff: exit 0 no differences, 1 differences, 2 error.`;
+
 export const command: Command = {
-  summary: '(not implemented yet)',
-  usage: 'kplane diff: not implemented yet',
-  async run() {
-    console.error('kplane diff: not implemented yet');
-    return 2;
+  summary: 'show what applying a profile would change on each cluster',
+  usage,
+  async run(argv) {
+    let values;
+    let positionals: string[];
+    try {
+      ({ values, positionals } = parseArgs({
+        args: argv,
+        allowPositionals: true,
+        options: { context: { type: 'string', multiple: true }, kubeconfig: { type: 'string' }, timeout: { type: 'string', default: '10s' } },
+      }));
+    } catch (err) {
+      console.error(`kplane diff: ${(err as Error).message}\n\n${usage}`);
+      return 2;
+    }
+    const contexts = (values.context ?? []).flatMap((c) => c.split(',')).map((c) => c.trim()).filter(Boolean);
+    const timeoutMs = parseDuration(values.timeout!);
+    if (positionals.length !== 1 || !contexts.length || !timeoutMs) {
+      console.error(`kplane diff: name one profile file, --context, and a --timeout duration.\n\n${usage}`);
+      return 2;
+    }
+    const file = positionals[0];
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (err) {
+      console.error(`kplane diff: cannot read "${file}": ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      return 2;
+    }
+    const preflight = preflightProfile(pathToFileURL(resolve(file)).href, file, text);
+    if (preflight.errors.length) {
+      console.error(`kplane diff: ${file} has ${preflight.errors.length} error(s):`);
+      for (const e of preflight.errors) console.error(`  ${e}`);
+      return 2;
+    }
+    const loaded = loadKubeconfig(values.kubeconfig ?? '');
+    const { contexts: found, unknown } = fleetContexts(loaded.kubeConfig, contexts);
+    for (const e of [...loaded.errors, ...unknown.map((n) => `context "${n}" is not in the kubeconfig`)]) console.error(`kplane diff: ${e}`);
+    if (unknown.length || loaded.errors.length) return 2;
+    let differs = false;
+    let broken = false;
+    for (const context of found) {
+      const client = new KubeClient(context.kubeConfig, context.name, timeoutMs);
+      try {
+        for (const profile of preflight.profiles) {
+          const { live, after } = await previewApply(client, profile, timeoutMs);
+          const name = `${after.metadata.namespace}/${after.metadata.name}`;
+          const patch = unifiedDiff(live ? stringify(live.spec) : '', stringify(after.spec), { before: `${context.name}: ${name} (live${live ? '' : ', absent'})`, after: `${context.name}: ${name} (${file})` });
+          if (patch) {
+            differs = true;
+            process.stdout.write(patch);
+          } else console.log(`${context.name}: ${name}: no differences`);
+        }
+      } catch (err) {
+        console.error(`kplane diff: ${err instanceof Error ? err.message : String(err)}`);
+        broken = true;
+      } finally {
+        client.close();
+      }
+    }
+    return broken ? 2 : differs ? 1 : 0;
   },
 };

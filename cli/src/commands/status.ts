@@ -1,11 +1,106 @@
+import { parseArgs } from 'node:util';
+import { parseDuration } from '@kplane/profile';
+import { formatAge, statusJson, type ClusterView } from '@kplane/extension/fleet/index';
+import { openFleet } from '@kplane/extension/k8s/fleetSession';
 import type { Command } from '../main.js';
 
-// Placeholder until the owning work lands; says so instead of pretending.
+const usage = `Usage: kplane status [--context NAME[,NAME…]] [--kubeconfig PATHS] [--output table|json] [--watch] [--timeout 10s]
+
+Shows each cluster's state as the management plane derives it from the cluster's ClusterAgent and
+ClusterProfiles: Healthy, Degraded, Drifted, Paused, NoAgent, Stale or Unreachable. Covers every
+context of the current kubeconfig ($KUBECONFIG, several files allowed) unless --context is given.
+Answers within --timeout even when some API servers never reply (they show as Unreachable).
+
+  --context     contexts to include (repeat or comma-separate)
+  --kubeconfig  kubeconfig file(s), separated like KUBECONFIG
+  --output      table (default) or json: {"clusters":[{"context","state","lastSeen","profiles"}]}
+  --watch       keep running and print a line each time a cluster's state changes
+  --timeout     per-cluster deadline for the API server to answer (default 10s)
+  --namespace   where ClusterAgent/ClusterProfiles live (default kplane-system)`;
+
 export const command: Command = {
-  summary: '(not implemented yet)',
-  usage: 'kplane status: not implemented yet',
-  async run() {
-    console.error('kplane status: not implemented yet');
-    return 2;
+  summary: 'show the fleet: each cluster\'s state, heartbeat and profiles',
+  usage,
+  async run(argv) {
+    let args;
+    try {
+      args = parseArgs({
+        args: argv,
+        options: {
+          context: { type: 'string', multiple: true },
+          kubeconfig: { type: 'string' },
+          output: { type: 'string', default: 'table' },
+          watch: { type: 'boolean', default: false },
+          timeout: { type: 'string', default: '10s' },
+          namespace: { type: 'string' },
+        },
+      }).values;
+    } catch (err) {
+      console.error(`kplane status: ${(err as Error).message}\n\n${usage}`);
+      return 2;
+    }
+    const timeoutMs = parseDuration(args.timeout!);
+    if (!timeoutMs) {
+      console.error(`kplane status: --timeout "${args.timeout}" is not a duration; write e.g. 10s or 1m`);
+      return 2;
+    }
+    if (args.output !== 'table' && args.output !== 'json') {
+      console.error(`kplane status: --output "${args.output}" is not supported; use table or json`);
+      return 2;
+    }
+    const contexts = (args.context ?? []).flatMap((c) => c.split(',')).map((c) => c.trim()).filter(Boolean);
+    const session = openFleet({ kubeconfig: args.kubeconfig ?? '', contexts, requestTimeoutMs: timeoutMs, ...(args.namespace ? { namespace: args.namespace } : {}) });
+    for (const e of session.errors) console.error(`kplane status: ${e}`);
+    if (!session.contexts.length) {
+      console.error('kplane status: no contexts to show; pass --kubeconfig or set KUBECONFIG');
+      session.dispose();
+      return 2;
+    }
+    // Every request has the deadline; the extra second covers the last retry's bookkeeping.
+    await session.watcher.settled(timeoutMs + 1000);
+    const order = session.contexts.map((c) => c.name);
+    const views = () => order.map((id) => session.model.get(id)).filter((v): v is ClusterView => v !== undefined);
+    if (args.output === 'json') console.log(JSON.stringify(statusJson(views()), null, 2));
+    else console.log(table(views(), Date.now()));
+    if (!args.watch) {
+      session.dispose();
+      return session.errors.length ? 2 : 0;
+    }
+    session.watcher.startTicker(5000);
+    session.model.onChange((ids) => {
+      for (const id of ids) {
+        const v = session.model.get(id);
+        if (!v) continue;
+        if (args.output === 'json') console.log(JSON.stringify(statusJson([v]).clusters[0]));
+        else console.log(`${new Date().toISOString()}  ${v.id}  ${stateText(v)}  ${v.reason}`);
+      }
+    });
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    session.dispose();
+    return 0;
   },
 };
+
+function stateText(v: ClusterView): string {
+  return v.state === 'Unreachable' && v.lastKnown ? `Unreachable (was ${v.lastKnown})` : v.state === 'Connecting' ? 'Unreachable' : v.state;
+}
+
+function table(views: ClusterView[], now: number): string {
+  const rows = [['CONTEXT', 'STATE', 'LAST SEEN', 'AGENT', 'NODES', 'PROFILES', 'REASON']];
+  for (const v of views) {
+    rows.push([
+      v.id,
+      stateText(v),
+      formatAge(v.lastSeen, now),
+      v.agentVersion ?? '-',
+      v.nodes ? `${v.nodes.ready}/${v.nodes.total}` : '-',
+      v.profiles.map((p) => `${p.name}@${p.appliedVersion ?? p.version}:${p.state}`).join(' ') || '-',
+      v.reason,
+    ]);
+  }
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ')).join('\n');
+}

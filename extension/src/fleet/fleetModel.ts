@@ -44,6 +44,8 @@ export interface ProfileView {
   version: string;
   appliedVersion?: string;
   state: ProfileState;
+  generation?: number;
+  observedGeneration?: number;
 }
 
 export interface FleetSummary {
@@ -275,6 +277,8 @@ function toView(record: ClusterRecord, derived: DerivedState): ClusterView {
       version: p.spec?.version ?? '',
       ...(p.status?.appliedVersion ? { appliedVersion: p.status.appliedVersion } : {}),
       state: profileState(p),
+      ...(p.metadata.generation !== undefined ? { generation: p.metadata.generation } : {}),
+      ...(p.status?.observedGeneration !== undefined ? { observedGeneration: p.status.observedGeneration } : {}),
     }))
     .sort((a, b) => a.key.localeCompare(b.key));
   return {

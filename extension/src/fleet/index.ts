@@ -5,3 +5,4 @@ export * from './selector.js';
 export * from './applyPlan.js';
 export * from './fleetReport.js';
 export * from './profileChange.js';
+export * from './lineDiff.js';

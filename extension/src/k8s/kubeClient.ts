@@ -3,8 +3,8 @@
  * @kubernetes/client-node for what is hard (auth: certificates, tokens, exec plugins) and keeps
  * one connection pool per cluster, so list, watch and apply reuse connections.
  */
-import { HttpMethod, RequestContext, type KubeConfig } from '@kubernetes/client-node';
-import { fetch, type Dispatcher } from 'undici';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { Agent, fetch } from 'undici';
 
 export class KubeError extends Error {
   constructor(
@@ -35,11 +35,13 @@ export interface RequestOptions {
 export type WatchEvent = { type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR'; object: any };
 
 export class KubeClient {
-  private dispatcher: Dispatcher | undefined;
+  private dispatcher: Agent | undefined;
 
   constructor(
     readonly kubeConfig: KubeConfig,
     readonly context: string,
+    /** TCP+TLS connect deadline; undici's default (10s) would keep a CLI alive after it answered. */
+    private readonly connectTimeoutMs = 10_000,
   ) {}
 
   get server(): string {
@@ -113,18 +115,33 @@ export class KubeClient {
     const url = new URL(this.server + path);
     for (const [key, value] of Object.entries(options.query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));
     try {
-      const ctx = new RequestContext(url.toString(), method as HttpMethod);
-      await this.kubeConfig.applySecurityAuthentication(ctx);
-      // client-node makes a new connection pool per request; keep the first so requests share it.
-      this.dispatcher ??= ctx.getDispatcher() as Dispatcher | undefined;
-      const headers: Record<string, string> = { ...ctx.getHeaders(), accept: 'application/json' };
+      // client-node resolves the credentials (certificates, bearer token, exec plugin, basic
+      // auth); the connection pool is ours, one per cluster, so every request reuses it.
+      const https: Record<string, any> = {};
+      await this.kubeConfig.applyToHTTPSOptions(https);
+      this.dispatcher ??= new Agent({
+        connect: {
+          ...(https.ca ? { ca: https.ca } : {}),
+          ...(https.cert ? { cert: https.cert } : {}),
+          ...(https.key ? { key: https.key } : {}),
+          ...(https.pfx ? { pfx: https.pfx, passphrase: https.passphrase } : {}),
+          ...(https.rejectUnauthorized !== undefined ? { rejectUnauthorized: https.rejectUnauthorized } : {}),
+          ...(https.servername ? { servername: https.servername } : {}),
+          timeout: this.connectTimeoutMs,
+          keepAlive: true,
+          keepAliveInitialDelay: 30_000,
+        },
+      });
+      const headers: Record<string, string> = { accept: 'application/json' };
+      for (const [k, v] of Object.entries((https.headers ?? {}) as Record<string, unknown>)) headers[k.toLowerCase()] = String(v);
+      if (https.auth) headers.authorization = `Basic ${Buffer.from(String(https.auth)).toString('base64')}`;
       if (options.body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
       return await fetch(url, {
         method,
         headers,
         body: options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body),
         signal,
-        ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}),
+        dispatcher: this.dispatcher,
       });
     } catch (err) {
       if (err instanceof KubeError) throw err;
@@ -134,8 +151,8 @@ export class KubeClient {
 
   private networkError(err: unknown, timeoutMs: number, signal: AbortSignal): KubeError {
     if (signal.aborted) {
-      const reason = signal.reason instanceof Error ? signal.reason.message : '';
-      return new KubeError(`${this.context}: ${reason && reason !== 'This operation was aborted' ? reason : `no answer within ${Math.round(timeoutMs / 1000)}s`} from ${this.server}`);
+      const reason = signal.reason instanceof Error && signal.reason.name !== 'TimeoutError' && signal.reason.name !== 'AbortError' ? signal.reason.message : '';
+      return new KubeError(`${this.context}: ${reason || `no answer within ${Math.round(timeoutMs / 1000)}s`} from ${this.server}`);
     }
     const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
     const detail = cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
@@ -143,7 +160,8 @@ export class KubeClient {
   }
 
   close(): void {
-    void this.dispatcher?.close().catch(() => undefined);
+    // destroy, not close: close waits for in-flight requests, and a hung server never finishes them.
+    void this.dispatcher?.destroy().catch(() => undefined);
     this.dispatcher = undefined;
   }
 }
