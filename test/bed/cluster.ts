@@ -24,6 +24,11 @@ export interface StartClusterOptions {
   nodes?: number;
   /** Progress lines (default: silent). */
   log?: (line: string) => void;
+  /**
+   * Called when a component dies on its own after the start (not through stop() or
+   * stopApiServer()), with the tail of its log; `kplane dev up` reports it to the user.
+   */
+  onComponentExit?: (event: { cluster: string; component: string; exit: number | string; logPath: string; logTail: string }) => void;
 }
 
 export interface TestCluster {
@@ -92,6 +97,12 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Test
     let apiserver = plane.apiserver;
     const apiserverArgs = plane.apiserverArgs;
     let stopped = false;
+    const stoppedOnPurpose = new Set<Component>();
+    const watchExit = (c: Component): void => {
+      void c.exited.then((exit) => {
+        if (!stopped && !stoppedOnPurpose.has(c)) opts.onComponentExit?.({ cluster: name, component: c.name, exit, logPath: c.logPath, logTail: logTail(c.logPath) });
+      });
+    };
     const cluster: TestCluster = {
       name,
       dir,
@@ -105,6 +116,7 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Test
         forgetRunDir(dir);
       },
       async stopApiServer() {
+        stoppedOnPurpose.add(apiserver);
         await stopComponent(apiserver);
       },
       async startApiServer() {
@@ -113,6 +125,7 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Test
         const previous = apiserver;
         apiserver = spawnComponent(dir, 'kube-apiserver', bin.kubeApiserver, apiserverArgs);
         components[components.indexOf(previous)] = apiserver;
+        watchExit(apiserver);
         await waitHttpsReady(apiserver, plane.port, pki, '/readyz');
       },
     };
@@ -123,6 +136,7 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Test
       await startWorkloadComponents(dir, bin, pki, components, nodes, cluster);
       log(`${name}: ${nodes} KWOK nodes Ready after ${Date.now() - started} ms`);
     }
+    components.forEach(watchExit);
     return cluster;
   } catch (err) {
     await stopAll();

@@ -2,7 +2,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { startCluster, type TestCluster } from './cluster.js';
+import { startCluster, type StartClusterOptions, type TestCluster } from './cluster.js';
 
 export interface StartFleetOptions {
   /** How many clusters (1..20); they are named and their contexts called kplane-1..N. */
@@ -11,6 +11,7 @@ export interface StartFleetOptions {
   /** Where the merged kubeconfig is written. */
   kubeconfigPath: string;
   log?: (line: string) => void;
+  onComponentExit?: StartClusterOptions['onComponentExit'];
 }
 
 export interface Fleet {
@@ -48,7 +49,7 @@ export async function startFleet(opts: StartFleetOptions): Promise<Fleet> {
     throw new Error(`kplane bed: clusters=${opts.clusters} is out of range; give a whole number from 1 to 20.`);
   }
   const results = await Promise.allSettled(
-    Array.from({ length: opts.clusters }, (_, i) => startCluster({ name: `kplane-${i + 1}`, workloads: opts.workloads, log: opts.log })),
+    Array.from({ length: opts.clusters }, (_, i) => startCluster({ name: `kplane-${i + 1}`, workloads: opts.workloads, log: opts.log, onComponentExit: opts.onComponentExit })),
   );
   const clusters = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');

@@ -9,7 +9,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { repoRoot, waitFor } from '../bed/index.js';
+import { repoRoot, startFleet, waitFor } from '../bed/index.js';
 
 const cli = (): string => join(repoRoot(), 'cli', 'bin', 'kplane.js');
 
@@ -30,6 +30,25 @@ describe('kplane dev up', function () {
 
   after(async function () {
     await rm(work, { recursive: true, force: true });
+  });
+
+  it('startFleet writes one kubeconfig whose contexts reach different clusters', async function () {
+    const fleet = await startFleet({ clusters: 2, kubeconfigPath: join(work, 'fleet', 'kubeconfig') });
+    try {
+      const kc = new KubeConfig();
+      kc.loadFromFile(fleet.kubeconfigPath);
+      assert.deepEqual(kc.getContexts().map((c) => c.name), ['kplane-1', 'kplane-2']);
+      const namespaceIn = (context: string): CoreV1Api => {
+        kc.setCurrentContext(context);
+        return kc.makeApiClient(CoreV1Api);
+      };
+      await namespaceIn('kplane-1').createNamespace({ body: { metadata: { name: 'only-in-one' } } });
+      const names = async (context: string): Promise<string[]> => (await namespaceIn(context).listNamespace()).items.map((ns) => ns.metadata?.name ?? '');
+      assert.ok((await names('kplane-1')).includes('only-in-one'));
+      assert.ok(!(await names('kplane-2')).includes('only-in-one'));
+    } finally {
+      await fleet.stop();
+    }
   });
 
   it('refuses bad flags with a usage error (exit 2)', function () {
@@ -67,6 +86,10 @@ describe('kplane dev up', function () {
       const pids = readFileSync(join(dir, 'pids'), 'utf8').split('\n').filter(Boolean).map(Number);
       assert.equal(pids.length, 2, 'etcd and kube-apiserver');
       assert.ok(pids.every(alive));
+
+      // A component dying under `dev up` is reported, not silently ignored.
+      process.kill(pids[1], 'SIGKILL');
+      await waitFor(() => /kplane-1: kube-apiserver exited unexpectedly \(SIGKILL\)/.test(err), { timeoutMs: 10_000, what: 'dev up to report the killed kube-apiserver' });
 
       child.kill('SIGTERM');
       assert.equal(await exited, 0, `exit code after SIGTERM; stderr:\n${err}`);

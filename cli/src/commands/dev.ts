@@ -82,6 +82,8 @@ export const command: Command = {
       workloads: opts.workloads,
       kubeconfigPath,
       log: (line) => console.error(`kplane dev: ${line}`),
+      // Stay up (the other clusters may still be useful) but say loudly what died and why.
+      onComponentExit: (e) => console.error(`kplane dev: ${e.cluster}: ${e.component} exited unexpectedly (${e.exit}); last lines of ${e.logPath}:\n${e.logTail}`),
     });
     for (const c of fleet.clusters) console.error(`kplane dev: ${c.name} ${c.server} (logs: ${c.dir}/logs)`);
     console.error(`kplane dev: ${fleet.clusters.length} cluster(s) up in ${((Date.now() - started) / 1000).toFixed(1)}s; try: KUBECONFIG=${kubeconfigPath} kubectl --context kplane-1 get clusterprofiles -A`);
