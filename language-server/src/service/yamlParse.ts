@@ -8,7 +8,7 @@
  */
 import { isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, type Document, type Node as AstNode, Scalar } from 'yaml';
 import { PROFILE_KIND } from '@kplane/profile';
-import type { YamlNode, YamlPair } from './yamlTree.js';
+import { pairOf, type YamlNode, type YamlPair } from './yamlTree.js';
 
 export interface Problem {
   code: string;
@@ -137,7 +137,7 @@ function documentChunks(text: string): [number, number][] {
 function parseChunk(chunk: string): ParsedDocument {
   let docs: Document.Parsed[];
   try {
-    const parsed = parseAllDocuments(chunk, { prettyErrors: false, keepSourceTokens: false });
+    const parsed = parseAllDocuments(chunk, { prettyErrors: false, keepSourceTokens: false, logLevel: 'error' });
     docs = Array.isArray(parsed) ? parsed : [];
   } catch (err) {
     return failed(chunk, err);
@@ -178,8 +178,9 @@ function parseChunk(chunk: string): ParsedDocument {
         end: lineEnd(chunk, doc.range[0]),
       });
     }
-    const kind = result.value && typeof result.value === 'object' ? (result.value as Record<string, unknown>).kind : undefined;
-    if (typeof kind === 'string') result.kind = kind;
+    // From the tree, not the value: a document whose value cannot be built (alias bomb) still says what it is.
+    const kind = pairOf(result.root, 'kind')?.value;
+    if (kind?.type === 'scalar' && typeof kind.value === 'string') result.kind = kind.value;
   }
   return result;
 }
