@@ -20,6 +20,16 @@ if [ -f "$OUT/.complete" ]; then
   echo "kplane: Kubernetes $K8S_VERSION binaries cached in $OUT"
   exit 0
 fi
+# One build at a time: the cluster suite, the VS Code host and `kplane dev up` may all ask at once.
+mkdir -p "$CACHE"
+if command -v flock >/dev/null; then
+  exec 9>"$CACHE/.build-$K8S_VERSION.lock"
+  flock 9
+  if [ -f "$OUT/.complete" ]; then
+    echo "kplane: Kubernetes $K8S_VERSION binaries cached in $OUT (built by another run)"
+    exit 0
+  fi
+fi
 command -v go >/dev/null || { echo "kplane: Go is needed to build kube-apiserver from source; install Go 1.26+ (or set KPLANE_K8S_BIN to a folder with the binaries)" >&2; exit 3; }
 
 mkdir -p "$OUT" "$WORK"

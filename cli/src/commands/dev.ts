@@ -55,7 +55,7 @@ export function parseDevArgs(args: string[]): DevOptions | string {
 }
 
 export const command: Command = {
-  summary: 'Run local Kubernetes control planes for development (dev up)',
+  summary: 'run local Kubernetes control planes for development (dev up)',
   usage,
   async run(args) {
     const opts = parseDevArgs(args);
