@@ -1,0 +1,96 @@
+/** `kplane validate` and `kplane schema` as CI runs them: the real CLI in a child process. */
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { clusterProfileSchema } from '@kplane/profile';
+import { repoRoot } from '../fixtures/paths.js';
+import { VALID, edit } from './language-server/helpers.js';
+
+function kplane(args: string[], cwd: string): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [join(repoRoot, 'cli', 'bin', 'kplane.js'), ...args], { cwd, encoding: 'utf8', timeout: 30_000 });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('kplane validate / kplane schema', () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'kplane-validate-'));
+    mkdirSync(join(dir, 'profiles', 'nested'), { recursive: true });
+    writeFileSync(join(dir, 'profiles', 'good.profile.yaml'), VALID);
+    writeFileSync(join(dir, 'profiles', 'nested', 'bad.yaml'), edit(VALID, 'dependsOn: [base]', 'dependsOn: [base, cache]'));
+    writeFileSync(join(dir, 'profiles', 'nested', 'configmap.yml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: x }\n');
+    writeFileSync(join(dir, 'warn.profile.yaml'), edit(VALID, 'image: "${image}"', 'image: nginx'));
+    writeFileSync(join(dir, 'latin1.profile.yaml'), Buffer.concat([Buffer.from(VALID.replace('name: edge', 'name: caf')), Buffer.from([0xe9, 0x0a])]));
+    writeFileSync(join(dir, 'empty.yaml'), '');
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('exit 0 for a valid profile, and says so', () => {
+    const r = kplane(['validate', 'profiles/good.profile.yaml'], dir);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /1 profile file checked, no problems/);
+  });
+
+  it('exit 0 with warnings only', () => {
+    const r = kplane(['validate', 'warn.profile.yaml'], dir);
+    assert.equal(r.status, 0, r.stdout);
+    assert.match(r.stdout, /warn\.profile\.yaml:\d+:\d+: warning UNUSED_VARIABLE/);
+  });
+
+  it('exit 1 with errors; text is file:line:col: severity code message with a caret excerpt (1-based)', () => {
+    const r = kplane(['validate', 'profiles'], dir);
+    assert.equal(r.status, 1, r.stdout + r.stderr);
+    const line = VALID.split('\n').findIndex((l) => l.includes('dependsOn: [base]')) + 1;
+    const col = '      dependsOn: [base, '.length + 1;
+    const file = join('profiles', 'nested', 'bad.yaml');
+    assert.ok(r.stdout.includes(`${file}:${line}:${col}: error UNKNOWN_LAYER dependsOn names "cache"`), r.stdout);
+    assert.ok(r.stdout.includes(`        dependsOn: [base, cache]\n  ${' '.repeat(col - 1)}^^^^^`), r.stdout);
+    assert.match(r.stdout, /1 YAML file without a ClusterProfile skipped/);
+  });
+
+  it('--format json is exactly the LSP-shaped report, 0-based', () => {
+    const r = kplane(['validate', '--format', 'json', 'profiles/nested/bad.yaml', 'profiles/good.profile.yaml'], dir);
+    assert.equal(r.status, 1);
+    const line = VALID.split('\n').findIndex((l) => l.includes('dependsOn: [base]'));
+    const character = '      dependsOn: [base, '.length;
+    assert.deepEqual(JSON.parse(r.stdout), [
+      {
+        file: 'profiles/nested/bad.yaml',
+        diagnostics: [
+          {
+            range: { start: { line, character }, end: { line, character: character + 5 } },
+            severity: 'error',
+            code: 'UNKNOWN_LAYER',
+            message: 'dependsOn names "cache", but no layer has that name: use one of base, or remove it.',
+          },
+        ],
+      },
+      { file: 'profiles/good.profile.yaml', diagnostics: [] },
+    ]);
+  });
+
+  it('non-UTF-8 bytes and empty or non-profile files named on the command line are errors', () => {
+    const r = kplane(['validate', '--format', 'json', 'latin1.profile.yaml', 'empty.yaml', 'profiles/nested/configmap.yml'], dir);
+    assert.equal(r.status, 1);
+    const codes = (JSON.parse(r.stdout) as { diagnostics: { code: string }[] }[]).map((f) => f.diagnostics.map((d) => d.code));
+    assert.deepEqual(codes, [['BINARY_CONTENT'], ['EMPTY_PROFILE'], ['NOT_A_PROFILE']]);
+  });
+
+  it('exit 2 on usage and I/O problems, naming them', () => {
+    const missing = kplane(['validate', 'profiles/good.profile.yaml', 'nope.yaml'], dir);
+    assert.equal(missing.status, 2);
+    assert.match(missing.stderr, /"nope\.yaml" does not exist/);
+    assert.equal(kplane(['validate'], dir).status, 2);
+    const format = kplane(['validate', '--format', 'xml', 'profiles'], dir);
+    assert.equal(format.status, 2);
+    assert.match(format.stderr, /--format must be text or json/);
+  });
+
+  it('kplane schema prints the ClusterProfile JSON Schema', () => {
+    const r = kplane(['schema'], dir);
+    assert.equal(r.status, 0);
+    assert.deepEqual(JSON.parse(r.stdout), clusterProfileSchema);
+  });
+});
