@@ -124,8 +124,9 @@ async function main(): Promise<number> {
 
   const result = await outcome;
   clearTimeout(timer);
+  if (result.code !== EXIT.passed) console.error(`[vscode-host] ${result.why}`);
+  // After Ctrl-C the user wants out, not evidence (and playwright has already closed Chromium).
   if (result.code !== EXIT.passed && !interrupted) {
-    console.error(`[vscode-host] ${result.why}`);
     if (page && !page.isClosed()) {
       const file = join(mkdtempSync(join(tmpdir(), 'kplane-vscode-failure-')), 'workbench.png');
       await screenshot(page, file).then(

@@ -74,15 +74,19 @@ async function ensureAptPackages(): Promise<void> {
   await step(`Installing ${missing.join(', ')} with apt`, 'apt-get', ['install', '-y', '--no-install-recommends', ...missing], env);
 }
 
+/** npm settings a user may export to reach the registry; every other npm_* variable is dropped. */
+const KEPT_NPM_SETTINGS = new Set(['registry', 'cache', 'userconfig', 'globalconfig', 'proxy', 'https_proxy', 'noproxy', 'strict_ssl', 'cafile', 'offline', 'prefer_offline'].map((key) => `npm_config_${key}`));
+
 /**
  * The environment for npm installs into the cache. Under `npm run`/`npm test` the parent exports
- * npm_* variables (npm_node_execpath, npm_config_*) that would make code-server's postinstall see
- * Node 20 and refuse; and node-gyp must build against Node 24's headers, never download them.
+ * npm_* variables; npm_config_user_agent ("... node/v20 ...") would make code-server's
+ * postinstall refuse, as it reads the Node version from there. And node-gyp must build against
+ * Node 24's headers, never download them (this machine's npmrc points nodedir at Node 20's).
  */
 function installEnv(paths: HostPaths): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (!key.toLowerCase().startsWith('npm_')) env[key] = value;
+    if (!key.toLowerCase().startsWith('npm_') || KEPT_NPM_SETTINGS.has(key.toLowerCase())) env[key] = value;
   }
   env.PATH = [join(paths.nodeDir, 'bin'), process.env.PATH ?? ''].join(delimiter);
   env.npm_config_nodedir = paths.nodeDir;
@@ -169,7 +173,7 @@ async function main(): Promise<void> {
     if (await lock(paths)) {
       stamp = readyHost(paths);
       if (!stamp) {
-        log(`installing into ${paths.dir} (first run; about 620 MB)`);
+        log(`installing into ${paths.dir} (first run: about 2 min and 800 MB)`);
         stamp = await install(paths);
         writeFileSync(paths.stamp, JSON.stringify(stamp, null, 2) + '\n');
         log(`installed in ${stamp.installSeconds}s, ${(stamp.diskBytes / 1e6).toFixed(0)} MB on disk`);
