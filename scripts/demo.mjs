@@ -11,7 +11,7 @@
  *      fleet's kubeconfig, and prints the URL. Ctrl-C stops everything.
  *
  * `node scripts/demo.mjs --screenshots` does the same, then saves docs/screenshots/*.png with
- * headless Chromium and exits.
+ * headless Chromium and exits. `--skip-build` uses the build that is there.
  *
  * Only Node built-ins are imported up front: everything else is imported after the install.
  */
@@ -24,6 +24,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const takeScreenshots = process.argv.includes('--screenshots');
+/** For working on the demo itself: use the build that is there. */
+const skipBuild = process.argv.includes('--skip-build');
 const started = Date.now();
 const say = (message) => console.log(`[demo ${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${message}`);
 
@@ -59,8 +61,10 @@ const onCleanup = (what, fn) => cleanups.push({ what, run: fn });
 async function main() {
   // 1. Dependencies and build.
   if (!existsSync(join(root, 'node_modules', '.package-lock.json'))) run('npm', ['install', '--no-audit', '--no-fund'], 'installing dependencies');
-  run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-b'], 'building');
-  run(process.execPath, [join(root, 'scripts', 'bundle.mjs')], 'bundling the extension and the dashboard');
+  if (!skipBuild) {
+    run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-b'], 'building');
+    run(process.execPath, [join(root, 'scripts', 'bundle.mjs')], 'bundling the extension and the dashboard');
+  }
 
   const hostPaths = await import(pathToFileURL(join(root, 'test', 'out', 'vscode', 'hostPaths.js')).href);
   if (!hostPaths.readyHost()) run(process.execPath, [join(root, 'test', 'out', 'vscode', 'setupHost.js')], 'installing code-server and Node 24 into the cache (once)');
@@ -160,7 +164,7 @@ async function main() {
 `);
   // Ctrl-C is handled below (any phase); here only code-server dying by itself ends the demo.
   await server.exited;
-  console.error('[demo] code-server exited by itself; stopping the demo.');
+  if (!interrupted) console.error('[demo] code-server exited by itself; stopping the demo.');
 }
 
 /** Fleet tree, dashboard matrix, a cluster page and the values editor, from headless Chromium. */
@@ -237,6 +241,7 @@ process.on('SIGTERM', interrupt);
 
 main()
   .then(async () => {
+    if (interrupted) return; // interrupt() is already cleaning up and will exit
     say('stopping…');
     await cleanup();
     say('stopped; nothing is left running.');
