@@ -6,7 +6,7 @@
  * Builds nothing: `npm run build` (or `npm test`) made dist/ first.
  *
  * Exit codes, so CI says why:
- *   0 tests passed      1 tests failed
+ *   0 tests passed      1 tests failed      2 bad setting (KPLANE_VSCODE_TIMEOUT_MS)
  *   10 host missing (run setupHost.js)   11 code-server died or never started
  *   12 timeout (KPLANE_VSCODE_TIMEOUT_MS, default 10 min)   13 the browser failed
  *   14 not built (dist/extension.js or dist/test/suite.js missing)
@@ -26,10 +26,11 @@ import { CODE_SERVER_VERSION } from './hostPaths.js';
 import { TEST_OUTPUT_MARK } from './testOutput.js';
 import { type CodeServer, CodeServerError, HostMissingError, launchBrowser, screenshot, startCodeServer } from './host.js';
 
-const EXIT = { passed: 0, failed: 1, hostMissing: 10, serverDied: 11, timeout: 12, browserFailed: 13, notBuilt: 14 } as const;
+const EXIT = { passed: 0, failed: 1, badSetting: 2, hostMissing: 10, serverDied: 11, timeout: 12, browserFailed: 13, notBuilt: 14 } as const;
 type Outcome = { code: number; why: string };
 
-const timeoutMs = Number(process.env.KPLANE_VSCODE_TIMEOUT_MS) || 10 * 60_000;
+const timeoutSetting = process.env.KPLANE_VSCODE_TIMEOUT_MS;
+const timeoutMs = timeoutSetting ? Number(timeoutSetting) : 10 * 60_000;
 const verbose = process.env.KPLANE_VSCODE_VERBOSE === '1';
 const started = Date.now();
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)}s`;
@@ -51,6 +52,10 @@ function printLog(type: string, args: unknown[]): void {
 }
 
 async function main(): Promise<number> {
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+    console.error(`[vscode-host] KPLANE_VSCODE_TIMEOUT_MS=${timeoutSetting} is not a positive number of milliseconds; set e.g. KPLANE_VSCODE_TIMEOUT_MS=600000 or unset it for the default (10 min).`);
+    return EXIT.badSetting;
+  }
   const suite = join(repoRoot, 'dist', 'test', 'suite.js');
   for (const file of [join(repoRoot, 'dist', 'extension.js'), suite]) {
     if (!existsSync(file)) {
