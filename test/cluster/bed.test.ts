@@ -4,7 +4,7 @@
  * run on KWOK nodes, the API server can be restarted under a client, and nothing is orphaned.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -226,37 +226,61 @@ describe('test bed: real Kubernetes control planes', function () {
     }
   });
 
-  it('leaves no process behind when its owner is SIGKILLed', async function () {
-    // A separate Node process starts a cluster, reports its pids, and is killed without warning.
-    // It gets a private runs root, so no other bed user on this machine reaps its dir first.
-    const runs = await mkdtemp(join(tmpdir(), 'kplane-orphan-runs-'));
-    const script = `
-      import { startCluster } from ${JSON.stringify(join(repoRoot(), 'test', 'out', 'bed', 'index.js'))};
-      import { readFileSync } from 'node:fs';
-      const c = await startCluster({ name: 'bed-orphan' });
-      console.log(JSON.stringify({ dir: c.dir, pids: readFileSync(c.dir + '/pids', 'utf8').split('\\n').map(Number) }));
-      setInterval(() => {}, 1000);
-    `;
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, KPLANE_BED_DIR: runs } });
-    try {
+  describe('when the owning process dies', function () {
+    // Each case runs a separate Node process that starts a cluster and reports its pids, with a
+    // private runs root so that no other bed user on this machine reaps its dir first.
+    let runs: string;
+    let child: ChildProcess | undefined;
+
+    beforeEach(async function () {
+      runs = await mkdtemp(join(tmpdir(), 'kplane-owner-runs-'));
+    });
+
+    afterEach(async function () {
+      if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await rm(runs, { recursive: true, force: true });
+    });
+
+    async function startOwner(): Promise<{ owner: ChildProcess; dir: string; pids: number[]; exited: Promise<unknown> }> {
+      const script = `
+        import { startCluster } from ${JSON.stringify(join(repoRoot(), 'test', 'out', 'bed', 'index.js'))};
+        import { readFileSync } from 'node:fs';
+        const c = await startCluster({ name: 'bed-owner' });
+        console.log(JSON.stringify({ dir: c.dir, pids: readFileSync(c.dir + '/pids', 'utf8').split('\\n').map(Number) }));
+        setInterval(() => {}, 1000);
+      `;
+      const owner = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, KPLANE_BED_DIR: runs } });
+      child = owner;
+      const exited = new Promise((r) => owner.on('exit', r));
       let out = '';
-      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      owner.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
       const { dir, pids } = await waitFor(() => (out.includes('\n') ? (JSON.parse(out.split('\n')[0]) as { dir: string; pids: number[] }) : undefined), {
         timeoutMs: 120_000,
-        what: 'the child process to start its cluster',
+        what: 'the owner process to start its cluster',
       });
       assert.equal(pids.length, 2, 'etcd and kube-apiserver recorded');
       assert.ok(pids.every(alive));
-      child.kill('SIGKILL');
+      return { owner, dir, pids, exited };
+    }
+
+    it('kills the cluster on SIGTERM and removes its dir', async function () {
+      const { owner, dir, pids, exited } = await startOwner();
+      owner.kill('SIGTERM');
+      await exited;
+      assert.equal(owner.signalCode, 'SIGTERM', 'the owner still dies of the signal');
+      await waitFor(() => pids.every((pid) => !alive(pid)), { timeoutMs: 10_000, what: `etcd and kube-apiserver (${pids.join(', ')}) to die` });
+      assert.ok(!existsSync(dir));
+    });
+
+    it('kills the cluster even on SIGKILL, and the reaper removes the dir', async function () {
+      const { owner, dir, pids, exited } = await startOwner();
+      owner.kill('SIGKILL');
+      await exited;
+      // Nothing in Node runs on SIGKILL: the kernel's parent-death signal (setpriv) kills them.
       await waitFor(() => pids.every((pid) => !alive(pid)), { timeoutMs: 15_000, what: `etcd and kube-apiserver (${pids.join(', ')}) to die with their owner` });
-      // The killed owner could not remove its run dir; the next start's reaper does.
-      await waitFor(() => child.exitCode !== null || child.signalCode !== null, { timeoutMs: 5000, what: 'the owner to exit' });
-      assert.ok(existsSync(dir));
+      assert.ok(existsSync(dir), 'a SIGKILLed owner cannot clean up its dir');
       assert.deepEqual(reapStaleRuns(runs), [dir]);
       assert.ok(!existsSync(dir));
-    } finally {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await rm(runs, { recursive: true, force: true });
-    }
+    });
   });
 });
