@@ -6,13 +6,16 @@
 import * as vscode from 'vscode';
 import type { HostMessage, WebviewMessage } from '@kplane/media/protocol';
 import type { ProfileValidator } from '@kplane/media/valuesGate';
+import { validateProfile } from '@kplane/profile';
 import { DashboardController } from './dashboardController.js';
 import { dashboardHtml, makeNonce } from './dashboardHtml.js';
 import { fleetSnapshot, type FleetReader } from './fleetSnapshot.js';
-import type { ProfileValuesStore } from './profileValuesStore.js';
+import { kubeProfileStore, type ProfileHttp, type ProfileValuesStore } from './profileValuesStore.js';
 
 export interface DashboardDeps {
   fleet: FleetReader & { onChange(listener: (ids: string[]) => void): () => void };
+  /** Starts watching the fleet if it is not yet (the fleet starts lazily; the dashboard needs it). */
+  start?: () => void;
   store: ProfileValuesStore;
   validate: ProfileValidator;
   log: vscode.LogOutputChannel;
@@ -34,6 +37,22 @@ export interface DashboardHandle {
   showCluster(context: string): void;
 }
 
+/** The one call extension.ts makes: the dashboard over the extension's FleetService. */
+export function registerFleetDashboard(
+  context: vscode.ExtensionContext,
+  // The slice of extension/src/fleetService.ts's FleetService the dashboard uses.
+  service: { model: DashboardDeps['fleet']; client(id: string): ProfileHttp | undefined; ensureStarted(): void },
+  log: vscode.LogOutputChannel,
+): { open(): DashboardHandle } {
+  return registerDashboard(context, {
+    fleet: service.model,
+    start: () => service.ensureStarted(),
+    store: kubeProfileStore((id) => service.client(id)),
+    validate: validateProfile,
+    log,
+  });
+}
+
 /** Coalesces fleet changes: at most one snapshot per this many ms. */
 const SNAPSHOT_DELAY_MS = 200;
 /** How many messages each way a handle remembers, for tests that start waiting late. */
@@ -46,6 +65,7 @@ export function registerDashboard(context: vscode.ExtensionContext, deps: Dashbo
       current.panel.reveal();
       return current;
     }
+    deps.start?.();
     current = createPanel(context, deps);
     current.panel.onDidDispose(() => (current = undefined));
     return current;
