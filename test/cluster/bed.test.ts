@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { chmod, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppsV1Api, CoreV1Api, CustomObjectsApi, PatchStrategy, Watch, setHeaderOptions } from '@kubernetes/client-node';
@@ -282,5 +282,43 @@ describe('test bed: real Kubernetes control planes', function () {
       assert.deepEqual(reapStaleRuns(runs), [dir]);
       assert.ok(!existsSync(dir));
     });
+  });
+});
+
+describe('test bed: reaping runs of dead owners', function () {
+  it('kills only processes that name the dead run, then removes it; live owners are left alone', async function () {
+    const runs = await mkdtemp(join(tmpdir(), 'kplane-reap-runs-'));
+    const spawned: ChildProcess[] = [];
+    const start = (args: string[]): ChildProcess => {
+      const p = spawn('sh', args, { detached: true, stdio: 'ignore' });
+      spawned.push(p);
+      return p;
+    };
+    try {
+      // A pid that certainly belongs to a dead owner: a process that has exited.
+      const gone = spawn(process.execPath, ['-e', '0']);
+      await new Promise((r) => gone.on('exit', r));
+      const deadRun = join(runs, 'dead-owner');
+      const liveRun = join(runs, 'live-owner');
+      // The survivor names its run dir in its command line, as every bed component does.
+      const survivor = start(['-c', 'sleep 600', deadRun]);
+      // A recycled pid: recorded in the dead run's pid file, but it is someone else's process.
+      const stranger = start(['-c', 'sleep 600', 'not-a-run']);
+      const liveMember = start(['-c', 'sleep 600', liveRun]);
+      for (const [dir, owner, pids] of [[deadRun, gone.pid, [survivor.pid, stranger.pid]], [liveRun, process.pid, [liveMember.pid]]] as const) {
+        await mkdir(dir);
+        await writeFile(join(dir, 'owner.json'), JSON.stringify({ ownerPid: owner }));
+        await writeFile(join(dir, 'pids'), pids.join('\n'));
+      }
+      assert.deepEqual(reapStaleRuns(runs), [deadRun]);
+      await waitFor(() => !alive(survivor.pid!), { timeoutMs: 5000, what: 'the dead run\'s survivor to be killed' });
+      assert.ok(alive(stranger.pid!), 'a recycled pid that does not name the run is not killed');
+      assert.ok(alive(liveMember.pid!), 'a run whose owner lives is not touched');
+      assert.ok(!existsSync(deadRun));
+      assert.ok(existsSync(liveRun));
+    } finally {
+      for (const p of spawned) p.kill('SIGKILL');
+      await rm(runs, { recursive: true, force: true });
+    }
   });
 });
