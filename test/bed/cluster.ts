@@ -6,7 +6,7 @@
  */
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { ensureBinaries, repoRoot, type Binaries } from './binaries.js';
@@ -86,6 +86,8 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Test
         components.length = 0;
         if (!(err instanceof PortTaken) || attempt >= PORT_ATTEMPTS) throw err;
         log(`${name}: ${err.message}; retrying with fresh ports`);
+        // etcd may have bootstrapped with the old peer URL; a fresh data dir avoids a mismatch.
+        await rm(join(dir, 'etcd'), { recursive: true, force: true });
       }
     }
     const server = `https://127.0.0.1:${plane.port}`;

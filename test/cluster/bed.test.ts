@@ -226,6 +226,33 @@ describe('test bed: real Kubernetes control planes', function () {
     }
   });
 
+  it('retries with fresh ports when another process takes one before kube-apiserver binds', async function () {
+    // Fault injection around the real binary: the first start fails as a lost port race does.
+    const real = await ensureBinaries();
+    const binDir = await mkdtemp(join(tmpdir(), 'kplane-racebin-'));
+    const saved = process.env.KPLANE_K8S_BIN;
+    let cluster: TestCluster | undefined;
+    try {
+      await symlink(real.etcd, join(binDir, 'etcd'));
+      await writeFile(
+        join(binDir, 'kube-apiserver'),
+        `#!/bin/sh\nif [ ! -e '${binDir}/lost-once' ]; then touch '${binDir}/lost-once'; echo 'failed to listen: bind: address already in use' >&2; exit 1; fi\nexec '${real.kubeApiserver}' "$@"\n`,
+      );
+      await chmod(join(binDir, 'kube-apiserver'), 0o755);
+      process.env.KPLANE_K8S_BIN = binDir;
+      const lines: string[] = [];
+      cluster = await startCluster({ name: 'bed-race', log: (line) => lines.push(line) });
+      assert.ok(lines.some((l) => /port was taken by another process; retrying with fresh ports/.test(l)), lines.join('\n'));
+      const namespaces = await kubeClient(cluster).makeApiClient(CoreV1Api).listNamespace();
+      assert.ok(namespaces.items.some((ns) => ns.metadata?.name === 'kplane-system'));
+    } finally {
+      if (saved === undefined) delete process.env.KPLANE_K8S_BIN;
+      else process.env.KPLANE_K8S_BIN = saved;
+      await cluster?.stop();
+      await rm(binDir, { recursive: true, force: true });
+    }
+  });
+
   describe('when the owning process dies', function () {
     // Each case runs a separate Node process that starts a cluster and reports its pids, with a
     // private runs root so that no other bed user on this machine reaps its dir first.
