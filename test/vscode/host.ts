@@ -18,8 +18,16 @@
  *     output  everything the server printed so far (for error reports)
  *     stop    kills the server's whole process group and removes its throwaway folders
  *   launchBrowser({ headless? }) → Promise<Browser>     headless Chromium with flags that work here
+ *   openWorkbench(browser, url) → Promise<Page>         a 1400x900 page with the workbench rendered
  *   waitForWorkbench(page, timeoutMs?)                   resolves once the workbench has rendered
  *   screenshot(page, file) → Promise<string>            PNG of the page; creates the folder
+ *
+ * A demo or screenshot script, in short:
+ *   const server = await startCodeServer({ workspace, extensionDevelopmentPath: repoRoot });
+ *   const browser = await launchBrowser();
+ *   const page = await openWorkbench(browser, server.url);
+ *   await screenshot(page, 'docs/images/tree.png');
+ *   await browser.close(); await server.stop();
  *
  * Throws HostMissingError when setupHost.ts has not run, CodeServerError when the server does
  * not come up; runHost.ts maps them to its exit codes.
@@ -251,6 +259,13 @@ export async function launchBrowser(options: { headless?: boolean } = {}): Promi
   // Imported on use: setupHost.js and callers that only start the server do not need playwright.
   const { chromium } = await import('playwright-core');
   return chromium.launch({ executablePath: CHROMIUM_PATH, headless: options.headless ?? true, args: CHROMIUM_ARGS });
+}
+
+export async function openWorkbench(browser: Browser, url: string): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 120_000 });
+  await waitForWorkbench(page);
+  return page;
 }
 
 /** Resolves once the workbench has rendered its parts (the activity bar exists). */
