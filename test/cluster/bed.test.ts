@@ -254,54 +254,59 @@ describe('test bed: real Kubernetes control planes', function () {
   });
 
   describe('when the owning process dies', function () {
-    // Each case runs a separate Node process that starts a cluster and reports its pids, with a
-    // private runs root so that no other bed user on this machine reaps its dir first.
+    // Each case has a separate Node process that starts a cluster and reports its pids, with a
+    // private runs root so that no other bed user on this machine reaps its dir first. Both
+    // owners start in parallel to keep the suite short.
+    interface Owner { proc: ChildProcess; dir: string; pids: number[]; exited: Promise<unknown> }
     let runs: string;
-    let child: ChildProcess | undefined;
+    const owners: ChildProcess[] = [];
+    let toTerm: Owner;
+    let toKill: Owner;
 
-    beforeEach(async function () {
-      runs = await mkdtemp(join(tmpdir(), 'kplane-owner-runs-'));
-    });
-
-    afterEach(async function () {
-      if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await rm(runs, { recursive: true, force: true });
-    });
-
-    async function startOwner(): Promise<{ owner: ChildProcess; dir: string; pids: number[]; exited: Promise<unknown> }> {
+    async function startOwner(name: string): Promise<Owner> {
       const script = `
         import { startCluster } from ${JSON.stringify(join(repoRoot(), 'test', 'out', 'bed', 'index.js'))};
         import { readFileSync } from 'node:fs';
-        const c = await startCluster({ name: 'bed-owner' });
+        const c = await startCluster({ name: '${name}' });
         console.log(JSON.stringify({ dir: c.dir, pids: readFileSync(c.dir + '/pids', 'utf8').split('\\n').map(Number) }));
         setInterval(() => {}, 1000);
       `;
-      const owner = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, KPLANE_BED_DIR: runs } });
-      child = owner;
-      const exited = new Promise((r) => owner.on('exit', r));
+      const proc = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, KPLANE_BED_DIR: runs } });
+      owners.push(proc);
+      const exited = new Promise((r) => proc.on('exit', r));
       let out = '';
-      owner.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      proc.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
       const { dir, pids } = await waitFor(() => (out.includes('\n') ? (JSON.parse(out.split('\n')[0]) as { dir: string; pids: number[] }) : undefined), {
         timeoutMs: 120_000,
-        what: 'the owner process to start its cluster',
+        what: `owner process ${name} to start its cluster`,
       });
       assert.equal(pids.length, 2, 'etcd and kube-apiserver recorded');
       assert.ok(pids.every(alive));
-      return { owner, dir, pids, exited };
+      return { proc, dir, pids, exited };
     }
 
+    before(async function () {
+      runs = await mkdtemp(join(tmpdir(), 'kplane-owner-runs-'));
+      [toTerm, toKill] = await Promise.all([startOwner('bed-owner-term'), startOwner('bed-owner-kill')]);
+    });
+
+    after(async function () {
+      for (const proc of owners) if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+      await rm(runs, { recursive: true, force: true });
+    });
+
     it('kills the cluster on SIGTERM and removes its dir', async function () {
-      const { owner, dir, pids, exited } = await startOwner();
-      owner.kill('SIGTERM');
+      const { proc, dir, pids, exited } = toTerm;
+      proc.kill('SIGTERM');
       await exited;
-      assert.equal(owner.signalCode, 'SIGTERM', 'the owner still dies of the signal');
+      assert.equal(proc.signalCode, 'SIGTERM', 'the owner still dies of the signal');
       await waitFor(() => pids.every((pid) => !alive(pid)), { timeoutMs: 10_000, what: `etcd and kube-apiserver (${pids.join(', ')}) to die` });
       assert.ok(!existsSync(dir));
     });
 
     it('kills the cluster even on SIGKILL, and the reaper removes the dir', async function () {
-      const { owner, dir, pids, exited } = await startOwner();
-      owner.kill('SIGKILL');
+      const { proc, dir, pids, exited } = toKill;
+      proc.kill('SIGKILL');
       await exited;
       // Nothing in Node runs on SIGKILL: the kernel's parent-death signal (setpriv) kills them.
       await waitFor(() => pids.every((pid) => !alive(pid)), { timeoutMs: 15_000, what: `etcd and kube-apiserver (${pids.join(', ')}) to die with their owner` });
