@@ -113,7 +113,7 @@ function workbenchUrl(port: number, options: CodeServerOptions): string {
   if (options.workspace) params.set('folder', options.workspace);
   if (options.extensionDevelopmentPath) {
     // The authority must be the page's own host:port, or the workbench looks for another remote.
-    const remote = (path: string) => `vscode-remote://127.0.0.1:${port}${path}`;
+    const remote = (path: string) => `vscode-remote://127.0.0.1:${port}${path.split('/').map(encodeURIComponent).join('/')}`;
     const payload = [['extensionDevelopmentPath', remote(options.extensionDevelopmentPath)], ['skipWelcome', 'true'], ['logLevel', 'info']];
     if (options.extensionTestsPath) payload.push(['extensionTestsPath', remote(options.extensionTestsPath)]);
     params.set('payload', JSON.stringify(payload));
@@ -139,6 +139,9 @@ function spawnGuardian(group: number): void {
     }, 1000);`;
   spawn(process.execPath, ['-e', script, String(process.pid), String(group)], { detached: true, stdio: 'ignore' }).unref();
 }
+
+/** How much of the server's output output() keeps (the tail), in characters. */
+const MAX_OUTPUT = 512 * 1024;
 
 export async function startCodeServer(options: CodeServerOptions = {}): Promise<CodeServer> {
   const paths = requireHost();
@@ -224,6 +227,7 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
     const timer = setTimeout(() => reject(new CodeServerError(`code-server did not report "HTTP server listening" within ${startTimeoutMs / 1000}s`)), startTimeoutMs);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
+      if (output.length > MAX_OUTPUT) output = output.slice(-MAX_OUTPUT / 2); // a long demo must not grow memory without bound
       const listening = /HTTP server listening on https?:\/\/127\.0\.0\.1:(\d+)/.exec(output);
       if (listening) {
         clearTimeout(timer);

@@ -64,7 +64,8 @@ async function main(): Promise<number> {
     }
   }
 
-  const workspace = mkdtempSync(join(tmpdir(), 'kplane-vscode-workspace-'));
+  // A space in the name on purpose: paths with spaces must survive the workbench URL and payload.
+  const workspace = mkdtempSync(join(tmpdir(), 'kplane vscode-workspace-'));
   cpSync(join(repoRoot, 'test', 'fixtures', 'workspace'), workspace, { recursive: true });
   let server: CodeServer | undefined;
   let browser: Browser | undefined;
