@@ -45,7 +45,11 @@ const monacoEsmPaths = {
 const browser = { bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: !production, minify: production, logLevel: 'warning', plugins: [monacoEsmPaths] };
 
 const entries = [
-  { in: 'extension/src/extension.ts', out: 'dist/extension.js', ...node },
+  // The extension's cluster side (Kubernetes client, commands) is its own bundle, loaded on first
+  // use: activation stays fast (extension/src/runtime.ts).
+  // import('./runtime.js') becomes require(): the extension host hooks require, not the ESM loader.
+  { in: 'extension/src/extension.ts', out: 'dist/extension.js', ...node, external: ['vscode', './runtime.js'], supported: { 'dynamic-import': false } },
+  { in: 'extension/src/runtime.ts', out: 'dist/runtime.js', ...node },
   { in: 'language-server/src/server.ts', out: 'dist/server.js', ...node },
   // mocha stays external: the bundle in dist/test/ resolves it from the repository's node_modules.
   { in: 'test/vscode/suite/index.ts', out: 'dist/test/suite.js', ...node, external: ['vscode', 'mocha'], plugins: [suiteFiles] },

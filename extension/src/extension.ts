@@ -1,19 +1,79 @@
 /**
- * The kplane extension's entry point: thin on purpose. Everything it creates is pushed to
- * context.subscriptions.
+ * The kplane extension's entry point: thin on purpose. It wires views, commands and the status bar
+ * to one FleetService; everything it creates is pushed to context.subscriptions. No cluster I/O
+ * happens here: the fleet starts when a view is shown or a command needs it.
  */
 import * as vscode from 'vscode';
+import type { ApplyOptions } from './commands/applyProfileCommand.js';
+import { clusterOf } from './commands/nodeArgs.js';
+import { DRIFT_SCHEME, DriftContentProvider } from './driftContentProvider.js';
+import { FleetService } from './fleetService.js';
+import { vscodeHost, type Host } from './host.js';
+import { ProfileCodeLensProvider } from './profileCodeLens.js';
+import { createStatusBar } from './statusBar.js';
+import { FleetTreeProvider } from './views/fleetTreeProvider.js';
+import { ProfileTreeProvider } from './views/profileTreeProvider.js';
+import { registerFleetDashboard } from './webview/dashboardPanel.js';
 
-export function activate(context: vscode.ExtensionContext): void {
+/** What activate() returns: for the VS Code tests and the benchmark, not for users. */
+export interface KplaneApi {
+  fleet: FleetService;
+  fleetTree: FleetTreeProvider;
+  profileTree: ProfileTreeProvider;
+  /** Milliseconds activate() took. */
+  activationMs: number;
+  /** Replaces the dialogs' host (tests answer prompts without a UI). */
+  setHost(host: Host): void;
+}
+
+export function activate(context: vscode.ExtensionContext): KplaneApi {
+  const started = performance.now();
   const log = vscode.window.createOutputChannel('kplane', { log: true });
-  context.subscriptions.push(log);
+  const fleet = new FleetService(log);
+  const fleetTree = new FleetTreeProvider(fleet);
+  const profileTree = new ProfileTreeProvider(fleet);
+  const drift = new DriftContentProvider();
+  let host: Host = vscodeHost;
+  const command = (id: string, run: (...args: any[]) => unknown) => vscode.commands.registerCommand(id, run);
+  // Command modules load the Kubernetes client; they are imported on first use, after the fleet is ready.
+  const commands = async () => {
+    await fleet.ready();
+    return import('./runtime.js');
+  };
+
   context.subscriptions.push(
-    vscode.commands.registerCommand('kplane.refresh', () => {
-      log.info('refresh requested');
+    log,
+    fleet,
+    fleetTree,
+    profileTree,
+    vscode.window.createTreeView('kplane.fleet', { treeDataProvider: fleetTree, showCollapseAll: true }),
+    vscode.window.createTreeView('kplane.profiles', { treeDataProvider: profileTree }),
+    vscode.workspace.registerTextDocumentContentProvider(DRIFT_SCHEME, drift),
+    vscode.languages.registerCodeLensProvider({ language: 'yaml', pattern: '**/*.{yaml,yml}' }, new ProfileCodeLensProvider()),
+    createStatusBar(fleet),
+    command('kplane.applyProfile', async (arg?: unknown, options?: ApplyOptions) => (await commands()).applyProfileCommand(fleet, host, log, arg, options)),
+    command('kplane.pauseReconciliation', async (arg: unknown) => (await commands()).setPausedCommand(fleet, host, arg, true)),
+    command('kplane.resumeReconciliation', async (arg: unknown) => (await commands()).setPausedCommand(fleet, host, arg, false)),
+    command('kplane.removeProfile', async (arg: unknown, options?: { yes?: boolean }) => (await commands()).removeProfileCommand(fleet, host, arg, options)),
+    command('kplane.installAgent', async (arg?: unknown) => (await commands()).installAgentCommand(fleet, host, log, context.extensionPath, arg)),
+    command('kplane.showDrift', async (arg: unknown) => (await commands()).showDriftCommand(fleet, host, drift, arg)),
+    command('kplane.openStatus', async (arg: unknown) => (await commands()).openStatusCommand(fleet, host, arg)),
+    command('kplane.refresh', (arg?: unknown) => {
+      fleet.refresh(clusterOf(arg));
       return true;
     }),
+    command('kplane.addClusters', async () => (await commands()).addClustersCommand(fleet, host)),
+    command('kplane.exportReport', async (options?: { format?: 'markdown' | 'json'; path?: string }) => (await commands()).exportReportCommand(fleet, host, options)),
+    command('kplane.showLog', () => log.show()),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (fleet.started && (e.affectsConfiguration('kplane.fleet') || e.affectsConfiguration('kplane.watch') || e.affectsConfiguration('kplane.staleThresholdMultiplier'))) void fleet.restart();
+    }),
   );
-  log.info('kplane activated');
+  registerFleetDashboard(context, fleet, log);
+
+  const activationMs = performance.now() - started;
+  log.info(`kplane activated in ${activationMs.toFixed(1)} ms`);
+  return { fleet, fleetTree, profileTree, activationMs, setHost: (h) => (host = h) };
 }
 
 export function deactivate(): void {}

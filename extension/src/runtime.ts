@@ -1,0 +1,9 @@
+/**
+ * The part of the extension that talks to clusters, loaded on first use rather than at
+ * activation: @kubernetes/client-node and undici alone take longer to load than activation may
+ * take (≤150 ms). scripts/bundle.mjs bundles it to dist/runtime.js, next to dist/extension.js.
+ */
+export * from './k8s/fleetRuntime.js';
+export { applyProfileCommand } from './commands/applyProfileCommand.js';
+export { addClustersCommand, exportReportCommand, installAgentCommand, openStatusCommand, removeProfileCommand, setPausedCommand } from './commands/clusterCommands.js';
+export { showDriftCommand } from './commands/driftCommand.js';
