@@ -9,6 +9,7 @@
 import { isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, type Document, type Node as AstNode, Scalar } from 'yaml';
 import { PROFILE_KIND } from '@kplane/profile';
 import { pairOf, type YamlNode, type YamlPair } from './yamlTree.js';
+import { fastParse } from './fastParse.js';
 
 export interface Problem {
   code: string;
@@ -135,6 +136,24 @@ function documentChunks(text: string): [number, number][] {
 
 /** One chunk holds at most one document (plus, rarely, an empty one): parse and convert it. */
 function parseChunk(chunk: string): ParsedDocument {
+  const fast = fastParse(chunk, LIMITS.maxDepth);
+  if (fast) {
+    const kind = pairOf(fast.root, 'kind')?.value;
+    return {
+      start: 0,
+      end: chunk.length,
+      root: fast.root,
+      value: fast.value,
+      problems: [],
+      checkable: fast.root !== undefined,
+      ...(kind?.type === 'scalar' && typeof kind.value === 'string' ? { kind: kind.value } : {}),
+    };
+  }
+  return slowParse(chunk);
+}
+
+/** `yaml` (eemeli/yaml v2): slower, but never throws and reports every problem with its position. */
+export function slowParse(chunk: string): ParsedDocument {
   let docs: Document.Parsed[];
   try {
     const parsed = parseAllDocuments(chunk, { prettyErrors: false, keepSourceTokens: false, logLevel: 'error' });
@@ -242,10 +261,15 @@ function convert(text: string, node: AstNode | null, depth: number, tooDeep: { h
       const value = item.value === null ? undefined : convert(text, item.value as AstNode, depth + 1, tooDeep);
       pairs.push({ key, value });
     }
-    return { type: 'map', start, end, pairs, flow: node.flow === true };
+    const last = pairs[pairs.length - 1];
+    // A block collection ends with its last entry: yaml's range would take trailing comments along.
+    const blockEnd = last ? (last.value ?? last.key).end : end;
+    return { type: 'map', start, end: node.flow ? end : Math.min(end, blockEnd), pairs, flow: node.flow === true };
   }
   if (isSeq(node)) {
-    return { type: 'seq', start, end, items: node.items.map((item) => convert(text, item as AstNode, depth + 1, tooDeep)), flow: node.flow === true };
+    const items = node.items.map((item) => convert(text, item as AstNode, depth + 1, tooDeep));
+    const blockEnd = items.length ? items[items.length - 1].end : end;
+    return { type: 'seq', start, end: node.flow ? end : Math.min(end, blockEnd), items, flow: node.flow === true };
   }
   if (isAlias(node)) return { type: 'scalar', start, end, alias: true };
   if (isScalar(node)) {

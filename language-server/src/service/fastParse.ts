@@ -1,0 +1,130 @@
+/**
+ * The fast path for the common case, a well-formed document: js-yaml parses about ten times
+ * faster than `yaml` (measured by npm run bench:lsp's profiles), and its parse events give
+ * every node's offsets. It is only a fast path: anything js-yaml rejects, any anchor or alias,
+ * and any event sequence that does not add up to the value it built return undefined, and
+ * ./yamlParse.ts parses with `yaml`, which reports every problem with its code and position.
+ */
+import { CORE_SCHEMA, load, type State } from 'js-yaml';
+import type { YamlNode } from './yamlTree.js';
+
+interface Frame {
+  open: number;
+  children: YamlNode[];
+}
+
+/** Anchors make aliases, which js-yaml expands without limit; `yaml` guards against alias bombs. */
+const ANCHOR = /(^|[\s[{,:-])&[^\s]/;
+
+/** Offset of the first character at or after `from` that is not blank, a line break or a comment. */
+function skipForward(text: string, from: number): number {
+  let i = from;
+  while (i < text.length) {
+    const c = text.charCodeAt(i);
+    if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) i++;
+    else if (c === 0x23 /* # */) {
+      const nl = text.indexOf('\n', i);
+      i = nl < 0 ? text.length : nl + 1;
+    } else break;
+  }
+  return i;
+}
+
+function trimBack(text: string, end: number, floor: number): number {
+  let i = end;
+  while (i > floor) {
+    const c = text.charCodeAt(i - 1);
+    if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) i--;
+    else break;
+  }
+  return i;
+}
+
+class Inconsistent extends Error {}
+
+/** Tree and value of one document, or undefined when the slow path must decide. */
+export function fastParse(text: string, maxDepth: number): { root: YamlNode | undefined; value: unknown } | undefined {
+  if (ANCHOR.test(text)) return undefined;
+  const stack: Frame[] = [{ open: 0, children: [] }];
+  const listener = (event: string, state: State): void => {
+    if (event === 'open') {
+      stack.push({ open: state.position, children: [] });
+      return;
+    }
+    const frame = stack.pop();
+    if (!frame || stack.length === 0) throw new Inconsistent('unbalanced events');
+    stack[stack.length - 1].children.push(build(text, frame, state.kind, state.result, state.position));
+  };
+  let value: unknown;
+  try {
+    // Two composeNode calls per level of nesting (a value, and the key js-yaml tries first).
+    value = load(text, { schema: CORE_SCHEMA, listener, maxDepth: maxDepth * 2 + 4, json: false } as Parameters<typeof load>[1]);
+  } catch {
+    return undefined;
+  }
+  const roots = stack[0].children;
+  if (stack.length !== 1 || roots.length > 1) return undefined;
+  if (value === undefined || value === null) return roots.length && roots[0].type === 'scalar' && roots[0].value === null ? { root: undefined, value: undefined } : undefined;
+  return roots.length === 1 && consistent(roots[0], value) ? { root: roots[0], value } : undefined;
+}
+
+function build(text: string, frame: Frame, kind: string | null, result: unknown, position: number): YamlNode {
+  const { children } = frame;
+  if (kind === 'mapping' || kind === 'sequence') {
+    const start = skipForward(text, frame.open);
+    const flow = text[start] === (kind === 'mapping' ? '{' : '[');
+    const first = children[0];
+    const last = children[children.length - 1];
+    const node: YamlNode = {
+      type: kind === 'mapping' ? 'map' : 'seq',
+      start: flow ? start : Math.min(start, first?.start ?? start),
+      end: flow ? trimBack(text, position, start) : trimBack(text, last?.end ?? start, start),
+      flow,
+    };
+    if (kind === 'mapping') {
+      if (children.length % 2) throw new Inconsistent('odd mapping');
+      node.pairs = [];
+      for (let i = 0; i < children.length; i += 2) {
+        node.pairs.push({ key: children[i], value: children[i + 1] });
+      }
+    } else node.items = children;
+    return node;
+  }
+  // A scalar. js-yaml reads a plain value first as a would-be key: that inner node has the exact offsets.
+  if (children.length === 1 && children[0].type === 'scalar') return children[0];
+  if (children.length) throw new Inconsistent('scalar with children');
+  if (result === null && kind !== 'scalar') {
+    // An empty value sits where `yaml` puts it: after the blanks that follow the colon.
+    let at = frame.open;
+    while (text[at] === ' ' || text[at] === '\t') at++;
+    return { type: 'scalar', start: at, end: at, value: null, plain: true };
+  }
+  const start = skipForward(text, frame.open);
+  const end = Math.max(start, trimBack(text, position, start));
+  const first = text[start];
+  return { type: 'scalar', start, end, value: result, plain: first !== '"' && first !== "'" && first !== '|' && first !== '>' && first !== '!' };
+}
+
+/** The tree says what the value says: same keys in the same order, same lengths, same scalars. */
+function consistent(node: YamlNode, value: unknown): boolean {
+  const stack: [YamlNode, unknown][] = [[node, value]];
+  while (stack.length) {
+    const [n, v] = stack.pop() as [YamlNode, unknown];
+    if (n.type === 'map') {
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+      const keys = Object.keys(v);
+      const pairs = n.pairs ?? [];
+      if (keys.length !== pairs.length) return false;
+      for (let i = 0; i < pairs.length; i++) {
+        if (pairs[i].key.type !== 'scalar' || String(pairs[i].key.value) !== keys[i]) return false;
+        const child = (v as Record<string, unknown>)[keys[i]];
+        if (pairs[i].value) stack.push([pairs[i].value as YamlNode, child]);
+        else if (child !== null) return false;
+      }
+    } else if (n.type === 'seq') {
+      if (!Array.isArray(v) || v.length !== (n.items?.length ?? 0)) return false;
+      n.items?.forEach((item, i) => stack.push([item, v[i]]));
+    } else if (n.value !== v && !(Number.isNaN(n.value) && Number.isNaN(v))) return false;
+  }
+  return true;
+}

@@ -1,0 +1,266 @@
+/**
+ * `npm run bench:lsp`: our language server (dist/server.js) against yaml-language-server (given
+ * our JSON Schema), both driven over stdio by the same client, on the same generated profiles of
+ * 1k, 10k and 50k lines. Measures open→diagnostics and edit→diagnostics (median of several runs)
+ * and each server's peak RSS (VmHWM), and prints ratios. A benchmark, not a test: numbers only.
+ *
+ *   KPLANE_BENCH_RUNS=5        runs per measurement (default 5)
+ *   KPLANE_BENCH_SIZES=1000,10000,50000
+ *
+ * Our server is pulled (textDocument/diagnostic, as VS Code does for it); yaml-language-server
+ * pushes (textDocument/publishDiagnostics) after its built-in 200 ms validation delay, which the
+ * report shows separately so the ratio can be read both ways.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import { clusterProfileSchema } from '@kplane/profile';
+import { repoRoot } from '../fixtures/paths.js';
+
+const RUNS = Number(process.env.KPLANE_BENCH_RUNS ?? 5);
+const SIZES = (process.env.KPLANE_BENCH_SIZES ?? '1000,10000,50000').split(',').map(Number);
+const WAIT_MS = 180_000;
+/** yaml-language-server's validationDelayMs (out/src/yamlSettings.js), not configurable by settings. */
+const YAML_LS_DELAY_MS = 200;
+
+/**
+ * A profile of about `lines` lines: layers of Deployments using variables, plus three mistakes
+ * both servers can see (schema) and one only ours can (an undeclared variable).
+ */
+export function generateProfile(lines: number, salt: string): string {
+  const out = [
+    `# ${salt}`,
+    'apiVersion: kplane.dev/v1alpha1',
+    'kind: ClusterProfile',
+    'metadata:',
+    '  name: generated',
+    'spec:',
+    '  version: 1.0.0',
+    '  reconcile: { mode: enforced, interval: 5m }',
+    '  variables:',
+    '    - name: replicas',
+    '      type: integer',
+    '      default: 2',
+    '    - name: image',
+    '      type: string',
+    '      default: nginx:1.27',
+    '  layers:',
+  ];
+  for (let layer = 0; out.length < lines; layer++) {
+    out.push(`    - name: layer-${layer}`, `      namespace: ns-${layer}`, layer ? `      dependsOn: [layer-${layer - 1}]` : '      dependsOn: []', '      manifests:');
+    for (let m = 0; m < 8 && out.length < lines; m++) {
+      out.push(
+        '        - apiVersion: apps/v1',
+        '          kind: Deployment',
+        '          metadata:',
+        `            name: app-${m}`,
+        '            labels: { app: web, tier: frontend }',
+        '          spec:',
+        '            replicas: "${replicas}"',
+        '            selector: { matchLabels: { app: web } }',
+        '            template:',
+        '              metadata: { labels: { app: web } }',
+        '              spec:',
+        '                containers:',
+        '                  - name: app',
+        '                    image: "${image}"',
+        '                    ports:',
+        '                      - containerPort: 80',
+      );
+    }
+  }
+  out.push('    - name: broken', '      manifests: []', '      wiat: true', '      dependsOn: ["${nowhere}"]');
+  return out.join('\n') + '\n';
+}
+
+interface Server {
+  name: string;
+  process: ChildProcess;
+  connection: MessageConnection;
+  /** Resolves with the next diagnostics published for `uri` (push servers). */
+  nextPush(uri: string): Promise<number>;
+  /** Open/edit → diagnostics: how long until this server has diagnostics for the document. */
+  diagnose(uri: string, version: number): Promise<number>;
+  peakRssMB(): number;
+  stop(): Promise<void>;
+}
+
+function withDeadline<T>(promise: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${WAIT_MS / 1000} s`)), WAIT_MS);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
+
+async function startServer(name: string, args: string[], pull: boolean, settings: Record<string, unknown>): Promise<Server> {
+  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'], cwd: repoRoot });
+  child.stderr?.on('data', () => undefined);
+  const connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+  const waiters = new Map<string, ((count: number) => void)[]>();
+  connection.onNotification('textDocument/publishDiagnostics', (params: { uri: string; diagnostics: unknown[] }) => {
+    const list = waiters.get(params.uri) ?? [];
+    waiters.delete(params.uri);
+    for (const resolve of list) resolve(params.diagnostics.length);
+  });
+  connection.onRequest('workspace/configuration', (params: { items: { section?: string }[] }) => params.items.map((item) => (item.section ? (settings[item.section] ?? null) : null)));
+  connection.onRequest('client/registerCapability', () => null);
+  connection.onRequest('window/workDoneProgress/create', () => null);
+  connection.onRequest('workspace/diagnostic/refresh', () => null);
+  connection.onNotification(() => undefined);
+  connection.listen();
+  await withDeadline(
+    connection.sendRequest('initialize', {
+      processId: process.pid,
+      rootUri: pathToFileURL(repoRoot).href,
+      capabilities: {
+        workspace: { configuration: true, didChangeConfiguration: { dynamicRegistration: true } },
+        textDocument: { publishDiagnostics: { versionSupport: true }, diagnostic: { dynamicRegistration: false }, synchronization: { didSave: false } },
+      },
+      initializationOptions: {},
+    }),
+    `${name} initialize`,
+  );
+  connection.sendNotification('initialized', {});
+  connection.sendNotification('workspace/didChangeConfiguration', { settings });
+
+  const nextPush = (uri: string) =>
+    new Promise<number>((resolve) => {
+      const list = waiters.get(uri) ?? [];
+      list.push(resolve);
+      waiters.set(uri, list);
+    });
+  return {
+    name,
+    process: child,
+    connection,
+    nextPush,
+    async diagnose(uri) {
+      if (!pull) return withDeadline(nextPush(uri), `${name} diagnostics`);
+      const report = await withDeadline(connection.sendRequest<{ items?: unknown[] }>('textDocument/diagnostic', { textDocument: { uri } }), `${name} diagnostics`);
+      return report.items?.length ?? 0;
+    },
+    peakRssMB() {
+      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+      return kb / 1024;
+    },
+    async stop() {
+      try {
+        await withDeadline(connection.sendRequest('shutdown'), `${name} shutdown`);
+        connection.sendNotification('exit');
+      } catch {
+        // A server that does not shut down cleanly is killed below.
+      }
+      connection.dispose();
+      child.kill();
+    },
+  };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+interface Measurement {
+  open: number;
+  edit: number;
+  rss: number;
+  diagnostics: number;
+}
+
+async function measure(server: Server, lines: number, dir: string): Promise<Measurement> {
+  const opens: number[] = [];
+  let diagnostics = 0;
+  // Open: each run a new document with different text, so nothing is cached between runs.
+  for (let run = 0; run < RUNS; run++) {
+    const uri = pathToFileURL(join(dir, `open-${lines}-${run}.profile.yaml`)).href;
+    const text = generateProfile(lines, `${server.name} open run ${run}`);
+    const pushed = server.name === 'yaml-language-server' ? server.nextPush(uri) : undefined;
+    const started = performance.now();
+    server.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'yaml', version: 1, text } });
+    diagnostics = pushed ? await withDeadline(pushed, `${server.name} open`) : await server.diagnose(uri, 1);
+    opens.push(performance.now() - started);
+    server.connection.sendNotification('textDocument/didClose', { textDocument: { uri } });
+  }
+  // Edit: one open document, a one-character change in its middle each run.
+  const uri = pathToFileURL(join(dir, `edit-${lines}.profile.yaml`)).href;
+  const text = generateProfile(lines, `${server.name} edit`);
+  const first = server.name === 'yaml-language-server' ? server.nextPush(uri) : undefined;
+  server.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'yaml', version: 1, text } });
+  await (first ? withDeadline(first, `${server.name} open`) : server.diagnose(uri, 1));
+  const lineOfEdit = text.split('\n').findIndex((l, i) => i > lines / 2 && l.includes('containerPort: 80'));
+  const edits: number[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    const version = run + 2;
+    const character = '                      - containerPort: 8'.length;
+    const pushed = server.name === 'yaml-language-server' ? server.nextPush(uri) : undefined;
+    const started = performance.now();
+    server.connection.sendNotification('textDocument/didChange', {
+      textDocument: { uri, version },
+      contentChanges: [{ range: { start: { line: lineOfEdit, character }, end: { line: lineOfEdit, character: character + 1 } }, text: String(run % 10) }],
+    });
+    await (pushed ? withDeadline(pushed, `${server.name} edit`) : server.diagnose(uri, version));
+    edits.push(performance.now() - started);
+  }
+  server.connection.sendNotification('textDocument/didClose', { textDocument: { uri } });
+  return { open: median(opens), edit: median(edits), rss: server.peakRssMB(), diagnostics };
+}
+
+async function main(): Promise<void> {
+  const ours = join(repoRoot, 'dist', 'server.js');
+  const theirs = join(repoRoot, 'node_modules', 'yaml-language-server', 'bin', 'yaml-language-server');
+  if (!existsSync(ours)) throw new Error(`${ours} is missing: run npm run build first.`);
+  const dir = mkdtempSync(join(tmpdir(), 'kplane-lsp-bench-'));
+  const schemaFile = join(dir, 'clusterprofile.schema.json');
+  writeFileSync(schemaFile, JSON.stringify(clusterProfileSchema));
+  const yamlSettings = {
+    yaml: {
+      validate: true,
+      schemas: { [pathToFileURL(schemaFile).href]: '*.profile.yaml' },
+      schemaStore: { enable: false },
+      kubernetesCRDStore: { enable: false },
+    },
+  };
+  console.log(`bench:lsp — ${RUNS} runs per median, sizes ${SIZES.join(', ')} lines, node ${process.version}`);
+  console.log('size    server                 open→diag   edit→diag   peak RSS   diagnostics');
+  const rows: { lines: number; ours: Measurement; theirs: Measurement }[] = [];
+  try {
+    for (const lines of SIZES) {
+      // A fresh pair of servers per size, so each peak RSS belongs to that size.
+      const kplane = await startServer('kplane', [ours, '--stdio'], true, {});
+      const kplaneResult = await measure(kplane, lines, dir);
+      await kplane.stop();
+      const yamlLs = await startServer('yaml-language-server', [theirs, '--stdio'], false, yamlSettings);
+      const yamlResult = await measure(yamlLs, lines, dir);
+      await yamlLs.stop();
+      for (const [name, m] of [['kplane', kplaneResult], ['yaml-language-server', yamlResult]] as const) {
+        console.log(`${String(lines).padEnd(7)} ${name.padEnd(22)} ${m.open.toFixed(0).padStart(7)} ms ${m.edit.toFixed(0).padStart(8)} ms ${m.rss.toFixed(0).padStart(7)} MB ${String(m.diagnostics).padStart(8)}`);
+      }
+      rows.push({ lines, ours: kplaneResult, theirs: yamlResult });
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  console.log('\nratios (yaml-language-server time / kplane time; >1 means kplane is faster)');
+  console.log('size    open   edit   open (minus its 200 ms delay)   edit (minus its 200 ms delay)');
+  for (const { lines, ours: o, theirs: t } of rows) {
+    const ratio = (a: number, b: number) => `${(a / b).toFixed(1)}×`;
+    console.log(
+      `${String(lines).padEnd(7)} ${ratio(t.open, o.open).padStart(6)} ${ratio(t.edit, o.edit).padStart(6)} ${ratio(Math.max(1, t.open - YAML_LS_DELAY_MS), o.open).padStart(16)} ${ratio(Math.max(1, t.edit - YAML_LS_DELAY_MS), o.edit).padStart(31)}`,
+    );
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(`bench:lsp failed: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  },
+);
