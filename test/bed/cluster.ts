@@ -72,8 +72,12 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Test
   const started = Date.now();
   const components: Component[] = [];
   const stopAll = async (): Promise<void> => {
-    // Reverse start order: workload components first, etcd last, so nobody logs a lost etcd.
-    for (const c of [...components].reverse()) await stopComponent(c);
+    // Clients of the API server first (in parallel), then kube-apiserver, etcd last, so no
+    // component spends its grace period retrying a server that is already gone.
+    const [etcd, apiserver, ...clients] = components;
+    await Promise.all(clients.map((c) => stopComponent(c)));
+    if (apiserver) await stopComponent(apiserver);
+    if (etcd) await stopComponent(etcd);
   };
   try {
     const pki = await makePki(join(dir, 'pki'));
