@@ -1,0 +1,193 @@
+/**
+ * The fleet views and commands in a real VS Code host against real clusters from the test bed:
+ * one cluster with a running agent, one with the CRDs but no agent. Every wait is on the fleet
+ * model's change events or the tree's refresh events, with a deadline; none is a sleep.
+ */
+import * as assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import { KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
+import type { KplaneApi } from '@kplane/extension/extension';
+import type { ClusterView } from '@kplane/extension/fleet/fleetModel';
+import type { FleetNode } from '@kplane/extension/views/fleetNodes';
+import { kubeClient, mergedKubeconfig, startCluster, type TestCluster } from '../../bed/index.js';
+import { startAgent, type RunningAgent } from '../../bed/agent.js';
+
+const PROFILE = `apiVersion: kplane.dev/v1alpha1
+kind: ClusterProfile
+metadata:
+  name: fleet-test
+  namespace: kplane-system
+spec:
+  version: 1.0.0
+  description: A profile the fleet tests apply
+  layers:
+    - name: base
+      manifests:
+        - apiVersion: v1
+          kind: ConfigMap
+          metadata:
+            name: fleet-test
+            namespace: default
+          data:
+            hello: world
+`;
+
+/** Resolves with the cluster's view once `test` holds, checking on every model change. */
+function until(api: KplaneApi, id: string, test: (v: ClusterView) => boolean, timeoutMs: number, what: string): Promise<ClusterView> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      const v = api.fleet.model.get(id);
+      if (v && test(v)) {
+        done();
+        resolve(v);
+        return true;
+      }
+      return false;
+    };
+    const timer = setTimeout(() => {
+      done();
+      const v = api.fleet.model.get(id);
+      reject(new Error(`${id}: ${what} did not happen within ${timeoutMs / 1000}s; it is ${v?.state} (${v?.reason})`));
+    }, timeoutMs);
+    const unsubscribe = api.fleet.model.onChange((ids) => {
+      if (ids.includes(id)) check();
+    });
+    function done() {
+      clearTimeout(timer);
+      unsubscribe();
+    }
+    check();
+  });
+}
+
+/** The tree item the Fleet view shows for a cluster, found through the provider as VS Code would. */
+async function clusterItem(api: KplaneApi, id: string): Promise<vscode.TreeItem> {
+  const roots = api.fleetTree.getChildren();
+  const clusters: FleetNode[] = [];
+  for (const node of roots) clusters.push(...(node.kind === 'group' ? api.fleetTree.getChildren(node) : [node]));
+  const node = clusters.find((n) => n.kind === 'cluster' && n.id === id);
+  assert.ok(node, `the Fleet view does not list ${id}; it lists ${clusters.map((n) => (n.kind === 'cluster' ? n.id : n.kind)).join(', ')}`);
+  return api.fleetTree.getTreeItem(node);
+}
+
+describe('fleet views and commands', function () {
+  this.timeout(240_000);
+  let withAgent: TestCluster;
+  let bare: TestCluster;
+  let agent: RunningAgent;
+  let api: KplaneApi;
+  let scratch: string;
+  let profileUri: vscode.Uri;
+
+  before(async () => {
+    [withAgent, bare] = await Promise.all([startCluster({ name: 'fleet-agent' }), startCluster({ name: 'fleet-bare' })]);
+    scratch = mkdtempSync(join(tmpdir(), 'kplane-fleet-test-'));
+    const kubeconfig = join(scratch, 'kubeconfig');
+    writeFileSync(kubeconfig, mergedKubeconfig([withAgent, bare]), { mode: 0o600 });
+    // Labels come from the ClusterAgent spec; a person (here the test) sets them.
+    const objects = KubernetesObjectApi.makeApiClient(kubeClient(withAgent));
+    await objects.patch(
+      { apiVersion: 'kplane.dev/v1alpha1', kind: 'ClusterAgent', metadata: { name: 'agent', namespace: 'kplane-system' }, spec: { labels: { env: 'test', tier: 'edge' }, heartbeatInterval: '5s' } },
+      undefined, undefined, 'kplane-test', true, PatchStrategy.ServerSideApply,
+    );
+    agent = await startAgent({ kubeconfigPath: kubeconfig, context: withAgent.name });
+    const workspace = process.env.KPLANE_TEST_WORKSPACE!;
+    profileUri = vscode.Uri.file(join(workspace, 'fleet-test.profile.yaml'));
+    writeFileSync(profileUri.fsPath, PROFILE);
+
+    api = (await vscode.extensions.getExtension<KplaneApi>('kplane.kplane')!.activate())!;
+    const config = vscode.workspace.getConfiguration('kplane');
+    await config.update('fleet.kubeconfig', kubeconfig, vscode.ConfigurationTarget.Global);
+    await config.update('fleet.contexts', [withAgent.name, bare.name], vscode.ConfigurationTarget.Global);
+    // The configuration listener restarts the fleet only once it runs; a restart is idempotent.
+    await api.fleet.restart();
+  });
+
+  after(async () => {
+    const config = vscode.workspace.getConfiguration('kplane');
+    await config.update('fleet.kubeconfig', undefined, vscode.ConfigurationTarget.Global);
+    await config.update('fleet.contexts', undefined, vscode.ConfigurationTarget.Global);
+    await agent?.stop();
+    await Promise.all([withAgent?.stop(), bare?.stop()]);
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+    if (profileUri) rmSync(profileUri.fsPath, { force: true });
+  });
+
+  it('activates quickly and without cluster I/O of its own', () => {
+    assert.ok(api.activationMs < 150, `activate() took ${api.activationMs.toFixed(1)} ms`);
+  });
+
+  it('shows each cluster\'s true state in the tree', async () => {
+    await until(api, withAgent.name, (v) => v.state === 'Healthy' && v.agentVersion !== undefined, 90_000, 'Healthy with an agent version');
+    await until(api, bare.name, (v) => v.state === 'NoAgent', 60_000, 'NoAgent');
+    const healthy = await clusterItem(api, withAgent.name);
+    assert.match(String(healthy.description), /^Healthy · agent \S+/);
+    assert.equal((healthy.iconPath as vscode.ThemeIcon).id, 'pass-filled');
+    assert.match(String(healthy.contextValue), /\bcluster\b.*state-Healthy/);
+    const noAgent = await clusterItem(api, bare.name);
+    assert.match(String(noAgent.description), /^NoAgent/);
+    assert.equal((noAgent.iconPath as vscode.ThemeIcon).id, 'circle-slash');
+    assert.deepEqual(api.fleet.model.get(withAgent.name)!.labels, { env: 'test', tier: 'edge' });
+    assert.deepEqual(api.fleet.model.summary().byState.Healthy, 1);
+  });
+
+  it('Apply Profile makes the agent report Ready, and the tree shows the profile', async () => {
+    const result = (await vscode.commands.executeCommand('kplane.applyProfile', profileUri, { selector: 'env=test,tier in (edge,core)', yes: true, readyTimeoutSeconds: 120 })) as {
+      outcomes: { cluster: string; result: string; message: string }[];
+      changes: Record<string, { kind: string } | string>;
+    };
+    assert.deepEqual(Object.keys(result.changes), [withAgent.name], 'the selector picks only the labelled cluster');
+    assert.equal((result.changes[withAgent.name] as { kind: string }).kind, 'create');
+    assert.deepEqual(result.outcomes.map((o) => `${o.cluster}:${o.result}`), [`${withAgent.name}:applied`], result.outcomes.map((o) => o.message).join('; '));
+    const view = await until(api, withAgent.name, (v) => v.profiles.some((p) => p.name === 'fleet-test' && p.state === 'Ready'), 30_000, 'fleet-test Ready');
+    assert.equal(view.state, 'Healthy');
+    const [profileNode] = api.fleetTree.getChildren({ kind: 'cluster', id: withAgent.name });
+    assert.equal(profileNode.kind, 'profile');
+    assert.match(String(api.fleetTree.getTreeItem(profileNode).description), /^1\.0\.0 · Ready/);
+  });
+
+  it('blocks Apply when preflight finds errors', async () => {
+    const bad = vscode.Uri.file(join(process.env.KPLANE_TEST_WORKSPACE!, 'broken.profile.yaml'));
+    writeFileSync(bad.fsPath, PROFILE.replace('version: 1.0.0', 'version: one'));
+    try {
+      const result = (await vscode.commands.executeCommand('kplane.applyProfile', bad, { clusters: [withAgent.name], yes: true })) as { blocked?: string[]; outcomes: unknown[] };
+      assert.ok(result.blocked?.length, 'an invalid version must block the apply');
+      assert.deepEqual(result.outcomes, []);
+    } finally {
+      rmSync(bad.fsPath, { force: true });
+    }
+  });
+
+  it('shows a stopped API server as Unreachable with its last known state, and recovers by itself', async () => {
+    const refreshed = new Promise<void>((resolve) => {
+      const sub = api.fleetTree.onDidFlush((ids) => {
+        if (ids === 'all' || ids.includes(withAgent.name)) {
+          sub.dispose();
+          resolve();
+        }
+      });
+    });
+    await withAgent.stopApiServer();
+    const down = await until(api, withAgent.name, (v) => v.state === 'Unreachable', 60_000, 'Unreachable');
+    assert.equal(down.lastKnown, 'Healthy');
+    assert.ok(down.lastSeen, 'the last contact time is kept');
+    await refreshed;
+    assert.match(String((await clusterItem(api, withAgent.name)).description), /^Unreachable \(was Healthy\) · last seen \d+s ago/);
+    // The other cluster is not held up by the dead one.
+    assert.equal(api.fleet.model.get(bare.name)!.state, 'NoAgent');
+    await withAgent.startApiServer();
+    const back = await until(api, withAgent.name, (v) => v.state !== 'Unreachable' && v.state !== 'Connecting', 90_000, 'reachable again');
+    assert.notEqual(back.state, 'Unreachable');
+    await until(api, withAgent.name, (v) => v.state === 'Healthy', 60_000, 'Healthy again');
+  });
+
+  it('exports the fleet report as JSON naming every cluster', async () => {
+    const path = join(scratch, 'report.json');
+    await vscode.commands.executeCommand('kplane.exportReport', { format: 'json', path });
+    const report = JSON.parse(readFileSync(path, 'utf8')) as { clusters: { context: string; state: string }[] };
+    assert.deepEqual(report.clusters.map((c) => c.context).sort(), [bare.name, withAgent.name].sort());
+  });
+});
