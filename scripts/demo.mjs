@@ -129,9 +129,23 @@ async function main() {
   }, { what: `drift reported on ${drifting.cluster.name}`, timeoutMs: 120_000, intervalMs: 1000 });
   say(`${drifting.cluster.name}: the agent reports the drift`);
 
+  // The unreachable cluster goes down only once the plane has seen it, so the plane can show its
+  // last known state (a cluster never reached has none).
   const lost = demo.find((d) => d.fate === 'unreachable');
-  say(`${lost.cluster.name}: stopping its API server (unreachable; etcd and the agent keep running)…`);
-  await lost.cluster.stopApiServer();
+  let down = false;
+  const toggleLost = async () => {
+    if (!down) {
+      say(`${lost.cluster.name} (${lost.displayName}): stopping its API server; etcd and the agent keep running…`);
+      await lost.cluster.stopApiServer();
+      down = true;
+      say(`${lost.cluster.name}: API server down; the plane shows it Unreachable with its last known state`);
+    } else {
+      say(`${lost.cluster.name}: starting its API server again…`);
+      await lost.cluster.startApiServer();
+      down = false;
+      say(`${lost.cluster.name}: API server back; the plane recovers by itself and catches up on missed events`);
+    }
+  };
 
   // 4. VS Code in the browser, with the fleet's kubeconfig.
   const workspace = join(state, 'workspace');
@@ -148,7 +162,7 @@ async function main() {
   onCleanup('stop code-server', () => server.stop());
 
   if (takeScreenshots) {
-    await screenshots(host, server.url, demo);
+    await screenshots(host, server.url, demo, toggleLost);
     return;
   }
   console.log(`
@@ -160,15 +174,32 @@ async function main() {
     ${demo.map((d) => `${d.cluster.name}  ${d.displayName.padEnd(13)} ${d.fate}`).join('\n    ')}
     kubeconfig: ${fleet.kubeconfigPath}
 
+  ${lost.displayName}'s API server stops in 60 s, so open the page first to see it go Unreachable
+  with its last known state. Press Enter to stop it now; Enter again starts it (recovery).
+
   Press Ctrl-C to stop everything.
 `);
+  let busy = false;
+  const toggle = () => {
+    if (busy || interrupted) return;
+    busy = true;
+    toggleLost()
+      .catch((err) => console.error(`[demo] ${err instanceof Error ? err.message : err}`))
+      .finally(() => (busy = false));
+  };
+  const timer = setTimeout(() => {
+    if (!down) toggle();
+  }, 60_000);
+  onCleanup('stop the timer', () => clearTimeout(timer));
+  process.stdin.on('data', toggle);
+  onCleanup('stop reading the terminal', () => process.stdin.pause());
   // Ctrl-C is handled below (any phase); here only code-server dying by itself ends the demo.
   await server.exited;
   if (!interrupted) console.error('[demo] code-server exited by itself; stopping the demo.');
 }
 
 /** Fleet tree, dashboard matrix, a cluster page and the values editor, from headless Chromium. */
-async function screenshots(host, url, demo) {
+async function screenshots(host, url, demo, toggleLost) {
   const out = join(root, 'docs', 'screenshots');
   const browser = await host.launchBrowser();
   try {
@@ -177,7 +208,11 @@ async function screenshots(host, url, demo) {
     await host.waitForWorkbench(page, 120_000);
     // The Fleet view: the kplane container in the activity bar.
     await page.locator('.activitybar [aria-label^="kplane"]').first().click();
-    for (const d of demo) await page.getByText(d.displayName, { exact: false }).first().waitFor({ timeout: 120_000 });
+    const tree = page.locator('.part.sidebar');
+    for (const d of demo) await tree.getByText(d.displayName, { exact: false }).first().waitFor({ timeout: 120_000 });
+    // The plane has seen every cluster: now one goes down, and the tree must say so.
+    await toggleLost();
+    await tree.getByText('Unreachable', { exact: false }).first().waitFor({ timeout: 120_000 });
     await page.waitForTimeout(1500); // let icons and descriptions settle before the picture
     say(`saved ${await host.screenshot(page, join(out, 'fleet-tree.png'))}`);
 

@@ -88,10 +88,14 @@ function render(): void {
 function header(s: FleetSnapshot): HTMLElement {
   const counts = stateCounts(s);
   const nav = h('nav', { class: 'crumbs' }, link('Fleet', () => go({ kind: 'fleet' })));
-  if (page.kind === 'cluster') append(nav, ' › ', page.context);
+  const name = (context: string) => {
+    const c = s.clusters.find((x) => x.context === context);
+    return c && c.displayName !== context ? `${c.displayName} (${context})` : context;
+  };
+  if (page.kind === 'cluster') append(nav, ' › ', name(page.context));
   if (page.kind === 'values') {
     const ref = page.ref;
-    append(nav, ' › ', link(ref.context, () => go({ kind: 'cluster', context: ref.context })), ' › ', `values of ${ref.namespace}/${ref.name}`);
+    append(nav, ' › ', link(name(ref.context), () => go({ kind: 'cluster', context: ref.context })), ' › ', `values of ${ref.namespace}/${ref.name}`);
   }
   return h(
     'header',
