@@ -31,7 +31,11 @@ export class FleetWatcher {
     this.model.setClusters(contexts.map((c) => ({ id: c.name, server: c.server })));
     for (const context of contexts) {
       if (this.watches.has(context.name)) continue;
-      const watch = new ClusterWatch(context.name, new KubeClient(context.kubeConfig, context.name, this.options.requestTimeoutMs), this.model, { ...this.options, gate: this.gate });
+      const watch = new ClusterWatch(context.name, new KubeClient(context.kubeConfig, context.name, this.options.requestTimeoutMs), this.model, {
+        ...this.options,
+        namespace: context.kplaneNamespace ?? this.options.namespace,
+        gate: this.gate,
+      });
       this.watches.set(context.name, watch.start());
     }
   }

@@ -4,6 +4,7 @@
  * one connection pool per cluster, so list, watch and apply reuse connections.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
+import { createHash } from 'node:crypto';
 import { Agent, fetch } from 'undici';
 
 export class KubeError extends Error {
@@ -119,19 +120,7 @@ export class KubeClient {
       // auth); the connection pool is ours, one per cluster, so every request reuses it.
       const https: Record<string, any> = {};
       await this.kubeConfig.applyToHTTPSOptions(https);
-      this.dispatcher ??= new Agent({
-        connect: {
-          ...(https.ca ? { ca: https.ca } : {}),
-          ...(https.cert ? { cert: https.cert } : {}),
-          ...(https.key ? { key: https.key } : {}),
-          ...(https.pfx ? { pfx: https.pfx, passphrase: https.passphrase } : {}),
-          ...(https.rejectUnauthorized !== undefined ? { rejectUnauthorized: https.rejectUnauthorized } : {}),
-          ...(https.servername ? { servername: https.servername } : {}),
-          timeout: this.connectTimeoutMs,
-          keepAlive: true,
-          keepAliveInitialDelay: 30_000,
-        },
-      });
+      this.dispatcher ??= sharedAgent(https, this.connectTimeoutMs);
       const headers: Record<string, string> = { accept: 'application/json' };
       for (const [k, v] of Object.entries((https.headers ?? {}) as Record<string, unknown>)) headers[k.toLowerCase()] = String(v);
       if (https.auth) headers.authorization = `Basic ${Buffer.from(String(https.auth)).toString('base64')}`;
@@ -160,10 +149,52 @@ export class KubeClient {
   }
 
   close(): void {
-    // destroy, not close: close waits for in-flight requests, and a hung server never finishes them.
-    void this.dispatcher?.destroy().catch(() => undefined);
+    if (this.dispatcher) releaseAgent(this.dispatcher);
     this.dispatcher = undefined;
   }
+}
+
+/**
+ * Connection pools shared by clients with the same TLS identity (CA, client certificate, server
+ * name): many contexts of one API server then share one TLS setup instead of one each. Each
+ * watch still holds its own HTTP/1.1 connection; the pool just grows to fit.
+ */
+const agents = new Map<string, { agent: Agent; users: number }>();
+const agentKeys = new WeakMap<Agent, string>();
+
+function sharedAgent(https: Record<string, any>, connectTimeoutMs: number): Agent {
+  const hash = (v: unknown) => (v === undefined ? '' : createHash('sha256').update(String(v)).digest('hex').slice(0, 16));
+  const key = [hash(https.ca), hash(https.cert), hash(https.key), hash(https.pfx), String(https.rejectUnauthorized), https.servername ?? '', connectTimeoutMs].join('|');
+  const found = agents.get(key);
+  if (found) {
+    found.users++;
+    return found.agent;
+  }
+  const agent = new Agent({
+    connect: {
+      ...(https.ca ? { ca: https.ca } : {}),
+      ...(https.cert ? { cert: https.cert } : {}),
+      ...(https.key ? { key: https.key } : {}),
+      ...(https.pfx ? { pfx: https.pfx, passphrase: https.passphrase } : {}),
+      ...(https.rejectUnauthorized !== undefined ? { rejectUnauthorized: https.rejectUnauthorized } : {}),
+      ...(https.servername ? { servername: https.servername } : {}),
+      timeout: connectTimeoutMs,
+      keepAlive: true,
+      keepAliveInitialDelay: 30_000,
+    },
+  });
+  agents.set(key, { agent, users: 1 });
+  agentKeys.set(agent, key);
+  return agent;
+}
+
+function releaseAgent(agent: Agent): void {
+  const key = agentKeys.get(agent);
+  const entry = key !== undefined ? agents.get(key) : undefined;
+  if (!entry || --entry.users > 0) return;
+  agents.delete(key!);
+  // destroy, not close: close waits for in-flight requests, and a hung server never finishes them.
+  void agent.destroy().catch(() => undefined);
 }
 
 function deadline(timeoutMs: number, signal?: AbortSignal): AbortSignal {

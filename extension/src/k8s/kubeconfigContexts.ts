@@ -11,6 +11,8 @@ export interface FleetContext {
   server: string;
   /** A KubeConfig whose current context is this one, ready for requests. */
   kubeConfig: KubeConfig;
+  /** Where this cluster's ClusterAgent and ClusterProfiles live, when not the fleet-wide namespace. */
+  kplaneNamespace?: string;
 }
 
 export interface LoadedKubeconfig {
