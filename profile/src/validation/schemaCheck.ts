@@ -119,7 +119,9 @@ function toFinding(e: ErrorObject, base: JsonPath, prefix: string, requiredCode:
     }
     case 'type': {
       const wanted = String((e.params as { type: string | string[] }).type).replace(/,/g, ' or ');
-      return error('WRONG_TYPE', `${where} must be ${article(wanted)}, not ${describeValue(e.data)}.`);
+      // YAML reads 1.0, true or 08:00 unquoted as other types: say how to keep them text.
+      const quote = wanted === 'string' && (typeof e.data === 'number' || typeof e.data === 'boolean') ? ' YAML read it as that: put the value in quotes.' : '';
+      return error('WRONG_TYPE', `${where} must be ${article(wanted)}, not ${typeof e.data === 'number' ? 'the number ' : ''}${describeValue(e.data)}.${quote}`);
     }
     case 'enum': {
       const allowed = ((e.params as { allowedValues: unknown[] }).allowedValues ?? []).map((v) => JSON.stringify(v)).join(', ');
