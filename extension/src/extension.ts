@@ -70,6 +70,7 @@ export function activate(context: vscode.ExtensionContext): KplaneApi {
     }),
   );
   registerFleetDashboard(context, fleet, log);
+  void import('./languageClient.js').then(({ startLanguageClient }) => startLanguageClient(context)).catch((err: unknown) => log.error(`kplane language server did not start: ${String(err)}`));
 
   const activationMs = performance.now() - started;
   log.info(`kplane activated in ${activationMs.toFixed(1)} ms`);
