@@ -180,7 +180,7 @@ async function startControlPlane(dir: string, bin: Binaries, pki: Pki, workloads
     `--service-account-key-file=${pki.saPub}`,
     `--service-account-signing-key-file=${pki.saKey}`,
     '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
-    '--service-cluster-ip-range=10.96.0.0/24',
+    '--service-cluster-ip-range=10.96.0.0/16',
     '--authorization-mode=Node,RBAC',
     '--allow-privileged=true',
     // The `kubernetes` endpoints would point at 127.0.0.1, which the reconciler rejects noisily.
