@@ -12,6 +12,7 @@ import * as vscode from 'vscode';
 import { parse } from 'yaml';
 import { KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
 import type { ClusterProfile } from '@kplane/profile';
+import type { KplaneApi } from '@kplane/extension/extension';
 import type { DashboardHandle } from '@kplane/extension/webview/dashboardPanel';
 import { kubeClient, startCluster, type TestCluster } from '../../bed/index.js';
 
@@ -40,10 +41,13 @@ describe('dashboard webview', function () {
     scratch = mkdtempSync(join(tmpdir(), 'kplane-dashboard-test-'));
     const kubeconfig = join(scratch, 'kubeconfig');
     writeFileSync(kubeconfig, cluster.kubeconfig, { mode: 0o600 });
-    // The fleet is this one cluster: the extension reloads its fleet when these settings change.
+    // The fleet is this one cluster. The configuration listener restarts a running fleet only;
+    // restarting here (idempotent) makes the new settings apply either way.
+    const api = (await vscode.extensions.getExtension<KplaneApi>('kplane.kplane')!.activate())!;
     const config = vscode.workspace.getConfiguration('kplane');
     await config.update('fleet.kubeconfig', kubeconfig, vscode.ConfigurationTarget.Global);
     await config.update('fleet.contexts', [cluster.name], vscode.ConfigurationTarget.Global);
+    await api.fleet.restart();
     handle = (await vscode.commands.executeCommand<DashboardHandle>('kplane.openDashboard'))!;
     assert.ok(handle?.panel, 'kplane.openDashboard did not return the dashboard handle');
   });
