@@ -62,14 +62,17 @@ const YAML_MESSAGES: Record<string, string> = {
 /** A non-text character (NUL, other C0 controls but tab/CR/LF, or U+FFFD from undecodable bytes). */
 const BINARY = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffd]/;
 
-// Keyed by the document's text. Bounded by characters, not entries: a 50k-line document's tree
-// is tens of MB, and the server's memory budget is 200 MB.
+// Keyed by the document's text, so an edit to one document of a multi-document file re-parses
+// only that one. Bounded by characters: a 50k-line document's tree is tens of MB, the server's
+// memory budget is 200 MB, and a single large document gains nothing from it (each edit
+// changes it), so large chunks are not kept at all.
 const cache = new Map<string, ParsedDocument>();
 let cachedChars = 0;
-const CACHE_CHARS = 3 * 1024 * 1024;
+const CACHE_CHARS = 1024 * 1024;
+const CACHE_CHUNK_CHARS = 256 * 1024;
 
 function remember(chunk: string, doc: ParsedDocument): void {
-  if (chunk.length > CACHE_CHARS) return;
+  if (chunk.length > CACHE_CHUNK_CHARS) return;
   while (cachedChars + chunk.length > CACHE_CHARS && cache.size) {
     const oldest = cache.keys().next().value as string;
     cache.delete(oldest);

@@ -325,16 +325,28 @@ function checkVariables(spec: Obj, at: (...p: JsonPath) => JsonPath, findings: F
   return declared;
 }
 
+/** A path as a linked list: walking a 50k-line profile must not copy an array per node. */
+interface PathLink {
+  parent: PathLink | undefined;
+  key: string | number;
+}
+
+function materialize(link: PathLink | undefined, base: JsonPath): JsonPath {
+  const tail: (string | number)[] = [];
+  for (let l = link; l; l = l.parent) tail.push(l.key);
+  return [...base, ...tail.reverse()];
+}
+
 /** Every string of the layers, iteratively (manifests may nest deeply), with its path. */
-function forEachString(root: unknown, base: JsonPath, visit: (text: string, path: JsonPath) => void): void {
-  const stack: { value: unknown; path: JsonPath }[] = [{ value: root, path: base }];
+function forEachString(root: unknown, base: JsonPath, visit: (text: string, path: () => JsonPath) => void): void {
+  const stack: { value: unknown; link: PathLink | undefined }[] = [{ value: root, link: undefined }];
   while (stack.length) {
-    const { value, path } = stack.pop() as { value: unknown; path: JsonPath };
-    if (typeof value === 'string') visit(value, path);
-    else if (Array.isArray(value)) for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], path: [...path, i] });
+    const { value, link } = stack.pop() as { value: unknown; link: PathLink | undefined };
+    if (typeof value === 'string') visit(value, () => materialize(link, base));
+    else if (Array.isArray(value)) for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], link: { parent: link, key: i } });
     else if (isRecord(value)) {
-      const entries = Object.entries(value);
-      for (let i = entries.length - 1; i >= 0; i--) stack.push({ value: entries[i][1], path: [...path, entries[i][0]] });
+      const keys = Object.keys(value);
+      for (let i = keys.length - 1; i >= 0; i--) stack.push({ value: value[keys[i]], link: { parent: link, key: keys[i] } });
     }
   }
 }
@@ -342,8 +354,9 @@ function forEachString(root: unknown, base: JsonPath, visit: (text: string, path
 /** `${name}` references in the layers: undeclared ones are errors, unused variables warnings. */
 function checkReferences(spec: Obj, declared: Map<string, { variable: Partial<Variable>; index: number }>, at: (...p: JsonPath) => JsonPath, findings: Finding[]): void {
   const used = new Set<string>();
-  forEachString(spec.layers, at('layers'), (text, path) => {
+  forEachString(spec.layers, at('layers'), (text, pathOf) => {
     if (!text.includes('${')) return;
+    const path = pathOf();
     for (const ref of scanReferences(text)) {
       used.add(ref.name);
       if (declared.has(ref.name)) continue;
