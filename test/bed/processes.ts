@@ -43,11 +43,15 @@ export function spawnComponent(dir: string, name: string, bin: string, args: str
   const [cmd, argv] = pdeathsig ? ['setpriv', ['--pdeathsig', 'SIGKILL', '--', bin, ...args]] : [bin, args];
   let child: ChildProcess;
   try {
-    child = spawn(cmd, argv, { stdio: ['ignore', fd, fd], detached: true});
+    child = spawn(cmd, argv, { stdio: ['ignore', fd, fd], detached: true });
   } finally {
     closeSync(fd);
   }
-  if (child.pid === undefined) throw new Error(`kplane bed: could not start ${name} (${bin}); is the file there and executable?`);
+  if (child.pid === undefined) {
+    // The 'error' event (ENOENT, EACCES) follows; without a listener it would crash the process.
+    child.on('error', () => undefined);
+    throw new Error(`kplane bed: could not start ${name} (${bin}); is the file there and executable?`);
+  }
   // A forgotten stop() must not keep the process alive; the 'exit' hook then kills the group.
   child.unref();
   let done = false;
