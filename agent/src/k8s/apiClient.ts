@@ -1,12 +1,14 @@
 /**
- * A small typed client for the Kubernetes REST API over Node's https, configured by
- * @kubernetes/client-node's KubeConfig (kubeconfig file, context, or in-cluster service account).
- * The agent needs raw control the generated clients do not give: server-side apply of any kind,
- * streaming watches with resourceVersion bookkeeping, and discovery.
+ * A small typed client for the Kubernetes REST API over Node's https (see ./kubeconfig.ts for
+ * how it connects). The agent needs raw control the generated clients of
+ * @kubernetes/client-node do not give: server-side apply of any kind, streaming watches with
+ * resourceVersion bookkeeping, and discovery.
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { KubeConfig } from '@kubernetes/client-node';
+import { loadConnection, type Connection, type LoadOptions } from './kubeconfig.js';
+
+export type { LoadOptions } from './kubeconfig.js';
 
 export class ApiError extends Error {
   constructor(
@@ -30,43 +32,21 @@ export interface RequestOptions {
   timeoutMs?: number;
 }
 
-export interface LoadOptions {
-  kubeconfigPath?: string;
-  context?: string;
-}
-
-export function loadKubeConfig(options: LoadOptions): KubeConfig {
-  const kc = new KubeConfig();
-  if (options.kubeconfigPath) kc.loadFromFile(options.kubeconfigPath);
-  else kc.loadFromDefault();
-  if (options.context) {
-    if (!kc.getContexts().some((c) => c.name === options.context)) {
-      throw new Error(`Context "${options.context}" is not in the kubeconfig (it has: ${kc.getContexts().map((c) => c.name).join(', ') || 'none'}); pass one of those to --context.`);
-    }
-    kc.setCurrentContext(options.context);
-  }
-  return kc;
+/** The connection of a kubeconfig (file and context) or of the in-cluster service account. */
+export function loadKubeConfig(options: LoadOptions): Connection {
+  return loadConnection(options);
 }
 
 export class KubeApi {
   private readonly base: URL;
   private readonly agent: http.Agent;
-  private tls: https.RequestOptions = {};
-  private ready: Promise<void>;
 
-  constructor(private readonly kc: KubeConfig) {
-    const cluster = kc.getCurrentCluster();
-    if (!cluster) throw new Error('The kubeconfig has no current cluster: pass --kubeconfig and --context, or run in a cluster.');
-    this.base = new URL(cluster.server);
+  constructor(private readonly connection: Connection) {
+    this.base = new URL(connection.server);
     const secure = this.base.protocol === 'https:';
     // Keep-alive: the agent talks to one API server constantly; reusing connections is most of
     // what makes an apply of hundreds of objects fast.
     this.agent = secure ? new https.Agent({ keepAlive: true, maxSockets: 16 }) : new http.Agent({ keepAlive: true, maxSockets: 16 });
-    this.ready = (async () => {
-      const opts: https.RequestOptions = {};
-      await kc.applyToHTTPSOptions(opts);
-      this.tls = opts;
-    })();
   }
 
   get server(): string {
@@ -74,18 +54,18 @@ export class KubeApi {
   }
 
   private async options(method: string, path: string, query: RequestOptions['query'], headers: Record<string, string>): Promise<https.RequestOptions> {
-    await this.ready;
+    const tls = await this.connection.requestOptions();
     const url = new URL(path, this.base);
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     return {
-      ...this.tls,
+      ...tls,
       agent: this.agent,
       method,
       protocol: url.protocol,
       hostname: url.hostname,
       port: url.port,
       path: `${url.pathname}${url.search}`,
-      headers: { ...(this.tls.headers as Record<string, string> | undefined), Accept: 'application/json', ...headers },
+      headers: { ...(tls.headers as Record<string, string> | undefined), Accept: 'application/json', ...headers },
     };
   }
 

@@ -83,6 +83,7 @@ export class Informer {
     });
     const seen = new Set<string>();
     for (const item of list.items) {
+      slim(item);
       // Lists omit apiVersion/kind on items; put them back so handlers see whole objects.
       if (this.options.kind) item.kind = this.options.kind;
       if (this.options.apiVersion) item.apiVersion = this.options.apiVersion;
@@ -108,7 +109,7 @@ export class Informer {
       const status = event.object as unknown as { code?: number; message?: string; reason?: string };
       throw new ApiError(status.code ?? 500, status.reason ?? 'Unknown', `watch ${this.path}: ${status.message ?? 'error event'}`);
     }
-    const obj = event.object;
+    const obj = slim(event.object);
     if (obj?.metadata?.resourceVersion) this.resourceVersion = obj.metadata.resourceVersion;
     if (event.type === 'BOOKMARK') return;
     const key = storeKey(obj);
@@ -124,10 +125,20 @@ export class Informer {
 
   /** Records an object the agent itself just wrote, if it is newer than what the store has. */
   observe(obj: KubeObject): void {
+    slim(obj);
     const key = storeKey(obj);
     const current = this.store.get(key);
     if (!current || Number(obj.metadata.resourceVersion ?? 0) >= Number(current.metadata.resourceVersion ?? 0)) this.store.set(key, obj);
   }
+}
+
+/**
+ * managedFields are often the larger part of an object and the agent never reads them from the
+ * cache (controller-runtime strips them for the same reason); dropping them keeps RSS down.
+ */
+function slim<T extends KubeObject>(obj: T): T {
+  if (obj?.metadata?.managedFields) delete obj.metadata.managedFields;
+  return obj;
 }
 
 export function delay(ms: number, signal?: AbortSignal): Promise<void> {
