@@ -1,0 +1,77 @@
+/**
+ * The bundled language server (dist/server.js) over stdio, as an editor drives it: pull
+ * diagnostics, `unchanged` for a version already reported, and a burst of edits answered for the
+ * newest text.
+ */
+import { strict as assert } from 'node:assert';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import { repoRoot } from '../../fixtures/paths.js';
+import { VALID, edit } from './helpers.js';
+
+interface Report {
+  kind: 'full' | 'unchanged';
+  resultId?: string;
+  items?: { code: string; message: string }[];
+}
+
+describe('language server over stdio (dist/server.js)', () => {
+  let child: ChildProcess;
+  let connection: MessageConnection;
+  const uri = 'file:///work/server-test.profile.yaml';
+
+  before(async function () {
+    const server = join(repoRoot, 'dist', 'server.js');
+    if (!existsSync(server)) throw new Error(`${server} is missing: run npm run build (npm test does).`);
+    child = spawn(process.execPath, [server, '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+    connection.listen();
+    const init = await connection.sendRequest<{ capabilities: Record<string, unknown> }>('initialize', { processId: process.pid, rootUri: null, capabilities: {} });
+    assert.ok(init.capabilities.diagnosticProvider, 'the server must offer pull diagnostics');
+    connection.sendNotification('initialized', {});
+  });
+
+  after(async () => {
+    await connection.sendRequest('shutdown').catch(() => undefined);
+    connection.sendNotification('exit');
+    connection.dispose();
+    child.kill();
+  });
+
+  const pull = (previousResultId?: string) => connection.sendRequest<Report>('textDocument/diagnostic', { textDocument: { uri }, previousResultId });
+
+  it('answers a pull with the document\'s diagnostics, then `unchanged` for the same version', async () => {
+    connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'yaml', version: 1, text: edit(VALID, 'mode: enforce', 'mode: enforced') } });
+    const first = await pull();
+    assert.equal(first.kind, 'full');
+    assert.deepEqual(first.items?.map((d) => d.code), ['INVALID_ENUM_VALUE']);
+    const again = await pull(first.resultId);
+    assert.deepEqual(again, { kind: 'unchanged', resultId: first.resultId });
+  });
+
+  it('after a burst of edits, reports on the newest text', async () => {
+    for (let version = 2; version <= 6; version++) {
+      connection.sendNotification('textDocument/didChange', {
+        textDocument: { uri, version },
+        contentChanges: [{ text: edit(VALID, 'minReplicas: 1', `minReplicas: ${10 + version}`) }],
+      });
+    }
+    let report = await pull().catch((err: { code?: number }) => ({ kind: 'retry', code: err.code }) as unknown as Report);
+    // A pull overtaken by an edit is answered with ServerCancelled (retrigger); the editor asks again.
+    if (report.kind !== 'full') report = await pull();
+    assert.equal(report.kind, 'full');
+    assert.equal(report.items?.length, 1);
+    assert.equal(report.items?.[0].code, 'SCALING_RANGE');
+    assert.match(report.items?.[0].message ?? '', /minReplicas 16 is above maxReplicas 10/);
+  });
+
+  it('answers completion and symbols on the open document', async () => {
+    const symbols = await connection.sendRequest<{ name: string }[]>('textDocument/documentSymbol', { textDocument: { uri } });
+    assert.equal(symbols[0].name, 'ClusterProfile edge');
+    const line = VALID.split('\n').findIndex((l) => l.includes('mode: enforce'));
+    const completion = await connection.sendRequest<{ items: { label: string }[] }>('textDocument/completion', { textDocument: { uri }, position: { line, character: '    mode: '.length } });
+    assert.deepEqual(completion.items.map((i) => i.label).sort(), ['enforce', 'monitor']);
+  });
+});
