@@ -210,9 +210,14 @@ async function screenshots(host, url, demo, toggleLost) {
     await page.locator('.activitybar [aria-label^="kplane"]').first().click();
     const tree = page.locator('.part.sidebar');
     for (const d of demo) await tree.getByText(d.displayName, { exact: false }).first().waitFor({ timeout: 120_000 });
+    await widenSidebar(page, 560);
     // The plane has seen every cluster: now one goes down, and the tree must say so.
     await toggleLost();
     await tree.getByText('Unreachable', { exact: false }).first().waitFor({ timeout: 120_000 });
+    // Open the drifted cluster down to its drifted resource: cluster → profile → layers/resources.
+    const drifting = demo.find((d) => d.fate === 'drift');
+    await expand(tree, drifting.displayName);
+    await expand(tree, 'edge-baseline');
     await page.waitForTimeout(1500); // let icons and descriptions settle before the picture
     say(`saved ${await host.screenshot(page, join(out, 'fleet-tree.png'))}`);
 
@@ -221,7 +226,6 @@ async function screenshots(host, url, demo, toggleLost) {
     await frame.locator('[data-cluster-row]').nth(demo.length - 1).waitFor({ timeout: 60_000 });
     say(`saved ${await host.screenshot(page, join(out, 'dashboard-matrix.png'))}`);
 
-    const drifting = demo.find((d) => d.fate === 'drift');
     await frame.locator(`[data-cluster-row="${drifting.cluster.name}"] a`).first().click();
     await frame.locator('[data-cluster-page]').waitFor({ timeout: 30_000 });
     say(`saved ${await host.screenshot(page, join(out, 'dashboard-cluster.png'))}`);
@@ -235,9 +239,36 @@ async function screenshots(host, url, demo, toggleLost) {
     await frame.locator('#values-findings li').first().waitFor({ timeout: 30_000 });
     await page.waitForTimeout(1000);
     say(`saved ${await host.screenshot(page, join(out, 'dashboard-values.png'))}`);
+
+    // The unreachable cluster's page: its last known state, and how old it is.
+    const lost = demo.find((d) => d.fate === 'unreachable');
+    await frame.locator('nav.crumbs a').first().click();
+    await frame.locator(`[data-cluster-row="${lost.cluster.name}"] a`).first().click();
+    await frame.locator(`[data-cluster-page="${lost.cluster.name}"]`).waitFor({ timeout: 30_000 });
+    say(`saved ${await host.screenshot(page, join(out, 'dashboard-unreachable.png'))}`);
   } finally {
     await browser.close();
   }
+}
+
+/** Drags the sash between the side bar and the editor, so tree descriptions are not cut off. */
+async function widenSidebar(page, width) {
+  const sidebar = await page.locator('.part.sidebar').boundingBox();
+  if (!sidebar) return;
+  const x = sidebar.x + sidebar.width;
+  const y = sidebar.y + sidebar.height / 2;
+  await page.mouse.move(x, y);
+  await page.mouse.down();
+  await page.mouse.move(sidebar.x + width, y, { steps: 8 });
+  await page.mouse.up();
+}
+
+/** Expands the first tree row whose label contains `text`, if it is collapsed. */
+async function expand(tree, text) {
+  const row = tree.locator('.monaco-list-row', { hasText: text }).first();
+  await row.waitFor({ timeout: 30_000 });
+  if ((await row.getAttribute('aria-expanded')) === 'false') await row.click();
+  await row.page().waitForTimeout(500);
 }
 
 async function runCommand(page, title) {

@@ -185,13 +185,15 @@ function clusterPage(c: ClusterView, now: Date): HTMLElement {
 }
 
 function profileSection(c: ClusterView, p: ProfileView, now: Date): HTMLElement {
-  const edit = h('button', { type: 'button', 'data-edit-values': profileKey(p) }, 'Edit values…');
+  // What an unreachable or stale cluster last said is not its state now: shown muted, and named so.
+  const lastKnown = c.state === 'Unreachable' || c.state === 'Stale';
+  const edit = h('button', { type: 'button', 'data-edit-values': profileKey(p), disabled: c.state === 'Unreachable', title: c.state === 'Unreachable' ? 'The cluster is unreachable: its values cannot be read or written now.' : undefined }, 'Edit values…');
   edit.addEventListener('click', () => go({ kind: 'values', ref: { context: c.context, namespace: p.namespace, name: p.name } }));
   const version = p.appliedVersion && p.appliedVersion !== p.version ? `${p.appliedVersion} (rolling out ${p.version})` : (p.appliedVersion ?? `${p.version} (not applied yet)`);
   return h(
     'div',
     { class: 'profile' },
-    h('h4', {}, `${profileKey(p)} `, h('span', { class: `badge profile-${p.state.toLowerCase()}` }, p.state), ` v${version} `, edit),
+    h('h4', {}, `${profileKey(p)} `, h('span', { class: `badge profile-${lastKnown ? 'unknown' : p.state.toLowerCase()}` }, lastKnown ? `${p.state} (last known)` : p.state), ` v${version} `, edit),
     conditionsTable(p.conditions),
     h('h5', {}, 'Layers'),
     p.layers.length
