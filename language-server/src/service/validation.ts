@@ -40,6 +40,19 @@ const SEVERITY = {
   hint: DiagnosticSeverity.Hint,
 } as const;
 
+// Findings are paths, not offsets, so they stay right for a document that did not change while
+// another document of the same file did (the parse cache hands back the same value object).
+const findingsCache = new WeakMap<object, { schemas: ClusterSchemaSource | undefined; findings: Finding[] }>();
+
+function findingsOf(value: unknown, clusterSchemas: ClusterSchemaSource | undefined): Finding[] {
+  if (typeof value !== 'object' || value === null) return validateProfile(value, { clusterSchemas });
+  const known = findingsCache.get(value);
+  if (known && known.schemas === clusterSchemas) return known.findings;
+  const findings = validateProfile(value, { clusterSchemas });
+  findingsCache.set(value, { schemas: clusterSchemas, findings });
+  return findings;
+}
+
 /** Whether a file is meant to be a profile though its content may not say so (yet). */
 export function isProfileFileName(uri: string): boolean {
   return /\.profile\.ya?ml$/i.test(uri);
@@ -71,7 +84,7 @@ export function validateFile(document: TextDocument, parsed: ParsedFile, setting
       addProblem(problem);
     }
     if (!isProfile || !doc.checkable || !doc.root) return;
-    for (const finding of validateProfile(doc.value, { clusterSchemas: settings.clusterSchemas })) {
+    for (const finding of findingsOf(doc.value, settings.clusterSchemas)) {
       add(spanOfFinding(parsed.text, doc.root, finding), finding.severity, finding.code, finding.message, { document: index, path: finding.path, ...finding.data });
     }
   });

@@ -4,6 +4,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { DiagnosticSeverity } from 'vscode-languageserver-types';
+import { parseYamlFile } from '@kplane/language-server/service/yamlParse';
 import { VALID, codes, diagnose, edit, expectOne, rangeOf } from './helpers.js';
 
 interface Case {
@@ -106,6 +107,14 @@ describe('language service: diagnostics', () => {
     const text = `${VALID}---\n${second}`;
     const d = expectOne(diagnose(text), 'SCALING_RANGE');
     assert.equal(d.range.start.line, VALID.split('\n').length + second.split('\n').findIndex((l) => l.includes('minReplicas: 11')));
+  });
+
+  it('an edit to one document of a multi-document file re-parses only that document', () => {
+    const second = edit(VALID, 'name: edge', 'name: edge2');
+    const before = parseYamlFile(`${VALID}---\n${second}`);
+    const after = parseYamlFile(`${VALID}---\n${edit(second, 'minReplicas: 1', 'minReplicas: 2')}`);
+    assert.equal(after.documents[0].value, before.documents[0].value, 'the untouched document was parsed again');
+    assert.notEqual(after.documents[1].value, before.documents[1].value);
   });
 
   it('YAML syntax can be left to another extension while profile findings stay', () => {
