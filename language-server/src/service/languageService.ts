@@ -56,6 +56,9 @@ export function getLanguageService(initial: LanguageServiceOptions = {}): Langua
   const parse = (document: TextDocument): ParsedFile => {
     const known = parses.get(document.uri);
     if (known && known.version === document.version && known.text === document.getText()) return known.parsed;
+    // Let the previous version's tree go before building the next: two trees of a 50k-line
+    // profile at once would double the server's peak memory.
+    parses.delete(document.uri);
     const text = document.getText();
     const parsed = parseYamlFile(text);
     parses.set(document.uri, { version: document.version, text, parsed });
