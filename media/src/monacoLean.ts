@@ -1,7 +1,8 @@
 /**
- * Monaco, loaded lean: the editor API and its editing contributions (the same list as
- * monaco-editor's editor.main.js) but only the YAML language, instead of the ~80 languages and
- * four language services editor.main.js pulls in. monaco-yaml adds the YAML language service.
+ * Monaco with the editor API and its editing contributions (the same list as monaco-editor's
+ * editor.main.js) but only the YAML language, not the other ~80 languages and the CSS, HTML, JSON
+ * and TypeScript services. monaco-yaml adds the YAML language service. Measured with esbuild
+ * --minify: 4.00 MB of JavaScript against 4.55 MB for `import 'monaco-editor'`.
  */
 import 'monaco-editor/editor/contrib/anchorSelect/browser/anchorSelect.js';
 import 'monaco-editor/editor/contrib/bracketMatching/browser/bracketMatching.js';
