@@ -142,7 +142,14 @@ export class AgentRuntime {
         },
         { labelSelector: MANAGED_SELECTOR, kind: info.kind, apiVersion: info.apiVersion, onError: (err, attempt) => this.log.warn('watch failed; retrying', { kind: id, err, attempt }) },
       ).start();
-      informer = started.synced.then(() => started);
+      informer = started.synced.then(
+        () => started,
+        (err) => {
+          // Forget it, so a later reconcile tries again (e.g. after RBAC was widened).
+          this.kindInformers.delete(id);
+          throw err;
+        },
+      );
       this.kindInformers.set(id, informer);
     }
     return informer;

@@ -262,7 +262,13 @@ export class ProfileReconciler {
     const key = objectKey(ref);
     const info = await this.deps.discovery.resource(object.apiVersion, object.kind);
     if (!info) return { object, error: `${describeObject(ref)}: the API server does not serve ${object.apiVersion} ${object.kind} (is its CRD in an earlier layer with wait: true?)` };
-    const informer = await this.deps.informerFor(info);
+    let informer: Informer;
+    try {
+      informer = await this.deps.informerFor(info);
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      return { object, error: redact(`${describeObject(ref)}: cannot watch ${info.plural} (${why}); grant the agent get/list/watch on it (agent/deploy/README.md)`, ctx.secrets) };
+    }
     const live = informer.store.get(`${info.namespaced ? (ref.namespace ?? 'default') : ''}/${ref.name}`);
     const print = fingerprint(object);
     const memory = this.memory.get(key);
@@ -341,10 +347,17 @@ export class ProfileReconciler {
     } catch (err) {
       if (!(err instanceof ApiError && err.status === 404)) throw err;
     }
-    await this.deps.api.request('PATCH', this.profilePath(profile), {
-      body: { metadata: { finalizers: (profile.metadata.finalizers ?? []).filter((f) => f !== FINALIZER), resourceVersion: profile.metadata.resourceVersion } },
-      contentType: 'application/merge-patch+json',
-    });
+    try {
+      const updated = await this.deps.api.request<KubeObject>('PATCH', this.profilePath(profile), {
+        body: { metadata: { finalizers: (profile.metadata.finalizers ?? []).filter((f) => f !== FINALIZER), resourceVersion: profile.metadata.resourceVersion } },
+        contentType: 'application/merge-patch+json',
+      });
+      this.deps.observeProfile(updated);
+    } catch (err) {
+      // 404: it is already gone (an earlier run removed the finalizer); nothing left to do.
+      if (err instanceof ApiError && err.status === 404) return;
+      throw err;
+    }
     this.inventories.delete(key);
     this.drift.delete(key);
     this.deps.event(profile, 'Normal', 'Deleted', `Profile deleted; removed the ${inventory.length} object(s) it owned.`);

@@ -24,8 +24,17 @@ export class Informer {
   private readonly controller = new AbortController();
   private resourceVersion = '';
   private syncedResolve!: () => void;
-  /** Resolves after the first full list. */
-  readonly synced = new Promise<void>((resolve) => (this.syncedResolve = resolve));
+  private syncedReject!: (err: unknown) => void;
+  private hasSynced = false;
+  /**
+   * Resolves after the first full list; rejects (and the informer stops) when that list is
+   * refused for good (401/403/404: no permission, or the kind is not served), so nobody waits
+   * forever on a kind the agent may not watch.
+   */
+  readonly synced = new Promise<void>((resolve, reject) => {
+    this.syncedResolve = resolve;
+    this.syncedReject = reject;
+  });
   private running = false;
 
   constructor(
@@ -69,6 +78,11 @@ export class Informer {
           needList = true;
           continue;
         }
+        if (!this.hasSynced && err instanceof ApiError && [401, 403, 404].includes(err.status)) {
+          this.controller.abort();
+          this.syncedReject(err);
+          return;
+        }
         attempt++;
         this.options.onError?.(err, attempt);
         await delay(Math.min(30_000, 200 * 2 ** Math.min(attempt, 8)), this.controller.signal);
@@ -101,6 +115,7 @@ export class Informer {
       }
     }
     this.resourceVersion = list.metadata.resourceVersion;
+    this.hasSynced = true;
     this.syncedResolve();
   }
 
