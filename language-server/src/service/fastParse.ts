@@ -10,8 +10,11 @@ import type { YamlNode } from './yamlTree.js';
 
 interface Frame {
   open: number;
-  children: YamlNode[];
+  /** Created on the first child: most frames are scalars, which have none. */
+  children: YamlNode[] | undefined;
 }
+
+const NO_CHILDREN: YamlNode[] = [];
 
 /** Anchors make aliases, which js-yaml expands without limit; `yaml` guards against alias bombs. */
 const ANCHOR = /(^|[\s[{,:-])&[^\s]/;
@@ -45,15 +48,18 @@ class Inconsistent extends Error {}
 /** Tree and value of one document, or undefined when the slow path must decide. */
 export function fastParse(text: string, maxDepth: number): { root: YamlNode | undefined; value: unknown } | undefined {
   if (ANCHOR.test(text)) return undefined;
-  const stack: Frame[] = [{ open: 0, children: [] }];
+  const stack: Frame[] = [{ open: 0, children: undefined }];
   const listener = (event: string, state: State): void => {
     if (event === 'open') {
-      stack.push({ open: state.position, children: [] });
+      stack.push({ open: state.position, children: undefined });
       return;
     }
     const frame = stack.pop();
     if (!frame || stack.length === 0) throw new Inconsistent('unbalanced events');
-    stack[stack.length - 1].children.push(build(text, frame, state.kind, state.result, state.position));
+    const parent = stack[stack.length - 1];
+    const node = build(text, frame, state.kind, state.result, state.position);
+    if (parent.children) parent.children.push(node);
+    else parent.children = [node];
   };
   let value: unknown;
   try {
@@ -62,14 +68,14 @@ export function fastParse(text: string, maxDepth: number): { root: YamlNode | un
   } catch {
     return undefined;
   }
-  const roots = stack[0].children;
+  const roots = stack[0].children ?? NO_CHILDREN;
   if (stack.length !== 1 || roots.length > 1) return undefined;
   if (value === undefined || value === null) return roots.length && roots[0].type === 'scalar' && roots[0].value === null ? { root: undefined, value: undefined } : undefined;
   return roots.length === 1 && consistent(roots[0], value) ? { root: roots[0], value } : undefined;
 }
 
 function build(text: string, frame: Frame, kind: string | null, result: unknown, position: number): YamlNode {
-  const { children } = frame;
+  const children = frame.children ?? NO_CHILDREN;
   if (kind === 'mapping' || kind === 'sequence') {
     const start = skipForward(text, frame.open);
     const flow = text[start] === (kind === 'mapping' ? '{' : '[');
@@ -87,7 +93,7 @@ function build(text: string, frame: Frame, kind: string | null, result: unknown,
       for (let i = 0; i < children.length; i += 2) {
         node.pairs.push({ key: children[i], value: children[i + 1] });
       }
-    } else node.items = children;
+    } else node.items = children === NO_CHILDREN ? [] : children;
     return node;
   }
   // A scalar. js-yaml reads a plain value first as a would-be key: that inner node has the exact offsets.
@@ -107,23 +113,33 @@ function build(text: string, frame: Frame, kind: string | null, result: unknown,
 
 /** The tree says what the value says: same keys in the same order, same lengths, same scalars. */
 function consistent(node: YamlNode, value: unknown): boolean {
-  const stack: [YamlNode, unknown][] = [[node, value]];
-  while (stack.length) {
-    const [n, v] = stack.pop() as [YamlNode, unknown];
+  const nodes: YamlNode[] = [node];
+  const values: unknown[] = [value];
+  while (nodes.length) {
+    const n = nodes.pop() as YamlNode;
+    const v = values.pop();
     if (n.type === 'map') {
       if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
       const keys = Object.keys(v);
       const pairs = n.pairs ?? [];
       if (keys.length !== pairs.length) return false;
       for (let i = 0; i < pairs.length; i++) {
-        if (pairs[i].key.type !== 'scalar' || String(pairs[i].key.value) !== keys[i]) return false;
+        const key = pairs[i].key;
+        if (key.type !== 'scalar' || (key.value !== keys[i] && String(key.value) !== keys[i])) return false;
         const child = (v as Record<string, unknown>)[keys[i]];
-        if (pairs[i].value) stack.push([pairs[i].value as YamlNode, child]);
-        else if (child !== null) return false;
+        const valueNode = pairs[i].value;
+        if (valueNode) {
+          nodes.push(valueNode);
+          values.push(child);
+        } else if (child !== null) return false;
       }
     } else if (n.type === 'seq') {
-      if (!Array.isArray(v) || v.length !== (n.items?.length ?? 0)) return false;
-      n.items?.forEach((item, i) => stack.push([item, v[i]]));
+      const items = n.items ?? [];
+      if (!Array.isArray(v) || v.length !== items.length) return false;
+      for (let i = 0; i < items.length; i++) {
+        nodes.push(items[i]);
+        values.push(v[i]);
+      }
     } else if (n.value !== v && !(Number.isNaN(n.value) && Number.isNaN(v))) return false;
   }
   return true;
