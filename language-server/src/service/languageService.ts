@@ -91,7 +91,10 @@ export function getLanguageService(initial: LanguageServiceOptions = {}): Langua
     },
     doComplete(document, position) {
       return guard({ isIncomplete: false, items: [] }, () => {
-        const parsed = parse(document);
+        // Completion reads its place from the current text; from the parse it needs only names
+        // (layers, variables), so the last parse will do: typing in a 50k-line profile must not
+        // wait for a re-parse on every keystroke (redhat-developer/vscode-yaml#626).
+        const parsed = parses.get(document.uri)?.parsed ?? parse(document);
         return complete(document, position, profileAt(parsed, document.offsetAt(position)) ?? profileAt(parsed, 0));
       });
     },

@@ -65,6 +65,15 @@ describe('language service: editor features', () => {
       assert.equal(items[0].insertText, 'replicas}');
     });
 
+    it('while typing, uses the last parse for names instead of parsing every keystroke', () => {
+      const service = getLanguageService();
+      service.doValidation(textDocument(URI, VALID, 1));
+      // Version 2 is mid-edit and not valid YAML; the layer names still come from version 1.
+      const { text, position } = cursor(edit(VALID, 'dependsOn: [base]', 'dependsOn: [|\n  {{{'));
+      const items = service.doComplete(textDocument(URI, text, 2), position).items;
+      assert.deepEqual(items.map((i) => i.label), ['base', 'web']);
+    });
+
     it('offers a whole profile in an empty file', () => {
       assert.deepEqual(labels('|'), ['ClusterProfile', 'apiVersion', 'kind', 'metadata', 'spec', 'status']);
     });
