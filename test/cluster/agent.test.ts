@@ -300,12 +300,48 @@ describe('agent (cluster)', function () {
     assert.ok(events.items.some((e: any) => e.involvedObject.name === 'app' && e.reason === 'DriftCorrected'));
   });
 
+  it('applies a CRD, waits until it is established, then applies resources of its kind', async () => {
+    const crd = {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'widgets.example.com' },
+      spec: {
+        group: 'example.com',
+        scope: 'Namespaced',
+        names: { plural: 'widgets', singular: 'widget', kind: 'Widget', listKind: 'WidgetList' },
+        versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'integer' } } } } } } }],
+      },
+    };
+    const withCrd = {
+      apiVersion: 'kplane.dev/v1alpha1',
+      kind: 'ClusterProfile',
+      metadata: { name: 'widgets', namespace: NS },
+      spec: {
+        version: '1.0.0',
+        layers: [
+          { name: 'crds', wait: true, manifests: [crd] },
+          { name: 'widgets', dependsOn: ['crds'], namespace: 'default', manifests: [{ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w1' }, spec: { size: 3 } }] },
+        ],
+      },
+    } as unknown as ClusterProfile;
+    await applyProfile(withCrd);
+    const p = await waitProfile('widgets', 'Ready', ready, 30_000);
+    assert.deepEqual(p.status?.layers?.map((l) => l.state), ['Ready', 'Ready']);
+    const w1 = await api.request('GET', '/apis/example.com/v1/namespaces/default/widgets/w1');
+    assert.equal(w1.spec.size, 3);
+    // Drift on a custom resource is watched and corrected like any other kind.
+    await api.request('PATCH', '/apis/example.com/v1/namespaces/default/widgets/w1', { body: { spec: { size: 9 } }, contentType: 'application/merge-patch+json' });
+    await waitFor(async () => (await api.request('GET', '/apis/example.com/v1/namespaces/default/widgets/w1')).spec.size === 3, { what: 'widget size put back', timeoutMs: 5_000 });
+  });
+
   it('keeps the event seq across an agent restart, with no gap and no reuse', async () => {
     const before = await waitFor(async () => {
       const a = await api.request<ClusterAgent>('GET', AGENT);
       return a.status?.nextSeq ? a : undefined;
     }, { what: 'ClusterAgent nextSeq', timeoutMs: 5_000 });
     await agent.stop();
+    assert.equal(await agent.exited, 0, 'graceful shutdown did not exit 0');
+    assert.match(agent.logs(), /"msg":"stopped"/);
     const lastSeq = before.status!.events!.at(-1)!.seq;
     agent = await startAgent({ kubeconfigPath: cluster.kubeconfigPath, args: ['--heartbeat', '2s', '--scaling-period', '500ms'] });
     // Something new happens: the new agent must number it after everything the old one wrote.

@@ -82,6 +82,8 @@ export class ProfileReconciler {
   private readonly memory = new Map<string, ObjectMemory>();
   private readonly inventories = new Map<string, InventoryEntry[]>();
   private readonly drift = new Map<string, DriftRecord[]>();
+  /** Consecutive runs of a profile that ended with failed objects, for the retry backoff. */
+  private readonly failureStreak = new Map<string, number>();
 
   constructor(private readonly deps: ReconcilerDeps) {}
 
@@ -248,7 +250,15 @@ export class ProfileReconciler {
     condition('Ready', ready, ready ? 'Ready' : paused ? 'Paused' : failedCount ? 'ApplyFailed' : !complete ? 'Progressing' : 'Drifted', ready ? `Version ${profile.spec.version} is applied and healthy.` : (blocked ?? 'Not every object matches the profile.'));
 
     await this.finish(profile, previous, status, log);
-    const waiting = !complete && !paused && !failedCount;
+    if (failedCount) {
+      // Failed objects often heal by themselves (a CRD becoming served, RBAC widened): retry
+      // soon, then less and less often, never later than the resync.
+      const streak = (this.failureStreak.get(key) ?? 0) + 1;
+      this.failureStreak.set(key, streak);
+      return { requeueAfterMs: Math.min(resyncMs, 500 * 2 ** Math.min(streak, 10)) };
+    }
+    this.failureStreak.delete(key);
+    const waiting = !complete && !paused;
     return { requeueAfterMs: waiting ? WAIT_POLL_MS : resyncMs };
   }
 
