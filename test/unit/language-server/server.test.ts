@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import { repoRoot } from '../../fixtures/paths.js';
+import { ClusterSchemasNotification } from '@kplane/language-server/protocol';
 import { VALID, edit } from './helpers.js';
 
 interface Report {
@@ -21,12 +22,17 @@ describe('language server over stdio (dist/server.js)', () => {
   let child: ChildProcess;
   let connection: MessageConnection;
   const uri = 'file:///work/server-test.profile.yaml';
+  let refreshes = 0;
 
   before(async function () {
     const server = join(repoRoot, 'dist', 'server.js');
     if (!existsSync(server)) throw new Error(`${server} is missing: run npm run build (npm test does).`);
     child = spawn(process.execPath, [server, '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
     connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+    connection.onRequest('workspace/diagnostic/refresh', () => {
+      refreshes++;
+      return null;
+    });
     connection.listen();
     const init = await connection.sendRequest<{ capabilities: Record<string, unknown> }>('initialize', { processId: process.pid, rootUri: null, capabilities: {} });
     assert.ok(init.capabilities.diagnosticProvider, 'the server must offer pull diagnostics');
@@ -65,6 +71,30 @@ describe('language server over stdio (dist/server.js)', () => {
     assert.equal(report.items?.length, 1);
     assert.equal(report.items?.[0].code, 'SCALING_RANGE');
     assert.match(report.items?.[0].message ?? '', /minReplicas 16 is above maxReplicas 10/);
+  });
+
+  it('checks manifests against cluster schemas sent with kplane/clusterSchemas, and asks the editor to pull again', async () => {
+    const text = edit(VALID, '                    image: "${image}"', '                    image: "${image}"\n                    imagePullPolicee: Always');
+    connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: 20 }, contentChanges: [{ text }] });
+    assert.deepEqual((await pull()).items, []);
+    const container = { type: 'object', properties: { name: { type: 'string' }, image: { type: 'string' } } };
+    const deployment = {
+      type: 'object',
+      properties: {
+        apiVersion: { type: 'string' },
+        kind: { type: 'string' },
+        metadata: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+        spec: { type: 'object', properties: { replicas: { type: 'integer' }, template: { type: 'object', properties: { spec: { type: 'object', properties: { containers: { type: 'array', items: container } } } } } } },
+      },
+    };
+    const before = refreshes;
+    connection.sendNotification(ClusterSchemasNotification.method, { cluster: 'test', schemas: [{ apiVersion: 'apps/v1', kind: 'Deployment', schema: deployment }] });
+    const report = await pull();
+    assert.deepEqual(report.items?.map((d) => d.code), ['CLUSTER_UNKNOWN_FIELD']);
+    // The server sent its refresh request before answering the pull, on the same stream.
+    assert.ok(refreshes > before, 'the server should ask the editor to pull diagnostics again');
+    connection.sendNotification(ClusterSchemasNotification.method, null);
+    assert.deepEqual((await pull()).items, []);
   });
 
   it('answers completion and symbols on the open document', async () => {
