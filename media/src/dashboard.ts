@@ -22,6 +22,8 @@ type Page = { kind: 'fleet' } | { kind: 'cluster'; context: string } | { kind: '
 const vscode = acquireVsCodeApi();
 const root = document.getElementById('app') as HTMLElement;
 let snapshot: FleetSnapshot | undefined;
+/** When the snapshot arrived, by this page's clock: ages tick on from the snapshot's own time. */
+let receivedAt = Date.now();
 let page: Page = (vscode.getState() as { page?: Page } | undefined)?.page ?? { kind: 'fleet' };
 let editor: ValuesEditor | undefined;
 let nextRequest = 1;
@@ -36,6 +38,7 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
   switch (message.type) {
     case 'snapshot':
       snapshot = message.snapshot;
+      receivedAt = Date.now();
       render();
       post({ type: 'rendered', clusters: root.querySelectorAll('[data-cluster-row]').length, profiles: root.querySelectorAll('[data-profile-col]').length });
       break;
@@ -81,7 +84,7 @@ function render(): void {
   else if (page.kind === 'cluster') {
     const context = page.context;
     const cluster = snapshot.clusters.find((c) => c.context === context);
-    root.appendChild(cluster ? clusterPage(cluster, new Date(snapshot.takenAt)) : h('p', {}, `Cluster ${context} is no longer in the fleet.`));
+    root.appendChild(cluster ? clusterPage(cluster, clock()) : h('p', {}, `Cluster ${context} is no longer in the fleet.`));
   }
 }
 
@@ -107,7 +110,7 @@ function header(s: FleetSnapshot): HTMLElement {
 
 function fleetPage(s: FleetSnapshot): HTMLElement {
   const matrix = buildMatrix(s);
-  const now = new Date(s.takenAt);
+  const now = clock();
   if (matrix.rows.length === 0) return h('p', { class: 'muted' }, 'No clusters in the fleet. Add kubeconfig contexts with "kplane: Add Clusters from Kubeconfig…".');
   const head = h(
     'tr',
@@ -130,7 +133,7 @@ function fleetPage(s: FleetSnapshot): HTMLElement {
       h('td', {}, labels(cluster.labels)),
       h('td', {}, cluster.agentVersion ?? '—'),
       h('td', {}, cluster.nodes ? `${cluster.nodes.ready}/${cluster.nodes.total}` : '—'),
-      h('td', { title: cluster.lastSeen ?? '' }, age(cluster.lastSeen, now)),
+      h('td', { title: cluster.lastSeen ?? '' }, liveAge(cluster.lastSeen, now)),
       ...cells.map((cell) => {
         const td = h('td', { class: `cell cell-${cell.state}`, title: cell.profile ? `${cell.profile.state}${cell.versionSkew ? ', rollout in progress' : ''}` : 'not on this cluster' }, cell.label);
         if (cell.profile) {
@@ -163,7 +166,7 @@ function clusterPage(c: ClusterView, now: Date): HTMLElement {
     h('dt', {}, 'Nodes'),
     h('dd', {}, c.nodes ? `${c.nodes.ready} ready of ${c.nodes.total}` : '—'),
     h('dt', {}, 'Last seen'),
-    h('dd', {}, age(c.lastSeen, now)),
+    h('dd', {}, liveAge(c.lastSeen, now)),
   );
   const known =
     c.state === 'Unreachable' || c.state === 'Stale'
@@ -226,7 +229,7 @@ function timelineList(c: ClusterView, now: Date): HTMLElement {
     'ol',
     { class: 'timeline' },
     ...entries.map((e) =>
-      h('li', { class: `event event-${e.severity.toLowerCase()}`, title: e.time }, h('span', { class: 'when' }, age(e.time, now)), h('span', { class: 'reason' }, e.reason), e.profile ? h('span', { class: 'muted' }, e.profile) : undefined, h('span', {}, e.message)),
+      h('li', { class: `event event-${e.severity.toLowerCase()}`, title: e.time }, h('span', { class: 'when' }, liveAge(e.time, now)), h('span', { class: 'reason' }, e.reason), e.profile ? h('span', { class: 'muted' }, e.profile) : undefined, h('span', {}, e.message)),
     ),
   );
 }
@@ -239,6 +242,24 @@ function table(headers: string[], rows: string[][], rowClass?: (row: string[]) =
     h('tbody', {}, ...rows.map((r) => h('tr', { class: rowClass?.(r) }, ...r.map((x) => h('td', {}, x))))),
   );
 }
+
+/**
+ * The time on the snapshot's clock: the browser showing the webview may be another machine than
+ * the extension host (code-server), so its own clock is only used to measure time since arrival.
+ */
+function clock(): Date {
+  return snapshot ? new Date(Date.parse(snapshot.takenAt) + (Date.now() - receivedAt)) : new Date();
+}
+
+/** An age that keeps counting between snapshots (a fleet with no changes sends none). */
+function liveAge(iso: string | undefined, now: Date): HTMLElement {
+  return h('span', { 'data-age': iso ?? '' }, age(iso, now));
+}
+
+setInterval(() => {
+  const now = clock();
+  for (const el of root.querySelectorAll<HTMLElement>('[data-age]')) el.textContent = age(el.dataset.age || undefined, now);
+}, 5000);
 
 function stateBadge(c: ClusterView): HTMLElement {
   return h('span', { class: `badge state-${c.state.toLowerCase()}`, title: c.stateDetail ?? c.state }, c.state);
