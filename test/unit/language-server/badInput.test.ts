@@ -124,7 +124,7 @@ describe('language service: bad input', () => {
           assert.ok(d.range.start.line <= d.range.end.line && typeof d.message === 'string' && d.message.length > 0);
         }
       }),
-      { numRuns: 2000, seed: 20261123 },
+      { numRuns: Number(process.env.KPLANE_PROPERTY_RUNS ?? 2000), seed: Number(process.env.KPLANE_PROPERTY_SEED ?? 20261123) },
     );
   });
 });
