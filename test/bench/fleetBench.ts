@@ -22,7 +22,7 @@ import { API_VERSION, AGENT_KIND, AGENT_PLURAL } from '@kplane/profile';
 import { FleetModel } from '@kplane/extension/fleet/fleetModel';
 import { DEFAULT_WATCH_OPTIONS } from '@kplane/extension/k8s/clusterWatch';
 import { FleetWatcher } from '@kplane/extension/k8s/fleetWatcher';
-import { KubeClient } from '@kplane/extension/k8s/kubeClient';
+import { KubeClient, connectionStats } from '@kplane/extension/k8s/kubeClient';
 import { forContext, loadKubeconfig, type FleetContext } from '@kplane/extension/k8s/kubeconfigContexts';
 import { repoRoot, startCluster, type TestCluster } from '../bed/index.js';
 
@@ -219,7 +219,9 @@ async function main(): Promise<void> {
     watcher.setContexts(contexts);
     await loaded;
     const loadMs = performance.now() - t;
-    log(`initial load: all ${CLUSTERS} clusters Healthy after ${(loadMs / 1000).toFixed(2)}s`);
+    const sockets = (process as unknown as { _getActiveHandles(): object[] })._getActiveHandles().filter((h) => h.constructor.name === 'TLSSocket').length;
+    const h2 = connectionStats();
+    log(`initial load: all ${CLUSTERS} clusters Healthy after ${(loadMs / 1000).toFixed(2)}s; ${h2.h2Streams} watches on ${h2.h2Sessions} HTTP/2 session(s), ${sockets} HTTP/1.1 connection(s) for lists`);
     global.gc?.();
     const rssLoaded = process.memoryUsage().rss;
 
@@ -261,6 +263,7 @@ async function main(): Promise<void> {
       clusters: CLUSTERS,
       apiServers: SERVERS,
       initialLoadSeconds: +(loadMs / 1000).toFixed(2),
+      connections: { http2Sessions: h2.h2Sessions, watchStreams: h2.h2Streams, http1ForLists: sockets },
       steadyChangesPerSecond: perSecond,
       cpuPercentOfOneCore: { watch: +watchCpu.toFixed(2), pollBaseline: +pollCpu.toFixed(2), ratio: +(pollCpu / watchCpu).toFixed(1) },
       latencyMs: {

@@ -75,10 +75,14 @@ export const command: Command = {
         else console.log(`${new Date().toISOString()}  ${v.id}  ${stateText(v)}  ${v.reason}`);
       }
     });
+    // Watch connections do not keep the process alive on their own (a one-shot status must exit
+    // at once); this does, until Ctrl-C.
+    const keepAlive = setInterval(() => undefined, 1 << 30);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);
     });
+    clearInterval(keepAlive);
     session.dispose();
     return 0;
   },

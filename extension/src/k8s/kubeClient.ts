@@ -6,6 +6,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { createHash } from 'node:crypto';
 import { Agent, fetch } from 'undici';
+import { H2SessionPool } from './h2Sessions.js';
 
 export class KubeError extends Error {
   constructor(
@@ -77,16 +78,16 @@ export class KubeClient {
       timer = setTimeout(() => idle.abort(new Error(`no data for ${Math.round(options.idleMs / 1000)}s`)), options.idleMs);
     };
     try {
-      const response = await this.send('GET', path, { query: { ...query, watch: true }, timeoutMs: 0 }, signal);
-      if (response.status >= 400) {
-        const text = await response.text().catch(() => '');
-        const status = safeJson(text) as { message?: string; reason?: string } | undefined;
-        throw new KubeError(`${this.context}: watch ${path}: ${response.status} ${status?.message ?? text.slice(0, 200)}`, response.status, status?.reason);
+      const { status, body } = await this.openWatch(path, { ...query, watch: true }, signal, options.connectTimeoutMs);
+      if (status >= 400) {
+        const text = await readAll(body).catch(() => '');
+        const parsed = safeJson(text) as { message?: string; reason?: string } | undefined;
+        throw new KubeError(`${this.context}: watch ${path}: ${status} ${parsed?.message ?? text.slice(0, 200)}`, status, parsed?.reason);
       }
       bump();
       const decoder = new TextDecoder();
       let buffered = '';
-      for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+      for await (const chunk of body) {
         bump();
         buffered += decoder.decode(chunk, { stream: true });
         let newline: number;
@@ -110,6 +111,31 @@ export class KubeClient {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** A watch stream: HTTP/2 for https servers (shared sessions), HTTP/1.1 otherwise. */
+  private async openWatch(path: string, query: RequestOptions['query'], signal: AbortSignal, connectTimeoutMs: number): Promise<{ status: number; body: AsyncIterable<Uint8Array> & { readableEnded?: boolean } }> {
+    const url = new URL(this.server + path);
+    for (const [key, value] of Object.entries(query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));
+    if (url.protocol === 'https:') {
+      const https: Record<string, any> = {};
+      await this.kubeConfig.applyToHTTPSOptions(https);
+      this.dispatcher ??= sharedAgent(https, this.connectTimeoutMs);
+      const pool = h2Pool(this.dispatcher, url.origin, https, connectTimeoutMs);
+      if (pool) {
+        const headers: Record<string, string> = { accept: 'application/json' };
+        for (const [k, v] of Object.entries((https.headers ?? {}) as Record<string, unknown>)) headers[k.toLowerCase()] = String(v);
+        if (https.auth) headers.authorization = `Basic ${Buffer.from(String(https.auth)).toString('base64')}`;
+        try {
+          const { status, stream } = await pool.get(url.pathname + url.search, headers, signal);
+          return { status, body: stream };
+        } catch (err) {
+          throw this.networkError(err, connectTimeoutMs, signal);
+        }
+      }
+    }
+    const response = await this.send('GET', path, { query, timeoutMs: 0 }, signal);
+    return { status: response.status, body: response.body as unknown as AsyncIterable<Uint8Array> };
   }
 
   private async send(method: string, path: string, options: Omit<RequestOptions, 'signal'>, signal: AbortSignal) {
@@ -156,10 +182,10 @@ export class KubeClient {
 
 /**
  * Connection pools shared by clients with the same TLS identity (CA, client certificate, server
- * name): many contexts of one API server then share one TLS setup instead of one each. Each
- * watch still holds its own HTTP/1.1 connection; the pool just grows to fit.
+ * name): many contexts of one API server then share one TLS setup instead of one each. Watches
+ * go over HTTP/2 sessions of the same identity (./h2Sessions.ts).
  */
-const agents = new Map<string, { agent: Agent; users: number }>();
+const agents = new Map<string, { agent: Agent; users: number; h2: Map<string, H2SessionPool> }>();
 const agentKeys = new WeakMap<Agent, string>();
 
 function sharedAgent(https: Record<string, any>, connectTimeoutMs: number): Agent {
@@ -183,9 +209,47 @@ function sharedAgent(https: Record<string, any>, connectTimeoutMs: number): Agen
       keepAliveInitialDelay: 30_000,
     },
   });
-  agents.set(key, { agent, users: 1 });
+  agents.set(key, { agent, users: 1, h2: new Map() });
   agentKeys.set(agent, key);
   return agent;
+}
+
+/** Open HTTP/2 sessions and watch streams over every pool (for the benchmark's report). */
+export function connectionStats(): { h2Sessions: number; h2Streams: number } {
+  let h2Sessions = 0;
+  let h2Streams = 0;
+  for (const entry of agents.values()) {
+    for (const pool of entry.h2.values()) {
+      const s = pool.stats();
+      h2Sessions += s.sessions;
+      h2Streams += s.streams;
+    }
+  }
+  return { h2Sessions, h2Streams };
+}
+
+/** The HTTP/2 session pool for `origin` that belongs with `agent`'s TLS identity. */
+function h2Pool(agent: Agent, origin: string, https: Record<string, any>, connectTimeoutMs: number): H2SessionPool | undefined {
+  const key = agentKeys.get(agent);
+  const entry = key !== undefined ? agents.get(key) : undefined;
+  if (!entry) return undefined;
+  let pool = entry.h2.get(origin);
+  if (!pool) {
+    pool = new H2SessionPool(
+      origin,
+      {
+        ...(https.ca ? { ca: https.ca } : {}),
+        ...(https.cert ? { cert: https.cert } : {}),
+        ...(https.key ? { key: https.key } : {}),
+        ...(https.pfx ? { pfx: https.pfx, passphrase: https.passphrase } : {}),
+        ...(https.rejectUnauthorized !== undefined ? { rejectUnauthorized: https.rejectUnauthorized } : {}),
+        ...(https.servername ? { servername: https.servername } : {}),
+      },
+      connectTimeoutMs,
+    );
+    entry.h2.set(origin, pool);
+  }
+  return pool;
 }
 
 function releaseAgent(agent: Agent): void {
@@ -193,8 +257,16 @@ function releaseAgent(agent: Agent): void {
   const entry = key !== undefined ? agents.get(key) : undefined;
   if (!entry || --entry.users > 0) return;
   agents.delete(key!);
+  for (const pool of entry.h2.values()) pool.close();
   // destroy, not close: close waits for in-flight requests, and a hung server never finishes them.
   void agent.destroy().catch(() => undefined);
+}
+
+async function readAll(body: AsyncIterable<Uint8Array>): Promise<string> {
+  const decoder = new TextDecoder();
+  let text = '';
+  for await (const chunk of body) text += decoder.decode(chunk, { stream: true });
+  return text;
 }
 
 function deadline(timeoutMs: number, signal?: AbortSignal): AbortSignal {
