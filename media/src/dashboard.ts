@@ -45,6 +45,9 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
     case 'showCluster':
       go({ kind: 'cluster', context: message.context });
       break;
+    case 'showValues':
+      go({ kind: 'values', ref: message.ref });
+      break;
     case 'values':
       void openValues(message.ref, message.yaml, message.variables, message.schema, message.kept);
       break;

@@ -83,6 +83,8 @@ export interface ProfileRef {
 export type HostMessage =
   | { type: 'snapshot'; snapshot: FleetSnapshot }
   | { type: 'showCluster'; context: string }
+  /** Opens the values editor of one profile on one cluster (the Fleet tree's "Edit Values…"). */
+  | { type: 'showValues'; ref: ProfileRef }
   | {
       type: 'values';
       ref: ProfileRef;

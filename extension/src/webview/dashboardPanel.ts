@@ -4,7 +4,8 @@
  * to DashboardController. `registerDashboard` is the one call extension.ts makes.
  */
 import * as vscode from 'vscode';
-import type { HostMessage, WebviewMessage } from '@kplane/media/protocol';
+import type { HostMessage, ProfileRef, WebviewMessage } from '@kplane/media/protocol';
+import { clusterOf, profileOf } from '../commands/nodeArgs.js';
 import type { ProfileValidator } from '@kplane/media/valuesGate';
 import { validateProfile } from '@kplane/profile';
 import { DashboardController } from './dashboardController.js';
@@ -35,6 +36,8 @@ export interface DashboardHandle {
   received(match: (m: WebviewMessage) => boolean, timeoutMs: number): Promise<WebviewMessage>;
   /** Opens a cluster's page. */
   showCluster(context: string): void;
+  /** Opens the values editor of a profile on a cluster. */
+  showValues(ref: ProfileRef): void;
 }
 
 /** The one call extension.ts makes: the dashboard over the extension's FleetService. */
@@ -71,11 +74,21 @@ export function registerDashboard(context: vscode.ExtensionContext, deps: Dashbo
     return current;
   };
   context.subscriptions.push(
-    vscode.commands.registerCommand('kplane.openDashboard', (cluster?: unknown) => {
+    // From a tree node's menu the argument is the node; from the palette or status bar, nothing.
+    vscode.commands.registerCommand('kplane.openDashboard', (node?: unknown) => {
       const handle = open();
-      // From a tree node's context menu the argument is the node; its id is the context name.
-      const id = typeof cluster === 'string' ? cluster : (cluster as { id?: unknown } | undefined)?.id;
-      if (typeof id === 'string') handle.showCluster(id);
+      const cluster = clusterOf(node);
+      if (cluster) handle.showCluster(cluster);
+      return handle;
+    }),
+    vscode.commands.registerCommand('kplane.editValues', (node?: unknown) => {
+      const profile = profileOf(node);
+      if (!profile) {
+        void vscode.window.showErrorMessage('kplane: Edit Values… needs a profile: run it from a profile under a cluster in the Fleet view.');
+        return undefined;
+      }
+      const handle = open();
+      handle.showValues({ context: profile.cluster, namespace: profile.namespace, name: profile.name });
       return handle;
     }),
   );
@@ -112,7 +125,8 @@ function createPanel(context: vscode.ExtensionContext, deps: DashboardDeps): Das
   const sendSnapshot = () => post({ type: 'snapshot', snapshot: fleetSnapshot(deps.fleet, new Date()) });
 
   let ready = false;
-  let pendingCluster: string | undefined;
+  /** What to show once the webview is ready (a command may open the panel and navigate at once). */
+  let pending: HostMessage | undefined;
   const controller = new DashboardController({
     post,
     store: deps.store,
@@ -121,8 +135,8 @@ function createPanel(context: vscode.ExtensionContext, deps: DashboardDeps): Das
     onReady: () => {
       ready = true;
       sendSnapshot();
-      if (pendingCluster) post({ type: 'showCluster', context: pendingCluster });
-      pendingCluster = undefined;
+      if (pending) post(pending);
+      pending = undefined;
     },
     observe: (m) => remember(receivedLog, m),
   });
@@ -142,6 +156,11 @@ function createPanel(context: vscode.ExtensionContext, deps: DashboardDeps): Das
     for (const s of subscriptions) s.dispose();
   });
   context.subscriptions.push(panel);
+
+  const navigate = (m: HostMessage) => {
+    if (ready) post(m);
+    else pending = m;
+  };
 
   const waitIn = <T>(log: T[], match: (m: T) => boolean, timeoutMs: number, what: string) =>
     new Promise<T>((resolve, reject) => {
@@ -165,9 +184,7 @@ function createPanel(context: vscode.ExtensionContext, deps: DashboardDeps): Das
     receive: (raw) => controller.receive(raw),
     sent: (match, timeoutMs) => waitIn(sentLog, match, timeoutMs, 'host→webview'),
     received: (match, timeoutMs) => waitIn(receivedLog, match, timeoutMs, 'webview→host'),
-    showCluster: (id) => {
-      if (ready) post({ type: 'showCluster', context: id });
-      else pendingCluster = id;
-    },
+    showCluster: (id) => navigate({ type: 'showCluster', context: id }),
+    showValues: (ref) => navigate({ type: 'showValues', ref }),
   };
 }

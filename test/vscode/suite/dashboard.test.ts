@@ -73,6 +73,23 @@ describe('dashboard webview', function () {
     assert.ok(rendered.type === 'rendered');
   });
 
+  it('opens the Monaco values editor in the webview from the Fleet tree\'s Edit Values…', async () => {
+    // The tree passes its profile node; the webview navigates, asks for the values, starts Monaco
+    // and monaco-yaml, and checks the editor's text with the host: all of it in the real webview.
+    const node = { kind: 'profile', cluster: cluster.name, key: `${ref.namespace}/${ref.name}`, ...ref };
+    const same = await vscode.commands.executeCommand<DashboardHandle>('kplane.editValues', node);
+    assert.equal(same, handle, 'Edit Values… opened a second panel');
+    const values = await handle.sent((m) => m.type === 'values' && m.ref.context === cluster.name, 60_000);
+    assert.ok(values.type === 'values');
+    assert.equal(values.yaml, 'replicas: 2\n');
+    const check = await handle.received((m) => m.type === 'validateValues' && m.ref.context === cluster.name, 60_000);
+    assert.ok(check.type === 'validateValues');
+    assert.equal(check.yaml, values.yaml, 'the webview checked other text than the editor was given');
+    const findings = await handle.sent((m) => m.type === 'findings' && m.requestId === check.requestId, 30_000);
+    assert.ok(findings.type === 'findings');
+    assert.deepEqual(findings.findings, []);
+  });
+
   it('rejects an invalid value with findings and writes nothing to the cluster', async () => {
     const before = await readProfile();
     await handle.receive({ type: 'applyValues', requestId: 101, ref: { context: cluster.name, ...ref }, yaml: 'replicas: 50\n' });
