@@ -237,7 +237,10 @@ async function screenshots(host, url, demo, toggleLost) {
     await page.keyboard.press('Control+A');
     await page.keyboard.type('replicas: 50\nlogLevel: verbose\n');
     await frame.locator('#values-findings li').first().waitFor({ timeout: 30_000 });
-    await page.waitForTimeout(1000);
+    // Hover the variable name: monaco-yaml (in its worker) answers from the values schema.
+    await frame.locator('#values-editor .view-line span', { hasText: 'replicas' }).first().hover();
+    await frame.locator('.monaco-hover', { hasText: 'How many web pods' }).first().waitFor({ timeout: 30_000 });
+    await page.waitForTimeout(500);
     say(`saved ${await host.screenshot(page, join(out, 'dashboard-values.png'))}`);
 
     // The unreachable cluster's page: its last known state, and how old it is.
