@@ -160,6 +160,7 @@ async function main() {
     startTimeoutMs: 120_000,
   });
   onCleanup('stop code-server', () => server.stop());
+  say('code-server is up');
 
   if (takeScreenshots) {
     await screenshots(host, server.url, demo, toggleLost);
