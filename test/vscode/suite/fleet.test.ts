@@ -116,7 +116,8 @@ describe('fleet views and commands', function () {
     if (profileUri) rmSync(profileUri.fsPath, { force: true });
   });
 
-  it('activates quickly and without cluster I/O of its own', () => {
+  it('activates quickly and without cluster I/O of its own', function () {
+    this.test!.title += ` (activate() ${api.activationMs.toFixed(1)} ms)`;
     assert.ok(api.activationMs < 150, `activate() took ${api.activationMs.toFixed(1)} ms`);
   });
 
@@ -182,6 +183,56 @@ describe('fleet views and commands', function () {
     const back = await until(api, withAgent.name, (v) => v.state !== 'Unreachable' && v.state !== 'Connecting', 90_000, 'reachable again');
     assert.notEqual(back.state, 'Unreachable');
     await until(api, withAgent.name, (v) => v.state === 'Healthy', 60_000, 'Healthy again');
+  });
+
+  it('refreshes one node per status change with 1,000 clusters, and lists them quickly', async function () {
+    // A second provider over its own model, so the test controls the 1,000 clusters exactly.
+    const model = new (api.fleet.model.constructor as new (now: () => number) => typeof api.fleet.model)(Date.now);
+    const service = { model, groupBy: 'env', errors: [], ensureStarted: () => undefined, onDidStart: () => ({ dispose: () => undefined }) };
+    const tree = new (api.fleetTree.constructor as new (s: unknown) => typeof api.fleetTree)(service);
+    const ids = Array.from({ length: 1000 }, (_, i) => `c${String(i).padStart(4, '0')}`);
+    model.setClusters(ids.map((id) => ({ id })));
+    const now = new Date().toISOString();
+    const agentFor = (i: number, heartbeatTime: string) => ({
+      apiVersion: 'kplane.dev/v1alpha1' as const,
+      kind: 'ClusterAgent' as const,
+      metadata: { name: 'agent', namespace: 'kplane-system' },
+      spec: { labels: { env: ['prod', 'staging', 'dev'][i % 3] }, heartbeatInterval: '1h' },
+      status: { heartbeatTime, agentVersion: '0.1.0', nodes: { total: 3, ready: 3 } },
+    });
+    const initialFlush = new Promise<void>((resolve) => {
+      const sub = tree.onDidFlush(() => {
+        sub.dispose();
+        resolve();
+      });
+    });
+    ids.forEach((id, i) => model.setAgent(id, agentFor(i, now)));
+    await initialFlush;
+    let started = performance.now();
+    const groups = tree.getChildren();
+    let items = 0;
+    for (const g of groups) for (const c of tree.getChildren(g)) items += tree.getTreeItem(c) ? 1 : 0;
+    const listMs = performance.now() - started;
+    this.test!.title += ` (all 1,000 tree items in ${listMs.toFixed(0)} ms)`;
+    assert.equal(groups.length, 3);
+    assert.equal(items, 1000);
+    assert.ok(listMs < 1000, `building 1,000 tree items took ${listMs.toFixed(0)} ms`);
+    // One status write → one node refreshed, not the tree.
+    const flushed = new Promise<string[] | 'all'>((resolve) => {
+      const sub = tree.onDidFlush((f) => {
+        sub.dispose();
+        resolve(f);
+      });
+    });
+    const fired: unknown[] = [];
+    const sub = tree.onDidChangeTreeData((e) => fired.push(e));
+    started = performance.now();
+    model.setAgent('c0042', agentFor(42, new Date(Date.now() + 1000).toISOString()));
+    assert.deepEqual(await flushed, ['c0042']);
+    sub.dispose();
+    assert.equal(fired.length, 1);
+    assert.ok(Array.isArray(fired[0]) && (fired[0] as { id: string }[]).length === 1 && (fired[0] as { id: string }[])[0].id === 'c0042', 'the refresh names exactly the changed cluster node');
+    tree.dispose();
   });
 
   it('exports the fleet report as JSON naming every cluster', async () => {
