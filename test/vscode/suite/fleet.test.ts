@@ -162,6 +162,60 @@ describe('fleet views and commands', function () {
     }
   });
 
+  it('Show Drift opens the profile\'s object against the live one', async () => {
+    const uri = vscode.Uri.file(join(process.env.KPLANE_TEST_WORKSPACE!, 'fleet-drift.profile.yaml'));
+    writeFileSync(
+      uri.fsPath,
+      PROFILE.replace('name: fleet-test\n  namespace: kplane-system', 'name: fleet-drift\n  namespace: kplane-system')
+        .replace('description: A profile the fleet tests apply', 'description: Monitor mode keeps drift visible\n  reconcile:\n    mode: monitor')
+        .replace('name: fleet-test\n            namespace: default', 'name: drifty\n            namespace: default'),
+    );
+    try {
+      const result = (await vscode.commands.executeCommand('kplane.applyProfile', uri, { clusters: [withAgent.name], yes: true, readyTimeoutSeconds: 120 })) as { outcomes: { result: string; message: string }[] };
+      assert.equal(result.outcomes[0]?.result, 'applied', result.outcomes[0]?.message);
+    } finally {
+      rmSync(uri.fsPath, { force: true });
+    }
+    // Someone edits the ConfigMap behind the profile's back.
+    const objects = KubernetesObjectApi.makeApiClient(kubeClient(withAgent));
+    await objects.patch({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'drifty', namespace: 'default' }, data: { hello: 'mars' } }, undefined, undefined, 'someone-else', true, PatchStrategy.ServerSideApply);
+    await until(api, withAgent.name, (v) => v.state === 'Drifted', 60_000, 'Drifted');
+    assert.match(String((await clusterItem(api, withAgent.name)).description), /^Drifted/);
+    const profileNode = api.fleetTree.getChildren({ kind: 'cluster', id: withAgent.name }).find((n) => n.kind === 'profile' && n.name === 'fleet-drift')!;
+    const [layer] = api.fleetTree.getChildren(profileNode);
+    assert.equal(layer?.kind, 'layer');
+    const [drift] = api.fleetTree.getChildren(layer);
+    assert.equal(drift?.kind, 'drift', 'the drifted ConfigMap is listed under its layer');
+    const shown = (await vscode.commands.executeCommand('kplane.showDrift', drift)) as { desired: string; live: string };
+    assert.match(shown.desired, /hello: world/);
+    assert.match(shown.live, /hello: mars/);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+
+  it('removes a profile, pauses and resumes one, and opens status as YAML', async () => {
+    const drifted = api.fleetTree.getChildren({ kind: 'cluster', id: withAgent.name }).find((n) => n.kind === 'profile' && n.name === 'fleet-drift')!;
+    assert.equal(await vscode.commands.executeCommand('kplane.removeProfile', drifted, { yes: true }), true);
+    await until(api, withAgent.name, (v) => !v.profiles.some((p) => p.name === 'fleet-drift'), 60_000, 'fleet-drift removed');
+    const running = api.fleetTree.getChildren({ kind: 'cluster', id: withAgent.name }).find((n) => n.kind === 'profile' && n.name === 'fleet-test')!;
+    assert.equal(await vscode.commands.executeCommand('kplane.pauseReconciliation', running), true);
+    await until(api, withAgent.name, (v) => v.state === 'Paused', 30_000, 'Paused');
+    assert.equal(await vscode.commands.executeCommand('kplane.resumeReconciliation', running), true);
+    await until(api, withAgent.name, (v) => v.state === 'Healthy', 60_000, 'Healthy after resume');
+    const document = (await vscode.commands.executeCommand('kplane.openStatus', { kind: 'cluster', id: withAgent.name })) as vscode.TextDocument;
+    assert.match(document.getText(), /kind: ClusterAgent[\s\S]*heartbeatTime/);
+    assert.match(document.getText(), /kind: ClusterProfile/);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+
+  it('installs the agent manifests from agent/deploy on a cluster without one', async () => {
+    assert.equal(await vscode.commands.executeCommand('kplane.installAgent', bare.name), true);
+    const objects = KubernetesObjectApi.makeApiClient(kubeClient(bare));
+    const deployment = await objects.read({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'kplane-agent', namespace: 'kplane-system' } });
+    assert.equal(deployment.metadata?.name, 'kplane-agent');
+    // Without a kubelet the Deployment's pod never runs: the cluster honestly stays NoAgent.
+    assert.equal(api.fleet.model.get(bare.name)!.state, 'NoAgent');
+  });
+
   it('shows a stopped API server as Unreachable with its last known state, and recovers by itself', async () => {
     const refreshed = new Promise<void>((resolve) => {
       const sub = api.fleetTree.onDidFlush((ids) => {
