@@ -152,9 +152,11 @@ async function main() {
   mkdirSync(workspace, { recursive: true });
   cpSync(join(root, 'examples'), workspace, { recursive: true });
   const contexts = demo.map((d) => d.cluster.name);
+  const vsix = packageExtension(state);
   const server = await host.startCodeServer({
     workspace,
-    extensionDevelopmentPath: root,
+    // Installed from its .vsix like a user would; loaded from the checkout only if packaging failed.
+    ...(vsix ? { installVsix: vsix } : { extensionDevelopmentPath: root }),
     env: { KUBECONFIG: fleet.kubeconfigPath },
     settings: { 'kplane.fleet.contexts': contexts, 'workbench.colorTheme': 'Default Dark Modern' },
     startTimeoutMs: 120_000,
@@ -197,6 +199,23 @@ async function main() {
   // Ctrl-C is handled below (any phase); here only code-server dying by itself ends the demo.
   await server.exited;
   if (!interrupted) console.error('[demo] code-server exited by itself; stopping the demo.');
+}
+
+/**
+ * The built extension as a .vsix (what .vscodeignore allows: the bundles, the dashboard, the
+ * agent's manifests, the walkthrough). Returns undefined, saying why, when vsce cannot package it.
+ */
+function packageExtension(dir) {
+  const vsix = join(dir, 'kplane.vsix');
+  const vsce = join(root, 'node_modules', '@vscode', 'vsce', 'vsce');
+  const result = spawnSync(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '--no-rewrite-relative-links', '--out', vsix], { cwd: root, encoding: 'utf8' });
+  if (result.status !== 0 || !existsSync(vsix)) {
+    const why = (result.stderr || result.stdout || result.error?.message || '').trim().split('\n').slice(-3).join(' ');
+    say(`packaging the .vsix failed (${why}); loading the extension from the checkout instead`);
+    return undefined;
+  }
+  say(`packaged ${vsix}`);
+  return vsix;
 }
 
 /** Fleet tree, dashboard matrix, a cluster page and the values editor, from headless Chromium. */
