@@ -125,7 +125,8 @@ describe('agent (cluster)', function () {
     assert.deepEqual(inventory.map((e: any) => e.name).sort(), ['after-web', 'app', 'extra', 'settings', 'web']);
   });
 
-  it('reports itself in ClusterAgent status: heartbeat, versions, nodes, profile counts', async () => {
+  it('reports itself in ClusterAgent status: heartbeat, versions, nodes, profile counts; profile status is not rewritten when nothing changed', async () => {
+    const quiet = (await getProfile('app')).metadata.resourceVersion;
     const first = await api.request<ClusterAgent>('GET', AGENT);
     const next = await waitFor(async () => {
       const a = await api.request<ClusterAgent>('GET', AGENT);
@@ -137,6 +138,9 @@ describe('agent (cluster)', function () {
     assert.equal(next.status?.profiles?.total, 1);
     assert.equal(next.status?.conditions?.[0]?.type, 'Ready');
     assert.ok((next.status?.events ?? []).some((e) => e.reason === 'Ready' && e.profile === `${NS}/app`));
+    // A heartbeat went by (and with it the agent's own status write); the profile, unchanged,
+    // was not written again.
+    assert.equal((await getProfile('app')).metadata.resourceVersion, quiet, 'profile status rewritten although nothing changed');
   });
 
   it('corrects an edited managed field and a deleted object at once, leaving fields it does not manage alone', async () => {

@@ -142,6 +142,10 @@ export class ProfileReconciler {
     }
 
     // 2. Render (discovery decides which kinds are cluster-scoped, CRDs included) and plan.
+    const t0 = Date.now();
+    const phases: Record<string, number> = {};
+    const mark = (phase: string) => (phases[phase] = Date.now() - t0);
+    mark('validated');
     const allManifests = profile.spec.layers.flatMap((l) => l.manifests ?? []);
     await this.deps.discovery.prime(allManifests);
     const rendered = renderProfile(profile.spec, (apiVersion, kind) => this.deps.discovery.isClusterScoped(apiVersion, kind));
@@ -166,6 +170,7 @@ export class ProfileReconciler {
     const desiredRefs = desired.flatMap((d) => d.objects.map(refOf));
     const hash = fingerprint(desired.map((d) => d.objects));
 
+    mark('rendered');
     // 3. Inventory first: whatever this run may create is remembered before it exists.
     const inventory = await this.inventory(key, profile);
     if (!paused) await this.saveInventory(key, profile, mergeInventory(inventory, desiredRefs));
@@ -183,6 +188,7 @@ export class ProfileReconciler {
         continue;
       }
       const results = await mapLimit(objects, APPLY_CONCURRENCY, (obj) => this.syncObject(key, obj, { profile, paused, mode, drift, now, secrets, log }));
+      mark(`layer ${layer.name}`);
       const failures = results.filter((r) => r.error);
       failedCount += failures.length;
       const healths = results.map((r) => objectHealth(r.live));
@@ -221,6 +227,7 @@ export class ProfileReconciler {
       }
     }
 
+    mark('pruned');
     // 6. Status.
     const total = desiredRefs.length;
     status.layers = layers;
@@ -250,6 +257,8 @@ export class ProfileReconciler {
     condition('Ready', ready, ready ? 'Ready' : paused ? 'Paused' : failedCount ? 'ApplyFailed' : !complete ? 'Progressing' : 'Drifted', ready ? `Version ${profile.spec.version} is applied and healthy.` : (blocked ?? 'Not every object matches the profile.'));
 
     await this.finish(profile, previous, status, log);
+    mark('status');
+    log.debug('reconciled', { ms: phases });
     if (failedCount) {
       // Failed objects often heal by themselves (a CRD becoming served, RBAC widened): retry
       // soon, then less and less often, never later than the resync.
