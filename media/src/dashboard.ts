@@ -124,7 +124,10 @@ function fleetPage(s: FleetSnapshot): HTMLElement {
     h('th', {}, 'Agent'),
     h('th', {}, 'Nodes'),
     h('th', {}, 'Last seen'),
-    ...matrix.profiles.map((p) => h('th', { 'data-profile-col': p, class: 'profile-col' }, p)),
+    ...matrix.profiles.map((key) => {
+      const [namespace, name] = key.split('/');
+      return h('th', { 'data-profile-col': key, class: 'profile-col', title: key }, name, h('div', { class: 'muted namespace' }, namespace));
+    }),
   );
   const rows = matrix.rows.map(({ cluster, cells }) => {
     const name = link(cluster.displayName, () => go({ kind: 'cluster', context: cluster.context }));
