@@ -8,6 +8,7 @@ import type { ClusterSchemaSource } from '@kplane/profile';
 import type { CodeAction, CompletionList, Diagnostic, DocumentSymbol, Hover, Location, Position, Range } from 'vscode-languageserver-types';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { isProfileDocument, parseYamlFile, type ParsedFile } from './yamlParse.js';
+import { reparse } from './incrementalParse.js';
 import { validateFile, DIAGNOSTIC_SOURCE } from './validation.js';
 import { complete } from './completion.js';
 import { definition, hover, symbols } from './navigation.js';
@@ -57,10 +58,11 @@ export function getLanguageService(initial: LanguageServiceOptions = {}): Langua
     const known = parses.get(document.uri);
     if (known && known.version === document.version && known.text === document.getText()) return known.parsed;
     // Let the previous version's tree go before building the next: two trees of a 50k-line
-    // profile at once would double the server's peak memory.
+    // profile at once would double the server's peak memory. A large profile edited in one
+    // place is re-parsed only there (./incrementalParse.ts), reusing the previous tree.
     parses.delete(document.uri);
     const text = document.getText();
-    const parsed = parseYamlFile(text);
+    const parsed = (known && reparse(known.text, known.parsed, text)) ?? parseYamlFile(text);
     parses.set(document.uri, { version: document.version, text, parsed });
     return parsed;
   };

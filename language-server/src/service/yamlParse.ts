@@ -69,7 +69,7 @@ const BINARY = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffd]/;
 const cache = new Map<string, ParsedDocument>();
 let cachedChars = 0;
 const CACHE_CHARS = 1024 * 1024;
-const CACHE_CHUNK_CHARS = 256 * 1024;
+export const CACHE_CHUNK_CHARS = 256 * 1024;
 
 function remember(chunk: string, doc: ParsedDocument): void {
   if (chunk.length > CACHE_CHUNK_CHARS) return;

@@ -6,22 +6,7 @@ import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
 import { fastParse } from '@kplane/language-server/service/fastParse';
 import { slowParse } from '@kplane/language-server/service/yamlParse';
-import type { YamlNode } from '@kplane/language-server/service/yamlTree';
-import { VALID } from './helpers.js';
-
-/** A comparable form of a tree: every node's type, offsets and scalar value. */
-function flatten(node: YamlNode | undefined, out: unknown[] = []): unknown[] {
-  if (!node) return out;
-  if (node.type === 'scalar') out.push(['scalar', node.start, node.end, node.value]);
-  else out.push([node.type, node.start, node.end, node.flow ?? false]);
-  for (const pair of node.pairs ?? []) {
-    flatten(pair.key, out);
-    if (pair.value) flatten(pair.value, out);
-    else out.push('no value');
-  }
-  for (const item of node.items ?? []) flatten(item, out);
-  return out;
-}
+import { VALID, flatten } from './helpers.js';
 
 function agree(text: string): boolean {
   const fast = fastParse(text, 200);

@@ -1,6 +1,7 @@
 /** Shared by the language-server unit tests: a valid profile to break, and range helpers. */
 import { strict as assert } from 'node:assert';
 import type { Diagnostic, Range } from 'vscode-languageserver-types';
+import type { YamlNode } from '@kplane/language-server/service/yamlTree';
 import { getLanguageService, textDocument, type LanguageServiceOptions } from '@kplane/language-server/service/languageService';
 
 export const VALID = `apiVersion: kplane.dev/v1alpha1
@@ -97,4 +98,18 @@ export function expectOne(diagnostics: Diagnostic[], code: string, range?: Range
 
 export function codes(diagnostics: Diagnostic[]): string[] {
   return diagnostics.map((d) => String(d.code));
+}
+
+/** A comparable form of a parse tree: every node's type, offsets and scalar value, in order. */
+export function flatten(node: YamlNode | undefined, out: unknown[] = []): unknown[] {
+  if (!node) return out;
+  if (node.type === 'scalar') out.push(['scalar', node.start, node.end, node.value]);
+  else out.push([node.type, node.start, node.end, node.flow ?? false]);
+  for (const pair of node.pairs ?? []) {
+    flatten(pair.key, out);
+    if (pair.value) flatten(pair.value, out);
+    else out.push('no value');
+  }
+  for (const item of node.items ?? []) flatten(item, out);
+  return out;
 }

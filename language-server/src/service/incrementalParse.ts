@@ -1,0 +1,211 @@
+/**
+ * Re-parsing only what an edit touched, for large single-document profiles. Typing happens
+ * inside one list item (a manifest, a container, a variable); YAML block structure is decided
+ * by indentation, so when the edited text stays inside the lines of one block-list item whose
+ * indentation frames it on both sides, that item parses the same on its own as in the file.
+ * The item is parsed alone, spliced into the previous tree and value, and every later offset
+ * moves by the edit's length. Anything else, or any doubt, returns undefined: the caller then
+ * parses the whole text. A property test checks the splice against full parses.
+ */
+import { fastParse } from './fastParse.js';
+import { CACHE_CHUNK_CHARS, LIMITS, type ParsedFile } from './yamlParse.js';
+import { pairOf, type YamlNode } from './yamlTree.js';
+
+/**
+ * Below this size a full parse is fast enough. It must also exceed what the parse cache keeps:
+ * the splice changes the previous tree in place, which no cache may hold on to.
+ */
+export const INCREMENTAL_MIN_CHARS = CACHE_CHUNK_CHARS + 1;
+
+const BINARY = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffd]/;
+
+function lineStart(text: string, offset: number): number {
+  return text.lastIndexOf('\n', offset - 1) + 1;
+}
+
+function lineEnd(text: string, offset: number): number {
+  const nl = text.indexOf('\n', offset);
+  return nl < 0 ? text.length : nl;
+}
+
+/** Indentation of the line starting at `start`, or -1 for a blank line. */
+function indentAt(text: string, start: number): number {
+  let i = start;
+  while (text[i] === ' ') i++;
+  return i >= text.length || text[i] === '\n' || text[i] === '\r' ? -1 : i - start;
+}
+
+interface Target {
+  item: YamlNode;
+  seq: YamlNode;
+  index: number;
+  /** Block collections from the root down to `seq`, and the value path to the item. */
+  ancestors: YamlNode[];
+  path: (string | number)[];
+}
+
+/** The deepest item of a block list whose lines contain [from, to]. */
+function findTarget(root: YamlNode, text: string, from: number, to: number): Target | undefined {
+  let best: Target | undefined;
+  const ancestors: YamlNode[] = [];
+  const path: (string | number)[] = [];
+  let node: YamlNode | undefined = root;
+  while (node) {
+    ancestors.push(node);
+    let next: YamlNode | undefined;
+    if (node.type === 'map' && !node.flow) {
+      for (const pair of node.pairs ?? []) {
+        if (pair.value && pair.value.start <= from && to <= lineEnd(text, pair.value.end) && pair.key.end < from) {
+          path.push(String(pair.key.value));
+          next = pair.value;
+          break;
+        }
+      }
+    } else if (node.type === 'seq' && !node.flow) {
+      const items = node.items ?? [];
+      for (let i = 0; i < items.length; i++) {
+        const item = items[i];
+        if (item.type !== 'map' || item.flow) continue;
+        const dash = text.lastIndexOf('-', item.start - 1);
+        if (dash < lineStart(text, item.start) || dash >= from || to > lineEnd(text, item.end)) continue;
+        path.push(i);
+        best = { item, seq: node, index: i, ancestors: [...ancestors], path: [...path] };
+        next = item;
+        break;
+      }
+    }
+    node = next;
+  }
+  return best;
+}
+
+export function reparse(prevText: string, prev: ParsedFile, text: string, maxDepth: number = LIMITS.maxDepth): ParsedFile | undefined {
+  try {
+    return splice(prevText, prev, text, maxDepth);
+  } catch {
+    return undefined;
+  }
+}
+
+function splice(prevText: string, prev: ParsedFile, text: string, maxDepth: number): ParsedFile | undefined {
+  if (prevText.length < INCREMENTAL_MIN_CHARS || text.length > LIMITS.maxFileChars || prev.problems.length || prev.documents.length !== 1) return undefined;
+  const doc = prev.documents[0];
+  if (!doc.root || !doc.checkable || doc.problems.length || doc.start !== 0) return undefined;
+
+  // The changed span: [from, oldTo) in the old text became [from, newTo) in the new one.
+  const shorter = Math.min(prevText.length, text.length);
+  let from = 0;
+  while (from < shorter && prevText.charCodeAt(from) === text.charCodeAt(from)) from++;
+  let tail = 0;
+  while (tail < shorter - from && prevText.charCodeAt(prevText.length - 1 - tail) === text.charCodeAt(text.length - 1 - tail)) tail++;
+  const oldTo = prevText.length - tail;
+  const newTo = text.length - tail;
+  const delta = text.length - prevText.length;
+  if (from === prevText.length && from === text.length) return undefined;
+
+  const target = findTarget(doc.root, prevText, from, oldTo);
+  if (!target) return undefined;
+  const dash = prevText.lastIndexOf('-', target.item.start - 1);
+  const regionStart = lineStart(prevText, dash);
+  const dashCol = dash - regionStart;
+  if (prevText.slice(regionStart, dash).trim() !== '') return undefined;
+
+  // The item ends where a later line is indented no deeper than its dash (or at the end of the text).
+  const oldRegionEnd = lineEnd(prevText, Math.max(target.item.end, oldTo));
+  if (oldRegionEnd < oldTo) return undefined;
+  const newRegionEnd = oldRegionEnd + delta;
+  if (newRegionEnd < newTo || newRegionEnd > text.length) return undefined;
+  // Every line after the dash line, up to the region's end, must be blank or deeper than the dash.
+  for (let at = lineEnd(text, regionStart) + 1; at < newRegionEnd; at = lineEnd(text, at) + 1) {
+    const indent = indentAt(text, at);
+    if (indent !== -1 && indent <= dashCol) return undefined;
+  }
+  // And the first line with content after the region must still close it.
+  for (let at = newRegionEnd + 1; at < text.length; at = lineEnd(text, at) + 1) {
+    const indent = indentAt(text, at);
+    if (indent === -1) continue;
+    if (indent > dashCol && text[at + indent] !== '#') return undefined;
+    if (indent > dashCol) continue;
+    break;
+  }
+  const region = text.slice(regionStart, newRegionEnd);
+  if (BINARY.test(region) || /\t/.test(region)) return undefined;
+
+  const parsed = fastParse(region, Math.max(1, maxDepth - target.ancestors.length));
+  const list = parsed?.root;
+  if (!list || list.type !== 'seq' || list.flow || list.items?.length !== 1) return undefined;
+  const newItem = list.items[0];
+  if (newItem.type !== 'map' || newItem.flow) return undefined;
+  const newValue = (parsed.value as unknown[])[0];
+
+  // Tree: shift everything after the old region, put the new item in, re-end the ancestors.
+  const boundary = oldRegionEnd;
+  const stack: YamlNode[] = [doc.root];
+  while (stack.length) {
+    const node = stack.pop() as YamlNode;
+    if (node === target.item) continue;
+    if (node.start >= boundary) node.start += delta;
+    if (node.end >= boundary) node.end += delta;
+    for (const pair of node.pairs ?? []) {
+      stack.push(pair.key);
+      if (pair.value) stack.push(pair.value);
+    }
+    for (const item of node.items ?? []) stack.push(item);
+  }
+  shiftTree(newItem, regionStart);
+  (target.seq.items as YamlNode[])[target.index] = newItem;
+  for (let i = target.ancestors.length - 1; i >= 0; i--) {
+    const node = target.ancestors[i];
+    if (node.flow) continue;
+    const last = node.type === 'map' ? node.pairs?.[node.pairs.length - 1] : undefined;
+    const lastNode = node.type === 'map' ? (last ? (last.value ?? last.key) : undefined) : node.items?.[node.items.length - 1];
+    if (lastNode) node.end = lastNode.end;
+  }
+
+  // Value: copy the ancestors (the old value may be a cache key elsewhere), replace the item.
+  const value = copyPath(doc.value, target.path, newValue);
+  const kind = pairOf(doc.root, 'kind')?.value;
+  return {
+    text,
+    problems: [],
+    documents: [
+      {
+        start: 0,
+        end: text.length,
+        root: doc.root,
+        value,
+        problems: [],
+        checkable: true,
+        ...(kind?.type === 'scalar' && typeof kind.value === 'string' ? { kind: kind.value } : {}),
+      },
+    ],
+  };
+}
+
+function shiftTree(node: YamlNode, by: number): void {
+  const stack = [node];
+  while (stack.length) {
+    const n = stack.pop() as YamlNode;
+    n.start += by;
+    n.end += by;
+    for (const pair of n.pairs ?? []) {
+      stack.push(pair.key);
+      if (pair.value) stack.push(pair.value);
+    }
+    for (const item of n.items ?? []) stack.push(item);
+  }
+}
+
+function copyPath(root: unknown, path: (string | number)[], leaf: unknown): unknown {
+  if (path.length === 0) return leaf;
+  const [head, ...rest] = path;
+  if (Array.isArray(root) && typeof head === 'number') {
+    const copy = root.slice();
+    copy[head] = copyPath(root[head], rest, leaf);
+    return copy;
+  }
+  if (typeof root === 'object' && root !== null && typeof head === 'string') {
+    return { ...(root as Record<string, unknown>), [head]: copyPath((root as Record<string, unknown>)[head], rest, leaf) };
+  }
+  throw new Error('value and tree disagree');
+}
