@@ -141,6 +141,8 @@ describe('agent faults', function () {
       intervalMs: 100,
     });
     console.log(`      (drift corrected ${Date.now() - edited} ms after the edit that followed the restart)`);
+    const relisted = /watch expired \(410 Gone\); relisting/.test(agent.logs());
+    console.log(`      (after the restart the agent ${relisted ? 'got 410 Gone and relisted' : 'resumed its watches without a 410'})`);
     // The same process did it: it rode out the outage instead of crashing and being restarted.
     assert.equal(await Promise.race([agent.exited, new Promise((r) => setImmediate(() => r('running')))]), 'running');
     await agent.stop();

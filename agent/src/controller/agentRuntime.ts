@@ -105,6 +105,7 @@ export class AgentRuntime {
       kind: 'ClusterProfile',
       apiVersion: API_VERSION,
       onError: (err, attempt) => this.log.warn('profile watch failed; retrying', { err, attempt }),
+      onRelist: () => this.log.info('watch expired (410 Gone); relisting', { kind: 'ClusterProfile' }),
     }).start();
     await this.profileInformer.synced;
     this.workers = Array.from({ length: this.options.workers }, () => this.work());
@@ -140,7 +141,13 @@ export class AgentRuntime {
           const owner = ownerOf(obj.metadata.labels);
           if (owner && owner.namespace === this.options.namespace) this.queue.add(`${owner.namespace}/${owner.name}`);
         },
-        { labelSelector: MANAGED_SELECTOR, kind: info.kind, apiVersion: info.apiVersion, onError: (err, attempt) => this.log.warn('watch failed; retrying', { kind: id, err, attempt }) },
+        {
+          labelSelector: MANAGED_SELECTOR,
+          kind: info.kind,
+          apiVersion: info.apiVersion,
+          onError: (err, attempt) => this.log.warn('watch failed; retrying', { kind: id, err, attempt }),
+          onRelist: () => this.log.info('watch expired (410 Gone); relisting', { kind: id }),
+        },
       ).start();
       informer = started.synced.then(
         () => started,

@@ -42,7 +42,14 @@ export class Informer {
     /** Collection path, e.g. /apis/apps/v1/deployments. */
     readonly path: string,
     private readonly handler: InformerHandler,
-    private readonly options: { labelSelector?: string; onError?: (err: unknown, attempt: number) => void; kind?: string; apiVersion?: string } = {},
+    private readonly options: {
+      labelSelector?: string;
+      onError?: (err: unknown, attempt: number) => void;
+      /** Called when the watch's resourceVersion expired (410 Gone) and the informer relists. */
+      onRelist?: () => void;
+      kind?: string;
+      apiVersion?: string;
+    } = {},
   ) {}
 
   start(): this {
@@ -75,6 +82,7 @@ export class Informer {
       } catch (err) {
         if (this.controller.signal.aborted) break;
         if (err instanceof ApiError && err.status === 410) {
+          this.options.onRelist?.();
           needList = true;
           continue;
         }

@@ -1,0 +1,88 @@
+/**
+ * The informer's bookkeeping, driven by a scripted stand-in for the agent's own HTTP client
+ * (KubeApi): what it does on a 410 Gone, on a dropped stream, and on a refused first list.
+ * The real API server side of the same paths is covered by test/cluster and test/faults.
+ */
+import assert from 'node:assert/strict';
+import { ApiError, type KubeApi, type WatchEvent } from '@kplane/agent/k8s/apiClient';
+import { Informer, type KubeObject } from '@kplane/agent/k8s/informer';
+
+const cm = (name: string, rv: string): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'x', resourceVersion: rv, managedFields: [{ manager: 'm' }] } });
+
+/** Serves `lists` in order to each list call and runs `watches` in order, one per watch call. */
+function scriptedApi(lists: KubeObject[][], watches: ((emit: (e: WatchEvent) => void) => Promise<void>)[]) {
+  const calls: string[] = [];
+  let listIndex = 0;
+  let watchIndex = 0;
+  const api = {
+    async request(_method: string, path: string) {
+      calls.push(`list ${path}`);
+      const items = lists[Math.min(listIndex, lists.length - 1)];
+      listIndex++;
+      return { metadata: { resourceVersion: String(100 * listIndex) }, items: structuredClone(items) };
+    },
+    async watch(_path: string, query: Record<string, unknown>, onEvent: (e: WatchEvent) => void, signal: AbortSignal) {
+      calls.push(`watch rv=${query.resourceVersion}`);
+      const script = watches[watchIndex++];
+      if (!script) return new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()));
+      return script(onEvent);
+    },
+  };
+  return { api: api as unknown as KubeApi, calls };
+}
+
+describe('agent informer', () => {
+  it('relists after 410 Gone, reporting what changed while it was not watching', async () => {
+    const events: string[] = [];
+    const { api, calls } = scriptedApi(
+      [[cm('a', '1'), cm('b', '2')], [cm('a', '5'), cm('c', '6')]],
+      [
+        async (emit) => emit({ type: 'MODIFIED', object: cm('a', '3') }),
+        async () => {
+          throw new ApiError(410, 'Expired', 'too old resource version');
+        },
+      ],
+    );
+    let relists = 0;
+    const informer = new Informer(api, '/api/v1/configmaps', (type, obj) => events.push(`${type} ${obj.metadata.name}`), { kind: 'ConfigMap', apiVersion: 'v1', onRelist: () => relists++ }).start();
+    await informer.synced;
+    for (let i = 0; i < 50 && !events.includes('ADDED c'); i++) await new Promise((r) => setTimeout(r, 5));
+    informer.stop();
+    assert.equal(relists, 1);
+    assert.deepEqual(events, ['ADDED a', 'ADDED b', 'MODIFIED a', 'MODIFIED a', 'ADDED c', 'DELETED b']);
+    assert.deepEqual([...informer.store.keys()].sort(), ['x/a', 'x/c']);
+    assert.equal(informer.store.get('x/a')?.metadata.managedFields, undefined, 'managedFields kept in the cache');
+    // The watch resumed from the last resourceVersion it saw, then from the relist's.
+    assert.deepEqual(calls, ['list /api/v1/configmaps', 'watch rv=100', 'watch rv=3', 'list /api/v1/configmaps', 'watch rv=200']);
+  });
+
+  it('fails `synced` at once when the first list is forbidden, instead of waiting forever', async () => {
+    const api = {
+      async request() {
+        throw new ApiError(403, 'Forbidden', 'configmaps is forbidden');
+      },
+    } as unknown as KubeApi;
+    const informer = new Informer(api, '/api/v1/configmaps', () => undefined).start();
+    await assert.rejects(informer.synced, /forbidden/);
+    assert.equal(informer.stopped, true);
+  });
+
+  it('keeps retrying with backoff when the API server is unreachable, then syncs', async () => {
+    let failures = 0;
+    const errors: number[] = [];
+    const api = {
+      async request() {
+        if (failures++ < 2) throw new ApiError(0, 'Unreachable', 'connect ECONNREFUSED');
+        return { metadata: { resourceVersion: '1' }, items: [cm('a', '1')] };
+      },
+      async watch(_p: string, _q: unknown, _e: unknown, signal: AbortSignal) {
+        return new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()));
+      },
+    } as unknown as KubeApi;
+    const informer = new Informer(api, '/api/v1/configmaps', () => undefined, { onError: (_e, attempt) => errors.push(attempt) }).start();
+    await informer.synced;
+    informer.stop();
+    assert.deepEqual(errors, [1, 2]);
+    assert.equal(informer.store.size, 1);
+  });
+});
