@@ -20,19 +20,27 @@ export interface KplaneApi {
   fleet: FleetService;
   fleetTree: FleetTreeProvider;
   profileTree: ProfileTreeProvider;
-  /** Milliseconds activate() took. */
+  /** Milliseconds activate() took (wall clock). */
   activationMs: number;
+  /** Whether activate() itself started watching clusters (it must not: the views start it). */
+  startedDuringActivation: boolean;
+  /** CPU milliseconds activate() used: on a busy machine the wall clock mostly measures waiting. */
+  activationCpuMs: number;
   /** Replaces the dialogs' host (tests answer prompts without a UI). */
   setHost(host: Host): void;
+  /** The status bar item's current text. */
+  statusBarText(): string;
 }
 
 export function activate(context: vscode.ExtensionContext): KplaneApi {
   const started = performance.now();
+  const cpu = process.cpuUsage();
   const log = vscode.window.createOutputChannel('kplane', { log: true });
   const fleet = new FleetService(log);
   const fleetTree = new FleetTreeProvider(fleet);
   const profileTree = new ProfileTreeProvider(fleet);
   const drift = new DriftContentProvider();
+  const statusBar = createStatusBar(fleet);
   let host: Host = vscodeHost;
   const command = (id: string, run: (...args: any[]) => unknown) => vscode.commands.registerCommand(id, run);
   // Command modules load the Kubernetes client; they are imported on first use, after the fleet is ready.
@@ -50,7 +58,7 @@ export function activate(context: vscode.ExtensionContext): KplaneApi {
     vscode.window.createTreeView('kplane.profiles', { treeDataProvider: profileTree }),
     vscode.workspace.registerTextDocumentContentProvider(DRIFT_SCHEME, drift),
     vscode.languages.registerCodeLensProvider({ language: 'yaml', pattern: '**/*.{yaml,yml}' }, new ProfileCodeLensProvider()),
-    createStatusBar(fleet),
+    statusBar,
     command('kplane.applyProfile', async (arg?: unknown, options?: ApplyOptions) => (await commands()).applyProfileCommand(fleet, host, log, arg, options)),
     command('kplane.pauseReconciliation', async (arg: unknown) => (await commands()).setPausedCommand(fleet, host, arg, true)),
     command('kplane.resumeReconciliation', async (arg: unknown) => (await commands()).setPausedCommand(fleet, host, arg, false)),
@@ -73,8 +81,10 @@ export function activate(context: vscode.ExtensionContext): KplaneApi {
   void import('./languageClient.js').then(({ startLanguageClient }) => startLanguageClient(context)).catch((err: unknown) => log.error(`kplane language server did not start: ${String(err)}`));
 
   const activationMs = performance.now() - started;
-  log.info(`kplane activated in ${activationMs.toFixed(1)} ms`);
-  return { fleet, fleetTree, profileTree, activationMs, setHost: (h) => (host = h) };
+  const used = process.cpuUsage(cpu);
+  const activationCpuMs = (used.user + used.system) / 1000;
+  log.info(`kplane activated in ${activationMs.toFixed(1)} ms (${activationCpuMs.toFixed(1)} ms CPU)`);
+  return { fleet, fleetTree, profileTree, activationMs, activationCpuMs, startedDuringActivation: fleet.started, setHost: (h) => (host = h), statusBarText: () => statusBar.text() };
 }
 
 export function deactivate(): void {}

@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import type { FleetService } from './fleetService.js';
 
-export function createStatusBar(fleet: FleetService): vscode.Disposable {
+export function createStatusBar(fleet: FleetService): vscode.Disposable & { text(): string } {
   const item = vscode.window.createStatusBarItem('kplane.fleet', vscode.StatusBarAlignment.Left, 50);
   item.name = 'kplane fleet';
   item.command = 'kplane.openDashboard';
@@ -23,6 +23,7 @@ export function createStatusBar(fleet: FleetService): vscode.Disposable {
   const unsubscribe = fleet.model.onChange(() => (timer ??= setTimeout(render, 250)));
   const started = fleet.onDidStart(render);
   return {
+    text: () => item.text,
     dispose() {
       unsubscribe();
       started.dispose();

@@ -117,8 +117,11 @@ describe('fleet views and commands', function () {
   });
 
   it('activates quickly and without cluster I/O of its own', function () {
-    this.test!.title += ` (activate() ${api.activationMs.toFixed(1)} ms)`;
-    assert.ok(api.activationMs < 150, `activate() took ${api.activationMs.toFixed(1)} ms`);
+    this.test!.title += ` (activate() ${api.activationMs.toFixed(1)} ms, ${api.activationCpuMs.toFixed(1)} ms CPU)`;
+    // CPU time, not wall time: on 2 cores shared with clusters and builds (load average 8-10
+    // here), the wall clock mostly measures waiting for a core.
+    assert.ok(api.activationCpuMs < 150, `activate() used ${api.activationCpuMs.toFixed(1)} ms of CPU`);
+    assert.equal(api.startedDuringActivation, false, 'activate() must not start watching clusters');
   });
 
   it('shows each cluster\'s true state in the tree', async () => {
@@ -133,6 +136,12 @@ describe('fleet views and commands', function () {
     assert.equal((noAgent.iconPath as vscode.ThemeIcon).id, 'circle-slash');
     assert.deepEqual(api.fleet.model.get(withAgent.name)!.labels, { env: 'test', tier: 'edge' });
     assert.deepEqual(api.fleet.model.summary().byState.Healthy, 1);
+    // The status bar follows the model within its 250 ms coalescing.
+    await new Promise<void>((resolve, reject) => {
+      const deadline = Date.now() + 5000;
+      const check = () => (/kplane 1 ✓ 0 ⚠ 1 ✗$/.test(api.statusBarText()) ? resolve() : Date.now() > deadline ? reject(new Error(`status bar says "${api.statusBarText()}"`)) : setTimeout(check, 50));
+      check();
+    });
   });
 
   it('Apply Profile makes the agent report Ready, and the tree shows the profile', async () => {
@@ -148,6 +157,12 @@ describe('fleet views and commands', function () {
     const [profileNode] = api.fleetTree.getChildren({ kind: 'cluster', id: withAgent.name });
     assert.equal(profileNode.kind, 'profile');
     assert.match(String(api.fleetTree.getTreeItem(profileNode).description), /^1\.0\.0 · Ready/);
+    // The Profiles view lists the workspace file and the cluster running it, with its version.
+    const files = await api.profileTree.getChildren();
+    const file = files.find((n) => n.kind === 'profileFile' && n.name === 'fleet-test');
+    assert.ok(file, `the Profiles view lists ${files.map((f) => (f.kind === 'profileFile' ? f.name : f.kind)).join(', ')}`);
+    const running = await api.profileTree.getChildren(file);
+    assert.deepEqual(running.map((r) => (r.kind === 'runningOn' ? `${r.cluster}@${r.version}:${r.state}` : r.kind)), [`${withAgent.name}@1.0.0:Ready`]);
   });
 
   it('blocks Apply when preflight finds errors', async () => {
