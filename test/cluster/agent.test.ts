@@ -347,7 +347,12 @@ describe('agent (cluster)', function () {
     assert.equal(await agent.exited, 0, 'graceful shutdown did not exit 0');
     assert.match(agent.logs(), /"msg":"stopped"/);
     const lastSeq = before.status!.events!.at(-1)!.seq;
-    agent = await startAgent({ kubeconfigPath: cluster.kubeconfigPath, args: ['--heartbeat', '2s', '--scaling-period', '500ms'] });
+    agent = await startAgent({ kubeconfigPath: cluster.kubeconfigPath, args: ['--heartbeat', '2s', '--scaling-period', '500ms', '--log-level', 'debug'] });
+    // The new agent has no memory of what it applied, yet the monitor-mode drift of "watcher"
+    // stays reported and uncorrected (the applied fingerprint travels on the object).
+    await waitFor(() => /"msg":"reconciled".*"profile":"kplane-system\/watcher"/.test(agent.logs()), { what: 'watcher reconciled by the new agent', timeoutMs: 20_000 });
+    assert.equal((await getCm('default', 'watched'))?.data?.v, 'changed', 'a restarted agent corrected monitor-mode drift');
+    assert.equal(condition(await getProfile('watcher'), 'InSync')?.status, 'False');
     // Something new happens: the new agent must number it after everything the old one wrote.
     await api.request('PATCH', '/api/v1/namespaces/app/configmaps/settings', { body: { data: { color: 'after-restart' } }, contentType: 'application/merge-patch+json' });
     const after = await waitFor(async () => {

@@ -187,7 +187,7 @@ export class ProfileReconciler {
         layers.push({ name: layer.name, state: paused ? 'Paused' : 'Pending', resources: objects.length, ready: 0, message: blocked });
         continue;
       }
-      const results = await mapLimit(objects, APPLY_CONCURRENCY, (obj) => this.syncObject(key, obj, { profile, paused, mode, drift, now, secrets, log }));
+      const results = await mapLimit(objects, APPLY_CONCURRENCY, (obj) => this.syncObject(key, obj, { profile, paused, mode, drift, now, secrets, log, versionApplied: previous.appliedHash === hash }));
       mark(`layer ${layer.name}`);
       const failures = results.filter((r) => r.error);
       failedCount += failures.length;
@@ -275,7 +275,7 @@ export class ProfileReconciler {
   private async syncObject(
     profileKey: string,
     object: Manifest,
-    ctx: { profile: ClusterProfile; paused: boolean; mode: 'enforce' | 'monitor'; drift: DriftRecord[]; now: Date; secrets: string[]; log: Logger },
+    ctx: { profile: ClusterProfile; paused: boolean; mode: 'enforce' | 'monitor'; drift: DriftRecord[]; now: Date; secrets: string[]; log: Logger; versionApplied: boolean },
   ): Promise<{ object: Manifest; live?: KubeObject; drifted?: boolean; error?: string }> {
     const ref = refOf(object);
     const key = objectKey(ref);
@@ -290,15 +290,29 @@ export class ProfileReconciler {
     }
     const live = informer.store.get(`${info.namespaced ? (ref.namespace ?? 'default') : ''}/${ref.name}`);
     const print = fingerprint(object);
-    const memory = this.memory.get(key);
-    const diff = live ? managedDiff(object as unknown as Record<string, unknown>, live as unknown as Record<string, unknown>, memory?.ignore) : ['(deleted)'];
+    // The fingerprint travels on the object, so a restarted agent still tells drift (someone
+    // changed what it applied) from a profile change (it has not applied this yet).
+    const desired = withAnnotation(object, APPLIED_ANNOTATION, print);
+    let memory = this.memory.get(key);
+    if (!memory && live && (live.metadata.annotations as Record<string, string> | undefined)?.[APPLIED_ANNOTATION] === print) {
+      // First sight since start of an object this profile version already applied: learn which
+      // paths the API server normalises (a dry-run apply) before calling differences drift.
+      const dry = await this.deps.api
+        .request<KubeObject>('PATCH', objectPath(info, ref), { body: JSON.stringify(desired), contentType: 'application/apply-patch+yaml', query: { fieldManager: AGENT_FIELD_MANAGER, force: true, dryRun: 'All' } })
+        .catch(() => undefined);
+      memory = { applied: print, ignore: new Set(dry ? managedDiff(desired as unknown as Record<string, unknown>, dry as unknown as Record<string, unknown>) : []) };
+      this.memory.set(key, memory);
+    }
+    const diff = live ? managedDiff(desired as unknown as Record<string, unknown>, live as unknown as Record<string, unknown>, memory?.ignore) : ['(deleted)'];
     if (!diff.length) {
       this.closeDrift(ctx.drift, ref, ctx.now, 'back in sync');
       if (!memory || memory.applied !== print) this.memory.set(key, { applied: print, ignore: memory?.ignore ?? new Set() });
       return { object, live };
     }
-    // The profile asked for something new (or this agent has not applied it yet): not drift.
-    const isDrift = memory?.applied === print;
+    // Drift: what this agent applied for this very version was changed or deleted by someone
+    // else. Otherwise the profile asks for something new, which is simply applied. A deleted
+    // object seen first after a restart counts as drift when the whole version had been applied.
+    const isDrift = memory ? memory.applied === print : !live && ctx.versionApplied;
     if (isDrift) {
       const open = ctx.drift.find((d) => objectKey(d) === key && !d.correctedTime);
       if (!open) {
@@ -313,11 +327,11 @@ export class ProfileReconciler {
     }
     try {
       const started = Date.now();
-      const applied = await this.deps.api.apply<KubeObject>(objectPath(info, ref), object, AGENT_FIELD_MANAGER);
+      const applied = await this.deps.api.apply<KubeObject>(objectPath(info, ref), desired, AGENT_FIELD_MANAGER);
       this.deps.metrics.observe('kplane_agent_apply_duration_seconds', (Date.now() - started) / 1000);
       informer.observe(applied);
       // Whatever still differs right after our own apply is the API server's normalisation.
-      const ignore = new Set(managedDiff(object as unknown as Record<string, unknown>, applied as unknown as Record<string, unknown>));
+      const ignore = new Set(managedDiff(desired as unknown as Record<string, unknown>, applied as unknown as Record<string, unknown>));
       this.memory.set(key, { applied: print, ignore });
       if (isDrift) {
         this.closeDrift(ctx.drift, ref, this.deps.now(), 'corrected');
@@ -433,6 +447,13 @@ export class ProfileReconciler {
   private profilePath(profile: ClusterProfile): string {
     return `/apis/${API_VERSION}/namespaces/${profile.metadata.namespace}/${PROFILE_PLURAL}/${profile.metadata.name}`;
   }
+}
+
+/** On every applied object: the fingerprint of what was applied (see syncObject). */
+export const APPLIED_ANNOTATION = 'kplane.dev/applied-hash';
+
+function withAnnotation(manifest: Manifest, name: string, value: string): Manifest {
+  return { ...manifest, metadata: { ...manifest.metadata, annotations: { ...(manifest.metadata.annotations ?? {}), [name]: value } } };
 }
 
 export function inventoryName(profile: string): string {
