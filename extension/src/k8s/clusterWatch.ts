@@ -19,6 +19,8 @@ export interface WatchOptions {
   /** Server-side watch duration; the watch is renewed from its resourceVersion after it. */
   watchSeconds: number;
   log?: (level: 'info' | 'warn' | 'error' | 'debug', message: string) => void;
+  /** Watches over shared HTTP/2 sessions (default true). */
+  http2?: boolean;
   /** Limits how many clusters list at once, so 1,000 contexts on one API server do not trip its inflight limit. */
   gate?: <T>(work: () => Promise<T>) => Promise<T>;
 }

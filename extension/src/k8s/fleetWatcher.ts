@@ -31,7 +31,7 @@ export class FleetWatcher {
     this.model.setClusters(contexts.map((c) => ({ id: c.name, server: c.server })));
     for (const context of contexts) {
       if (this.watches.has(context.name)) continue;
-      const watch = new ClusterWatch(context.name, new KubeClient(context.kubeConfig, context.name, this.options.requestTimeoutMs), this.model, {
+      const watch = new ClusterWatch(context.name, new KubeClient(context.kubeConfig, context.name, this.options.requestTimeoutMs, this.options.http2 ?? true), this.model, {
         ...this.options,
         namespace: context.kplaneNamespace ?? this.options.namespace,
         gate: this.gate,

@@ -44,6 +44,8 @@ export class KubeClient {
     readonly context: string,
     /** TCP+TLS connect deadline; undici's default (10s) would keep a CLI alive after it answered. */
     private readonly connectTimeoutMs = 10_000,
+    /** Watches as HTTP/2 streams on shared sessions; false = an HTTP/1.1 connection per watch (the benchmark's baseline). */
+    private readonly http2 = true,
   ) {}
 
   get server(): string {
@@ -117,7 +119,7 @@ export class KubeClient {
   private async openWatch(path: string, query: RequestOptions['query'], signal: AbortSignal, connectTimeoutMs: number): Promise<{ status: number; body: AsyncIterable<Uint8Array> & { readableEnded?: boolean } }> {
     const url = new URL(this.server + path);
     for (const [key, value] of Object.entries(query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));
-    if (url.protocol === 'https:') {
+    if (url.protocol === 'https:' && this.http2) {
       const https: Record<string, any> = {};
       await this.kubeConfig.applyToHTTPSOptions(https);
       this.dispatcher ??= sharedAgent(https, this.connectTimeoutMs);
