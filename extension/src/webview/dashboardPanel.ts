@@ -56,8 +56,11 @@ export function registerFleetDashboard(
   });
 }
 
-/** Coalesces fleet changes: at most one snapshot per this many ms. */
-const SNAPSHOT_DELAY_MS = 200;
+/**
+ * Coalesces fleet changes: at most one snapshot per this many ms, longer for a large fleet, where
+ * each snapshot is bigger and status changes arrive all the time.
+ */
+const snapshotDelayMs = (clusters: number) => (clusters > 100 ? 1000 : 200);
 /** How many messages each way a handle remembers, for tests that start waiting late. */
 const HISTORY = 200;
 
@@ -147,7 +150,7 @@ function createPanel(context: vscode.ExtensionContext, deps: DashboardDeps): Das
     timer = setTimeout(() => {
       timer = undefined;
       sendSnapshot();
-    }, SNAPSHOT_DELAY_MS);
+    }, snapshotDelayMs(deps.fleet.list().length));
   });
   const subscriptions = [webview.onDidReceiveMessage((raw) => controller.receive(raw))];
   panel.onDidDispose(() => {

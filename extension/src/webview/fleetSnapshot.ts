@@ -10,6 +10,9 @@ import { profileState } from '../fleet/clusterState.js';
 
 export type FleetReader = Pick<FleetModel, 'list' | 'record'>;
 
+/** The dashboard's timeline shows at most this many entries per cluster. */
+export const EVENTS_PER_CLUSTER = 100;
+
 export function fleetSnapshot(model: FleetReader, now: Date): FleetSnapshot {
   const clusters = model.list().map((view): ClusterView => {
     const record = model.record(view.id);
@@ -27,8 +30,10 @@ export function fleetSnapshot(model: FleetReader, now: Date): FleetSnapshot {
       ...(view.lastSeen ? { lastSeen: view.lastSeen } : {}),
       conditions: agent?.status?.conditions ?? [],
       profiles: [...(record?.profiles.values() ?? [])].map(profileView).sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`)),
-      // The plane's own event log: it includes events caught up after an outage.
-      events: [...(record?.events ?? [])],
+      // The plane's own event log (it includes events caught up after an outage), newest
+      // EVENTS_PER_CLUSTER only: the timeline shows no more, and 1,000 clusters × 500 events
+      // would make every snapshot megabytes.
+      events: (record?.events ?? []).slice(-EVENTS_PER_CLUSTER),
     };
   });
   return { takenAt: now.toISOString(), clusters };

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import type { ClusterAgent, ClusterProfile } from '@kplane/profile';
 import { FleetModel } from '@kplane/extension/fleet/fleetModel';
-import { fleetSnapshot } from '@kplane/extension/webview/fleetSnapshot';
+import { EVENTS_PER_CLUSTER, fleetSnapshot } from '@kplane/extension/webview/fleetSnapshot';
 
 const T0 = Date.parse('2026-01-01T12:00:00Z');
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -57,5 +57,18 @@ describe('dashboard fleet snapshot', () => {
     assert.ok(!JSON.stringify(snap).includes('s3cret'), 'a spec value reached the webview');
     assert.equal(two.state, 'Unreachable');
     assert.match(two.stateDetail ?? '', /ECONNREFUSED/);
+  });
+
+  it('sends only the newest events of each cluster', () => {
+    const model = new FleetModel(() => T0);
+    model.setClusters([{ id: 'kplane-1' }]);
+    model.setConnection('kplane-1', { kind: 'connected', since: T0 });
+    const busy = agent(T0);
+    busy.status!.events = Array.from({ length: 250 }, (_, seq) => ({ seq, time: iso(T0 + seq * 1000), severity: 'Normal' as const, reason: 'Tick', message: `event ${seq}` }));
+    busy.status!.nextSeq = 250;
+    model.setAgent('kplane-1', busy);
+    const events = fleetSnapshot(model, new Date(T0)).clusters[0].events;
+    assert.equal(events.length, EVENTS_PER_CLUSTER);
+    assert.deepEqual([events[0].seq, events[events.length - 1].seq], [250 - EVENTS_PER_CLUSTER, 249]);
   });
 });
