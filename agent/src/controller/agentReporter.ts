@@ -125,11 +125,17 @@ export class AgentReporter {
     };
     const signature = JSON.stringify({ ...body, conditions: undefined });
     if (!heartbeat && signature === this.lastWritten) return;
-    await this.api.request('PATCH', `${this.path}/${AGENT_OBJECT_NAME}/status`, {
+    const written = await this.api.request<ClusterAgent>('PATCH', `${this.path}/${AGENT_OBJECT_NAME}/status`, {
       body: { status: { ...body, heartbeatTime: this.heartbeatTime } },
       contentType: 'application/merge-patch+json',
     });
     this.lastWritten = signature;
+    // The management plane may change spec.heartbeatInterval at any time; follow it.
+    const wanted = parseDuration(written?.spec?.heartbeatInterval ?? '');
+    if (this.heartbeatOverrideMs === undefined && wanted && wanted !== this.heartbeatMs) {
+      this.logger.info('heartbeat interval changed', { from: this.heartbeatMs, to: wanted });
+      this.heartbeatMs = wanted;
+    }
   }
 
   /** Heartbeats until `signal` aborts. */

@@ -47,7 +47,9 @@ export class Scaler {
       const prior = states.get(policy.name);
       try {
         const metricValue = await this.readMetric(policy);
-        const current = prior?.status.desired ?? (await this.liveReplicas(policy.target)) ?? policy.minReplicas;
+        const live = await this.liveReplicas(policy.target);
+        // Decisions build on the last decision (the agent applies it); status shows what runs.
+        const current = prior?.status.desired ?? live ?? policy.minReplicas;
         const decision = decideScale({
           current,
           metricValue: metricValue ?? NaN,
@@ -60,7 +62,7 @@ export class Scaler {
         });
         const status: ScalingStatus = {
           name: policy.name,
-          current,
+          current: live ?? current,
           desired: decision.desired,
           ...(metricValue !== undefined ? { metricValue } : {}),
           lastDecision: decision.change ? decision.reason : (prior?.status.lastDecision ?? decision.reason),
