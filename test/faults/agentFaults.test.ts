@@ -178,6 +178,17 @@ describe('agent faults', function () {
       const appliers = cm.metadata.managedFields.filter((f: any) => f.operation === 'Apply').map((f: any) => f.manager);
       assert.deepEqual(appliers, ['kplane-agent'], `${cm.metadata.name} has appliers ${appliers.join(', ')}`);
     }
+
+    // Graceful shutdown hands the Lease over at once instead of letting it expire.
+    const c = await start([...lease, '--id', 'replica-c']);
+    await waitFor(() => /"msg":"waiting to become leader"/.test(c.logs()), { what: 'replica-c standing by', timeoutMs: 20_000 });
+    const stopped = Date.now();
     await b.stop();
+    assert.equal(await b.exited, 0);
+    await waitFor(() => /"msg":"acting"/.test(c.logs()), { what: 'replica-c takes over', timeoutMs: 10_000, intervalMs: 50 });
+    const handover = Date.now() - stopped;
+    console.log(`      (graceful handover took ${handover} ms)`);
+    assert.ok(handover < 4_000, `graceful handover took ${handover} ms, as long as an expiry`);
+    await c.stop();
   });
 });
