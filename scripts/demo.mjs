@@ -165,7 +165,9 @@ async function main() {
   say('code-server is up');
 
   if (takeScreenshots) {
-    await screenshots(host, server.url, demo, toggleLost);
+    const drifting = demo.find((d) => d.fate === 'drift');
+    const valuesOnCluster = async () => (await read(drifting.cluster, 'kplane.dev/v1alpha1', 'ClusterProfile', 'kplane-system', 'edge-baseline')).spec.values;
+    await screenshots(host, server.url, demo, toggleLost, valuesOnCluster);
     return;
   }
   console.log(`
@@ -219,7 +221,7 @@ function packageExtension(dir) {
 }
 
 /** Fleet tree, dashboard matrix, a cluster page and the values editor, from headless Chromium. */
-async function screenshots(host, url, demo, toggleLost) {
+async function screenshots(host, url, demo, toggleLost, valuesOnCluster) {
   const out = join(root, 'docs', 'screenshots');
   const browser = await host.launchBrowser();
   try {
@@ -262,6 +264,18 @@ async function screenshots(host, url, demo, toggleLost) {
     await frame.locator('.monaco-hover', { hasText: 'How many web pods' }).first().waitFor({ timeout: 30_000 });
     await page.waitForTimeout(500);
     say(`saved ${await host.screenshot(page, join(out, 'dashboard-values.png'))}`);
+
+    // Then fix the values and save with Ctrl+S, as a user would: the plane writes them to the
+    // cluster's API server. Checked there, so a broken save path fails the run.
+    await frame.locator('#values-editor .view-lines').click();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('replicas: 3\nlogLevel: warn\n');
+    await frame.locator('#values-save:not([disabled])').waitFor({ timeout: 30_000 });
+    await page.keyboard.press('Control+S');
+    await frame.locator('#values-status', { hasText: 'Applied to' }).waitFor({ timeout: 30_000 });
+    const written = await valuesOnCluster();
+    if (written?.replicas !== 3 || written?.logLevel !== 'warn') throw new Error(`saving the values editor did not write them to the cluster: found ${JSON.stringify(written)}`);
+    say(`the values editor's save wrote ${JSON.stringify(written)} to ${drifting.cluster.name}`);
 
     // The unreachable cluster's page: its last known state, and how old it is.
     const lost = demo.find((d) => d.fate === 'unreachable');
