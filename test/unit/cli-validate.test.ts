@@ -78,6 +78,20 @@ describe('kplane validate / kplane schema', () => {
     assert.deepEqual(codes, [['BINARY_CONTENT'], ['EMPTY_PROFILE'], ['NOT_A_PROFILE']]);
   });
 
+  it('a 20 MB file and a binary file: a clear diagnostic each, quickly', () => {
+    const line = '        - { apiVersion: v1, kind: ConfigMap, metadata: { name: cm }, data: { k: v } }\n';
+    writeFileSync(join(dir, 'huge.profile.yaml'), VALID + line.repeat(Math.ceil((20 * 1024 * 1024) / line.length)));
+    writeFileSync(join(dir, 'image.profile.yaml'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d]));
+    const started = Date.now();
+    const r = kplane(['validate', '--format', 'json', 'huge.profile.yaml', 'image.profile.yaml'], dir);
+    const elapsed = Date.now() - started;
+    assert.equal(r.status, 1, r.stderr);
+    const codes = (JSON.parse(r.stdout) as { diagnostics: { code: string }[] }[]).map((f) => f.diagnostics.map((d) => d.code));
+    assert.deepEqual(codes, [['FILE_TOO_LARGE'], ['BINARY_CONTENT']]);
+    // Node's start-up is most of it; the checks themselves take milliseconds.
+    assert.ok(elapsed < 10_000, `${elapsed} ms`);
+  });
+
   it('exit 2 on usage and I/O problems, naming them', () => {
     const missing = kplane(['validate', 'profiles/good.profile.yaml', 'nope.yaml'], dir);
     assert.equal(missing.status, 2);
