@@ -48,6 +48,8 @@ export class FleetService implements vscode.Disposable {
     this.settings = readSettings();
     this.model = new FleetModel(Date.now, { staleMultiplier: this.settings.staleMultiplier, defaultHeartbeatMs: 30_000 });
     this.model.onEvents((notice) => {
+      // The first read lists up to 200 old events per cluster: at 1,000 clusters, noise, not news.
+      if (notice.initial) return this.log.debug(`${notice.cluster}: ${notice.fresh.length} earlier agent event(s) on record`);
       if (notice.lost) this.log.warn(`${notice.cluster}: ${notice.lost} agent event(s) were lost while the plane was not watching (the agent keeps a bounded list)`);
       const prefix = notice.caughtUp ? 'caught up' : 'event';
       for (const e of notice.fresh) this.log[e.severity === 'Warning' ? 'warn' : 'info'](`${notice.cluster}: ${prefix} #${e.seq} ${e.time} ${e.reason}: ${e.message}`);

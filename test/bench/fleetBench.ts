@@ -230,7 +230,8 @@ async function main(): Promise<void> {
     global.gc?.();
     const rssLoaded = process.memoryUsage().rss;
 
-    // 2. Steady state with the watch-based plane.
+    // 2. Steady state with the watch-based plane, its staleness tick running as in the extension.
+    watcher.startTicker(2000);
     const perSecond = CLUSTERS / 100;
     let measuring = false;
     const watchLatency = trackLatency(model, () => measuring);

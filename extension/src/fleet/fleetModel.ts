@@ -63,6 +63,8 @@ export interface EventsNotice {
   lost: number;
   /** True when these came in after the cluster was unreachable: the plane caught up on them. */
   caughtUp: boolean;
+  /** True on the first read of this cluster's agent: the backlog, not news. */
+  initial: boolean;
 }
 
 type Listener<T> = (value: T) => void;
@@ -185,11 +187,12 @@ export class FleetModel {
     record.crdsInstalled = true;
     if (agent) {
       const caughtUp = this.wasAway.delete(id);
+      const initial = record.nextSeq === undefined;
       const { fresh, lost, nextSeq } = catchUpEvents(record.nextSeq, agent.status);
       record.nextSeq = nextSeq;
       record.lostEvents += lost;
       record.events = appendEvents(record.events, fresh, EVENT_LOG_LIMIT);
-      if (fresh.length || lost) for (const l of this.eventListeners) l({ cluster: id, fresh, lost, caughtUp });
+      if (fresh.length || lost) for (const l of this.eventListeners) l({ cluster: id, fresh, lost, caughtUp, initial });
     }
     this.notify([id]);
   }

@@ -151,16 +151,16 @@ describe('fleet model', () => {
       let now = T0;
       const model = new FleetModel(() => now);
       model.setClusters([{ id: 'edge' }]);
-      const notices: { fresh: number[]; lost: number; caughtUp: boolean }[] = [];
-      model.onEvents((n) => notices.push({ fresh: n.fresh.map((e) => e.seq), lost: n.lost, caughtUp: n.caughtUp }));
+      const notices: { fresh: number[]; lost: number; caughtUp: boolean; initial: boolean }[] = [];
+      model.onEvents((n) => notices.push({ fresh: n.fresh.map((e) => e.seq), lost: n.lost, caughtUp: n.caughtUp, initial: n.initial }));
       model.setAgent('edge', agent({ events: [ev(0), ev(1)], nextSeq: 2 }));
       model.setConnection('edge', { kind: 'unreachable', since: now, error: 'timeout' });
       now += 60_000;
       model.setConnection('edge', { kind: 'connected', since: now });
       model.setAgent('edge', agent({ heartbeat: now, events: [ev(4), ev(5), ev(6)], nextSeq: 7 }));
       assert.deepEqual(notices, [
-        { fresh: [0, 1], lost: 0, caughtUp: false },
-        { fresh: [4, 5, 6], lost: 2, caughtUp: true },
+        { fresh: [0, 1], lost: 0, caughtUp: false, initial: true },
+        { fresh: [4, 5, 6], lost: 2, caughtUp: true, initial: false },
       ]);
       assert.equal(model.record('edge')!.lostEvents, 2);
     });
