@@ -223,7 +223,7 @@ function conditionsTable(conditions: Condition[]): HTMLElement {
   if (conditions.length === 0) return h('p', { class: 'muted' }, 'No conditions reported.');
   return table(
     ['Type', 'Status', 'Reason', 'Message', 'Since'],
-    conditions.map((c) => [c.type, c.status, c.reason, c.message, c.lastTransitionTime]),
+    conditions.map((c) => [c.type, c.status, c.reason, c.message, age(c.lastTransitionTime, clock())]),
     (row) => `status-${row[1].toLowerCase()}`,
   );
 }
