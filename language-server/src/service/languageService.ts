@@ -103,7 +103,7 @@ export function getLanguageService(initial: LanguageServiceOptions = {}): Langua
     doHover(document, position) {
       return guard(null, () => {
         const model = profileAt(parse(document), document.offsetAt(position));
-        return model ? hover(document, model, document.offsetAt(position)) : null;
+        return model ? hover(document, model, document.offsetAt(position), options.clusterSchemas) : null;
       });
     },
     findDocumentSymbols(document) {

@@ -1,5 +1,5 @@
 /** Hover, document symbols and go-to-definition over the parsed tree. */
-import { scanReferences } from '@kplane/profile';
+import { scanReferences, type ClusterSchemaSource, type JsonSchema } from '@kplane/profile';
 import { MarkupKind, SymbolKind, type DocumentSymbol, type Hover, type Location, type Range } from 'vscode-languageserver-types';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { child, pairOf, pathAt, type YamlNode } from './yamlTree.js';
@@ -24,7 +24,18 @@ function referenceAt(document: TextDocument, node: YamlNode, offset: number): { 
   return undefined;
 }
 
-export function hover(document: TextDocument, model: ProfileModel, offset: number): Hover | null {
+/** Inside a manifest, the target cluster's schema of the manifest's kind at that field. */
+function clusterSchemaAt(model: ProfileModel, path: (string | number)[], source: ClusterSchemaSource | undefined): { schema: JsonSchema; apiVersion: string; kind: string } | undefined {
+  const [spec, layers, li, manifests, mi, ...rest] = path;
+  if (!source || spec !== 'spec' || layers !== 'layers' || manifests !== 'manifests' || typeof li !== 'number' || typeof mi !== 'number' || rest.length === 0) return undefined;
+  const manifest = (model.document.value as { spec?: { layers?: { manifests?: { apiVersion?: unknown; kind?: unknown }[] }[] } })?.spec?.layers?.[li]?.manifests?.[mi];
+  if (typeof manifest?.apiVersion !== 'string' || typeof manifest.kind !== 'string') return undefined;
+  const root = source.schemaFor(manifest.apiVersion, manifest.kind);
+  const schema = root && schemaAt(rest, root);
+  return schema ? { schema, apiVersion: manifest.apiVersion, kind: manifest.kind } : undefined;
+}
+
+export function hover(document: TextDocument, model: ProfileModel, offset: number, clusterSchemas?: ClusterSchemaSource): Hover | null {
   const at = pathAt(model.root, offset);
   const ref = referenceAt(document, at.node, offset);
   if (ref) {
@@ -42,13 +53,15 @@ export function hover(document: TextDocument, model: ProfileModel, offset: numbe
     return { contents: { kind: MarkupKind.Markdown, value: lines.join('\n') }, range: rangeOf(document, ref.start, ref.end) };
   }
   if (at.path.length === 0) return null;
-  const schema = schemaAt(at.path);
+  const fromCluster = clusterSchemaAt(model, at.path, clusterSchemas);
+  const schema = fromCluster?.schema ?? schemaAt(at.path);
   const docs = documentationOf(schema);
   if (!docs) return null;
   const field = at.path[at.path.length - 1];
   const type = typeOf(schema);
+  const source = fromCluster ? `\n\n_From the cluster's ${fromCluster.apiVersion} ${fromCluster.kind} schema._` : '';
   return {
-    contents: { kind: MarkupKind.Markdown, value: `**${String(field)}**${type ? ` (\`${type}\`)` : ''}\n\n${docs}` },
+    contents: { kind: MarkupKind.Markdown, value: `**${String(field)}**${type ? ` (\`${type}\`)` : ''}\n\n${docs}${source}` },
     range: rangeOf(document, at.node.start, at.node.end),
   };
 }

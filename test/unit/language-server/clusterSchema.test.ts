@@ -5,6 +5,7 @@
  */
 import { strict as assert } from 'node:assert';
 import type { ClusterSchemaSource, JsonSchema } from '@kplane/profile';
+import { getLanguageService, textDocument } from '@kplane/language-server/service/languageService';
 import { VALID, diagnose, edit, expectOne, rangeOf, codes } from './helpers.js';
 
 const deployment: JsonSchema = {
@@ -17,7 +18,7 @@ const deployment: JsonSchema = {
       type: 'object',
       required: ['template'],
       properties: {
-        replicas: { type: 'integer', format: 'int32' },
+        replicas: { type: 'integer', format: 'int32', description: 'Number of desired pods. Defaults to 1.' },
         template: {
           type: 'object',
           properties: {
@@ -59,6 +60,17 @@ describe('language service: manifests against the cluster\'s schemas', () => {
     expectOne(d, 'CLUSTER_WRONG_TYPE', rangeOf(text, 'many'));
     const missing = d.find((x) => x.code === 'CLUSTER_MISSING_REQUIRED_FIELD');
     assert.ok(missing && String(missing.message).includes('"name"'), JSON.stringify(d));
+  });
+
+  it('hover inside a manifest shows the cluster schema\'s documentation of the field', () => {
+    const at = VALID.indexOf('replicas: "${replicas}"') + 2;
+    const document = textDocument(URI, VALID);
+    const service = getLanguageService({ clusterSchemas: source });
+    const hover = service.doHover(document, document.positionAt(at));
+    assert.ok(hover && typeof hover.contents === 'object' && 'value' in hover.contents, 'no hover');
+    assert.match(hover.contents.value, /Number of desired pods/);
+    assert.match(hover.contents.value, /cluster's apps\/v1 Deployment schema/);
+    assert.equal(getLanguageService().doHover(document, document.positionAt(at)), null, 'without a cluster there is nothing to say');
   });
 
   it('fields the schema keeps open stay open', () => {
