@@ -53,8 +53,11 @@ export function registerDiagnostics(connection: Connection, documents: TextDocum
     const resultId = `${generation}:${document.version}`;
     if (params.previousResultId === resultId) return { kind: 'unchanged', resultId };
     const entry = schedule(document, 0);
-    const cancelled = new Promise<'cancelled'>((resolve) => token.onCancellationRequested(() => resolve('cancelled')));
-    const items = await Promise.race([entry.result, cancelled]);
+    let listener: { dispose(): void } | undefined;
+    const cancelled = new Promise<'cancelled'>((resolve) => {
+      listener = token.onCancellationRequested(() => resolve('cancelled'));
+    });
+    const items = await Promise.race([entry.result, cancelled]).finally(() => listener?.dispose());
     if (items === 'cancelled') throw new ResponseError(LSPErrorCodes.RequestCancelled, 'cancelled');
     const latest = documents.get(params.textDocument.uri);
     if (latest && latest.version !== entry.version) {
