@@ -1,0 +1,120 @@
+/**
+ * `kplane status`, `apply` and `diff` against real API servers from the test bed: one cluster with
+ * an agent and labels, one cluster whose API server is stopped. The CLI runs as a child process,
+ * as a user would run it.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
+import { kubeClient, mergedKubeconfig, repoRoot, startCluster, type TestCluster } from '../bed/index.js';
+import { startAgent, type RunningAgent } from '../bed/agent.js';
+
+const profile = (version: string, value: string) => `apiVersion: kplane.dev/v1alpha1
+kind: ClusterProfile
+metadata:
+  name: cli-test
+  namespace: kplane-system
+spec:
+  version: ${version}
+  layers:
+    - name: base
+      manifests:
+        - apiVersion: v1
+          kind: ConfigMap
+          metadata:
+            name: cli-test
+            namespace: default
+          data:
+            value: "${value}"
+`;
+
+function kplane(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const child = spawn(process.execPath, [join(repoRoot(), 'cli', 'bin', 'kplane.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    child.on('close', (code) => resolve({ code, stdout, stderr, ms: Date.now() - started }));
+  });
+}
+
+describe('kplane status / apply / diff against real clusters', function () {
+  this.timeout(180_000);
+  let live: TestCluster;
+  let down: TestCluster;
+  let agent: RunningAgent;
+  let dir: string;
+  let kubeconfig: string;
+  let file: string;
+
+  before(async () => {
+    [live, down] = await Promise.all([startCluster({ name: 'cli-live' }), startCluster({ name: 'cli-down' })]);
+    dir = mkdtempSync(join(tmpdir(), 'kplane-cli-test-'));
+    kubeconfig = join(dir, 'kubeconfig');
+    writeFileSync(kubeconfig, mergedKubeconfig([live, down]), { mode: 0o600 });
+    file = join(dir, 'cli-test.profile.yaml');
+    await KubernetesObjectApi.makeApiClient(kubeClient(live)).patch(
+      { apiVersion: 'kplane.dev/v1alpha1', kind: 'ClusterAgent', metadata: { name: 'agent', namespace: 'kplane-system' }, spec: { labels: { env: 'prod', tier: 'edge' } } },
+      undefined, undefined, 'kplane-test', true, PatchStrategy.ServerSideApply,
+    );
+    agent = await startAgent({ kubeconfigPath: kubeconfig, context: live.name, args: ['--heartbeat', '5s'] });
+    await down.stopApiServer();
+  });
+
+  after(async () => {
+    await agent?.stop();
+    await Promise.all([live?.stop(), down?.stop()]);
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('status: the live cluster as the agent reports it, the stopped one Unreachable, within the timeout', async () => {
+    let result = await kplane(['status', '--kubeconfig', kubeconfig, '--timeout', '3s', '--output', 'json']);
+    // The agent may not have written its first heartbeat yet; status is a snapshot, so ask again.
+    for (let i = 0; i < 20 && !result.stdout.includes('"Healthy"'); i++) result = await kplane(['status', '--kubeconfig', kubeconfig, '--timeout', '3s', '--output', 'json']);
+    assert.equal(result.code, 0, result.stderr);
+    const json = JSON.parse(result.stdout) as { clusters: { context: string; state: string; lastSeen: string; profiles: unknown[] }[] };
+    assert.deepEqual(json.clusters.map((c) => `${c.context}:${c.state}`), [`${live.name}:Healthy`, `${down.name}:Unreachable`]);
+    assert.ok(!Number.isNaN(Date.parse(json.clusters[0].lastSeen)), `lastSeen is a time: ${json.clusters[0].lastSeen}`);
+  });
+
+  it('apply --selector rolls the profile out to the matching cluster until the agent reports Ready', async () => {
+    writeFileSync(file, profile('1.0.0', 'one'));
+    const result = await kplane(['apply', file, '--kubeconfig', kubeconfig, '--selector', 'env=prod,tier in (edge,core),!canary', '--timeout', '3s', '--wait', '90s']);
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    assert.match(result.stdout, new RegExp(`${live.name}: create \\(1\\.0\\.0\\)`));
+    assert.match(result.stdout, new RegExp(`✓ ${live.name}: applied: agent reports Ready`));
+    assert.doesNotMatch(result.stdout, new RegExp(down.name), 'the unreachable cluster has no labels to match');
+  });
+
+  it('diff: nothing after the apply, the changed field after an edit (exit 1), and apply --dry-run writes nothing', async () => {
+    let result = await kplane(['diff', file, '--kubeconfig', kubeconfig, '--context', live.name]);
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    assert.match(result.stdout, /no differences/);
+    writeFileSync(file, profile('1.1.0', 'two'));
+    result = await kplane(['diff', file, '--kubeconfig', kubeconfig, '--context', live.name]);
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stdout, /^-.*value: one$/m);
+    assert.match(result.stdout, /^\+.*value: two$/m);
+    assert.match(result.stdout, /^-version: 1\.0\.0$/m);
+    result = await kplane(['apply', file, '--kubeconfig', kubeconfig, '--context', live.name, '--dry-run']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /update 1\.0\.0 → 1\.1\.0: spec\.layers\[base\]\.manifests, spec\.version/);
+    result = await kplane(['diff', file, '--kubeconfig', kubeconfig, '--context', live.name]);
+    assert.equal(result.code, 1, 'the dry-run changed nothing on the cluster');
+  });
+
+  it('apply to a stopped API server fails naming the cluster, and blocks invalid files before any cluster', async () => {
+    let result = await kplane(['apply', file, '--kubeconfig', kubeconfig, '--context', down.name, '--timeout', '2s']);
+    assert.equal(result.code, 1);
+    assert.match(result.stdout, new RegExp(`✗ ${down.name}: dry-run failed: .*${down.name}`));
+    writeFileSync(file, profile('not-a-version', 'x'));
+    result = await kplane(['apply', file, '--kubeconfig', kubeconfig, '--context', live.name]);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /INVALID_VERSION/);
+  });
+});
