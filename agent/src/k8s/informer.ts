@@ -47,6 +47,8 @@ export class Informer {
       onError?: (err: unknown, attempt: number) => void;
       /** Called when the watch's resourceVersion expired (410 Gone) and the informer relists. */
       onRelist?: () => void;
+      /** First retry delay; doubles per failure up to 30 s (default 200 ms). */
+      backoffBaseMs?: number;
       kind?: string;
       apiVersion?: string;
     } = {},
@@ -93,7 +95,7 @@ export class Informer {
         }
         attempt++;
         this.options.onError?.(err, attempt);
-        await delay(Math.min(30_000, 200 * 2 ** Math.min(attempt, 8)), this.controller.signal);
+        await delay(Math.min(30_000, (this.options.backoffBaseMs ?? 200) * 2 ** Math.min(attempt, 8)), this.controller.signal);
       }
     }
   }

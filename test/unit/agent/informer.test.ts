@@ -79,7 +79,7 @@ describe('agent informer', () => {
         return new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()));
       },
     } as unknown as KubeApi;
-    const informer = new Informer(api, '/api/v1/configmaps', () => undefined, { onError: (_e, attempt) => errors.push(attempt) }).start();
+    const informer = new Informer(api, '/api/v1/configmaps', () => undefined, { onError: (_e, attempt) => errors.push(attempt), backoffBaseMs: 5 }).start();
     await informer.synced;
     informer.stop();
     assert.deepEqual(errors, [1, 2]);
