@@ -304,6 +304,14 @@ describe('fleet views and commands', function () {
     tree.dispose();
   });
 
+  it('turns Stale, "last seen …", when the agent stops writing heartbeats', async () => {
+    await agent.stop();
+    // heartbeatInterval 5s: Stale after 3 × 5s without one, noticed by the model's clock tick.
+    const stale = await until(api, withAgent.name, (v) => v.state === 'Stale', 60_000, 'Stale');
+    assert.ok(stale.lastSeen);
+    assert.match(String((await clusterItem(api, withAgent.name)).description), /^Stale · last seen \d+s ago/);
+  });
+
   it('exports the fleet report as JSON naming every cluster', async () => {
     const path = join(scratch, 'report.json');
     await vscode.commands.executeCommand('kplane.exportReport', { format: 'json', path });
