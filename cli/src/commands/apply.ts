@@ -89,6 +89,11 @@ export const command: Command = {
       if (session.errors.length && !selector) return 2;
       await session.watcher.settled(timeoutMs + 1000);
       const targets = selector?.ok ? session.model.list().filter((c) => matchesSelector(selector.selector, c.labels)).map((c) => c.id) : contexts;
+      if (selector?.ok) {
+        // Labels live in each cluster's ClusterAgent: a cluster that did not answer cannot match.
+        const unknown = session.model.list().filter((c) => c.state === 'Unreachable' || c.state === 'Connecting' || c.state === 'NoAgent');
+        if (unknown.length) console.error(`kplane apply: note: ${unknown.length} cluster(s) have no readable labels and were not considered: ${unknown.map((c) => `${c.id} (${c.state})`).join(', ')}`);
+      }
       if (!targets.length) {
         console.error(`kplane apply: no cluster matches "${values.selector}"; "kplane status" shows the clusters and their labels come from each ClusterAgent`);
         return 1;

@@ -138,6 +138,10 @@ async function chooseTargets(fleet: FleetService, host: Host, fromNode: string |
     return undefined;
   }
   const matched = fleet.model.select(parsed.selector).map((v) => v.id);
+  const unlabelled = fleet.model.list().filter((v) => v.state === 'Unreachable' || v.state === 'Connecting' || v.state === 'NoAgent');
+  if (unlabelled.length && matched.length) {
+    void host.warn(`Apply Profile: ${unlabelled.length} cluster(s) have no readable labels (${unlabelled.slice(0, 3).map((v) => `${v.id}: ${v.state}`).join(', ')}${unlabelled.length > 3 ? ', …' : ''}) and are not among the targets.`);
+  }
   if (!matched.length) void host.warn(`Apply Profile: no cluster matches "${selectorText}". Labels come from each cluster's ClusterAgent; clusters that are Unreachable or have no agent have none.`);
   return matched;
 }
