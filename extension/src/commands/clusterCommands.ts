@@ -175,6 +175,6 @@ export async function addClustersCommand(fleet: FleetService, host: Host): Promi
   await config.update('fleet.kubeconfig', kubeconfig, target);
   // Every context picked = follow the kubeconfig (an empty list), so new contexts join by themselves.
   await config.update('fleet.contexts', picked.length === contexts.length ? [] : picked.map((p) => p.label), target);
-  await fleet.restart();
+  // The configuration listener in extension.ts restarts the fleet with the new settings.
   return true;
 }
