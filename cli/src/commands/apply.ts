@@ -1,14 +1,11 @@
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseDuration, type ClusterProfile } from '@kplane/profile';
 import { matchesSelector, parseMaxUnavailable, parseSelector, type ClusterOutcome } from '@kplane/extension/fleet/index';
-import { preflightProfile } from '@kplane/extension/fleet/preflight';
 import { openFleet, type FleetSession } from '@kplane/extension/k8s/fleetSession';
 import { previewApply } from '@kplane/extension/k8s/profileActions';
 import { rollOut } from '@kplane/extension/k8s/rollout';
 import type { Command } from '../main.js';
+import { loadProfileArgument } from '../profileArgument.js';
 
 const usage = `Usage: kplane apply <profile.yaml> (--context NAME[,NAME…] | --selector LABELS) [options]
 
@@ -69,19 +66,9 @@ export const command: Command = {
     }
 
     const file = positionals[0];
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (err) {
-      console.error(`kplane apply: cannot read "${file}": ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-      return 2;
-    }
-    const preflight = preflightProfile(pathToFileURL(resolve(file)).href, file, text);
-    if (preflight.errors.length) {
-      console.error(`kplane apply: ${file} has ${preflight.errors.length} error(s); fix them (kplane validate shows them in context):`);
-      for (const e of preflight.errors) console.error(`  ${e}`);
-      return 1;
-    }
+    const loaded = await loadProfileArgument('apply', file, 1);
+    if ('exitCode' in loaded) return loaded.exitCode;
+    const { preflight } = loaded;
 
     const session = openFleet({ kubeconfig: values.kubeconfig ?? '', contexts: selector ? [] : contexts, requestTimeoutMs: timeoutMs });
     try {

@@ -1,15 +1,12 @@
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { parseDuration } from '@kplane/profile';
 import { unifiedDiff } from '@kplane/extension/fleet/index';
-import { preflightProfile } from '@kplane/extension/fleet/preflight';
 import { fleetContexts, loadKubeconfig } from '@kplane/extension/k8s/kubeconfigContexts';
 import { KubeClient } from '@kplane/extension/k8s/kubeClient';
 import { previewApply } from '@kplane/extension/k8s/profileActions';
 import type { Command } from '../main.js';
+import { loadProfileArgument } from '../profileArgument.js';
 
 const usage = `Usage: kplane diff <profile.yaml> --context NAME[,NAME…] [--kubeconfig PATHS] [--timeout 10s]
 
@@ -40,19 +37,9 @@ export const command: Command = {
       return 2;
     }
     const file = positionals[0];
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (err) {
-      console.error(`kplane diff: cannot read "${file}": ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-      return 2;
-    }
-    const preflight = preflightProfile(pathToFileURL(resolve(file)).href, file, text);
-    if (preflight.errors.length) {
-      console.error(`kplane diff: ${file} has ${preflight.errors.length} error(s):`);
-      for (const e of preflight.errors) console.error(`  ${e}`);
-      return 2;
-    }
+    const input = await loadProfileArgument('diff', file, 2);
+    if ('exitCode' in input) return input.exitCode;
+    const { preflight } = input;
     const loaded = loadKubeconfig(values.kubeconfig ?? '');
     const { contexts: found, unknown } = fleetContexts(loaded.kubeConfig, contexts);
     for (const e of [...loaded.errors, ...unknown.map((n) => `context "${n}" is not in the kubeconfig`)]) console.error(`kplane diff: ${e}`);
