@@ -190,6 +190,18 @@ export class KubeClient {
 const agents = new Map<string, { agent: Agent; users: number; h2: Map<string, H2SessionPool> }>();
 const agentKeys = new WeakMap<Agent, string>();
 
+/** The TLS settings of a client credential, only those it sets, for undici's Agent and the HTTP/2 pool alike. */
+function tlsOptions(https: Record<string, any>): Record<string, unknown> {
+  return {
+    ...(https.ca ? { ca: https.ca } : {}),
+    ...(https.cert ? { cert: https.cert } : {}),
+    ...(https.key ? { key: https.key } : {}),
+    ...(https.pfx ? { pfx: https.pfx, passphrase: https.passphrase } : {}),
+    ...(https.rejectUnauthorized !== undefined ? { rejectUnauthorized: https.rejectUnauthorized } : {}),
+    ...(https.servername ? { servername: https.servername } : {}),
+  };
+}
+
 function sharedAgent(https: Record<string, any>, connectTimeoutMs: number): Agent {
   const hash = (v: unknown) => (v === undefined ? '' : createHash('sha256').update(String(v)).digest('hex').slice(0, 16));
   const key = [hash(https.ca), hash(https.cert), hash(https.key), hash(https.pfx), String(https.rejectUnauthorized), https.servername ?? '', connectTimeoutMs].join('|');
@@ -200,12 +212,7 @@ function sharedAgent(https: Record<string, any>, connectTimeoutMs: number): Agen
   }
   const agent = new Agent({
     connect: {
-      ...(https.ca ? { ca: https.ca } : {}),
-      ...(https.cert ? { cert: https.cert } : {}),
-      ...(https.key ? { key: https.key } : {}),
-      ...(https.pfx ? { pfx: https.pfx, passphrase: https.passphrase } : {}),
-      ...(https.rejectUnauthorized !== undefined ? { rejectUnauthorized: https.rejectUnauthorized } : {}),
-      ...(https.servername ? { servername: https.servername } : {}),
+      ...tlsOptions(https),
       timeout: connectTimeoutMs,
       keepAlive: true,
       keepAliveInitialDelay: 30_000,
@@ -239,14 +246,7 @@ function h2Pool(agent: Agent, origin: string, https: Record<string, any>, connec
   if (!pool) {
     pool = new H2SessionPool(
       origin,
-      {
-        ...(https.ca ? { ca: https.ca } : {}),
-        ...(https.cert ? { cert: https.cert } : {}),
-        ...(https.key ? { key: https.key } : {}),
-        ...(https.pfx ? { pfx: https.pfx, passphrase: https.passphrase } : {}),
-        ...(https.rejectUnauthorized !== undefined ? { rejectUnauthorized: https.rejectUnauthorized } : {}),
-        ...(https.servername ? { servername: https.servername } : {}),
-      },
+      tlsOptions(https),
       connectTimeoutMs,
     );
     entry.h2.set(origin, pool);
