@@ -76,6 +76,10 @@ async function collect(paths: string[], ioErrors: string[]): Promise<Target[]> {
 }
 
 /** The line of a diagnostic, then carets under its range (to the line's end when it spans lines). */
+function byPosition(a: { range: { start: Position } }, b: { range: { start: Position } }): number {
+  return a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character;
+}
+
 function excerpt(lines: string[], d: FileReport['diagnostics'][number]): string {
   const source = lines[d.range.start.line] ?? '';
   const from = Math.min(d.range.start.character, source.length);
@@ -140,7 +144,8 @@ export const command: Command = {
       texts.set(target.file, text);
       reports.push({
         file: target.file,
-        diagnostics: diagnostics.map((d) => ({
+        // In file order, as a person reads the file (the service groups them by kind of check).
+        diagnostics: [...diagnostics].sort(byPosition).map((d) => ({
           range: d.range,
           severity: SEVERITY_NAMES[d.severity ?? 1] ?? 'error',
           code: String(d.code),
