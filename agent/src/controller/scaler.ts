@@ -5,10 +5,13 @@
  * agent is the only writer of the target's spec.replicas, so enforcing never undoes scaling).
  */
 import { objectKey, parseDuration, type ClusterProfile, type ObjectRef, type ScalingPolicy, type ScalingStatus } from '@kplane/profile';
-import { decideScale, readFieldPath } from '../core/scaling.js';
-import type { KubeApi } from '../k8s/apiClient.js';
+import { averagePodUsage, decideScale, parseQuantity, readFieldPath, type PodUsage } from '../core/scaling.js';
+import { ApiError, type KubeApi } from '../k8s/apiClient.js';
 import { objectPath, type Discovery } from '../k8s/discovery.js';
 import type { Logger } from './logger.js';
+
+/** A metric reading: the value, or why there is none (shown in status.scaling[].reason). */
+type Reading = { value: number; pods?: number } | { unavailable: string };
 
 interface PolicyState {
   status: ScalingStatus;
@@ -29,7 +32,11 @@ export class Scaler {
 
   replicasFor(profileKey: string, profile: ClusterProfile, target: ObjectRef): number | undefined {
     const policies = this.restore(profileKey, profile);
-    for (const s of policies.values()) if (s.target && objectKey(s.target) === objectKey(target) && s.status.lastDecision !== undefined) return s.status.desired;
+    // Only a decision that scaled overrides the manifest's replicas: a policy whose metric never
+    // could be read (or that never had to move) leaves the profile's own value in place.
+    for (const s of policies.values()) {
+      if (s.target && objectKey(s.target) === objectKey(target) && (s.status.lastDecision === 'ScaledUp' || s.status.lastDecision === 'ScaledDown')) return s.status.desired;
+    }
     return undefined;
   }
 
@@ -46,17 +53,20 @@ export class Scaler {
     for (const policy of policies) {
       const prior = states.get(policy.name);
       try {
-        const metricValue = await this.readMetric(policy);
+        const reading = await this.readMetric(policy);
+        const metricValue = 'value' in reading ? reading.value : undefined;
         const live = await this.liveReplicas(policy.target);
         // Decisions build on the last decision (the agent applies it); status shows what runs.
         const current = prior?.status.desired ?? live ?? policy.minReplicas;
         const decision = decideScale({
           current,
           metricValue: metricValue ?? NaN,
-          targetAverageValue: Number(policy.metric.targetAverageValue),
+          // Resource targets are quantities (200m, 256Mi); Object targets are plain numbers.
+          targetAverageValue: parseQuantity(policy.metric.targetAverageValue),
           minReplicas: policy.minReplicas,
           maxReplicas: policy.maxReplicas,
           cooldownMs: parseDuration(policy.cooldown ?? '') ?? 0,
+          pods: 'value' in reading ? reading.pods : undefined,
           lastChange: prior?.lastChange,
           now,
         });
@@ -67,7 +77,7 @@ export class Scaler {
           ...(metricValue !== undefined ? { metricValue } : {}),
           lastDecision: decision.change ? decision.reason : (prior?.status.lastDecision ?? decision.reason),
           lastDecisionTime: decision.change ? iso(now) : (prior?.status.lastDecisionTime ?? iso(now)),
-          reason: metricValue === undefined ? 'MetricUnavailable: could not read the metric' : decision.message,
+          reason: 'unavailable' in reading ? `MetricUnavailable: ${reading.unavailable}` : decision.message,
         };
         const next: PolicyState = { status, lastChange: decision.change ? now : prior?.lastChange, target: policy.target };
         states.set(policy.name, next);
@@ -104,25 +114,41 @@ export class Scaler {
     this.state.delete(profileKey);
   }
 
-  private async readMetric(policy: ScalingPolicy): Promise<number | undefined> {
+  private async readMetric(policy: ScalingPolicy): Promise<Reading> {
     const metric = policy.metric;
     if (metric.type === 'Object') {
-      const info = await this.discovery.resource(metric.object.apiVersion, metric.object.kind);
-      if (!info) return undefined;
+      const { apiVersion, kind, name, namespace, fieldPath } = metric.object;
+      const where = `${kind} ${namespace ? `${namespace}/` : ''}${name}`;
+      const info = await this.discovery.resource(apiVersion, kind);
+      if (!info) return { unavailable: `${apiVersion} ${kind} is not served by this cluster; check metric.object.apiVersion and kind` };
       const obj = await this.api.getOrUndefined(objectPath(info, metric.object));
-      return obj === undefined ? undefined : readFieldPath(obj, metric.object.fieldPath);
+      if (obj === undefined) return { unavailable: `${where} does not exist; create it or fix metric.object` };
+      const value = readFieldPath(obj, fieldPath);
+      return value === undefined ? { unavailable: `${where} has no number at ${fieldPath}` } : { value };
+    }
+    if (!Number.isFinite(parseQuantity(metric.targetAverageValue))) {
+      return { unavailable: `targetAverageValue "${metric.targetAverageValue}" is not a quantity; write it like 200m (cpu) or 256Mi (memory)` };
     }
     // Resource metric: average usage over the target's pods, from metrics.k8s.io when served.
     const target = await this.liveObject(policy.target);
-    const selector = target?.spec?.selector?.matchLabels as Record<string, string> | undefined;
-    if (!selector) return undefined;
+    const ref = `${policy.target.kind} ${policy.target.namespace ?? 'default'}/${policy.target.name}`;
+    if (!target) return { unavailable: `the target ${ref} does not exist yet` };
+    const selector = target.spec?.selector?.matchLabels as Record<string, string> | undefined;
+    if (!selector) return { unavailable: `the target ${ref} has no spec.selector.matchLabels to find its pods` };
     const labelSelector = Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(',');
-    const pods = await this.api
-      .request<{ items: { containers: { usage: Record<string, string> }[] }[] }>('GET', `/apis/metrics.k8s.io/v1beta1/namespaces/${policy.target.namespace ?? 'default'}/pods`, { query: { labelSelector } })
-      .catch(() => undefined);
-    if (!pods?.items.length) return undefined;
-    const total = pods.items.reduce((sum, pod) => sum + pod.containers.reduce((s, c) => s + parseQuantity(c.usage[metric.resource.name] ?? '0'), 0), 0);
-    return total / pods.items.length;
+    let pods: { items: PodUsage[] };
+    try {
+      pods = await this.api.request('GET', `/apis/metrics.k8s.io/v1beta1/namespaces/${policy.target.namespace ?? 'default'}/pods`, { query: { labelSelector } });
+    } catch (err) {
+      // 404: no APIService for metrics.k8s.io (the aggregated API that metrics-server provides).
+      if (err instanceof ApiError && err.status === 404) {
+        return { unavailable: 'metrics.k8s.io is not served by this cluster (no metrics-server); install metrics-server, or use an Object metric' };
+      }
+      return { unavailable: `reading metrics.k8s.io failed: ${(err as Error).message}` };
+    }
+    const items = pods.items ?? [];
+    const value = averagePodUsage(items, metric.resource.name);
+    return value === undefined ? { unavailable: `metrics.k8s.io has no ${metric.resource.name} usage for the pods of ${ref} (${labelSelector}) yet` } : { value, pods: items.length };
   }
 
   private async liveObject(ref: ObjectRef): Promise<any> {
@@ -136,13 +162,8 @@ export class Scaler {
   }
 }
 
-/** Kubernetes quantities as numbers (cpu in cores, memory in bytes). */
-export function parseQuantity(text: string): number {
-  const match = /^([0-9.]+)([a-zA-Z]*)$/.exec(String(text).trim());
-  if (!match) return NaN;
-  const scale: Record<string, number> = { '': 1, n: 1e-9, u: 1e-6, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4 };
-  return Number(match[1]) * (scale[match[2]] ?? NaN);
-}
+// Kept here too for callers that imported it from the scaler before it moved to the pure core.
+export { parseQuantity };
 
 function iso(d: Date): string {
   return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
