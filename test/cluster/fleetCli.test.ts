@@ -117,4 +117,82 @@ describe('kplane status / apply / diff against real clusters', function () {
     assert.equal(result.code, 1);
     assert.match(result.stderr, /INVALID_VERSION/);
   });
+
+  it('status --watch prints a line when a cluster\'s state changes, and exits cleanly on SIGINT and on SIGTERM', async () => {
+    const watching = watchStatus(['status', '--watch', '--output', 'json', '--kubeconfig', kubeconfig, '--context', live.name, '--timeout', '3s']);
+    // The snapshot first (pretty-printed JSON), then one line per change.
+    await watching.until((out) => out.includes(`"context": "${live.name}"`), 30_000, 'the first snapshot');
+    const objects = KubernetesObjectApi.makeApiClient(kubeClient(live));
+    const ref = { apiVersion: 'kplane.dev/v1alpha1', kind: 'ClusterProfile', metadata: { name: 'cli-test', namespace: 'kplane-system' } };
+    // Pausing the profile is a state change the plane derives from the spec alone, without the agent.
+    await objects.patch({ ...ref, spec: { paused: true } }, undefined, undefined, 'kplane-test', undefined, PatchStrategy.MergePatch);
+    try {
+      const line = await watching.until((out) => out.split('\n').some((l) => l.startsWith('{') && l.includes('"state":"Paused"')), 30_000, 'a Paused line');
+      const update = JSON.parse(line.split('\n').find((l) => l.startsWith('{') && l.includes('"state":"Paused"'))!) as { context: string; state: string };
+      assert.equal(update.context, live.name);
+      const ended = await watching.signal('SIGINT', 10_000);
+      assert.deepEqual(ended, { code: 0, signal: null }, `exit after SIGINT; stderr: ${watching.stderr()}`);
+      assert.equal(watching.stderr(), '');
+    } finally {
+      await objects.patch({ ...ref, spec: { paused: false } }, undefined, undefined, 'kplane-test', undefined, PatchStrategy.MergePatch);
+    }
+    const table = watchStatus(['status', '--watch', '--kubeconfig', kubeconfig, '--context', live.name, '--timeout', '3s']);
+    await table.until((out) => out.includes('CONTEXT'), 30_000, 'the table');
+    const ended = await table.signal('SIGTERM', 10_000);
+    assert.deepEqual(ended, { code: 0, signal: null }, `exit after SIGTERM; stderr: ${table.stderr()}`);
+  });
 });
+
+/** `kplane status --watch` as a child process whose output the test waits on. */
+function watchStatus(args: string[]) {
+  const child = spawn(process.execPath, [join(repoRoot(), 'cli', 'bin', 'kplane.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  const listeners = new Set<() => void>();
+  child.stdout.on('data', (c) => {
+    stdout += c;
+    for (const l of listeners) l();
+  });
+  child.stderr.on('data', (c) => (stderr += c));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  return {
+    stderr: () => stderr,
+    /** Resolves with stdout once `test` holds for it; kills the child and rejects at the deadline. */
+    until(test: (out: string) => boolean, timeoutMs: number, what: string): Promise<string> {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          if (!test(stdout)) return;
+          done();
+          resolve(stdout);
+        };
+        const timer = setTimeout(() => {
+          done();
+          child.kill('SIGKILL');
+          reject(new Error(`kplane status --watch: no ${what} within ${timeoutMs / 1000}s; stdout:\n${stdout}\nstderr:\n${stderr}`));
+        }, timeoutMs);
+        const done = () => {
+          clearTimeout(timer);
+          listeners.delete(check);
+        };
+        listeners.add(check);
+        check();
+      });
+    },
+    /** Sends the signal and resolves with how the process ended; SIGKILL and reject if it does not. */
+    async signal(name: NodeJS.Signals, timeoutMs: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+      child.kill(name);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          child.kill('SIGKILL');
+          reject(new Error(`kplane status --watch did not exit within ${timeoutMs / 1000}s of ${name}`));
+        }, timeoutMs);
+      });
+      try {
+        return await Promise.race([exited, late]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}

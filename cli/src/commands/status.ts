@@ -56,6 +56,15 @@ export const command: Command = {
       session.dispose();
       return 2;
     }
+    // Listening before the first line is printed: a Ctrl-C (or SIGTERM) that follows the first
+    // output at once must end the watch cleanly, not kill it mid-way by the default handler
+    // (seen in test/cluster/fleetCli.test.ts about one run in three against a live cluster).
+    const interrupted = args.watch
+      ? new Promise<void>((resolve) => {
+          process.once('SIGINT', resolve);
+          process.once('SIGTERM', resolve);
+        })
+      : undefined;
     // Every request has the deadline; the extra second covers the last retry's bookkeeping.
     await session.watcher.settled(timeoutMs + 1000);
     const order = session.contexts.map((c) => c.name);
@@ -78,10 +87,7 @@ export const command: Command = {
     // Watch connections do not keep the process alive on their own (a one-shot status must exit
     // at once); this does, until Ctrl-C.
     const keepAlive = setInterval(() => undefined, 1 << 30);
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
+    await interrupted;
     clearInterval(keepAlive);
     session.dispose();
     return 0;
