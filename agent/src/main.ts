@@ -115,7 +115,10 @@ export async function runAgent(argv: string[]): Promise<number> {
   const log = new Logger({ component: 'agent', id: flags.id }, flags.logLevel);
   let api: KubeApi;
   try {
-    api = new KubeApi(loadKubeConfig({ kubeconfigPath: flags.kubeconfig, context: flags.context }));
+    const connection = loadKubeConfig({ kubeconfigPath: flags.kubeconfig, context: flags.context });
+    // Which credentials are in use is the first question when the API server refuses them.
+    log.info('connecting', { server: connection.server, via: connection.source });
+    api = new KubeApi(connection);
   } catch (err) {
     log.error('cannot load the Kubernetes configuration', { err });
     return 2;
