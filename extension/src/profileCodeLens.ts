@@ -1,4 +1,7 @@
-/** CodeLens on profile files: Apply / Diff against the fleet, above each ClusterProfile document. */
+/**
+ * CodeLens on profile files: one "Apply to clusters…" per file, above its first ClusterProfile
+ * document (kplane.applyProfile applies every profile in the file, so one lens is enough).
+ */
 import * as vscode from 'vscode';
 
 export class ProfileCodeLensProvider implements vscode.CodeLensProvider {

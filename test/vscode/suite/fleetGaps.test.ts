@@ -189,6 +189,14 @@ describe('fleet gaps: CodeLens on a profile file', function () {
     assert.ok(registered.has(lens.command!.command), `${lens.command!.command} is not a registered command`);
     const none = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', other, 10);
     assert.deepEqual(none.filter((l) => l.command?.command.startsWith('kplane.')), [], 'a ConfigMap file has no kplane lens');
+    // Several documents: one lens for the file (Apply applies every profile in it), on the `---`
+    // that starts the first ClusterProfile.
+    const mixed = vscode.Uri.joinPath(folder, 'lens-mixed.profile.yaml');
+    files.push(mixed.fsPath);
+    writeFileSync(mixed.fsPath, `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: first\n---\n${profileYaml('lens-a')}---\n${profileYaml('lens-b')}`);
+    await vscode.workspace.openTextDocument(mixed);
+    const mixedLenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', mixed, 10)).filter((l) => l.command?.command.startsWith('kplane.'));
+    assert.deepEqual(mixedLenses.map((l) => `${l.range.start.line}:${l.command!.command}`), ['4:kplane.applyProfile']);
   });
 });
 
