@@ -249,7 +249,7 @@ describe('fleet gaps: missed events and status latency against a real cluster', 
     // A first profile while the plane watches: its events are ones the plane has seen, so the
     // catch-up below must not fetch them again.
     await objects.patch(parse(profileYaml('gaps-before')) as KubernetesObject, undefined, undefined, 'kplane-test', true, PatchStrategy.ServerSideApply);
-    await eventSeen(api, id, (e) => e.profile === `${NAMESPACE}/gaps-before` && /^Ready/.test(e.reason), 90_000, 'the Ready event of gaps-before');
+    await eventSeen(api, id, (e) => e.profile === `${NAMESPACE}/gaps-before` && e.reason === 'Ready', 90_000, 'the Ready event of gaps-before');
     dashboard = (await vscode.commands.executeCommand<DashboardHandle>('kplane.openDashboard'))!;
     const notices: EventsNotice[] = [];
     const unsubscribe = api.fleet.model.onEvents((n) => {
@@ -271,7 +271,7 @@ describe('fleet gaps: missed events and status latency against a real cluster', 
       const recorded = await waitFor(
         async () => {
           const events = (await readAgent()).status?.events ?? [];
-          return events.some((e) => e.profile === `${NAMESPACE}/${away}` && /^Ready/.test(e.reason)) ? events : undefined;
+          return events.some((e) => e.profile === `${NAMESPACE}/${away}` && e.reason === 'Ready') ? events : undefined;
         },
         { timeoutMs: 90_000, what: `the agent recording a Ready event for ${away}` },
       );
