@@ -167,22 +167,25 @@ describe('agent runtime settings: exec auth plugin, heartbeat interval, Resource
 
   it('a Resource (metrics.k8s.io) policy on a cluster without metrics-server: status says why, nothing is scaled', async function () {
     this.timeout(60_000);
-    const profile = {
+    const worker = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'cpu-worker' },
+      spec: { replicas: 2, selector: { matchLabels: { app: 'cpu-worker' } }, template: { metadata: { labels: { app: 'cpu-worker' } }, spec: { containers: [{ name: 'w', image: 'nginx:1.27' }] } } },
+    };
+    // This cluster runs no controller-manager, so a Deployment never becomes available: a layer
+    // that waits on one holds back the layers after it for as long as the test wants.
+    const gate = { ...worker, metadata: { name: 'gate' }, spec: { ...worker.spec, replicas: 1 } };
+    const profile = (version: string, gateWaits: boolean) => ({
       apiVersion: 'kplane.dev/v1alpha1',
       kind: 'ClusterProfile',
       metadata: { name: 'cpu-scaled', namespace: NS },
       spec: {
-        version: '1.0.0',
-        layers: [{
-          name: 'l',
-          namespace: 'default',
-          manifests: [{
-            apiVersion: 'apps/v1',
-            kind: 'Deployment',
-            metadata: { name: 'cpu-worker' },
-            spec: { replicas: 2, selector: { matchLabels: { app: 'cpu-worker' } }, template: { metadata: { labels: { app: 'cpu-worker' } }, spec: { containers: [{ name: 'w', image: 'nginx:1.27' }] } } },
-          }],
-        }],
+        version,
+        layers: [
+          { name: 'gate', namespace: 'default', wait: gateWaits, manifests: [gate] },
+          { name: 'l', namespace: 'default', dependsOn: ['gate'], manifests: [worker] },
+        ],
         scaling: [{
           name: 'cpu',
           target: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'cpu-worker', namespace: 'default' },
@@ -191,19 +194,31 @@ describe('agent runtime settings: exec auth plugin, heartbeat interval, Resource
           metric: { type: 'Resource', resource: { name: 'cpu' }, targetAverageValue: '200m' },
         }],
       },
-    } as unknown as ClusterProfile;
+    }) as unknown as ClusterProfile;
+    const scalingReason = (what: string, re: RegExp) =>
+      waitFor(async () => {
+        const x = await getProfile('cpu-scaled');
+        return re.test(x.status?.scaling?.[0]?.reason ?? '') ? x.status!.scaling![0] : undefined;
+      }, { what: `scaling status: ${what}`, timeoutMs: 20_000, intervalMs: 100 });
     // The premise: this API server serves no metrics.k8s.io.
     assert.equal(await api.getOrUndefined('/apis/metrics.k8s.io/v1beta1'), undefined, 'the bed serves metrics.k8s.io; this test needs a cluster without it');
-    await api.apply(`${PROFILES}/cpu-scaled`, profile, 'kplane');
-    const p = await waitFor(async () => {
-      const x = await getProfile('cpu-scaled');
-      return x.status?.scaling?.[0]?.reason?.includes('metrics.k8s.io') ? x : undefined;
-    }, { what: 'scaling status naming metrics.k8s.io', timeoutMs: 20_000, intervalMs: 100 });
-    const scaling = p.status!.scaling![0];
-    assert.match(scaling.reason!, /^MetricUnavailable: metrics\.k8s\.io is not served by this cluster \(no metrics-server\); install metrics-server, or use an Object metric$/);
+
+    // First the target is held back by the gate: that is said, and no replica count is made up.
+    await api.apply(`${PROFILES}/cpu-scaled`, profile('1.0.0', true), 'kplane');
+    const missing = await scalingReason('target missing', /cpu-worker does not exist yet/);
+    assert.equal(missing.lastDecision, 'InvalidMetric');
+
+    assert.equal(await api.getOrUndefined('/apis/apps/v1/namespaces/default/deployments/cpu-worker'), undefined, 'the gate did not hold the target back');
+    // Then the gate opens and the target arrives with 2 replicas; the unreadable metric must not
+    // replace them (not even with minReplicas, the guess made while the target was missing).
+    await api.apply(`${PROFILES}/cpu-scaled`, profile('1.1.0', false), 'kplane');
+    const scaling = await scalingReason('naming metrics.k8s.io', /metrics\.k8s\.io/);
+    assert.equal(scaling.reason, 'MetricUnavailable: metrics.k8s.io is not served by this cluster (no metrics-server); install metrics-server, or use an Object metric');
     assert.equal(scaling.metricValue, undefined);
     assert.equal(scaling.lastDecision, 'InvalidMetric');
-    assert.equal(scaling.desired, 2);
+    assert.deepEqual([scaling.current, scaling.desired], [2, 2]);
+    await waitFor(async () => (await getProfile('cpu-scaled')).status?.appliedVersion === '1.1.0', { what: 'version 1.1.0 applied', timeoutMs: 20_000, intervalMs: 100 });
+    assert.equal((await getProfile('cpu-scaled')).status?.conditions?.find((c) => c.type === 'SpecValid')?.status, 'True');
     // Scaling is a negative here (nothing may change), so give the 500 ms scaling loop several
     // passes and check after each that the replicas stay the manifest's.
     const deployment = () => api.request('GET', '/apis/apps/v1/namespaces/default/deployments/cpu-worker');

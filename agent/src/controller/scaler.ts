@@ -35,7 +35,7 @@ export class Scaler {
     // Only a decision that scaled overrides the manifest's replicas: a policy whose metric never
     // could be read (or that never had to move) leaves the profile's own value in place.
     for (const s of policies.values()) {
-      if (s.target && objectKey(s.target) === objectKey(target) && (s.status.lastDecision === 'ScaledUp' || s.status.lastDecision === 'ScaledDown')) return s.status.desired;
+      if (s.target && objectKey(s.target) === objectKey(target) && hasScaled(s.status)) return s.status.desired;
     }
     return undefined;
   }
@@ -57,7 +57,7 @@ export class Scaler {
         const metricValue = 'value' in reading ? reading.value : undefined;
         const live = await this.liveReplicas(policy.target);
         // Decisions build on the last decision (the agent applies it); status shows what runs.
-        const current = prior?.status.desired ?? live ?? policy.minReplicas;
+        const current = (prior && hasScaled(prior.status) ? prior.status.desired : undefined) ?? live ?? policy.minReplicas;
         const decision = decideScale({
           current,
           metricValue: metricValue ?? NaN,
@@ -164,6 +164,11 @@ export class Scaler {
 
 // Kept here too for callers that imported it from the scaler before it moved to the pure core.
 export { parseQuantity };
+
+/** Whether the policy's replicas are the agent's own decision (else the manifest's stand). */
+function hasScaled(status: ScalingStatus): boolean {
+  return status.lastDecision === 'ScaledUp' || status.lastDecision === 'ScaledDown';
+}
 
 function iso(d: Date): string {
   return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
