@@ -127,8 +127,9 @@ describe('kplane status / apply / diff against real clusters', function () {
     // Pausing the profile is a state change the plane derives from the spec alone, without the agent.
     await objects.patch({ ...ref, spec: { paused: true } }, undefined, undefined, 'kplane-test', undefined, PatchStrategy.MergePatch);
     try {
-      const line = await watching.until((out) => out.split('\n').some((l) => l.startsWith('{') && l.includes('"state":"Paused"')), 30_000, 'a Paused line');
-      const update = JSON.parse(line.split('\n').find((l) => l.startsWith('{') && l.includes('"state":"Paused"'))!) as { context: string; state: string };
+      // Update lines are one compact JSON object each; the snapshot's lines are indented.
+      const pausedLine = (out: string) => out.split('\n').find((l) => l.startsWith('{') && l.includes('"state":"Paused"'));
+      const update = JSON.parse(pausedLine(await watching.until((out) => pausedLine(out) !== undefined, 30_000, 'a Paused line'))!) as { context: string; state: string };
       assert.equal(update.context, live.name);
       const ended = await watching.signal('SIGINT', 10_000);
       assert.deepEqual(ended, { code: 0, signal: null }, `exit after SIGINT; stderr: ${watching.stderr()}`);
