@@ -52,18 +52,19 @@ describe('agent runtime settings: exec auth plugin, heartbeat interval, Resource
     api.request('PATCH', `${AGENTS}/agent`, { body: { spec: { heartbeatInterval: interval } }, contentType: 'application/merge-patch+json' });
 
   /**
-   * Watches the ClusterAgent until `count` heartbeats after `since` were seen, and returns the
-   * gaps between consecutive heartbeatTime values in seconds (the field has 1 s resolution).
+   * Polls the ClusterAgent until `count` heartbeats after `since` were seen; returns the gaps
+   * between consecutive heartbeatTime values in seconds (the field has 1 s resolution) and the
+   * last heartbeatTime.
    */
-  async function heartbeatGaps(count: number, since: string, timeoutMs: number): Promise<number[]> {
+  async function heartbeats(count: number, since: string, timeoutMs: number): Promise<{ gaps: number[]; last: string }> {
     const seen: string[] = [];
     await waitFor(async () => {
       const a = await api.request<ClusterAgent>('GET', `${AGENTS}/agent`);
       const t = a.status?.heartbeatTime;
       if (t && t > since && t !== seen.at(-1)) seen.push(t);
       return seen.length >= count;
-    }, { what: `${count} heartbeats after ${since} (saw ${seen.join(', ') || 'none'})`, timeoutMs, intervalMs: 100 });
-    return seen.slice(1).map((t, i) => (Date.parse(t) - Date.parse(seen[i])) / 1000);
+    }, { what: `${count} heartbeats after ${since}`, timeoutMs, intervalMs: 100 });
+    return { gaps: seen.slice(1).map((t, k) => (Date.parse(t) - Date.parse(seen[k])) / 1000), last: seen.at(-1)! };
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const nowSeconds = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -136,33 +137,39 @@ describe('agent runtime settings: exec auth plugin, heartbeat interval, Resource
     // the plugin must run again, and the agent keeps working with the new credential.
     await waitFor(() => pluginRuns() > first, { what: `the exec plugin run again after its credential expired (${CREDENTIAL_TTL_S} s)`, timeoutMs: (CREDENTIAL_TTL_S + 10) * 1000, intervalMs: 200 });
     const since = nowSeconds();
-    await heartbeatGaps(1, since, 10_000);
+    await heartbeats(1, since, 10_000);
     assert.doesNotMatch(agent.logs(), /"status":401|Unauthorized/, 'a request was refused as unauthenticated');
   });
 
   it('follows spec.heartbeatInterval of its ClusterAgent: read at start, then changed through the API', async function () {
     this.timeout(90_000);
     // Read at start: 1 s (the 30 s default would take minutes here).
-    const fast = await heartbeatGaps(3, nowSeconds(), 15_000);
+    const fast = (await heartbeats(3, nowSeconds(), 15_000)).gaps;
     // A heartbeat is written, then the agent sleeps the interval: gaps are ≥ the interval (the
     // second truncation cannot make them shorter) plus the write's latency, which load stretches.
     assert.ok(fast.every((g) => g >= 1), `gaps ${fast} s at heartbeatInterval 1s`);
     assert.ok(median(fast) <= 3, `gaps ${fast} s at heartbeatInterval 1s: the agent did not use the ClusterAgent's interval`);
 
-    // Slower: the agent learns it from its next write and sleeps 4 s from then on.
+    // Slower: from the next heartbeat on, the agent sleeps 4 s.
     await setHeartbeat('4s');
-    const learnt = nowSeconds();
-    await heartbeatGaps(1, learnt, 10_000);
-    const slow = await heartbeatGaps(3, nowSeconds(), 25_000);
-    assert.ok(slow.every((g) => g >= 4), `gaps ${slow} s after heartbeatInterval 4s: still beating faster`);
-    assert.ok(median(slow) <= 6, `gaps ${slow} s after heartbeatInterval 4s`);
+    await heartbeats(1, nowSeconds(), 10_000);
+    const slow = await heartbeats(3, nowSeconds(), 25_000);
+    assert.ok(slow.gaps.every((g) => g >= 4), `gaps ${slow.gaps} s after heartbeatInterval 4s: still beating faster`);
+    assert.ok(median(slow.gaps) <= 6, `gaps ${slow.gaps} s after heartbeatInterval 4s`);
 
-    // Faster again: takes effect after the 4 s sleep in progress.
+    // Faster again, changed just after a heartbeat (seen within 100 ms), when the agent has just
+    // begun a 4 s sleep: the agent must cut that sleep short and beat at once, not ~4 s later
+    // (else a management plane expecting 1 s beats would see this cluster as stale meanwhile).
     await setHeartbeat('1s');
-    await heartbeatGaps(1, nowSeconds(), 10_000);
-    const again = await heartbeatGaps(3, nowSeconds(), 15_000);
+    const changed = Date.now();
+    await heartbeats(1, slow.last, 10_000);
+    const reaction = Date.now() - changed;
+    assert.ok(reaction < 3_000, `first heartbeat ${reaction} ms after the interval went from 4s to 1s: the agent slept on`);
+    const again = (await heartbeats(3, nowSeconds(), 15_000)).gaps;
     assert.ok(median(again) <= 3, `gaps ${again} s after heartbeatInterval back to 1s`);
     assert.match(agent.logs(), /"msg":"heartbeat interval changed".*"from":1000.*"to":4000/);
+    assert.match(agent.logs(), /"msg":"heartbeat interval changed".*"from":4000.*"to":1000/);
+    console.log(`      heartbeat gaps (s): 1s → [${fast}], 4s → [${slow.gaps}], back to 1s → [${again}]; 4s→1s took effect after ${reaction} ms`);
   });
 
   it('a Resource (metrics.k8s.io) policy on a cluster without metrics-server: status says why, nothing is scaled', async function () {

@@ -25,6 +25,8 @@ export class AgentReporter {
   private flushing: Promise<void> = Promise.resolve();
   private heartbeatTime = '';
   private heartbeatMs = DEFAULT_HEARTBEAT_MS;
+  /** Aborted to cut the current heartbeat sleep short when the interval shrinks. */
+  private wake = new AbortController();
   private readonly path: string;
 
   constructor(
@@ -130,19 +132,31 @@ export class AgentReporter {
       contentType: 'application/merge-patch+json',
     });
     this.lastWritten = signature;
-    // The management plane may change spec.heartbeatInterval at any time; follow it.
-    const wanted = parseDuration(written?.spec?.heartbeatInterval ?? '');
-    if (this.heartbeatOverrideMs === undefined && wanted && wanted !== this.heartbeatMs) {
-      this.logger.info('heartbeat interval changed', { from: this.heartbeatMs, to: wanted });
-      this.heartbeatMs = wanted;
-    }
+    this.followSpec(written);
+  }
+
+  /**
+   * The management plane may change spec.heartbeatInterval at any time: seen in the response of
+   * each status write, and at once through the runtime's watch of the ClusterAgent. A shorter
+   * interval cuts the current sleep short; otherwise a cluster whose interval went from 30s to 5s
+   * would look stale to the management plane (several missed 5s beats) while the agent slept on.
+   */
+  followSpec(agent: ClusterAgent | undefined): void {
+    if (agent?.metadata?.name !== AGENT_OBJECT_NAME || this.heartbeatOverrideMs !== undefined) return;
+    const wanted = parseDuration(agent.spec?.heartbeatInterval ?? '');
+    if (!wanted || wanted === this.heartbeatMs) return;
+    this.logger.info('heartbeat interval changed', { from: this.heartbeatMs, to: wanted });
+    const shorter = wanted < this.heartbeatMs;
+    this.heartbeatMs = wanted;
+    if (shorter) this.wake.abort();
   }
 
   /** Heartbeats until `signal` aborts. */
   async run(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       await this.flush(true);
-      await delay(this.heartbeatMs, signal);
+      if (this.wake.signal.aborted) this.wake = new AbortController();
+      await delay(this.heartbeatMs, AbortSignal.any([signal, this.wake.signal]));
     }
   }
 

@@ -3,7 +3,7 @@
  * queue; workers run the reconciler; the scaler and the reporter run beside them. With leader
  * election, nothing but the election runs until this replica holds the Lease.
  */
-import { API_VERSION, PROFILE_PLURAL, type ClusterProfile, type ObjectRef, type ScalingPolicy, type ScalingStatus } from '@kplane/profile';
+import { AGENT_PLURAL, API_VERSION, PROFILE_PLURAL, type ClusterAgent, type ClusterProfile, type ObjectRef, type ScalingPolicy, type ScalingStatus } from '@kplane/profile';
 import { ownerOf } from '../core/objects.js';
 import type { KubeApi } from '../k8s/apiClient.js';
 import { collectionPath, Discovery, type ResourceInfo } from '../k8s/discovery.js';
@@ -36,6 +36,7 @@ export class AgentRuntime {
   private readonly discovery: Discovery;
   private readonly stopController = new AbortController();
   private profileInformer?: Informer;
+  private agentInformer?: Informer;
   private readonly kindInformers = new Map<string, Promise<Informer>>();
   private readonly reconciler: ProfileReconciler;
   private readonly reporter: AgentReporter;
@@ -108,6 +109,15 @@ export class AgentRuntime {
       onRelist: () => this.log.info('watch expired (410 Gone); relisting', { kind: 'ClusterProfile' }),
     }).start();
     await this.profileInformer.synced;
+    // spec.heartbeatInterval changes reach the reporter at once, not only at its next write.
+    this.agentInformer = new Informer(this.api, `/apis/${API_VERSION}/namespaces/${this.options.namespace}/${AGENT_PLURAL}`, (type, obj) => {
+      if (type !== 'DELETED') this.reporter.followSpec(obj as unknown as ClusterAgent);
+    }, {
+      kind: 'ClusterAgent',
+      apiVersion: API_VERSION,
+      onError: (err, attempt) => this.log.warn('ClusterAgent watch failed; retrying', { err, attempt }),
+    }).start();
+    this.agentInformer.synced.catch((err) => this.log.warn('cannot watch the ClusterAgent (RBAC needs list and watch on clusteragents); heartbeat interval changes apply from the next heartbeat', { err }));
     this.workers = Array.from({ length: this.options.workers }, () => this.work());
     this.background.push(this.reporter.run(signal), this.scaleLoop(signal));
     this.ready = true;
@@ -205,6 +215,7 @@ export class AgentRuntime {
     this.stopController.abort();
     this.queue.shutdown();
     this.profileInformer?.stop();
+    this.agentInformer?.stop();
     for (const informer of this.kindInformers.values()) void informer.then((i) => i.stop());
     await Promise.race([Promise.all(this.workers), delay(timeoutMs)]);
     if (this.leader) await Promise.race([this.reporter.stop(), delay(2_000)]);
