@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
 import type { KplaneApi } from '@kplane/extension/extension';
-import type { ClusterView } from '@kplane/extension/fleet/fleetModel';
 import type { FleetNode } from '@kplane/extension/views/fleetNodes';
 import { kubeClient, mergedKubeconfig, startCluster, type TestCluster } from '../../bed/index.js';
 import { startAgent, type RunningAgent } from '../../bed/agent.js';
+import { until } from './fleetWait.js';
 
 const PROFILE = `apiVersion: kplane.dev/v1alpha1
 kind: ClusterProfile
@@ -34,34 +34,6 @@ spec:
           data:
             hello: world
 `;
-
-/** Resolves with the cluster's view once `test` holds, checking on every model change. */
-function until(api: KplaneApi, id: string, test: (v: ClusterView) => boolean, timeoutMs: number, what: string): Promise<ClusterView> {
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      const v = api.fleet.model.get(id);
-      if (v && test(v)) {
-        done();
-        resolve(v);
-        return true;
-      }
-      return false;
-    };
-    const timer = setTimeout(() => {
-      done();
-      const v = api.fleet.model.get(id);
-      reject(new Error(`${id}: ${what} did not happen within ${timeoutMs / 1000}s; it is ${v?.state} (${v?.reason})`));
-    }, timeoutMs);
-    const unsubscribe = api.fleet.model.onChange((ids) => {
-      if (ids.includes(id)) check();
-    });
-    function done() {
-      clearTimeout(timer);
-      unsubscribe();
-    }
-    check();
-  });
-}
 
 /** The tree item the Fleet view shows for a cluster, found through the provider as VS Code would. */
 async function clusterItem(api: KplaneApi, id: string): Promise<vscode.TreeItem> {

@@ -20,11 +20,12 @@ import { parse } from 'yaml';
 import { CustomObjectsApi, KubernetesObjectApi, PatchStrategy, setHeaderOptions, type KubernetesObject } from '@kubernetes/client-node';
 import type { AgentEvent, ClusterAgent } from '@kplane/profile';
 import type { KplaneApi } from '@kplane/extension/extension';
-import type { ClusterView, EventsNotice } from '@kplane/extension/fleet/fleetModel';
+import type { EventsNotice } from '@kplane/extension/fleet/fleetModel';
 import type { FleetNode } from '@kplane/extension/views/fleetNodes';
 import type { DashboardHandle } from '@kplane/extension/webview/dashboardPanel';
 import { kubeClient, mergedKubeconfig, startCluster, waitFor, type TestCluster } from '../../bed/index.js';
 import { startAgent, type RunningAgent } from '../../bed/agent.js';
+import { until } from './fleetWait.js';
 import { testLog } from '../testOutput.js';
 
 const NAMESPACE = 'kplane-system';
@@ -97,31 +98,6 @@ async function startRelay(target: string): Promise<Relay> {
     },
   };
   return relay;
-}
-
-/** Resolves with the cluster's view once `test` holds, checking on every model change. */
-function until(api: KplaneApi, id: string, test: (v: ClusterView) => boolean, timeoutMs: number, what: string): Promise<ClusterView> {
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      const v = api.fleet.model.get(id);
-      if (!v || !test(v)) return;
-      done();
-      resolve(v);
-    };
-    const timer = setTimeout(() => {
-      done();
-      const v = api.fleet.model.get(id);
-      reject(new Error(`${id}: ${what} did not happen within ${timeoutMs / 1000}s; it is ${v?.state} (${v?.reason})`));
-    }, timeoutMs);
-    const unsubscribe = api.fleet.model.onChange((ids) => {
-      if (ids.includes(id)) check();
-    });
-    function done() {
-      clearTimeout(timer);
-      unsubscribe();
-    }
-    check();
-  });
 }
 
 /** Resolves once the plane's event log for the cluster holds an event matching `test`. */
