@@ -4,7 +4,7 @@
  * number); `$${` stands for a literal `${`. Pure and total: problems come back as findings.
  */
 import { isKnownClusterScoped } from './identity.js';
-import type { ClusterProfileSpec, Manifest, Variable, VariableValue } from './types.js';
+import type { ClusterProfileSpec, HelmChart, Manifest, Variable, VariableValue } from './types.js';
 
 /** One `${name}` in a string: offsets are into that string, `start` at the `$`. */
 export interface VariableReference {
@@ -38,6 +38,11 @@ export interface RenderedLayer {
   wait: boolean;
   namespace?: string;
   manifests: Manifest[];
+  /**
+   * A Helm layer: its chart with variables substituted (in values, and anywhere else in the
+   * block) and releaseName defaulted. `manifests` is empty until the agent renders the chart.
+   */
+  helm?: HelmChart & { releaseName: string };
 }
 
 export interface RenderResult {
@@ -134,7 +139,12 @@ export function renderProfile(
       }
       return { ...rendered, metadata };
     });
-    return { name: layer.name, dependsOn: layer.dependsOn ?? [], wait: layer.wait ?? false, namespace: layer.namespace, manifests };
+    const out: RenderedLayer = { name: layer.name, dependsOn: layer.dependsOn ?? [], wait: layer.wait ?? false, namespace: layer.namespace, manifests };
+    if (layer.helm) {
+      const helm = substitute(layer.helm, values, declared, ['layers', li, 'helm'], problems) as HelmChart;
+      out.helm = { ...helm, releaseName: helm.releaseName ?? layer.name };
+    }
+    return out;
   });
   return { layers, values, problems };
 }

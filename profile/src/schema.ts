@@ -78,10 +78,42 @@ const variable: JsonSchema = {
   },
 };
 
+/** Helm chart sources: an OCI registry or a classic HTTP(S) repository with an index.yaml. */
+export const CHART_REPO = '^(oci|https?)://[^\\s]+$';
+export const CHART_NAME = '^[A-Za-z0-9][A-Za-z0-9._-]*$';
+
+const helmChart: JsonSchema = {
+  type: 'object',
+  description: 'A Helm chart, rendered by the agent with the real Helm engine (helm template) and applied like manifests.',
+  required: ['repo', 'chart', 'version'],
+  additionalProperties: false,
+  properties: {
+    repo: {
+      type: 'string',
+      pattern: CHART_REPO,
+      description: 'Where the chart is: oci://registry/path (OCI registry) or https://charts.example (classic repository with index.yaml).',
+    },
+    chart: { type: 'string', pattern: CHART_NAME, maxLength: 250, description: 'Name of the chart in the repository, e.g. ingress-nginx.' },
+    version: { type: 'string', minLength: 1, description: 'Chart version: exact (4.11.2) or a semver range (~4.11, >=4.0.0 <5.0.0); the newest match is used.' },
+    releaseName: { type: 'string', pattern: DNS1123_LABEL, maxLength: 53, description: 'Release name the chart sees as .Release.Name; default: the layer name.' },
+    values: {
+      type: 'object',
+      'x-kubernetes-preserve-unknown-fields': true,
+      description: "Values for the chart, over its values.yaml. `${name}` in a string substitutes a variable.",
+    },
+    credentialsSecret: {
+      type: 'string',
+      pattern: DNS1123_SUBDOMAIN,
+      maxLength: 253,
+      description: "Secret in the agent's namespace with username/password for the repository and/or ca.crt for its HTTPS certificate.",
+    },
+  },
+};
+
 const layer: JsonSchema = {
   type: 'object',
-  description: 'An ordered group of manifests, applied after the layers it depends on.',
-  required: ['name', 'manifests'],
+  description: 'An ordered group of Kubernetes objects (manifests, or a Helm chart), applied after the layers it depends on.',
+  required: ['name'],
   additionalProperties: false,
   properties: {
     name: { type: 'string', pattern: DNS1123_LABEL, maxLength: 63, description: 'Unique layer name, a DNS-1123 label.' },
@@ -92,7 +124,8 @@ const layer: JsonSchema = {
     },
     namespace: { type: 'string', pattern: DNS1123_LABEL, maxLength: 63, description: 'Default namespace for namespaced manifests without one.' },
     wait: { type: 'boolean', description: 'Later layers wait until this layer is healthy.' },
-    manifests: { type: 'array', items: manifest, description: 'Kubernetes objects of this layer.' },
+    manifests: { type: 'array', items: manifest, description: 'Kubernetes objects of this layer (a layer has manifests or helm, not both).' },
+    helm: helmChart,
   },
 };
 
@@ -214,6 +247,9 @@ const layerStatus: JsonSchema = {
     resources: { type: 'integer' },
     ready: { type: 'integer' },
     message: { type: 'string' },
+    chart: { type: 'string', description: 'Helm layers: the chart applied (or being applied).' },
+    chartVersion: { type: 'string', description: 'Helm layers: the chart version applied (or being applied).' },
+    previousChartVersion: { type: 'string', description: 'Helm layers, during an upgrade: the chart version applied before.' },
   },
 };
 

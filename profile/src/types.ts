@@ -68,6 +68,21 @@ export interface Variable {
   sensitive?: boolean;
 }
 
+/** A Helm chart as a layer's content; the agent renders it with `helm template`. */
+export interface HelmChart {
+  /** oci://registry/path or http(s)://charts.example (classic index.yaml repository). */
+  repo: string;
+  chart: string;
+  /** Exact version or a semver range; the newest match is used. */
+  version: string;
+  /** .Release.Name; default: the layer name. */
+  releaseName?: string;
+  /** Values over the chart's values.yaml; `${name}` substitutes variables. */
+  values?: Record<string, unknown>;
+  /** Secret in the agent's namespace: username/password and/or ca.crt. */
+  credentialsSecret?: string;
+}
+
 export interface Layer {
   name: string;
   dependsOn?: string[];
@@ -75,7 +90,9 @@ export interface Layer {
   namespace?: string;
   /** Later layers wait until this layer is healthy. */
   wait?: boolean;
-  manifests: Manifest[];
+  /** A layer has `manifests` or `helm`, never both. */
+  manifests?: Manifest[];
+  helm?: HelmChart;
 }
 
 export type ReconcileMode = 'enforce' | 'monitor';
@@ -154,6 +171,11 @@ export interface LayerStatus {
   resources: number;
   ready: number;
   message?: string;
+  /** Helm layers: the chart and the version applied (or being applied). */
+  chart?: string;
+  chartVersion?: string;
+  /** Helm layers, during an upgrade: the chart version applied before. */
+  previousChartVersion?: string;
 }
 
 export interface ResourceCounts {

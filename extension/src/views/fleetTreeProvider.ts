@@ -152,7 +152,7 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
     const profile = this.fleet.model.record(cluster)?.profiles.get(key);
     const layer = profile?.spec?.layers?.find((l) => l.name === layerName);
     if (!layer) return [];
-    return (profile?.status?.drift ?? []).filter((d) => !d.correctedTime && layer.manifests.some((m) => m.kind === d.kind && m.metadata?.name === d.name));
+    return (profile?.status?.drift ?? []).filter((d) => !d.correctedTime && (layer.manifests ?? []).some((m) => m.kind === d.kind && m.metadata?.name === d.name));
   }
 
   getTreeItem(node: FleetNode): vscode.TreeItem {

@@ -12,7 +12,7 @@ import { isKnownClusterScoped } from '../identity.js';
 export type { ClusterSchemaSource } from './schemaCheck.js';
 export { checkSchema } from './schemaCheck.js';
 export { checkSemantics } from './semanticCheck.js';
-export { formatPath, isIpv4, isCidr, isSemver, isDns1123Label, isDns1123Subdomain } from './rules.js';
+export { formatPath, isIpv4, isCidr, isSemver, isChartVersion, isDns1123Label, isDns1123Subdomain } from './rules.js';
 
 export type Severity = 'error' | 'warning' | 'information' | 'hint';
 

@@ -77,3 +77,26 @@ export function describeValue(value: unknown): string {
   if (typeof value === 'object') return 'a mapping';
   return String(value);
 }
+
+const CONSTRAINT_TERM = /^(=|!=|>=|=>|<=|=<|>|<|~>|~|\^)?\s*v?(\d+|[xX*])(\.(\d+|[xX*]))?(\.(\d+|[xX*]))?(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
+const PARTIAL_VERSION = /^v?\d+(\.\d+)?(\.\d+)?(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
+
+/**
+ * A chart version as Helm reads it (Masterminds/semver constraints): an exact version, or a
+ * range such as `~4.11`, `^1.2.0`, `>=1.0.0 <2.0.0`, `>= 1.0, < 2`, `1.2.x`, `1.0 - 1.4` or
+ * alternatives joined by `||`.
+ */
+export function isChartVersion(text: string): boolean {
+  if (text.length > 200 || !text.trim()) return false;
+  return text.split('||').every((alternative) => {
+    const part = alternative.trim();
+    if (!part) return false;
+    // A hyphen range: `1.2 - 1.4.5` (the hyphen stands alone between spaces).
+    const hyphen = part.split(/\s+-\s+/);
+    if (hyphen.length === 2) return PARTIAL_VERSION.test(hyphen[0]) && PARTIAL_VERSION.test(hyphen[1]);
+    if (hyphen.length > 2) return false;
+    // Terms joined by commas or spaces; an operator may stand apart from its version (`>= 1.0`).
+    const terms = part.replace(/(=|!=|>=|=>|<=|=<|>|<|~>|~|\^)\s+/g, '$1').split(/\s*,\s*|\s+/);
+    return terms.every((term) => CONSTRAINT_TERM.test(term));
+  });
+}

@@ -10,7 +10,7 @@ import { resolveValues, scanReferences, substitute } from '../render.js';
 import { VARIABLE_TYPES, type Variable, type VariableValue } from '../types.js';
 import type { Finding, JsonPath } from './index.js';
 import { checkAgainstClusterSchema, type ClusterSchemaSource } from './schemaCheck.js';
-import { describeValue, formatPath, isCidr, isDns1123Label, isDns1123Subdomain, isIpv4, isRecord, isSemver } from './rules.js';
+import { describeValue, formatPath, isChartVersion, isCidr, isDns1123Label, isDns1123Subdomain, isIpv4, isRecord, isSemver } from './rules.js';
 
 export interface SemanticOptions {
   isClusterScoped: (apiVersion: string, kind: string) => boolean;
@@ -31,6 +31,7 @@ export function checkSemantics(doc: unknown, options: SemanticOptions): Finding[
   checkVersion(spec, at, findings);
   checkDurations(spec, at, findings);
   const layerNames = checkLayers(spec, at, findings);
+  checkLayerContent(spec, at, findings);
   checkDependsOn(spec, layerNames, at, findings);
   const variables = checkVariables(spec, at, findings);
   checkReferences(spec, variables, at, findings);
@@ -104,6 +105,53 @@ function checkLayers(spec: Obj, at: (...p: JsonPath) => JsonPath, findings: Find
     }
   });
   return names;
+}
+
+/** A layer holds manifests or a Helm chart, never both and never neither. */
+function checkLayerContent(spec: Obj, at: (...p: JsonPath) => JsonPath, findings: Finding[]): void {
+  asArray(spec.layers).forEach((layer, i) => {
+    if (!isRecord(layer)) return;
+    const name = asString(layer.name) ?? String(i);
+    const hasManifests = layer.manifests !== undefined;
+    const hasHelm = layer.helm !== undefined;
+    if (hasManifests && hasHelm) {
+      findings.push({
+        code: 'LAYER_HELM_AND_MANIFESTS',
+        severity: 'error',
+        message: `Layer "${name}" has both manifests and helm: a layer holds one or the other, so move the manifests into a layer of their own.`,
+        path: at('layers', i, 'helm'),
+        on: 'key',
+      });
+    } else if (!hasManifests && !hasHelm) {
+      findings.push({
+        code: 'LAYER_EMPTY',
+        severity: 'error',
+        message: `Layer "${name}" has neither manifests nor helm: add manifests (Kubernetes objects) or helm (a chart with repo, chart and version).`,
+        path: at('layers', i),
+        on: 'key',
+      });
+    }
+    if (!isRecord(layer.helm)) return;
+    const helm = layer.helm;
+    const version = asString(helm.version);
+    if (version !== undefined && version !== '' && !version.includes('${') && !isChartVersion(version)) {
+      findings.push({
+        code: 'INVALID_CHART_VERSION',
+        severity: 'error',
+        message: `Chart version ${describeValue(version)} of layer "${name}" is neither a semantic version nor a range: write e.g. 4.11.2, ~4.11, ^1.2.0 or ">=1.0.0 <2.0.0".`,
+        path: at('layers', i, 'helm', 'version'),
+      });
+    }
+    if (helm.releaseName === undefined && typeof layer.name === 'string' && layer.name.length > 53) {
+      findings.push({
+        code: 'INVALID_RELEASE_NAME',
+        severity: 'error',
+        message: `Layer name "${name}" is longer than the 53 characters Helm allows for a release name: set helm.releaseName, or shorten the layer name.`,
+        path: at('layers', i, 'helm'),
+        on: 'key',
+      });
+    }
+  });
 }
 
 function checkDependsOn(spec: Obj, names: Map<string, number>, at: (...p: JsonPath) => JsonPath, findings: Finding[]): void {

@@ -28,7 +28,7 @@ describe('profile changes', () => {
     const after = structuredClone(base);
     after.spec.version = '1.4.0';
     after.spec.values = { replicas: 3 };
-    (after.spec.layers[1].manifests[0] as unknown as { data: Record<string, string> }).data.a = '2';
+    (after.spec.layers[1].manifests![0] as unknown as { data: Record<string, string> }).data.a = '2';
     const change = describeChange(base, after);
     assert.equal(change.kind, 'update');
     assert.equal(change.version, '1.3.0 → 1.4.0');

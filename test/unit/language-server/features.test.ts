@@ -41,7 +41,7 @@ describe('language service: editor features', () => {
     });
 
     it('offers layer keys inside a layer, and list-item keys after "- "', () => {
-      assert.deepEqual(labels(edit(VALID, '      dependsOn: [base]\n', '      dependsOn: [base]\n      |\n')).sort(), ['wait']);
+      assert.deepEqual(labels(edit(VALID, '      dependsOn: [base]\n', '      dependsOn: [base]\n      |\n')).sort(), ['helm', 'wait']);
       const item = labels(edit(VALID, '  scaling:\n', '  scaling:\n    - |\n'));
       assert.ok(item.includes('minReplicas') && item.includes('target'), item.join());
     });

@@ -54,6 +54,7 @@ const pairs: [string, JsonSchema, string[]][] = [
   ['ReconcilePolicy', at(clusterProfileSchema, 'spec', 'reconcile'), []],
   ['Variable', at(clusterProfileSchema, 'spec', 'variables', '[]'), []],
   ['Layer', at(clusterProfileSchema, 'spec', 'layers', '[]'), []],
+  ['HelmChart', at(clusterProfileSchema, 'spec', 'layers', '[]', 'helm'), []],
   ['ScalingPolicy', at(clusterProfileSchema, 'spec', 'scaling', '[]'), []],
   ['ObjectRef', at(clusterProfileSchema, 'spec', 'scaling', '[]', 'target'), []],
   // The schema says `type` and `targetAverageValue` are required on every metric; the union's
