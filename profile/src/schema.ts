@@ -141,8 +141,8 @@ const scaling: JsonSchema = {
     maxReplicas: { type: 'integer', minimum: 1, description: 'Most replicas; at least minReplicas.' },
     metric: {
       type: 'object',
-      description: 'Object: a number read from any object field. Resource: cpu or memory from metrics.k8s.io.',
-      required: ['type', 'targetAverageValue'],
+      description: 'Object: a number read from any object field. Resource: cpu or memory from metrics.k8s.io. Exactly one target: targetAverageValue, or targetAverageUtilization (Resource only).',
+      required: ['type'],
       additionalProperties: false,
       properties: {
         type: { type: 'string', enum: ['Object', 'Resource'], description: 'Object or Resource.' },
@@ -171,9 +171,28 @@ const scaling: JsonSchema = {
           anyOf: [{ type: 'number', exclusiveMinimum: 0 }, { type: 'string', minLength: 1 }],
           description: 'Desired replicas = ceil(value / targetAverageValue), clamped to [minReplicas, maxReplicas].',
         },
+        targetAverageUtilization: {
+          type: 'integer',
+          minimum: 1,
+          description: 'Resource only: target average usage as a percent of the pods\' requests (as HPA autoscaling/v2 averageUtilization); every container needs a request for the resource.',
+        },
       },
     },
     cooldown: duration('Minimum time between two scaling changes, e.g. 2m.'),
+    scaleDownStabilization: duration('Scale down only to the highest recommendation of this past window (the HPA\'s scaleDown stabilizationWindowSeconds, default 5m), e.g. 30s; 0s scales down at once.'),
+  },
+};
+
+const scalingRecord: JsonSchema = {
+  type: 'object',
+  required: ['time', 'current', 'desired'],
+  properties: {
+    time: { type: 'string', format: 'date-time' },
+    current: { type: 'integer' },
+    desired: { type: 'integer' },
+    metricValue: { type: 'number' },
+    utilization: { type: 'integer' },
+    decision: { type: 'string' },
   },
 };
 
@@ -297,9 +316,17 @@ export const profileStatusSchema: JsonSchema = {
           current: { type: 'integer' },
           desired: { type: 'integer' },
           metricValue: { type: 'number' },
+          utilization: { type: 'integer', description: 'Average usage as a percent of requests (utilization targets).' },
+          target: { type: 'string', description: 'The target the decision compared with, e.g. 60% of requests or 200m.' },
+          usage: { type: 'number', description: 'Total usage of the pods the decision counted (cores or bytes).' },
+          requests: { type: 'number', description: 'Total requests of those pods (cores or bytes; utilization targets).' },
+          readyPods: { type: 'integer', description: 'Pods counted with a metric.' },
+          ignoredPods: { type: 'integer', description: 'Pods not ready yet (or pending), left out as the HPA leaves them out.' },
+          missingPods: { type: 'integer', description: 'Pods without a metric yet.' },
           lastDecision: { type: 'string' },
           lastDecisionTime: { type: 'string', format: 'date-time' },
           reason: { type: 'string' },
+          history: { type: 'array', items: scalingRecord, description: 'The latest decisions, oldest first (at most 60).' },
         },
       },
     },

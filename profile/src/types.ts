@@ -117,11 +117,14 @@ export interface ObjectMetric {
   targetAverageValue: number;
 }
 
+/** Exactly one of targetAverageValue and targetAverageUtilization (the language server checks). */
 export interface ResourceMetric {
   type: 'Resource';
   resource: { name: 'cpu' | 'memory' };
   /** Average per-pod usage target, as a Kubernetes quantity (e.g. 200m, 256Mi) or a number. */
-  targetAverageValue: number | string;
+  targetAverageValue?: number | string;
+  /** Average usage target as a percent of the pods' requests (HPA averageUtilization). */
+  targetAverageUtilization?: number;
 }
 
 export type ScalingMetric = ObjectMetric | ResourceMetric;
@@ -134,6 +137,8 @@ export interface ScalingPolicy {
   metric: ScalingMetric;
   /** Minimum time between two scaling changes, e.g. 2m. */
   cooldown?: string;
+  /** Scale down only to the highest recommendation of this past window (default 5m, as the HPA). */
+  scaleDownStabilization?: string;
 }
 
 export interface ClusterProfileSpec {
@@ -200,14 +205,37 @@ export interface DriftRecord {
   message?: string;
 }
 
+/** One decision of a scaling policy, for the timeline. */
+export interface ScalingRecord {
+  time: string;
+  current: number;
+  desired: number;
+  metricValue?: number;
+  utilization?: number;
+  decision?: string;
+}
+
 export interface ScalingStatus {
   name: string;
   current: number;
   desired: number;
   metricValue?: number;
+  /** Average usage as a percent of requests (utilization targets). */
+  utilization?: number;
+  /** The target compared with, e.g. "60% of requests" or "200m". */
+  target?: string;
+  /** Total usage of the pods counted (cores or bytes). */
+  usage?: number;
+  /** Total requests of those pods (utilization targets). */
+  requests?: number;
+  readyPods?: number;
+  ignoredPods?: number;
+  missingPods?: number;
   lastDecision?: string;
   lastDecisionTime?: string;
   reason?: string;
+  /** The latest decisions, oldest first (at most 60). */
+  history?: ScalingRecord[];
 }
 
 export interface ClusterProfileStatus {

@@ -64,7 +64,11 @@ function checkDurations(spec: Obj, at: (...p: JsonPath) => JsonPath, findings: F
     }
   };
   if (isRecord(spec.reconcile)) check(spec.reconcile.interval, at('reconcile', 'interval'));
-  asArray(spec.scaling).forEach((policy, i) => isRecord(policy) && check(policy.cooldown, at('scaling', i, 'cooldown')));
+  asArray(spec.scaling).forEach((policy, i) => {
+    if (!isRecord(policy)) return;
+    check(policy.cooldown, at('scaling', i, 'cooldown'));
+    check(policy.scaleDownStabilization, at('scaling', i, 'scaleDownStabilization'));
+  });
 }
 
 /** Layer names (valid, unique); returns the index of the first layer of each name. */
@@ -521,8 +525,12 @@ function checkScaling(spec: Obj, manifests: ManifestInfo[], at: (...p: JsonPath)
     const tApi = asString(target?.apiVersion);
     const tKind = asString(target?.kind);
     const tName = asString(target?.name);
+    let targetManifest: ManifestInfo | undefined;
     if (tApi && tKind && tName) {
       const tNamespace = asString(target?.namespace);
+      targetManifest = manifests.find(
+        (m) => groupOf(m.apiVersion) === groupOf(tApi) && m.kind === tKind && m.name === tName && (tNamespace === undefined || (m.namespace ?? '') === tNamespace),
+      );
       const found = manifests.some(
         (m) => groupOf(m.apiVersion) === groupOf(tApi) && m.kind === tKind && m.name === tName && (tNamespace === undefined || (m.namespace ?? '') === tNamespace),
       );
@@ -559,8 +567,55 @@ function checkScaling(spec: Obj, manifests: ManifestInfo[], at: (...p: JsonPath)
           path: [...metricPath, 'targetAverageValue'],
         });
       }
+      checkMetricTarget(metric, metricPath, findings);
+      if (metric.targetAverageUtilization !== undefined && metric.type === 'Resource' && targetManifest) {
+        const resource = isRecord(metric.resource) ? asString(metric.resource.name) : undefined;
+        const pod = valueAt(spec, [...targetManifest.path.slice(1), 'spec', 'template', 'spec']);
+        if (resource && isRecord(pod)) {
+          const without = asArray(pod.containers)
+            .filter(isRecord)
+            .filter((c) => !(isRecord(c.resources) && isRecord(c.resources.requests) && c.resources.requests[resource] !== undefined))
+            .map((c) => asString(c.name) ?? '(unnamed)');
+          if (without.length) {
+            findings.push({
+              code: 'SCALING_NO_REQUESTS',
+              severity: 'warning',
+              message: `targetAverageUtilization is a percent of ${resource} requests, but container${without.length > 1 ? 's' : ''} ${without.map((n) => `"${n}"`).join(', ')} of ${targetManifest.kind} ${targetManifest.name} request${without.length > 1 ? '' : 's'} no ${resource}: add resources.requests.${resource}, or use targetAverageValue. Until then the agent does not scale on this policy.`,
+              path: [...metricPath, 'targetAverageUtilization'],
+              on: 'key',
+            });
+          }
+        }
+      }
     }
   });
+}
+
+/** Exactly one target, and utilization only where there are requests to be a percent of. */
+function checkMetricTarget(metric: Obj, metricPath: JsonPath, findings: Finding[]): void {
+  const hasValue = metric.targetAverageValue !== undefined;
+  const hasUtilization = metric.targetAverageUtilization !== undefined;
+  if (hasValue && hasUtilization) {
+    findings.push({
+      code: 'SCALING_TARGET_COUNT',
+      severity: 'error',
+      message: 'A metric has exactly one target, and this one has both targetAverageValue and targetAverageUtilization: remove one.',
+      path: [...metricPath, 'targetAverageUtilization'],
+      on: 'key',
+    });
+  } else if (!hasValue && !hasUtilization) {
+    const which = metric.type === 'Resource' ? 'targetAverageUtilization (percent of requests, e.g. 60) or targetAverageValue (e.g. 200m)' : 'targetAverageValue (the value per replica)';
+    findings.push({ code: 'SCALING_TARGET_COUNT', severity: 'error', message: `A metric needs one target: add ${which}.`, path: metricPath, on: 'key' });
+  }
+  if (hasUtilization && metric.type === 'Object') {
+    findings.push({
+      code: 'INVALID_METRIC',
+      severity: 'error',
+      message: 'targetAverageUtilization is a percent of pod requests, so it belongs to metrics of type Resource: use targetAverageValue for an Object metric.',
+      path: [...metricPath, 'targetAverageUtilization'],
+      on: 'key',
+    });
+  }
 }
 
 /** Each manifest, variables substituted, against the target cluster's schema of its kind. */

@@ -59,6 +59,19 @@ const cases: Case[] = [
   { title: 'scaling target that is no manifest', from: 'kind: Deployment, name: web, namespace: web }', to: 'kind: Deployment, name: api, namespace: web }', code: 'SCALING_TARGET_NOT_FOUND', on: 'target' },
   { title: 'Object metric without object', from: '        object: { apiVersion: v1, kind: ConfigMap, name: queue, namespace: web, fieldPath: .data.depth }\n', to: '', code: 'INVALID_METRIC', on: 'metric' },
   { title: 'Resource metric with object', from: 'type: Object', to: 'type: Resource\n        resource: { name: cpu }', code: 'INVALID_METRIC', on: 'object', nth: 0 },
+  { title: 'metric with two targets', from: 'targetAverageValue: 10', to: 'targetAverageValue: 10\n        targetAverageUtilization: 60', code: 'SCALING_TARGET_COUNT', on: 'targetAverageUtilization', says: ['exactly one', 'remove one'] },
+  { title: 'metric without a target', from: '        targetAverageValue: 10\n', to: '', code: 'SCALING_TARGET_COUNT', on: 'metric', says: ['targetAverageValue'] },
+  { title: 'utilization on an Object metric', from: 'targetAverageValue: 10', to: 'targetAverageUtilization: 60', code: 'INVALID_METRIC', on: 'targetAverageUtilization', says: ['Resource'] },
+  {
+    title: 'utilization on containers without requests is a warning naming them',
+    from: 'type: Object\n        object: { apiVersion: v1, kind: ConfigMap, name: queue, namespace: web, fieldPath: .data.depth }\n        targetAverageValue: 10',
+    to: 'type: Resource\n        resource: { name: cpu }\n        targetAverageUtilization: 60',
+    code: 'SCALING_NO_REQUESTS',
+    on: 'targetAverageUtilization',
+    severity: DiagnosticSeverity.Warning,
+    says: ['"web"', 'resources.requests.cpu', 'targetAverageValue'],
+  },
+  { title: 'scale-down window that does not parse', from: 'cooldown: 2m', to: 'cooldown: 2m\n      scaleDownStabilization: soon', code: 'INVALID_DURATION', on: 'soon' },
   { title: 'duration that does not parse', from: 'cooldown: 2m', to: 'cooldown: 2 minutes', code: 'INVALID_DURATION', on: '2 minutes' },
   { title: 'reconcile interval that does not parse', from: 'interval: 10m', to: 'interval: 10min', code: 'INVALID_DURATION', on: '10min' },
 ];
@@ -78,6 +91,19 @@ describe('language service: diagnostics', () => {
       for (const word of c.says ?? []) assert.ok(String(d.message).includes(word), `message ${JSON.stringify(d.message)} should say ${word}`);
     });
   }
+
+  it('a utilization target on containers that all request the resource: no finding', () => {
+    const resource = edit(
+      VALID,
+      'type: Object\n        object: { apiVersion: v1, kind: ConfigMap, name: queue, namespace: web, fieldPath: .data.depth }\n        targetAverageValue: 10',
+      'type: Resource\n        resource: { name: memory }\n        targetAverageUtilization: 80',
+    );
+    const text = edit(resource, '                    image: "${image}"\n', '                    image: "${image}"\n                    resources: { requests: { memory: 128Mi } }\n                  - name: sidecar\n                    image: busybox\n');
+    expectOne(diagnose(text), 'SCALING_NO_REQUESTS');
+    assert.match(String(diagnose(text).find((d) => d.code === 'SCALING_NO_REQUESTS')?.message), /container "sidecar" of Deployment web requests no memory/);
+    const both = edit(text, '                    image: busybox\n', '                    image: busybox\n                    resources: { requests: { memory: 16Mi } }\n');
+    assert.deepEqual(diagnose(both), []);
+  });
 
   it('the same object twice, the layer namespace making them equal', () => {
     // The ConfigMap in layer web has no namespace; the layer's namespace (web) makes it web/queue.

@@ -57,15 +57,16 @@ const pairs: [string, JsonSchema, string[]][] = [
   ['HelmChart', at(clusterProfileSchema, 'spec', 'layers', '[]', 'helm'), []],
   ['ScalingPolicy', at(clusterProfileSchema, 'spec', 'scaling', '[]'), []],
   ['ObjectRef', at(clusterProfileSchema, 'spec', 'scaling', '[]', 'target'), []],
-  // The schema says `type` and `targetAverageValue` are required on every metric; the union's
-  // members all require them too, but a union is compared field by field only.
-  ['ScalingMetric', at(clusterProfileSchema, 'spec', 'scaling', '[]', 'metric'), ['type', 'targetAverageValue']],
+  // The schema says `type` is required on every metric; the union's members all require it too,
+  // but a union is compared field by field only.
+  ['ScalingMetric', at(clusterProfileSchema, 'spec', 'scaling', '[]', 'metric'), ['type']],
   ['ClusterProfileStatus', at(clusterProfileSchema, 'status'), []],
   ['Condition', at(clusterProfileSchema, 'status', 'conditions', '[]'), []],
   ['LayerStatus', at(clusterProfileSchema, 'status', 'layers', '[]'), ['resources', 'ready']],
   ['ResourceCounts', at(clusterProfileSchema, 'status', 'resources'), ['total', 'ready', 'drifted', 'failed', 'pruned']],
   ['DriftRecord', at(clusterProfileSchema, 'status', 'drift', '[]'), []],
   ['ScalingStatus', at(clusterProfileSchema, 'status', 'scaling', '[]'), []],
+  ['ScalingRecord', at(clusterProfileSchema, 'status', 'scaling', '[]', 'history', '[]'), []],
   ['ClusterAgentSpec', at(clusterAgentSchema, 'spec'), []],
   ['ClusterAgentStatus', at(clusterAgentSchema, 'status'), []],
   ['AgentEvent', at(clusterAgentSchema, 'status', 'events', '[]'), []],
