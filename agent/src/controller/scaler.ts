@@ -1,23 +1,46 @@
 /**
  * Local scaling: every period, each profile's scaling policies read their metric in the cluster
- * (an object's field, or metrics.k8s.io pod usage when it is served), decide with the pure rule
- * of core/scaling.ts, and, on a change, ask the reconciler to apply the new replica count (the
- * agent is the only writer of the target's spec.replicas, so enforcing never undoes scaling).
+ * (an object's field, or metrics.k8s.io pod usage with the target's pods), decide with the pure
+ * rules of core/scaling.ts (the HPA's algorithm for Resource metrics), and, on a change, ask the
+ * reconciler to apply the new replica count (the agent is the only writer of the target's
+ * spec.replicas, so enforcing never undoes scaling). Every decision is kept in status with its
+ * inputs; bad input (no pods, no requests, a quantity that does not parse, min above max,
+ * metrics.k8s.io down) is said in status and changes nothing.
  */
-import { objectKey, parseDuration, type ClusterProfile, type ObjectRef, type ScalingPolicy, type ScalingStatus } from '@kplane/profile';
-import { averagePodUsage, decideScale, parseQuantity, readFieldPath, type PodUsage } from '../core/scaling.js';
+import { objectKey, parseDuration, type ClusterProfile, type ObjectRef, type ScalingPolicy, type ScalingRecord, type ScalingStatus } from '@kplane/profile';
+import {
+  formatMilli,
+  isProblem,
+  normalizeScale,
+  parseQuantity,
+  quantityMilli,
+  readFieldPath,
+  resourceReplicas,
+  type PodMetricSample,
+  type ResourceRecommendation,
+  type ScalePod,
+  type ScalingProblem,
+  type TimedRecommendation,
+} from '../core/scaling.js';
 import { ApiError, type KubeApi } from '../k8s/apiClient.js';
 import { objectPath, type Discovery } from '../k8s/discovery.js';
 import type { Logger } from './logger.js';
 
-/** A metric reading: the value, or why there is none (shown in status.scaling[].reason). */
-type Reading = { value: number; pods?: number } | { unavailable: string };
+/** What one evaluation found: a recommendation with its inputs, or why there is none. */
+type Evaluation =
+  | { recommended: number; current: number; metricValue?: number; resource?: ResourceRecommendation; target: string; explanation: string }
+  | { problem: ScalingProblem | 'MetricUnavailable'; message: string; current?: number };
 
 interface PolicyState {
   status: ScalingStatus;
   lastChange?: Date;
   target?: ObjectRef;
+  recommendations: TimedRecommendation[];
 }
+
+/** The HPA's default scale-down window (behavior.scaleDown.stabilizationWindowSeconds). */
+const DEFAULT_RESOURCE_SCALE_DOWN_WINDOW_MS = 300_000;
+const HISTORY_LIMIT = 60;
 
 export class Scaler {
   /** profile key → policy name → state */
@@ -53,44 +76,73 @@ export class Scaler {
     for (const policy of policies) {
       const prior = states.get(policy.name);
       try {
-        const reading = await this.readMetric(policy);
-        const metricValue = 'value' in reading ? reading.value : undefined;
-        const live = await this.liveReplicas(policy.target);
-        // Decisions build on the last decision (the agent applies it); status shows what runs.
-        const current = (prior && hasScaled(prior.status) ? prior.status.desired : undefined) ?? live ?? policy.minReplicas;
-        const decision = decideScale({
-          current,
-          metricValue: metricValue ?? NaN,
-          // Resource targets are quantities (200m, 256Mi); Object targets are plain numbers.
-          targetAverageValue: parseQuantity(policy.metric.targetAverageValue),
-          minReplicas: policy.minReplicas,
-          maxReplicas: policy.maxReplicas,
-          cooldownMs: parseDuration(policy.cooldown ?? '') ?? 0,
-          pods: 'value' in reading ? reading.pods : undefined,
-          lastChange: prior?.lastChange,
-          now,
-        });
-        const status: ScalingStatus = {
-          name: policy.name,
-          current: live ?? current,
-          desired: decision.desired,
-          ...(metricValue !== undefined ? { metricValue } : {}),
-          lastDecision: decision.change ? decision.reason : (prior?.status.lastDecision ?? decision.reason),
-          lastDecisionTime: decision.change ? iso(now) : (prior?.status.lastDecisionTime ?? iso(now)),
-          reason: 'unavailable' in reading ? `MetricUnavailable: ${reading.unavailable}` : decision.message,
-        };
-        const next: PolicyState = { status, lastChange: decision.change ? now : prior?.lastChange, target: policy.target };
+        const next = await this.decide(policy, prior, now);
         states.set(policy.name, next);
-        if (decision.change) {
-          this.log.info('scaling decision', { profile: profileKey, policy: policy.name, from: current, to: decision.desired, metricValue, reason: decision.message });
-          this.onChange(profileKey, profile, policy, status);
-        } else if (prior?.status.reason !== status.reason) {
-          this.onChange(profileKey, profile, policy, status);
+        const changed = hasScaled(next.status) && next.lastChange === now;
+        if (changed) {
+          this.log.info('scaling decision', { profile: profileKey, policy: policy.name, from: next.status.current, to: next.status.desired, reason: next.status.reason });
+          this.onChange(profileKey, profile, policy, next.status);
+        } else if (prior?.status.reason !== next.status.reason || prior?.status.history?.length !== next.status.history?.length) {
+          this.onChange(profileKey, profile, policy, next.status);
         }
       } catch (err) {
         this.log.warn('scaling policy could not be evaluated', { profile: profileKey, policy: policy.name, err });
       }
     }
+  }
+
+  private async decide(policy: ScalingPolicy, prior: PolicyState | undefined, now: Date): Promise<PolicyState> {
+    const live = await this.liveReplicas(policy.target);
+    // Decisions build on the last decision (the agent applies it); status shows what runs.
+    const current = (prior && hasScaled(prior.status) ? prior.status.desired : undefined) ?? live ?? policy.minReplicas;
+    const evaluation = await this.evaluatePolicy(policy, current, now);
+    const base = { target: policy.target, recommendations: prior?.recommendations ?? [] };
+    if ('problem' in evaluation) {
+      // Bad input or a metric that cannot be read: hold the replicas and say why.
+      const held = prior && hasScaled(prior.status) ? `; holding ${current} replica(s)` : '';
+      const status: ScalingStatus = {
+        ...(prior?.status ?? {}),
+        name: policy.name,
+        current: live ?? current,
+        desired: current,
+        lastDecision: prior?.status.lastDecision ?? 'InvalidMetric',
+        lastDecisionTime: prior?.status.lastDecisionTime ?? iso(now),
+        reason: `${evaluation.problem}: ${evaluation.message}${held}`,
+      };
+      return { ...base, status, lastChange: prior?.lastChange };
+    }
+    const scaleDownWindowMs = parseDuration(policy.scaleDownStabilization ?? '') ?? (policy.metric.type === 'Resource' ? DEFAULT_RESOURCE_SCALE_DOWN_WINDOW_MS : 0);
+    const normalized = normalizeScale({
+      current,
+      recommended: evaluation.recommended,
+      history: base.recommendations,
+      scaleDownWindowMs,
+      minReplicas: policy.minReplicas,
+      maxReplicas: policy.maxReplicas,
+      cooldownMs: parseDuration(policy.cooldown ?? '') ?? 0,
+      lastChange: prior?.lastChange,
+      now,
+    });
+    if (isProblem(normalized)) {
+      const status: ScalingStatus = { ...(prior?.status ?? {}), name: policy.name, current: live ?? current, desired: current, lastDecision: prior?.status.lastDecision ?? 'InvalidMetric', lastDecisionTime: prior?.status.lastDecisionTime ?? iso(now), reason: `${normalized.problem}: ${normalized.message}` };
+      return { ...base, status, lastChange: prior?.lastChange };
+    }
+    const r = evaluation.resource;
+    const status: ScalingStatus = {
+      name: policy.name,
+      current: live ?? current,
+      desired: normalized.desired,
+      ...(evaluation.metricValue !== undefined ? { metricValue: evaluation.metricValue } : {}),
+      ...(r?.utilization !== undefined ? { utilization: r.utilization } : {}),
+      target: evaluation.target,
+      ...(r ? { usage: r.usageMilli / 1000, readyPods: r.readyPods, ignoredPods: r.unreadyPods, missingPods: r.missingPods } : {}),
+      ...(r?.requestsMilli !== undefined ? { requests: r.requestsMilli / 1000 } : {}),
+      lastDecision: normalized.change ? normalized.reason : (prior?.status.lastDecision ?? normalized.reason),
+      lastDecisionTime: normalized.change ? iso(now) : (prior?.status.lastDecisionTime ?? iso(now)),
+      reason: `${evaluation.explanation}; ${normalized.message}`,
+    };
+    status.history = record(prior?.status.history, { time: iso(now), current: live ?? current, desired: normalized.desired, ...pickMetric(status), decision: normalized.reason }, normalized.change);
+    return { ...base, recommendations: normalized.history, status, lastChange: normalized.change ? now : prior?.lastChange };
   }
 
   /** Decisions restored from status, so a restarted agent keeps replicas and cooldowns. */
@@ -103,7 +155,7 @@ export class Scaler {
         const policy = policies.get(s.name);
         if (!policy) continue;
         const applied = s.lastDecision === 'ScaledUp' || s.lastDecision === 'ScaledDown';
-        states.set(s.name, { status: { ...s }, target: policy.target, lastChange: applied && s.lastDecisionTime ? new Date(s.lastDecisionTime) : undefined });
+        states.set(s.name, { status: { ...s }, target: policy.target, lastChange: applied && s.lastDecisionTime ? new Date(s.lastDecisionTime) : undefined, recommendations: [] });
       }
       this.state.set(profileKey, states);
     }
@@ -114,41 +166,114 @@ export class Scaler {
     this.state.delete(profileKey);
   }
 
-  private async readMetric(policy: ScalingPolicy): Promise<Reading> {
+  private async evaluatePolicy(policy: ScalingPolicy, current: number, now: Date): Promise<Evaluation> {
     const metric = policy.metric;
     if (metric.type === 'Object') {
       const { apiVersion, kind, name, namespace, fieldPath } = metric.object;
       const where = `${kind} ${namespace ? `${namespace}/` : ''}${name}`;
       const info = await this.discovery.resource(apiVersion, kind);
-      if (!info) return { unavailable: `${apiVersion} ${kind} is not served by this cluster; check metric.object.apiVersion and kind` };
+      if (!info) return { problem: 'MetricUnavailable', message: `${apiVersion} ${kind} is not served by this cluster; check metric.object.apiVersion and kind` };
       const obj = await this.api.getOrUndefined(objectPath(info, metric.object));
-      if (obj === undefined) return { unavailable: `${where} does not exist; create it or fix metric.object` };
+      if (obj === undefined) return { problem: 'MetricUnavailable', message: `${where} does not exist; create it or fix metric.object` };
       const value = readFieldPath(obj, fieldPath);
-      return value === undefined ? { unavailable: `${where} has no number at ${fieldPath}` } : { value };
+      if (value === undefined) return { problem: 'MetricUnavailable', message: `${where} has no number at ${fieldPath}` };
+      const target = Number(metric.targetAverageValue);
+      if (!(target > 0)) return { problem: 'InvalidQuantity', message: `targetAverageValue ${JSON.stringify(metric.targetAverageValue)} is not a positive number` };
+      // An Object metric is a total to spread: ceil(metric / target) (rounded first, so 0.6 / 0.2 is 3).
+      const recommended = Math.ceil(Math.round((value / target) * 1e9) / 1e9);
+      return { recommended, current, metricValue: value, target: `${target} per replica`, explanation: `metric ${value} / target ${target} → ${recommended}` };
     }
-    if (!Number.isFinite(parseQuantity(metric.targetAverageValue))) {
-      return { unavailable: `targetAverageValue "${metric.targetAverageValue}" is not a quantity; write it like 200m (cpu) or 256Mi (memory)` };
+    return this.evaluateResource(policy, current, now);
+  }
+
+  /** Resource metric: the target's pods and their metrics.k8s.io usage, into the HPA's calculation. */
+  private async evaluateResource(policy: ScalingPolicy, current: number, now: Date): Promise<Evaluation> {
+    const metric = policy.metric as Extract<ScalingPolicy['metric'], { type: 'Resource' }>;
+    const resource = metric.resource?.name ?? 'cpu';
+    const hasValue = metric.targetAverageValue !== undefined;
+    const hasUtilization = metric.targetAverageUtilization !== undefined;
+    if (hasValue === hasUtilization) {
+      return { problem: 'InvalidQuantity', message: 'the metric needs exactly one target, targetAverageValue or targetAverageUtilization; fix the profile' };
     }
-    // Resource metric: average usage over the target's pods, from metrics.k8s.io when served.
+    let targetMilli: number | undefined;
+    if (hasValue) {
+      targetMilli = quantityMilli(metric.targetAverageValue!);
+      if (!(targetMilli > 0)) {
+        return { problem: 'InvalidQuantity', message: `targetAverageValue "${metric.targetAverageValue}" is not a quantity; write it like 200m (cpu) or 256Mi (memory)` };
+      }
+    } else if (!(Number.isInteger(metric.targetAverageUtilization) && metric.targetAverageUtilization! > 0)) {
+      return { problem: 'InvalidQuantity', message: `targetAverageUtilization ${JSON.stringify(metric.targetAverageUtilization)} is not a positive whole percent` };
+    }
+    const ns = policy.target.namespace ?? 'default';
+    const ref = `${policy.target.kind} ${ns}/${policy.target.name}`;
     const target = await this.liveObject(policy.target);
-    const ref = `${policy.target.kind} ${policy.target.namespace ?? 'default'}/${policy.target.name}`;
-    if (!target) return { unavailable: `the target ${ref} does not exist yet` };
+    if (!target) return { problem: 'TargetMissing', message: `the target ${ref} does not exist yet` };
     const selector = target.spec?.selector?.matchLabels as Record<string, string> | undefined;
-    if (!selector) return { unavailable: `the target ${ref} has no spec.selector.matchLabels to find its pods` };
+    if (!selector) return { problem: 'TargetMissing', message: `the target ${ref} has no spec.selector.matchLabels to find its pods` };
     const labelSelector = Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(',');
-    let pods: { items: PodUsage[] };
+    let podMetrics: { items?: any[] };
     try {
-      pods = await this.api.request('GET', `/apis/metrics.k8s.io/v1beta1/namespaces/${policy.target.namespace ?? 'default'}/pods`, { query: { labelSelector } });
+      podMetrics = await this.api.request('GET', `/apis/metrics.k8s.io/v1beta1/namespaces/${ns}/pods`, { query: { labelSelector } });
     } catch (err) {
       // 404: no APIService for metrics.k8s.io (the aggregated API that metrics-server provides).
       if (err instanceof ApiError && err.status === 404) {
-        return { unavailable: 'metrics.k8s.io is not served by this cluster (no metrics-server); install metrics-server, or use an Object metric' };
+        return { problem: 'MetricUnavailable', message: 'metrics.k8s.io is not served by this cluster (no metrics-server); install metrics-server, or use an Object metric' };
       }
-      return { unavailable: `reading metrics.k8s.io failed: ${(err as Error).message}` };
+      const why = err instanceof ApiError && err.status === 503 ? 'metrics.k8s.io is unavailable (503: is metrics-server running?)' : `reading metrics.k8s.io failed: ${(err as Error).message}`;
+      return { problem: 'MetricsUnavailable', message: why };
     }
-    const items = pods.items ?? [];
-    const value = averagePodUsage(items, metric.resource.name);
-    return value === undefined ? { unavailable: `metrics.k8s.io has no ${metric.resource.name} usage for the pods of ${ref} (${labelSelector}) yet` } : { value, pods: items.length };
+    const podList: { items?: any[] } = await this.api.request('GET', `/api/v1/namespaces/${ns}/pods`, { query: { labelSelector } });
+    const pods: ScalePod[] = [];
+    for (const pod of podList.items ?? []) {
+      const containers: ScalePod['containers'] = [];
+      for (const c of pod.spec?.containers ?? []) {
+        const raw = c.resources?.requests?.[resource];
+        const requestMilli = raw === undefined ? undefined : quantityMilli(raw);
+        if (requestMilli !== undefined && !Number.isFinite(requestMilli)) {
+          return { problem: 'InvalidQuantity', message: `pod ${pod.metadata?.name} container "${c.name}" requests ${resource} "${raw}", which is not a quantity` };
+        }
+        containers.push({ name: c.name, requestMilli });
+      }
+      const ready = (pod.status?.conditions ?? []).find((c: { type: string }) => c.type === 'Ready');
+      pods.push({
+        name: pod.metadata?.name,
+        phase: pod.status?.phase,
+        deleting: !!pod.metadata?.deletionTimestamp,
+        startTime: pod.status?.startTime ? new Date(pod.status.startTime) : undefined,
+        ready: ready ? { status: ready.status, lastTransitionTime: ready.lastTransitionTime ? new Date(ready.lastTransitionTime) : undefined } : undefined,
+        containers,
+      });
+    }
+    const metrics = new Map<string, PodMetricSample>();
+    for (const item of podMetrics.items ?? []) {
+      let sum = 0;
+      let missing = !(item.containers?.length > 0);
+      for (const c of item.containers ?? []) {
+        const usage = c.usage?.[resource];
+        if (usage === undefined) {
+          missing = true;
+          break;
+        }
+        const milli = quantityMilli(usage);
+        if (!Number.isFinite(milli)) return { problem: 'InvalidQuantity', message: `metrics.k8s.io reports ${resource} "${usage}" for pod ${item.metadata?.name}, which is not a quantity` };
+        sum += milli;
+      }
+      if (!missing) metrics.set(item.metadata?.name, { valueMilli: sum, timestamp: new Date(item.timestamp), windowMs: goDurationMs(item.window) });
+    }
+    const result = resourceReplicas({
+      currentReplicas: current,
+      resource,
+      target: targetMilli !== undefined ? { averageMilli: targetMilli } : { utilization: metric.targetAverageUtilization! },
+      pods,
+      metrics,
+      now,
+    });
+    if (isProblem(result)) {
+      const message = result.problem === 'NoPods' ? `${result.message} (${ref}, ${labelSelector})` : result.message;
+      return { problem: result.problem, message };
+    }
+    const targetText = targetMilli !== undefined ? `${formatMilli(targetMilli, resource)} per pod` : `${metric.targetAverageUtilization}% of requests`;
+    return { recommended: result.replicas, current, metricValue: result.averageMilli / 1000, resource: result, target: targetText, explanation: result.explanation };
   }
 
   private async liveObject(ref: ObjectRef): Promise<any> {
@@ -168,6 +293,38 @@ export { parseQuantity };
 /** Whether the policy's replicas are the agent's own decision (else the manifest's stand). */
 function hasScaled(status: ScalingStatus): boolean {
   return status.lastDecision === 'ScaledUp' || status.lastDecision === 'ScaledDown';
+}
+
+function pickMetric(status: ScalingStatus): Pick<ScalingRecord, 'metricValue' | 'utilization'> {
+  return { ...(status.metricValue !== undefined ? { metricValue: status.metricValue } : {}), ...(status.utilization !== undefined ? { utilization: status.utilization } : {}) };
+}
+
+/**
+ * The timeline for the dashboard: a record when replicas change or the metric moves by 5 % or
+ * more since the last record, at most every evaluation, the last HISTORY_LIMIT kept. Small
+ * wiggles do not rewrite status.
+ */
+function record(history: ScalingRecord[] | undefined, next: ScalingRecord, decided: boolean): ScalingRecord[] {
+  const list = history ?? [];
+  const last = list[list.length - 1];
+  const moved = (a?: number, b?: number): boolean => a !== b && (a === undefined || b === undefined || Math.abs(a - b) > 0.05 * Math.max(Math.abs(a), Math.abs(b)));
+  if (last && !decided && last.current === next.current && last.desired === next.desired && !moved(last.metricValue, next.metricValue) && !moved(last.utilization, next.utilization)) return list;
+  return [...list, next].slice(-HISTORY_LIMIT);
+}
+
+/** A metav1.Duration as metrics-server writes it ("10.5s", "1m0.25s"); 0 when absent or odd. */
+function goDurationMs(text: unknown): number {
+  if (typeof text !== 'string') return 0;
+  const units: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 0.001, µs: 0.001, ns: 0.000001 };
+  let total = 0;
+  let rest = text;
+  while (rest) {
+    const match = /^([0-9]+(?:\.[0-9]*)?)(h|ms|m|s|us|µs|ns)/.exec(rest);
+    if (!match) return 0;
+    total += Number(match[1]) * units[match[2]];
+    rest = rest.slice(match[0].length);
+  }
+  return total;
 }
 
 function iso(d: Date): string {
