@@ -6,6 +6,10 @@
  *
  *   KPLANE_BENCH_RUNS=5        runs per measurement (default 5)
  *   KPLANE_BENCH_SIZES=1000,10000,50000
+ *   KPLANE_BENCH_BEFORE=/tmp/before.cjs[,/tmp/other.cjs]   also measure other builds of our
+ *                              server (copies of dist/server.js, named by file), in the same run,
+ *                              to compare a change before/after
+ *   KPLANE_BENCH_YAML_LS=0     leave yaml-language-server out (faster runs when comparing builds)
  *
  * Our server is pulled (textDocument/diagnostic, as VS Code does for it); yaml-language-server
  * pushes (textDocument/publishDiagnostics) after its built-in 200 ms validation delay, which the
@@ -14,7 +18,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import { clusterProfileSchema } from '@kplane/profile';
@@ -242,26 +246,50 @@ async function main(): Promise<void> {
   console.log(`bench:lsp — ${RUNS} runs per median, sizes ${SIZES.join(', ')} lines, node ${process.version}, ${cpus().length} CPUs, load average ${load()}`);
   console.log('size    server                 open→diag   edit→diag   peak RSS (1 doc)   peak RSS (whole run)   diagnostics');
   const rows: { lines: number; ours: Measurement; theirs: Measurement }[] = [];
+  const beforeRows: { lines: number; name: string; ours: Measurement; theirs: Measurement }[] = [];
+  const before = (process.env.KPLANE_BENCH_BEFORE ?? '').split(',').filter(Boolean);
+  for (const file of before) if (!existsSync(file)) throw new Error(`KPLANE_BENCH_BEFORE: ${file} does not exist: copy dist/server.js there before the change.`);
+  const withYamlLs = process.env.KPLANE_BENCH_YAML_LS !== '0';
   try {
     for (const lines of SIZES) {
       // A fresh pair of servers per size, so each peak RSS belongs to that size.
       const kplane = await startServer('kplane', [ours, '--stdio'], true, {});
       const kplaneResult = await measure(kplane, lines, dir);
       await kplane.stop();
-      const yamlLs = await startServer('yaml-language-server', [theirs, '--stdio'], false, yamlSettings);
-      const yamlResult = await measure(yamlLs, lines, dir);
-      await yamlLs.stop();
-      for (const [name, m] of [['kplane', kplaneResult], ['yaml-language-server', yamlResult]] as const) {
+      const results: [string, Measurement][] = [['kplane', kplaneResult]];
+      for (const file of before) {
+        const name = basename(file).replace(/\.c?js$/, '');
+        const earlier = await startServer(name, [file, '--stdio'], true, {});
+        const result = await measure(earlier, lines, dir);
+        await earlier.stop();
+        results.push([name, result]);
+        beforeRows.push({ lines, name, ours: kplaneResult, theirs: result });
+      }
+      if (withYamlLs) {
+        const yamlLs = await startServer('yaml-language-server', [theirs, '--stdio'], false, yamlSettings);
+        const yamlResult = await measure(yamlLs, lines, dir);
+        await yamlLs.stop();
+        results.push(['yaml-language-server', yamlResult]);
+        rows.push({ lines, ours: kplaneResult, theirs: yamlResult });
+      }
+      for (const [name, m] of results) {
         console.log(
           `${String(lines).padEnd(7)} ${name.padEnd(22)} ${m.open.toFixed(0).padStart(7)} ms ${m.edit.toFixed(0).padStart(8)} ms ${m.rss.toFixed(0).padStart(12)} MB ${m.rssAll.toFixed(0).padStart(17)} MB ${String(m.diagnostics).padStart(12)}`,
         );
       }
-      rows.push({ lines, ours: kplaneResult, theirs: yamlResult });
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
   console.log(`load average at the end: ${load()} (other work on the machine slows both servers alike)`);
+  if (beforeRows.length) {
+    console.log('\nratios (other build / this build; >1 means this build is faster or smaller)');
+    console.log('size    build                  open    edit   peak RSS (1 doc)');
+    for (const { lines, name, ours: o, theirs: t } of beforeRows) {
+      console.log(`${String(lines).padEnd(7)} ${name.padEnd(22)} ${`${(t.open / o.open).toFixed(2)}×`.padStart(6)} ${`${(t.edit / o.edit).toFixed(2)}×`.padStart(7)} ${`${(t.rss / o.rss).toFixed(2)}×`.padStart(10)}`);
+    }
+  }
+  if (!rows.length) return;
   console.log('\nratios (yaml-language-server time / kplane time; >1 means kplane is faster)');
   console.log('size    open   edit   open (minus its 200 ms delay)   edit (minus its 200 ms delay)');
   for (const { lines, ours: o, theirs: t } of rows) {
