@@ -10,7 +10,7 @@ const forbid = (names, why) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['**/out/**', 'dist/**', '**/node_modules/**', 'media/out/**', '**/*.d.ts', 'scripts/**', 'test/bed/*.sh'] },
+  { ignores: ['**/out/**', '**/dist/**', '**/node_modules/**', 'media/out/**', '**/*.d.ts', 'scripts/**', 'test/bed/*.sh'] },
   ...tseslint.configs.recommended,
   {
     rules: {

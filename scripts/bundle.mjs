@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // esbuild bundles for what runs outside plain Node ESM: the extension and language server
-// (CommonJS, loaded by the VS Code extension host), the webview (browser), and the VS Code-host
+// (CommonJS, loaded by the VS Code extension host; the server also as a stand-alone executable), the webview (browser), and the VS Code-host
 // test suite. An entry whose source does not exist yet is skipped.
 import { build } from 'esbuild';
 import { existsSync, readdirSync } from 'node:fs';
@@ -51,6 +51,9 @@ const entries = [
   { in: 'extension/src/extension.ts', out: 'dist/extension.js', ...node, external: ['vscode', './runtime.js'], supported: { 'dynamic-import': false } },
   { in: 'extension/src/runtime.ts', out: 'dist/runtime.js', ...node },
   { in: 'language-server/src/server.ts', out: 'dist/server.js', ...node },
+  // The same server as the `kplane-language-server` executable (language-server/bin/), for any
+  // LSP client: self-contained, so plain `node` runs it without node_modules.
+  { in: 'language-server/src/server.ts', out: 'language-server/dist/server.cjs', ...node },
   // mocha stays external: the bundle in dist/test/ resolves it from the repository's node_modules.
   { in: 'test/vscode/suite/index.ts', out: 'dist/test/suite.js', ...node, external: ['vscode', 'mocha'], plugins: [suiteFiles] },
   // The dashboard webview and Monaco's two workers, bundled locally (no CDN); the panel loads them

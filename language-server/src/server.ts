@@ -1,6 +1,7 @@
 /**
- * The kplane language server: bundled to dist/server.js and started by the extension over IPC
- * (or by anyone over --stdio). Everything it knows lives in ./service; ./handlers adapt LSP.
+ * The kplane language server: bundled to dist/server.js (started by the extension over IPC) and
+ * to language-server/dist/server.cjs (the `kplane-language-server --stdio` executable, for any
+ * LSP client). Everything it knows lives in ./service; ./handlers adapt LSP.
  */
 import { createConnection, ProposedFeatures, TextDocuments, TextDocumentSyncKind } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
@@ -8,19 +9,28 @@ import { getLanguageService } from './service/languageService.js';
 import { registerDiagnostics } from './handlers/diagnosticsHandler.js';
 import { registerFeatures } from './handlers/featureHandlers.js';
 import { registerClusterSchemas } from './handlers/clusterSchemaHandler.js';
+import { transportProblem } from './commandLine.js';
 import type { InitializationOptions } from './protocol.js';
+
+const problem = transportProblem(process.argv.slice(2));
+if (problem) {
+  (problem.exitCode === 0 ? process.stdout : process.stderr).write(problem.message);
+  process.exit(problem.exitCode);
+}
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
 const service = getLanguageService();
+const diagnostics = registerDiagnostics(connection, documents, service);
 
 connection.onInitialize((params) => {
   const options = (params.initializationOptions ?? {}) as InitializationOptions;
   service.configure({ yamlSyntax: options.yamlSyntax !== false });
+  const pull = diagnostics.start(params.capabilities) === 'pull';
   return {
     capabilities: {
       textDocumentSync: TextDocumentSyncKind.Incremental,
-      diagnosticProvider: { interFileDependencies: false, workspaceDiagnostics: false },
+      ...(pull ? { diagnosticProvider: { interFileDependencies: false, workspaceDiagnostics: false } } : {}),
       completionProvider: { triggerCharacters: ['{', ' ', ':', '[', ','] },
       hoverProvider: true,
       documentSymbolProvider: true,
@@ -31,7 +41,6 @@ connection.onInitialize((params) => {
   };
 });
 
-const diagnostics = registerDiagnostics(connection, documents, service);
 registerFeatures(connection, documents, service);
 registerClusterSchemas(connection, service, () => diagnostics.revalidateAll());
 

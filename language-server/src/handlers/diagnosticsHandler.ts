@@ -1,11 +1,16 @@
 /**
- * Pull diagnostics (textDocument/diagnostic). Validation starts in the background as soon as a
- * document opens or changes (after a short quiet period, so a burst of edits is checked once),
- * so a pull usually finds its result ready or in progress instead of starting the work. Results
- * are remembered per document version: an unchanged document answers `unchanged`. A pull
- * cancelled by the client, or overtaken by a newer edit, stops waiting at once.
+ * Diagnostics, pulled or pushed, as the client can take them. A client that advertises
+ * `textDocument.diagnostic` (LSP 3.17, e.g. VS Code) pulls; any other client (LSP 3.16 and
+ * older: many Neovim, Helix and Emacs setups) gets `textDocument/publishDiagnostics`.
+ *
+ * Either way, validation starts in the background as soon as a document opens or changes, after
+ * a short quiet period, so a burst of edits is checked once. A newer edit cancels the run still
+ * waiting for an older version, and a result is never pushed for a version that is no longer
+ * current. Pulls: results are remembered per document version (an unchanged document answers
+ * `unchanged`), and a pull cancelled by the client, or overtaken by a newer edit, stops waiting
+ * at once.
  */
-import { LSPErrorCodes, ResponseError, type Connection, type TextDocuments } from 'vscode-languageserver';
+import { LSPErrorCodes, ResponseError, type ClientCapabilities, type Connection, type TextDocuments } from 'vscode-languageserver';
 import type { Diagnostic } from 'vscode-languageserver-types';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { LanguageService } from '../service/languageService.js';
@@ -13,38 +18,84 @@ import type { LanguageService } from '../service/languageService.js';
 /** Edits closer together than this are validated once. */
 export const QUIET_MS = 15;
 
+export type DiagnosticsMode = 'pull' | 'push';
+
+/** Pull when the client says it can (textDocument.diagnostic), push otherwise. */
+export function diagnosticsMode(capabilities: ClientCapabilities): DiagnosticsMode {
+  return capabilities.textDocument?.diagnostic ? 'pull' : 'push';
+}
+
 interface Pending {
   version: number;
   result: Promise<Diagnostic[]>;
+  /** Stops the run if it has not started; its result becomes [] (stale). */
+  cancel(): void;
 }
 
-export function registerDiagnostics(connection: Connection, documents: TextDocuments<TextDocument>, service: LanguageService): { revalidateAll(): void } {
+export interface DiagnosticsHandler {
+  /** Called once from onInitialize, with what the client declared. */
+  start(capabilities: ClientCapabilities): DiagnosticsMode;
+  /** Settings or cluster schemas changed: forget every result and check every open document again. */
+  revalidateAll(): void;
+}
+
+export function registerDiagnostics(connection: Connection, documents: TextDocuments<TextDocument>, service: LanguageService): DiagnosticsHandler {
   const pending = new Map<string, Pending>();
   let generation = 0;
+  let mode: DiagnosticsMode = 'push';
+  let refreshSupport = false;
 
   const schedule = (document: TextDocument, delay: number): Pending => {
     const known = pending.get(document.uri);
     if (known && known.version === document.version) return known;
+    known?.cancel();
+    let timer: NodeJS.Timeout | undefined;
+    let settle: (items: Diagnostic[]) => void = () => undefined;
     const entry: Pending = {
       version: document.version,
       result: new Promise((resolve) => {
-        setTimeout(() => {
+        settle = resolve;
+        timer = setTimeout(() => {
+          timer = undefined;
           // Newer text arrived while we waited: its own entry does the work.
           const current = documents.get(document.uri);
           if (!current || current.version !== document.version) return resolve([]);
           resolve(service.doValidation(current));
         }, delay);
       }),
+      cancel() {
+        if (timer === undefined) return;
+        clearTimeout(timer);
+        timer = undefined;
+        settle([]);
+      },
     };
     pending.set(document.uri, entry);
     return entry;
   };
 
-  documents.onDidOpen((e) => schedule(e.document, 0));
-  documents.onDidChangeContent((e) => schedule(e.document, QUIET_MS));
+  /** Validates after `delay` and publishes the result, unless a newer version overtook it. */
+  const push = (document: TextDocument, delay: number): void => {
+    const entry = schedule(document, delay);
+    void entry.result.then((diagnostics) => {
+      if (pending.get(document.uri) !== entry || documents.get(document.uri)?.version !== entry.version) return;
+      void connection.sendDiagnostics({ uri: document.uri, version: entry.version, diagnostics });
+    });
+  };
+
+  const changed = (document: TextDocument, delay: number): void => {
+    if (mode === 'push') push(document, delay);
+    else schedule(document, delay);
+  };
+
+  documents.onDidOpen((e) => changed(e.document, 0));
+  documents.onDidChangeContent((e) => changed(e.document, QUIET_MS));
   documents.onDidClose((e) => {
+    pending.get(e.document.uri)?.cancel();
     pending.delete(e.document.uri);
     service.forget(e.document.uri);
+    // A pushed diagnostic stays in the client until replaced: clear the closed document's.
+    if (mode === 'push') void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
   });
 
   connection.languages.diagnostics.on(async (params, token) => {
@@ -68,11 +119,21 @@ export function registerDiagnostics(connection: Connection, documents: TextDocum
   });
 
   return {
-    /** Settings or cluster schemas changed: forget every result and ask the client to pull again. */
+    start(capabilities) {
+      mode = diagnosticsMode(capabilities);
+      refreshSupport = capabilities.workspace?.diagnostics?.refreshSupport === true;
+      return mode;
+    },
     revalidateAll() {
       generation++;
+      for (const entry of pending.values()) entry.cancel();
       pending.clear();
-      void connection.languages.diagnostics.refresh();
+      if (mode === 'push') {
+        for (const document of documents.all()) push(document, 0);
+      } else if (refreshSupport) {
+        // A client without refresh support pulls again on its own next edit or focus.
+        connection.languages.diagnostics.refresh().catch(() => undefined);
+      }
     },
   };
 }

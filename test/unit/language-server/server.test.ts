@@ -1,7 +1,8 @@
 /**
- * The bundled language server (dist/server.js) over stdio, as an editor drives it: pull
- * diagnostics, `unchanged` for a version already reported, and a burst of edits answered for the
- * newest text.
+ * The bundled language server (dist/server.js) over stdio, as VS Code drives it: a client that
+ * pulls diagnostics (LSP 3.17) gets `unchanged` for a version already reported, a burst of edits
+ * answered for the newest text, and never a pushed diagnostic. Clients that cannot pull:
+ * ./pushDiagnostics.test.ts.
  */
 import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -23,6 +24,7 @@ describe('language server over stdio (dist/server.js)', () => {
   let connection: MessageConnection;
   const uri = 'file:///work/server-test.profile.yaml';
   let refreshes = 0;
+  let pushes = 0;
 
   before(async function () {
     const server = join(repoRoot, 'dist', 'server.js');
@@ -33,8 +35,12 @@ describe('language server over stdio (dist/server.js)', () => {
       refreshes++;
       return null;
     });
+    connection.onNotification('textDocument/publishDiagnostics', () => {
+      pushes++;
+    });
     connection.listen();
-    const init = await connection.sendRequest<{ capabilities: Record<string, unknown> }>('initialize', { processId: process.pid, rootUri: null, capabilities: {} });
+    const capabilities = { textDocument: { diagnostic: { dynamicRegistration: false } }, workspace: { diagnostics: { refreshSupport: true } } };
+    const init = await connection.sendRequest<{ capabilities: Record<string, unknown> }>('initialize', { processId: process.pid, rootUri: null, capabilities });
     assert.ok(init.capabilities.diagnosticProvider, 'the server must offer pull diagnostics');
     connection.sendNotification('initialized', {});
   });
@@ -95,6 +101,16 @@ describe('language server over stdio (dist/server.js)', () => {
     assert.ok(refreshes > before, 'the server should ask the editor to pull diagnostics again');
     connection.sendNotification(ClusterSchemasNotification.method, null);
     assert.deepEqual((await pull()).items, []);
+  });
+
+  it('never pushes diagnostics to a client that pulls', async () => {
+    connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: 30 }, contentChanges: [{ text: edit(VALID, 'mode: enforce', 'mode: enforced') }] });
+    assert.deepEqual((await pull()).items?.map((d) => d.code), ['INVALID_ENUM_VALUE']);
+    connection.sendNotification('textDocument/didClose', { textDocument: { uri } });
+    // One more round trip: anything the server pushed for the change or the close is read by now.
+    await connection.sendRequest('textDocument/documentSymbol', { textDocument: { uri } });
+    assert.equal(pushes, 0);
+    connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'yaml', version: 31, text: VALID } });
   });
 
   it('answers completion and symbols on the open document', async () => {
