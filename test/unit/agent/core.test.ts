@@ -4,7 +4,6 @@ import type { RenderedLayer } from '@kplane/profile';
 import { planLayers } from '@kplane/agent/core/plan';
 import { decodeInventory, encodeInventory, mergeInventory, pruneSet } from '@kplane/agent/core/inventory';
 import { managedDiff } from '@kplane/agent/core/drift';
-import { objectHealth } from '@kplane/agent/core/health';
 import { decideScale, readFieldPath } from '@kplane/agent/core/scaling';
 import { appendEvent, eventsAfter, restoreLog } from '@kplane/agent/core/eventLog';
 import { redact, MASK } from '@kplane/agent/core/redact';
@@ -87,22 +86,6 @@ describe('agent core: drift', () => {
     assert.deepEqual(managedDiff(desired, changed), []);
     changed.spec.template.spec.containers[0].image = 'x';
     assert.deepEqual(managedDiff(desired, changed, new Set(['spec.template.spec.containers[0].image'])), []);
-  });
-});
-
-describe('agent core: health', () => {
-  it('knows workloads, jobs, CRDs and plain objects', () => {
-    assert.equal(objectHealth(undefined).ready, false);
-    assert.equal(objectHealth({ kind: 'ConfigMap' }).ready, true);
-    const deploy = { kind: 'Deployment', metadata: { generation: 2 }, spec: { replicas: 2 }, status: { observedGeneration: 2, availableReplicas: 2, updatedReplicas: 2, replicas: 2 } };
-    assert.equal(objectHealth(deploy).ready, true);
-    assert.equal(objectHealth({ ...deploy, status: { ...deploy.status, observedGeneration: 1 } }).ready, false);
-    assert.equal(objectHealth({ ...deploy, status: { ...deploy.status, availableReplicas: 1 } }).ready, false);
-    assert.equal(objectHealth({ kind: 'Job', status: { conditions: [{ type: 'Complete', status: 'True' }] } }).ready, true);
-    assert.equal(objectHealth({ kind: 'Job', status: { conditions: [{ type: 'Failed', status: 'True' }] } }).failed, true);
-    assert.equal(objectHealth({ kind: 'CustomResourceDefinition', status: { conditions: [{ type: 'Established', status: 'True' }] } }).ready, true);
-    assert.equal(objectHealth({ kind: 'DaemonSet', metadata: { generation: 1 }, status: { observedGeneration: 1, desiredNumberScheduled: 3, numberAvailable: 2, updatedNumberScheduled: 3 } }).ready, false);
-    assert.equal(objectHealth({ kind: 'StatefulSet', spec: { replicas: 1 }, status: { readyReplicas: 1, updatedReplicas: 1 } }).ready, true);
   });
 });
 
