@@ -4,10 +4,11 @@
  * is the host's. Every string from a cluster goes into the DOM through textContent (./dom.ts).
  */
 import './dashboard.css';
-import type { Condition, Variable } from '@kplane/profile/types';
+import type { Condition, ScalingStatus, Variable } from '@kplane/profile/types';
 import type { ClusterView, FleetSnapshot, HostMessage, ProfileRef, ProfileView, ValuesFinding, WebviewMessage } from './protocol.js';
 import { age, buildMatrix, driftText, profileKey, stateCounts, timeline } from './viewModel.js';
-import { append, clear, h } from './dom.js';
+import { append, clear, h, svg } from './dom.js';
+import { scalingChart } from './scalingChart.js';
 import type { ValuesEditor } from './valuesEditor.js';
 
 interface VsCodeApi {
@@ -216,6 +217,32 @@ function profileSection(c: ClusterView, p: ProfileView, now: Date): HTMLElement 
     p.scaling.length
       ? table(['Policy', 'Current', 'Desired', 'Metric', 'Last decision', 'Reason'], p.scaling.map((s) => [s.name, String(s.current), String(s.desired), s.metricValue !== undefined ? String(s.metricValue) : '—', s.lastDecision ? (s.lastDecisionTime ? `${s.lastDecision} (${age(s.lastDecisionTime, now)})` : s.lastDecision) : '—', s.reason ?? '']))
       : h('p', { class: 'muted' }, 'No scaling policies.'),
+    ...p.scaling.map((s) => scalingTimeline(s)),
+  );
+}
+
+/** Replicas (step line, left axis) and the metric (right axis) over the policy's recorded decisions. */
+function scalingTimeline(s: ScalingStatus): HTMLElement | undefined {
+  const chart = scalingChart(s);
+  if (!chart) return undefined;
+  const { width, height } = chart;
+  const metricText = (m: number): string => (chart.metricLabel === 'metric' ? String(Number(m.toPrecision(3))) : `${m}%`);
+  return h(
+    'figure',
+    { class: 'scaling-chart', 'data-scaling-chart': s.name },
+    svg(
+      'svg',
+      { width, height, viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': `${s.name}: replicas and ${chart.metricLabel} over time` },
+      svg('line', { class: 'axis', x1: 28, y1: height - 16, x2: width - 40, y2: height - 16 }),
+      chart.targetY !== undefined ? svg('line', { class: 'target', x1: 28, y1: chart.targetY, x2: width - 40, y2: chart.targetY }) : undefined,
+      svg('polyline', { class: 'metric', points: chart.metric, fill: 'none' }),
+      svg('polyline', { class: 'replicas', points: chart.replicas, fill: 'none' }),
+      svg('text', { class: 'label', x: 2, y: 14 }, String(chart.replicasMax)),
+      svg('text', { class: 'label', x: 2, y: height - 18 }, '0'),
+      svg('text', { class: 'label metric-label', x: width - 38, y: 14 }, metricText(chart.metricMax)),
+      ...chart.points.map((pt) => svg('circle', { class: 'point', cx: pt.x, cy: height - 16, r: 2 }, svg('title', {}, `${pt.time}: ${pt.current}→${pt.desired} replicas${pt.metric !== undefined ? `, ${metricText(pt.metric)}` : ''}${pt.decision ? ` (${pt.decision})` : ''}`))),
+    ),
+    h('figcaption', { class: 'muted' }, h('span', { class: 'key-replicas' }, '— replicas'), ' ', h('span', { class: 'key-metric' }, `— ${chart.metricLabel}`), chart.targetY !== undefined ? h('span', { class: 'key-target' }, ' - - target') : undefined, ` ${s.name}, ${chart.from} → ${chart.to}`),
   );
 }
 

@@ -31,3 +31,14 @@ export function append(parent: Node, ...children: Child[]): void {
 export function clear(el: Element): void {
   while (el.firstChild) el.removeChild(el.firstChild);
 }
+
+/** An SVG element (createElementNS; attributes only, no children but other SVG elements and text). */
+export function svg(tag: string, attrs: Record<string, string | number> = {}, ...children: (Node | string | undefined)[]): SVGElement {
+  const el = document.createElementNS('http://www.w3.org/2000/svg', tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (name.startsWith('on')) throw new Error(`svg(): use addEventListener, not the ${name} attribute`);
+    el.setAttribute(name, String(value));
+  }
+  for (const child of children) if (child !== undefined) el.appendChild(typeof child === 'string' ? document.createTextNode(child) : child);
+  return el;
+}
