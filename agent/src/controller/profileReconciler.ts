@@ -132,6 +132,9 @@ export class ProfileReconciler {
       condition('SpecValid', false, reason, message);
       condition('Applied', false, 'InvalidSpec', 'Nothing was applied because the spec is invalid.');
       condition('Ready', false, 'InvalidSpec', 'The spec is invalid; see SpecValid.');
+      // Scaling still says why it holds (min above max, a target that is no quantity).
+      const scaling = this.deps.scalingStatus(key);
+      if (scaling) status.scaling = scaling;
       return this.finish(profile, previous, status, log);
     };
     if (hasErrors(findings)) {

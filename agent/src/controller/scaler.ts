@@ -82,7 +82,9 @@ export class Scaler {
         if (changed) {
           this.log.info('scaling decision', { profile: profileKey, policy: policy.name, from: next.status.current, to: next.status.desired, reason: next.status.reason });
           this.onChange(profileKey, profile, policy, next.status);
-        } else if (prior?.status.reason !== next.status.reason || prior?.status.history?.length !== next.status.history?.length) {
+        } else if (worthWriting(prior?.status, next.status)) {
+          // Status is written through a reconcile, so a metric that wiggles within 5 % does not
+          // rewrite it every period: only a new timeline record, a new problem or a new decision.
           this.onChange(profileKey, profile, policy, next.status);
         }
       } catch (err) {
@@ -92,10 +94,11 @@ export class Scaler {
   }
 
   private async decide(policy: ScalingPolicy, prior: PolicyState | undefined, now: Date): Promise<PolicyState> {
-    const live = await this.liveReplicas(policy.target);
+    const targetObject = await this.liveObject(policy.target);
+    const live = typeof targetObject?.spec?.replicas === 'number' ? (targetObject.spec.replicas as number) : undefined;
     // Decisions build on the last decision (the agent applies it); status shows what runs.
     const current = (prior && hasScaled(prior.status) ? prior.status.desired : undefined) ?? live ?? policy.minReplicas;
-    const evaluation = await this.evaluatePolicy(policy, current, now);
+    const evaluation = await this.evaluatePolicy(policy, current, targetObject, now);
     const base = { target: policy.target, recommendations: prior?.recommendations ?? [] };
     if ('problem' in evaluation) {
       // Bad input or a metric that cannot be read: hold the replicas and say why.
@@ -166,7 +169,7 @@ export class Scaler {
     this.state.delete(profileKey);
   }
 
-  private async evaluatePolicy(policy: ScalingPolicy, current: number, now: Date): Promise<Evaluation> {
+  private async evaluatePolicy(policy: ScalingPolicy, current: number, targetObject: any, now: Date): Promise<Evaluation> {
     const metric = policy.metric;
     if (metric.type === 'Object') {
       const { apiVersion, kind, name, namespace, fieldPath } = metric.object;
@@ -183,11 +186,11 @@ export class Scaler {
       const recommended = Math.ceil(Math.round((value / target) * 1e9) / 1e9);
       return { recommended, current, metricValue: value, target: `${target} per replica`, explanation: `metric ${value} / target ${target} → ${recommended}` };
     }
-    return this.evaluateResource(policy, current, now);
+    return this.evaluateResource(policy, current, targetObject, now);
   }
 
   /** Resource metric: the target's pods and their metrics.k8s.io usage, into the HPA's calculation. */
-  private async evaluateResource(policy: ScalingPolicy, current: number, now: Date): Promise<Evaluation> {
+  private async evaluateResource(policy: ScalingPolicy, current: number, target: any, now: Date): Promise<Evaluation> {
     const metric = policy.metric as Extract<ScalingPolicy['metric'], { type: 'Resource' }>;
     const resource = metric.resource?.name ?? 'cpu';
     const hasValue = metric.targetAverageValue !== undefined;
@@ -206,7 +209,6 @@ export class Scaler {
     }
     const ns = policy.target.namespace ?? 'default';
     const ref = `${policy.target.kind} ${ns}/${policy.target.name}`;
-    const target = await this.liveObject(policy.target);
     if (!target) return { problem: 'TargetMissing', message: `the target ${ref} does not exist yet` };
     const selector = target.spec?.selector?.matchLabels as Record<string, string> | undefined;
     if (!selector) return { problem: 'TargetMissing', message: `the target ${ref} has no spec.selector.matchLabels to find its pods` };
@@ -281,10 +283,6 @@ export class Scaler {
     return info ? this.api.getOrUndefined(objectPath(info, ref)) : undefined;
   }
 
-  private async liveReplicas(ref: ObjectRef): Promise<number | undefined> {
-    const obj = await this.liveObject(ref);
-    return typeof obj?.spec?.replicas === 'number' ? obj.spec.replicas : undefined;
-  }
 }
 
 // Kept here too for callers that imported it from the scaler before it moved to the pure core.
@@ -293,6 +291,13 @@ export { parseQuantity };
 /** Whether the policy's replicas are the agent's own decision (else the manifest's stand). */
 function hasScaled(status: ScalingStatus): boolean {
   return status.lastDecision === 'ScaledUp' || status.lastDecision === 'ScaledDown';
+}
+
+function worthWriting(prior: ScalingStatus | undefined, next: ScalingStatus): boolean {
+  if (!prior) return true;
+  // A problem's reason starts with its name ("MetricsUnavailable: …"); a decision's does not.
+  const kind = (reason?: string): string => /^([A-Za-z]+): /.exec(reason ?? '')?.[1] ?? 'Decision';
+  return prior.desired !== next.desired || prior.current !== next.current || prior.lastDecision !== next.lastDecision || kind(prior.reason) !== kind(next.reason) || prior.history?.at(-1)?.time !== next.history?.at(-1)?.time;
 }
 
 function pickMetric(status: ScalingStatus): Pick<ScalingRecord, 'metricValue' | 'utilization'> {
