@@ -21,6 +21,8 @@ export function toStructural(schema: JsonSchema): JsonSchema {
   const out: JsonSchema = {};
   for (const [key, value] of Object.entries(schema)) {
     if (key === '$schema' || key === '$id' || key === 'title') continue;
+    // Conditional requirements (a *List needs items, any other manifest a name) stay editor-only.
+    if (key === 'if' || key === 'then' || key === 'else') continue;
     if (key === 'additionalProperties' && value === false) continue;
     if (key === 'anyOf' && schema['x-kubernetes-preserve-unknown-fields'] === true) continue;
     if (key === 'exclusiveMinimum' && typeof value === 'number') continue;

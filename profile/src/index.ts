@@ -6,3 +6,4 @@ export * from './duration.js';
 export * from './identity.js';
 export * from './render.js';
 export * from './validation/index.js';
+export * from './listExpansion.js';

@@ -1,10 +1,15 @@
 /**
- * Variable substitution. `${name}` inside a string substitutes the variable's value; a string
- * that is exactly `${name}` takes the typed value (so `replicas: "${replicas}"` becomes a
- * number); `$${` stands for a literal `${`. Pure and total: problems come back as findings.
+ * Variable substitution. `${name}` inside a string, where `name` is a variable name (a letter
+ * or _, then letters, digits or _), substitutes the variable's value; a string that is exactly
+ * `${name}` takes the typed value (so `replicas: "${replicas}"` becomes a number); `$${name}`
+ * stands for a literal `${name}`. Any other `${…}` (`${1}`, `${__data.fields.Pod}`,
+ * `${datasource:queryparam}`, `${ x }`) is text: shell scripts and Grafana dashboards are full
+ * of them. An object annotated `kplane.dev/substitute: disabled`, or a layer with
+ * `substitute: false`, is taken as written. Pure and total: problems come back as findings.
  */
 import { isKnownClusterScoped } from './identity.js';
-import type { ClusterProfileSpec, HelmChart, Manifest, Variable, VariableValue } from './types.js';
+import { expandManifests } from './listExpansion.js';
+import { SUBSTITUTE_ANNOTATION, SUBSTITUTE_DISABLED, type ClusterProfileSpec, type HelmChart, type Manifest, type Variable, type VariableValue } from './types.js';
 
 /** One `${name}` in a string: offsets are into that string, `start` at the `$`. */
 export interface VariableReference {
@@ -13,16 +18,31 @@ export interface VariableReference {
   end: number;
 }
 
-const REFERENCE = /\$\$\{|\$\{([^}]*)\}/g;
+/** The variable-name grammar; the schema's VARIABLE_NAME pattern says the same. */
+export const VARIABLE_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** The `${…}` references of one string, escaped `$${` skipped. */
+// `$${name}` (escape) or `${name}` (reference); linear time: no nested quantifiers.
+const REFERENCE = /\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+/** Whether `name` can be a variable name (and so `${name}` a reference). */
+export function isVariableName(name: string): boolean {
+  return VARIABLE_NAME_PATTERN.test(name);
+}
+
+/** The `${name}` references of one string; escapes and `${…}` that holds no variable name are text. */
 export function scanReferences(text: string): VariableReference[] {
   const refs: VariableReference[] = [];
+  if (!text.includes('${')) return refs;
   for (const match of text.matchAll(REFERENCE)) {
-    if (match[0] === '$${') continue;
-    refs.push({ name: match[1].trim(), start: match.index ?? 0, end: (match.index ?? 0) + match[0].length });
+    if (match[1]) continue;
+    refs.push({ name: match[2], start: match.index ?? 0, end: (match.index ?? 0) + match[0].length });
   }
   return refs;
+}
+
+/** Whether a string holds a reference that rendering would replace. */
+export function hasReferences(text: string): boolean {
+  return scanReferences(text).length > 0;
 }
 
 export interface RenderProblem {
@@ -74,6 +94,11 @@ export function resolveValues(spec: Pick<ClusterProfileSpec, 'variables' | 'valu
   return { values, problems };
 }
 
+/** What an undeclared `${name}` is told: the same words in the editor, the CLI and the agent's status. */
+export function undeclaredMessage(name: string): string {
+  return `"\${${name}}" names no declared variable: declare "${name}" under spec.variables, write $\${${name}} to keep it as text, or annotate the object ${SUBSTITUTE_ANNOTATION}: ${SUBSTITUTE_DISABLED}.`;
+}
+
 /** Substitutes variables in one value (any JSON). */
 export function substitute(
   value: unknown,
@@ -101,26 +126,28 @@ function substituteString(
 ): unknown {
   if (!text.includes('${')) return text;
   const refs = scanReferences(text);
+  if (!refs.length && !text.includes('$${')) return text;
   for (const ref of refs) {
     if (!declared.has(ref.name)) {
       problems.push({
         code: 'UNDECLARED_VARIABLE',
-        message: `"\${${ref.name}}" names no declared variable: declare it under spec.variables, or write $\${ to keep the text as it is.`,
+        message: undeclaredMessage(ref.name),
         path,
       });
     }
   }
   const whole = refs.length === 1 && refs[0].start === 0 && refs[0].end === text.length;
   if (whole && values[refs[0].name] !== undefined) return values[refs[0].name];
-  return text.replace(REFERENCE, (match, name: string | undefined) => {
-    if (match === '$${') return '${';
-    const v = values[(name ?? '').trim()];
+  return text.replace(REFERENCE, (match, escape: string, name: string) => {
+    if (escape) return match.slice(1);
+    const v = values[name];
     return v === undefined ? match : String(v);
   });
 }
 
 /**
- * Renders a profile: values resolved, variables substituted, each namespaced manifest without a
+ * Renders a profile: values resolved, `*List` kinds expanded into their items, variables
+ * substituted (except where a layer or an object opts out), each namespaced manifest without a
  * namespace given its layer's. `isClusterScoped` defaults to the built-in list; the agent passes
  * the API server's discovery.
  */
@@ -131,8 +158,8 @@ export function renderProfile(
   const { values, problems } = resolveValues(spec);
   const declared = new Set((spec.variables ?? []).map((v) => v.name));
   const layers = (spec.layers ?? []).map((layer, li): RenderedLayer => {
-    const manifests = (layer.manifests ?? []).map((manifest, mi) => {
-      const rendered = substitute(manifest, values, declared, ['layers', li, 'manifests', mi], problems) as Manifest;
+    const manifests = expandManifests(layer.manifests ?? [], layer.substitute !== false).map(({ manifest, path, substitute: enabled }) => {
+      const rendered = (enabled ? substitute(manifest, values, declared, ['layers', li, 'manifests', ...path], problems) : manifest) as Manifest;
       const metadata = { ...(rendered.metadata ?? {}) } as Manifest['metadata'];
       if (!metadata.namespace && layer.namespace && !isClusterScoped(rendered.apiVersion, rendered.kind)) {
         metadata.namespace = layer.namespace;
@@ -141,7 +168,7 @@ export function renderProfile(
     });
     const out: RenderedLayer = { name: layer.name, dependsOn: layer.dependsOn ?? [], wait: layer.wait ?? false, namespace: layer.namespace, manifests };
     if (layer.helm) {
-      const helm = substitute(layer.helm, values, declared, ['layers', li, 'helm'], problems) as HelmChart;
+      const helm = (layer.substitute === false ? layer.helm : substitute(layer.helm, values, declared, ['layers', li, 'helm'], problems)) as HelmChart;
       out.helm = { ...helm, releaseName: helm.releaseName ?? layer.name };
     }
     return out;

@@ -7,7 +7,7 @@
  * false` where our editor should flag unknown fields (the CRD drops those and prunes instead).
  * Descriptions double as hover documentation.
  */
-import { API_VERSION, VARIABLE_TYPES } from './types.js';
+import { API_VERSION, SUBSTITUTE_ANNOTATION, SUBSTITUTE_DISABLED, VARIABLE_TYPES } from './types.js';
 
 export type JsonSchema = { [keyword: string]: unknown };
 
@@ -39,24 +39,55 @@ const objectRef = (what: string): JsonSchema => ({
   },
 });
 
-const manifest: JsonSchema = {
+const objectMetadata = (nameRequired: boolean): JsonSchema => ({
   type: 'object',
-  description: 'A Kubernetes object, as you would give it to kubectl apply. `${name}` in a string substitutes a variable.',
   'x-kubernetes-preserve-unknown-fields': true,
-  required: ['apiVersion', 'kind', 'metadata'],
+  ...(nameRequired ? { required: ['name'] } : {}),
   properties: {
-    apiVersion: { type: 'string', minLength: 1, description: 'API group and version of the object, e.g. apps/v1.' },
-    kind: { type: 'string', minLength: 1, description: 'Kind of the object, e.g. Deployment.' },
-    metadata: {
+    name: { type: 'string', minLength: 1, description: 'Name of the object.' },
+    namespace: { type: 'string', description: "Namespace; defaults to the layer's namespace for namespaced kinds." },
+    annotations: {
       type: 'object',
       'x-kubernetes-preserve-unknown-fields': true,
-      required: ['name'],
       properties: {
-        name: { type: 'string', minLength: 1, description: 'Name of the object.' },
-        namespace: { type: 'string', description: "Namespace; defaults to the layer's namespace for namespaced kinds." },
+        [SUBSTITUTE_ANNOTATION]: {
+          type: 'string',
+          description: `${SUBSTITUTE_DISABLED}: \`\${…}\` in this object is text, never a variable (as Flux's kustomize.toolkit.fluxcd.io/substitute).`,
+        },
       },
     },
   },
+});
+
+/**
+ * An item of a `*List` kind: apiVersion and kind may come from a typed list (ConfigMapList), and
+ * an item may itself be a list, so what it needs is checked on the expanded items (semanticCheck.ts).
+ */
+const listItem: JsonSchema = {
+  type: 'object',
+  'x-kubernetes-preserve-unknown-fields': true,
+  properties: {
+    apiVersion: { type: 'string', minLength: 1, description: "API group and version of the object; a typed list's (e.g. ConfigMapList's) when left out." },
+    kind: { type: 'string', minLength: 1, description: "Kind of the object; a typed list's item kind (ConfigMapList → ConfigMap) when left out." },
+    metadata: objectMetadata(false),
+  },
+};
+
+const manifest: JsonSchema = {
+  type: 'object',
+  description:
+    'A Kubernetes object, as you would give it to kubectl apply. `${name}` in a string substitutes a variable. A `*List` kind (v1 List, ConfigMapList, …) stands for its items.',
+  'x-kubernetes-preserve-unknown-fields': true,
+  required: ['apiVersion', 'kind'],
+  properties: {
+    apiVersion: { type: 'string', minLength: 1, description: 'API group and version of the object, e.g. apps/v1.' },
+    kind: { type: 'string', minLength: 1, description: 'Kind of the object, e.g. Deployment.' },
+    metadata: objectMetadata(false),
+  },
+  // Editor-only (a CRD's structural schema has no if/then/else): a list needs items, anything else a name.
+  if: { required: ['kind'], properties: { kind: { type: 'string', pattern: 'List$' } } },
+  then: { required: ['items'], properties: { items: { type: 'array', items: listItem, description: 'The objects of the list, each applied as its own object.' } } },
+  else: { required: ['metadata'], properties: { metadata: { required: ['name'] } } },
 };
 
 const variable: JsonSchema = {
@@ -124,6 +155,7 @@ const layer: JsonSchema = {
     },
     namespace: { type: 'string', pattern: DNS1123_LABEL, maxLength: 63, description: 'Default namespace for namespaced manifests without one.' },
     wait: { type: 'boolean', description: 'Later layers wait until this layer is healthy.' },
+    substitute: { type: 'boolean', description: 'false: `${…}` in this layer (manifests and helm) is text, never a variable (default true).' },
     manifests: { type: 'array', items: manifest, description: 'Kubernetes objects of this layer (a layer has manifests or helm, not both).' },
     helm: helmChart,
   },

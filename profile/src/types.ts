@@ -26,6 +26,9 @@ export const LABEL_PROFILE = 'kplane.dev/profile';
 export const LABEL_PROFILE_NAMESPACE = 'kplane.dev/profile-namespace';
 export const LABEL_LAYER = 'kplane.dev/layer';
 export const FINALIZER = 'kplane.dev/cleanup';
+/** `kplane.dev/substitute: disabled` on a manifest leaves its `${…}` as written (as Flux's `kustomize.toolkit.fluxcd.io/substitute`). */
+export const SUBSTITUTE_ANNOTATION = 'kplane.dev/substitute';
+export const SUBSTITUTE_DISABLED = 'disabled';
 
 export interface ObjectMeta {
   name?: string;
@@ -90,6 +93,8 @@ export interface Layer {
   namespace?: string;
   /** Later layers wait until this layer is healthy. */
   wait?: boolean;
+  /** false: `${…}` in this layer (manifests and chart block) is text, never a variable. */
+  substitute?: boolean;
   /** A layer has `manifests` or `helm`, never both. */
   manifests?: Manifest[];
   helm?: HelmChart;

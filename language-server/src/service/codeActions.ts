@@ -1,11 +1,13 @@
 /**
- * Quick fixes for our own diagnostics: declare an undeclared variable, remove a dependsOn entry
+ * Quick fixes for our own diagnostics: declare an undeclared variable (or keep the `${…}` as
+ * text: escape it, or turn substitution off for its object), remove a dependsOn entry
  * naming a missing layer, rename a duplicate layer, correct a misspelt field. Each works from
  * the diagnostic's data (document index and JSON path) and the parsed tree, never from message text.
  */
 import { CodeActionKind, type CodeAction, type Diagnostic, type TextEdit } from 'vscode-languageserver-types';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { locate, pairOf, type YamlNode } from './yamlTree.js';
+import { isVariableName, SUBSTITUTE_ANNOTATION, SUBSTITUTE_DISABLED } from '@kplane/profile';
+import { child, locate, pairOf, type YamlNode } from './yamlTree.js';
 import { profileModel } from './profileModel.js';
 import { DIAGNOSTIC_SOURCE, type DiagnosticData } from './validation.js';
 import { lineEndOf } from './ranges.js';
@@ -34,17 +36,24 @@ export function codeActions(document: TextDocument, parsed: ParsedFile, diagnost
     const model = profileModel(parsed, data.document);
     if (!model) continue;
     const text = parsed.text;
-    const edit = (title: string, edits: TextEdit[]): void => {
-      actions.push({ title, kind: CodeActionKind.QuickFix, diagnostics: [diagnostic], isPreferred: true, edit: { changes: { [document.uri]: edits } } });
+    const edit = (title: string, edits: TextEdit[], isPreferred = true): void => {
+      actions.push({ title, kind: CodeActionKind.QuickFix, diagnostics: [diagnostic], isPreferred, edit: { changes: { [document.uri]: edits } } });
     };
     const replace = (start: number, end: number, newText: string): TextEdit => ({ range: { start: document.positionAt(start), end: document.positionAt(end) }, newText });
 
     switch (diagnostic.code) {
       case 'UNDECLARED_VARIABLE': {
         const name = String(data.variable ?? '');
-        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || !model.spec) break;
+        // Only a legal name is ever a reference; never offer to declare anything else.
+        if (!isVariableName(name) || !model.spec) break;
         const declaration = declareVariable(text, model.spec, name);
         if (declaration) edit(`Declare variable "${name}" under spec.variables`, [replace(declaration.at, declaration.at, declaration.text)]);
+        const start = document.offsetAt(diagnostic.range.start);
+        if (text.slice(start, document.offsetAt(diagnostic.range.end)) === `\${${name}}`) {
+          edit(`Escape as $\${${name}} (keep the text)`, [replace(start, start, '$')], false);
+        }
+        const annotation = disableSubstitution(text, model.root, data.path);
+        if (annotation) edit('Disable substitution for this object', [replace(annotation.at, annotation.at, annotation.text)], false);
         break;
       }
       case 'UNKNOWN_LAYER': {
@@ -108,6 +117,48 @@ function declareVariable(text: string, spec: YamlNode, name: string): { at: numb
   }
   const before = pairOf(spec, 'layers')?.key ?? firstKey;
   return { at: lineStartOf(text, before.start), text: `${pad}variables:\n${pad}  - name: ${name}\n${pad}    type: string\n` };
+}
+
+/**
+ * Where and what to insert so that the object holding `path` (a manifest, or an item of a list
+ * manifest) carries `kplane.dev/substitute: disabled`. Block and flow mappings; otherwise none.
+ */
+function disableSubstitution(text: string, root: YamlNode, path: readonly (string | number)[]): { at: number; text: string } | undefined {
+  if (path.length < 5 || path[0] !== 'spec' || path[1] !== 'layers' || path[3] !== 'manifests') return undefined;
+  let length = 5;
+  let object = locate(root, path.slice(0, length));
+  // Into list items (ConfigMapList, v1 List): the object is the innermost item holding the path.
+  while (path[length] === 'items' && typeof path[length + 1] === 'number') {
+    const kind = child(object.node, 'kind');
+    if (typeof kind?.value !== 'string' || !kind.value.endsWith('List')) break;
+    length += 2;
+    object = locate(root, path.slice(0, length));
+  }
+  if (object.depth !== length || object.node.type !== 'map') return undefined;
+  const entry = `${SUBSTITUTE_ANNOTATION}: ${SUBSTITUTE_DISABLED}`;
+  const metadata = pairOf(object.node, 'metadata')?.value;
+  if (!metadata || metadata.type !== 'map' || !metadata.pairs?.length) return undefined;
+  const inFlow = (map: YamlNode, item: string) => {
+    const last = map.pairs?.[map.pairs.length - 1];
+    if (last) return { at: last.value?.end ?? last.key.end, text: `, ${item}` };
+    const close = text.lastIndexOf('}', map.end);
+    return close < map.start ? undefined : { at: close, text: item };
+  };
+  if (metadata.flow) return inFlow(metadata, `annotations: { ${entry} }`);
+  const annotations = pairOf(metadata, 'annotations');
+  if (annotations) {
+    const map = annotations.value;
+    if (!map || map.type !== 'map') return undefined;
+    if (map.flow) return inFlow(map, entry);
+    const first = map.pairs?.[0];
+    const last = map.pairs?.[map.pairs.length - 1];
+    if (!first || !last) return undefined;
+    return { at: trimmedEnd(text, last.value?.end ?? last.key.end), text: `\n${' '.repeat(columnOf(text, first.key.start))}${entry}` };
+  }
+  const first = metadata.pairs[0];
+  const last = metadata.pairs[metadata.pairs.length - 1];
+  const pad = ' '.repeat(columnOf(text, first.key.start));
+  return { at: trimmedEnd(text, last.value?.end ?? last.key.end), text: `\n${pad}annotations:\n${pad}  ${entry}` };
 }
 
 /** Text edit removing one item of a list; an emptied block list takes its key with it. */

@@ -121,8 +121,8 @@ export function complete(document: TextDocument, position: Position, model: Prof
   const items: CompletionItem[] = [];
   const result = (): CompletionList => ({ isIncomplete: false, items });
 
-  // ${ → variable names.
-  const ref = /\$\{([A-Za-z0-9_]*)$/.exec(before);
+  // ${ → variable names (not after $${, which keeps the text as written).
+  const ref = /(?<!\$)\$\{([A-Za-z0-9_]*)$/.exec(before);
   if (ref) {
     const closes = lineText.slice(position.character).startsWith('}');
     for (const entry of model?.variables ?? []) {

@@ -76,7 +76,8 @@ export function pointerToPath(pointer: string): JsonPath {
 function mapErrors(errors: ErrorObject[], base: JsonPath, codePrefix: string, requiredCode: (path: JsonPath) => string, source = ''): Finding[] {
   // anyOf reports every failed branch and then itself: keep only the anyOf, with one message.
   const anyOfs = errors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf').map((e) => e.schemaPath + '/');
-  const kept = errors.filter((e) => !anyOfs.some((prefix) => e.schemaPath.startsWith(prefix)));
+  // if/then/else reports the failed branch's own errors and then `if`: the branch's say it all.
+  const kept = errors.filter((e) => e.keyword !== 'if' && !anyOfs.some((prefix) => e.schemaPath.startsWith(prefix)));
   const findings: Finding[] = [];
   const seen = new Set<string>();
   for (const error of kept) {

@@ -6,8 +6,9 @@
  */
 import { parseDuration } from '../duration.js';
 import { groupOf, objectKey, describeObject } from '../identity.js';
-import { resolveValues, scanReferences, substitute } from '../render.js';
-import { VARIABLE_TYPES, type Variable, type VariableValue } from '../types.js';
+import { expandManifests, substituteAnnotation, type ExpandedManifest } from '../listExpansion.js';
+import { hasReferences, resolveValues, scanReferences, substitute, undeclaredMessage } from '../render.js';
+import { SUBSTITUTE_ANNOTATION, SUBSTITUTE_DISABLED, VARIABLE_TYPES, type Variable, type VariableValue } from '../types.js';
 import type { Finding, JsonPath } from './index.js';
 import { checkAgainstClusterSchema, type ClusterSchemaSource } from './schemaCheck.js';
 import { describeValue, formatPath, isChartVersion, isCidr, isDns1123Label, isDns1123Subdomain, isIpv4, isRecord, isSemver } from './rules.js';
@@ -22,6 +23,16 @@ type Obj = Record<string, unknown>;
 const asArray = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
 const asString = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
+/** Each layer's objects, lists expanded, with their paths from spec and whether they substitute. */
+function layerObjects(spec: Obj): { layer: Obj; li: number; objects: ExpandedManifest[] }[] {
+  const out: { layer: Obj; li: number; objects: ExpandedManifest[] }[] = [];
+  asArray(spec.layers).forEach((layer, li) => {
+    if (!isRecord(layer)) return;
+    out.push({ layer, li, objects: expandManifests(asArray(layer.manifests), layer.substitute !== false) });
+  });
+  return out;
+}
+
 export function checkSemantics(doc: unknown, options: SemanticOptions): Finding[] {
   const findings: Finding[] = [];
   if (!isRecord(doc) || !isRecord(doc.spec)) return findings;
@@ -34,10 +45,11 @@ export function checkSemantics(doc: unknown, options: SemanticOptions): Finding[
   checkLayerContent(spec, at, findings);
   checkDependsOn(spec, layerNames, at, findings);
   const variables = checkVariables(spec, at, findings);
-  checkReferences(spec, variables, at, findings);
-  const manifests = checkManifests(spec, options, at, findings);
+  const objects = layerObjects(spec);
+  checkReferences(objects, variables, at, findings);
+  const manifests = checkManifests(objects, options, at, findings);
   checkScaling(spec, manifests, at, findings);
-  if (options.clusterSchemas) checkClusterTypes(spec, variables, options.clusterSchemas, at, findings);
+  if (options.clusterSchemas) checkClusterTypes(spec, objects, variables, options.clusterSchemas, at, findings);
   return findings;
 }
 
@@ -138,7 +150,7 @@ function checkLayerContent(spec: Obj, at: (...p: JsonPath) => JsonPath, findings
     if (!isRecord(layer.helm)) return;
     const helm = layer.helm;
     const version = asString(helm.version);
-    if (version !== undefined && version !== '' && !version.includes('${') && !isChartVersion(version)) {
+    if (version !== undefined && version !== '' && !(layer.substitute !== false && hasReferences(version)) && !isChartVersion(version)) {
       findings.push({
         code: 'INVALID_CHART_VERSION',
         severity: 'error',
@@ -403,25 +415,41 @@ function forEachString(root: unknown, base: JsonPath, visit: (text: string, path
   }
 }
 
-/** `${name}` references in the layers: undeclared ones are errors, unused variables warnings. */
-function checkReferences(spec: Obj, declared: Map<string, { variable: Partial<Variable>; index: number }>, at: (...p: JsonPath) => JsonPath, findings: Finding[]): void {
+/**
+ * `${name}` references in the layers: undeclared ones are errors, unused variables warnings.
+ * Objects and layers that opt out of substitution are text; so is any `${…}` without a variable name.
+ */
+function checkReferences(
+  layers: { layer: Obj; li: number; objects: ExpandedManifest[] }[],
+  declared: Map<string, { variable: Partial<Variable>; index: number }>,
+  at: (...p: JsonPath) => JsonPath,
+  findings: Finding[],
+): void {
   const used = new Set<string>();
-  forEachString(spec.layers, at('layers'), (text, pathOf) => {
-    if (!text.includes('${')) return;
-    const path = pathOf();
-    for (const ref of scanReferences(text)) {
-      used.add(ref.name);
-      if (declared.has(ref.name)) continue;
-      findings.push({
-        code: 'UNDECLARED_VARIABLE',
-        severity: 'error',
-        message: `"\${${ref.name}}" names no declared variable: declare "${ref.name}" under spec.variables, or write $\${ to keep the text as it is.`,
-        path,
-        span: { start: ref.start, end: ref.end },
-        data: { variable: ref.name },
-      });
-    }
-  });
+  const sources = layers.flatMap(({ layer, li, objects }) => [
+    ...objects.filter((o) => o.substitute).map((o) => ({ value: o.manifest as unknown, path: at('layers', li, 'manifests', ...o.path) })),
+    ...(layer.substitute !== false && isRecord(layer.helm) ? [{ value: layer.helm as unknown, path: at('layers', li, 'helm') }] : []),
+  ]);
+  for (const source of sources) {
+    forEachString(source.value, source.path, (text, pathOf) => {
+      if (!text.includes('${')) return;
+      const refs = scanReferences(text);
+      if (!refs.length) return;
+      const path = pathOf();
+      for (const ref of refs) {
+        used.add(ref.name);
+        if (declared.has(ref.name)) continue;
+        findings.push({
+          code: 'UNDECLARED_VARIABLE',
+          severity: 'error',
+          message: undeclaredMessage(ref.name),
+          path,
+          span: { start: ref.start, end: ref.end },
+          data: { variable: ref.name },
+        });
+      }
+    });
+  }
   for (const [name, { index }] of declared) {
     if (used.has(name)) continue;
     findings.push({
@@ -444,21 +472,60 @@ interface ManifestInfo {
 
 const PATH_SEGMENT_KINDS = new Set(['rbac.authorization.k8s.io/Role', 'rbac.authorization.k8s.io/ClusterRole', 'rbac.authorization.k8s.io/RoleBinding', 'rbac.authorization.k8s.io/ClusterRoleBinding']);
 
-/** Manifest names and identities; returns the manifests whose identity is known. */
-function checkManifests(spec: Obj, options: SemanticOptions, at: (...p: JsonPath) => JsonPath, findings: Finding[]): ManifestInfo[] {
+/** Manifest names and identities (lists expanded); returns the manifests whose identity is known. */
+function checkManifests(
+  layers: { layer: Obj; li: number; objects: ExpandedManifest[] }[],
+  options: SemanticOptions,
+  at: (...p: JsonPath) => JsonPath,
+  findings: Finding[],
+): ManifestInfo[] {
   const infos: ManifestInfo[] = [];
   const seen = new Map<string, JsonPath>();
-  asArray(spec.layers).forEach((layer, li) => {
-    if (!isRecord(layer)) return;
+  for (const { layer, li, objects } of layers) {
     const layerNamespace = asString(layer.namespace);
-    asArray(layer.manifests).forEach((manifest, mi) => {
-      if (!isRecord(manifest)) return;
-      const path = at('layers', li, 'manifests', mi);
+    for (const { manifest, path: relative, substitute: substitutes } of objects) {
+      const path = at('layers', li, 'manifests', ...relative);
+      // A value the agent will substitute cannot be judged before it is.
+      const pending = (text: string) => substitutes && hasReferences(text);
       const apiVersion = asString(manifest.apiVersion);
       const kind = asString(manifest.kind);
       const metadata = isRecord(manifest.metadata) ? manifest.metadata : undefined;
       const name = asString(metadata?.name);
-      if (name && !name.includes('${')) {
+      const annotation = substituteAnnotation(manifest);
+      if (annotation !== undefined && annotation !== SUBSTITUTE_DISABLED) {
+        findings.push({
+          code: 'INVALID_SUBSTITUTE_ANNOTATION',
+          severity: 'warning',
+          message: `The annotation ${SUBSTITUTE_ANNOTATION} is ${describeValue(annotation)}; only "${SUBSTITUTE_DISABLED}" means anything (variables are substituted otherwise): set it to ${SUBSTITUTE_DISABLED} or remove it.`,
+          path: [...path, 'metadata', 'annotations', SUBSTITUTE_ANNOTATION],
+        });
+      }
+      if (relative.length > 1) {
+        // An item of a list: the schema checked the list, not its items.
+        for (const field of ['apiVersion', 'kind'] as const) {
+          if (typeof manifest[field] !== 'string' || manifest[field] === '') {
+            findings.push({
+              code: 'MANIFEST_MISSING_FIELD',
+              severity: 'error',
+              message: `${formatPath(path)} is missing the required field "${field}": a v1 List's items each need apiVersion and kind.`,
+              path,
+              on: 'key',
+              data: { field },
+            });
+          }
+        }
+        if (name === undefined || name === '') {
+          findings.push({
+            code: 'MANIFEST_MISSING_FIELD',
+            severity: 'error',
+            message: `${formatPath(path)} is missing metadata.name: every item of a list is an object of its own and needs a name.`,
+            path,
+            on: 'key',
+            data: { field: 'name' },
+          });
+        }
+      }
+      if (name && !pending(name)) {
         // RBAC objects are named by path segments (system:controller:x); everything else by DNS-1123 subdomains.
         const rbac = apiVersion && kind && PATH_SEGMENT_KINDS.has(`${groupOf(apiVersion)}/${kind}`);
         const ok = rbac ? name !== '.' && name !== '..' && !/[/%]/.test(name) : isDns1123Subdomain(name);
@@ -474,7 +541,7 @@ function checkManifests(spec: Obj, options: SemanticOptions, at: (...p: JsonPath
         }
       }
       const explicitNamespace = asString(metadata?.namespace);
-      if (explicitNamespace && !explicitNamespace.includes('${') && !isDns1123Label(explicitNamespace)) {
+      if (explicitNamespace && !pending(explicitNamespace) && !isDns1123Label(explicitNamespace)) {
         findings.push({
           code: 'INVALID_NAMESPACE',
           severity: 'error',
@@ -482,7 +549,7 @@ function checkManifests(spec: Obj, options: SemanticOptions, at: (...p: JsonPath
           path: [...path, 'metadata', 'namespace'],
         });
       }
-      if (!apiVersion || !kind || !name) return;
+      if (!apiVersion || !kind || !name) continue;
       const namespace = explicitNamespace || (options.isClusterScoped(apiVersion, kind) ? undefined : layerNamespace);
       const info: ManifestInfo = { apiVersion, kind, name, namespace, path };
       infos.push(info);
@@ -496,8 +563,8 @@ function checkManifests(spec: Obj, options: SemanticOptions, at: (...p: JsonPath
           path: [...path, 'metadata', 'name'],
         });
       } else seen.set(key, path);
-    });
-  });
+    }
+  }
   return infos;
 }
 
@@ -618,9 +685,10 @@ function checkMetricTarget(metric: Obj, metricPath: JsonPath, findings: Finding[
   }
 }
 
-/** Each manifest, variables substituted, against the target cluster's schema of its kind. */
+/** Each manifest (lists expanded), variables substituted, against the target cluster's schema of its kind. */
 function checkClusterTypes(
   spec: Obj,
+  layers: { li: number; objects: ExpandedManifest[] }[],
   declared: Map<string, { variable: Partial<Variable>; index: number }>,
   source: ClusterSchemaSource,
   at: (...p: JsonPath) => JsonPath,
@@ -629,22 +697,21 @@ function checkClusterTypes(
   const variables = [...declared.values()].map((d) => d.variable) as Variable[];
   const { values } = resolveValues({ variables, values: (isRecord(spec.values) ? spec.values : {}) as Record<string, VariableValue> });
   const names = new Set(declared.keys());
-  asArray(spec.layers).forEach((layer, li) => {
-    if (!isRecord(layer)) return;
-    asArray(layer.manifests).forEach((manifest, mi) => {
-      if (!isRecord(manifest) || typeof manifest.apiVersion !== 'string' || typeof manifest.kind !== 'string') return;
+  for (const { li, objects } of layers) {
+    for (const { manifest, path: relative, substitute: substitutes } of objects) {
+      if (typeof manifest.apiVersion !== 'string' || typeof manifest.kind !== 'string') continue;
       const schema = source.schemaFor(manifest.apiVersion, manifest.kind);
-      if (!schema) return;
-      const path = at('layers', li, 'manifests', mi);
-      const rendered = substitute(manifest, values, names, path, []);
+      if (!schema) continue;
+      const path = at('layers', li, 'manifests', ...relative);
+      const rendered = substitutes ? substitute(manifest, values, names, path, []) : manifest;
       for (const finding of checkAgainstClusterSchema(rendered, schema, path, manifest.apiVersion, manifest.kind)) {
-        // A value still holding ${…} has no value to check yet (its variable is reported elsewhere).
+        // A value still holding a reference has no value to check yet (its variable is reported elsewhere).
         const value = valueAt(rendered, finding.path.slice(path.length));
-        if (typeof value === 'string' && value.includes('${')) continue;
+        if (substitutes && typeof value === 'string' && hasReferences(value)) continue;
         findings.push(finding);
       }
-    });
-  });
+    }
+  }
 }
 
 function valueAt(root: unknown, path: JsonPath): unknown {

@@ -41,7 +41,7 @@ describe('language service: editor features', () => {
     });
 
     it('offers layer keys inside a layer, and list-item keys after "- "', () => {
-      assert.deepEqual(labels(edit(VALID, '      dependsOn: [base]\n', '      dependsOn: [base]\n      |\n')).sort(), ['helm', 'wait']);
+      assert.deepEqual(labels(edit(VALID, '      dependsOn: [base]\n', '      dependsOn: [base]\n      |\n')).sort(), ['helm', 'substitute', 'wait']);
       const item = labels(edit(VALID, '  scaling:\n', '  scaling:\n    - |\n'));
       assert.ok(item.includes('minReplicas') && item.includes('target'), item.join());
     });
@@ -144,6 +144,55 @@ describe('language service: editor features', () => {
       const fixed = applyFix(broken, fixes(broken, 'UNDECLARED_VARIABLE')[0]);
       assert.deepEqual(codes(diagnose(fixed)), []);
       assert.match(fixed, /\n {2}variables:\n {4}- name: img\n {6}type: string\n {2}layers:/);
+    });
+
+    it('offers only legal names: ${…} without a variable name gets no diagnostic and so no fix', () => {
+      const text = edit(VALID, 'depth: "0"', 'depth: "${1} ${__data.fields.Pod} ${datasource:queryparam}"');
+      assert.deepEqual(codes(diagnose(text)), []);
+    });
+
+    it('escapes an undeclared reference as $${…}, which keeps the text', () => {
+      const broken = edit(VALID, 'depth: "0"', 'depth: "${depth} and ${1}"');
+      const escape = fixes(broken, 'UNDECLARED_VARIABLE').find((f) => f.title.startsWith('Escape'));
+      assert.ok(escape, 'no escape fix');
+      assert.equal(escape.title, 'Escape as $${depth} (keep the text)');
+      const fixed = applyFix(broken, escape);
+      assert.ok(fixed.includes('depth: "$${depth} and ${1}"'), fixed);
+      assert.deepEqual(codes(diagnose(fixed)), []);
+    });
+
+    it('escapes a reference inside a block scalar (a script)', () => {
+      const broken = edit(VALID, 'depth: "0"', 'run.sh: |\n              echo "${HOME}" "${1}"\n              exit 0');
+      const escape = fixes(broken, 'UNDECLARED_VARIABLE').find((f) => f.title.startsWith('Escape'))!;
+      const fixed = applyFix(broken, escape);
+      assert.ok(fixed.includes('echo "$${HOME}" "${1}"'), fixed);
+      assert.deepEqual(codes(diagnose(fixed)), []);
+    });
+
+    it('disables substitution for the object: new annotations, existing block and flow annotations, flow metadata', () => {
+      const cases: [string, string, RegExp][] = [
+        ['          metadata:\n            name: queue\n            namespace: web\n', '          metadata:\n            name: queue\n            namespace: web\n', /namespace: web\n {12}annotations:\n {14}kplane\.dev\/substitute: disabled\n {10}data:/],
+        ['          metadata:\n            name: queue\n', '          metadata:\n            name: queue\n            annotations:\n              team: core\n', /team: core\n {14}kplane\.dev\/substitute: disabled\n/],
+        ['          metadata:\n            name: queue\n', '          metadata:\n            name: queue\n            annotations: { team: core }\n', /annotations: \{ team: core, kplane\.dev\/substitute: disabled \}/],
+        ['          metadata:\n            name: queue\n            namespace: web\n', '          metadata: { name: queue, namespace: web }\n', /metadata: \{ name: queue, namespace: web, annotations: \{ kplane\.dev\/substitute: disabled \} \}/],
+      ];
+      for (const [from, to, expected] of cases) {
+        const broken = edit(edit(VALID, from, to), 'depth: "0"', 'depth: "${HOME}"');
+        const disable = fixes(broken, 'UNDECLARED_VARIABLE').find((f) => f.title === 'Disable substitution for this object');
+        assert.ok(disable, `no disable fix for ${to}`);
+        const fixed = applyFix(broken, disable);
+        assert.match(fixed, expected);
+        assert.deepEqual(codes(diagnose(fixed)), [], fixed);
+      }
+    });
+
+    it('disables substitution for the item of a ConfigMapList that holds the reference', () => {
+      const list = 'apiVersion: v1\n          kind: ConfigMapList\n          items:\n            - metadata:\n                name: queue\n              data:\n                depth: "${HOME}"';
+      const broken = edit(VALID, 'apiVersion: v1\n          kind: ConfigMap\n          metadata:\n            name: queue\n            namespace: web\n          data:\n            depth: "0"', list);
+      const disable = fixes(broken, 'UNDECLARED_VARIABLE').find((f) => f.title === 'Disable substitution for this object')!;
+      const fixed = applyFix(broken, disable);
+      assert.match(fixed, /name: queue\n {16}annotations:\n {18}kplane\.dev\/substitute: disabled\n/);
+      assert.deepEqual(codes(diagnose(fixed)), [], fixed);
     });
 
     it('removes a dependsOn entry naming a missing layer (flow and block lists)', () => {

@@ -124,7 +124,7 @@ describe('kplane-language-server --stdio with an LSP 3.16 client (pushed diagnos
     });
     assert.deepEqual(
       actions.map((a) => a.title),
-      ['Declare variable "imag" under spec.variables'],
+      ['Declare variable "imag" under spec.variables', 'Escape as $${imag} (keep the text)', 'Disable substitution for this object'],
     );
   });
 

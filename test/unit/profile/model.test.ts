@@ -112,10 +112,10 @@ describe('profile model', () => {
       assert.deepEqual(result.problems[0].path, ['layers', 0, 'manifests', 0, 'spec', 'missing']);
     });
 
-    it('scans references but not escapes', () => {
-      assert.deepEqual(scanReferences('a ${x} $${y} ${ z }'), [
+    it('scans references but not escapes, nor ${…} without a variable name', () => {
+      assert.deepEqual(scanReferences('a ${x} $${y} ${ z } ${_k9}'), [
         { name: 'x', start: 2, end: 6 },
-        { name: 'z', start: 13, end: 19 },
+        { name: '_k9', start: 20, end: 26 },
       ]);
     });
   });
