@@ -6,7 +6,7 @@
  *
  * Platform-free on purpose: no DOM, no vscode, no Node.
  */
-import type { AgentEvent, Condition, DriftRecord, LayerStatus, ScalingStatus, Variable, VariableValue } from '@kplane/profile';
+import type { AgentEvent, Condition, DriftRecord, FindingCode, LayerStatus, ScalingStatus, Variable, VariableValue } from '@kplane/profile';
 
 /**
  * A cluster's health as the management plane sees it (issue 5, item 1), plus Connecting: before
@@ -63,7 +63,8 @@ export interface FleetSnapshot {
 
 /** A problem found in edited values, with where it is in the edited YAML (UTF-16 offsets). */
 export interface ValuesFinding {
-  code: string;
+  /** One of docs/diagnostics.md (profile/src/validation/codes.ts). */
+  code: FindingCode;
   severity: 'error' | 'warning';
   message: string;
   /** Path inside the values document, e.g. ["replicas"]. */

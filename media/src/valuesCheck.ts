@@ -11,6 +11,7 @@ import { parseDocument, isMap, isScalar, stringify, type Node as YamlNode } from
 import { profileSpecSchema, SEMVER } from '@kplane/profile/schema';
 import { resolveValues } from '@kplane/profile/render';
 import type { ClusterProfileSpec, Variable, VariableValue } from '@kplane/profile/types';
+import type { FindingCode } from '@kplane/profile';
 import type { ValuesFinding } from './protocol.js';
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
@@ -141,8 +142,8 @@ function missingRequired(values: Record<string, VariableValue>, spec: Pick<Clust
 }
 
 /** One value against its variable's type and constraints; undefined when it is fine. */
-export function checkValue(variable: Variable, value: VariableValue): { code: string; message: string } | undefined {
-  const bad = (message: string) => ({ code: 'VALUE_TYPE_MISMATCH', message });
+export function checkValue(variable: Variable, value: VariableValue): { code: FindingCode; message: string } | undefined {
+  const bad = (message: string) => ({ code: 'VALUE_TYPE_MISMATCH' as const, message });
   switch (variable.type) {
     case 'integer':
       if (typeof value !== 'number' || !Number.isInteger(value)) return bad(`expected an integer, got ${show(value)}.`);

@@ -6,12 +6,13 @@
  */
 import { isMap, isScalar, parseDocument, type Node as YamlNode } from 'yaml';
 import type { ClusterProfile, VariableValue } from '@kplane/profile/types';
+import type { FindingCode } from '@kplane/profile';
 import type { ValuesFinding } from './protocol.js';
 import { checkValues } from './valuesCheck.js';
 
 /** The shape of validateProfile's findings that the gate needs. */
 export interface ProfileFinding {
-  code: string;
+  code: FindingCode;
   severity: 'error' | 'warning' | 'information' | 'hint';
   message: string;
   path: (string | number)[];

@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { getLanguageService, isProfileFileName, textDocument } from '@kplane/language-server/service/languageService';
+import type { FindingCode } from '@kplane/profile';
 import type { Command } from '../main.js';
 
 const usage = `Usage: kplane validate <files or dirs...> [--format text|json]
@@ -41,7 +42,8 @@ interface Target {
 
 export interface FileReport {
   file: string;
-  diagnostics: { range: { start: Position; end: Position }; severity: Severity; code: string; message: string }[];
+  /** `code` is one of docs/diagnostics.md. */
+  diagnostics: { range: { start: Position; end: Position }; severity: Severity; code: FindingCode; message: string }[];
 }
 
 async function collect(paths: string[], ioErrors: string[]): Promise<Target[]> {
@@ -148,7 +150,7 @@ export const command: Command = {
         diagnostics: [...diagnostics].sort(byPosition).map((d) => ({
           range: d.range,
           severity: SEVERITY_NAMES[d.severity ?? 1] ?? 'error',
-          code: String(d.code),
+          code: d.code,
           message: typeof d.message === 'string' ? d.message : d.message.value,
         })),
       });

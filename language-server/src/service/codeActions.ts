@@ -1,14 +1,15 @@
 /**
  * Quick fixes for our own diagnostics: declare an undeclared variable (or keep the `${…}` as
- * text: escape it, or turn substitution off for its object), remove a dependsOn entry
- * naming a missing layer, rename a duplicate layer, correct a misspelt field. Each works from
- * the diagnostic's data (document index and JSON path) and the parsed tree, never from message text.
+ * text: escape it, or turn substitution off for its object), remove a dependsOn entry naming a
+ * missing layer, rename a duplicate layer, correct a misspelt field (of the profile or,
+ * with a cluster connected, of a manifest). Each works from the diagnostic's data (document
+ * index and JSON path) and the parsed tree, never from message text.
  */
 import { CodeActionKind, type CodeAction, type Diagnostic, type TextEdit } from 'vscode-languageserver-types';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { isVariableName, SUBSTITUTE_ANNOTATION, SUBSTITUTE_DISABLED } from '@kplane/profile';
+import { isVariableName, SUBSTITUTE_ANNOTATION, SUBSTITUTE_DISABLED, type QuickFixCode } from '@kplane/profile';
 import { child, locate, pairOf, type YamlNode } from './yamlTree.js';
-import { profileModel } from './profileModel.js';
+import { profileModel, type ProfileModel } from './profileModel.js';
 import { DIAGNOSTIC_SOURCE, type DiagnosticData } from './validation.js';
 import { lineEndOf } from './ranges.js';
 import type { ParsedFile } from './yamlParse.js';
@@ -27,61 +28,88 @@ function nextLineStart(text: string, offset: number): number {
   return nl < 0 ? text.length : nl + 1;
 }
 
+interface FixContext {
+  text: string;
+  model: ProfileModel;
+  data: DiagnosticData;
+  diagnostic: Diagnostic;
+  /** Offers one fix; the first of several is the preferred one. */
+  edit(title: string, edits: TextEdit[], isPreferred?: boolean): void;
+  offsetAt(position: Diagnostic['range']['start']): number;
+  replace(start: number, end: number, newText: string): TextEdit;
+}
+
+type Fix = (fix: FixContext) => void;
+
+const fixUnknownField: Fix = ({ model, data, edit, replace }) => {
+  const suggestion = data.suggestion;
+  const { pair, depth } = locate(model.root, data.path);
+  if (typeof suggestion !== 'string' || depth !== data.path.length || !pair) return;
+  edit(`Change "${String(pair.key.value)}" to "${suggestion}"`, [replace(pair.key.start, pair.key.end, suggestion)]);
+};
+
+/**
+ * One fix per code that has `quickFix: true` in profile/src/validation/codes.ts, and no other:
+ * the type makes a missing or an extra entry a compile error, so docs/diagnostics.md (generated
+ * from that list) says truthfully which codes have a quick fix.
+ */
+export const QUICK_FIXES: { [C in QuickFixCode]: Fix } = {
+  UNDECLARED_VARIABLE: ({ text, model, data, diagnostic, edit, replace, offsetAt }) => {
+    const name = String(data.variable ?? '');
+    // Only a legal name is ever a reference; never offer to declare anything else.
+    if (!isVariableName(name) || !model.spec) return;
+    const declaration = declareVariable(text, model.spec, name);
+    if (declaration) edit(`Declare variable "${name}" under spec.variables`, [replace(declaration.at, declaration.at, declaration.text)]);
+    const start = offsetAt(diagnostic.range.start);
+    if (text.slice(start, offsetAt(diagnostic.range.end)) === `\${${name}}`) {
+      edit(`Escape as $\${${name}} (keep the text)`, [replace(start, start, '$')], false);
+    }
+    const annotation = disableSubstitution(text, model.root, data.path);
+    if (annotation) edit('Disable substitution for this object', [replace(annotation.at, annotation.at, annotation.text)], false);
+  },
+  UNKNOWN_LAYER: ({ text, model, data, edit, replace }) => {
+    const { node, depth } = locate(model.root, data.path);
+    const list = locate(model.root, data.path.slice(0, -1));
+    if (depth !== data.path.length || list.node.type !== 'seq' || !list.node.items) return;
+    const removal = removeItem(text, list.node, node, list.pair?.key);
+    if (removal) edit(`Remove "${String(node.value)}" from dependsOn`, [replace(removal.start, removal.end, removal.text)]);
+  },
+  DUPLICATE_LAYER: ({ model, data, edit, replace }) => {
+    const { node, depth } = locate(model.root, data.path);
+    if (depth !== data.path.length || node.type !== 'scalar') return;
+    const taken = new Set(model.layers.map((l) => l.name));
+    const base = String(node.value).slice(0, 60);
+    let n = 2;
+    while (taken.has(`${base}-${n}`)) n++;
+    edit(`Rename layer to "${base}-${n}"`, [replace(node.start, node.end, `${base}-${n}`)]);
+  },
+  UNKNOWN_FIELD: fixUnknownField,
+  CLUSTER_UNKNOWN_FIELD: fixUnknownField,
+};
+
+function isQuickFixCode(code: unknown): code is QuickFixCode {
+  return typeof code === 'string' && Object.prototype.hasOwnProperty.call(QUICK_FIXES, code);
+}
+
 export function codeActions(document: TextDocument, parsed: ParsedFile, diagnostics: Diagnostic[]): CodeAction[] {
   const actions: CodeAction[] = [];
   for (const diagnostic of diagnostics) {
-    if (diagnostic.source !== DIAGNOSTIC_SOURCE) continue;
+    if (diagnostic.source !== DIAGNOSTIC_SOURCE || !isQuickFixCode(diagnostic.code)) continue;
     const data = diagnostic.data as DiagnosticData | undefined;
     if (!data || typeof data.document !== 'number' || !Array.isArray(data.path)) continue;
     const model = profileModel(parsed, data.document);
     if (!model) continue;
-    const text = parsed.text;
-    const edit = (title: string, edits: TextEdit[], isPreferred = true): void => {
-      actions.push({ title, kind: CodeActionKind.QuickFix, diagnostics: [diagnostic], isPreferred, edit: { changes: { [document.uri]: edits } } });
-    };
-    const replace = (start: number, end: number, newText: string): TextEdit => ({ range: { start: document.positionAt(start), end: document.positionAt(end) }, newText });
-
-    switch (diagnostic.code) {
-      case 'UNDECLARED_VARIABLE': {
-        const name = String(data.variable ?? '');
-        // Only a legal name is ever a reference; never offer to declare anything else.
-        if (!isVariableName(name) || !model.spec) break;
-        const declaration = declareVariable(text, model.spec, name);
-        if (declaration) edit(`Declare variable "${name}" under spec.variables`, [replace(declaration.at, declaration.at, declaration.text)]);
-        const start = document.offsetAt(diagnostic.range.start);
-        if (text.slice(start, document.offsetAt(diagnostic.range.end)) === `\${${name}}`) {
-          edit(`Escape as $\${${name}} (keep the text)`, [replace(start, start, '$')], false);
-        }
-        const annotation = disableSubstitution(text, model.root, data.path);
-        if (annotation) edit('Disable substitution for this object', [replace(annotation.at, annotation.at, annotation.text)], false);
-        break;
-      }
-      case 'UNKNOWN_LAYER': {
-        const { node, depth } = locate(model.root, data.path);
-        const list = locate(model.root, data.path.slice(0, -1));
-        if (depth !== data.path.length || list.node.type !== 'seq' || !list.node.items) break;
-        const removal = removeItem(text, list.node, node, list.pair?.key);
-        if (removal) edit(`Remove "${String(node.value)}" from dependsOn`, [replace(removal.start, removal.end, removal.text)]);
-        break;
-      }
-      case 'DUPLICATE_LAYER': {
-        const { node, depth } = locate(model.root, data.path);
-        if (depth !== data.path.length || node.type !== 'scalar') break;
-        const taken = new Set(model.layers.map((l) => l.name));
-        const base = String(node.value).slice(0, 60);
-        let n = 2;
-        while (taken.has(`${base}-${n}`)) n++;
-        edit(`Rename layer to "${base}-${n}"`, [replace(node.start, node.end, `${base}-${n}`)]);
-        break;
-      }
-      case 'UNKNOWN_FIELD': {
-        const suggestion = data.suggestion;
-        const { pair, depth } = locate(model.root, data.path);
-        if (typeof suggestion !== 'string' || depth !== data.path.length || !pair) break;
-        edit(`Change "${String(pair.key.value)}" to "${suggestion}"`, [replace(pair.key.start, pair.key.end, suggestion)]);
-        break;
-      }
-    }
+    QUICK_FIXES[diagnostic.code]({
+      text: parsed.text,
+      model,
+      data,
+      diagnostic,
+      edit(title, edits, isPreferred = true) {
+        actions.push({ title, kind: CodeActionKind.QuickFix, diagnostics: [diagnostic], isPreferred, edit: { changes: { [document.uri]: edits } } });
+      },
+      offsetAt: (position) => document.offsetAt(position),
+      replace: (start, end, newText) => ({ range: { start: document.positionAt(start), end: document.positionAt(end) }, newText }),
+    });
   }
   return actions;
 }

@@ -4,18 +4,18 @@
  * webview editor and tests use it as is. Parses are remembered per document version, and every
  * entry point catches its own failures: a bug here must cost a feature, never the server.
  */
-import type { ClusterSchemaSource } from '@kplane/profile';
+import type { ClusterSchemaSource, FindingCode } from '@kplane/profile';
 import type { CodeAction, CompletionList, Diagnostic, DocumentSymbol, Hover, Location, Position, Range } from 'vscode-languageserver-types';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { isProfileDocument, parseYamlFile, type ParsedFile } from './yamlParse.js';
 import { reparse } from './incrementalParse.js';
-import { validateFile, DIAGNOSTIC_SOURCE } from './validation.js';
+import { validateFile, DIAGNOSTIC_SOURCE, type KplaneDiagnostic } from './validation.js';
 import { complete } from './completion.js';
 import { definition, hover, symbols } from './navigation.js';
 import { codeActions } from './codeActions.js';
 import { profileAt } from './profileModel.js';
 
-export { DIAGNOSTIC_SOURCE, isProfileFileName, type DiagnosticData } from './validation.js';
+export { DIAGNOSTIC_SOURCE, isProfileFileName, type DiagnosticData, type KplaneDiagnostic } from './validation.js';
 export { LIMITS } from './yamlParse.js';
 
 /** A document from text, for callers without an editor (the CLI, the agent, tests). */
@@ -36,7 +36,7 @@ export interface ValidationOptions {
 }
 
 export interface LanguageService {
-  doValidation(document: TextDocument, options?: ValidationOptions): Diagnostic[];
+  doValidation(document: TextDocument, options?: ValidationOptions): KplaneDiagnostic[];
   doComplete(document: TextDocument, position: Position): CompletionList;
   doHover(document: TextDocument, position: Position): Hover | null;
   findDocumentSymbols(document: TextDocument): DocumentSymbol[];
@@ -84,7 +84,7 @@ export function getLanguageService(initial: LanguageServiceOptions = {}): Langua
           {
             range: { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } },
             severity: 1,
-            code: 'INTERNAL_ERROR',
+            code: 'INTERNAL_ERROR' satisfies FindingCode,
             source: DIAGNOSTIC_SOURCE,
             message: `kplane could not check this file (${err instanceof Error ? err.message : String(err)}). Please report this as a bug.`,
           },

@@ -2,7 +2,7 @@
  * Diagnostics of a YAML file: YAML problems of every document, and for each ClusterProfile
  * document the findings of @kplane/profile's validateProfile, placed on exact ranges.
  */
-import { validateProfile, type ClusterSchemaSource, type Finding } from '@kplane/profile';
+import { FINDING_CODES, validateProfile, type ClusterSchemaSource, type Finding, type FindingCode } from '@kplane/profile';
 import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver-types';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { isProfileDocument, type ParsedFile, type Problem } from './yamlParse.js';
@@ -23,6 +23,11 @@ export interface ValidationSettings {
    * one are not ours, and get no diagnostics at all.
    */
   expectProfile?: 'warning' | 'error';
+}
+
+/** A diagnostic of ours: its code is one of profile/src/validation/codes.ts. */
+export interface KplaneDiagnostic extends Diagnostic {
+  code: FindingCode;
 }
 
 /** What a quick fix needs to know about a diagnostic, carried in Diagnostic.data. */
@@ -58,9 +63,9 @@ export function isProfileFileName(uri: string): boolean {
   return /\.profile\.ya?ml$/i.test(uri);
 }
 
-export function validateFile(document: TextDocument, parsed: ParsedFile, settings: ValidationSettings): Diagnostic[] {
-  const diagnostics: Diagnostic[] = [];
-  const add = (span: Span, severity: Finding['severity'], code: string, message: string, data?: DiagnosticData) => {
+export function validateFile(document: TextDocument, parsed: ParsedFile, settings: ValidationSettings): KplaneDiagnostic[] {
+  const diagnostics: KplaneDiagnostic[] = [];
+  const add = (span: Span, severity: Finding['severity'], code: FindingCode, message: string, data?: DiagnosticData) => {
     diagnostics.push({
       range: { start: document.positionAt(span.start), end: document.positionAt(span.end) },
       severity: SEVERITY[severity],
@@ -80,7 +85,7 @@ export function validateFile(document: TextDocument, parsed: ParsedFile, setting
     const isProfile = isProfileDocument(doc);
     for (const problem of doc.problems) {
       // Guards (too deep, alias bomb) are ours; YAML syntax may be left to another extension.
-      if (problem.code.startsWith('YAML_') && !settings.yamlSyntax) continue;
+      if (FINDING_CODES[problem.code].area === 'yaml' && !settings.yamlSyntax) continue;
       addProblem(problem);
     }
     if (!isProfile || !doc.checkable || !doc.root) return;

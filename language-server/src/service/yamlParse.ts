@@ -6,13 +6,13 @@
  * Documents are parsed one by one and remembered by their text, so an edit re-parses only the
  * document it touched (`---` at the start of a line always starts a new document in YAML).
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, type Document, type Node as AstNode, Scalar } from 'yaml';
-import { PROFILE_KIND } from '@kplane/profile';
+import { isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, type Document, type ErrorCode, type Node as AstNode, Scalar } from 'yaml';
+import { PROFILE_KIND, type FindingCode } from '@kplane/profile';
 import { pairOf, type YamlNode, type YamlPair } from './yamlTree.js';
 import { fastParse } from './fastParse.js';
 
 export interface Problem {
-  code: string;
+  code: FindingCode;
   severity: 'error' | 'warning' | 'information' | 'hint';
   message: string;
   start: number;
@@ -49,7 +49,7 @@ export const LIMITS = {
   maxAliasCount: 1000,
 } as const;
 
-const YAML_MESSAGES: Record<string, string> = {
+const YAML_MESSAGES: Partial<Record<ErrorCode, string>> = {
   DUPLICATE_KEY: 'This key appears twice in the same mapping: remove or rename one of them.',
   TAB_AS_INDENT: 'Tabs cannot indent YAML: indent with spaces.',
   BAD_INDENT: 'Bad indentation: align this line with its siblings, using spaces.',
@@ -229,7 +229,7 @@ function failed(chunk: string, err: unknown): ParsedDocument {
   };
 }
 
-function yamlProblem(text: string, code: string, message: string, pos: [number, number], severity: 'error' | 'warning'): Problem {
+function yamlProblem(text: string, code: ErrorCode, message: string, pos: [number, number], severity: 'error' | 'warning'): Problem {
   const ours = YAML_MESSAGES[code];
   let end = Math.max(pos[1], pos[0] + 1);
   // yaml marks a duplicate key by its first character: widen to the whole key.
@@ -238,7 +238,9 @@ function yamlProblem(text: string, code: string, message: string, pos: [number, 
     if (key && key[0].length) end = pos[0] + key[0].length;
   }
   const line = ours && ours.endsWith('.') ? ours : ours ? `${ours}: ${message}` : `${message}.`;
-  return { code: `YAML_${code}`, severity, message: line.replace(/\.\.$/, '.'), start: pos[0], end };
+  // Every code of the yaml version we use must be one of ours (profile/src/validation/codes.ts).
+  const finding: FindingCode = `YAML_${code}`;
+  return { code: finding, severity, message: line.replace(/\.\.$/, '.'), start: pos[0], end };
 }
 
 function lineEnd(text: string, from: number): number {

@@ -8,10 +8,13 @@
 import { checkSchema, type ClusterSchemaSource } from './schemaCheck.js';
 import { checkSemantics } from './semanticCheck.js';
 import { isKnownClusterScoped } from '../identity.js';
+import type { FindingCode } from './codes.js';
 
 export type { ClusterSchemaSource } from './schemaCheck.js';
 export { checkSchema } from './schemaCheck.js';
 export { checkSemantics } from './semanticCheck.js';
+export { FINDING_AREAS, FINDING_CODES, isFindingCode, type FindingArea, type FindingCode, type FindingCodeInfo, type QuickFixCode, type YamlLibraryCode } from './codes.js';
+export { diagnosticsDoc } from './codesDoc.js';
 export { formatPath, isIpv4, isCidr, isSemver, isChartVersion, isDns1123Label, isDns1123Subdomain } from './rules.js';
 
 export type Severity = 'error' | 'warning' | 'information' | 'hint';
@@ -19,8 +22,8 @@ export type Severity = 'error' | 'warning' | 'information' | 'hint';
 export type JsonPath = (string | number)[];
 
 export interface Finding {
-  /** Stable, SCREAMING_SNAKE: tools and quick fixes key on it. */
-  code: string;
+  /** Stable, SCREAMING_SNAKE, one of ./codes.ts: tools and quick fixes key on it. */
+  code: FindingCode;
   severity: Severity;
   /** Names what is wrong and how to fix it. */
   message: string;

@@ -6,6 +6,7 @@
 import AjvModule, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { clusterProfileSchema, DNS1123_SUBDOMAIN, VARIABLE_NAME, type JsonSchema } from '../schema.js';
 import type { Finding, JsonPath } from './index.js';
+import type { FindingCode, ProfileSchemaCode } from './codes.js';
 import { describeValue, formatPath, isRecord } from './rules.js';
 
 /**
@@ -51,7 +52,7 @@ export function checkSchema(doc: unknown): Finding[] {
   const errors = (validate.errors ?? []).filter(
     (e) => !((e.keyword === 'pattern' || e.keyword === 'maxLength') && SEMANTIC_FIELDS.some((re) => re.test(e.instancePath))),
   );
-  return mapErrors(errors, [], '', (path) => (isManifestPath(path) ? 'MANIFEST_MISSING_FIELD' : 'MISSING_REQUIRED_FIELD'));
+  return mapErrors(errors, [], false, (path) => (isManifestPath(path) ? 'MANIFEST_MISSING_FIELD' : 'MISSING_REQUIRED_FIELD'));
 }
 
 function isManifestPath(path: JsonPath): boolean {
@@ -70,10 +71,10 @@ export function pointerToPath(pointer: string): JsonPath {
 
 /**
  * ajv errors → findings. `base` is prepended to every path (a manifest's path, for cluster
- * schemas); `codePrefix` marks findings of cluster schemas; `requiredCode` picks the code of
- * a missing field by where it is.
+ * schemas); `cluster` marks findings of cluster schemas (CLUSTER_ codes); `requiredCode` picks
+ * the code of a missing field by where it is.
  */
-function mapErrors(errors: ErrorObject[], base: JsonPath, codePrefix: string, requiredCode: (path: JsonPath) => string, source = ''): Finding[] {
+function mapErrors(errors: ErrorObject[], base: JsonPath, cluster: boolean, requiredCode: (path: JsonPath) => FindingCode, source = ''): Finding[] {
   // anyOf reports every failed branch and then itself: keep only the anyOf, with one message.
   const anyOfs = errors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf').map((e) => e.schemaPath + '/');
   // if/then/else reports the failed branch's own errors and then `if`: the branch's say it all.
@@ -81,7 +82,7 @@ function mapErrors(errors: ErrorObject[], base: JsonPath, codePrefix: string, re
   const findings: Finding[] = [];
   const seen = new Set<string>();
   for (const error of kept) {
-    const finding = toFinding(error, base, codePrefix, requiredCode, source);
+    const finding = toFinding(error, base, cluster, requiredCode, source);
     if (!finding) continue;
     const key = `${finding.code}|${finding.path.join('/')}|${finding.message}`;
     if (seen.has(key)) continue;
@@ -91,22 +92,23 @@ function mapErrors(errors: ErrorObject[], base: JsonPath, codePrefix: string, re
   return findings;
 }
 
-function toFinding(e: ErrorObject, base: JsonPath, prefix: string, requiredCode: (path: JsonPath) => string, source: string): Finding | undefined {
+function toFinding(e: ErrorObject, base: JsonPath, cluster: boolean, requiredCode: (path: JsonPath) => FindingCode, source: string): Finding | undefined {
   const path = [...base, ...pointerToPath(e.instancePath)];
   const where = formatPath(path);
   const suffix = source ? ` (${source})` : '';
   const parent = (e.parentSchema ?? {}) as JsonSchema;
-  const error = (code: string, message: string, extra: Partial<Finding> = {}): Finding => ({
-    code: prefix + code,
+  const finding = (code: FindingCode, message: string, extra: Partial<Finding> = {}): Finding => ({
+    code,
     severity: 'error',
     message: message + suffix,
     path,
     ...extra,
   });
+  const error = (code: ProfileSchemaCode, message: string, extra: Partial<Finding> = {}): Finding => finding(cluster ? `CLUSTER_${code}` : code, message, extra);
   switch (e.keyword) {
     case 'required': {
       const field = String((e.params as { missingProperty: string }).missingProperty);
-      return error(prefix ? 'MISSING_REQUIRED_FIELD' : requiredCode(path), `${where} is missing the required field "${field}": add ${field}.`, {
+      return finding(cluster ? 'CLUSTER_MISSING_REQUIRED_FIELD' : requiredCode(path), `${where} is missing the required field "${field}": add ${field}.`, {
         on: 'key',
         data: { field },
       });
@@ -255,5 +257,5 @@ export function checkAgainstClusterSchema(manifest: unknown, schema: JsonSchema,
     ];
   }
   if (validate(manifest)) return [];
-  return mapErrors(validate.errors ?? [], path, 'CLUSTER_', () => 'MISSING_REQUIRED_FIELD', `cluster schema of ${apiVersion} ${kind}`);
+  return mapErrors(validate.errors ?? [], path, true, () => 'CLUSTER_MISSING_REQUIRED_FIELD', `cluster schema of ${apiVersion} ${kind}`);
 }

@@ -97,9 +97,9 @@ describe('values gate (host side)', () => {
     const validate = (doc: unknown): ProfileFinding[] => {
       seen.push(doc);
       const values = (doc as ClusterProfile).spec.values ?? {};
-      const findings: ProfileFinding[] = [{ code: 'PRE_EXISTING', severity: 'warning', message: 'was there before', path: ['spec', 'layers', 0] }];
-      if (values.region === 'us') findings.push({ code: 'REGION_CLOSED', severity: 'error', message: 'us is closed', path: ['spec', 'values', 'region'] });
-      if (values.replicas === 7) findings.push({ code: 'SEVEN', severity: 'warning', message: 'seven', path: ['spec', 'layers', 0, 'manifests', 0] });
+      const findings: ProfileFinding[] = [{ code: 'UNUSED_VARIABLE', severity: 'warning', message: 'was there before', path: ['spec', 'layers', 0] }];
+      if (values.region === 'us') findings.push({ code: 'INVALID_VALUE', severity: 'error', message: 'us is closed', path: ['spec', 'values', 'region'] });
+      if (values.replicas === 7) findings.push({ code: 'SCALING_RANGE', severity: 'warning', message: 'seven', path: ['spec', 'layers', 0, 'manifests', 0] });
       return findings;
     };
     const ok = judgeValues('replicas: 5\n', profile, validate);
@@ -110,7 +110,7 @@ describe('values gate (host side)', () => {
     const text = 'replicas: 5\nregion: us\n';
     const bad = judgeValues(text, profile, validate);
     assert.equal(bad.values, undefined);
-    assert.deepEqual(bad.findings.map((f) => f.code), ['REGION_CLOSED']);
+    assert.deepEqual(bad.findings.map((f) => f.code), ['INVALID_VALUE']);
     assert.equal(text.slice(bad.findings[0].start, bad.findings[0].end), 'us');
 
     const warned = judgeValues('replicas: 7\n', profile, validate);
