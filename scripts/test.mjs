@@ -64,19 +64,19 @@ const suites = [
   { name: 'unit', prepare: [], cmd: bin('mocha'), args: ['--config', 'test/.mocharc.unit.json'] },
   {
     name: 'cluster',
-    prepare: [['Kubernetes binaries (built from upstream Go modules on first run)', 'bash', ['test/bed/build-k8s.sh']]],
+    prepare: [['Kubernetes binaries (built from upstream Go modules on first run)', 'bash', ['bed/build-k8s.sh']]],
     cmd: bin('mocha'),
     args: ['--config', 'test/.mocharc.cluster.json'],
   },
   {
     name: 'vscode',
-    prepare: [['VS Code host (code-server + Chromium, installed on first run)', process.execPath, ['test/out/vscode/setupHost.js']]],
+    prepare: [['VS Code host (code-server + Chromium, installed on first run)', process.execPath, ['bed/out/vscode/setupHost.js']]],
     cmd: process.execPath,
     args: ['test/out/vscode/runHost.js'],
   },
   {
     name: 'faults',
-    prepare: [['Kubernetes binaries', 'bash', ['test/bed/build-k8s.sh']]],
+    prepare: [['Kubernetes binaries', 'bash', ['bed/build-k8s.sh']]],
     cmd: bin('mocha'),
     args: ['--config', 'test/.mocharc.faults.json'],
     optional: !existsSync(join(root, 'test', '.mocharc.faults.json')),

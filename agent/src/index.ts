@@ -1,1 +1,6 @@
+/** @kplane/agent: the per-cluster control plane. `runAgent` is its entry; the rest is for embedding and tests. */
 export { runAgent, parseFlags, USAGE } from './main.js';
+export { WorkQueue } from './controller/workQueue.js';
+export { Scaler } from './controller/scaler.js';
+export { Metrics } from './controller/metrics.js';
+export { Logger, type Level } from './controller/logger.js';

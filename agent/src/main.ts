@@ -8,7 +8,7 @@ import { realpathSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { DEFAULT_NAMESPACE, parseDuration } from '@kplane/profile';
-import { KubeApi, loadKubeConfig } from './k8s/apiClient.js';
+import { KubeApi, loadKubeConfig } from '@kplane/kube';
 import { AgentRuntime } from './controller/agentRuntime.js';
 import { startHttpServer } from './controller/httpServer.js';
 import { Logger, type Level } from './controller/logger.js';

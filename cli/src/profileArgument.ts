@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { preflightProfile, type Preflight } from '@kplane/extension/fleet/preflight';
+import { preflightProfile, type Preflight } from '@kplane/plane';
 
 export async function loadProfileArgument(
   command: string,

@@ -6,10 +6,9 @@
  */
 import * as vscode from 'vscode';
 import { DEFAULT_NAMESPACE } from '@kplane/profile';
-import { FleetModel } from './fleet/fleetModel.js';
-import type { FleetWatcher } from './k8s/fleetWatcher.js';
-import type { FleetContext } from './k8s/kubeconfigContexts.js';
-import type { KubeClient } from './k8s/kubeClient.js';
+import { FleetModel } from '@kplane/plane';
+import type { FleetWatcher, FleetContext } from '@kplane/plane/cluster';
+import type { KubeClient } from '@kplane/kube';
 
 export interface FleetSettings {
   kubeconfig: string;

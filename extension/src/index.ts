@@ -1,1 +1,8 @@
-export {};
+/** @kplane/extension: the API the extension returns from activate, and its vscode-free webview helpers. */
+export type { KplaneApi } from './extension.js';
+export type { FleetNode } from './views/fleetNodes.js';
+export type { DashboardHandle } from './webview/dashboardPanel.js';
+export { fleetSnapshot, EVENTS_PER_CLUSTER, type FleetReader } from './webview/fleetSnapshot.js';
+export { DashboardController, type ControllerDeps } from './webview/dashboardController.js';
+export { dashboardHtml, makeNonce, type DashboardAssets } from './webview/dashboardHtml.js';
+export { valuesApplyBody, profilePath, kubeProfileStore, type ProfileValuesStore, type ProfileHttp } from './webview/profileValuesStore.js';

@@ -3,7 +3,7 @@
  * activation: @kubernetes/client-node and undici alone take longer to load than activation may
  * take (≤150 ms). scripts/bundle.mjs bundles it to dist/runtime.js, next to dist/extension.js.
  */
-export * from './k8s/fleetRuntime.js';
+export * from '@kplane/plane/cluster';
 export { applyProfileCommand } from './commands/applyProfileCommand.js';
 export { addClustersCommand, exportReportCommand, installAgentCommand, openStatusCommand, removeProfileCommand, setPausedCommand } from './commands/clusterCommands.js';
 export { showDriftCommand } from './commands/driftCommand.js';

@@ -5,8 +5,7 @@
  * the host) so this file stays free of ajv, whose generated code a webview CSP refuses.
  */
 import { isMap, isScalar, parseDocument, type Node as YamlNode } from 'yaml';
-import type { ClusterProfile, VariableValue } from '@kplane/profile/types';
-import type { FindingCode } from '@kplane/profile';
+import type { ClusterProfile, VariableValue, FindingCode } from '@kplane/profile';
 import type { ValuesFinding } from './protocol.js';
 import { checkValues } from './valuesCheck.js';
 

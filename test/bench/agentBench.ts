@@ -5,17 +5,16 @@
  *     `kubectl apply --server-side` of the same rendered objects (median of 3 runs each).
  *  2. Drift-correction latency: 40 edits to managed fields, edit → value back (median, p95).
  *  3. Agent RSS while managing 500 objects (measured first, before the other profiles exist).
- * Build first (npx tsc -b agent test); the cluster needs the binaries of test/bed/build-k8s.sh.
+ * Build first (npx tsc -b agent test); the cluster needs the binaries of bed/build-k8s.sh.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { ensureBinaries, startCluster, waitFor } from '../bed/index.js';
-import { startAgent } from '../bed/agent.js';
-import { KubeApi, loadKubeConfig } from '@kplane/agent/k8s/apiClient';
-import { withOwnership } from '@kplane/agent/core/objects';
+import { ensureBinaries, startCluster, waitFor, startAgent } from '@kplane/bed';
+import { KubeApi, loadKubeConfig } from '@kplane/kube';
+import { withOwnership } from '@kplane/agent/core';
 import { renderProfile, type ClusterProfile, type Manifest } from '@kplane/profile';
 
 const NS = 'kplane-system';

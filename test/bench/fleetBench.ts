@@ -19,12 +19,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { API_VERSION, AGENT_KIND, AGENT_PLURAL } from '@kplane/profile';
-import { FleetModel } from '@kplane/extension/fleet/fleetModel';
-import { DEFAULT_WATCH_OPTIONS } from '@kplane/extension/k8s/clusterWatch';
-import { FleetWatcher } from '@kplane/extension/k8s/fleetWatcher';
-import { KubeClient, connectionStats } from '@kplane/extension/k8s/kubeClient';
-import { forContext, loadKubeconfig, type FleetContext } from '@kplane/extension/k8s/kubeconfigContexts';
-import { repoRoot, startCluster, type TestCluster } from '../bed/index.js';
+import { FleetModel } from '@kplane/plane';
+import { DEFAULT_WATCH_OPTIONS, FleetWatcher, forContext, loadKubeconfig, type FleetContext } from '@kplane/plane/cluster';
+import { KubeClient, connectionStats } from '@kplane/kube';
+import { repoRoot, startCluster, type TestCluster } from '@kplane/bed';
 
 const CLUSTERS = Number(process.env.KPLANE_BENCH_CLUSTERS ?? 1000);
 const SERVERS = Number(process.env.KPLANE_BENCH_SERVERS ?? 2);

@@ -5,9 +5,8 @@
  * continuity across a restart, and deletion. One cluster and one agent for the whole file.
  */
 import assert from 'node:assert/strict';
-import { startCluster, waitFor, type TestCluster } from '../bed/index.js';
-import { startAgent, type RunningAgent } from '../bed/agent.js';
-import { ApiError, KubeApi, loadKubeConfig } from '@kplane/agent/k8s/apiClient';
+import { startCluster, waitFor, type TestCluster, startAgent, type RunningAgent } from '@kplane/bed';
+import { ApiError, KubeApi, loadKubeConfig } from '@kplane/kube';
 import type { ClusterAgent, ClusterProfile, Condition } from '@kplane/profile';
 
 const NS = 'kplane-system';

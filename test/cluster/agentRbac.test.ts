@@ -8,9 +8,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
-import { repoRoot, startCluster, waitFor, type TestCluster } from '../bed/index.js';
-import { startAgent, type RunningAgent } from '../bed/agent.js';
-import { KubeApi, loadKubeConfig } from '@kplane/agent/k8s/apiClient';
+import { repoRoot, startCluster, waitFor, type TestCluster, startAgent, type RunningAgent } from '@kplane/bed';
+import { KubeApi, loadKubeConfig } from '@kplane/kube';
 import type { ClusterProfile } from '@kplane/profile';
 
 const NS = 'kplane-system';

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppsV1Api, CoreV1Api, CustomObjectsApi, PatchStrategy, Watch, setHeaderOptions } from '@kubernetes/client-node';
 import { parse } from 'yaml';
-import { ensureBinaries, kubeClient, reapStaleRuns, repoRoot, startCluster, waitFor, type TestCluster } from '../bed/index.js';
+import { ensureBinaries, kubeClient, reapStaleRuns, repoRoot, startCluster, waitFor, type TestCluster } from '@kplane/bed';
 
 const group = 'kplane.dev';
 const version = 'v1alpha1';

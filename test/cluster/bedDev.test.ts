@@ -9,7 +9,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { repoRoot, startFleet, waitFor } from '../bed/index.js';
+import { repoRoot, startFleet, waitFor } from '@kplane/bed';
 
 const cli = (): string => join(repoRoot(), 'cli', 'bin', 'kplane.js');
 

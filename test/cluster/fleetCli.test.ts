@@ -9,8 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
-import { kubeClient, mergedKubeconfig, repoRoot, startCluster, type TestCluster } from '../bed/index.js';
-import { startAgent, type RunningAgent } from '../bed/agent.js';
+import { kubeClient, mergedKubeconfig, repoRoot, startCluster, type TestCluster, startAgent, type RunningAgent } from '@kplane/bed';
 
 const profile = (version: string, value: string) => `apiVersion: kplane.dev/v1alpha1
 kind: ClusterProfile

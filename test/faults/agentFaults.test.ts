@@ -4,9 +4,8 @@
  * running agent; two replicas with leader election, the leader killed.
  */
 import assert from 'node:assert/strict';
-import { startCluster, waitFor, type TestCluster } from '../bed/index.js';
-import { startAgent, type RunningAgent } from '../bed/agent.js';
-import { KubeApi, loadKubeConfig } from '@kplane/agent/k8s/apiClient';
+import { startCluster, waitFor, type TestCluster, startAgent, type RunningAgent } from '@kplane/bed';
+import { KubeApi, loadKubeConfig } from '@kplane/kube';
 import type { ClusterProfile, Condition } from '@kplane/profile';
 
 const NS = 'kplane-system';

@@ -22,9 +22,8 @@ import { join } from 'node:path';
 import { format } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import { repoRoot } from '../fixtures/paths.js';
-import { CODE_SERVER_VERSION } from './hostPaths.js';
+import { CODE_SERVER_VERSION, type CodeServer, CodeServerError, HostMissingError, launchBrowser, screenshot, startCodeServer } from '@kplane/bed/vscode';
 import { TEST_OUTPUT_MARK } from './testOutput.js';
-import { type CodeServer, CodeServerError, HostMissingError, launchBrowser, screenshot, startCodeServer } from './host.js';
 
 const EXIT = { passed: 0, failed: 1, badSetting: 2, hostMissing: 10, serverDied: 11, timeout: 12, browserFailed: 13, notBuilt: 14 } as const;
 type Outcome = { code: number; why: string };

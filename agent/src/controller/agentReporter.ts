@@ -8,8 +8,8 @@ import { AGENT_KIND, AGENT_OBJECT_NAME, AGENT_PLURAL, API_VERSION, parseDuration
 import { appendEvent, restoreLog, type EventLog } from '../core/eventLog.js';
 import { redact } from '../core/redact.js';
 import { profileCounts } from '../core/status.js';
-import type { KubeApi } from '../k8s/apiClient.js';
-import { delay } from '../k8s/informer.js';
+import type { KubeApi } from '@kplane/kube';
+import { delay } from '@kplane/kube';
 import type { Logger } from './logger.js';
 
 export const AGENT_VERSION = '0.1.0';

@@ -5,9 +5,8 @@
  */
 import { AGENT_PLURAL, API_VERSION, PROFILE_PLURAL, type ClusterAgent, type ClusterProfile, type ObjectRef, type ScalingPolicy, type ScalingStatus } from '@kplane/profile';
 import { ownerOf } from '../core/objects.js';
-import type { KubeApi } from '../k8s/apiClient.js';
-import { collectionPath, Discovery, type ResourceInfo } from '../k8s/discovery.js';
-import { delay, Informer, storeKey } from '../k8s/informer.js';
+import type { KubeApi } from '@kplane/kube';
+import { collectionPath, Discovery, type ResourceInfo, delay, Informer, storeKey } from '@kplane/kube';
 import { AgentReporter } from './agentReporter.js';
 import { LeaderElector } from './leaderElection.js';
 import type { Logger } from './logger.js';

@@ -4,8 +4,7 @@
  * moment a renewal fails past the lease duration. Updates use the Lease's resourceVersion, so
  * two candidates cannot both win the same round.
  */
-import { ApiError, type KubeApi } from '../k8s/apiClient.js';
-import { delay } from '../k8s/informer.js';
+import { ApiError, type KubeApi, delay } from '@kplane/kube';
 import type { Logger } from './logger.js';
 
 export interface LeaderElectionOptions {

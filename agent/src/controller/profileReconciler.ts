@@ -35,9 +35,8 @@ import { fingerprint, withOwnership, withReplicas } from '../core/objects.js';
 import { planLayers } from '../core/plan.js';
 import { redact } from '../core/redact.js';
 import { statusChanged } from '../core/status.js';
-import { ApiError, type KubeApi } from '../k8s/apiClient.js';
-import { objectPath, type Discovery, type ResourceInfo } from '../k8s/discovery.js';
-import type { Informer, KubeObject } from '../k8s/informer.js';
+import { ApiError, type KubeApi, objectPath, type Discovery, type ResourceInfo } from '@kplane/kube';
+import type { Informer, KubeObject } from '@kplane/kube';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 

@@ -22,8 +22,7 @@ import {
   type ScalingProblem,
   type TimedRecommendation,
 } from '../core/scaling.js';
-import { ApiError, type KubeApi } from '../k8s/apiClient.js';
-import { objectPath, type Discovery } from '../k8s/discovery.js';
+import { ApiError, type KubeApi, objectPath, type Discovery } from '@kplane/kube';
 import type { Logger } from './logger.js';
 
 /** What one evaluation found: a recommendation with its inputs, or why there is none. */

@@ -1,4 +1,4 @@
-import { USAGE, runAgent } from '@kplane/agent/main';
+import { USAGE, runAgent } from '@kplane/agent';
 import type { Command } from '../main.js';
 
 // The agent lives in @kplane/agent (it no longer loads @kubernetes/client-node up front, so

@@ -1,9 +1,7 @@
 import { parseArgs } from 'node:util';
 import { parseDuration, type ClusterProfile } from '@kplane/profile';
-import { matchesSelector, parseMaxUnavailable, parseSelector, type ClusterOutcome } from '@kplane/extension/fleet/index';
-import { openFleet, type FleetSession } from '@kplane/extension/k8s/fleetSession';
-import { previewApply } from '@kplane/extension/k8s/profileActions';
-import { rollOut } from '@kplane/extension/k8s/rollout';
+import { matchesSelector, parseMaxUnavailable, parseSelector, type ClusterOutcome } from '@kplane/plane';
+import { openFleet, type FleetSession, previewApply, rollOut } from '@kplane/plane/cluster';
 import type { Command } from '../main.js';
 import { loadProfileArgument } from '../profileArgument.js';
 

@@ -75,7 +75,7 @@ export const command: Command = {
     process.on('SIGINT', handler).on('SIGTERM', handler).on('SIGHUP', handler);
 
     // Loaded lazily so that `kplane --help` does not pay for the Kubernetes client.
-    const { startFleet } = await import('@kplane/test/bed/index');
+    const { startFleet } = await import('@kplane/bed');
     const started = Date.now();
     const fleet = await startFleet({
       clusters: opts.clusters,

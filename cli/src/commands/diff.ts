@@ -1,10 +1,9 @@
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { parseDuration } from '@kplane/profile';
-import { unifiedDiff } from '@kplane/extension/fleet/index';
-import { fleetContexts, loadKubeconfig } from '@kplane/extension/k8s/kubeconfigContexts';
-import { KubeClient } from '@kplane/extension/k8s/kubeClient';
-import { previewApply } from '@kplane/extension/k8s/profileActions';
+import { unifiedDiff } from '@kplane/plane';
+import { fleetContexts, loadKubeconfig, previewApply } from '@kplane/plane/cluster';
+import { KubeClient } from '@kplane/kube';
 import type { Command } from '../main.js';
 import { loadProfileArgument } from '../profileArgument.js';
 

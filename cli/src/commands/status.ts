@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { parseDuration } from '@kplane/profile';
-import { formatAge, statusJson, type ClusterView } from '@kplane/extension/fleet/index';
-import { openFleet } from '@kplane/extension/k8s/fleetSession';
+import { formatAge, statusJson, type ClusterView } from '@kplane/plane';
+import { openFleet } from '@kplane/plane/cluster';
 import type { Command } from '../main.js';
 
 const usage = `Usage: kplane status [--context NAME[,NAME…]] [--kubeconfig PATHS] [--output table|json] [--watch] [--timeout 10s]

@@ -6,7 +6,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { getLanguageService, isProfileFileName, textDocument } from '@kplane/language-server/service/languageService';
+import { getLanguageService, isProfileFileName, textDocument } from '@kplane/language-server';
 import type { FindingCode } from '@kplane/profile';
 import type { Command } from '../main.js';
 

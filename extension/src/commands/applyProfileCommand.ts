@@ -5,12 +5,9 @@
  */
 import * as vscode from 'vscode';
 import type { ClusterProfile } from '@kplane/profile';
-import { parseMaxUnavailable, type ClusterOutcome } from '../fleet/applyPlan.js';
-import { preflightProfile } from '../fleet/preflight.js';
-import { parseSelector } from '../fleet/selector.js';
-import type { ProfileChange } from '../fleet/profileChange.js';
-import { previewApply } from '../k8s/profileActions.js';
-import { rollOut } from '../k8s/rollout.js';
+import { parseMaxUnavailable, type ClusterOutcome, preflightProfile, parseSelector } from '@kplane/plane';
+import type { ProfileChange } from '@kplane/plane';
+import { previewApply, rollOut } from '@kplane/plane/cluster';
 import type { FleetService } from '../fleetService.js';
 import type { Host } from '../host.js';
 import { clusterOf, errorText, uriOf } from './nodeArgs.js';

@@ -6,10 +6,8 @@
 import * as vscode from 'vscode';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { reportJson, reportMarkdown } from '../fleet/fleetReport.js';
-import { installAgent, readDeployManifests } from '../k8s/agentInstall.js';
-import { fleetContexts, loadKubeconfig } from '../k8s/kubeconfigContexts.js';
-import { removeProfile, setPaused } from '../k8s/profileActions.js';
+import { reportJson, reportMarkdown } from '@kplane/plane';
+import { installAgent, readDeployManifests, fleetContexts, loadKubeconfig, removeProfile, setPaused } from '@kplane/plane/cluster';
 import type { FleetService } from '../fleetService.js';
 import type { Host } from '../host.js';
 import { clusterOf, errorText, profileOf } from './nodeArgs.js';

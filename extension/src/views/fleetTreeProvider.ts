@@ -5,8 +5,8 @@
  * the whole tree, so 1,000 clusters writing status stay cheap.
  */
 import * as vscode from 'vscode';
-import { formatAge, type DisplayState } from '../fleet/clusterState.js';
-import type { ClusterView } from '../fleet/fleetModel.js';
+import { formatAge, type DisplayState } from '@kplane/plane';
+import type { ClusterView } from '@kplane/plane';
 import type { FleetService } from '../fleetService.js';
 import type { FleetNode } from './fleetNodes.js';
 

@@ -5,9 +5,7 @@
  * to the cluster's API server. Kept free of `vscode` so it reads like the protocol it serves.
  */
 import type { ClusterProfile, Variable } from '@kplane/profile';
-import { parseWebviewMessage, type HostMessage, type ProfileRef, type WebviewMessage } from '@kplane/media/protocol';
-import { valuesSchema, valuesToYaml } from '@kplane/media/valuesCheck';
-import { hiddenValues, judgeValues, type ProfileValidator } from '@kplane/media/valuesGate';
+import { parseWebviewMessage, type HostMessage, type ProfileRef, type WebviewMessage, valuesSchema, valuesToYaml, hiddenValues, judgeValues, type ProfileValidator } from '@kplane/media';
 import type { ProfileValuesStore } from './profileValuesStore.js';
 
 export interface ControllerDeps {

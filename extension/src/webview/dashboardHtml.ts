@@ -4,7 +4,7 @@
  * stylesheet from dist/media/, and the worker URLs as data attributes. Pure, so it is unit-tested.
  */
 import { randomBytes } from 'node:crypto';
-import { escapeHtml } from '@kplane/media/escape';
+import { escapeHtml } from '@kplane/media';
 
 export interface DashboardAssets {
   /** webview.cspSource: the origin the webview serves local resources from. */

@@ -4,9 +4,8 @@
  * to DashboardController. `registerDashboard` is the one call extension.ts makes.
  */
 import * as vscode from 'vscode';
-import type { HostMessage, ProfileRef, WebviewMessage } from '@kplane/media/protocol';
+import type { HostMessage, ProfileRef, WebviewMessage, ProfileValidator } from '@kplane/media';
 import { clusterOf, profileOf } from '../commands/nodeArgs.js';
-import type { ProfileValidator } from '@kplane/media/valuesGate';
 import { validateProfile } from '@kplane/profile';
 import { DashboardController } from './dashboardController.js';
 import { dashboardHtml, makeNonce } from './dashboardHtml.js';

@@ -4,9 +4,9 @@
  * FleetSnapshot. Sensitive values never leave the host: the snapshot carries status only.
  */
 import type { ClusterProfile } from '@kplane/profile';
-import type { ClusterView, FleetSnapshot, ProfileView } from '@kplane/media/protocol';
-import type { FleetModel } from '../fleet/fleetModel.js';
-import { profileState } from '../fleet/clusterState.js';
+import type { ClusterView, FleetSnapshot, ProfileView } from '@kplane/media';
+import type { FleetModel } from '@kplane/plane';
+import { profileState } from '@kplane/plane';
 
 export type FleetReader = Pick<FleetModel, 'list' | 'record'>;
 

@@ -7,7 +7,7 @@
  * as `kplane` would delete the layers `kplane` applied earlier.
  */
 import { API_VERSION, PLANE_FIELD_MANAGER, PROFILE_KIND, PROFILE_PLURAL, type ClusterProfile, type VariableValue } from '@kplane/profile';
-import type { ProfileRef } from '@kplane/media/protocol';
+import type { ProfileRef } from '@kplane/media';
 
 /** The slice of extension/src/k8s/kubeClient.ts's KubeClient this needs. */
 export interface ProfileHttp {

@@ -1,9 +1,6 @@
 import assert from 'node:assert/strict';
-import { WorkQueue } from '@kplane/agent/controller/workQueue';
-import { Metrics } from '@kplane/agent/controller/metrics';
-import { Logger } from '@kplane/agent/controller/logger';
-import { parseFlags } from '@kplane/agent/main';
-import { parseQuantity } from '@kplane/agent/controller/scaler';
+import { WorkQueue, Metrics, Logger, parseFlags } from '@kplane/agent';
+import { parseQuantity } from '@kplane/agent/core';
 
 describe('agent work queue', () => {
   it('de-duplicates keys and never hands out a key twice at once', async () => {

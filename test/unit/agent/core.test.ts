@@ -1,14 +1,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { RenderedLayer } from '@kplane/profile';
-import { planLayers } from '@kplane/agent/core/plan';
-import { decodeInventory, encodeInventory, mergeInventory, pruneSet } from '@kplane/agent/core/inventory';
-import { managedDiff } from '@kplane/agent/core/drift';
-import { decideScale, readFieldPath } from '@kplane/agent/core/scaling';
-import { appendEvent, eventsAfter, restoreLog } from '@kplane/agent/core/eventLog';
-import { redact, MASK } from '@kplane/agent/core/redact';
-import { fingerprint, ownerOf, withOwnership } from '@kplane/agent/core/objects';
-import { profileCounts, statusChanged } from '@kplane/agent/core/status';
+import { planLayers, decodeInventory, encodeInventory, mergeInventory, pruneSet, managedDiff, decideScale, readFieldPath, appendEvent, eventsAfter, restoreLog, redact, MASK, fingerprint, ownerOf, withOwnership, profileCounts, statusChanged } from '@kplane/agent/core';
 
 const layer = (name: string, dependsOn: string[] = []): RenderedLayer => ({ name, dependsOn, wait: false, manifests: [] });
 

@@ -4,8 +4,7 @@
  * The real API server side of the same paths is covered by test/cluster and test/faults.
  */
 import assert from 'node:assert/strict';
-import { ApiError, type KubeApi, type WatchEvent } from '@kplane/agent/k8s/apiClient';
-import { Informer, type KubeObject } from '@kplane/agent/k8s/informer';
+import { ApiError, type KubeApi, type WatchEvent, Informer, type KubeObject } from '@kplane/kube';
 
 const cm = (name: string, rv: string): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'x', resourceVersion: rv, managedFields: [{ manager: 'm' }] } });
 

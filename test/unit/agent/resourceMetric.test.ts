@@ -3,7 +3,7 @@
  * AverageValue, and the decision against a quantity target such as 200m or 256Mi.
  */
 import assert from 'node:assert/strict';
-import { averagePodUsage, decideScale, parseQuantity } from '@kplane/agent/core/scaling';
+import { averagePodUsage, decideScale, parseQuantity } from '@kplane/agent/core';
 
 const pod = (...usages: Record<string, string>[]) => ({ containers: usages.map((usage) => ({ usage })) });
 

@@ -13,7 +13,7 @@ import {
   shouldHalt,
   statusJson,
   type ClusterRecord,
-} from '@kplane/extension/fleet/index';
+} from '@kplane/plane';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 const iso = (ms: number) => new Date(ms).toISOString();

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import type { ClusterProfile } from '@kplane/profile';
-import { describeChange, desiredObject, diffPaths, unifiedDiff } from '@kplane/extension/fleet/index';
+import { describeChange, desiredObject, diffPaths, unifiedDiff } from '@kplane/plane';
 
 const base: ClusterProfile = {
   apiVersion: 'kplane.dev/v1alpha1',

@@ -4,7 +4,7 @@
  */
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
-import { getLanguageService, textDocument } from '@kplane/language-server/service/languageService';
+import { getLanguageService, textDocument } from '@kplane/language-server';
 import { VALID, codes } from './helpers.js';
 
 const URI = 'file:///work/bad.profile.yaml';

@@ -5,7 +5,7 @@
  */
 import { strict as assert } from 'node:assert';
 import type { ClusterSchemaSource, JsonSchema } from '@kplane/profile';
-import { getLanguageService, textDocument } from '@kplane/language-server/service/languageService';
+import { getLanguageService, textDocument } from '@kplane/language-server';
 import { VALID, diagnose, edit, expectOne, rangeOf, codes } from './helpers.js';
 
 const deployment: JsonSchema = {

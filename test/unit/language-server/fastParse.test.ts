@@ -4,8 +4,7 @@
  */
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
-import { fastParse } from '@kplane/language-server/service/fastParse';
-import { slowParse } from '@kplane/language-server/service/yamlParse';
+import { fastParse, slowParse } from '@kplane/language-server';
 import { VALID, flatten } from './helpers.js';
 
 function agree(text: string): boolean {

@@ -2,7 +2,7 @@
 import { strict as assert } from 'node:assert';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { CodeAction, Position } from 'vscode-languageserver-types';
-import { getLanguageService, textDocument } from '@kplane/language-server/service/languageService';
+import { getLanguageService, textDocument } from '@kplane/language-server';
 import { VALID, diagnose, edit, expectOne, codes } from './helpers.js';
 
 const URI = 'file:///work/test.profile.yaml';

@@ -1,8 +1,8 @@
 /** Shared by the language-server unit tests: a valid profile to break, and range helpers. */
 import { strict as assert } from 'node:assert';
 import type { Diagnostic, Range } from 'vscode-languageserver-types';
-import type { YamlNode } from '@kplane/language-server/service/yamlTree';
-import { getLanguageService, textDocument, type LanguageServiceOptions } from '@kplane/language-server/service/languageService';
+import type { YamlNode } from '@kplane/language-server';
+import { getLanguageService, textDocument, type LanguageServiceOptions } from '@kplane/language-server';
 
 export const VALID = `apiVersion: kplane.dev/v1alpha1
 kind: ClusterProfile

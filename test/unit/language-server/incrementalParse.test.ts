@@ -4,8 +4,7 @@
  */
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
-import { INCREMENTAL_MIN_CHARS, reparse } from '@kplane/language-server/service/incrementalParse';
-import { parseYamlFile, type ParsedFile } from '@kplane/language-server/service/yamlParse';
+import { INCREMENTAL_MIN_CHARS, reparse, parseYamlFile, type ParsedFile } from '@kplane/language-server';
 import { generateProfile } from '../../bench/lspBench.js';
 import { flatten } from './helpers.js';
 

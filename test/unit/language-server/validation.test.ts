@@ -4,7 +4,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { DiagnosticSeverity } from 'vscode-languageserver-types';
-import { parseYamlFile } from '@kplane/language-server/service/yamlParse';
+import { parseYamlFile } from '@kplane/language-server';
 import { VALID, codes, diagnose, edit, expectOne, rangeOf } from './helpers.js';
 
 interface Case {

@@ -8,10 +8,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { validateProfile, type ClusterProfile, type VariableValue } from '@kplane/profile';
-import type { HostMessage } from '@kplane/media/protocol';
-import { DashboardController } from '@kplane/extension/webview/dashboardController';
-import { dashboardHtml, makeNonce } from '@kplane/extension/webview/dashboardHtml';
-import { valuesApplyBody, type ProfileValuesStore } from '@kplane/extension/webview/profileValuesStore';
+import type { HostMessage } from '@kplane/media';
+import { DashboardController, dashboardHtml, makeNonce, valuesApplyBody, type ProfileValuesStore } from '@kplane/extension';
 import { repoRoot } from '../../fixtures/paths.js';
 
 const ref = { context: 'kplane-1', namespace: 'kplane-system', name: 'edge-baseline' };

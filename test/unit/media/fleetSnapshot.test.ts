@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import type { ClusterAgent, ClusterProfile } from '@kplane/profile';
-import { FleetModel } from '@kplane/extension/fleet/fleetModel';
-import { EVENTS_PER_CLUSTER, fleetSnapshot } from '@kplane/extension/webview/fleetSnapshot';
+import { FleetModel } from '@kplane/plane';
+import { EVENTS_PER_CLUSTER, fleetSnapshot } from '@kplane/extension';
 
 const T0 = Date.parse('2026-01-01T12:00:00Z');
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');

@@ -1,6 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { parseWebviewMessage } from '@kplane/media/protocol';
-import { escapeHtml } from '@kplane/media/escape';
+import { parseWebviewMessage, escapeHtml } from '@kplane/media';
 
 const ref = { context: 'kind-edge-1', namespace: 'kplane-system', name: 'edge-baseline' };
 

@@ -1,7 +1,6 @@
 import { strict as assert } from 'node:assert';
 import type { ClusterProfile, Variable } from '@kplane/profile';
-import { checkValues, valuesSchema, valuesToYaml } from '@kplane/media/valuesCheck';
-import { judgeValues, type ProfileFinding } from '@kplane/media/valuesGate';
+import { checkValues, valuesSchema, valuesToYaml, judgeValues, type ProfileFinding } from '@kplane/media';
 
 const variables: Variable[] = [
   { name: 'replicas', type: 'integer', default: 2, minimum: 1, maximum: 10 },

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
-import type { ClusterView, FleetSnapshot, ProfileView } from '@kplane/media/protocol';
-import { age, buildMatrix, stateCounts, timeline } from '@kplane/media/viewModel';
+import type { ClusterView, FleetSnapshot, ProfileView } from '@kplane/media';
+import { age, buildMatrix, stateCounts, timeline } from '@kplane/media';
 
 const profile = (name: string, over: Partial<ProfileView> = {}): ProfileView => ({
   namespace: 'kplane-system',

@@ -12,9 +12,8 @@ import * as vscode from 'vscode';
 import { parse } from 'yaml';
 import { KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
 import type { ClusterProfile } from '@kplane/profile';
-import type { KplaneApi } from '@kplane/extension/extension';
-import type { DashboardHandle } from '@kplane/extension/webview/dashboardPanel';
-import { kubeClient, startCluster, type TestCluster } from '../../bed/index.js';
+import type { KplaneApi, DashboardHandle } from '@kplane/extension';
+import { kubeClient, startCluster, type TestCluster } from '@kplane/bed';
 
 const ref = { namespace: 'kplane-system', name: 'edge-baseline' };
 

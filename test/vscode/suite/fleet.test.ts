@@ -9,10 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
-import type { KplaneApi } from '@kplane/extension/extension';
-import type { FleetNode } from '@kplane/extension/views/fleetNodes';
-import { kubeClient, mergedKubeconfig, startCluster, type TestCluster } from '../../bed/index.js';
-import { startAgent, type RunningAgent } from '../../bed/agent.js';
+import type { KplaneApi, FleetNode } from '@kplane/extension';
+import { kubeClient, mergedKubeconfig, startCluster, type TestCluster, startAgent, type RunningAgent } from '@kplane/bed';
 import { until } from './fleetWait.js';
 
 const PROFILE = `apiVersion: kplane.dev/v1alpha1

@@ -19,12 +19,9 @@ import * as vscode from 'vscode';
 import { parse } from 'yaml';
 import { CustomObjectsApi, KubernetesObjectApi, PatchStrategy, setHeaderOptions, type KubernetesObject } from '@kubernetes/client-node';
 import type { AgentEvent, ClusterAgent } from '@kplane/profile';
-import type { KplaneApi } from '@kplane/extension/extension';
-import type { EventsNotice } from '@kplane/extension/fleet/fleetModel';
-import type { FleetNode } from '@kplane/extension/views/fleetNodes';
-import type { DashboardHandle } from '@kplane/extension/webview/dashboardPanel';
-import { kubeClient, mergedKubeconfig, startCluster, waitFor, type TestCluster } from '../../bed/index.js';
-import { startAgent, type RunningAgent } from '../../bed/agent.js';
+import type { KplaneApi, FleetNode, DashboardHandle } from '@kplane/extension';
+import type { EventsNotice } from '@kplane/plane';
+import { kubeClient, mergedKubeconfig, startCluster, waitFor, type TestCluster, startAgent, type RunningAgent } from '@kplane/bed';
 import { until } from './fleetWait.js';
 import { testLog } from '../testOutput.js';
 

@@ -1,6 +1,6 @@
 /** Waiting on the extension's fleet model from VS Code-host tests: on its change events, never by polling. */
-import type { KplaneApi } from '@kplane/extension/extension';
-import type { ClusterView } from '@kplane/extension/fleet/fleetModel';
+import type { KplaneApi } from '@kplane/extension';
+import type { ClusterView } from '@kplane/plane';
 
 /** Resolves with the cluster's view once `test` holds, checking on every model change. */
 export function until(api: KplaneApi, id: string, test: (v: ClusterView) => boolean, timeoutMs: number, what: string): Promise<ClusterView> {

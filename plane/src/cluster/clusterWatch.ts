@@ -8,7 +8,7 @@
 import { AGENT_OBJECT_NAME, AGENT_PLURAL, API_VERSION, PROFILE_PLURAL, type ClusterAgent, type ClusterProfile } from '@kplane/profile';
 import type { FleetModel } from '../fleet/fleetModel.js';
 import { profileKey } from '../fleet/fleetModel.js';
-import { KubeError, type KubeClient, type WatchEvent } from './kubeClient.js';
+import { KubeError, type KubeClient, type WatchEvent } from '@kplane/kube';
 
 export interface WatchOptions {
   namespace: string;

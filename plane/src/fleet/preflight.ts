@@ -2,7 +2,7 @@
  * Preflight for Apply: the language server's own checks (schema and semantic rules, the same the
  * editor shows), then the ClusterProfile objects of the file. Errors block an apply.
  */
-import { getLanguageService, textDocument } from '@kplane/language-server/service/languageService';
+import { getLanguageService, textDocument } from '@kplane/language-server';
 import { PROFILE_KIND, type ClusterProfile } from '@kplane/profile';
 import { parseAllDocuments } from 'yaml';
 

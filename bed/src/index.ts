@@ -4,3 +4,4 @@ export { startFleet, mergedKubeconfig, type Fleet, type StartFleetOptions } from
 export { ensureBinaries, repoRoot, K8S_VERSION, type Binaries } from './binaries.js';
 export { kubeClient, waitFor, applyYaml, type WaitOptions } from './client.js';
 export { reapStaleRuns, runsRoot } from './processes.js';
+export { startAgent, type RunningAgent } from './agent.js';

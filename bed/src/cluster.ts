@@ -211,7 +211,7 @@ async function startWorkloadComponents(dir: string, bin: Binaries, pki: Pki, com
     spawnComponent(dir, 'kube-scheduler', bin.kubeScheduler, common),
     spawnComponent(dir, 'kwok', bin.kwok, [
       `--kubeconfig=${kc}`,
-      `--config=${join(repoRoot(), 'test', 'bed', 'kwok-stages.yaml')}`,
+      `--config=${join(repoRoot(), 'bed', 'kwok-stages.yaml')}`,
       '--manage-all-nodes=false',
       '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
       // KWOK renews each node's Lease, which is the heartbeat kcm's node-lifecycle controller reads.

@@ -3,7 +3,7 @@
  *
  * Binaries, first match wins:
  *   1. `KPLANE_K8S_BIN` or `KUBEBUILDER_ASSETS`: a folder that already holds them;
- *   2. the cache `${KPLANE_CACHE:-~/.cache/kplane}/k8s-<version>/` filled by test/bed/build-k8s.sh;
+ *   2. the cache `${KPLANE_CACHE:-~/.cache/kplane}/k8s-<version>/` filled by bed/build-k8s.sh;
  *   3. otherwise build-k8s.sh runs now (minutes the first time) and its progress is printed.
  */
 import { spawn } from 'node:child_process';
@@ -99,7 +99,7 @@ export async function ensureBinaries(opts: { workloads?: boolean; log?: (line: s
     const missing = missingIn(explicit, needed);
     if (missing.length) {
       const which = process.env.KPLANE_K8S_BIN ? 'KPLANE_K8S_BIN' : 'KUBEBUILDER_ASSETS';
-      throw new Error(`kplane bed: ${which}=${explicit} lacks ${missing.join(', ')}; put them there or unset ${which} to use the cache built by test/bed/build-k8s.sh.`);
+      throw new Error(`kplane bed: ${which}=${explicit} lacks ${missing.join(', ')}; put them there or unset ${which} to use the cache built by bed/build-k8s.sh.`);
     }
     return binariesIn(explicit);
   }
@@ -110,13 +110,13 @@ export async function ensureBinaries(opts: { workloads?: boolean; log?: (line: s
     });
     await building;
     const missing = missingIn(dir, needed);
-    if (missing.length) throw new Error(`kplane bed: test/bed/build-k8s.sh finished but ${dir} lacks ${missing.join(', ')}; see its output above.`);
+    if (missing.length) throw new Error(`kplane bed: bed/build-k8s.sh finished but ${dir} lacks ${missing.join(', ')}; see its output above.`);
   }
   return binariesIn(dir);
 }
 
 function runBuildScript(log: (line: string) => void): Promise<void> {
-  const script = join(repoRoot(), 'test', 'bed', 'build-k8s.sh');
+  const script = join(repoRoot(), 'bed', 'build-k8s.sh');
   log(`kplane bed: Kubernetes ${K8S_VERSION} binaries not in ${cacheDir()}; building them with ${script} (minutes the first time)`);
   return new Promise((resolvePromise, reject) => {
     const child = spawn('bash', [script], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KPLANE_K8S_VERSION: K8S_VERSION } });

@@ -6,3 +6,4 @@ export * from './applyPlan.js';
 export * from './fleetReport.js';
 export * from './profileChange.js';
 export * from './lineDiff.js';
+export * from './preflight.js';

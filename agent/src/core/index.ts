@@ -1,0 +1,10 @@
+/** @kplane/agent/core: the agent's pure planning, health, drift and status logic. */
+export * from './drift.js';
+export * from './eventLog.js';
+export * from './health.js';
+export * from './inventory.js';
+export * from './objects.js';
+export * from './plan.js';
+export * from './redact.js';
+export * from './scaling.js';
+export * from './status.js';
