@@ -7,7 +7,7 @@
  * the same decisions against the real HPA controller.
  */
 import assert from 'node:assert/strict';
-import { isProblem, normalizeScale, quantityMilli, resourceReplicas, type PodMetricSample, type ResourceReplicasInput, type ScalePod } from '@kplane/agent/core/scaling';
+import { isProblem, normalizeScale, quantityMilli, resourceReplicas, type PodMetricSample, type ResourceReplicasInput, type ScalePod } from '@kplane/agent/core';
 
 const now = new Date('2026-01-01T12:00:00Z');
 const ago = (s: number): Date => new Date(now.getTime() - s * 1000);
