@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { parseAllDocuments } from 'yaml';
-import { objectHealth, waitingMessage, type Health, type HealthInput } from '@kplane/agent/core/health';
+import { objectHealth, waitingMessage, type Health, type HealthInput } from '@kplane/agent/core';
 import { fixturesDir } from '../../fixtures/paths.js';
 
 const EXPECT = 'kplane.test/expect';
