@@ -4,3 +4,4 @@ export * from './escape.js';
 export * from './valuesCheck.js';
 export * from './valuesGate.js';
 export * from './viewModel.js';
+export { scalingChart, type ChartGeometry } from './scalingChart.js';

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import type { ScalingStatus } from '@kplane/profile';
-import { scalingChart } from '@kplane/media/scalingChart';
+import { scalingChart } from '@kplane/media';
 
 describe('dashboard scaling timeline', () => {
   const status = (history: ScalingStatus['history'], target = '50% of requests'): ScalingStatus => ({ name: 'web', current: 2, desired: 2, target, history });
