@@ -4,7 +4,7 @@
  * is the host's. Every string from a cluster goes into the DOM through textContent (./dom.ts).
  */
 import './dashboard.css';
-import type { Condition, ScalingStatus, Variable } from '@kplane/profile';
+import type { Condition, ScalingStatus, Variable } from '@kplane/profile/model';
 import type { ClusterView, FleetSnapshot, HostMessage, ProfileRef, ProfileView, ValuesFinding, WebviewMessage } from './protocol.js';
 import { age, buildMatrix, driftText, profileKey, stateCounts, timeline } from './viewModel.js';
 import { append, clear, h, svg } from './dom.js';

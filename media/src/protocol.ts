@@ -6,7 +6,7 @@
  *
  * Platform-free on purpose: no DOM, no vscode, no Node.
  */
-import type { AgentEvent, Condition, DriftRecord, FindingCode, LayerStatus, ScalingStatus, Variable, VariableValue } from '@kplane/profile';
+import type { AgentEvent, Condition, DriftRecord, FindingCode, LayerStatus, ScalingStatus, Variable, VariableValue } from '@kplane/profile/model';
 
 /**
  * A cluster's health as the management plane sees it (issue 5, item 1), plus Connecting: before

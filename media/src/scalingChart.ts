@@ -4,7 +4,7 @@
  * time of the recorded decisions (status.scaling[].history). Pure, so it is unit-tested; the
  * dashboard turns it into SVG.
  */
-import type { ScalingStatus } from '@kplane/profile';
+import type { ScalingStatus } from '@kplane/profile/model';
 
 export interface ChartGeometry {
   width: number;

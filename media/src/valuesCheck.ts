@@ -8,8 +8,8 @@
 import { parseDocument, isMap, isScalar, stringify, type Node as YamlNode } from 'yaml';
 // Subpath imports on purpose: the package index also exports the ajv-based validator, whose
 // generated code a webview's CSP (no 'unsafe-eval') would refuse to run.
-import { profileSpecSchema, SEMVER, resolveValues } from '@kplane/profile';
-import type { ClusterProfileSpec, Variable, VariableValue, FindingCode } from '@kplane/profile';
+import { profileSpecSchema, SEMVER, resolveValues } from '@kplane/profile/model';
+import type { ClusterProfileSpec, Variable, VariableValue, FindingCode } from '@kplane/profile/model';
 import type { ValuesFinding } from './protocol.js';
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;

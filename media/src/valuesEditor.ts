@@ -8,7 +8,7 @@ import { configureMonacoYaml, type JSONSchema, type MonacoYaml } from 'monaco-ya
 import { createWebWorker } from 'monaco-editor/internal/common/workers.js';
 import { monaco } from './monacoLean.js';
 import type { ProfileRef, ValuesFinding } from './protocol.js';
-import type { Variable } from '@kplane/profile';
+import type { Variable } from '@kplane/profile/model';
 import { checkValues } from './valuesCheck.js';
 
 export interface WorkerUrls {

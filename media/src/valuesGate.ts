@@ -5,7 +5,7 @@
  * the host) so this file stays free of ajv, whose generated code a webview CSP refuses.
  */
 import { isMap, isScalar, parseDocument, type Node as YamlNode } from 'yaml';
-import type { ClusterProfile, VariableValue, FindingCode } from '@kplane/profile';
+import type { ClusterProfile, VariableValue, FindingCode } from '@kplane/profile/model';
 import type { ValuesFinding } from './protocol.js';
 import { checkValues } from './valuesCheck.js';
 

@@ -2,7 +2,7 @@
  * Pure shaping of a FleetSnapshot into what the dashboard draws: the clusters × profiles matrix,
  * ages, and the merged timeline of one cluster. Kept out of the DOM code so it is unit-tested.
  */
-import type { AgentEvent, DriftRecord } from '@kplane/profile';
+import type { AgentEvent, DriftRecord } from '@kplane/profile/model';
 import type { ClusterView, FleetSnapshot, ProfileView } from './protocol.js';
 
 export interface MatrixCell {

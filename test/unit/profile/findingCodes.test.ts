@@ -7,8 +7,7 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { diagnosticsDoc, FINDING_AREAS, FINDING_CODES, isFindingCode, type ClusterSchemaSource, type FindingCodeInfo, type JsonSchema } from '@kplane/profile';
-import { getLanguageService, textDocument } from '@kplane/language-server/service/languageService';
-import { QUICK_FIXES } from '@kplane/language-server/service/codeActions';
+import { getLanguageService, textDocument, QUICK_FIXES } from '@kplane/language-server';
 import { repoRoot } from '../../fixtures/paths.js';
 import { VALID, edit } from '../language-server/helpers.js';
 
