@@ -15,9 +15,17 @@ const walls = [
   { group: ['@kplane/*/**', ...entries.map((e) => `!${e}`)], message: 'Import another package through its named entries only (see its package.json "exports").' },
   { group: ['**/src/**', '**/out/**', '!./**', '../*/**/src/**'], message: "Relative imports stay inside their package; use the other package's named entry." },
 ];
-const rule = (extra = [], why = '') => ({
-  'no-restricted-imports': ['error', { patterns: [...walls, ...(extra.length ? [{ group: extra, message: why }] : [])] }],
-});
+/** Exact module names go to `paths` (a pattern 'vscode' would also match '../vscode/host.js'); globs to `patterns`. */
+const rule = (extra = [], why = '') => {
+  const globs = extra.filter((name) => name.includes('*'));
+  const names = extra.filter((name) => !name.includes('*'));
+  return {
+    'no-restricted-imports': ['error', {
+      paths: names.map((name) => ({ name, message: why })),
+      patterns: [...walls, ...(globs.length ? [{ group: globs, message: why }] : [])],
+    }],
+  };
+};
 
 export default tseslint.config(
   { ignores: ['**/out/**', '**/dist/**', '**/node_modules/**', 'media/out/**', '**/*.d.ts', 'scripts/**', 'bed/*.sh', '*/bin/*.js'] },

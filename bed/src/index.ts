@@ -5,3 +5,4 @@ export { ensureBinaries, repoRoot, K8S_VERSION, type Binaries } from './binaries
 export { kubeClient, waitFor, applyYaml, type WaitOptions } from './client.js';
 export { reapStaleRuns, runsRoot } from './processes.js';
 export { startAgent, type RunningAgent } from './agent.js';
+export { runDemo, type DemoCluster } from './demo/demo.js';

@@ -1,0 +1,253 @@
+/**
+ * `npm run demo`: kplane on a local fleet (scripts/demo.mjs installs and builds, then calls
+ * runDemo):
+ *   1. starts 3 real clusters from the bed (etcd + kube-apiserver + controller-manager +
+ *      scheduler + KWOK nodes), each with a kplane agent and its own labels;
+ *   2. applies the sample profiles of examples/ (as the plane does: server-side apply, manager
+ *      `kplane`), makes one cluster drift and takes another one's API server down;
+ *   3. starts code-server (a real VS Code in the browser) with the built extension and the
+ *      fleet's kubeconfig, and prints the URL. Ctrl-C stops everything.
+ * With `--screenshots` it saves docs/screenshots/*.png with headless Chromium and exits.
+ */
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
+import { parse } from 'yaml';
+import { startAgent } from '../agent.js';
+import { repoRoot } from '../binaries.js';
+import { kubeClient, waitFor } from '../client.js';
+import type { TestCluster } from '../cluster.js';
+import { startFleet } from '../fleet.js';
+import { startCodeServer } from '../vscode/host.js';
+import { readyHost } from '../vscode/hostPaths.js';
+import { byFate, takeScreenshots } from './screenshots.js';
+
+/** The demo's three clusters: how each one looks to the plane, and what happens to it. */
+const CLUSTERS = [
+  { displayName: 'eu-prod-1', labels: { env: 'prod', region: 'eu', tier: 'edge' }, profiles: ['edge-baseline', 'observability'], fate: 'healthy' },
+  { displayName: 'us-prod-1', labels: { env: 'prod', region: 'us', tier: 'edge' }, profiles: ['edge-baseline', 'observability'], fate: 'drift' },
+  { displayName: 'eu-staging-1', labels: { env: 'staging', region: 'eu', tier: 'lab' }, profiles: ['edge-baseline'], fate: 'unreachable' },
+] as const;
+
+export interface DemoCluster {
+  cluster: TestCluster;
+  displayName: string;
+  labels: Record<string, string>;
+  profiles: readonly string[];
+  fate: 'healthy' | 'drift' | 'unreachable';
+}
+
+interface ProfileDoc extends KubernetesObject {
+  spec: { reconcile?: Record<string, unknown>; values?: Record<string, unknown> };
+  status?: { observedGeneration?: number; conditions?: { type: string; status: string }[]; drift?: unknown[] };
+}
+
+type Say = (message: string) => void;
+
+/** Steps to undo, last first; each runs even when an earlier one failed. */
+class Cleanups {
+  private readonly steps: { what: string; run: () => unknown }[] = [];
+  private running?: Promise<void>;
+  constructor(private readonly say: Say) {}
+  add(what: string, run: () => unknown): void {
+    this.steps.push({ what, run });
+  }
+  run(): Promise<void> {
+    this.running ??= (async () => {
+      for (const step of this.steps.reverse()) {
+        try {
+          await step.run();
+        } catch (err) {
+          this.say(`cleanup: ${step.what}: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      }
+    })();
+    return this.running;
+  }
+}
+
+export async function runDemo(argv: string[]): Promise<number> {
+  const root = repoRoot();
+  const wantScreenshots = argv.includes('--screenshots');
+  const started = Date.now();
+  const say: Say = (message) => console.log(`[demo ${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${message}`);
+  const cleanups = new Cleanups(say);
+  let interrupted = 0;
+  const interrupt = () => {
+    if (++interrupted > 1) {
+      console.error('[demo] second Ctrl-C: exiting without waiting for cleanup');
+      process.exit(130);
+    }
+    say('Ctrl-C: stopping code-server, agents and clusters…');
+    void cleanups.run().then(() => {
+      say('stopped; nothing is left running.');
+      process.exit(130);
+    });
+  };
+  process.on('SIGINT', interrupt);
+  process.on('SIGTERM', interrupt);
+
+  try {
+    if (!readyHost()) {
+      say('installing code-server and Node 24 into the cache (once)…');
+      const setup = spawnSync(process.execPath, [join(root, 'bed', 'out', 'vscode', 'setupHost.js')], { stdio: 'inherit' });
+      if (setup.status !== 0) throw new Error(`installing the VS Code host failed (exit ${setup.status ?? setup.signal}). Fix the error above and run the demo again.`);
+    }
+
+    // 1. The fleet: 3 clusters that really run workloads, one agent each.
+    const state = mkdtempSync(join(tmpdir(), 'kplane-demo-'));
+    cleanups.add('remove the demo folder', () => rmSync(state, { recursive: true, force: true }));
+    say('starting 3 clusters (etcd, kube-apiserver, controller-manager, scheduler, KWOK nodes)…');
+    const fleet = await startFleet({ clusters: CLUSTERS.length, workloads: true, kubeconfigPath: join(state, 'kubeconfig'), log: (line: string) => say(`  ${line}`) });
+    cleanups.add('stop the clusters', () => fleet.stop());
+    const demo: DemoCluster[] = fleet.clusters.map((cluster, i) => ({ cluster, ...CLUSTERS[i], labels: { ...CLUSTERS[i].labels } }));
+
+    const objects = (cluster: TestCluster) => KubernetesObjectApi.makeApiClient(kubeClient(cluster));
+    const apply = (cluster: TestCluster, obj: KubernetesObject, manager: string) => objects(cluster).patch(obj, undefined, undefined, manager, true, PatchStrategy.ServerSideApply);
+    const readProfile = async (cluster: TestCluster, name: string) =>
+      (await objects(cluster).read({ apiVersion: 'kplane.dev/v1alpha1', kind: 'ClusterProfile', metadata: { namespace: 'kplane-system', name } })) as ProfileDoc;
+
+    for (const d of demo) {
+      // The ClusterAgent's spec is the cluster's identity for the plane; the agent fills its status.
+      const agentObject = { apiVersion: 'kplane.dev/v1alpha1', kind: 'ClusterAgent', metadata: { name: 'agent', namespace: 'kplane-system' }, spec: { displayName: d.displayName, labels: d.labels, heartbeatInterval: '5s' } };
+      await apply(d.cluster, agentObject, 'kplane');
+      const agent = await startAgent({ kubeconfigPath: fleet.kubeconfigPath, context: d.cluster.name });
+      cleanups.add(`stop the agent of ${d.cluster.name}`, () => agent.stop());
+      say(`${d.cluster.name} (${d.displayName}, ${Object.entries(d.labels).map(([k, v]) => `${k}=${v}`).join(',')}): agent pid ${agent.pid}`);
+    }
+
+    // 2. Profiles, as the plane writes them. The drifting cluster runs edge-baseline in monitor
+    // mode, so the drift stays visible instead of being corrected within seconds.
+    const profiles: Record<string, ProfileDoc> = {};
+    for (const name of ['edge-baseline', 'observability']) profiles[name] = parse(await readFile(join(root, 'examples', `${name}.profile.yaml`), 'utf8')) as ProfileDoc;
+    for (const d of demo) {
+      for (const name of d.profiles) {
+        const profile = structuredClone(profiles[name]);
+        if (d.fate === 'drift' && name === 'edge-baseline') profile.spec.reconcile = { ...profile.spec.reconcile, mode: 'monitor' };
+        if (d.fate === 'healthy' && name === 'edge-baseline') profile.spec.values = { ...profile.spec.values, replicas: 3 };
+        await apply(d.cluster, profile, 'kplane');
+      }
+    }
+    const ready = async (d: DemoCluster, name: string) => {
+      const p = await readProfile(d.cluster, name);
+      return p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') && p.status.observedGeneration === p.metadata?.generation;
+    };
+    for (const d of demo) {
+      for (const name of d.profiles) await waitFor(() => ready(d, name), { what: `${name} Ready on ${d.cluster.name}`, timeoutMs: 180_000, intervalMs: 1000 });
+      say(`${d.cluster.name}: ${d.profiles.join(', ')} Ready`);
+    }
+
+    const drifting = byFate(demo, 'drift');
+    say(`${drifting.cluster.name}: someone edits a managed ConfigMap by hand (drift)…`);
+    const handEdit = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web-settings', namespace: 'web' }, data: { logLevel: 'debug' } };
+    await objects(drifting.cluster).patch(handEdit, undefined, undefined, 'demo-hand-edit', undefined, PatchStrategy.MergePatch);
+    await waitFor(async () => ((await readProfile(drifting.cluster, 'edge-baseline')).status?.drift ?? []).length > 0, { what: `drift reported on ${drifting.cluster.name}`, timeoutMs: 120_000, intervalMs: 1000 });
+    say(`${drifting.cluster.name}: the agent reports the drift`);
+
+    // The unreachable cluster goes down only once the plane has seen it, so the plane can show its
+    // last known state (a cluster never reached has none).
+    const lost = byFate(demo, 'unreachable');
+    let down = false;
+    const toggleLost = async () => {
+      if (!down) {
+        say(`${lost.cluster.name} (${lost.displayName}): stopping its API server; etcd and the agent keep running…`);
+        await lost.cluster.stopApiServer();
+        down = true;
+        say(`${lost.cluster.name}: API server down; the plane shows it Unreachable with its last known state`);
+      } else {
+        say(`${lost.cluster.name}: starting its API server again…`);
+        await lost.cluster.startApiServer();
+        down = false;
+        say(`${lost.cluster.name}: API server back; the plane recovers by itself and catches up on missed events`);
+      }
+    };
+
+    // 3. VS Code in the browser, with the fleet's kubeconfig.
+    const workspace = join(state, 'workspace');
+    mkdirSync(workspace, { recursive: true });
+    cpSync(join(root, 'examples'), workspace, { recursive: true });
+    const vsix = packageExtension(root, state, say);
+    const server = await startCodeServer({
+      workspace,
+      // Installed from its .vsix like a user would; loaded from the checkout only if packaging failed.
+      ...(vsix ? { installVsix: vsix } : { extensionDevelopmentPath: root }),
+      env: { KUBECONFIG: fleet.kubeconfigPath },
+      settings: { 'kplane.fleet.contexts': demo.map((d) => d.cluster.name), 'workbench.colorTheme': 'Default Dark Modern' },
+      startTimeoutMs: 120_000,
+    });
+    cleanups.add('stop code-server', () => server.stop());
+    say('code-server is up');
+
+    if (wantScreenshots) {
+      await takeScreenshots({
+        url: server.url,
+        outDir: join(root, 'docs', 'screenshots'),
+        demo,
+        toggleLost,
+        valuesOnCluster: async () => (await readProfile(drifting.cluster, 'edge-baseline')).spec.values,
+        say,
+      });
+    } else {
+      console.log(`
+  kplane demo is running.
+
+    Open ${server.url}
+    (the kplane icon in the activity bar shows the Fleet; "kplane: Open Dashboard" opens the dashboard)
+
+    ${demo.map((d) => `${d.cluster.name}  ${d.displayName.padEnd(13)} ${d.fate}`).join('\n    ')}
+    kubeconfig: ${fleet.kubeconfigPath}
+
+  ${lost.displayName}'s API server stops in 60 s, so open the page first to see it go Unreachable
+  with its last known state. Press Enter to stop it now; Enter again starts it (recovery).
+
+  Press Ctrl-C to stop everything.
+`);
+      let busy = false;
+      const toggle = () => {
+        if (busy || interrupted) return;
+        busy = true;
+        toggleLost()
+          .catch((err) => console.error(`[demo] ${err instanceof Error ? err.message : err}`))
+          .finally(() => (busy = false));
+      };
+      const timer = setTimeout(() => {
+        if (!down) toggle();
+      }, 60_000);
+      cleanups.add('stop the timer', () => clearTimeout(timer));
+      process.stdin.on('data', toggle);
+      cleanups.add('stop reading the terminal', () => process.stdin.pause());
+      // Ctrl-C is handled by interrupt(); here only code-server dying by itself ends the demo.
+      await server.exited;
+      if (!interrupted) console.error('[demo] code-server exited by itself; stopping the demo.');
+    }
+    if (interrupted) return new Promise<number>(() => {}); // interrupt() cleans up and exits
+    say('stopping…');
+    await cleanups.run();
+    say('stopped; nothing is left running.');
+    return 0;
+  } catch (err) {
+    console.error(`[demo] ${err instanceof Error ? err.message : String(err)}`);
+    await cleanups.run();
+    return 1;
+  }
+}
+
+/**
+ * The built extension as a .vsix (what .vscodeignore allows: the bundles, the dashboard, the
+ * agent's manifests, the walkthrough). Returns undefined, saying why, when vsce cannot package it.
+ */
+function packageExtension(root: string, dir: string, say: Say): string | undefined {
+  const vsix = join(dir, 'kplane.vsix');
+  const vsce = join(root, 'node_modules', '@vscode', 'vsce', 'vsce');
+  const result = spawnSync(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '--no-rewrite-relative-links', '--out', vsix], { cwd: root, encoding: 'utf8' });
+  if (result.status !== 0 || !existsSync(vsix)) {
+    const why = (result.stderr || result.stdout || result.error?.message || '').trim().split('\n').slice(-3).join(' ');
+    say(`packaging the .vsix failed (${why}); loading the extension from the checkout instead`);
+    return undefined;
+  }
+  say(`packaged ${vsix}`);
+  return vsix;
+}
