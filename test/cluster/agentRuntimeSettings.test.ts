@@ -159,11 +159,15 @@ describe('agent runtime settings: exec auth plugin, heartbeat interval, Resource
     // Faster again, changed just after a heartbeat (seen within 100 ms), when the agent has just
     // begun a 4 s sleep: the agent must cut that sleep short and beat at once, not ~4 s later
     // (else a management plane expecting 1 s beats would see this cluster as stale meanwhile).
+    // Ordering, not a time budget: the next beat is stamped before the old sleep would have
+    // ended (heartbeatTime has 1 s resolution, so sleeping on gives a gap of at least 4).
+    // How fast it reacts is measured by npm run bench:agent-settings.
     await setHeartbeat('1s');
     const changed = Date.now();
-    await heartbeats(1, slow.last, 10_000);
+    const next = await heartbeats(1, slow.last, 10_000);
     const reaction = Date.now() - changed;
-    assert.ok(reaction < 3_000, `first heartbeat ${reaction} ms after the interval went from 4s to 1s: the agent slept on`);
+    const gap = (Date.parse(next.last) - Date.parse(slow.last)) / 1000;
+    assert.ok(gap < 4, `the first heartbeat after the interval went from 4s to 1s came ${gap} s after the previous one: the agent slept on`);
     const again = (await heartbeats(3, nowSeconds(), 15_000)).gaps;
     assert.ok(median(again) <= 3, `gaps ${again} s after heartbeatInterval back to 1s`);
     assert.match(agent.logs(), /"msg":"heartbeat interval changed".*"from":1000.*"to":4000/);

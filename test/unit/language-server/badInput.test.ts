@@ -1,56 +1,38 @@
 /**
- * Hostile and broken files: each gets a diagnostic within a second, with bounded memory and no
- * crash. A fast-check property then throws thousands of mutated profiles at the service.
+ * Hostile and broken files: each gets a diagnostic, with bounded memory and no crash (how long
+ * that takes: npm run bench:bad-input). A fast-check property then throws thousands of mutated
+ * profiles at the service.
  */
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
 import { getLanguageService, textDocument } from '@kplane/language-server';
 import { VALID, codes } from './helpers.js';
+import { billionLaughs, deepNesting, twentyMegabytes } from '../../fixtures/hostileYaml.js';
 
 const URI = 'file:///work/bad.profile.yaml';
 
-function timed(text: string, uri = URI): { codes: string[]; ms: number; heapMB: number } {
+function timed(text: string, uri = URI): { codes: string[]; heapMB: number } {
   const before = process.memoryUsage().heapUsed;
-  const started = performance.now();
   const diagnostics = getLanguageService().doValidation(textDocument(uri, text));
-  const ms = performance.now() - started;
-  return { codes: codes(diagnostics), ms, heapMB: (process.memoryUsage().heapUsed - before) / 1024 / 1024 };
-}
-
-function billionLaughs(): string {
-  const lines = ['apiVersion: kplane.dev/v1alpha1', 'kind: ClusterProfile', 'metadata: { name: lol }', 'spec:', '  version: 1.0.0', '  a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
-  const names = 'bcdefghij';
-  for (let i = 0; i < names.length; i++) {
-    const prev = i === 0 ? 'a' : names[i - 1];
-    lines.push(`  ${names[i]}: &${names[i]} [${Array(9).fill(`*${prev}`).join(',')}]`);
-  }
-  return lines.join('\n') + '\n';
+  return { codes: codes(diagnostics), heapMB: (process.memoryUsage().heapUsed - before) / 1024 / 1024 };
 }
 
 describe('language service: bad input', () => {
   it('an alias bomb ("billion laughs")', () => {
     const result = timed(billionLaughs());
     assert.deepEqual(result.codes, ['ALIAS_BOMB']);
-    assert.ok(result.ms < 1000, `${result.ms} ms`);
   });
 
   it('10,000 levels of nesting, flow and block', () => {
-    const flow = `apiVersion: kplane.dev/v1alpha1\nkind: ClusterProfile\nspec: ${'['.repeat(10_000)}${']'.repeat(10_000)}\n`;
-    const mapping = `apiVersion: kplane.dev/v1alpha1\nkind: ClusterProfile\nspec: ${'{a: '.repeat(10_000)}1${'}'.repeat(10_000)}\n`;
-    const block = `apiVersion: kplane.dev/v1alpha1\nkind: ClusterProfile\nspec:\n${Array.from({ length: 10_000 }, (_, i) => `${' '.repeat(i + 1)}- `).join('\n')}x\n`;
-    for (const text of [flow, mapping, block]) {
+    for (const text of Object.values(deepNesting())) {
       const result = timed(text);
       assert.ok(result.codes.includes('TOO_DEEP') || result.codes.includes('FILE_TOO_LARGE'), result.codes.join());
-      assert.ok(result.ms < 1000, `${result.ms} ms`);
     }
   });
 
   it('a 20 MB file', () => {
-    const line = '        - { apiVersion: v1, kind: ConfigMap, metadata: { name: cm }, data: { k: v } }\n';
-    const text = VALID + line.repeat(Math.ceil((20 * 1024 * 1024) / line.length));
-    const result = timed(text);
+    const result = timed(twentyMegabytes(VALID));
     assert.deepEqual(result.codes, ['FILE_TOO_LARGE']);
-    assert.ok(result.ms < 1000, `${result.ms} ms`);
     assert.ok(result.heapMB < 100, `heap grew by ${result.heapMB} MB`);
   });
 
