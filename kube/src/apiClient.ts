@@ -5,7 +5,8 @@
  * 120 MB budget (bench:agent). The agent makes only a handful of calls (server-side apply patch,
  * list/watch with resourceVersion bookkeeping, discovery, status), so it speaks REST for those
  * and loads client-node only for kubeconfig auth plugins (./kubeconfig.ts). The management plane
- * (extension/, cli/) and the test bed use client-node throughout.
+ * (plane/, cli/) talks to clusters through ./kubeClient.ts (undici, HTTP/2 watches), which uses
+ * client-node's KubeConfig for auth; both clients throw the one KubeError of ./errors.ts.
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
@@ -13,20 +14,7 @@ import { loadConnection, type Connection, type LoadOptions } from './kubeconfig.
 
 export type { LoadOptions } from './kubeconfig.js';
 
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly reason: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-export interface WatchEvent<T = any> {
-  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
-  object: T;
-}
+import { KubeError, type WatchEvent } from './errors.js';
 
 export interface RequestOptions {
   body?: unknown;
@@ -99,11 +87,11 @@ export class KubeApi {
           }
           const status = res.statusCode ?? 0;
           if (status >= 200 && status < 300) resolve(body as T);
-          else reject(new ApiError(status, body?.reason ?? 'Unknown', `${method} ${path}: ${status} ${body?.message ?? text.slice(0, 300)}`));
+          else reject(new KubeError(`${method} ${path}: ${status} ${body?.message ?? text.slice(0, 300)}`, status, body?.reason));
         });
       });
-      req.setTimeout(options.timeoutMs ?? 30_000, () => req.destroy(new ApiError(0, 'Timeout', `${method} ${path}: no answer within ${options.timeoutMs ?? 30_000} ms`)));
-      req.on('error', (err) => reject(err instanceof ApiError ? err : new ApiError(0, 'Unreachable', `${method} ${path}: ${err.message}`)));
+      req.setTimeout(options.timeoutMs ?? 30_000, () => req.destroy(new KubeError(`${method} ${path}: no answer within ${options.timeoutMs ?? 30_000} ms`, undefined, 'Timeout')));
+      req.on('error', (err) => reject(err instanceof KubeError ? err : new KubeError(`${method} ${path}: ${err.message}`, undefined, 'Unreachable')));
       if (payload !== undefined) req.write(payload);
       req.end();
     });
@@ -114,7 +102,7 @@ export class KubeApi {
     try {
       return await this.request<T>('GET', path);
     } catch (err) {
-      if (err instanceof ApiError && err.status === 404) return undefined;
+      if (err instanceof KubeError && err.status === 404) return undefined;
       throw err;
     }
   }
@@ -143,13 +131,13 @@ export class KubeApi {
           let text = '';
           res.on('data', (c: Buffer) => (text += c.toString('utf8')));
           res.on('end', () => {
-            let reason = 'Unknown';
+            let reason: string | undefined;
             try {
               reason = JSON.parse(text).reason ?? reason;
             } catch {
               // not JSON
             }
-            reject(new ApiError(res.statusCode ?? 0, reason, `watch ${path}: ${res.statusCode} ${text.slice(0, 300)}`));
+            reject(new KubeError(`watch ${path}: ${res.statusCode} ${text.slice(0, 300)}`, res.statusCode, reason));
           });
           return;
         }

@@ -3,7 +3,8 @@
  * per group-version and refreshed on a miss, so kinds from CRDs applied by an earlier layer
  * are found as soon as the API server serves them.
  */
-import { ApiError, type KubeApi } from './apiClient.js';
+import type { KubeApi } from './apiClient.js';
+import { KubeError } from './errors.js';
 import type { ObjectRef } from '@kplane/profile';
 
 export interface ResourceInfo {
@@ -42,7 +43,7 @@ export class Discovery {
     try {
       list = await this.api.request<ApiResourceList>('GET', path);
     } catch (err) {
-      if (err instanceof ApiError && (err.status === 404 || err.status === 503)) list = undefined;
+      if (err instanceof KubeError && (err.status === 404 || err.status === 503)) list = undefined;
       else throw err;
     }
     const map = new Map<string, ResourceInfo>();

@@ -1,9 +1,14 @@
 /**
  * @kplane/kube: the one Kubernetes access layer of kplane, used by the agent, the management
- * plane (plane/), the CLI and the test bed.
+ * plane (plane/), the CLI and the test bed. One error type (KubeError), one watch event type, one
+ * backoff rule, one informer. Two transports, for measured reasons (README "The Kubernetes layer"):
+ * KubeApi (node:https, no client-node at run time: agent RSS) and KubeClient (undici + HTTP/2
+ * watch sessions, auth through client-node's KubeConfig: the plane's many-cluster watch load).
  */
-export { ApiError, loadKubeConfig, KubeApi, type WatchEvent, type RequestOptions } from './apiClient.js';
-export { Informer, storeKey, delay, type KubeObject, type InformerHandler } from './informer.js';
+export { KubeError, hasStatus, type WatchEvent } from './errors.js';
+export { backoffDelay, delay, DEFAULT_BACKOFF, type Backoff } from './backoff.js';
+export { loadKubeConfig, KubeApi, type RequestOptions } from './apiClient.js';
+export { Informer, storeKey, type KubeObject, type InformerHandler } from './informer.js';
 export { loadConnection, type Connection, type LoadOptions } from './kubeconfig.js';
 export { Discovery, collectionPath, objectPath, type ResourceInfo } from './discovery.js';
-export { KubeError, KubeClient, connectionStats, type WatchEvent as PlaneWatchEvent, type RequestOptions as PlaneRequestOptions } from './kubeClient.js';
+export { KubeClient, connectionStats, type RequestOptions as PlaneRequestOptions } from './kubeClient.js';

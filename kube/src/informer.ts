@@ -4,7 +4,9 @@
  * (resourceVersion too old) relists; errors back off exponentially (up to 30 s) so an API
  * server restart is survived without a storm.
  */
-import { ApiError, type KubeApi, type WatchEvent } from './apiClient.js';
+import type { KubeApi } from './apiClient.js';
+import { backoffDelay, delay } from './backoff.js';
+import { KubeError, type WatchEvent } from './errors.js';
 
 export interface KubeObject {
   apiVersion?: string;
@@ -19,8 +21,13 @@ export function storeKey(obj: { metadata: { name: string; namespace?: string } }
   return `${obj.metadata.namespace ?? ''}/${obj.metadata.name}`;
 }
 
+/** How many delivered versions per key observe() remembers. */
+const DELIVERED_PER_KEY = 8;
+
 export class Informer {
   readonly store = new Map<string, KubeObject>();
+  /** Recent resourceVersions delivered per key, for observe(); see there. */
+  private readonly delivered = new Map<string, string[]>();
   private readonly controller = new AbortController();
   private resourceVersion = '';
   private syncedResolve!: () => void;
@@ -83,19 +90,19 @@ export class Informer {
         attempt = 0;
       } catch (err) {
         if (this.controller.signal.aborted) break;
-        if (err instanceof ApiError && err.status === 410) {
+        if (err instanceof KubeError && err.status === 410) {
           this.options.onRelist?.();
           needList = true;
           continue;
         }
-        if (!this.hasSynced && err instanceof ApiError && [401, 403, 404].includes(err.status)) {
+        if (!this.hasSynced && err instanceof KubeError && [401, 403, 404].includes(err.status ?? 0)) {
           this.controller.abort();
           this.syncedReject(err);
           return;
         }
         attempt++;
         this.options.onError?.(err, attempt);
-        await delay(Math.min(30_000, (this.options.backoffBaseMs ?? 200) * 2 ** Math.min(attempt, 8)), this.controller.signal);
+        await delay(backoffDelay(attempt - 1, { initialMs: this.options.backoffBaseMs ?? 200, maxMs: 30_000 }), this.controller.signal);
       }
     }
   }
@@ -115,12 +122,14 @@ export class Informer {
       seen.add(key);
       const previous = this.store.get(key);
       this.store.set(key, item);
+      this.deliver(key, item.metadata.resourceVersion);
       if (!previous) this.handler('ADDED', item);
       else if (previous.metadata.resourceVersion !== item.metadata.resourceVersion) this.handler('MODIFIED', item, previous);
     }
     for (const [key, obj] of [...this.store]) {
       if (!seen.has(key)) {
         this.store.delete(key);
+        this.delivered.delete(key);
         this.handler('DELETED', obj);
       }
     }
@@ -132,7 +141,7 @@ export class Informer {
   private onEvent(event: WatchEvent<KubeObject>): void {
     if (event.type === 'ERROR') {
       const status = event.object as unknown as { code?: number; message?: string; reason?: string };
-      throw new ApiError(status.code ?? 500, status.reason ?? 'Unknown', `watch ${this.path}: ${status.message ?? 'error event'}`);
+      throw new KubeError(`watch ${this.path}: ${status.message ?? 'error event'}`, status.code ?? 500, status.reason);
     }
     const obj = slim(event.object);
     if (obj?.metadata?.resourceVersion) this.resourceVersion = obj.metadata.resourceVersion;
@@ -141,19 +150,37 @@ export class Informer {
     const previous = this.store.get(key);
     if (event.type === 'DELETED') {
       this.store.delete(key);
+      this.delivered.delete(key);
       this.handler('DELETED', obj, previous);
       return;
     }
     this.store.set(key, obj);
+    this.deliver(key, obj.metadata.resourceVersion);
     this.handler(previous ? 'MODIFIED' : 'ADDED', obj, previous);
   }
 
-  /** Records an object the agent itself just wrote, if it is newer than what the store has. */
+  /**
+   * Records an object the agent itself just wrote, unless the store already holds that version or
+   * a later one. resourceVersions are opaque (API conventions: compare them only for equality),
+   * so "later" is decided by the watch's order instead: the watch delivers the event of our write
+   * before any later change, so if it has not delivered our version yet, nothing newer is in the
+   * store either. The last DELIVERED_PER_KEY versions the watch delivered per key are kept.
+   */
   observe(obj: KubeObject): void {
     slim(obj);
     const key = storeKey(obj);
-    const current = this.store.get(key);
-    if (!current || Number(obj.metadata.resourceVersion ?? 0) >= Number(current.metadata.resourceVersion ?? 0)) this.store.set(key, obj);
+    const version = obj.metadata.resourceVersion;
+    if (version !== undefined && this.delivered.get(key)?.includes(version)) return;
+    this.store.set(key, obj);
+  }
+
+  /** Remembers that the watch or a list delivered this version of this key (bounded per key). */
+  private deliver(key: string, version: string | undefined): void {
+    if (version === undefined) return;
+    const seen = this.delivered.get(key) ?? [];
+    seen.push(version);
+    if (seen.length > DELIVERED_PER_KEY) seen.shift();
+    this.delivered.set(key, seen);
   }
 }
 
@@ -164,20 +191,4 @@ export class Informer {
 function slim<T extends KubeObject>(obj: T): T {
   if (obj?.metadata?.managedFields) delete obj.metadata.managedFields;
   return obj;
-}
-
-export function delay(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve();
-    };
-    // Remove the listener when the timer fires: loops call this thousands of times on one signal.
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -6,25 +6,8 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { createHash } from 'node:crypto';
 import { Agent, fetch } from 'undici';
+import { KubeError, type WatchEvent } from './errors.js';
 import { H2SessionPool } from './h2Sessions.js';
-
-export class KubeError extends Error {
-  constructor(
-    message: string,
-    /** HTTP status, or undefined when the server never answered. */
-    readonly status?: number,
-    /** The Status object's reason (NotFound, Conflict, Expired, …). */
-    readonly reason?: string,
-  ) {
-    super(message);
-    this.name = 'KubeError';
-  }
-
-  /** The server could not be reached or did not answer in time. */
-  get unreachable(): boolean {
-    return this.status === undefined;
-  }
-}
 
 export interface RequestOptions {
   query?: Record<string, string | number | boolean | undefined>;
@@ -34,7 +17,6 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
-export type WatchEvent = { type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR'; object: any };
 
 export class KubeClient {
   private dispatcher: Agent | undefined;

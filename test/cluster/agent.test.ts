@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { startCluster, waitFor, type TestCluster, startAgent, type RunningAgent } from '@kplane/bed';
-import { ApiError, KubeApi, loadKubeConfig } from '@kplane/kube';
+import { KubeError, KubeApi, loadKubeConfig } from '@kplane/kube';
 import type { ClusterAgent, ClusterProfile, Condition } from '@kplane/profile';
 
 const NS = 'kplane-system';
@@ -367,7 +367,7 @@ describe('agent (cluster)', function () {
   it('deleting the profile removes everything it owns, through its finalizer', async () => {
     await api.request('DELETE', `${PROFILES}/app`);
     await waitFor(async () => (await api.getOrUndefined(`${PROFILES}/app`)) === undefined, { what: 'profile app gone', timeoutMs: 30_000 });
-    assert.equal(await api.getOrUndefined('/apis/apps/v1/namespaces/app/deployments/web').catch((e) => (e instanceof ApiError ? undefined : Promise.reject(e))), undefined);
+    assert.equal(await api.getOrUndefined('/apis/apps/v1/namespaces/app/deployments/web').catch((e) => (e instanceof KubeError ? undefined : Promise.reject(e))), undefined);
     assert.equal(await getCm(NS, 'kplane-inventory-app'), undefined);
     const ns = await api.getOrUndefined('/api/v1/namespaces/app');
     assert.ok(!ns || ns.metadata.deletionTimestamp, 'namespace app was not deleted');

@@ -4,7 +4,7 @@
  * moment a renewal fails past the lease duration. Updates use the Lease's resourceVersion, so
  * two candidates cannot both win the same round.
  */
-import { ApiError, type KubeApi, delay } from '@kplane/kube';
+import { KubeError, type KubeApi, delay } from '@kplane/kube';
 import type { Logger } from './logger.js';
 
 export interface LeaderElectionOptions {
@@ -105,7 +105,7 @@ export class LeaderElector {
       return true;
     } catch (err) {
       // 409: another candidate updated the Lease first; anything else: try again next period.
-      if (!(err instanceof ApiError && err.status === 409)) this.log.warn('leader election round failed', { err });
+      if (!(err instanceof KubeError && err.status === 409)) this.log.warn('leader election round failed', { err });
       return false;
     }
   }

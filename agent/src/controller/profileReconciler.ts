@@ -35,7 +35,7 @@ import { fingerprint, withOwnership, withReplicas } from '../core/objects.js';
 import { planLayers } from '../core/plan.js';
 import { redact } from '../core/redact.js';
 import { statusChanged } from '../core/status.js';
-import { ApiError, type KubeApi, objectPath, type Discovery, type ResourceInfo } from '@kplane/kube';
+import { KubeError, type KubeApi, objectPath, type Discovery, type ResourceInfo } from '@kplane/kube';
 import type { Informer, KubeObject } from '@kplane/kube';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
@@ -365,7 +365,7 @@ export class ProfileReconciler {
       await this.deps.api.request('DELETE', objectPath(info, ref), { query: { propagationPolicy: 'Background' } });
       log.info('deleted', { object: describeObject(ref) });
     } catch (err) {
-      if (!(err instanceof ApiError && err.status === 404)) throw err;
+      if (!(err instanceof KubeError && err.status === 404)) throw err;
     }
     this.memory.delete(objectKey(ref));
   }
@@ -380,7 +380,7 @@ export class ProfileReconciler {
     try {
       await this.deps.api.request('DELETE', `/api/v1/namespaces/${profile.metadata.namespace}/configmaps/${inventoryName(profile.metadata.name)}`);
     } catch (err) {
-      if (!(err instanceof ApiError && err.status === 404)) throw err;
+      if (!(err instanceof KubeError && err.status === 404)) throw err;
     }
     try {
       const updated = await this.deps.api.request<KubeObject>('PATCH', this.profilePath(profile), {
@@ -390,7 +390,7 @@ export class ProfileReconciler {
       this.deps.observeProfile(updated);
     } catch (err) {
       // 404: it is already gone (an earlier run removed the finalizer); nothing left to do.
-      if (err instanceof ApiError && err.status === 404) return;
+      if (err instanceof KubeError && err.status === 404) return;
       throw err;
     }
     this.inventories.delete(key);

@@ -22,7 +22,7 @@ import {
   type ScalingProblem,
   type TimedRecommendation,
 } from '../core/scaling.js';
-import { ApiError, type KubeApi, objectPath, type Discovery } from '@kplane/kube';
+import { KubeError, type KubeApi, objectPath, type Discovery } from '@kplane/kube';
 import type { Logger } from './logger.js';
 
 /** What one evaluation found: a recommendation with its inputs, or why there is none. */
@@ -217,10 +217,10 @@ export class Scaler {
       podMetrics = await this.api.request('GET', `/apis/metrics.k8s.io/v1beta1/namespaces/${ns}/pods`, { query: { labelSelector } });
     } catch (err) {
       // 404: no APIService for metrics.k8s.io (the aggregated API that metrics-server provides).
-      if (err instanceof ApiError && err.status === 404) {
+      if (err instanceof KubeError && err.status === 404) {
         return { problem: 'MetricUnavailable', message: 'metrics.k8s.io is not served by this cluster (no metrics-server); install metrics-server, or use an Object metric' };
       }
-      const why = err instanceof ApiError && err.status === 503 ? 'metrics.k8s.io is unavailable (503: is metrics-server running?)' : `reading metrics.k8s.io failed: ${(err as Error).message}`;
+      const why = err instanceof KubeError && err.status === 503 ? 'metrics.k8s.io is unavailable (503: is metrics-server running?)' : `reading metrics.k8s.io failed: ${(err as Error).message}`;
       return { problem: 'MetricsUnavailable', message: why };
     }
     const podList: { items?: any[] } = await this.api.request('GET', `/api/v1/namespaces/${ns}/pods`, { query: { labelSelector } });

@@ -8,7 +8,7 @@
 import { AGENT_OBJECT_NAME, AGENT_PLURAL, API_VERSION, PROFILE_PLURAL, type ClusterAgent, type ClusterProfile } from '@kplane/profile';
 import type { FleetModel } from '../fleet/fleetModel.js';
 import { profileKey } from '../fleet/fleetModel.js';
-import { KubeError, type KubeClient, type WatchEvent } from '@kplane/kube';
+import { backoffDelay, KubeError, type KubeClient, type WatchEvent } from '@kplane/kube';
 
 export interface WatchOptions {
   namespace: string;
@@ -39,7 +39,8 @@ export class ClusterWatch {
   private stopped = false;
   private round: AbortController | undefined;
   private wake: (() => void) | undefined;
-  private backoff: number;
+  /** Failed rounds in a row; the wait before the next one is backoffDelay(attempt) of @kplane/kube. */
+  private attempt = 0;
   /** Resolves once the first list succeeded or failed: the CLI waits on this. */
   readonly settled: Promise<void>;
   private settle!: () => void;
@@ -50,7 +51,6 @@ export class ClusterWatch {
     private readonly model: FleetModel,
     private readonly options: WatchOptions = DEFAULT_WATCH_OPTIONS,
   ) {
-    this.backoff = options.backoffInitialMs;
     this.settled = new Promise((resolve) => (this.settle = resolve));
   }
 
@@ -68,7 +68,7 @@ export class ClusterWatch {
 
   /** Relist now (the Refresh command), skipping any backoff wait. */
   refresh(): void {
-    this.backoff = this.options.backoffInitialMs;
+    this.attempt = 0;
     this.round?.abort(new Gone('refresh'));
     this.wake?.();
   }
@@ -84,7 +84,7 @@ export class ClusterWatch {
         const versions = await this.list(round.signal);
         this.model.setConnection(this.id, { kind: 'connected', since: Date.now() });
         this.settle();
-        this.backoff = this.options.backoffInitialMs;
+        this.attempt = 0;
         // Both watches run until either breaks; then the round ends and everything is relisted.
         await Promise.race([
           this.watchForever(AGENT_PLURAL, versions.agents, round.signal, (e) => this.onAgent(e)),
@@ -107,18 +107,21 @@ export class ClusterWatch {
         }
         if (err instanceof KubeError && err.status === 429) {
           // Too many requests: the server is there, just busy. Not Unreachable; try again soon.
-          await this.sleep(this.backoff * (0.5 + Math.random()));
-          this.backoff = Math.min(this.backoff * 2, this.options.backoffMaxMs);
+          await this.sleep(this.nextBackoff());
           continue;
         }
         const message = err instanceof Error ? err.message : String(err);
         this.model.setConnection(this.id, { kind: 'unreachable', since: Date.now(), error: message.replace(`${this.id}: `, '') });
         this.settle();
-        this.log('warn', `${message}; retrying in ${Math.round(this.backoff / 1000)}s`);
-        await this.sleep(this.backoff * (0.8 + Math.random() * 0.4));
-        this.backoff = Math.min(this.backoff * 2, this.options.backoffMaxMs);
+        const wait = this.nextBackoff();
+        this.log('warn', `${message}; retrying in ${Math.round(wait / 1000)}s`);
+        await this.sleep(wait);
       }
     }
+  }
+
+  private nextBackoff(): number {
+    return backoffDelay(this.attempt++, { initialMs: this.options.backoffInitialMs, maxMs: this.options.backoffMaxMs });
   }
 
   private async list(signal: AbortSignal): Promise<{ agents: string; profiles: string }> {

@@ -4,7 +4,7 @@
  * The real API server side of the same paths is covered by test/cluster and test/faults.
  */
 import assert from 'node:assert/strict';
-import { ApiError, type KubeApi, type WatchEvent, Informer, type KubeObject } from '@kplane/kube';
+import { KubeError, type KubeApi, type WatchEvent, Informer, type KubeObject } from '@kplane/kube';
 
 const cm = (name: string, rv: string): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'x', resourceVersion: rv, managedFields: [{ manager: 'm' }] } });
 
@@ -38,7 +38,7 @@ describe('agent informer', () => {
       [
         async (emit) => emit({ type: 'MODIFIED', object: cm('a', '3') }),
         async () => {
-          throw new ApiError(410, 'Expired', 'too old resource version');
+          throw new KubeError('too old resource version', 410, 'Expired');
         },
       ],
     );
@@ -58,7 +58,7 @@ describe('agent informer', () => {
   it('fails `synced` at once when the first list is forbidden, instead of waiting forever', async () => {
     const api = {
       async request() {
-        throw new ApiError(403, 'Forbidden', 'configmaps is forbidden');
+        throw new KubeError('configmaps is forbidden', 403, 'Forbidden');
       },
     } as unknown as KubeApi;
     const informer = new Informer(api, '/api/v1/configmaps', () => undefined).start();
@@ -71,7 +71,7 @@ describe('agent informer', () => {
     const errors: number[] = [];
     const api = {
       async request() {
-        if (failures++ < 2) throw new ApiError(0, 'Unreachable', 'connect ECONNREFUSED');
+        if (failures++ < 2) throw new KubeError('connect ECONNREFUSED', undefined, 'Unreachable');
         return { metadata: { resourceVersion: '1' }, items: [cm('a', '1')] };
       },
       async watch(_p: string, _q: unknown, _e: unknown, signal: AbortSignal) {

@@ -1,0 +1,32 @@
+/**
+ * The one error type of kplane's Kubernetes access layer, thrown by both clients (the agent's
+ * KubeApi and the plane's KubeClient) and by the informer.
+ */
+export class KubeError extends Error {
+  constructor(
+    message: string,
+    /** HTTP status, or undefined when the server never answered (unreachable, timeout). */
+    readonly status?: number,
+    /** The Status object's reason (NotFound, Conflict, Expired, …), when the server gave one. */
+    readonly reason?: string,
+  ) {
+    super(message);
+    this.name = 'KubeError';
+  }
+
+  /** The server could not be reached or did not answer in time. */
+  get unreachable(): boolean {
+    return this.status === undefined;
+  }
+}
+
+/** True for a KubeError with this HTTP status. */
+export function hasStatus(err: unknown, status: number): err is KubeError {
+  return err instanceof KubeError && err.status === status;
+}
+
+/** One event of a watch stream, as the API server sends it. */
+export interface WatchEvent<T = any> {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  object: T;
+}
