@@ -6,3 +6,17 @@ export { kubeClient, waitFor, applyYaml, type WaitOptions } from './client.js';
 export { reapStaleRuns, runsRoot } from './processes.js';
 export { startAgent, type RunningAgent } from './agent.js';
 export { runDemo, type DemoCluster } from './demo/demo.js';
+export {
+  ensureHelmTools,
+  helm,
+  helmPathDir,
+  pathWithHelm,
+  fixtureChart,
+  packageChart,
+  startOciRegistry,
+  startChartRepo,
+  HELM_VERSION,
+  type HelmTools,
+  type OciRegistry,
+  type ChartRepo,
+} from './charts.js';
