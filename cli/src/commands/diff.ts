@@ -3,7 +3,7 @@ import { stringify } from 'yaml';
 import { parseDuration } from '@kplane/profile';
 import { unifiedDiff } from '@kplane/plane';
 import { fleetContexts, loadKubeconfig, previewApply } from '@kplane/plane/cluster';
-import { KubeClient } from '@kplane/kube';
+import { KubeClient } from '@kplane/kube/client';
 import type { Command } from '../main.js';
 import { loadProfileArgument } from '../profileArgument.js';
 

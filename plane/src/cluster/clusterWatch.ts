@@ -8,7 +8,8 @@
 import { AGENT_OBJECT_NAME, AGENT_PLURAL, API_VERSION, PROFILE_PLURAL, type ClusterAgent, type ClusterProfile } from '@kplane/profile';
 import type { FleetModel } from '../fleet/fleetModel.js';
 import { profileKey } from '../fleet/fleetModel.js';
-import { backoffDelay, KubeError, type KubeClient, type WatchEvent } from '@kplane/kube';
+import { backoffDelay, KubeError, type WatchEvent } from '@kplane/kube';
+import type { KubeClient } from '@kplane/kube/client';
 
 export interface WatchOptions {
   namespace: string;

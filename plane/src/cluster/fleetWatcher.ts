@@ -3,7 +3,7 @@
  */
 import type { FleetModel } from '../fleet/fleetModel.js';
 import { ClusterWatch, DEFAULT_WATCH_OPTIONS, type WatchOptions } from './clusterWatch.js';
-import { KubeClient } from '@kplane/kube';
+import { KubeClient } from '@kplane/kube/client';
 import type { FleetContext } from './kubeconfigContexts.js';
 
 export class FleetWatcher {

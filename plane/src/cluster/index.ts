@@ -9,4 +9,4 @@ export { openFleet, type FleetSession, type SessionOptions } from './fleetSessio
 export { readProfile, applyProfile, previewApply, setPaused, removeProfile } from './profileActions.js';
 export { rollOut, type RolloutOptions } from './rollout.js';
 export { installAgent, readDeployManifests, type InstallManifest } from './agentInstall.js';
-export { KubeClient, KubeError } from '@kplane/kube';
+export { KubeClient, KubeError } from '@kplane/kube/client';

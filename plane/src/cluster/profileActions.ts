@@ -4,7 +4,7 @@
  */
 import { PLANE_FIELD_MANAGER, PROFILE_PLURAL, API_VERSION, type ClusterProfile } from '@kplane/profile';
 import { describeChange, desiredObject, type ProfileChange } from '../fleet/profileChange.js';
-import { KubeError, type KubeClient } from '@kplane/kube';
+import { KubeError, type KubeClient } from '@kplane/kube/client';
 
 const APPLY = 'application/apply-patch+yaml';
 const MERGE = 'application/merge-patch+json';

@@ -9,7 +9,7 @@ import { planBatches, shouldHalt, type ClusterOutcome } from '../fleet/applyPlan
 import { profileState } from '../fleet/clusterState.js';
 import { profileKey, type FleetModel } from '../fleet/fleetModel.js';
 import { desiredObject } from '../fleet/profileChange.js';
-import type { KubeClient } from '@kplane/kube';
+import type { KubeClient } from '@kplane/kube/client';
 import { applyProfile } from './profileActions.js';
 
 export interface RolloutOptions {
