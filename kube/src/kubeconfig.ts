@@ -7,7 +7,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, isAbsolute, join } from 'node:path';
+import { delimiter, dirname, isAbsolute, join } from 'node:path';
 import type * as https from 'node:https';
 import { parse } from 'yaml';
 
@@ -27,8 +27,9 @@ export interface LoadOptions {
 const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 export function loadConnection(options: LoadOptions): Connection {
-  const path = options.kubeconfigPath ?? process.env.KUBECONFIG?.split(':').find((p) => p && existsSync(p)) ?? defaultKubeconfig();
-  if (path) return fromKubeconfig(path, options.context);
+  const fromEnv = (process.env.KUBECONFIG ?? '').split(delimiter).filter((p) => p && existsSync(p));
+  const paths = options.kubeconfigPath ? [options.kubeconfigPath] : fromEnv.length ? fromEnv : [defaultKubeconfig()].filter((p): p is string => !!p);
+  if (paths.length) return fromKubeconfig(paths, options.context);
   if (process.env.KUBERNETES_SERVICE_HOST && existsSync(join(SA_DIR, 'token'))) return inCluster();
   throw new Error('No kubeconfig found (--kubeconfig, $KUBECONFIG, ~/.kube/config) and not running in a cluster: pass --kubeconfig <path>.');
 }
@@ -66,30 +67,61 @@ interface Named<T> {
   context?: T;
 }
 
-function fromKubeconfig(path: string, contextName?: string): Connection {
-  let doc: any;
-  try {
-    doc = parse(readFileSync(path, 'utf8'));
-  } catch (err) {
-    throw new Error(`Cannot read kubeconfig ${path}: ${(err as Error).message}. Pass a readable kubeconfig to --kubeconfig.`);
-  }
-  const contexts: Named<{ cluster: string; user: string }>[] = doc?.contexts ?? [];
-  const name = contextName ?? doc?.['current-context'];
-  const context = contexts.find((c) => c.name === name)?.context;
-  if (!context) {
-    throw new Error(`Context "${name ?? '(none)'}" is not in kubeconfig ${path} (it has: ${contexts.map((c) => c.name).join(', ') || 'none'}); pass one of those to --context.`);
-  }
-  const cluster = (doc.clusters as Named<any>[] | undefined)?.find((c) => c.name === context.cluster)?.cluster;
-  if (!cluster?.server) throw new Error(`kubeconfig ${path}: cluster "${context.cluster}" of context "${name}" has no server.`);
-  const user = (doc.users as Named<any>[] | undefined)?.find((u) => u.name === context.user)?.user ?? {};
-  const base = dirname(path);
-  const file = (p: string) => readFileSync(isAbsolute(p) ? p : join(base, p));
-  const pick = (data: string | undefined, filePath: string | undefined) => (data ? Buffer.from(data, 'base64') : filePath ? file(filePath) : undefined);
+/** A kubeconfig entry and the folder its relative file paths are resolved against. */
+interface Entry {
+  value: any;
+  base: string;
+}
 
-  if (user.exec || user['auth-provider']) return viaClientNode(path, name, cluster.server);
+/**
+ * Several kubeconfig files merged as kubectl merges $KUBECONFIG: for each name of a cluster, user
+ * or context, the first file that defines it wins; current-context is the first one set.
+ */
+function mergeKubeconfigs(paths: string[]): { contexts: Map<string, Entry>; clusters: Map<string, Entry>; users: Map<string, Entry>; currentContext?: string } {
+  const merged = { contexts: new Map<string, Entry>(), clusters: new Map<string, Entry>(), users: new Map<string, Entry>(), currentContext: undefined as string | undefined };
+  for (const path of paths) {
+    let doc: any;
+    try {
+      doc = parse(readFileSync(path, 'utf8'));
+    } catch (err) {
+      throw new Error(`Cannot read kubeconfig ${path}: ${(err as Error).message}. Pass a readable kubeconfig to --kubeconfig.`);
+    }
+    const base = dirname(path);
+    for (const [list, key, into] of [[doc?.contexts, 'context', merged.contexts], [doc?.clusters, 'cluster', merged.clusters], [doc?.users, 'user', merged.users]] as const) {
+      if (!Array.isArray(list)) continue;
+      for (const item of list as Named<unknown>[]) {
+        if (typeof item?.name === 'string' && !into.has(item.name)) into.set(item.name, { value: item[key], base });
+      }
+    }
+    if (!merged.currentContext && typeof doc?.['current-context'] === 'string' && doc['current-context']) merged.currentContext = doc['current-context'];
+  }
+  return merged;
+}
+
+function fromKubeconfig(paths: string[], contextName?: string): Connection {
+  const where = paths.join(delimiter);
+  const merged = mergeKubeconfigs(paths);
+  const name = contextName ?? merged.currentContext;
+  const context = name === undefined ? undefined : (merged.contexts.get(name)?.value as { cluster: string; user: string } | undefined);
+  if (!context || name === undefined) {
+    throw new Error(`Context "${name ?? '(none)'}" is not in kubeconfig ${where} (it has: ${[...merged.contexts.keys()].join(', ') || 'none'}); pass one of those to --context.`);
+  }
+  const clusterEntry = merged.clusters.get(context.cluster);
+  const cluster = clusterEntry?.value;
+  if (!cluster?.server) throw new Error(`kubeconfig ${where}: cluster "${context.cluster}" of context "${name}" has no server.`);
+  const userEntry = merged.users.get(context.user);
+  const user = userEntry?.value ?? {};
+  const path = where;
+  // Relative paths resolve against the file that defined the entry, as kubectl does.
+  const fileFrom = (base: string) => (p: string) => readFileSync(isAbsolute(p) ? p : join(base, p));
+  const clusterFile = fileFrom(clusterEntry!.base);
+  const file = fileFrom(userEntry?.base ?? clusterEntry!.base);
+  const pick = (data: string | undefined, filePath: string | undefined, read = file) => (data ? Buffer.from(data, 'base64') : filePath ? read(filePath) : undefined);
+
+  if (user.exec || user['auth-provider']) return viaClientNode(paths, name, cluster.server);
 
   const tls: https.RequestOptions = {
-    ca: pick(cluster['certificate-authority-data'], cluster['certificate-authority']),
+    ca: pick(cluster['certificate-authority-data'], cluster['certificate-authority'], clusterFile),
     cert: pick(user['client-certificate-data'], user['client-certificate']),
     key: pick(user['client-key-data'], user['client-key']),
     rejectUnauthorized: cluster['insecure-skip-tls-verify'] !== true,
@@ -111,11 +143,14 @@ function fromKubeconfig(path: string, contextName?: string): Connection {
 }
 
 /** Auth plugins (exec, oidc, cloud providers): delegate to @kubernetes/client-node, loaded only here. */
-function viaClientNode(path: string, context: string, server: string): Connection {
+function viaClientNode(paths: string[], context: string, server: string): Connection {
+  const path = paths.join(delimiter);
   const kc = (async () => {
     const { KubeConfig } = await import('@kubernetes/client-node');
     const config = new KubeConfig();
-    config.loadFromFile(path);
+    // Several files: client-node merges $KUBECONFIG itself, with the same first-wins rule.
+    if (paths.length > 1) config.loadFromDefault();
+    else config.loadFromFile(paths[0]);
     config.setCurrentContext(context);
     return config;
   })();

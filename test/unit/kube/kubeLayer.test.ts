@@ -70,3 +70,48 @@ describe('kube: informer resourceVersions are opaque', () => {
     informer.stop();
   });
 });
+
+describe('kube: the agent reads $KUBECONFIG as kubectl does', () => {
+  it('merges several files: first definition of a name wins, current-context from the first that sets it, relative paths per file', async () => {
+    const { mkdtempSync, mkdirSync, writeFileSync, rmSync } = await import('node:fs');
+    const { join, delimiter } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { loadConnection } = await import('@kplane/kube');
+    const dir = mkdtempSync(join(tmpdir(), 'kplane-kubeconfig-'));
+    const saved = process.env.KUBECONFIG;
+    try {
+      mkdirSync(join(dir, 'a'));
+      mkdirSync(join(dir, 'b'));
+      writeFileSync(join(dir, 'b', 'ca.crt'), 'CA OF FILE B');
+      writeFileSync(join(dir, 'a', 'config'), [
+        'apiVersion: v1', 'kind: Config', 'current-context: first',
+        'clusters: [{ name: shared, cluster: { server: "https://a.example:6443" } }]',
+        'users: [{ name: u, user: { token: token-a } }]',
+        'contexts: [{ name: first, context: { cluster: shared, user: u } }]',
+      ].join('\n'));
+      writeFileSync(join(dir, 'b', 'config'), [
+        'apiVersion: v1', 'kind: Config', 'current-context: second',
+        'clusters: [{ name: shared, cluster: { server: "https://b-loses.example:6443" } }, { name: only-b, cluster: { server: "https://b.example:6443", certificate-authority: ca.crt } }]',
+        'users: [{ name: u, user: { token: token-b-loses } }]',
+        'contexts: [{ name: second, context: { cluster: only-b, user: u } }]',
+      ].join('\n'));
+      process.env.KUBECONFIG = [join(dir, 'missing'), join(dir, 'a', 'config'), join(dir, 'b', 'config')].join(delimiter);
+
+      const current = loadConnection({});
+      assert.equal(current.server, 'https://a.example:6443'); // current-context of the first file
+      assert.deepEqual((await current.requestOptions()).headers, { Authorization: 'Bearer token-a' });
+
+      const second = loadConnection({ context: 'second' }); // a context only the second file has
+      assert.equal(second.server, 'https://b.example:6443');
+      const options = await second.requestOptions();
+      assert.equal(String(options.ca), 'CA OF FILE B'); // resolved against b/, not a/
+      assert.deepEqual(options.headers, { Authorization: 'Bearer token-a' }); // user "u": first file wins
+
+      assert.throws(() => loadConnection({ context: 'nope' }), /Context "nope" is not in kubeconfig .*it has: first, second/);
+    } finally {
+      if (saved === undefined) delete process.env.KUBECONFIG;
+      else process.env.KUBECONFIG = saved;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
