@@ -267,6 +267,12 @@ export const profileSpecSchema: JsonSchema = {
   properties: {
     version: { type: 'string', pattern: SEMVER, description: 'Version of this profile, semver MAJOR.MINOR.PATCH[-pre][+build].' },
     description: { type: 'string', description: 'What the profile is for.' },
+    dependsOn: {
+      type: 'array',
+      items: { type: 'string', pattern: DNS1123_SUBDOMAIN, maxLength: 253 },
+      description:
+        'Profiles in the same namespace of the same cluster that must be Ready before the agent applies this one (e.g. the CRDs of a stack before its custom resources).',
+    },
     paused: { type: 'boolean', description: 'The agent stops changing the cluster and keeps reporting.' },
     reconcile: {
       type: 'object',

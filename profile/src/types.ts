@@ -150,6 +150,8 @@ export interface ClusterProfileSpec {
   /** Semver MAJOR.MINOR.PATCH[-pre][+build]. */
   version: string;
   description?: string;
+  /** Profiles (same namespace, same cluster) that must be Ready before this one is applied. */
+  dependsOn?: string[];
   paused?: boolean;
   reconcile?: ReconcilePolicy;
   variables?: Variable[];

@@ -7,13 +7,14 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { getLanguageService, isProfileFileName, textDocument } from '@kplane/language-server';
-import type { FindingCode } from '@kplane/profile';
+import { checkProfileGraph, type FindingCode, type ProfileNode } from '@kplane/profile';
 import type { Command } from '../main.js';
 
 const usage = `Usage: kplane validate <files or dirs...> [--format text|json]
 
 Checks ClusterProfile YAML files as the editor does: YAML syntax, the schema, and the rules no
-schema expresses (layer graph, variables, duplicate objects, scaling). Directories are searched
+schema expresses (layer graph, variables, duplicate objects, scaling), and dependencies between
+all the profiles given (spec.dependsOn: cycles, profiles none of the files define). Directories are searched
 for *.yaml and *.yml; files there without a ClusterProfile are skipped. A file named on the
 command line must hold a ClusterProfile.
 
@@ -91,6 +92,23 @@ function excerpt(lines: string[], d: FileReport['diagnostics'][number]): string 
   return `  ${source}\n  ${pad}${'^'.repeat(Math.max(1, to - from))}`;
 }
 
+/** Cycles and missing dependencies across all the profiles given, placed in their files. */
+function graphFindings(nodes: ProfileNode<{ report: FileReport; document: number }>[], texts: Map<string, string>): void {
+  const found = checkProfileGraph(nodes, { reportMissing: true });
+  if (!found.length) return;
+  // Ranges need the parse again: only files with such findings pay for it.
+  const service = getLanguageService();
+  const touched = new Set<FileReport>();
+  for (const { node, finding } of found) {
+    const { report, document: index } = node.source;
+    const document = textDocument(pathToFileURL(resolve(report.file)).href, texts.get(report.file) ?? '');
+    const range = service.rangeOfFinding(document, index, finding) ?? { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } };
+    report.diagnostics.push({ range, severity: finding.severity, code: finding.code, message: finding.message });
+    touched.add(report);
+  }
+  for (const report of touched) report.diagnostics.sort(byPosition);
+}
+
 export const command: Command = {
   summary: 'check ClusterProfile files (as the editor does), for CI',
   usage,
@@ -118,6 +136,7 @@ export const command: Command = {
     const service = getLanguageService();
     const reports: FileReport[] = [];
     const texts = new Map<string, string>();
+    const nodes: ProfileNode<{ report: FileReport; document: number }>[] = [];
     let skipped = 0;
     for (const target of targets) {
       let bytes: Buffer;
@@ -141,7 +160,9 @@ export const command: Command = {
         service.forget(document.uri);
         continue;
       }
-      const diagnostics = service.doValidation(document, { expectProfile: expected });
+      // Dependencies between profiles are checked below, over every file at once.
+      const diagnostics = service.doValidation(document, { expectProfile: expected, profileGraph: false });
+      const fileNodes = service.profileNodes(document);
       service.forget(document.uri);
       texts.set(target.file, text);
       reports.push({
@@ -154,7 +175,10 @@ export const command: Command = {
           message: typeof d.message === 'string' ? d.message : d.message.value,
         })),
       });
+      const report = reports[reports.length - 1];
+      for (const node of fileNodes) nodes.push({ ...node, source: { report, document: node.source } });
     }
+    graphFindings(nodes, texts);
 
     const count = (severity: string) => reports.reduce((n, r) => n + r.diagnostics.filter((d) => d.severity === severity).length, 0);
     const errors = count('error');

@@ -4,12 +4,13 @@
  * webview editor and tests use it as is. Parses are remembered per document version, and every
  * entry point catches its own failures: a bug here must cost a feature, never the server.
  */
-import type { ClusterSchemaSource, FindingCode } from '@kplane/profile';
+import type { ClusterSchemaSource, Finding, FindingCode, ProfileNode } from '@kplane/profile';
 import type { CodeAction, CompletionList, Diagnostic, DocumentSymbol, Hover, Location, Position, Range } from 'vscode-languageserver-types';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { isProfileDocument, parseYamlFile, type ParsedFile } from './yamlParse.js';
 import { reparse } from './incrementalParse.js';
-import { validateFile, DIAGNOSTIC_SOURCE, type KplaneDiagnostic } from './validation.js';
+import { profileNodesOf, validateFile, DIAGNOSTIC_SOURCE, type KplaneDiagnostic } from './validation.js';
+import { spanOfFinding } from './ranges.js';
 import { complete } from './completion.js';
 import { definition, hover, symbols } from './navigation.js';
 import { codeActions } from './codeActions.js';
@@ -33,6 +34,8 @@ export interface LanguageServiceOptions {
 export interface ValidationOptions {
   /** See ValidationSettings.expectProfile. */
   expectProfile?: 'warning' | 'error';
+  /** See ValidationSettings.profileGraph. */
+  profileGraph?: boolean;
 }
 
 export interface LanguageService {
@@ -44,6 +47,10 @@ export interface LanguageService {
   getCodeActions(document: TextDocument, range: Range, diagnostics: Diagnostic[]): CodeAction[];
   /** How many documents of the file are ClusterProfiles (0: not a profile file). */
   countProfiles(document: TextDocument): number;
+  /** The file's profiles as the dependency graph sees them (`source`: document index). */
+  profileNodes(document: TextDocument): ProfileNode<number>[];
+  /** Where a finding about document `index` of the file goes in the text. */
+  rangeOfFinding(document: TextDocument, index: number, finding: Pick<Finding, 'path' | 'on' | 'span'>): Range | undefined;
   /** Changes options for later calls (e.g. a cluster was connected). */
   configure(options: LanguageServiceOptions): void;
   /** Drops what is remembered about a closed document. */
@@ -78,7 +85,12 @@ export function getLanguageService(initial: LanguageServiceOptions = {}): Langua
   return {
     doValidation(document, validation = {}) {
       try {
-        return validateFile(document, parse(document), { yamlSyntax: options.yamlSyntax ?? true, clusterSchemas: options.clusterSchemas, expectProfile: validation.expectProfile });
+        return validateFile(document, parse(document), {
+          yamlSyntax: options.yamlSyntax ?? true,
+          clusterSchemas: options.clusterSchemas,
+          expectProfile: validation.expectProfile,
+          profileGraph: validation.profileGraph,
+        });
       } catch (err) {
         return [
           {
@@ -120,6 +132,18 @@ export function getLanguageService(initial: LanguageServiceOptions = {}): Langua
     },
     countProfiles(document) {
       return guard(0, () => parse(document).documents.filter(isProfileDocument).length);
+    },
+    profileNodes(document) {
+      return guard([], () => profileNodesOf(parse(document)));
+    },
+    rangeOfFinding(document, index, finding) {
+      return guard(undefined, () => {
+        const parsed = parse(document);
+        const root = parsed.documents[index]?.root;
+        if (!root) return undefined;
+        const span = spanOfFinding(parsed.text, root, finding);
+        return { start: document.positionAt(span.start), end: document.positionAt(span.end) };
+      });
     },
     configure(next) {
       options = { ...options, ...next };

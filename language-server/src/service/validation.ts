@@ -2,7 +2,7 @@
  * Diagnostics of a YAML file: YAML problems of every document, and for each ClusterProfile
  * document the findings of @kplane/profile's validateProfile, placed on exact ranges.
  */
-import { FINDING_CODES, validateProfile, type ClusterSchemaSource, type Finding, type FindingCode } from '@kplane/profile';
+import { checkProfileGraph, FINDING_CODES, profileNode, validateProfile, type ClusterSchemaSource, type Finding, type FindingCode, type ProfileNode } from '@kplane/profile';
 import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver-types';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { isProfileDocument, type ParsedFile, type Problem } from './yamlParse.js';
@@ -23,6 +23,11 @@ export interface ValidationSettings {
    * one are not ours, and get no diagnostics at all.
    */
   expectProfile?: 'warning' | 'error';
+  /**
+   * Check dependencies between the profiles of this file (cycles); default true. Off when the
+   * caller checks them over a larger set itself (`kplane validate` over all its files).
+   */
+  profileGraph?: boolean;
 }
 
 /** A diagnostic of ours: its code is one of profile/src/validation/codes.ts. */
@@ -94,6 +99,13 @@ export function validateFile(document: TextDocument, parsed: ParsedFile, setting
     }
   });
 
+  if (settings.profileGraph !== false && profiles.length > 1) {
+    for (const { node, finding } of checkProfileGraph(profileNodesOf(parsed))) {
+      const doc = parsed.documents[node.source];
+      if (doc.root) add(spanOfFinding(parsed.text, doc.root, finding), finding.severity, finding.code, finding.message, { document: node.source, path: finding.path, ...finding.data });
+    }
+  }
+
   if (profiles.length === 0 && parsed.problems.length === 0 && expected) {
     const first = parsed.documents[0];
     const kind = first?.kind;
@@ -108,4 +120,15 @@ export function validateFile(document: TextDocument, parsed: ParsedFile, setting
     );
   }
   return diagnostics;
+}
+
+/** The profiles of a file as the dependency graph sees them; `source` is the document index. */
+export function profileNodesOf(parsed: ParsedFile): ProfileNode<number>[] {
+  const nodes: ProfileNode<number>[] = [];
+  parsed.documents.forEach((doc, index) => {
+    if (!isProfileDocument(doc) || !doc.checkable) return;
+    const node = profileNode(doc.value, index);
+    if (node) nodes.push(node);
+  });
+  return nodes;
 }

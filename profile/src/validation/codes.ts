@@ -355,6 +355,36 @@ const OTHER_CODES = {
     fix: 'Remove one of the dependsOn entries of the cycle.',
     quickFix: false,
   },
+  PROFILE_DEPENDS_ON_SELF: {
+    area: 'semantic',
+    meaning: 'A profile lists itself in spec.dependsOn, so it would wait for itself forever.',
+    example: 'metadata:\n  name: app\nspec:\n  dependsOn: [app]',
+    fix: 'Remove its own name from spec.dependsOn.',
+    quickFix: false,
+  },
+  DUPLICATE_DEPENDENCY: {
+    area: 'semantic',
+    meaning: 'A profile name appears twice in spec.dependsOn.',
+    example: 'spec:\n  dependsOn: [crds, crds]',
+    fix: 'Remove the repeated name.',
+    quickFix: false,
+  },
+  PROFILE_DEPENDENCY_CYCLE: {
+    area: 'semantic',
+    meaning:
+      'Profiles depend on each other in a cycle (through spec.dependsOn), so none of them would ever be applied; the message names the cycle. Found between the profiles of one file in the editor, and between all files given to kplane validate.',
+    example: '# a.profile.yaml\nspec:\n  dependsOn: [b]\n# b.profile.yaml\nspec:\n  dependsOn: [a]',
+    fix: 'Remove one of the dependsOn entries of the cycle.',
+    quickFix: false,
+  },
+  PROFILE_DEPENDENCY_NOT_FOUND: {
+    area: 'semantic',
+    meaning:
+      'kplane validate only (information): spec.dependsOn names a profile that none of the files given defines in the same namespace. It may exist on the clusters; if it does not, the agent keeps this profile waiting (Ready=False, DependencyNotReady).',
+    example: 'spec:\n  dependsOn: [crds]   # no profile named crds among the files',
+    fix: 'Give kplane validate the file of that profile too, or make sure the profile exists on each cluster.',
+    quickFix: false,
+  },
   DUPLICATE_VARIABLE: {
     area: 'semantic',
     meaning: 'Two variables have the same name.',

@@ -15,6 +15,7 @@ export { checkSchema } from './schemaCheck.js';
 export { checkSemantics } from './semanticCheck.js';
 export { FINDING_AREAS, FINDING_CODES, isFindingCode, type FindingArea, type FindingCode, type FindingCodeInfo, type QuickFixCode, type YamlLibraryCode } from './codes.js';
 export { diagnosticsDoc } from './codesDoc.js';
+export { checkProfileGraph, profileNode, type ProfileNode, type GraphOptions } from './profileGraph.js';
 export { formatPath, isIpv4, isCidr, isSemver, isChartVersion, isDns1123Label, isDns1123Subdomain } from './rules.js';
 
 export type Severity = 'error' | 'warning' | 'information' | 'hint';

@@ -40,6 +40,7 @@ export function checkSemantics(doc: unknown, options: SemanticOptions): Finding[
   const at = (...path: JsonPath): JsonPath => ['spec', ...path];
 
   checkVersion(spec, at, findings);
+  checkProfileDependsOn(doc, spec, at, findings);
   checkDurations(spec, at, findings);
   const layerNames = checkLayers(spec, at, findings);
   checkLayerContent(spec, at, findings);
@@ -62,6 +63,27 @@ function checkVersion(spec: Obj, at: (...p: JsonPath) => JsonPath, findings: Fin
       path: at('version'),
     });
   }
+}
+
+/** What one profile can tell about its own spec.dependsOn: itself, and names given twice. */
+function checkProfileDependsOn(doc: Obj, spec: Obj, at: (...p: JsonPath) => JsonPath, findings: Finding[]): void {
+  const own = isRecord(doc.metadata) ? asString(doc.metadata.name) : undefined;
+  const seen = new Set<string>();
+  asArray(spec.dependsOn).forEach((dep, i) => {
+    if (typeof dep !== 'string') return;
+    if (dep === own) {
+      findings.push({
+        code: 'PROFILE_DEPENDS_ON_SELF',
+        severity: 'error',
+        message: `Profile "${dep}" depends on itself and would never be applied: remove "${dep}" from spec.dependsOn.`,
+        path: at('dependsOn', i),
+        data: { profile: dep },
+      });
+    } else if (seen.has(dep)) {
+      findings.push({ code: 'DUPLICATE_DEPENDENCY', severity: 'warning', message: `"${dep}" is already in spec.dependsOn: remove this one.`, path: at('dependsOn', i), data: { profile: dep } });
+    }
+    seen.add(dep);
+  });
 }
 
 function checkDurations(spec: Obj, at: (...p: JsonPath) => JsonPath, findings: Finding[]): void {
