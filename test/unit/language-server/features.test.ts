@@ -37,7 +37,7 @@ describe('language service: editor features', () => {
   describe('completion', () => {
     it('offers the keys of spec not yet written', () => {
       const found = labels(edit(VALID, '  reconcile:\n', '  |\n  reconcile:\n'));
-      assert.deepEqual(found.sort(), ['description', 'paused']);
+      assert.deepEqual(found.sort(), ['dependsOn', 'description', 'paused']);
     });
 
     it('offers layer keys inside a layer, and list-item keys after "- "', () => {
