@@ -10,6 +10,8 @@
  *                              server (copies of dist/server.js, named by file), in the same run,
  *                              to compare a change before/after
  *   KPLANE_BENCH_YAML_LS=0     leave yaml-language-server out (faster runs when comparing builds)
+ *   KPLANE_BENCH_DOCUMENTS=10  split each file into this many ClusterProfile documents (`---`),
+ *                              the shape the per-document parse cache is for (default 1)
  *
  * Our server is pulled (textDocument/diagnostic, as VS Code does for it); yaml-language-server
  * pushes (textDocument/publishDiagnostics) after its built-in 200 ms validation delay, which the
@@ -26,6 +28,13 @@ import { repoRoot } from '../fixtures/paths.js';
 
 const RUNS = Number(process.env.KPLANE_BENCH_RUNS ?? 5);
 const SIZES = (process.env.KPLANE_BENCH_SIZES ?? '1000,10000,50000').split(',').map(Number);
+const DOCUMENTS = Math.max(1, Number(process.env.KPLANE_BENCH_DOCUMENTS ?? 1));
+
+/** A file of about `lines` lines, as one profile or as DOCUMENTS profiles of equal size. */
+function generateFile(lines: number, salt: string): string {
+  if (DOCUMENTS === 1) return generateProfile(lines, salt);
+  return Array.from({ length: DOCUMENTS }, (_, i) => generateProfile(Math.ceil(lines / DOCUMENTS), `${salt} document ${i}`)).join('---\n');
+}
 const WAIT_MS = 180_000;
 /** yaml-language-server's validationDelayMs (out/src/yamlSettings.js), not configurable by settings. */
 const YAML_LS_DELAY_MS = 200;
@@ -190,7 +199,7 @@ async function measure(server: Server, lines: number, dir: string): Promise<Meas
   // Edit first, on a fresh server: one document open and edited is what the RSS budget is
   // about, so its peak is read before the open runs fill the heap with other documents.
   const uri = pathToFileURL(join(dir, `edit-${lines}.profile.yaml`)).href;
-  const text = generateProfile(lines, `${server.name} edit`);
+  const text = generateFile(lines, `${server.name} edit`);
   const first = server.name === 'yaml-language-server' ? server.nextPush(uri) : undefined;
   server.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'yaml', version: 1, text } });
   let diagnostics = await (first ? withDeadline(first, `${server.name} open`) : server.diagnose(uri, 1));
@@ -216,7 +225,7 @@ async function measure(server: Server, lines: number, dir: string): Promise<Meas
   const opens: number[] = [];
   for (let run = -1; run < RUNS; run++) {
     const openUri = pathToFileURL(join(dir, `open-${lines}-${run + 1}.profile.yaml`)).href;
-    const openText = generateProfile(lines, `${server.name} open run ${run}`);
+    const openText = generateFile(lines, `${server.name} open run ${run}`);
     const pushed = server.name === 'yaml-language-server' ? server.nextPush(openUri) : undefined;
     const started = performance.now();
     server.connection.sendNotification('textDocument/didOpen', { textDocument: { uri: openUri, languageId: 'yaml', version: 1, text: openText } });
@@ -243,7 +252,7 @@ async function main(): Promise<void> {
     },
   };
   const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
-  console.log(`bench:lsp — ${RUNS} runs per median, sizes ${SIZES.join(', ')} lines, node ${process.version}, ${cpus().length} CPUs, load average ${load()}`);
+  console.log(`bench:lsp — ${RUNS} runs per median, sizes ${SIZES.join(', ')} lines${DOCUMENTS > 1 ? ` in ${DOCUMENTS} documents` : ''}, node ${process.version}, ${cpus().length} CPUs, load average ${load()}`);
   console.log('size    server                 open→diag   edit→diag   peak RSS (1 doc)   peak RSS (whole run)   diagnostics');
   const rows: { lines: number; ours: Measurement; theirs: Measurement }[] = [];
   const beforeRows: { lines: number; name: string; ours: Measurement; theirs: Measurement }[] = [];

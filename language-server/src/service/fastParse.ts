@@ -1,7 +1,8 @@
 /**
- * The fast path for the common case, a well-formed document: js-yaml parses about ten times
- * faster than `yaml` (measured by npm run bench:lsp's profiles), and its parse events give
- * every node's offsets. It is only a fast path: anything js-yaml rejects, any anchor or alias,
+ * The fast path for the common case, a well-formed document: with it, a 50k-line profile opens
+ * about 5× faster, at half the peak memory, than with `yaml` alone (npm run bench:lsp against
+ * a build without it; README, language server), and js-yaml's parse events give every node's
+ * offsets. It is only a fast path: anything js-yaml rejects, any anchor or alias,
  * and any event sequence that does not add up to the value it built return undefined, and
  * ./yamlParse.ts parses with `yaml`, which reports every problem with its code and position.
  */

@@ -8,16 +8,11 @@
  * parses the whole text. A property test checks the splice against full parses.
  */
 import { fastParse } from './fastParse.js';
-import { CACHE_CHUNK_CHARS, LIMITS, type ParsedFile } from './yamlParse.js';
+import { BINARY, isShared, LIMITS, type ParsedFile } from './yamlParse.js';
 import { pairOf, type YamlNode } from './yamlTree.js';
 
-/**
- * Below this size a full parse is fast enough. It must also exceed what the parse cache keeps:
- * the splice changes the previous tree in place, which no cache may hold on to.
- */
-export const INCREMENTAL_MIN_CHARS = CACHE_CHUNK_CHARS + 1;
-
-const BINARY = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffd]/;
+/** Below this size (about 6,000 lines) a full parse is fast enough. */
+export const INCREMENTAL_MIN_CHARS = 256 * 1024 + 1;
 
 function lineStart(text: string, offset: number): number {
   return text.lastIndexOf('\n', offset - 1) + 1;
@@ -79,18 +74,26 @@ function findTarget(root: YamlNode, text: string, from: number, to: number): Tar
   return best;
 }
 
-export function reparse(prevText: string, prev: ParsedFile, text: string, maxDepth: number = LIMITS.maxDepth): ParsedFile | undefined {
+export interface ReparseOptions {
+  maxDepth?: number;
+  /** Tests only: a lower size threshold than INCREMENTAL_MIN_CHARS. */
+  minChars?: number;
+}
+
+export function reparse(prevText: string, prev: ParsedFile, text: string, options: ReparseOptions = {}): ParsedFile | undefined {
   try {
-    return splice(prevText, prev, text, maxDepth);
+    return splice(prevText, prev, text, options.maxDepth ?? LIMITS.maxDepth, options.minChars ?? INCREMENTAL_MIN_CHARS);
   } catch {
     return undefined;
   }
 }
 
-function splice(prevText: string, prev: ParsedFile, text: string, maxDepth: number): ParsedFile | undefined {
-  if (prevText.length < INCREMENTAL_MIN_CHARS || text.length > LIMITS.maxFileChars || prev.problems.length || prev.documents.length !== 1) return undefined;
+function splice(prevText: string, prev: ParsedFile, text: string, maxDepth: number, minChars: number): ParsedFile | undefined {
+  if (prevText.length < minChars || text.length > LIMITS.maxFileChars || prev.problems.length || prev.documents.length !== 1) return undefined;
   const doc = prev.documents[0];
   if (!doc.root || !doc.checkable || doc.problems.length || doc.start !== 0) return undefined;
+  // The splice changes the previous tree in place: never one the parse cache may hand out again.
+  if (isShared(doc)) return undefined;
 
   // The changed span: [from, oldTo) in the old text became [from, newTo) in the new one.
   const shorter = Math.min(prevText.length, text.length);

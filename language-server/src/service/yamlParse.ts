@@ -59,8 +59,11 @@ const YAML_MESSAGES: Partial<Record<ErrorCode, string>> = {
   UNEXPECTED_TOKEN: 'Unexpected text',
 };
 
-/** A non-text character (NUL, other C0 controls but tab/CR/LF, or U+FFFD from undecodable bytes). */
-const BINARY = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffd]/;
+/**
+ * A non-text character (NUL, other C0 controls but tab/CR/LF, or U+FFFD from undecodable bytes).
+ * Also used by ./incrementalParse.ts on the text it re-parses.
+ */
+export const BINARY = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffd]/;
 
 // Keyed by the document's text, so an edit to one document of a multi-document file re-parses
 // only that one. Bounded by characters: a 50k-line document's tree is tens of MB, the server's
@@ -69,10 +72,22 @@ const BINARY = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffd]/;
 const cache = new Map<string, ParsedDocument>();
 let cachedChars = 0;
 const CACHE_CHARS = 1024 * 1024;
-export const CACHE_CHUNK_CHARS = 256 * 1024;
+const CACHE_CHUNK_CHARS = 256 * 1024;
+/** Trees the cache has handed out (possibly evicted since: a WeakSet cannot be cleared by key). */
+const sharedRoots = new WeakSet<YamlNode>();
+
+/**
+ * Whether the document's tree may be held by the parse cache, so that changing it in place would
+ * corrupt a later parse of the same text. ./incrementalParse.ts splices trees in place and asks
+ * this first: the one rule that ties the two together.
+ */
+export function isShared(doc: ParsedDocument): boolean {
+  return doc.root !== undefined && sharedRoots.has(doc.root);
+}
 
 function remember(chunk: string, doc: ParsedDocument): void {
   if (chunk.length > CACHE_CHUNK_CHARS) return;
+  if (doc.root) sharedRoots.add(doc.root);
   while (cachedChars + chunk.length > CACHE_CHARS && cache.size) {
     const oldest = cache.keys().next().value as string;
     cache.delete(oldest);
