@@ -7,3 +7,4 @@ export * from './identity.js';
 export * from './render.js';
 export * from './validation/index.js';
 export * from './listExpansion.js';
+export * from './layerGraph.js';

@@ -5,6 +5,7 @@
  * ../render.ts for variable values and references and ../identity.ts for object identity.
  */
 import { parseDuration } from '../duration.js';
+import { layerGraph, type LayerNode } from '../layerGraph.js';
 import { groupOf, objectKey, describeObject } from '../identity.js';
 import { expandManifests, substituteAnnotation, type ExpandedManifest } from '../listExpansion.js';
 import { hasReferences, resolveValues, scanReferences, substitute, undeclaredMessage } from '../render.js';
@@ -42,9 +43,9 @@ export function checkSemantics(doc: unknown, options: SemanticOptions): Finding[
   checkVersion(spec, at, findings);
   checkProfileDependsOn(doc, spec, at, findings);
   checkDurations(spec, at, findings);
-  const layerNames = checkLayers(spec, at, findings);
+  checkLayers(spec, at, findings);
   checkLayerContent(spec, at, findings);
-  checkDependsOn(spec, layerNames, at, findings);
+  checkDependsOn(spec, at, findings);
   const variables = checkVariables(spec, at, findings);
   const objects = layerObjects(spec);
   checkReferences(objects, variables, at, findings);
@@ -105,8 +106,8 @@ function checkDurations(spec: Obj, at: (...p: JsonPath) => JsonPath, findings: F
   });
 }
 
-/** Layer names (valid, unique); returns the index of the first layer of each name. */
-function checkLayers(spec: Obj, at: (...p: JsonPath) => JsonPath, findings: Finding[]): Map<string, number> {
+/** Layer names: valid and unique. */
+function checkLayers(spec: Obj, at: (...p: JsonPath) => JsonPath, findings: Finding[]): void {
   const names = new Map<string, number>();
   asArray(spec.layers).forEach((layer, i) => {
     if (!isRecord(layer)) return;
@@ -142,7 +143,6 @@ function checkLayers(spec: Obj, at: (...p: JsonPath) => JsonPath, findings: Find
       });
     }
   });
-  return names;
 }
 
 /** A layer holds manifests or a Helm chart, never both and never neither. */
@@ -192,75 +192,15 @@ function checkLayerContent(spec: Obj, at: (...p: JsonPath) => JsonPath, findings
   });
 }
 
-function checkDependsOn(spec: Obj, names: Map<string, number>, at: (...p: JsonPath) => JsonPath, findings: Finding[]): void {
-  const layers = asArray(spec.layers);
-  const edges = new Map<string, { target: string; index: number }[]>();
-  layers.forEach((layer, i) => {
-    if (!isRecord(layer)) return;
-    const name = asString(layer.name);
-    const deps = asArray(layer.dependsOn);
-    const own: { target: string; index: number }[] = [];
-    deps.forEach((dep, d) => {
-      if (typeof dep !== 'string') return;
-      const path = at('layers', i, 'dependsOn', d);
-      if (dep === name) {
-        findings.push({ code: 'DEPENDS_ON_SELF', severity: 'error', message: `Layer "${name}" depends on itself: remove "${dep}" from its dependsOn.`, path, data: { layer: dep } });
-      } else if (!names.has(dep)) {
-        const known = [...names.keys()].filter((n) => n !== name);
-        findings.push({
-          code: 'UNKNOWN_LAYER',
-          severity: 'error',
-          message: `dependsOn names "${dep}", but no layer has that name: ${known.length ? `use one of ${known.join(', ')}, or remove it.` : 'remove it.'}`,
-          path,
-          data: { layer: dep },
-        });
-      } else own.push({ target: dep, index: d });
-    });
-    // Only the first layer of a duplicated name takes part in the graph, as it does in rendering order.
-    if (name !== undefined && names.get(name) === i) edges.set(name, own);
+/** The dependsOn graph: the rules live in ../layerGraph.ts, shared with the agent's plan. */
+function checkDependsOn(spec: Obj, at: (...p: JsonPath) => JsonPath, findings: Finding[]): void {
+  const nodes = asArray(spec.layers).map((layer): LayerNode => {
+    if (!isRecord(layer)) return { dependsOn: [] };
+    return { name: asString(layer.name), dependsOn: asArray(layer.dependsOn).map(asString) };
   });
-
-  // Depth-first search; a back edge closes a cycle, reported once on the dependsOn entry that closes it.
-  const state = new Map<string, 'visiting' | 'done'>();
-  const stack: string[] = [];
-  const reported = new Set<string>();
-  const visit = (start: string) => {
-    // Iterative, so a long chain of layers cannot overflow the stack.
-    const frames: { name: string; next: number }[] = [{ name: start, next: 0 }];
-    state.set(start, 'visiting');
-    stack.push(start);
-    while (frames.length) {
-      const frame = frames[frames.length - 1];
-      const out = edges.get(frame.name) ?? [];
-      if (frame.next >= out.length) {
-        state.set(frame.name, 'done');
-        stack.pop();
-        frames.pop();
-        continue;
-      }
-      const edge = out[frame.next++];
-      const s = state.get(edge.target);
-      if (s === 'visiting') {
-        const cycle = [...stack.slice(stack.indexOf(edge.target)), edge.target];
-        const key = [...cycle.slice(0, -1)].sort().join(',');
-        if (!reported.has(key)) {
-          reported.add(key);
-          findings.push({
-            code: 'DEPENDENCY_CYCLE',
-            severity: 'error',
-            message: `Layers depend on each other in a cycle: ${cycle.join(' → ')}. Remove one of these dependsOn entries.`,
-            path: at('layers', names.get(frame.name) ?? 0, 'dependsOn', edge.index),
-            data: { cycle: cycle.join(' → ') },
-          });
-        }
-      } else if (s === undefined) {
-        state.set(edge.target, 'visiting');
-        stack.push(edge.target);
-        frames.push({ name: edge.target, next: 0 });
-      }
-    }
-  };
-  for (const name of edges.keys()) if (!state.has(name)) visit(name);
+  for (const problem of layerGraph(nodes).problems) {
+    findings.push({ code: problem.code, severity: 'error', message: problem.message, path: at('layers', problem.layer, 'dependsOn', problem.entry), data: problem.data });
+  }
 }
 
 const typeMatches: Record<string, (v: unknown) => boolean> = {
