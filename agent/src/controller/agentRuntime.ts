@@ -5,8 +5,7 @@
  */
 import { AGENT_PLURAL, API_VERSION, PROFILE_PLURAL, type ClusterAgent, type ClusterProfile, type ObjectRef, type ScalingPolicy, type ScalingStatus } from '@kplane/profile';
 import { ownerOf } from '../core/objects.js';
-import type { KubeApi } from '@kplane/kube';
-import { collectionPath, Discovery, type ResourceInfo, delay, Informer, storeKey } from '@kplane/kube';
+import { collectionPath, delay, Discovery, Informer, storeKey, type KubeApi, type KubeObject, type ResourceInfo } from '@kplane/kube';
 import { AgentReporter } from './agentReporter.js';
 import { LeaderElector } from './leaderElection.js';
 import type { Logger } from './logger.js';
@@ -38,6 +37,8 @@ export class AgentRuntime {
   private agentInformer?: Informer;
   private readonly kindInformers = new Map<string, Promise<Informer>>();
   private readonly reconciler: ProfileReconciler;
+  /** The run in progress per profile, aborted when its profile is deleted. */
+  private readonly running = new Map<string, AbortController>();
   private readonly reporter: AgentReporter;
   private readonly scaler: Scaler;
   private readonly elector?: LeaderElector;
@@ -101,7 +102,7 @@ export class AgentRuntime {
     this.leader = true;
     this.log.info('acting', { identity: this.options.identity, namespace: this.options.namespace });
     await this.withRetry('start the reporter', () => this.reporter.start());
-    this.profileInformer = new Informer(this.api, `/apis/${API_VERSION}/namespaces/${this.options.namespace}/${PROFILE_PLURAL}`, (_type, obj) => this.queue.add(storeKey(obj)), {
+    this.profileInformer = new Informer(this.api, `/apis/${API_VERSION}/namespaces/${this.options.namespace}/${PROFILE_PLURAL}`, (type, obj, previous) => this.onProfile(type, obj, previous), {
       kind: 'ClusterProfile',
       apiVersion: API_VERSION,
       onError: (err, attempt) => this.log.warn('profile watch failed; retrying', { err, attempt }),
@@ -171,21 +172,45 @@ export class AgentRuntime {
     return informer;
   }
 
+  /**
+   * A deleted profile (or one whose deletion just began) cancels its run in progress: applying
+   * more of it is pointless, and the run that follows removes what it owned.
+   */
+  private onProfile(type: 'ADDED' | 'MODIFIED' | 'DELETED', obj: KubeObject, previous?: KubeObject): void {
+    const key = storeKey(obj);
+    const deleting = type === 'DELETED' || (!!obj.metadata.deletionTimestamp && !previous?.metadata.deletionTimestamp);
+    if (deleting) this.running.get(key)?.abort(new Error(`profile ${key} is being deleted`));
+    this.queue.add(key);
+  }
+
   private async work(): Promise<void> {
     for (;;) {
       const key = await this.queue.get();
       if (key === undefined) return;
       const started = Date.now();
+      const run = new AbortController();
+      this.running.set(key, run);
+      const signal = AbortSignal.any([run.signal, this.stopController.signal]);
       try {
-        const result = await this.reconciler.reconcile(key);
+        const result = await this.reconciler.reconcile(key, signal);
         this.queue.forget(key);
         this.metrics.inc('kplane_agent_reconcile_total', { result: 'success' });
         if (result.requeueAfterMs) this.queue.addAfter(key, result.requeueAfterMs);
       } catch (err) {
-        const retryIn = this.queue.addRateLimited(key);
-        this.metrics.inc('kplane_agent_reconcile_total', { result: 'error' });
-        this.log.warn('reconcile failed; retrying', { profile: key, err, retryInMs: retryIn });
+        if (signal.aborted) {
+          // Not a failure: the profile went away or the agent is stopping. The event that
+          // aborted the run has queued the profile again (a stopping queue ignores it).
+          this.metrics.inc('kplane_agent_reconcile_total', { result: 'aborted' });
+          this.log.info('reconcile cancelled', { profile: key, why: signal.reason });
+        } else {
+          // The queue alone owns the backoff: failed objects often heal by themselves (a CRD
+          // becoming served, RBAC widened), so retry soon, then less and less often.
+          const retryIn = this.queue.addRateLimited(key);
+          this.metrics.inc('kplane_agent_reconcile_total', { result: 'error' });
+          this.log.warn('reconcile failed; retrying', { profile: key, err, retryInMs: retryIn });
+        }
       } finally {
+        this.running.delete(key);
         this.metrics.observe('kplane_agent_reconcile_duration_seconds', (Date.now() - started) / 1000);
         this.queue.done(key);
       }
@@ -209,9 +234,13 @@ export class AgentRuntime {
     this.queue.add(key);
   }
 
-  /** Graceful shutdown: stop taking work, let running reconciles finish, write status, hand over the Lease. */
+  /**
+   * Graceful shutdown: stop taking work, cancel running reconciles before their next request
+   * (the next leader, or this agent restarted, finishes the job), write the ClusterAgent status,
+   * hand over the Lease.
+   */
   async stop(timeoutMs = 10_000): Promise<void> {
-    this.stopController.abort();
+    this.stopController.abort(new Error('the agent is stopping'));
     this.queue.shutdown();
     this.profileInformer?.stop();
     this.agentInformer?.stop();

@@ -1,0 +1,82 @@
+/**
+ * Apply: server-side apply of one layer's objects, a few at a time. An object is applied when
+ * it is missing, when the profile asks something new of it, or when it drifted and the profile
+ * enforces; paused and monitor-mode profiles change nothing. A failure of one object is its
+ * result (the layer fails, the run reports it), never an exception; only cancellation throws.
+ */
+import { AGENT_FIELD_MANAGER, describeObject, type Manifest } from '@kplane/profile';
+import { refOf } from '../../core/inventory.js';
+import type { ObjectResult } from '../../core/layers.js';
+import { fingerprint } from '../../core/objects.js';
+import { redact } from '../../core/redact.js';
+import { objectPath, type Informer, type KubeObject } from '@kplane/kube';
+import { abortable, errorText, type ReconcilerDeps, type RunContext } from './context.js';
+import { APPLIED_ANNOTATION, type DriftDetector } from './drift.js';
+
+const APPLY_CONCURRENCY = 16;
+
+export class Applier {
+  constructor(
+    private readonly deps: Pick<ReconcilerDeps, 'api' | 'discovery' | 'informerFor' | 'metrics'>,
+    private readonly drift: DriftDetector,
+  ) {}
+
+  /** `versionApplied`: the status says the profile's current objects were all applied before. */
+  applyLayer(ctx: RunContext, objects: readonly Manifest[], versionApplied: boolean): Promise<ObjectResult[]> {
+    return mapLimit(objects, APPLY_CONCURRENCY, (object) => this.applyObject(ctx, object, versionApplied));
+  }
+
+  private async applyObject(ctx: RunContext, object: Manifest, versionApplied: boolean): Promise<ObjectResult & { live?: KubeObject }> {
+    ctx.signal.throwIfAborted();
+    const ref = refOf(object);
+    const info = await this.deps.discovery.resource(object.apiVersion, object.kind);
+    if (!info) return { ref, error: `${describeObject(ref)}: the API server does not serve ${object.apiVersion} ${object.kind} (is its CRD in an earlier layer with wait: true?)` };
+    let informer: Informer;
+    try {
+      informer = await abortable(this.deps.informerFor(info), ctx.signal);
+    } catch (err) {
+      if (ctx.signal.aborted) throw err;
+      return { ref, error: redact(`${describeObject(ref)}: cannot watch ${info.plural} (${errorText(err)}); grant the agent get/list/watch on it (agent/deploy/README.md)`, ctx.secrets) };
+    }
+    const live = informer.store.get(`${info.namespaced ? (ref.namespace ?? 'default') : ''}/${ref.name}`);
+    const print = fingerprint(object);
+    const target = { ref, desired: withAnnotation(object, APPLIED_ANNOTATION, print), print, live, path: objectPath(info, ref), versionApplied };
+    const verdict = await this.drift.inspect(ctx, target);
+    if (verdict.state === 'inSync') return { ref, live };
+    if (verdict.state === 'drifted' && (ctx.paused || ctx.mode === 'monitor')) return { ref, live, drifted: true };
+    if (ctx.paused) return { ref, live };
+
+    ctx.signal.throwIfAborted();
+    try {
+      const started = Date.now();
+      const applied = await this.deps.api.apply<KubeObject>(target.path, target.desired, AGENT_FIELD_MANAGER);
+      this.deps.metrics.observe('kplane_agent_apply_duration_seconds', (Date.now() - started) / 1000);
+      informer.observe(applied);
+      this.drift.applied(target, applied);
+      if (verdict.state === 'drifted') this.drift.corrected(ctx, ref, verdict.diff);
+      return { ref, live: applied };
+    } catch (err) {
+      const message = redact(`${describeObject(ref)}: ${errorText(err)}`, ctx.secrets);
+      ctx.log.warn('apply failed', { object: describeObject(ref), error: message });
+      return { ref, live, error: message };
+    }
+  }
+}
+
+function withAnnotation(manifest: Manifest, name: string, value: string): Manifest {
+  return { ...manifest, metadata: { ...manifest.metadata, annotations: { ...(manifest.metadata.annotations ?? {}), [name]: value } } };
+}
+
+/** Runs `fn` over `items` with at most `limit` at a time; results in input order. */
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}

@@ -1,0 +1,124 @@
+/**
+ * What every step of a reconcile shares: the agent's dependencies (injected once, by
+ * agentRuntime.ts) and the context of one run (the profile as read at its start, its
+ * sensitive values, the clock, and the signal that cancels the run).
+ */
+import { API_VERSION, PROFILE_PLURAL, parseDuration, resolveValues, type ClusterProfile, type ClusterProfileStatus, type ObjectRef, type ScalingStatus } from '@kplane/profile';
+import type { Discovery, Informer, KubeApi, KubeObject, ResourceInfo } from '@kplane/kube';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+
+export const DEFAULT_RESYNC_MS = 10 * 60_000;
+
+/** What the reconciler needs from the rest of the agent, injected so the wiring stays in one place. */
+export interface ReconcilerDeps {
+  api: KubeApi;
+  discovery: Discovery;
+  log: Logger;
+  metrics: Metrics;
+  namespace: string;
+  profileCache(): Map<string, KubeObject>;
+  /** Puts a profile the agent just wrote into the cache, so the next run does not act on a stale copy. */
+  observeProfile(obj: KubeObject): void;
+  /** The informer watching one owned kind, started and synced on first use. */
+  informerFor(info: ResourceInfo): Promise<Informer>;
+  /** Records an agent event (ClusterAgent status + a Kubernetes Event). */
+  event(profile: ClusterProfile, severity: 'Normal' | 'Warning', reason: string, message: string): void;
+  /** The replicas a scaling policy decided for a target, if any. */
+  scaledReplicas(profileKey: string, profile: ClusterProfile, target: ObjectRef): number | undefined;
+  scalingStatus(profileKey: string): ScalingStatus[] | undefined;
+  now(): Date;
+}
+
+/** One run of the reconciler for one profile. */
+export interface RunContext {
+  /** `namespace/name` of the profile. */
+  key: string;
+  /** A private copy of the profile as cached when the run started; steps update its metadata as they write it. */
+  profile: ClusterProfile;
+  /** Its status as found, which the run compares against before writing. */
+  previous: ClusterProfileStatus;
+  /** Values of sensitive variables: masked in every message the run writes. */
+  secrets: string[];
+  log: Logger;
+  now: Date;
+  mode: 'enforce' | 'monitor';
+  paused: boolean;
+  resyncMs: number;
+  /** Aborted when the profile is deleted or the agent stops: no further request is started. */
+  signal: AbortSignal;
+}
+
+export function runContext(key: string, cached: ClusterProfile, deps: ReconcilerDeps, signal: AbortSignal): RunContext {
+  const profile = structuredClone(cached);
+  const secrets = sensitiveValues(profile);
+  deps.log.addSecrets(secrets);
+  return {
+    key,
+    profile,
+    previous: profile.status ?? {},
+    secrets,
+    log: deps.log.child({ profile: key }),
+    now: deps.now(),
+    mode: profile.spec?.reconcile?.mode ?? 'enforce',
+    paused: profile.spec?.paused === true,
+    resyncMs: parseDuration(profile.spec?.reconcile?.interval ?? '') ?? DEFAULT_RESYNC_MS,
+    signal,
+  };
+}
+
+/** The values of sensitive variables (as text), which must never be shown anywhere. */
+export function sensitiveValues(profile: ClusterProfile): string[] {
+  const names = new Set((profile.spec?.variables ?? []).filter((v) => v.sensitive).map((v) => v.name));
+  if (!names.size) return [];
+  const { values } = resolveValues(profile.spec);
+  return Object.entries(values)
+    .filter(([k]) => names.has(k))
+    .map(([, v]) => String(v));
+}
+
+/**
+ * The problems of one run, as one error: the work queue retries the profile with its per-key
+ * backoff (the reconciler keeps no backoff of its own). Messages are masked already.
+ */
+export class ReconcileError extends Error {
+  constructor(
+    readonly profile: string,
+    readonly problems: readonly string[],
+  ) {
+    const more = problems.length > 3 ? ` (and ${problems.length - 3} more)` : '';
+    super(`${profile}: ${problems.slice(0, 3).join('; ')}${more}`);
+    this.name = 'ReconcileError';
+  }
+}
+
+/** Waits for `promise`, but gives up (rejecting with the signal's reason) as soon as `signal` aborts. */
+export function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (err) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
+}
+
+export function profilePath(profile: ClusterProfile): string {
+  return `/apis/${API_VERSION}/namespaces/${profile.metadata.namespace}/${PROFILE_PLURAL}/${profile.metadata.name}`;
+}
+
+export function iso(d: Date): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+export function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

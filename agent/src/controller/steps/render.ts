@@ -1,0 +1,47 @@
+/**
+ * Render: validate the profile with the same service the editor uses, render its layers
+ * (discovery decides which kinds are cluster-scoped, CRDs included), order them by the layer
+ * graph, and stamp every object with its owner and any replicas a scaling policy decided.
+ * An invalid profile renders to nothing, and nothing is applied.
+ */
+import { formatPath, hasErrors, renderProfile, validateProfile, type Manifest, type ObjectRef, type RenderedLayer } from '@kplane/profile';
+import { refOf } from '../../core/inventory.js';
+import { fingerprint, withOwnership, withReplicas } from '../../core/objects.js';
+import { planLayers } from '../../core/plan.js';
+import { abortable, type ReconcilerDeps, type RunContext } from './context.js';
+
+export interface DesiredLayer {
+  layer: RenderedLayer;
+  objects: Manifest[];
+}
+
+export type Rendered =
+  | { ok: true; layers: DesiredLayer[]; refs: ObjectRef[]; hash: string }
+  | { ok: false; reason: 'ValidationFailed' | 'RenderFailed'; message: string };
+
+export async function render(ctx: RunContext, deps: Pick<ReconcilerDeps, 'discovery' | 'namespace' | 'scaledReplicas'>): Promise<Rendered> {
+  const { profile } = ctx;
+  const findings = validateProfile(profile).filter((f) => f.severity === 'error');
+  if (hasErrors(findings)) {
+    const shown = findings.slice(0, 3).map((f) => `${formatPath(f.path) || '(document)'}: ${f.message}`);
+    const more = findings.length > 3 ? ` (and ${findings.length - 3} more)` : '';
+    return { ok: false, reason: 'ValidationFailed', message: `${shown.join('; ')}${more}` };
+  }
+
+  await abortable(deps.discovery.prime(profile.spec.layers.flatMap((l) => l.manifests ?? [])), ctx.signal);
+  const rendered = renderProfile(profile.spec, (apiVersion, kind) => deps.discovery.isClusterScoped(apiVersion, kind));
+  const plan = planLayers(rendered.layers);
+  const problems = [...rendered.problems.map((p) => `${formatPath(['spec', ...p.path])}: ${p.message}`), ...plan.problems];
+  if (problems.length) return { ok: false, reason: 'RenderFailed', message: problems.slice(0, 3).join('; ') };
+
+  const owner = { namespace: profile.metadata.namespace ?? deps.namespace, name: profile.metadata.name };
+  const layers = plan.order.map((layer) => ({
+    layer,
+    objects: layer.manifests.map((m) => {
+      const owned = withOwnership(m, owner, layer.name);
+      const replicas = deps.scaledReplicas(ctx.key, profile, refOf(m));
+      return replicas === undefined ? owned : withReplicas(owned, replicas);
+    }),
+  }));
+  return { ok: true, layers, refs: layers.flatMap((d) => d.objects.map(refOf)), hash: fingerprint(layers.map((d) => d.objects)) };
+}

@@ -1,0 +1,85 @@
+/**
+ * Status: what one run found, written to the profile's status subresource only when it says
+ * something new, with one Event per condition that flipped. The conditions themselves are
+ * derived by ../../core/conditions.ts (pure, unit-tested).
+ */
+import type { ClusterProfileStatus, LayerStatus } from '@kplane/profile';
+import { conditionEvents, deriveConditions, isComplete, mergeConditions, type ReconcileOutcome } from '../../core/conditions.js';
+import type { LayerReport } from '../../core/layers.js';
+import { redact } from '../../core/redact.js';
+import { statusChanged } from '../../core/status.js';
+import type { KubeObject } from '@kplane/kube';
+import { iso, profilePath, type ReconcilerDeps, type RunContext } from './context.js';
+import type { DriftDetector } from './drift.js';
+
+/** What the layers, prune and drift steps found, for a profile whose spec is valid. */
+export interface RunReport {
+  layers: readonly LayerReport[];
+  /** Objects the profile asks for, and the fingerprint of all of them. */
+  total: number;
+  hash: string;
+  /** Objects deleted by pruning in this run. */
+  pruned: number;
+}
+
+export class StatusWriter {
+  constructor(
+    private readonly deps: Pick<ReconcilerDeps, 'api' | 'event' | 'observeProfile' | 'scalingStatus'>,
+    private readonly drift: DriftDetector,
+  ) {}
+
+  /** The spec is invalid: say why, and change nothing else but the scaling status. */
+  async invalid(ctx: RunContext, reason: 'ValidationFailed' | 'RenderFailed', message: string): Promise<void> {
+    const status = this.base(ctx);
+    // Scaling still says why it holds (min above max, a target that is no quantity).
+    const scaling = this.deps.scalingStatus(ctx.key);
+    if (scaling) status.scaling = scaling;
+    await this.write(ctx, status, { spec: 'invalid', reason, message });
+  }
+
+  async report(ctx: RunContext, run: RunReport): Promise<void> {
+    const { profile, previous } = ctx;
+    const status = this.base(ctx);
+    const layers: LayerStatus[] = run.layers.map((l) => (l.status.message === undefined ? l.status : { ...l.status, message: redact(l.status.message, ctx.secrets) }));
+    const sum = (f: (l: LayerReport) => number) => run.layers.reduce((n, l) => n + f(l), 0);
+    const failed = sum((l) => l.errors.length);
+    status.layers = layers;
+    status.resources = { total: run.total, ready: sum((l) => l.status.ready), drifted: sum((l) => l.drifted), failed, pruned: (previous.resources?.pruned ?? 0) + run.pruned };
+    status.drift = this.drift.report(ctx);
+    const scaling = this.deps.scalingStatus(ctx.key);
+    if (scaling) status.scaling = scaling;
+    const outcome: ReconcileOutcome = {
+      spec: 'valid',
+      version: profile.spec.version,
+      mode: ctx.mode,
+      paused: ctx.paused,
+      total: run.total,
+      failed,
+      failedMessage: layers.find((l) => l.state === 'Failed')?.message,
+      blocked: run.layers.find((l) => l.blocks)?.blocks,
+      openDrift: status.drift.filter((d) => !d.correctedTime).length,
+    };
+    // appliedVersion moves only once every object of the version is applied (and healthy where waited for).
+    if (isComplete(outcome) && !failed && (previous.appliedHash !== run.hash || previous.appliedVersion !== profile.spec.version)) {
+      status.appliedVersion = profile.spec.version;
+      status.appliedHash = run.hash;
+      status.lastAppliedTime = iso(ctx.now);
+    }
+    await this.write(ctx, status, outcome);
+  }
+
+  private base(ctx: RunContext): ClusterProfileStatus {
+    return { ...ctx.previous, observedGeneration: ctx.profile.metadata.generation };
+  }
+
+  private async write(ctx: RunContext, status: ClusterProfileStatus, outcome: ReconcileOutcome): Promise<void> {
+    const { profile, previous } = ctx;
+    status.conditions = mergeConditions(status.conditions, deriveConditions(outcome), { now: ctx.now, generation: profile.metadata.generation, secrets: ctx.secrets });
+    for (const e of conditionEvents(previous.conditions, status.conditions)) this.deps.event(profile, e.severity, e.reason, e.message);
+    if (!statusChanged(previous, status)) return;
+    ctx.signal.throwIfAborted();
+    const updated = await this.deps.api.request<KubeObject>('PATCH', `${profilePath(profile)}/status`, { body: { status }, contentType: 'application/merge-patch+json' });
+    this.deps.observeProfile(updated);
+    ctx.log.debug('status written', { ready: status.conditions.find((c) => c.type === 'Ready')?.status });
+  }
+}
