@@ -364,6 +364,25 @@ describe('agent (cluster)', function () {
     assert.equal(after.status!.nextSeq, seqs.at(-1)! + 1);
   });
 
+  it('deleting a profile while it is being applied cancels the run (AbortSignal), then its finalizer removes what it created', async () => {
+    const names = Array.from({ length: 1500 }, (_, i) => `bulk-${i}`);
+    const bulk = {
+      apiVersion: 'kplane.dev/v1alpha1',
+      kind: 'ClusterProfile',
+      metadata: { name: 'bulk', namespace: NS },
+      spec: { version: '1.0.0', layers: [{ name: 'many', namespace: 'default', manifests: names.map((n) => configMap(n, { n })) }] },
+    } as unknown as ClusterProfile;
+    const created = () => api.request<{ items: unknown[] }>('GET', '/api/v1/namespaces/default/configmaps', { query: { labelSelector: 'kplane.dev/profile=bulk' } }).then((l) => l.items.length);
+    await applyProfile(bulk);
+    // The inventory is widened before the first apply: from then on the run is applying.
+    await waitFor(() => getCm(NS, 'kplane-inventory-bulk'), { what: 'bulk apply started', timeoutMs: 30_000, intervalMs: 20 });
+    await api.request('DELETE', `${PROFILES}/bulk`);
+    await waitFor(() => /"msg":"reconcile cancelled".*"profile":"kplane-system\/bulk"/.test(agent.logs()), { what: 'the run in progress cancelled', timeoutMs: 20_000 });
+    await waitFor(async () => (await api.getOrUndefined(`${PROFILES}/bulk`)) === undefined, { what: 'profile bulk gone', timeoutMs: 120_000 });
+    assert.equal(await created(), 0, 'objects of the deleted profile were left behind');
+    assert.equal(await getCm(NS, 'kplane-inventory-bulk'), undefined);
+  });
+
   it('deleting the profile removes everything it owns, through its finalizer', async () => {
     await api.request('DELETE', `${PROFILES}/app`);
     await waitFor(async () => (await api.getOrUndefined(`${PROFILES}/app`)) === undefined, { what: 'profile app gone', timeoutMs: 30_000 });
