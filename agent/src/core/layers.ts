@@ -4,7 +4,7 @@
  * failed or waiting layer blocks the layers after it; `blocks` says why, for their status.
  */
 import { describeObject, type LayerStatus, type ObjectRef } from '@kplane/profile';
-import { objectHealth } from './health.js';
+import { objectHealth, waitingMessage } from './health.js';
 
 /** What the apply step did with one object. */
 export interface ObjectResult {
@@ -38,8 +38,7 @@ export function reportLayer(layer: { name: string; wait: boolean }, results: rea
   }
   if (paused) return { ...counts, status: { ...base, state: 'Paused' } };
   if (layer.wait && ready < results.length) {
-    const i = healths.findIndex((h) => !h.ready);
-    const message = `${ready}/${results.length} ready; ${describeObject(results[i].ref)}: ${healths[i].message}`;
+    const message = waitingMessage(results.map((r, i) => ({ object: describeObject(r.ref), health: healths[i] })));
     return { ...counts, status: { ...base, state: healths.some((h) => h.failed) ? 'Failed' : 'Waiting', message }, blocks: `waiting for layer "${layer.name}" to become healthy` };
   }
   return { ...counts, status: { ...base, state: 'Ready' } };

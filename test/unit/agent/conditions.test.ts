@@ -123,10 +123,10 @@ describe('agent core: profile conditions', () => {
 
 describe('agent core: layer state after apply', () => {
   const ref = (name: string, kind = 'ConfigMap') => ({ apiVersion: kind === 'ConfigMap' ? 'v1' : 'apps/v1', kind, name, namespace: 'app' });
-  const cm = (name: string): ObjectResult => ({ ref: ref(name), live: { kind: 'ConfigMap' } });
+  const cm = (name: string): ObjectResult => ({ ref: ref(name), live: { apiVersion: 'v1', kind: 'ConfigMap' } });
   const deployment = (name: string, available: number): ObjectResult => ({
     ref: ref(name, 'Deployment'),
-    live: { kind: 'Deployment', metadata: { generation: 1 }, spec: { replicas: 2 }, status: { observedGeneration: 1, replicas: 2, updatedReplicas: 2, availableReplicas: available } },
+    live: { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { generation: 1 }, spec: { replicas: 2 }, status: { observedGeneration: 1, replicas: 2, updatedReplicas: 2, availableReplicas: available } },
   });
 
   it('Ready when every object is there (and healthy, if waited for)', () => {
@@ -138,14 +138,14 @@ describe('agent core: layer state after apply', () => {
     assert.equal(reportLayer({ name: 'base', wait: false }, [deployment('web', 0)], false).status.state, 'Ready', 'without wait, health does not block');
   });
 
-  it('Waiting, naming the first object not ready, and blocking later layers', () => {
+  it('Waiting, naming each object not healthy and why, and blocking later layers', () => {
     const report = reportLayer({ name: 'web', wait: true }, [cm('a'), deployment('web', 1)], false);
-    assert.deepEqual(report.status, { name: 'web', resources: 2, ready: 1, state: 'Waiting', message: '1/2 ready; Deployment app/web: 1/2 available, 2 updated' });
+    assert.deepEqual(report.status, { name: 'web', resources: 2, ready: 1, state: 'Waiting', message: '1/2 healthy; Deployment app/web: 1/2 available, 2 updated' });
     assert.equal(report.blocks, 'waiting for layer "web" to become healthy');
   });
 
   it('Failed when an object can no longer become ready (a failed Job)', () => {
-    const job: ObjectResult = { ref: ref('migrate', 'Job'), live: { kind: 'Job', status: { conditions: [{ type: 'Failed', status: 'True' }] } } };
+    const job: ObjectResult = { ref: ref('migrate', 'Job'), live: { apiVersion: 'batch/v1', kind: 'Job', status: { conditions: [{ type: 'Failed', status: 'True' }] } } };
     const report = reportLayer({ name: 'db', wait: true }, [job], false);
     assert.equal(report.status.state, 'Failed');
     assert.deepEqual(report.errors, [], 'a failed Job is not an apply error');
