@@ -67,16 +67,27 @@ function withAnnotation(manifest: Manifest, name: string, value: string): Manife
   return { ...manifest, metadata: { ...manifest.metadata, annotations: { ...(manifest.metadata.annotations ?? {}), [name]: value } } };
 }
 
-/** Runs `fn` over `items` with at most `limit` at a time; results in input order. */
+/**
+ * Runs `fn` over `items` with at most `limit` at a time; results in input order. On the first
+ * error no further item starts, and it is thrown only once the calls under way have settled: a
+ * cancelled run has no apply left in flight when it ends, so none can land after the next run
+ * (the finalizer's, say) deleted its object.
+ */
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
+  let failure: { err: unknown } | undefined;
   const worker = async () => {
-    while (next < items.length) {
+    while (next < items.length && !failure) {
       const i = next++;
-      out[i] = await fn(items[i]);
+      try {
+        out[i] = await fn(items[i]);
+      } catch (err) {
+        failure ??= { err };
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure) throw failure.err;
   return out;
 }
