@@ -1,8 +1,10 @@
 /** @kplane/agent/core: the agent's pure planning, health, drift and status logic. */
+export * from './conditions.js';
 export * from './drift.js';
 export * from './eventLog.js';
 export * from './health.js';
 export * from './inventory.js';
+export * from './layers.js';
 export * from './objects.js';
 export * from './plan.js';
 export * from './redact.js';

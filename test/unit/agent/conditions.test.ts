@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Condition } from '@kplane/profile';
-import { conditionEvents, deriveConditions, isComplete, mergeConditions, type ReconcileOutcome } from '@kplane/agent/core/conditions';
-import { blockedLayer, reportLayer, type ObjectResult } from '@kplane/agent/core/layers';
-import { MASK } from '@kplane/agent/core/redact';
+import { blockedLayer, conditionEvents, deriveConditions, isComplete, MASK, mergeConditions, reportLayer, type ObjectResult, type ReconcileOutcome } from '@kplane/agent/core';
 
 type Valid = Extract<ReconcileOutcome, { spec: 'valid' }>;
 const good: Valid = { spec: 'valid', version: '1.2.0', mode: 'enforce', paused: false, total: 7, failed: 0, openDrift: 0 };

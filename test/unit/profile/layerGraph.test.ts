@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
 import { formatPath, layerGraph, validateProfile, type LayerNode, type RenderedLayer } from '@kplane/profile';
-import { planLayers } from '@kplane/agent/core/plan';
+import { planLayers } from '@kplane/agent/core';
 
 const node = (name: string, dependsOn: string[] = []): LayerNode => ({ name, dependsOn });
 const names = (layers: readonly LayerNode[], order: number[]) => order.map((i) => layers[i].name);
