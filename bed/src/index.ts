@@ -20,3 +20,4 @@ export {
   type OciRegistry,
   type ChartRepo,
 } from './charts.js';
+export { readKubeApi, renderKubeApiFiles, type KubeApiSnapshot } from './kubeSchemas.js';

@@ -10,6 +10,7 @@ import { registerDiagnostics } from './handlers/diagnosticsHandler.js';
 import { registerFeatures } from './handlers/featureHandlers.js';
 import { registerClusterSchemas } from './handlers/clusterSchemaHandler.js';
 import { transportProblem } from './commandLine.js';
+import { builtinKubeTypes } from './kubeSchemaLoader.js';
 import type { InitializationOptions } from './protocol.js';
 
 const problem = transportProblem(process.argv.slice(2));
@@ -20,7 +21,7 @@ if (problem) {
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
-const service = getLanguageService();
+const service = getLanguageService({ kubeTypes: builtinKubeTypes });
 const diagnostics = registerDiagnostics(connection, documents, service);
 
 connection.onInitialize((params) => {

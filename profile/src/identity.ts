@@ -1,5 +1,6 @@
 /** How objects are told apart: group, kind, namespace and name (the version does not count). */
 import type { ObjectRef } from './types.js';
+import { BUILTIN_CLUSTER_SCOPED } from './builtinScopes.generated.js';
 
 export function groupOf(apiVersion: string): string {
   const slash = apiVersion.indexOf('/');
@@ -17,21 +18,11 @@ export function describeObject(ref: ObjectRef): string {
 }
 
 /**
- * Kinds of the built-in API that are cluster-scoped. Pure code (validation, rendering) uses this
- * to decide whether a layer's default namespace applies; the agent asks the API server's
- * discovery instead, which also knows CRDs.
+ * Kinds of the built-in API that are cluster-scoped, as discovery of the test bed's API server
+ * says (generated). Pure code (validation, rendering) uses this to decide whether a layer's
+ * default namespace applies; the agent asks its API server's discovery instead, which also knows CRDs.
  */
-const CLUSTER_SCOPED = new Set([
-  '/Namespace', '/Node', '/PersistentVolume', '/ComponentStatus',
-  'rbac.authorization.k8s.io/ClusterRole', 'rbac.authorization.k8s.io/ClusterRoleBinding',
-  'apiextensions.k8s.io/CustomResourceDefinition', 'storage.k8s.io/StorageClass',
-  'storage.k8s.io/CSIDriver', 'storage.k8s.io/CSINode', 'storage.k8s.io/VolumeAttachment',
-  'scheduling.k8s.io/PriorityClass', 'admissionregistration.k8s.io/ValidatingWebhookConfiguration',
-  'admissionregistration.k8s.io/MutatingWebhookConfiguration', 'admissionregistration.k8s.io/ValidatingAdmissionPolicy',
-  'admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding', 'apiregistration.k8s.io/APIService',
-  'node.k8s.io/RuntimeClass', 'networking.k8s.io/IngressClass', 'certificates.k8s.io/CertificateSigningRequest',
-  'flowcontrol.apiserver.k8s.io/FlowSchema', 'flowcontrol.apiserver.k8s.io/PriorityLevelConfiguration',
-]);
+const CLUSTER_SCOPED = new Set(BUILTIN_CLUSTER_SCOPED);
 
 export function isKnownClusterScoped(apiVersion: string, kind: string): boolean {
   return CLUSTER_SCOPED.has(`${groupOf(apiVersion)}/${kind}`);

@@ -8,3 +8,5 @@ export * from './render.js';
 export * from './validation/index.js';
 export * from './listExpansion.js';
 export * from './layerGraph.js';
+export * from './kubeTypes.js';
+export * from './removedApis.js';

@@ -102,6 +102,22 @@ describe('kplane validate / kplane schema', () => {
     assert.match(format.stderr, /--format must be text or json/);
   });
 
+  it('checks manifests against the built-in Kubernetes API; --kube-version decides what is removed', () => {
+    const pdb = edit(VALID, '        - apiVersion: v1\n          kind: ConfigMap', '        - apiVersion: policy/v1beta1\n          kind: PodDisruptionBudget\n          metadata: { name: web, namespace: web }\n          spec: { minAvailable: 1 }\n        - apiVersion: v1\n          kind: ConfigMap');
+    writeFileSync(join(dir, 'pdb.profile.yaml'), pdb);
+    const line = pdb.split('\n').findIndex((l) => l.includes('policy/v1beta1')) + 1;
+    const now = kplane(['validate', 'pdb.profile.yaml'], dir);
+    assert.equal(now.status, 1, now.stdout);
+    assert.ok(now.stdout.includes(`pdb.profile.yaml:${line}:23: error API_REMOVED PodDisruptionBudget policy/v1beta1 was removed in Kubernetes 1.25`), now.stdout);
+    assert.match(now.stdout, /use apiVersion: policy\/v1/);
+    const old = kplane(['validate', '--kube-version', '1.24', 'pdb.profile.yaml'], dir);
+    assert.equal(old.status, 0, old.stdout);
+    assert.match(old.stdout, /warning API_DEPRECATED PodDisruptionBudget policy\/v1beta1 is removed in Kubernetes 1\.25/);
+    const bad = kplane(['validate', '--kube-version', 'banana', 'pdb.profile.yaml'], dir);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /--kube-version "banana" is no Kubernetes version/);
+  });
+
   it('kplane schema prints the ClusterProfile JSON Schema', () => {
     const r = kplane(['schema'], dir);
     assert.equal(r.status, 0);

@@ -7,19 +7,24 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { getLanguageService, isProfileFileName, textDocument } from '@kplane/language-server';
-import { checkProfileGraph, type FindingCode, type ProfileNode } from '@kplane/profile';
+import { checkProfileGraph, parseKubeVersion, type FindingCode, type ProfileNode } from '@kplane/profile';
+import { builtinKubeTypes, KUBERNETES_RELEASE } from '@kplane/language-server/kube-schemas';
 import type { Command } from '../main.js';
 
-const usage = `Usage: kplane validate <files or dirs...> [--format text|json]
+const usage = `Usage: kplane validate <files or dirs...> [--format text|json] [--kube-version <v>]
 
-Checks ClusterProfile YAML files as the editor does: YAML syntax, the schema, and the rules no
-schema expresses (layer graph, variables, duplicate objects, scaling), and dependencies between
-all the profiles given (spec.dependsOn: cycles, profiles none of the files define). Directories are searched
-for *.yaml and *.yml; files there without a ClusterProfile are skipped. A file named on the
-command line must hold a ClusterProfile.
+Checks ClusterProfile YAML files as the editor does: YAML syntax, the schema, the rules no
+schema expresses (layer graph, variables, duplicate objects, scaling), every manifest against
+the built-in Kubernetes ${KUBERNETES_RELEASE} API and the profile's own CRDs (unknown fields, types,
+required fields, enums, removed APIs), and dependencies between all the profiles given
+(spec.dependsOn: cycles, profiles none of the files define). Directories are searched for *.yaml
+and *.yml; files there without a ClusterProfile are skipped. A file named on the command line
+must hold a ClusterProfile.
 
-  --format  text (default): file:line:col: severity code message, with the line and a caret
-            json: [{"file","diagnostics":[{"range","severity","code","message"}]}], 0-based as in LSP
+  --format        text (default): file:line:col: severity code message, with the line and a caret
+                  json: [{"file","diagnostics":[{"range","severity","code","message"}]}], 0-based as in LSP
+  --kube-version  the Kubernetes release the profiles target, e.g. 1.24: APIs removed by then
+                  are errors, APIs removed later warnings (default: ${KUBERNETES_RELEASE})
 
 Exit status: 0 no errors (warnings allowed), 1 errors found, 2 usage or I/O problem.`;
 
@@ -116,7 +121,7 @@ export const command: Command = {
     let values;
     let positionals: string[];
     try {
-      ({ values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { format: { type: 'string', default: 'text' } } }));
+      ({ values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { format: { type: 'string', default: 'text' }, 'kube-version': { type: 'string' } } }));
     } catch (err) {
       console.error(`kplane validate: ${(err as Error).message}\n\n${usage}`);
       return 2;
@@ -126,6 +131,11 @@ export const command: Command = {
       console.error(`kplane validate: --format must be text or json, not "${format}".\n\n${usage}`);
       return 2;
     }
+    const kubeVersion = values['kube-version'];
+    if (kubeVersion !== undefined && !parseKubeVersion(kubeVersion)) {
+      console.error(`kplane validate: --kube-version "${kubeVersion}" is no Kubernetes version: write e.g. 1.24 or v1.30.2.\n\n${usage}`);
+      return 2;
+    }
     if (positionals.length === 0) {
       console.error(`kplane validate: name at least one file or directory.\n\n${usage}`);
       return 2;
@@ -133,7 +143,7 @@ export const command: Command = {
 
     const ioErrors: string[] = [];
     const targets = await collect(positionals, ioErrors);
-    const service = getLanguageService();
+    const service = getLanguageService({ kubeTypes: builtinKubeTypes, kubeVersion });
     const reports: FileReport[] = [];
     const texts = new Map<string, string>();
     const nodes: ProfileNode<{ report: FileReport; document: number }>[] = [];

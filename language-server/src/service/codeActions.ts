@@ -1,8 +1,8 @@
 /**
  * Quick fixes for our own diagnostics: declare an undeclared variable (or keep the `${…}` as
  * text: escape it, or turn substitution off for its object), remove a dependsOn entry naming a
- * missing layer, rename a duplicate layer, correct a misspelt field (of the profile or,
- * with a cluster connected, of a manifest). Each works from the diagnostic's data (document
+ * missing layer, rename a duplicate layer, correct a misspelt field (of the profile or
+ * of a manifest) or enum value, replace a removed or wrong apiVersion. Each works from the diagnostic's data (document
  * index and JSON path) and the parsed tree, never from message text.
  */
 import { CodeActionKind, type CodeAction, type Diagnostic, type TextEdit } from 'vscode-languageserver-types';
@@ -48,6 +48,16 @@ const fixUnknownField: Fix = ({ model, data, edit, replace }) => {
   edit(`Change "${String(pair.key.value)}" to "${suggestion}"`, [replace(pair.key.start, pair.key.end, suggestion)]);
 };
 
+/** A removed or wrong apiVersion becomes the one that serves the kind (or a misspelt kind the nearest one). */
+const fixApiVersion: Fix = ({ model, data, edit, replace }) => {
+  const { node, depth } = locate(model.root, data.path);
+  if (depth !== data.path.length || node.type !== 'scalar') return;
+  const field = data.path[data.path.length - 1];
+  const to = field === 'kind' ? data.suggestion : data.replacement;
+  if (typeof to !== 'string') return;
+  edit(field === 'kind' ? `Change kind to ${to}` : `Change apiVersion to ${to}`, [replace(node.start, node.end, to)]);
+};
+
 /**
  * One fix per code that has `quickFix: true` in profile/src/validation/codes.ts, and no other:
  * the type makes a missing or an extra entry a compile error, so docs/diagnostics.md (generated
@@ -85,6 +95,15 @@ export const QUICK_FIXES: { [C in QuickFixCode]: Fix } = {
   },
   UNKNOWN_FIELD: fixUnknownField,
   CLUSTER_UNKNOWN_FIELD: fixUnknownField,
+  MANIFEST_UNKNOWN_FIELD: fixUnknownField,
+  MANIFEST_INVALID_ENUM_VALUE: ({ model, data, edit, replace }) => {
+    const { node, depth } = locate(model.root, data.path);
+    if (typeof data.suggestion !== 'string' || depth !== data.path.length || node.type !== 'scalar') return;
+    edit(`Change "${String(node.value)}" to "${data.suggestion}"`, [replace(node.start, node.end, data.suggestion)]);
+  },
+  API_REMOVED: fixApiVersion,
+  API_DEPRECATED: fixApiVersion,
+  KIND_NOT_SERVED: fixApiVersion,
 };
 
 function isQuickFixCode(code: unknown): code is QuickFixCode {

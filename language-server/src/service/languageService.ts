@@ -4,7 +4,7 @@
  * webview editor and tests use it as is. Parses are remembered per document version, and every
  * entry point catches its own failures: a bug here must cost a feature, never the server.
  */
-import type { ClusterSchemaSource, Finding, FindingCode, ProfileNode } from '@kplane/profile';
+import type { ClusterSchemaSource, Finding, FindingCode, KubeTypes, ProfileNode } from '@kplane/profile';
 import type { CodeAction, CompletionList, Diagnostic, DocumentSymbol, Hover, Location, Position, Range } from 'vscode-languageserver-types';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { isProfileDocument, parseYamlFile, type ParsedFile } from './yamlParse.js';
@@ -29,6 +29,14 @@ export interface LanguageServiceOptions {
   yamlSyntax?: boolean;
   /** The target cluster's types, when the editor has a cluster connected. */
   clusterSchemas?: ClusterSchemaSource;
+  /**
+   * The built-in Kubernetes API to check every manifest against, asked for on first need (the
+   * server and the CLI pass ../kubeSchemaLoader.ts's builtinKubeTypes; without it manifests are
+   * checked for apiVersion, kind and name only).
+   */
+  kubeTypes?: () => KubeTypes | undefined;
+  /** The Kubernetes release the profiles target, e.g. "1.24" (removed APIs); default: that of kubeTypes. */
+  kubeVersion?: string;
 }
 
 export interface ValidationOptions {
@@ -88,6 +96,8 @@ export function getLanguageService(initial: LanguageServiceOptions = {}): Langua
         return validateFile(document, parse(document), {
           yamlSyntax: options.yamlSyntax ?? true,
           clusterSchemas: options.clusterSchemas,
+          kubeTypes: options.kubeTypes,
+          kubeVersion: options.kubeVersion,
           expectProfile: validation.expectProfile,
           profileGraph: validation.profileGraph,
         });

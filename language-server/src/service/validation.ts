@@ -2,7 +2,7 @@
  * Diagnostics of a YAML file: YAML problems of every document, and for each ClusterProfile
  * document the findings of @kplane/profile's validateProfile, placed on exact ranges.
  */
-import { checkProfileGraph, FINDING_CODES, profileNode, validateProfile, type ClusterSchemaSource, type Finding, type FindingCode, type ProfileNode } from '@kplane/profile';
+import { checkProfileGraph, FINDING_CODES, profileNode, validateProfile, type ClusterSchemaSource, type Finding, type FindingCode, type KubeTypes, type ProfileNode } from '@kplane/profile';
 import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver-types';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { isProfileDocument, type ParsedFile, type Problem } from './yamlParse.js';
@@ -17,6 +17,10 @@ export interface ValidationSettings {
    */
   yamlSyntax: boolean;
   clusterSchemas?: ClusterSchemaSource;
+  /** The built-in Kubernetes API, asked for only when a profile has manifests to check. */
+  kubeTypes?: () => KubeTypes | undefined;
+  /** The Kubernetes release profiles target (removed APIs). */
+  kubeVersion?: string;
   /**
    * The file was given as a profile (named *.profile.yaml, or named on the CLI): without a
    * ClusterProfile document it gets a diagnostic of this severity. Other YAML files without
@@ -52,14 +56,23 @@ const SEVERITY = {
 
 // Findings are paths, not offsets, so they stay right for a document that did not change while
 // another document of the same file did (the parse cache hands back the same value object).
-const findingsCache = new WeakMap<object, { schemas: ClusterSchemaSource | undefined; findings: Finding[] }>();
+const findingsCache = new WeakMap<object, { schemas: ClusterSchemaSource | undefined; kube: KubeTypes | undefined; kubeVersion: string | undefined; findings: Finding[] }>();
 
-function findingsOf(value: unknown, clusterSchemas: ClusterSchemaSource | undefined): Finding[] {
-  if (typeof value !== 'object' || value === null) return validateProfile(value, { clusterSchemas });
+function hasManifests(value: unknown): boolean {
+  const spec = (value as { spec?: { layers?: unknown } } | null)?.spec;
+  return Array.isArray(spec?.layers) && spec.layers.some((layer) => Array.isArray((layer as { manifests?: unknown } | null)?.manifests) && (layer as { manifests: unknown[] }).manifests.length > 0);
+}
+
+function findingsOf(value: unknown, settings: ValidationSettings): Finding[] {
+  const { clusterSchemas, kubeVersion } = settings;
+  // The built-in API is decoded on the first profile that has a manifest to check.
+  const kube = settings.kubeTypes && hasManifests(value) ? settings.kubeTypes() : undefined;
+  const options = { clusterSchemas, kube, kubeVersion };
+  if (typeof value !== 'object' || value === null) return validateProfile(value, options);
   const known = findingsCache.get(value);
-  if (known && known.schemas === clusterSchemas) return known.findings;
-  const findings = validateProfile(value, { clusterSchemas });
-  findingsCache.set(value, { schemas: clusterSchemas, findings });
+  if (known && known.schemas === clusterSchemas && known.kube === kube && known.kubeVersion === kubeVersion) return known.findings;
+  const findings = validateProfile(value, options);
+  findingsCache.set(value, { schemas: clusterSchemas, kube, kubeVersion, findings });
   return findings;
 }
 
@@ -94,7 +107,7 @@ export function validateFile(document: TextDocument, parsed: ParsedFile, setting
       addProblem(problem);
     }
     if (!isProfile || !doc.checkable || !doc.root) return;
-    for (const finding of findingsOf(doc.value, settings.clusterSchemas)) {
+    for (const finding of findingsOf(doc.value, settings)) {
       add(spanOfFinding(parsed.text, doc.root, finding), finding.severity, finding.code, finding.message, { document: index, path: finding.path, ...finding.data });
     }
   });

@@ -9,6 +9,7 @@ import { checkSchema, type ClusterSchemaSource } from './schemaCheck.js';
 import { checkSemantics } from './semanticCheck.js';
 import { isKnownClusterScoped } from '../identity.js';
 import type { FindingCode } from './codes.js';
+import type { KubeTypes } from '../kubeTypes.js';
 
 export type { ClusterSchemaSource } from './schemaCheck.js';
 export { checkSchema } from './schemaCheck.js';
@@ -17,6 +18,7 @@ export { FINDING_AREAS, FINDING_CODES, isFindingCode, type FindingArea, type Fin
 export { diagnosticsDoc } from './codesDoc.js';
 export { checkProfileGraph, profileNode, type ProfileNode, type GraphOptions } from './profileGraph.js';
 export { formatPath, isIpv4, isCidr, isSemver, isChartVersion, isDns1123Label, isDns1123Subdomain } from './rules.js';
+export { checkManifest, type ManifestCheckOptions } from './manifestCheck.js';
 
 export type Severity = 'error' | 'warning' | 'information' | 'hint';
 
@@ -46,14 +48,22 @@ export interface ValidateOptions {
   isClusterScoped?: (apiVersion: string, kind: string) => boolean;
   /** The target cluster's types: with it, manifests are checked against the real cluster's schemas. */
   clusterSchemas?: ClusterSchemaSource;
+  /**
+   * The built-in Kubernetes API (the caller loads it: this package reads no files). With it every
+   * manifest is checked against its kind's schema, and scopes come from its discovery data.
+   */
+  kube?: KubeTypes;
+  /** The Kubernetes release the profile targets, e.g. "1.24", for removed APIs (default: that of `kube`). */
+  kubeVersion?: string;
 }
 
 /** Every problem of a ClusterProfile document (the whole object: apiVersion, kind, metadata, spec). */
 export function validateProfile(doc: unknown, options: ValidateOptions = {}): Finding[] {
   try {
-    const isClusterScoped = options.isClusterScoped ?? isKnownClusterScoped;
+    const kube = options.kube;
+    const isClusterScoped = options.isClusterScoped ?? (kube ? (apiVersion: string, kind: string) => (kube.scopeOf(apiVersion, kind) ?? (isKnownClusterScoped(apiVersion, kind) ? 'Cluster' : 'Namespaced')) === 'Cluster' : isKnownClusterScoped);
     const findings = checkSchema(doc);
-    findings.push(...checkSemantics(doc, { isClusterScoped, clusterSchemas: options.clusterSchemas }));
+    findings.push(...checkSemantics(doc, { isClusterScoped, clusterSchemas: options.clusterSchemas, kube, kubeVersion: options.kubeVersion }));
     return findings;
   } catch (err) {
     // A bug of ours must not take the editor or the agent down; say so as a finding instead.

@@ -7,7 +7,7 @@ import AjvModule, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { clusterProfileSchema, DNS1123_SUBDOMAIN, VARIABLE_NAME, type JsonSchema } from '../schema.js';
 import type { Finding, JsonPath } from './index.js';
 import type { FindingCode, ProfileSchemaCode } from './codes.js';
-import { describeValue, formatPath, isRecord } from './rules.js';
+import { closest, describeValue, formatPath, isRecord } from './rules.js';
 
 /**
  * Where the target cluster's types come from (the extension reads them from the live API
@@ -181,33 +181,6 @@ function describeBranch(branch: JsonSchema): string {
   if (typeof branch.exclusiveMinimum === 'number') text += ` above ${branch.exclusiveMinimum}`;
   if (branch.minLength === 1 && branch.type === 'string') text = 'a non-empty string';
   return text;
-}
-
-/** The allowed name nearest to a misspelt one, if it is near enough to be a likely typo. */
-function closest(word: string, candidates: string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
-  for (const candidate of candidates) {
-    const d = editDistance(word.toLowerCase(), candidate.toLowerCase(), bestDistance);
-    if (d < bestDistance) {
-      best = candidate;
-      bestDistance = d;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string, cap: number): number {
-  if (Math.abs(a.length - b.length) >= cap) return cap;
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length];
 }
 
 // Compiled cluster schemas, keyed by the schema object the source returns (a source that caches

@@ -9,14 +9,20 @@ import { layerGraph, type LayerNode } from '../layerGraph.js';
 import { groupOf, objectKey, describeObject } from '../identity.js';
 import { expandManifests, substituteAnnotation, type ExpandedManifest } from '../listExpansion.js';
 import { hasReferences, resolveValues, scanReferences, substitute, undeclaredMessage } from '../render.js';
-import { SUBSTITUTE_ANNOTATION, SUBSTITUTE_DISABLED, VARIABLE_TYPES, type Variable, type VariableValue } from '../types.js';
+import { SUBSTITUTE_ANNOTATION, SUBSTITUTE_DISABLED, VARIABLE_TYPES, type Variable, type VariableType, type VariableValue } from '../types.js';
 import type { Finding, JsonPath } from './index.js';
 import { checkAgainstClusterSchema, type ClusterSchemaSource } from './schemaCheck.js';
+import { checkManifest } from './manifestCheck.js';
+import { customKindsOf, type KubeTypes } from '../kubeTypes.js';
 import { describeValue, formatPath, isChartVersion, isCidr, isDns1123Label, isDns1123Subdomain, isIpv4, isRecord, isSemver } from './rules.js';
 
 export interface SemanticOptions {
   isClusterScoped: (apiVersion: string, kind: string) => boolean;
   clusterSchemas?: ClusterSchemaSource;
+  /** Built-in Kubernetes types: with them every manifest is checked (./manifestCheck.ts). */
+  kube?: KubeTypes;
+  /** The Kubernetes release the profile targets, for removed APIs (default: that of `kube`). */
+  kubeVersion?: string;
 }
 
 type Obj = Record<string, unknown>;
@@ -52,7 +58,34 @@ export function checkSemantics(doc: unknown, options: SemanticOptions): Finding[
   const manifests = checkManifests(objects, options, at, findings);
   checkScaling(spec, manifests, at, findings);
   if (options.clusterSchemas) checkClusterTypes(spec, objects, variables, options.clusterSchemas, at, findings);
+  if (options.kube) checkKubeTypes(objects, variables, options.kube, options.kubeVersion, options.clusterSchemas, at, findings);
   return findings;
+}
+
+/** Each manifest (lists expanded) against the built-in Kubernetes API and the profile's own CRDs. */
+function checkKubeTypes(
+  layers: { li: number; objects: ExpandedManifest[] }[],
+  declared: Map<string, { variable: Partial<Variable>; index: number }>,
+  builtin: KubeTypes,
+  kubeVersion: string | undefined,
+  clusterSchemas: ClusterSchemaSource | undefined,
+  at: (...p: JsonPath) => JsonPath,
+  findings: Finding[],
+): void {
+  const kube = builtin.withCustomKinds(customKindsOf(layers.flatMap(({ objects }) => objects.map((o) => o.manifest))));
+  const variableType = (name: string) => {
+    const type = declared.get(name)?.variable.type;
+    return typeof type === 'string' && (VARIABLE_TYPES as readonly string[]).includes(type) ? (type as VariableType) : undefined;
+  };
+  // Where substitution is off, `${name}` is text like any other.
+  const literal = () => 'string' as const;
+  for (const { li, objects } of layers) {
+    for (const { manifest, path: relative, substitute: substitutes } of objects) {
+      // The target cluster's own schema of the kind, when the editor has one, speaks for it instead.
+      if (clusterSchemas && typeof manifest.apiVersion === 'string' && typeof manifest.kind === 'string' && clusterSchemas.schemaFor(manifest.apiVersion, manifest.kind)) continue;
+      findings.push(...checkManifest(manifest, at('layers', li, 'manifests', ...relative), { kube, kubeVersion, variableType: substitutes ? variableType : literal }));
+    }
+  }
 }
 
 function checkVersion(spec: Obj, at: (...p: JsonPath) => JsonPath, findings: Finding[]): void {

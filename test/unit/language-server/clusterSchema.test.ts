@@ -19,9 +19,11 @@ const deployment: JsonSchema = {
       required: ['template'],
       properties: {
         replicas: { type: 'integer', format: 'int32', description: 'Number of desired pods. Defaults to 1.' },
+        selector: { type: 'object', properties: { matchLabels: { type: 'object', additionalProperties: { type: 'string' } } } },
         template: {
           type: 'object',
           properties: {
+            metadata: { type: 'object', properties: { labels: { type: 'object', additionalProperties: { type: 'string' } } } },
             spec: {
               type: 'object',
               properties: {

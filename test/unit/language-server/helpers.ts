@@ -48,7 +48,9 @@ spec:
             name: web
           spec:
             replicas: "\${replicas}"
+            selector: { matchLabels: { app: web } }
             template:
+              metadata: { labels: { app: web } }
               spec:
                 containers:
                   - name: web

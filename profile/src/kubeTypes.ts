@@ -1,0 +1,175 @@
+/**
+ * The Kubernetes types a manifest is checked against: the built-in API of one Kubernetes release
+ * (generated from a real kube-apiserver by scripts/gen-kube-schemas.mjs, loaded by the caller,
+ * since this package reads no files) and the kinds a profile's own CustomResourceDefinitions add.
+ * Pure: lookups over plain data.
+ */
+import { groupOf } from './identity.js';
+
+/**
+ * One schema node, trimmed to what validation and hover need. Built-in nodes refer to shared
+ * definitions by name (`$ref`); CRD schemas are inline trees.
+ */
+export interface KubeSchema {
+  $ref?: string;
+  type?: 'object' | 'array' | 'string' | 'integer' | 'number' | 'boolean';
+  format?: string;
+  description?: string;
+  properties?: Record<string, KubeSchema>;
+  additionalProperties?: KubeSchema | boolean;
+  items?: KubeSchema;
+  required?: string[];
+  enum?: unknown[];
+  default?: unknown;
+  anyOf?: KubeSchema[];
+  oneOf?: KubeSchema[];
+  allOf?: KubeSchema[];
+  minimum?: number;
+  maximum?: number;
+  'x-kubernetes-int-or-string'?: boolean;
+  'x-kubernetes-preserve-unknown-fields'?: boolean;
+  'x-kubernetes-embedded-resource'?: boolean;
+  'x-kubernetes-list-type'?: 'atomic' | 'set' | 'map';
+  'x-kubernetes-list-map-keys'?: string[];
+}
+
+export type KubeScope = 'Namespaced' | 'Cluster';
+
+/** The checked-in data file, decompressed (see scripts/gen-kube-schemas.mjs). */
+export interface KubeSchemaData {
+  /** The release the data was read from, e.g. "v1.36.3". */
+  kubernetes: string;
+  /** groupVersion → kind → [scope, name of its definition in `schemas`]. */
+  groupVersions: Record<string, Record<string, [KubeScope, string]>>;
+  schemas: Record<string, KubeSchema>;
+}
+
+export interface KubeKind {
+  apiVersion: string;
+  kind: string;
+  scope: KubeScope;
+  schema: KubeSchema;
+  /** Where the kind comes from: "Kubernetes v1.36.3" or "CustomResourceDefinition widgets.example.com". */
+  source: string;
+}
+
+/** A kind made known by a CustomResourceDefinition of the profile. */
+export interface CustomKind {
+  group: string;
+  kind: string;
+  scope: KubeScope;
+  /** Served versions → their openAPIV3Schema (undefined: no schema, nothing to check). */
+  versions: Map<string, KubeSchema | undefined>;
+  crd: string;
+}
+
+export class KubeTypes {
+  private readonly groups = new Set<string>();
+  private readonly kindsByName = new Map<string, string[]>();
+  private readonly custom = new Map<string, CustomKind>();
+
+  constructor(
+    readonly data: KubeSchemaData,
+    custom: readonly CustomKind[] = [],
+  ) {
+    for (const [gv, kinds] of Object.entries(data.groupVersions)) {
+      this.groups.add(groupOf(gv));
+      for (const kind of Object.keys(kinds)) {
+        const list = this.kindsByName.get(kind) ?? [];
+        list.push(gv);
+        this.kindsByName.set(kind, list);
+      }
+    }
+    for (const c of custom) this.custom.set(`${c.group}/${c.kind}`, c);
+  }
+
+  /** The same built-in types plus these custom kinds (a profile's CRDs). */
+  withCustomKinds(custom: readonly CustomKind[]): KubeTypes {
+    return custom.length ? new KubeTypes(this.data, custom) : this;
+  }
+
+  get release(): string {
+    return this.data.kubernetes;
+  }
+
+  /** A definition by name (the target of a `$ref`). */
+  definition(name: string): KubeSchema | undefined {
+    return this.data.schemas[name];
+  }
+
+  /** Whether the built-in API serves this group (any version). Custom groups are not built in. */
+  isBuiltinGroup(group: string): boolean {
+    return this.groups.has(group);
+  }
+
+  servesGroupVersion(apiVersion: string): boolean {
+    return apiVersion in this.data.groupVersions;
+  }
+
+  /** The kind's type at this apiVersion, built in or from a CRD of the profile. */
+  kind(apiVersion: string, kind: string): KubeKind | undefined {
+    const builtin = this.data.groupVersions[apiVersion]?.[kind];
+    if (builtin) return { apiVersion, kind, scope: builtin[0], schema: { $ref: builtin[1] }, source: `Kubernetes ${this.data.kubernetes}` };
+    const custom = this.custom.get(`${groupOf(apiVersion)}/${kind}`);
+    const version = apiVersion.slice(apiVersion.indexOf('/') + 1);
+    if (custom && custom.versions.has(version)) {
+      return { apiVersion, kind, scope: custom.scope, schema: custom.versions.get(version) ?? { 'x-kubernetes-preserve-unknown-fields': true }, source: `CustomResourceDefinition ${custom.crd}` };
+    }
+    return undefined;
+  }
+
+  /** The custom kind of a group, whatever the version (to tell "unknown version" from "unknown kind"). */
+  customKind(group: string, kind: string): CustomKind | undefined {
+    return this.custom.get(`${group}/${kind}`);
+  }
+
+  /** Built-in apiVersions that serve a kind of this name, e.g. Deployment → ["apps/v1"]. */
+  apiVersionsOf(kind: string): string[] {
+    return this.kindsByName.get(kind) ?? [];
+  }
+
+  /** Scope of a kind, built in or custom; undefined when unknown. */
+  scopeOf(apiVersion: string, kind: string): KubeScope | undefined {
+    const known = this.kind(apiVersion, kind);
+    if (known) return known.scope;
+    const group = groupOf(apiVersion);
+    const custom = this.custom.get(`${group}/${kind}`);
+    if (custom) return custom.scope;
+    // Another version of the same group (e.g. a removed beta) has the same scope.
+    for (const gv of this.apiVersionsOf(kind)) if (groupOf(gv) === group) return this.data.groupVersions[gv][kind][0];
+    return undefined;
+  }
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * The kinds CustomResourceDefinition manifests define (apiextensions.k8s.io/v1), read defensively:
+ * a CRD with a broken shape adds what it can and nothing else.
+ */
+export function customKindsOf(manifests: readonly unknown[]): CustomKind[] {
+  const kinds: CustomKind[] = [];
+  for (const m of manifests) {
+    if (!isObj(m) || m.kind !== 'CustomResourceDefinition' || typeof m.apiVersion !== 'string' || !m.apiVersion.startsWith('apiextensions.k8s.io/')) continue;
+    const spec = isObj(m.spec) ? m.spec : undefined;
+    const names = isObj(spec?.names) ? spec.names : undefined;
+    const group = spec?.group;
+    const kind = names?.kind;
+    if (typeof group !== 'string' || typeof kind !== 'string') continue;
+    const versions = new Map<string, KubeSchema | undefined>();
+    // apiextensions.k8s.io/v1beta1 had one spec.validation for every version.
+    const shared = isObj(spec?.validation) && isObj(spec.validation.openAPIV3Schema) ? (spec.validation.openAPIV3Schema as KubeSchema) : undefined;
+    if (Array.isArray(spec?.versions)) {
+      for (const v of spec.versions) {
+        if (!isObj(v) || typeof v.name !== 'string' || v.served === false) continue;
+        const schema = isObj(v.schema) && isObj(v.schema.openAPIV3Schema) ? (v.schema.openAPIV3Schema as KubeSchema) : shared;
+        versions.set(v.name, schema);
+      }
+    }
+    if (typeof spec?.version === 'string' && !versions.has(spec.version)) versions.set(spec.version, shared);
+    const metadata = isObj(m.metadata) ? m.metadata : undefined;
+    kinds.push({ group, kind, scope: spec?.scope === 'Cluster' ? 'Cluster' : 'Namespaced', versions, crd: typeof metadata?.name === 'string' ? metadata.name : `${String(names?.plural ?? kind.toLowerCase())}.${group}` });
+  }
+  return kinds;
+}
