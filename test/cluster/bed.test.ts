@@ -265,7 +265,7 @@ describe('test bed: real Kubernetes control planes', function () {
 
     async function startOwner(name: string): Promise<Owner> {
       const script = `
-        import { startCluster } from ${JSON.stringify(join(repoRoot(), 'test', 'out', 'bed', 'index.js'))};
+        import { startCluster } from ${JSON.stringify(join(repoRoot(), 'bed', 'out', 'index.js'))};
         import { readFileSync } from 'node:fs';
         const c = await startCluster({ name: '${name}' });
         console.log(JSON.stringify({ dir: c.dir, pids: readFileSync(c.dir + '/pids', 'utf8').split('\\n').map(Number) }));
