@@ -13,6 +13,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const K8S_VERSION = process.env.KPLANE_K8S_VERSION ?? 'v1.36.3';
+export const METRICS_SERVER_VERSION = process.env.KPLANE_METRICS_SERVER_VERSION ?? 'v0.9.0';
 
 /** The binaries one cluster may need; `workloads` ones are only checked when asked for. */
 export const CONTROL_PLANE_BINARIES = ['etcd', 'kube-apiserver'] as const;
@@ -65,8 +66,12 @@ function findUp(start: string): string | undefined {
   }
 }
 
+function cacheRoot(): string {
+  return process.env.KPLANE_CACHE ?? join(homedir(), '.cache', 'kplane');
+}
+
 function cacheDir(): string {
-  return join(process.env.KPLANE_CACHE ?? join(homedir(), '.cache', 'kplane'), `k8s-${K8S_VERSION}`);
+  return join(cacheRoot(), `k8s-${K8S_VERSION}`);
 }
 
 function binariesIn(dir: string): Binaries {
@@ -105,7 +110,9 @@ export async function ensureBinaries(opts: { workloads?: boolean; log?: (line: s
   }
   const dir = cacheDir();
   if (!existsSync(join(dir, '.complete')) || missingIn(dir, needed).length) {
-    building ??= runBuildScript(opts.log ?? ((line) => console.log(line))).finally(() => {
+    const log = opts.log ?? ((line) => console.log(line));
+    log(`kplane bed: Kubernetes ${K8S_VERSION} binaries not in ${dir}; building them with bed/build-k8s.sh (minutes the first time)`);
+    building ??= runBuildScript('build-k8s.sh', { KPLANE_K8S_VERSION: K8S_VERSION }, log).finally(() => {
       building = undefined;
     });
     await building;
@@ -115,11 +122,37 @@ export async function ensureBinaries(opts: { workloads?: boolean; log?: (line: s
   return binariesIn(dir);
 }
 
-function runBuildScript(log: (line: string) => void): Promise<void> {
-  const script = join(repoRoot(), 'bed', 'build-k8s.sh');
-  log(`kplane bed: Kubernetes ${K8S_VERSION} binaries not in ${cacheDir()}; building them with ${script} (minutes the first time)`);
+let buildingMetricsServer: Promise<void> | undefined;
+
+/**
+ * metrics-server for `metrics: true`: `KPLANE_METRICS_SERVER_BIN` (the binary) if set, else the
+ * cache `${KPLANE_CACHE:-~/.cache/kplane}/metrics-server-<version>/` filled by
+ * bed/build-metrics-server.sh, which runs now when the cache is empty.
+ */
+export async function ensureMetricsServer(opts: { log?: (line: string) => void } = {}): Promise<string> {
+  const explicit = process.env.KPLANE_METRICS_SERVER_BIN;
+  if (explicit) {
+    if (!existsSync(explicit)) throw new Error(`kplane bed: KPLANE_METRICS_SERVER_BIN=${explicit} does not exist; point it at a metrics-server binary or unset it to build one with bed/build-metrics-server.sh.`);
+    return explicit;
+  }
+  const dir = join(cacheRoot(), `metrics-server-${METRICS_SERVER_VERSION}`);
+  const bin = join(dir, 'metrics-server');
+  if (!existsSync(join(dir, '.complete')) || !existsSync(bin)) {
+    const log = opts.log ?? ((line) => console.log(line));
+    log(`kplane bed: metrics-server ${METRICS_SERVER_VERSION} not in ${dir}; building it with bed/build-metrics-server.sh (minutes the first time)`);
+    buildingMetricsServer ??= runBuildScript('build-metrics-server.sh', { KPLANE_METRICS_SERVER_VERSION: METRICS_SERVER_VERSION }, log).finally(() => {
+      buildingMetricsServer = undefined;
+    });
+    await buildingMetricsServer;
+    if (!existsSync(bin)) throw new Error(`kplane bed: bed/build-metrics-server.sh finished but ${bin} is missing; see its output above.`);
+  }
+  return bin;
+}
+
+function runBuildScript(name: string, env: Record<string, string>, log: (line: string) => void): Promise<void> {
+  const script = join(repoRoot(), 'bed', name);
   return new Promise((resolvePromise, reject) => {
-    const child = spawn('bash', [script], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KPLANE_K8S_VERSION: K8S_VERSION } });
+    const child = spawn('bash', [script], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let tail = '';
     const onData = (chunk: Buffer): void => {
       const text = chunk.toString();

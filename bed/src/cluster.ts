@@ -1,19 +1,20 @@
 /**
  * `startCluster`: a real Kubernetes control plane (etcd + kube-apiserver, and with `workloads`
- * kube-controller-manager, kube-scheduler and KWOK fake nodes) on loopback ports, in a throwaway
- * dir under runsRoot(). The kplane CRDs are installed and Established, and namespace
- * `kplane-system` exists, before it resolves.
+ * kube-controller-manager, kube-scheduler and KWOK fake nodes, and with `metrics` metrics-server
+ * serving metrics.k8s.io from KWOK's simulated usage) on loopback ports, in a throwaway dir under
+ * runsRoot(). The kplane CRDs are installed and Established, and namespace `kplane-system`
+ * exists, before it resolves.
  */
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { ensureBinaries, repoRoot, type Binaries } from './binaries.js';
-import { makePki, type Pki } from './pki.js';
+import { ensureBinaries, ensureMetricsServer, repoRoot, type Binaries } from './binaries.js';
+import { FRONT_PROXY_CN, makeMetricsPki, makePki, type MetricsPki, type Pki } from './pki.js';
 import { forgetRunDir, freePort, logTail, reapStaleRuns, registerRunDir, runsRoot, spawnComponent, stopComponent, type Component } from './processes.js';
 import { applyYaml, kubeClient, waitFor } from './client.js';
-import { ApiextensionsV1Api, CoreV1Api } from '@kubernetes/client-node';
+import { ApiextensionsV1Api, ApiregistrationV1Api, CoreV1Api } from '@kubernetes/client-node';
 
 export interface StartClusterOptions {
   /** Used in the dir name, the kubeconfig context and logs; default "bed". */
@@ -22,6 +23,13 @@ export interface StartClusterOptions {
   workloads?: boolean;
   /** Fake KWOK nodes when `workloads` (default 2). */
   nodes?: number;
+  /**
+   * Also run metrics-server (built from sigs.k8s.io/metrics-server) as the v1beta1.metrics.k8s.io
+   * APIService, scraping KWOK's simulated kubelet resource metrics; pods' usage comes from their
+   * `kplane.dev/sim-cpu` / `kplane.dev/sim-memory` annotations (bed/kwok-metrics.yaml).
+   * Implies `workloads`. Resolves once the APIService is Available.
+   */
+  metrics?: boolean;
   /** Progress lines (default: silent). */
   log?: (line: string) => void;
   /**
@@ -46,6 +54,12 @@ export interface TestCluster {
   stopApiServer(): Promise<void>;
   /** Starts kube-apiserver again on the same port with the same etcd; resolves when /readyz is ok. */
   startApiServer(): Promise<void>;
+  /** With `metrics`: stops metrics-server only (metrics.k8s.io then answers 503). */
+  stopMetricsServer(): Promise<void>;
+  /** With `metrics`: starts metrics-server again on the same port; resolves when it is ready. */
+  startMetricsServer(): Promise<void>;
+  /** Process ids of the running components by name (for measuring them). */
+  pids(): Record<string, number>;
 }
 
 const READY_TIMEOUT_MS = Number(process.env.KPLANE_BED_READY_TIMEOUT_MS ?? 120_000);
@@ -62,9 +76,11 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Test
   }
   const log = opts.log ?? (() => undefined);
   const nodes = opts.nodes ?? 2;
+  const workloads = !!(opts.workloads || opts.metrics);
   if (!Number.isInteger(nodes) || nodes < 1 || nodes > 50) throw new Error(`kplane bed: nodes=${nodes} is out of range; give 1..50 fake nodes.`);
   reapStaleRuns().forEach((dir) => log(`reaped stale run ${dir}`));
-  const bin = await ensureBinaries({ workloads: opts.workloads, log });
+  const bin = await ensureBinaries({ workloads, log });
+  const metricsServerBin = opts.metrics ? await ensureMetricsServer({ log }) : undefined;
   await mkdir(runsRoot(), { recursive: true });
   const dir = await mkdtemp(join(runsRoot(), `${name}-`));
   registerRunDir(dir, process.env.KPLANE_KEEP_CLUSTERS === '1');
@@ -81,10 +97,11 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Test
   };
   try {
     const pki = await makePki(join(dir, 'pki'));
+    const metricsPki = opts.metrics ? await makeMetricsPki(pki) : undefined;
     let plane: { etcd: Component; apiserver: Component; apiserverArgs: string[]; port: number } | undefined;
     for (let attempt = 1; !plane; attempt++) {
       try {
-        plane = await startControlPlane(dir, bin, pki, !!opts.workloads, components);
+        plane = await startControlPlane(dir, bin, pki, workloads, metricsPki, components);
       } catch (err) {
         await stopAll();
         components.length = 0;
@@ -104,6 +121,7 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Test
     const apiserverArgs = plane.apiserverArgs;
     let stopped = false;
     const stoppedOnPurpose = new Set<Component>();
+    let metricsServer: { component: Component; args: string[]; port: number } | undefined;
     const watchExit = (c: Component): void => {
       void c.exited.then((exit) => {
         if (!stopped && !stoppedOnPurpose.has(c)) opts.onComponentExit?.({ cluster: name, component: c.name, exit, logPath: c.logPath, logTail: logTail(c.logPath) });
@@ -134,13 +152,35 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Test
         watchExit(apiserver);
         await waitHttpsReady(apiserver, plane.port, pki, '/readyz');
       },
+      async stopMetricsServer() {
+        if (!metricsServer) throw new Error(`kplane bed: cluster ${name} runs no metrics-server; start it with metrics: true.`);
+        stoppedOnPurpose.add(metricsServer.component);
+        await stopComponent(metricsServer.component);
+      },
+      async startMetricsServer() {
+        if (!metricsServer || !metricsServerBin) throw new Error(`kplane bed: cluster ${name} runs no metrics-server; start it with metrics: true.`);
+        if (!metricsServer.component.hasExited()) return;
+        if (stopped) throw new Error(`kplane bed: cluster ${name} was stopped; start a new one instead.`);
+        const previous = metricsServer.component;
+        metricsServer.component = spawnComponent(dir, 'metrics-server', metricsServerBin, metricsServer.args);
+        components[components.indexOf(previous)] = metricsServer.component;
+        watchExit(metricsServer.component);
+        await waitHttpsReady(metricsServer.component, metricsServer.port, pki, '/livez');
+      },
+      pids() {
+        return Object.fromEntries(components.filter((c) => !c.hasExited()).map((c) => [c.name, c.pid]));
+      },
     };
 
     await installCrds(cluster);
     log(`${name}: CRDs Established, kplane-system created after ${Date.now() - started} ms`);
-    if (opts.workloads) {
-      await startWorkloadComponents(dir, bin, pki, components, nodes, cluster);
+    if (workloads) {
+      await startWorkloadComponents(dir, bin, pki, metricsPki, components, nodes, cluster);
       log(`${name}: ${nodes} KWOK nodes Ready after ${Date.now() - started} ms`);
+    }
+    if (metricsPki && metricsServerBin) {
+      metricsServer = await startMetricsServer(dir, metricsServerBin, pki, metricsPki, components, cluster);
+      log(`${name}: metrics.k8s.io Available after ${Date.now() - started} ms`);
     }
     components.forEach(watchExit);
     return cluster;
@@ -152,7 +192,7 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Test
   }
 }
 
-async function startControlPlane(dir: string, bin: Binaries, pki: Pki, workloads: boolean, components: Component[]) {
+async function startControlPlane(dir: string, bin: Binaries, pki: Pki, workloads: boolean, metricsPki: MetricsPki | undefined, components: Component[]) {
   const [etcdPort, peerPort, port] = await Promise.all([freePort(), freePort(), freePort()]);
   const etcd = spawnComponent(dir, 'etcd', bin.etcd, [
     '--name=bed',
@@ -189,6 +229,20 @@ async function startControlPlane(dir: string, bin: Binaries, pki: Pki, workloads
     // Without kube-controller-manager nobody creates the `default` ServiceAccount, and the
     // ServiceAccount admission plugin would then refuse every Pod.
     ...(workloads ? [] : ['--disable-admission-plugins=ServiceAccount']),
+    // Aggregated APIs (metrics.k8s.io): kube-apiserver proxies to metrics-server with a client
+    // certificate and the user in X-Remote-* headers, which metrics-server trusts from this CA and
+    // name only (it reads these settings from kube-system/extension-apiserver-authentication).
+    ...(metricsPki
+      ? [
+          `--proxy-client-cert-file=${metricsPki.frontProxyCert}`,
+          `--proxy-client-key-file=${metricsPki.frontProxyKey}`,
+          `--requestheader-client-ca-file=${pki.caCert}`,
+          `--requestheader-allowed-names=${FRONT_PROXY_CN}`,
+          '--requestheader-username-headers=X-Remote-User',
+          '--requestheader-group-headers=X-Remote-Group',
+          '--requestheader-extra-headers-prefix=X-Remote-Extra-',
+        ]
+      : []),
   ];
   const apiserver = spawnComponent(dir, 'kube-apiserver', bin.kubeApiserver, apiserverArgs);
   components.push(apiserver);
@@ -196,8 +250,21 @@ async function startControlPlane(dir: string, bin: Binaries, pki: Pki, workloads
   return { etcd, apiserver, apiserverArgs, port };
 }
 
-async function startWorkloadComponents(dir: string, bin: Binaries, pki: Pki, components: Component[], nodes: number, cluster: TestCluster): Promise<void> {
+async function startWorkloadComponents(dir: string, bin: Binaries, pki: Pki, metricsPki: MetricsPki | undefined, components: Component[], nodes: number, cluster: TestCluster): Promise<void> {
   const kc = cluster.kubeconfigPath;
+  // With metrics, KWOK also serves kubelet-like endpoints over TLS on a loopback port, and the
+  // fake nodes' InternalIP and kubelet port point there, which is where metrics-server scrapes.
+  const kwokPort = metricsPki ? await freePort() : undefined;
+  const kwokMetricsArgs = metricsPki
+    ? [
+        `--config=${join(repoRoot(), 'bed', 'kwok-metrics.yaml')}`,
+        '--node-ip=127.0.0.1',
+        `--node-port=${kwokPort}`,
+        `--server-address=127.0.0.1:${kwokPort}`,
+        `--tls-cert-file=${metricsPki.kwokCert}`,
+        `--tls-private-key-file=${metricsPki.kwokKey}`,
+      ]
+    : ['--node-ip=10.0.0.1'];
   const common = [`--kubeconfig=${kc}`, `--authentication-kubeconfig=${kc}`, `--authorization-kubeconfig=${kc}`, '--leader-elect=false', '--secure-port=0'];
   components.push(
     spawnComponent(dir, 'kube-controller-manager', bin.kubeControllerManager, [
@@ -217,7 +284,7 @@ async function startWorkloadComponents(dir: string, bin: Binaries, pki: Pki, com
       // KWOK renews each node's Lease, which is the heartbeat kcm's node-lifecycle controller reads.
       '--node-lease-duration-seconds=40',
       '--cidr=10.244.0.1/16',
-      '--node-ip=10.0.0.1',
+      ...kwokMetricsArgs,
     ]),
   );
   const core = kubeClient(cluster).makeApiClient(CoreV1Api);
@@ -227,7 +294,12 @@ async function startWorkloadComponents(dir: string, bin: Binaries, pki: Pki, com
         metadata: {
           name: `kwok-node-${i}`,
           labels: { type: 'kwok', 'kubernetes.io/hostname': `kwok-node-${i}`, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64' },
-          annotations: { 'kwok.x-k8s.io/node': 'fake', 'node.alpha.kubernetes.io/ttl': '0' },
+          annotations: {
+            'kwok.x-k8s.io/node': 'fake',
+            'node.alpha.kubernetes.io/ttl': '0',
+            // metrics-server (>= 0.7) scrapes this path instead of /metrics/resource.
+            ...(metricsPki ? { 'metrics.k8s.io/resource-metrics-path': `/metrics/nodes/kwok-node-${i}/metrics/resource` } : {}),
+          },
         },
       },
     });
@@ -243,6 +315,69 @@ async function startWorkloadComponents(dir: string, bin: Binaries, pki: Pki, com
     },
     { timeoutMs: READY_TIMEOUT_MS, intervalMs: 250, what: `${nodes} KWOK nodes Ready in ${cluster.name} (logs in ${join(dir, 'logs')})` },
   );
+}
+
+/** Metric resolution: metrics-server's minimum, so tests see a usage change within ~10 s. */
+const METRIC_RESOLUTION = '10s';
+
+/**
+ * metrics-server on a loopback port, registered as v1beta1.metrics.k8s.io through an ExternalName
+ * Service (kube-apiserver runs on the host, so `localhost` reaches it), verified with the CA; it
+ * verifies KWOK's kubelet endpoints with the same CA. Resolves when the APIService is Available.
+ */
+async function startMetricsServer(dir: string, binPath: string, pki: Pki, metricsPki: MetricsPki, components: Component[], cluster: TestCluster) {
+  const kc = cluster.kubeconfigPath;
+  const port = await freePort();
+  const args = [
+    `--kubeconfig=${kc}`,
+    `--authentication-kubeconfig=${kc}`,
+    `--authorization-kubeconfig=${kc}`,
+    '--bind-address=127.0.0.1',
+    `--secure-port=${port}`,
+    `--tls-cert-file=${metricsPki.metricsServerCert}`,
+    `--tls-private-key-file=${metricsPki.metricsServerKey}`,
+    '--kubelet-preferred-address-types=InternalIP',
+    '--kubelet-use-node-status-port',
+    `--kubelet-certificate-authority=${pki.caCert}`,
+    `--metric-resolution=${METRIC_RESOLUTION}`,
+    // metrics-server wants 90 % of the resolution above the scrape timeout (default 10 s).
+    '--kubelet-request-timeout=5s',
+  ];
+  const component = spawnComponent(dir, 'metrics-server', binPath, args);
+  components.push(component);
+  const b64 = Buffer.from(pki.pem.ca).toString('base64');
+  await applyYaml(
+    cluster,
+    [
+      stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'metrics-server', namespace: 'kube-system' }, spec: { type: 'ExternalName', externalName: 'localhost' } }),
+      stringify({
+        apiVersion: 'apiregistration.k8s.io/v1',
+        kind: 'APIService',
+        metadata: { name: 'v1beta1.metrics.k8s.io' },
+        spec: {
+          group: 'metrics.k8s.io',
+          version: 'v1beta1',
+          groupPriorityMinimum: 100,
+          versionPriority: 100,
+          caBundle: b64,
+          service: { name: 'metrics-server', namespace: 'kube-system', port },
+        },
+      }),
+    ].join('---\n'),
+  );
+  // /livez, not /readyz: metrics-server is ready only once it has metrics, and KWOK nodes without
+  // pods use no CPU, which metrics-server drops as incomplete. The APIService check below is what counts.
+  await waitHttpsReady(component, port, pki, '/livez');
+  const registration = kubeClient(cluster).makeApiClient(ApiregistrationV1Api);
+  await waitFor(
+    async () => {
+      if (component.hasExited()) throw new Error(`kplane bed: metrics-server exited during start; log ${component.logPath}:\n${logTail(component.logPath)}`);
+      const apiService = await registration.readAPIServiceStatus({ name: 'v1beta1.metrics.k8s.io' });
+      return apiService.status?.conditions?.some((c) => c.type === 'Available' && c.status === 'True');
+    },
+    { timeoutMs: READY_TIMEOUT_MS, intervalMs: 250, what: `APIService v1beta1.metrics.k8s.io Available in ${cluster.name} (log ${component.logPath})` },
+  );
+  return { component, args, port };
 }
 
 async function installCrds(cluster: TestCluster): Promise<void> {

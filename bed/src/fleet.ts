@@ -8,6 +8,8 @@ export interface StartFleetOptions {
   /** How many clusters (1..20); they are named and their contexts called kplane-1..N. */
   clusters: number;
   workloads?: boolean;
+  /** Which clusters (0-based) also run metrics-server (startCluster's `metrics`). */
+  metrics?: number[];
   /** Where the merged kubeconfig is written. */
   kubeconfigPath: string;
   log?: (line: string) => void;
@@ -49,7 +51,7 @@ export async function startFleet(opts: StartFleetOptions): Promise<Fleet> {
     throw new Error(`kplane bed: clusters=${opts.clusters} is out of range; give a whole number from 1 to 20.`);
   }
   const results = await Promise.allSettled(
-    Array.from({ length: opts.clusters }, (_, i) => startCluster({ name: `kplane-${i + 1}`, workloads: opts.workloads, log: opts.log, onComponentExit: opts.onComponentExit })),
+    Array.from({ length: opts.clusters }, (_, i) => startCluster({ name: `kplane-${i + 1}`, workloads: opts.workloads, metrics: opts.metrics?.includes(i), log: opts.log, onComponentExit: opts.onComponentExit })),
   );
   const clusters = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');

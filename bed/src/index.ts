@@ -1,7 +1,7 @@
 /** The control-plane test bed: real Kubernetes API servers for tests, benchmarks and the demo. */
 export { startCluster, type StartClusterOptions, type TestCluster } from './cluster.js';
 export { startFleet, mergedKubeconfig, type Fleet, type StartFleetOptions } from './fleet.js';
-export { ensureBinaries, repoRoot, K8S_VERSION, type Binaries } from './binaries.js';
+export { ensureBinaries, ensureMetricsServer, repoRoot, K8S_VERSION, METRICS_SERVER_VERSION, type Binaries } from './binaries.js';
 export { kubeClient, waitFor, applyYaml, type WaitOptions } from './client.js';
 export { reapStaleRuns, runsRoot } from './processes.js';
 export { startAgent, type RunningAgent } from './agent.js';
