@@ -8,7 +8,7 @@
 import { parseDocument, isMap, isScalar, stringify, type Node as YamlNode } from 'yaml';
 // Subpath imports on purpose: the package index also exports the ajv-based validator, whose
 // generated code a webview's CSP (no 'unsafe-eval') would refuse to run.
-import { profileSpecSchema, SEMVER, resolveValues } from '@kplane/profile/model';
+import { profileSpecSchema, SEMVER, resolveValues, compilePattern } from '@kplane/profile/model';
 import type { ClusterProfileSpec, Variable, VariableValue, FindingCode } from '@kplane/profile/model';
 import type { ValuesFinding } from './protocol.js';
 
@@ -64,8 +64,9 @@ function variableSchema(v: Variable): Record<string, unknown> {
       Object.assign(s, { type: 'string', pattern: SEMVER });
       break;
     default:
+      // No `pattern` here: monaco-yaml would match it with a backtracking JavaScript RegExp.
+      // checkValues matches it with RE2 (../profile/src/pattern.ts) and marks a mismatch.
       s.type = 'string';
-      if (v.pattern !== undefined) s.pattern = v.pattern;
   }
   if (v.enum !== undefined) s.enum = v.enum;
   return s;
@@ -173,14 +174,9 @@ export function checkValue(variable: Variable, value: VariableValue): { code: Fi
     return { code: 'VALUE_NOT_IN_ENUM', message: `${show(value)} is not one of ${variable.enum.map(show).join(', ')}.` };
   }
   if (typeof value === 'string' && variable.pattern !== undefined) {
-    let re: RegExp | undefined;
-    try {
-      re = new RegExp(variable.pattern);
-    } catch {
-      // A broken pattern is the profile author's error; the language server reports it there.
-      re = undefined;
-    }
-    if (re && !re.test(value)) return { code: 'VALUE_PATTERN_MISMATCH', message: `${show(value)} does not match the pattern ${variable.pattern}.` };
+    // A broken pattern is the profile author's error; the language server reports it there.
+    const re = compilePattern(variable.pattern);
+    if (re.ok && !re.test(value)) return { code: 'VALUE_PATTERN_MISMATCH', message: `${show(value)} does not match the pattern ${variable.pattern}.` };
   }
   return undefined;
 }

@@ -10,3 +10,4 @@ export * from './listExpansion.js';
 export * from './layerGraph.js';
 export * from './kubeTypes.js';
 export * from './removedApis.js';
+export * from './pattern.js';

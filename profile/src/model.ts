@@ -10,3 +10,4 @@ export * from './identity.js';
 export * from './conditions.js';
 export * from './listExpansion.js';
 export type { FindingCode } from './validation/codes.js';
+export * from './pattern.js';

@@ -102,7 +102,7 @@ const variable: JsonSchema = {
     default: { ...anyScalar, description: 'Value used when spec.values does not set one.' },
     minimum: { type: 'number', description: 'Smallest allowed value (integer and number variables).' },
     maximum: { type: 'number', description: 'Largest allowed value (integer and number variables).' },
-    pattern: { type: 'string', description: 'Regular expression the value must match (string variables).' },
+    pattern: { type: 'string', description: 'RE2 regular expression (the syntax of Go and Kubernetes) the value must match somewhere; anchor with ^ and $ (string variables).' },
     enum: { type: 'array', items: anyScalar, description: 'The only allowed values.' },
     required: { type: 'boolean', description: 'When true and there is no default, spec.values must set it.' },
     sensitive: { type: 'boolean', description: 'Never shown in status, logs or views.' },

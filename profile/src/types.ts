@@ -64,6 +64,7 @@ export interface Variable {
   default?: VariableValue;
   minimum?: number;
   maximum?: number;
+  /** RE2 syntax (as Go and Kubernetes), matched by ./pattern.ts in linear time. */
   pattern?: string;
   enum?: VariableValue[];
   required?: boolean;

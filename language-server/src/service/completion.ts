@@ -19,19 +19,66 @@ interface LineShape {
   blank: boolean;
 }
 
-function shape(line: string): LineShape {
-  const indent = line.length - line.trimStart().length;
-  let rest = line.slice(indent);
-  if (rest === '' || rest.startsWith('#')) return { col: indent, dashCol: -1, blank: true };
-  let col = indent;
-  let dashCol = -1;
-  for (let dash = /^-(\s+|$)/.exec(rest); dash; dash = /^-(\s+|$)/.exec(rest)) {
-    dashCol = col;
-    col += dash[0].length;
-    rest = rest.slice(dash[0].length);
+/*
+ * The line is read by hand-written scans, not regular expressions: patterns such as
+ * /^((?:-\s+)*)([^:#]*?)\s*:/ backtrack quadratically on a long line of dashes or spaces, and
+ * completion reads every line above the cursor.
+ */
+const isSpace = (c: string | undefined): boolean => c !== undefined && c.trim() === '' && c !== '';
+
+/** Leading indentation and `- ` markers of a line, greedily. */
+interface Lead {
+  indent: number;
+  /** Index after the last marker and its spaces. */
+  end: number;
+  /** Column of the last `-` marker, or -1. */
+  lastDash: number;
+}
+
+/** `dashAtEnd`: a lone `-` at the end of the text counts as a marker (a line), or not (text before the cursor). */
+function lead(text: string, dashAtEnd: boolean): Lead {
+  let i = 0;
+  while (isSpace(text[i])) i++;
+  const indent = i;
+  let lastDash = -1;
+  while (text[i] === '-' && (isSpace(text[i + 1]) || (dashAtEnd && i + 1 === text.length))) {
+    lastDash = i;
+    i++;
+    while (isSpace(text[i])) i++;
   }
-  const key = /^("[^"]*"|'[^']*'|[^\s#'"{[][^:#]*?)\s*:(\s|$)/.exec(rest)?.[1];
-  return { col, dashCol, key: key === undefined ? undefined : key.replace(/^["']|["']$/g, ''), blank: false };
+  return { indent, end: i, lastDash };
+}
+
+/**
+ * The key starting at `p`: a quoted string, or a character not in `notFirst` and then anything
+ * up to the first ':' or '#'; followed by spaces and ':'. Returns the key as written (quotes
+ * kept) and the index of its ':'.
+ */
+function keyAt(text: string, p: number, notFirst: string): { raw: string; colon: number } | undefined {
+  const c = text[p];
+  if (c === undefined) return undefined;
+  if (c === '"' || c === "'") {
+    const close = text.indexOf(c, p + 1);
+    if (close < 0) return undefined;
+    let j = close + 1;
+    while (isSpace(text[j])) j++;
+    return text[j] === ':' ? { raw: text.slice(p, close + 1), colon: j } : undefined;
+  }
+  if (isSpace(c) || notFirst.includes(c)) return undefined;
+  let j = p + 1;
+  while (j < text.length && text[j] !== ':' && text[j] !== '#') j++;
+  return text[j] === ':' ? { raw: text.slice(p, j).trimEnd(), colon: j } : undefined;
+}
+
+const unquote = (key: string): string => key.replace(/^["']|["']$/g, '');
+
+function shape(line: string): LineShape {
+  const { indent, end, lastDash } = lead(line, true);
+  if (end === line.length && lastDash < 0) return { col: indent, dashCol: -1, blank: true };
+  if (line[indent] === '#') return { col: indent, dashCol: -1, blank: true };
+  const key = keyAt(line, end, '#\'"{[');
+  const keyEnds = key !== undefined && (key.colon + 1 === line.length || isSpace(line[key.colon + 1]));
+  return { col: end, dashCol: lastDash, key: keyEnds ? unquote(key.raw) : undefined, blank: false };
 }
 
 /** The path of the mapping a key at `keyCol` on line `line` would belong to ('[]' for list items). */
@@ -122,8 +169,8 @@ export function complete(document: TextDocument, position: Position, model: Prof
   const result = (): CompletionList => ({ isIncomplete: false, items });
 
   // ${ → variable names (not after $${, which keeps the text as written).
-  const ref = /(?<!\$)\$\{([A-Za-z0-9_]*)$/.exec(before);
-  if (ref) {
+  const refAt = before.lastIndexOf('${');
+  if (refAt >= 0 && before[refAt - 1] !== '$' && /^[A-Za-z0-9_]*$/.test(before.slice(refAt + 2))) {
     const closes = lineText.slice(position.character).startsWith('}');
     for (const entry of model?.variables ?? []) {
       const v = entry.variable;
@@ -143,16 +190,18 @@ export function complete(document: TextDocument, position: Position, model: Prof
   const layerItems = () => layerNames.forEach((name) => items.push({ label: name, kind: CompletionItemKind.Module, detail: 'layer' }));
 
   // dependsOn: [a, | → layer names.
-  if (/dependsOn:\s*\[[^\]]*$/.test(before)) {
+  if (/dependsOn:\s*\[/.test(before.slice(before.lastIndexOf(']') + 1))) {
     layerItems();
     return result();
   }
 
-  const keyMatch = /^(\s*)((?:-\s+)*)([^\s:#'"][^:#]*)?$/.exec(before);
-  if (keyMatch) {
-    const dashes = keyMatch[2];
-    const keyCol = keyMatch[1].length + dashes.length;
-    const newItemDash = dashes ? keyCol - (/-\s+$/.exec(dashes)?.[0].length ?? 2) : -1;
+  // Indentation, `- ` markers, then nothing or a key being typed (no ':' or '#' yet).
+  const at = lead(before, false);
+  const rest = before.slice(at.end);
+  const typingKey = rest === '' || (!isSpace(rest[0]) && !':#\'"'.includes(rest[0]) && !/[:#]/.test(rest));
+  if (typingKey) {
+    const keyCol = at.end;
+    const newItemDash = at.lastDash;
     const path = containerPath(lines, position.line, keyCol, newItemDash);
     if (path.length === 0 && keyCol === 0 && document.getText().trim() === '') {
       items.push({ label: 'ClusterProfile', kind: CompletionItemKind.Snippet, detail: 'A new kplane cluster profile', insertText: SKELETON, insertTextFormat: InsertTextFormat.Snippet });
@@ -173,11 +222,12 @@ export function complete(document: TextDocument, position: Position, model: Prof
     return result();
   }
 
-  const valueMatch = /^(\s*)((?:-\s+)*)("[^"]*"|'[^']*'|[^\s:#'"][^:#]*?)\s*:\s+[^#]*$/.exec(before);
-  if (valueMatch) {
-    const keyCol = valueMatch[1].length + valueMatch[2].length;
-    const key = valueMatch[3].replace(/^["']|["']$/g, '');
-    const newItemDash = valueMatch[2] ? keyCol - (/-\s+$/.exec(valueMatch[2])?.[0].length ?? 2) : -1;
+  // `key: ` and a value being typed (no comment).
+  const valueKey = keyAt(before, at.end, ':');
+  if (valueKey && isSpace(before[valueKey.colon + 1]) && !before.includes('#', valueKey.colon)) {
+    const keyCol = at.end;
+    const key = unquote(valueKey.raw);
+    const newItemDash = at.lastDash;
     const path = [...containerPath(lines, position.line, keyCol, newItemDash), key];
     if (key === 'dependsOn') {
       layerItems();

@@ -10,6 +10,7 @@ import { groupOf, objectKey, describeObject } from '../identity.js';
 import { expandManifests, substituteAnnotation, type ExpandedManifest } from '../listExpansion.js';
 import { hasReferences, resolveValues, scanReferences, substitute, undeclaredMessage } from '../render.js';
 import { SUBSTITUTE_ANNOTATION, SUBSTITUTE_DISABLED, VARIABLE_TYPES, type Variable, type VariableType, type VariableValue } from '../types.js';
+import { compilePattern } from '../pattern.js';
 import type { Finding, JsonPath } from './index.js';
 import { checkAgainstClusterSchema, type ClusterSchemaSource } from './schemaCheck.js';
 import { checkManifest } from './manifestCheck.js';
@@ -266,21 +267,13 @@ export function variableValueProblem(variable: Partial<Variable>, value: unknown
     if (typeof variable.maximum === 'number' && value > variable.maximum) return `${value} is above the maximum ${variable.maximum}`;
   }
   if (typeof value === 'string' && typeof variable.pattern === 'string') {
-    const re = safeRegExp(variable.pattern);
-    if (re && !re.test(value)) return `${describeValue(value)} does not match the pattern ${variable.pattern}`;
+    const re = compilePattern(variable.pattern);
+    if (re.ok && !re.test(value)) return `${describeValue(value)} does not match the pattern ${variable.pattern}`;
   }
   if (Array.isArray(variable.enum) && variable.enum.length && !variable.enum.some((member) => member === value)) {
     return `${describeValue(value)} is not one of ${variable.enum.map((m) => JSON.stringify(m)).join(', ')}`;
   }
   return undefined;
-}
-
-function safeRegExp(pattern: string): RegExp | undefined {
-  try {
-    return new RegExp(pattern, 'u');
-  } catch {
-    return undefined;
-  }
 }
 
 /** Variable declarations, their defaults and spec.values; returns the declared variables by name. */
@@ -303,11 +296,12 @@ function checkVariables(spec: Obj, at: (...p: JsonPath) => JsonPath, findings: F
     }
     declared.set(name, { variable, index: i });
     if (typeof variable.type !== 'string' || !VARIABLE_TYPES.includes(variable.type)) return;
-    if (typeof variable.pattern === 'string' && !safeRegExp(variable.pattern)) {
+    const pattern = typeof variable.pattern === 'string' ? compilePattern(variable.pattern) : undefined;
+    if (pattern && !pattern.ok) {
       findings.push({
         code: 'INVALID_PATTERN',
         severity: 'error',
-        message: `The pattern of variable "${name}" is not a valid regular expression: fix its syntax.`,
+        message: `The pattern of variable "${name}" ${pattern.problem}`,
         path: at('variables', i, 'pattern'),
       });
     }

@@ -74,6 +74,25 @@ describe('language service: editor features', () => {
       assert.deepEqual(items.map((i) => i.label), ['base', 'web']);
     });
 
+    it('reads 100,000-character lines in one pass (the regular expressions before were quadratic: 20 s at 20,000 dashes)', () => {
+      const n = 100_000;
+      // Names come from the last parse (of VALID), so this measures completion, not the YAML parser.
+      const service = getLanguageService();
+      service.doValidation(textDocument(URI, VALID, 1));
+      const typed = (textWithBar: string) => {
+        const { text, position } = cursor(textWithBar);
+        return service.doComplete(textDocument(URI, text, 2), position).items.map((i) => i.label);
+      };
+      // A line of list markers ending in ':', one ending in a comment, a run of dependsOn: [, a long key above the cursor.
+      assert.deepEqual(typed(`spec:\n  ${'- '.repeat(n)}:|`), []);
+      assert.deepEqual(typed(`spec:\n  mode:${' '.repeat(n)}# x|`), []);
+      assert.deepEqual(typed(edit(VALID, 'dependsOn: [base]', `dependsOn: [${'dependsOn: ['.repeat(n / 10)}|`)), ['base', 'web']);
+      assert.deepEqual(typed(edit(VALID, '  reconcile:\n', `  a${' '.repeat(n)}b\n  |\n  reconcile:\n`)).sort(), ['dependsOn', 'description', 'paused']);
+      // The same shapes still complete where they should.
+      assert.deepEqual(typed(edit(VALID, 'mode: enforce', `mode:${' '.repeat(n)}|`)).sort(), ['enforce', 'monitor']);
+      assert.deepEqual(typed(edit(VALID, 'depth: "0"', `depth: "${'$x'.repeat(n / 2)}\${|`)), ['replicas', 'image']);
+    });
+
     it('offers a whole profile in an empty file', () => {
       assert.deepEqual(labels('|'), ['ClusterProfile', 'apiVersion', 'kind', 'metadata', 'spec', 'status']);
     });
