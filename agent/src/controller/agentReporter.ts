@@ -20,6 +20,8 @@ const FLUSH_DELAY_MS = 200;
 export class AgentReporter {
   private log: EventLog = { events: [], nextSeq: 1 };
   private lastWritten = '';
+  /** The profile counts of the last status write (undefined before the first). */
+  private lastCounts: string | undefined;
   private kubernetesVersion = '';
   private flushTimer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
@@ -96,6 +98,14 @@ export class AgentReporter {
     }
   }
 
+  /**
+   * A profile changed (its informer saw it): when that moves the counts, write them now rather
+   * than at the next heartbeat, so the management plane's numbers follow the profiles at once.
+   */
+  profilesChanged(): void {
+    if (this.lastCounts !== undefined && JSON.stringify(profileCounts(this.profiles())) !== this.lastCounts) this.scheduleFlush();
+  }
+
   private scheduleFlush(): void {
     if (this.flushTimer) return;
     this.flushTimer = setTimeout(() => {
@@ -132,6 +142,7 @@ export class AgentReporter {
       contentType: 'application/merge-patch+json',
     });
     this.lastWritten = signature;
+    this.lastCounts = JSON.stringify(counts);
     this.followSpec(written);
   }
 

@@ -27,6 +27,8 @@ export interface AgentOptions {
 }
 
 const MANAGED_SELECTOR = 'app.kubernetes.io/managed-by=kplane-agent';
+/** SIGTERM → exit: well inside Kubernetes' grace period, and short enough that a standby barely waits. */
+export const SHUTDOWN_BUDGET_MS = 800;
 
 export class AgentRuntime {
   readonly metrics = new Metrics();
@@ -181,6 +183,7 @@ export class AgentRuntime {
     const deleting = type === 'DELETED' || (!!obj.metadata.deletionTimestamp && !previous?.metadata.deletionTimestamp);
     if (deleting) this.running.get(key)?.abort(new Error(`profile ${key} is being deleted`));
     this.queue.add(key);
+    this.reporter.profilesChanged();
   }
 
   private async work(): Promise<void> {
@@ -235,20 +238,23 @@ export class AgentRuntime {
   }
 
   /**
-   * Graceful shutdown: stop taking work, cancel running reconciles before their next request
-   * (the next leader, or this agent restarted, finishes the job), write the ClusterAgent status,
-   * hand over the Lease.
+   * Graceful shutdown within SHUTDOWN_BUDGET_MS: stop taking work, cancel running reconciles
+   * before their next request (each is idempotent: the next leader, or this agent restarted,
+   * finishes the job) and give them a moment, then write the last events and hand over the Lease
+   * together, each bounded, so a standby takes over at once instead of waiting out the lease.
    */
-  async stop(timeoutMs = 10_000): Promise<void> {
+  async stop(budgetMs = SHUTDOWN_BUDGET_MS): Promise<void> {
+    const deadline = Date.now() + budgetMs;
     this.stopController.abort(new Error('the agent is stopping'));
     this.queue.shutdown();
     this.profileInformer?.stop();
     this.agentInformer?.stop();
-    for (const informer of this.kindInformers.values()) void informer.then((i) => i.stop());
-    await Promise.race([Promise.all(this.workers), delay(timeoutMs)]);
-    if (this.leader) await Promise.race([this.reporter.stop(), delay(2_000)]);
-    if (this.leader && this.elector) await this.elector.release();
-    await Promise.race([Promise.all(this.background), delay(1_000)]);
+    for (const informer of this.kindInformers.values()) void informer.then((i) => i.stop(), () => undefined);
+    await Promise.race([Promise.all(this.workers), delay(budgetMs * 0.3)]);
+    if (this.leader) {
+      const handOver = Promise.all([this.reporter.stop(), this.elector?.release()]);
+      await Promise.race([handOver, delay(Math.max(0, deadline - Date.now()))]);
+    }
     this.leader = false;
     this.finish('stopped');
   }
