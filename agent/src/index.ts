@@ -4,3 +4,4 @@ export { WorkQueue } from './controller/workQueue.js';
 export { Scaler } from './controller/scaler.js';
 export { Metrics } from './controller/metrics.js';
 export { Logger, type Level } from './controller/logger.js';
+export { AgentReporter } from './controller/agentReporter.js';

@@ -169,6 +169,12 @@ export class Informer {
   observe(obj: KubeObject): void {
     slim(obj);
     const key = storeKey(obj);
+    // The write that removed the last finalizer of an object being deleted deleted it; its watch
+    // DELETED event may already have come, and putting the answer back would leave a ghost.
+    if (obj.metadata.deletionTimestamp && !(obj.metadata.finalizers as unknown[] | undefined)?.length) {
+      this.store.delete(key);
+      return;
+    }
     const version = obj.metadata.resourceVersion;
     if (version !== undefined && this.delivered.get(key)?.includes(version)) return;
     this.store.set(key, obj);

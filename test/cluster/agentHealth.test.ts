@@ -121,7 +121,9 @@ describe('agent health of every kind (cluster)', function () {
       waitFor(async () => {
         const a = await api.request<any>('GET', AGENT);
         return a.status?.profiles?.total === want.total && a.status?.profiles?.ready === want.ready;
-      }, { what: `ClusterAgent counts ${JSON.stringify(want)} (heartbeat is 10m)`, timeoutMs: 20_000, intervalMs: 100 });
+      }, { what: `ClusterAgent counts ${JSON.stringify(want)} (heartbeat is 10m)`, timeoutMs: 20_000, intervalMs: 100 }).catch(async (err) => {
+        throw new Error(`${(err as Error).message}; ClusterAgent status: ${JSON.stringify((await api.request<any>('GET', AGENT)).status?.profiles)}`);
+      });
     await counts({ total: 1, ready: 0 });
 
     await setReady('True', 'Provisioned', 'disk attached');

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { WorkQueue, Metrics, Logger, parseFlags } from '@kplane/agent';
+import { WorkQueue, Metrics, Logger, parseFlags, AgentReporter } from '@kplane/agent';
 import { parseQuantity } from '@kplane/agent/core';
 
 describe('agent work queue', () => {
@@ -87,5 +87,40 @@ describe('agent flags', () => {
     assert.equal(parseQuantity('250m'), 0.25);
     assert.equal(parseQuantity('1Gi'), 1024 ** 3);
     assert.ok(Number.isNaN(parseQuantity('x')));
+  });
+});
+
+describe('agent reporter', () => {
+  it('writes ClusterAgent profile counts as soon as a profile change moves them, and only then', async () => {
+    const patches: { ready: number; total: number }[] = [];
+    const api = {
+      async request(method: string, path: string, options: { body?: any } = {}) {
+        if (method === 'PATCH' && path.endsWith('/status')) {
+          patches.push(options.body.status.profiles);
+          return { metadata: { name: 'agent' }, spec: {} };
+        }
+        if (path === '/api/v1/nodes') return { items: [] };
+        if (path === '/version') return { gitVersion: 'v1.36.3' };
+        return { metadata: { name: 'agent' }, spec: {}, status: {} };
+      },
+      async getOrUndefined() {
+        return { metadata: { name: 'agent' }, spec: {}, status: {} };
+      },
+    };
+    const profile = (ready: boolean) => ({ metadata: { name: 'p', namespace: 'ns' }, status: { conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] } }) as any;
+    let profiles = [profile(false)];
+    // A heartbeat of an hour: only profilesChanged can cause a second write within the test.
+    const reporter = new AgentReporter(api as any, 'ns', new Logger({}, 'error', () => undefined), () => profiles, () => [], 3_600_000);
+    await reporter.start();
+    await reporter.flush(true);
+    assert.deepEqual(patches.map((p) => [p.total, p.ready]), [[1, 0]]);
+    reporter.profilesChanged(); // nothing moved
+    await new Promise((r) => setTimeout(r, 400));
+    assert.equal(patches.length, 1);
+    profiles = [profile(true)];
+    reporter.profilesChanged();
+    for (let i = 0; i < 100 && patches.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(patches.map((p) => [p.total, p.ready]), [[1, 0], [1, 1]]);
+    await reporter.stop();
   });
 });

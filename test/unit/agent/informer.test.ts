@@ -55,6 +55,22 @@ describe('agent informer', () => {
     assert.deepEqual(calls, ['list /api/v1/configmaps', 'watch rv=100', 'watch rv=3', 'list /api/v1/configmaps', 'watch rv=200']);
   });
 
+  it("does not bring back an object that the agent's own write deleted (last finalizer removed), whatever came first", async () => {
+    const { api } = scriptedApi([[cm('a', '1')]], [async (emit) => emit({ type: 'DELETED', object: cm('a', '3') })]);
+    const events: string[] = [];
+    const informer = new Informer(api, '/api/v1/configmaps', (type, obj) => events.push(`${type} ${obj.metadata.name}`), { kind: 'ConfigMap', apiVersion: 'v1' }).start();
+    await informer.synced;
+    for (let i = 0; i < 50 && !events.includes('DELETED a'); i++) await new Promise((r) => setTimeout(r, 5));
+    // The answer to the finalizer-removing PATCH arrives after the watch's DELETED event.
+    const gone = { ...cm('a', '3'), metadata: { ...cm('a', '3').metadata, deletionTimestamp: '2026-11-30T20:00:00Z', finalizers: [] } };
+    informer.observe(gone);
+    assert.equal(informer.store.has('x/a'), false, 'a deleted object came back into the cache');
+    // An object still held by another finalizer is not gone.
+    informer.observe({ ...gone, metadata: { ...gone.metadata, name: 'b', finalizers: ['other'] } });
+    assert.equal(informer.store.has('x/b'), true);
+    informer.stop();
+  });
+
   it('fails `synced` at once when the first list is forbidden, instead of waiting forever', async () => {
     const api = {
       async request() {
