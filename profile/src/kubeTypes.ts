@@ -61,6 +61,8 @@ export interface CustomKind {
   /** Served versions → their openAPIV3Schema (undefined: no schema, nothing to check). */
   versions: Map<string, KubeSchema | undefined>;
   crd: string;
+  /** The CRD manifest it was read from (identity tells an unchanged CRD). */
+  source?: object;
 }
 
 export class KubeTypes {
@@ -83,9 +85,20 @@ export class KubeTypes {
     for (const c of custom) this.custom.set(`${c.group}/${c.kind}`, c);
   }
 
-  /** The same built-in types plus these custom kinds (a profile's CRDs). */
+  private lastCustom?: { custom: readonly CustomKind[]; types: KubeTypes };
+
+  /**
+   * The same built-in types plus these custom kinds (a profile's CRDs). The same CRDs as last time
+   * (the same objects: an edit elsewhere keeps them) give the same instance, so what was checked
+   * against it can be reused.
+   */
   withCustomKinds(custom: readonly CustomKind[]): KubeTypes {
-    return custom.length ? new KubeTypes(this.data, custom) : this;
+    if (!custom.length) return this;
+    const last = this.lastCustom;
+    if (last && last.custom.length === custom.length && last.custom.every((c, i) => c.source === custom[i].source)) return last.types;
+    const types = new KubeTypes(this.data, custom);
+    this.lastCustom = { custom, types };
+    return types;
   }
 
   get release(): string {
@@ -169,7 +182,7 @@ export function customKindsOf(manifests: readonly unknown[]): CustomKind[] {
     }
     if (typeof spec?.version === 'string' && !versions.has(spec.version)) versions.set(spec.version, shared);
     const metadata = isObj(m.metadata) ? m.metadata : undefined;
-    kinds.push({ group, kind, scope: spec?.scope === 'Cluster' ? 'Cluster' : 'Namespaced', versions, crd: typeof metadata?.name === 'string' ? metadata.name : `${String(names?.plural ?? kind.toLowerCase())}.${group}` });
+    kinds.push({ source: m, group, kind, scope: spec?.scope === 'Cluster' ? 'Cluster' : 'Namespaced', versions, crd: typeof metadata?.name === 'string' ? metadata.name : `${String(names?.plural ?? kind.toLowerCase())}.${group}` });
   }
   return kinds;
 }

@@ -12,6 +12,12 @@
  *   KPLANE_BENCH_YAML_LS=0     leave yaml-language-server out (faster runs when comparing builds)
  *   KPLANE_BENCH_DOCUMENTS=10  split each file into this many ClusterProfile documents (`---`),
  *                              the shape the per-document parse cache is for (default 1)
+ *   KPLANE_BENCH_CORPUS=generated,real   which profiles: generated small Deployments (sizes from
+ *                              KPLANE_BENCH_SIZES) and real-shaped ones (./realShapedProfile.ts:
+ *                              big CRDs with deep schemas and long descriptions, block scalars,
+ *                              Grafana JSON in ConfigMaps), sizes KPLANE_BENCH_REAL_SIZES
+ *                              (default 10000,35000,50000). Our server checks every manifest
+ *                              against the built-in Kubernetes API in both.
  *
  * Our server is pulled (textDocument/diagnostic, as VS Code does for it); yaml-language-server
  * pushes (textDocument/publishDiagnostics) after its built-in 200 ms validation delay, which the
@@ -25,15 +31,26 @@ import { pathToFileURL } from 'node:url';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import { clusterProfileSchema } from '@kplane/profile';
 import { repoRoot } from '../fixtures/paths.js';
+import { realShapedEditPoint, realShapedProfile } from './realShapedProfile.js';
 
 const RUNS = Number(process.env.KPLANE_BENCH_RUNS ?? 5);
 const SIZES = (process.env.KPLANE_BENCH_SIZES ?? '1000,10000,50000').split(',').map(Number);
 const DOCUMENTS = Math.max(1, Number(process.env.KPLANE_BENCH_DOCUMENTS ?? 1));
+type Corpus = 'generated' | 'real';
+const CORPORA = (process.env.KPLANE_BENCH_CORPUS ?? 'generated,real').split(',').filter((c): c is Corpus => c === 'generated' || c === 'real');
+const REAL_SIZES = (process.env.KPLANE_BENCH_REAL_SIZES ?? '10000,35000,50000').split(',').map(Number);
 
 /** A file of about `lines` lines, as one profile or as DOCUMENTS profiles of equal size. */
-function generateFile(lines: number, salt: string): string {
-  if (DOCUMENTS === 1) return generateProfile(lines, salt);
-  return Array.from({ length: DOCUMENTS }, (_, i) => generateProfile(Math.ceil(lines / DOCUMENTS), `${salt} document ${i}`)).join('---\n');
+function generateFile(lines: number, salt: string, corpus: Corpus = 'generated'): string {
+  const one = corpus === 'real' ? realShapedProfile : generateProfile;
+  if (DOCUMENTS === 1) return one(lines, salt);
+  return Array.from({ length: DOCUMENTS }, (_, i) => one(Math.ceil(lines / DOCUMENTS), `${salt} document ${i}`)).join('---\n');
+}
+
+/** Where each run edits: one character inside one object, halfway through the file. */
+function editPoint(text: string, lines: number, corpus: Corpus): { line: number; character: number } {
+  if (corpus === 'real') return realShapedEditPoint(text);
+  return { line: text.split('\n').findIndex((l, i) => i > lines / 2 && l.includes('containerPort: 80')), character: '                      - containerPort: 8'.length };
 }
 const WAIT_MS = 180_000;
 /** yaml-language-server's validationDelayMs (out/src/yamlSettings.js), not configurable by settings. */
@@ -195,19 +212,18 @@ interface Measurement {
   diagnostics: number;
 }
 
-async function measure(server: Server, lines: number, dir: string): Promise<Measurement> {
+async function measure(server: Server, lines: number, dir: string, corpus: Corpus): Promise<Measurement> {
   // Edit first, on a fresh server: one document open and edited is what the RSS budget is
   // about, so its peak is read before the open runs fill the heap with other documents.
-  const uri = pathToFileURL(join(dir, `edit-${lines}.profile.yaml`)).href;
-  const text = generateFile(lines, `${server.name} edit`);
+  const uri = pathToFileURL(join(dir, `edit-${corpus}-${lines}.profile.yaml`)).href;
+  const text = generateFile(lines, `${server.name} edit`, corpus);
   const first = server.name === 'yaml-language-server' ? server.nextPush(uri) : undefined;
   server.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'yaml', version: 1, text } });
   let diagnostics = await (first ? withDeadline(first, `${server.name} open`) : server.diagnose(uri, 1));
-  const lineOfEdit = text.split('\n').findIndex((l, i) => i > lines / 2 && l.includes('containerPort: 80'));
+  const { line: lineOfEdit, character } = editPoint(text, lines, corpus);
   const edits: number[] = [];
   for (let run = 0; run < RUNS; run++) {
     const version = run + 2;
-    const character = '                      - containerPort: 8'.length;
     const pushed = server.name === 'yaml-language-server' ? server.nextPush(uri) : undefined;
     const started = performance.now();
     server.connection.sendNotification('textDocument/didChange', {
@@ -224,8 +240,8 @@ async function measure(server: Server, lines: number, dir: string): Promise<Meas
   // -1 warms the server up (JIT, schema compilation) and is not counted, for both servers alike.
   const opens: number[] = [];
   for (let run = -1; run < RUNS; run++) {
-    const openUri = pathToFileURL(join(dir, `open-${lines}-${run + 1}.profile.yaml`)).href;
-    const openText = generateFile(lines, `${server.name} open run ${run}`);
+    const openUri = pathToFileURL(join(dir, `open-${corpus}-${lines}-${run + 1}.profile.yaml`)).href;
+    const openText = generateFile(lines, `${server.name} open run ${run}`, corpus);
     const pushed = server.name === 'yaml-language-server' ? server.nextPush(openUri) : undefined;
     const started = performance.now();
     server.connection.sendNotification('textDocument/didOpen', { textDocument: { uri: openUri, languageId: 'yaml', version: 1, text: openText } });
@@ -252,38 +268,42 @@ async function main(): Promise<void> {
     },
   };
   const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
-  console.log(`bench:lsp — ${RUNS} runs per median, sizes ${SIZES.join(', ')} lines${DOCUMENTS > 1 ? ` in ${DOCUMENTS} documents` : ''}, node ${process.version}, ${cpus().length} CPUs, load average ${load()}`);
+  const runs = CORPORA.flatMap((corpus) => (corpus === 'real' ? REAL_SIZES : SIZES).map((lines) => ({ corpus, lines })));
+  console.log(`bench:lsp — ${RUNS} runs per median, ${runs.map((r) => `${r.lines} ${r.corpus}`).join(', ')} lines${DOCUMENTS > 1 ? ` in ${DOCUMENTS} documents` : ''}, node ${process.version}, ${cpus().length} CPUs, load average ${load()}`);
   console.log('size    server                 open→diag   edit→diag   peak RSS (1 doc)   peak RSS (whole run)   diagnostics');
-  const rows: { lines: number; ours: Measurement; theirs: Measurement }[] = [];
-  const beforeRows: { lines: number; name: string; ours: Measurement; theirs: Measurement }[] = [];
+  const rows: { lines: string; ours: Measurement; theirs: Measurement }[] = [];
+  const beforeRows: { lines: string; name: string; ours: Measurement; theirs: Measurement }[] = [];
+  // Rows are labelled "10000 real" / "10000 generated" when both corpora run.
+  const label = (lines: number, corpus: Corpus): string => (CORPORA.length > 1 ? `${lines} ${corpus.slice(0, 4)}` : String(lines));
   const before = (process.env.KPLANE_BENCH_BEFORE ?? '').split(',').filter(Boolean);
   for (const file of before) if (!existsSync(file)) throw new Error(`KPLANE_BENCH_BEFORE: ${file} does not exist: copy dist/server.js there before the change.`);
   const withYamlLs = process.env.KPLANE_BENCH_YAML_LS !== '0';
   try {
-    for (const lines of SIZES) {
+    for (const { corpus, lines: size } of runs) {
+      const lines = label(size, corpus);
       // A fresh pair of servers per size, so each peak RSS belongs to that size.
       const kplane = await startServer('kplane', [ours, '--stdio'], true, {});
-      const kplaneResult = await measure(kplane, lines, dir);
+      const kplaneResult = await measure(kplane, size, dir, corpus);
       await kplane.stop();
       const results: [string, Measurement][] = [['kplane', kplaneResult]];
       for (const file of before) {
         const name = basename(file).replace(/\.c?js$/, '');
         const earlier = await startServer(name, [file, '--stdio'], true, {});
-        const result = await measure(earlier, lines, dir);
+        const result = await measure(earlier, size, dir, corpus);
         await earlier.stop();
         results.push([name, result]);
         beforeRows.push({ lines, name, ours: kplaneResult, theirs: result });
       }
       if (withYamlLs) {
         const yamlLs = await startServer('yaml-language-server', [theirs, '--stdio'], false, yamlSettings);
-        const yamlResult = await measure(yamlLs, lines, dir);
+        const yamlResult = await measure(yamlLs, size, dir, corpus);
         await yamlLs.stop();
         results.push(['yaml-language-server', yamlResult]);
         rows.push({ lines, ours: kplaneResult, theirs: yamlResult });
       }
       for (const [name, m] of results) {
         console.log(
-          `${String(lines).padEnd(7)} ${name.padEnd(22)} ${m.open.toFixed(0).padStart(7)} ms ${m.edit.toFixed(0).padStart(8)} ms ${m.rss.toFixed(0).padStart(12)} MB ${m.rssAll.toFixed(0).padStart(17)} MB ${String(m.diagnostics).padStart(12)}`,
+          `${String(lines).padEnd(10)} ${name.padEnd(22)} ${m.open.toFixed(0).padStart(7)} ms ${m.edit.toFixed(0).padStart(8)} ms ${m.rss.toFixed(0).padStart(12)} MB ${m.rssAll.toFixed(0).padStart(17)} MB ${String(m.diagnostics).padStart(12)}`,
         );
       }
     }
@@ -295,7 +315,7 @@ async function main(): Promise<void> {
     console.log('\nratios (other build / this build; >1 means this build is faster or smaller)');
     console.log('size    build                  open    edit   peak RSS (1 doc)');
     for (const { lines, name, ours: o, theirs: t } of beforeRows) {
-      console.log(`${String(lines).padEnd(7)} ${name.padEnd(22)} ${`${(t.open / o.open).toFixed(2)}×`.padStart(6)} ${`${(t.edit / o.edit).toFixed(2)}×`.padStart(7)} ${`${(t.rss / o.rss).toFixed(2)}×`.padStart(10)}`);
+      console.log(`${String(lines).padEnd(10)} ${name.padEnd(22)} ${`${(t.open / o.open).toFixed(2)}×`.padStart(6)} ${`${(t.edit / o.edit).toFixed(2)}×`.padStart(7)} ${`${(t.rss / o.rss).toFixed(2)}×`.padStart(10)}`);
     }
   }
   if (!rows.length) return;
@@ -304,7 +324,7 @@ async function main(): Promise<void> {
   for (const { lines, ours: o, theirs: t } of rows) {
     const ratio = (a: number, b: number) => `${(a / b).toFixed(1)}×`;
     console.log(
-      `${String(lines).padEnd(7)} ${ratio(t.open, o.open).padStart(6)} ${ratio(t.edit, o.edit).padStart(6)} ${ratio(Math.max(1, t.open - YAML_LS_DELAY_MS), o.open).padStart(16)} ${ratio(Math.max(1, t.edit - YAML_LS_DELAY_MS), o.edit).padStart(31)}`,
+      `${String(lines).padEnd(10)} ${ratio(t.open, o.open).padStart(6)} ${ratio(t.edit, o.edit).padStart(6)} ${ratio(Math.max(1, t.open - YAML_LS_DELAY_MS), o.open).padStart(16)} ${ratio(Math.max(1, t.edit - YAML_LS_DELAY_MS), o.edit).padStart(31)}`,
     );
   }
 }

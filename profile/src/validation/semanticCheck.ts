@@ -63,6 +63,13 @@ export function checkSemantics(doc: unknown, options: SemanticOptions): Finding[
   return findings;
 }
 
+/**
+ * Findings of one manifest, remembered by the manifest object: an edit inside one object of a big
+ * profile re-parses only that object (language-server incrementalParse.ts), so the others come
+ * back as the same objects and are not walked again.
+ */
+const manifestFindings = new WeakMap<object, { key: string; kube: KubeTypes; findings: Finding[] }>();
+
 /** Each manifest (lists expanded) against the built-in Kubernetes API and the profile's own CRDs. */
 function checkKubeTypes(
   layers: { li: number; objects: ExpandedManifest[] }[],
@@ -80,11 +87,21 @@ function checkKubeTypes(
   };
   // Where substitution is off, `${name}` is text like any other.
   const literal = () => 'string' as const;
+  const signature = `${kubeVersion ?? ''}|${[...declared].map(([name, d]) => `${name}:${String(d.variable.type)}`).join(',')}`;
   for (const { li, objects } of layers) {
     for (const { manifest, path: relative, substitute: substitutes } of objects) {
       // The target cluster's own schema of the kind, when the editor has one, speaks for it instead.
       if (clusterSchemas && typeof manifest.apiVersion === 'string' && typeof manifest.kind === 'string' && clusterSchemas.schemaFor(manifest.apiVersion, manifest.kind)) continue;
-      findings.push(...checkManifest(manifest, at('layers', li, 'manifests', ...relative), { kube, kubeVersion, variableType: substitutes ? variableType : literal }));
+      const path = at('layers', li, 'manifests', ...relative);
+      const key = `${path.join('/')}|${substitutes}|${signature}`;
+      const known = manifestFindings.get(manifest);
+      if (known && known.key === key && known.kube === kube) {
+        findings.push(...known.findings);
+        continue;
+      }
+      const found = checkManifest(manifest, path, { kube, kubeVersion, variableType: substitutes ? variableType : literal });
+      manifestFindings.set(manifest, { key, kube, findings: found });
+      findings.push(...found);
     }
   }
 }
