@@ -112,14 +112,36 @@ function findCycles(layers: readonly LayerNode[], edges: readonly { target: numb
   return problems;
 }
 
-/** Kahn's algorithm, always taking the first ready layer in list order so the result is stable. */
+/**
+ * Kahn's algorithm, always taking the ready layer that comes first in the list, so the result
+ * is stable and a profile without dependsOn applies top to bottom. Layers in or after a cycle
+ * never become ready and are left out.
+ */
 function topologicalOrder(edges: readonly { target: number }[][]): number[] {
-  const done = new Set<number>();
+  const waitingOn = edges.map((out) => new Set(out.map((e) => e.target)).size);
+  const dependents: number[][] = edges.map(() => []);
+  edges.forEach((out, i) => new Set(out.map((e) => e.target)).forEach((target) => dependents[target].push(i)));
+  // Ready layers by index, smallest last, so pop() takes the first in list order.
+  const ready = waitingOn.flatMap((n, i) => (n === 0 ? [i] : [])).reverse();
   const order: number[] = [];
-  for (;;) {
-    const next = edges.findIndex((out, i) => !done.has(i) && out.every((e) => done.has(e.target)));
-    if (next < 0) return order;
-    done.add(next);
+  while (ready.length) {
+    const next = ready.pop()!;
     order.push(next);
+    for (const d of dependents[next]) {
+      if (--waitingOn[d] === 0) ready.splice(insertionPoint(ready, d), 0, d);
+    }
   }
+  return order;
+}
+
+/** Where `value` goes in `descending` to keep it sorted from largest to smallest. */
+function insertionPoint(descending: readonly number[], value: number): number {
+  let lo = 0;
+  let hi = descending.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (descending[mid] > value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

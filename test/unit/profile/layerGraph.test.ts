@@ -57,11 +57,21 @@ describe('profile: layer graph (one set of rules for validation and the agent)',
     assert.deepEqual(graph.order, [1, 0, 2, 3]);
   });
 
-  it('handles a chain of 20,000 layers without overflowing the stack', () => {
-    const layers = Array.from({ length: 20_000 }, (_, i) => node(`l${i}`, i ? [`l${i - 1}`] : [`l${19_999}`]));
-    const { problems } = layerGraph(layers);
+  it('handles a chain of 20,000 layers without overflowing the stack, closed or open', () => {
+    const closed = Array.from({ length: 20_000 }, (_, i) => node(`l${i}`, i ? [`l${i - 1}`] : [`l${19_999}`]));
+    const { problems } = layerGraph(closed);
     assert.equal(problems.length, 1);
     assert.equal(problems[0].code, 'DEPENDENCY_CYCLE');
+    // Listed last to first: each layer becomes ready only after the one listed after it.
+    const open = Array.from({ length: 20_000 }, (_, i) => node(`l${i}`, i < 19_999 ? [`l${i + 1}`] : []));
+    const graph = layerGraph(open);
+    assert.deepEqual(graph.problems, []);
+    assert.deepEqual(graph.order, open.map((_, i) => 19_999 - i));
+  });
+
+  it('takes the first ready layer in list order, also when several become ready at once', () => {
+    const layers = [node('d', ['a']), node('c', ['a']), node('a'), node('b', ['a']), node('e')];
+    assert.deepEqual(names(layers, layerGraph(layers).order), ['a', 'd', 'c', 'b', 'e']);
   });
 
   it('always orders dependencies first, and every layer exactly once (property)', () => {
