@@ -7,7 +7,7 @@
  * document it touched (`---` at the start of a line always starts a new document in YAML).
  */
 import { isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, type Document, type ErrorCode, type Node as AstNode, Scalar } from 'yaml';
-import { PROFILE_KIND, type FindingCode } from '@kplane/profile';
+import { PROFILE_KIND, PROFILE_SIZE_LIMIT_BYTES, type FindingCode } from '@kplane/profile';
 import { pairOf, type YamlNode, type YamlPair } from './yamlTree.js';
 import { fastParse } from './fastParse.js';
 
@@ -103,7 +103,8 @@ export function parseYamlFile(text: string): ParsedFile {
     file.problems.push({
       code: 'FILE_TOO_LARGE',
       severity: 'error',
-      message: `This file has ${(text.length / 1024 / 1024).toFixed(1)} M characters; kplane checks files up to ${LIMITS.maxFileChars / 1024 / 1024} M. Split the profile into smaller files.`,
+      // Far above what one profile may be, so the size finding (PROFILE_TOO_LARGE) is what most meet first.
+      message: `This file has ${(text.length / 1024 / 1024).toFixed(1)} M characters; kplane checks files up to ${LIMITS.maxFileChars / 1024 / 1024} M, and one ClusterProfile can hold at most ${(PROFILE_SIZE_LIMIT_BYTES / 1024 / 1024).toFixed(2)} MiB anyway (what the API server stores). Split it into several profiles that depend on each other (spec.dependsOn; \`kplane split\` writes them), one per file, or use a helm layer.`,
       start: 0,
       end: Math.min(text.length, text.indexOf('\n') < 0 ? text.length : text.indexOf('\n')),
     });

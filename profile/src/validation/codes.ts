@@ -209,9 +209,9 @@ const OTHER_CODES = {
   // The file as a whole (language server).
   FILE_TOO_LARGE: {
     area: 'file',
-    meaning: 'The file has more than 4 M characters; kplane does not parse it.',
+    meaning: 'The file has more than 4 M characters; kplane does not parse it. One profile cannot be that large anyway: the API server stores at most about 1.5 MiB per object (see PROFILE_TOO_LARGE).',
     example: 'a 20 MB YAML file',
-    fix: 'Split the profile into smaller files.',
+    fix: 'Split it into profiles that depend on each other (spec.dependsOn; kplane split writes them), one per file, or use a helm layer.',
     quickFix: false,
   },
   BINARY_CONTENT: {
@@ -354,6 +354,21 @@ const OTHER_CODES = {
     meaning: 'Layers depend on each other in a cycle, so none can be applied first; the message names the cycle.',
     example: 'layers:\n  - name: a\n    dependsOn: [b]\n  - name: b\n    dependsOn: [a]',
     fix: 'Remove one of the dependsOn entries of the cycle.',
+    quickFix: false,
+  },
+  PROFILE_TOO_LARGE: {
+    area: 'semantic',
+    meaning:
+      "The profile is larger than an API server stores in one object: etcd refuses requests above 1.5 MiB by default (measured in test/cluster/profileSize.test.ts), and kplane keeps 128 KiB of that for status. The size counted is the profile's JSON as kplane writes it (metadata and spec).",
+    example: 'a profile holding kube-prometheus: 131 objects, its CRDs alone 2.4 MB',
+    fix: 'Split it into profiles that depend on each other (spec.dependsOn; kplane split writes them, CRDs first), or install the stack from its Helm chart with a helm layer.',
+    quickFix: false,
+  },
+  PROFILE_NEAR_SIZE_LIMIT: {
+    area: 'semantic',
+    meaning: 'The profile uses more than 85 % of the size a profile may have (see PROFILE_TOO_LARGE): a few more objects and it cannot be stored.',
+    example: 'a 1.2 MiB profile',
+    fix: 'Plan the split now: move a group of objects (e.g. the CRDs) into a profile of its own and add it to spec.dependsOn.',
     quickFix: false,
   },
   PROFILE_DEPENDS_ON_SELF: {

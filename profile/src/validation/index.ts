@@ -7,6 +7,7 @@
  */
 import { checkSchema, type ClusterSchemaSource } from './schemaCheck.js';
 import { checkSemantics } from './semanticCheck.js';
+import { checkSize } from './sizeCheck.js';
 import { isKnownClusterScoped } from '../identity.js';
 import type { FindingCode } from './codes.js';
 import type { KubeTypes } from '../kubeTypes.js';
@@ -16,6 +17,7 @@ export { checkSchema } from './schemaCheck.js';
 export { checkSemantics } from './semanticCheck.js';
 export { FINDING_AREAS, FINDING_CODES, isFindingCode, type FindingArea, type FindingCode, type FindingCodeInfo, type QuickFixCode, type YamlLibraryCode } from './codes.js';
 export { diagnosticsDoc } from './codesDoc.js';
+export { PROFILE_SIZE_LIMIT_BYTES, PROFILE_STORE_LIMIT_BYTES, storedSize } from './sizeCheck.js';
 export { checkProfileGraph, profileNode, type ProfileNode, type GraphOptions } from './profileGraph.js';
 export { formatPath, isIpv4, isCidr, isSemver, isChartVersion, isDns1123Label, isDns1123Subdomain } from './rules.js';
 export { checkManifest, type ManifestCheckOptions } from './manifestCheck.js';
@@ -64,6 +66,7 @@ export function validateProfile(doc: unknown, options: ValidateOptions = {}): Fi
     const isClusterScoped = options.isClusterScoped ?? (kube ? (apiVersion: string, kind: string) => (kube.scopeOf(apiVersion, kind) ?? (isKnownClusterScoped(apiVersion, kind) ? 'Cluster' : 'Namespaced')) === 'Cluster' : isKnownClusterScoped);
     const findings = checkSchema(doc);
     findings.push(...checkSemantics(doc, { isClusterScoped, clusterSchemas: options.clusterSchemas, kube, kubeVersion: options.kubeVersion }));
+    findings.push(...checkSize(doc));
     return findings;
   } catch (err) {
     // A bug of ours must not take the editor or the agent down; say so as a finding instead.

@@ -1,0 +1,72 @@
+/**
+ * Whether a profile can be stored at all. The API server keeps each object in one etcd value,
+ * and etcd refuses requests above --max-request-bytes (1.5 MiB by default, which kubeadm, kind
+ * and managed offerings keep); the apiserver's own limits (3 MiB bodies, 2 MiB gRPC messages to
+ * etcd) lie above it. test/cluster/profileSize.test.ts measures the point where a real
+ * kube-apiserver + etcd of the bed refuses a ClusterProfile, and checks the numbers below
+ * against it.
+ */
+import { isRecord } from './rules.js';
+import type { Finding } from './index.js';
+
+/** The largest ClusterProfile (JSON as the plane writes it: metadata and spec) a default etcd stores, measured on the bed. */
+export const PROFILE_STORE_LIMIT_BYTES = 1_572_864 - 8 * 1024;
+/**
+ * What kplane lets a profile's spec use: the rest is left for what the agent and the API server
+ * add to the stored object (status with up to 50 drift records and the scaling history,
+ * managedFields, finalizers, labels).
+ */
+export const PROFILE_SIZE_LIMIT_BYTES = PROFILE_STORE_LIMIT_BYTES - 128 * 1024;
+/** Above this share of the limit a profile gets a warning, while there is still room to plan the split. */
+const WARN_SHARE = 0.85;
+
+/** UTF-8 length of a string, without Node's Buffer (this package knows no platform). */
+export function utf8Length(text: string): number {
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) bytes += 1;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      // A surrogate pair: 4 bytes for 2 UTF-16 units.
+      bytes += 2;
+      i++;
+    } else bytes += 2;
+  }
+  return bytes;
+}
+
+/** Size in bytes of what the plane writes for this profile (no status, no managedFields). */
+export function storedSize(doc: Record<string, unknown>): number {
+  const metadata = isRecord(doc.metadata) ? doc.metadata : {};
+  const written = {
+    apiVersion: doc.apiVersion,
+    kind: doc.kind,
+    metadata: { name: metadata.name, namespace: metadata.namespace, labels: metadata.labels, annotations: metadata.annotations },
+    spec: doc.spec,
+  };
+  return utf8Length(JSON.stringify(written));
+}
+
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(2)} MiB`;
+
+export function checkSize(doc: unknown): Finding[] {
+  if (!isRecord(doc) || !isRecord(doc.spec)) return [];
+  const size = storedSize(doc);
+  if (size <= PROFILE_SIZE_LIMIT_BYTES * WARN_SHARE) return [];
+  const over = size > PROFILE_SIZE_LIMIT_BYTES;
+  const fix =
+    'Split it into profiles that depend on each other (spec.dependsOn: e.g. one with the CRDs, one with the rest; `kplane split` writes them), or install the stack from its Helm chart with a helm layer.';
+  return [
+    {
+      code: over ? 'PROFILE_TOO_LARGE' : 'PROFILE_NEAR_SIZE_LIMIT',
+      severity: over ? 'error' : 'warning',
+      message: over
+        ? `This profile is ${mib(size)} as stored; the API server keeps at most ${mib(PROFILE_STORE_LIMIT_BYTES)} per object (etcd's default request limit), and kplane leaves ${mib(PROFILE_STORE_LIMIT_BYTES - PROFILE_SIZE_LIMIT_BYTES)} of that for status, so it would be refused ("request is too large"). ${fix}`
+        : `This profile is ${mib(size)} as stored, ${Math.round((size / PROFILE_SIZE_LIMIT_BYTES) * 100)} % of the ${mib(PROFILE_SIZE_LIMIT_BYTES)} a profile may use (the API server refuses objects above ${mib(PROFILE_STORE_LIMIT_BYTES)}). ${fix}`,
+      path: ['spec'],
+      on: 'key',
+      data: { bytes: size, limit: PROFILE_SIZE_LIMIT_BYTES },
+    },
+  ];
+}

@@ -1,0 +1,109 @@
+/**
+ * How large a ClusterProfile a real kube-apiserver + etcd stores: profiles of growing size are
+ * applied as the plane applies them (server-side apply, field manager kplane) until the API
+ * server refuses; the limit kplane checks (profile/src/validation/sizeCheck.ts) must lie below
+ * that point with room for status, and not far below it. The measured numbers are printed.
+ */
+import assert from 'node:assert/strict';
+import { PROFILE_SIZE_LIMIT_BYTES, PROFILE_STORE_LIMIT_BYTES, storedSize, validateProfile, type ClusterProfile } from '@kplane/profile';
+import { applyProfile, KubeClient, readProfile } from '@kplane/plane/cluster';
+import { kubeClient, startCluster, type TestCluster } from '@kplane/bed';
+
+const NAMESPACE = 'kplane-system';
+const BLOB = 8 * 1024;
+
+/** A profile of ConfigMaps whose JSON (as storedSize counts it) is exactly `bytes` long. */
+function profileOfSize(name: string, bytes: number): ClusterProfile {
+  // Text that does not repeat in short periods, like real manifests (nothing here compresses anyway).
+  const text = (n: number, seed: number) => Array.from({ length: Math.ceil(n / 16) }, (_, i) => ((i * 2654435761 + seed) >>> 0).toString(16).padStart(16, '0')).join('').slice(0, n);
+  const manifests = Array.from({ length: Math.max(1, Math.floor(bytes / (BLOB + 120))) }, (_, i) => ({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: `blob-${i}` },
+    data: { blob: text(BLOB, i) },
+  }));
+  const profile: ClusterProfile = {
+    apiVersion: 'kplane.dev/v1alpha1',
+    kind: 'ClusterProfile',
+    metadata: { name, namespace: NAMESPACE },
+    spec: { version: '1.0.0', layers: [{ name: 'blobs', namespace: 'default', manifests }] },
+  };
+  const last = manifests[manifests.length - 1].data;
+  const missing = bytes - storedSize(profile as unknown as Record<string, unknown>);
+  last.blob = text(Math.max(0, BLOB + missing), 7);
+  assert.equal(storedSize(profile as unknown as Record<string, unknown>), bytes, 'test setup: profile of the wrong size');
+  return profile;
+}
+
+const kib = (bytes: number) => `${(bytes / 1024).toFixed(0)} KiB`;
+
+describe('profile size: what a real API server stores', function () {
+  let cluster: TestCluster;
+  let client: KubeClient;
+  let counter = 0;
+
+  before(async function () {
+    cluster = await startCluster({ name: 'size' });
+    client = new KubeClient(kubeClient(cluster), 'size', 60_000);
+  });
+  after(async () => cluster?.stop());
+
+  /** Applies a fresh profile of `bytes`; the API server's refusal, or undefined when stored. */
+  async function refusal(bytes: number): Promise<string | undefined> {
+    const profile = profileOfSize(`size-${counter++}`, bytes);
+    try {
+      await applyProfile(client, profile, { dryRun: false, timeoutMs: 60_000 });
+      return undefined;
+    } catch (err) {
+      return err instanceof Error ? err.message : String(err);
+    }
+  }
+
+  it('refuses above etcd’s request limit; kplane’s limit lies below it, with room for status, and the finding says so', async function () {
+    this.timeout(600_000);
+    let low = 1024 * 1024;
+    let high = 3 * 1024 * 1024;
+    assert.equal(await refusal(low), undefined, `${kib(low)} refused`);
+    let message = await refusal(high);
+    assert.ok(message, `${kib(high)} stored: the API server stores more than kplane assumes; raise the limits in sizeCheck.ts`);
+    while (high - low > 4 * 1024) {
+      const mid = Math.round((low + high) / 2);
+      const refused = await refusal(mid);
+      if (refused) {
+        high = mid;
+        message = refused;
+      } else low = mid;
+    }
+    const stored = await readProfile(client, NAMESPACE, `size-${counter - 1}`, 60_000);
+    const managedFields = JSON.stringify(stored?.metadata.managedFields ?? []).length;
+    console.log(`      largest profile stored: ${low} bytes (${kib(low)}); smallest refused: ${high} bytes; refusal: ${message}`);
+    console.log(`      kplane: store limit ${PROFILE_STORE_LIMIT_BYTES} bytes, profile limit ${PROFILE_SIZE_LIMIT_BYTES} bytes; managedFields of a stored profile: ${managedFields} bytes`);
+
+    assert.match(message!, /request is too large|Request entity too large|ResourceExhausted|too large/i);
+    // sizeCheck.ts's store limit is the measured point (within the search's 4 KiB), never above it.
+    assert.ok(PROFILE_STORE_LIMIT_BYTES <= low, `PROFILE_STORE_LIMIT_BYTES ${PROFILE_STORE_LIMIT_BYTES} is above what was stored (${low})`);
+    assert.ok(PROFILE_STORE_LIMIT_BYTES >= low - 16 * 1024, `PROFILE_STORE_LIMIT_BYTES ${PROFILE_STORE_LIMIT_BYTES} is far below what was stored (${low})`);
+
+    // At kplane's profile limit the agent's status still fits: the stored object grows by it.
+    const atLimit = profileOfSize('at-limit', PROFILE_SIZE_LIMIT_BYTES);
+    assert.deepEqual(validateProfile(atLimit).filter((f) => f.severity === 'error'), []);
+    await applyProfile(client, atLimit, { dryRun: false, timeoutMs: 60_000 });
+    const status = {
+      observedGeneration: 1,
+      conditions: ['Ready', 'SpecValid', 'Applied', 'InSync'].map((type) => ({ type, status: 'False', reason: 'Progressing', message: 'x'.repeat(1024), lastTransitionTime: '2026-01-01T00:00:00Z' })),
+      drift: Array.from({ length: 50 }, (_, i) => ({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default', name: `blob-${i}`, fields: Array.from({ length: 20 }, (_, f) => `.data.field-${f}`), detectedTime: '2026-01-01T00:00:00Z', message: 'y'.repeat(256) })),
+    };
+    await client.request('PATCH', `/apis/kplane.dev/v1alpha1/namespaces/${NAMESPACE}/clusterprofiles/at-limit/status`, {
+      body: JSON.stringify({ status }),
+      contentType: 'application/merge-patch+json',
+      query: { fieldManager: 'kplane-agent' },
+      timeoutMs: 60_000,
+    });
+    console.log(`      a status of ${JSON.stringify(status).length} bytes fits on a profile at kplane's limit`);
+
+    // The first refused size gets the finding, naming the fix.
+    const over = validateProfile(profileOfSize('over', high)).filter((f) => f.code === 'PROFILE_TOO_LARGE');
+    assert.equal(over.length, 1);
+    assert.match(over[0].message, /spec\.dependsOn.*kplane split.*helm layer/);
+  });
+});

@@ -1,0 +1,70 @@
+/**
+ * The size a profile may have (the limit itself is measured against a real API server in
+ * test/cluster/profileSize.test.ts): what is counted, the warning and the error, and that a user
+ * with a big stack meets this finding in `kplane validate` before the 4 M-character file limit.
+ */
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { PROFILE_SIZE_LIMIT_BYTES, PROFILE_STORE_LIMIT_BYTES, storedSize, validateProfile } from '@kplane/profile';
+import { repoRoot } from '../../fixtures/paths.js';
+
+/** A profile of `count` ConfigMaps of `each` characters of data. */
+function big(count: number, each: number, extra: Record<string, unknown> = {}) {
+  return {
+    apiVersion: 'kplane.dev/v1alpha1',
+    kind: 'ClusterProfile',
+    metadata: { name: 'stack', ...extra },
+    spec: {
+      version: '1.0.0',
+      layers: [{ name: 'all', namespace: 'monitoring', manifests: Array.from({ length: count }, (_, i) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `dashboard-${i}` }, data: { 'd.json': 'x'.repeat(each) } })) }],
+    },
+  };
+}
+
+const sizeCodes = (doc: unknown) => validateProfile(doc).filter((f) => f.code === 'PROFILE_TOO_LARGE' || f.code === 'PROFILE_NEAR_SIZE_LIMIT').map((f) => `${f.code} ${f.severity} ${f.path.join('.')}`);
+
+describe('profile size', () => {
+  it('the limits leave room for status and stay below the 1.5 MiB etcd stores', () => {
+    assert.ok(PROFILE_STORE_LIMIT_BYTES < 1.5 * 1024 * 1024);
+    assert.ok(PROFILE_SIZE_LIMIT_BYTES <= PROFILE_STORE_LIMIT_BYTES - 64 * 1024);
+  });
+
+  it('counts UTF-8 bytes of what the plane writes: not status, not managedFields', () => {
+    const doc = big(1, 10, { annotations: { note: 'é😀' } }) as Record<string, unknown>;
+    const base = storedSize(doc);
+    const written = { apiVersion: doc.apiVersion, kind: doc.kind, metadata: { name: 'stack', annotations: { note: 'é😀' } }, spec: doc.spec };
+    assert.equal(base, Buffer.byteLength(JSON.stringify(written), 'utf8'));
+    const withStatus = { ...doc, status: { drift: 'z'.repeat(100_000) }, metadata: { ...(doc.metadata as object), managedFields: [{ manager: 'x'.repeat(100_000) }] } };
+    assert.equal(storedSize(withStatus), base);
+  });
+
+  it('nothing below 85 %, a warning above, an error above the limit, on spec', () => {
+    const each = 10_000;
+    const count = (share: number) => Math.floor((PROFILE_SIZE_LIMIT_BYTES * share) / (each + 100));
+    assert.deepEqual(sizeCodes(big(count(0.8), each)), []);
+    assert.deepEqual(sizeCodes(big(count(0.95), each)), ['PROFILE_NEAR_SIZE_LIMIT warning spec']);
+    assert.deepEqual(sizeCodes(big(count(1.05), each)), ['PROFILE_TOO_LARGE error spec']);
+    const [finding] = validateProfile(big(count(1.05), each)).filter((f) => f.code === 'PROFILE_TOO_LARGE');
+    assert.match(finding.message, /This profile is 1\.\d\d MiB as stored; the API server keeps at most 1\.49 MiB per object/);
+    assert.match(finding.message, /spec\.dependsOn.*`kplane split`.*helm layer/);
+  });
+
+  it('kplane validate on a 2.4 MB stack (under the 4 M-character file limit) meets the size finding, not FILE_TOO_LARGE', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kplane-size-'));
+    try {
+      const text = stringify(big(240, 10_000));
+      assert.ok(text.length > 2_000_000 && text.length < 4 * 1024 * 1024, `test setup: ${text.length} characters`);
+      writeFileSync(join(dir, 'stack.profile.yaml'), text);
+      const r = spawnSync(process.execPath, [join(repoRoot, 'cli', 'bin', 'kplane.js'), 'validate', 'stack.profile.yaml'], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+      assert.equal(r.status, 1, r.stdout + r.stderr);
+      assert.match(r.stdout, /stack\.profile\.yaml:\d+:1: error PROFILE_TOO_LARGE This profile is 2\.\d\d MiB as stored/);
+      assert.doesNotMatch(r.stdout, /error FILE_TOO_LARGE/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
