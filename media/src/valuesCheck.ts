@@ -8,7 +8,7 @@
 import { parseDocument, isMap, isScalar, stringify, type Node as YamlNode } from 'yaml';
 // Subpath imports on purpose: the package index also exports the ajv-based validator, whose
 // generated code a webview's CSP (no 'unsafe-eval') would refuse to run.
-import { profileSpecSchema, SEMVER, resolveValues, compilePattern } from '@kplane/profile/model';
+import { profileSpecSchema, SEMVER, resolveValues, compilePattern, describeSecret } from '@kplane/profile/model';
 import type { ClusterProfileSpec, Variable, VariableValue, FindingCode } from '@kplane/profile/model';
 import type { ValuesFinding } from './protocol.js';
 
@@ -142,6 +142,8 @@ function missingRequired(values: Record<string, VariableValue>, spec: Pick<Clust
 
 /** One value against its variable's type and constraints; undefined when it is fine. */
 export function checkValue(variable: Variable, value: VariableValue): { code: FindingCode; message: string } | undefined {
+  // A sensitive value is described, never quoted (messages reach the host's log and notifications).
+  const show = (v: VariableValue) => describeSecret(variable, v, (x) => showPlain(x as VariableValue));
   const bad = (message: string) => ({ code: 'VALUE_TYPE_MISMATCH' as const, message });
   switch (variable.type) {
     case 'integer':
@@ -167,11 +169,11 @@ export function checkValue(variable: Variable, value: VariableValue): { code: Fi
       break;
   }
   if (typeof value === 'number') {
-    if (variable.minimum !== undefined && value < variable.minimum) return { code: 'VALUE_OUT_OF_RANGE', message: `${value} is below the minimum ${variable.minimum}.` };
-    if (variable.maximum !== undefined && value > variable.maximum) return { code: 'VALUE_OUT_OF_RANGE', message: `${value} is above the maximum ${variable.maximum}.` };
+    if (variable.minimum !== undefined && value < variable.minimum) return { code: 'VALUE_OUT_OF_RANGE', message: `${show(value)} is below the minimum ${variable.minimum}.` };
+    if (variable.maximum !== undefined && value > variable.maximum) return { code: 'VALUE_OUT_OF_RANGE', message: `${show(value)} is above the maximum ${variable.maximum}.` };
   }
   if (variable.enum && !variable.enum.includes(value)) {
-    return { code: 'VALUE_NOT_IN_ENUM', message: `${show(value)} is not one of ${variable.enum.map(show).join(', ')}.` };
+    return { code: 'VALUE_NOT_IN_ENUM', message: `${show(value)} is not one of ${variable.enum.map(showPlain).join(', ')}.` };
   }
   if (typeof value === 'string' && variable.pattern !== undefined) {
     // A broken pattern is the profile author's error; the language server reports it there.
@@ -181,7 +183,7 @@ export function checkValue(variable: Variable, value: VariableValue): { code: Fi
   return undefined;
 }
 
-function show(value: VariableValue): string {
+function showPlain(value: VariableValue): string {
   return typeof value === 'string' ? JSON.stringify(value) : String(value);
 }
 

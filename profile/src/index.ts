@@ -11,3 +11,4 @@ export * from './layerGraph.js';
 export * from './kubeTypes.js';
 export * from './removedApis.js';
 export * from './pattern.js';
+export * from './secrets.js';

@@ -11,3 +11,4 @@ export * from './conditions.js';
 export * from './listExpansion.js';
 export type { FindingCode } from './validation/codes.js';
 export * from './pattern.js';
+export * from './secrets.js';

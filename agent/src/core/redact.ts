@@ -1,14 +1,12 @@
 /**
  * Sensitive values must never reach status, events or logs. Anything built from API server
- * answers (an error may echo the object it rejected) goes through here first.
+ * answers (an error may echo the object it rejected) goes through here first. This is the second
+ * line of defence (profile/src/secrets.ts): raw values and their JSON-escaped and Go-quoted forms.
  */
-export const MASK = '••••••';
+import { MASK, redactText } from '@kplane/profile';
+
+export { MASK };
 
 export function redact(text: string, secrets: readonly string[]): string {
-  let out = text;
-  // Longest first, so a secret that contains another is masked whole.
-  for (const secret of [...secrets].sort((a, b) => b.length - a.length)) {
-    if (secret.length >= 3) out = out.split(secret).join(MASK);
-  }
-  return out;
+  return secrets.length ? redactText(text, secrets) : text;
 }

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
-import { parseDuration } from '@kplane/profile';
+import { maskSpec, parseDuration } from '@kplane/profile';
 import { unifiedDiff } from '@kplane/plane';
 import { fleetContexts, loadKubeconfig, previewApply } from '@kplane/plane/cluster';
 import { KubeClient } from '@kplane/kube/client';
@@ -51,7 +51,8 @@ export const command: Command = {
         for (const profile of preflight.profiles) {
           const { live, after } = await previewApply(client, profile, timeoutMs);
           const name = `${after.metadata.namespace}/${after.metadata.name}`;
-          const patch = unifiedDiff(live ? stringify(live.spec) : '', stringify(after.spec), { before: `${context.name}: ${name} (live${live ? '' : ', absent'})`, after: `${context.name}: ${name} (${file})` });
+          // Sensitive values are masked before anything is printed (CI logs keep diffs); a changed one says so.
+          const patch = unifiedDiff(live ? stringify(maskSpec(live.spec)) : '', stringify(maskSpec(after.spec, live?.spec)), { before: `${context.name}: ${name} (live${live ? '' : ', absent'})`, after: `${context.name}: ${name} (${file})` });
           if (patch) {
             differs = true;
             process.stdout.write(patch);

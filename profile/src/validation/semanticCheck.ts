@@ -11,11 +11,12 @@ import { expandManifests, substituteAnnotation, type ExpandedManifest } from '..
 import { hasReferences, resolveValues, scanReferences, substitute, undeclaredMessage } from '../render.js';
 import { SUBSTITUTE_ANNOTATION, SUBSTITUTE_DISABLED, VARIABLE_TYPES, type Variable, type VariableType, type VariableValue } from '../types.js';
 import { compilePattern } from '../pattern.js';
+import { describeSecret } from '../secrets.js';
 import type { Finding, JsonPath } from './index.js';
 import { checkAgainstClusterSchema, type ClusterSchemaSource } from './schemaCheck.js';
 import { checkManifest } from './manifestCheck.js';
 import { customKindsOf, type KubeTypes } from '../kubeTypes.js';
-import { describeValue, formatPath, isChartVersion, isCidr, isDns1123Label, isDns1123Subdomain, isIpv4, isRecord, isSemver } from './rules.js';
+import { describeValue, describeValue as describePlain, formatPath, isChartVersion, isCidr, isDns1123Label, isDns1123Subdomain, isIpv4, isRecord, isSemver } from './rules.js';
 
 export interface SemanticOptions {
   isClusterScoped: (apiVersion: string, kind: string) => boolean;
@@ -278,10 +279,12 @@ const typeHints: Record<string, string> = {
 export function variableValueProblem(variable: Partial<Variable>, value: unknown): string | undefined {
   const type = variable.type;
   if (typeof type !== 'string' || !typeMatches[type]) return undefined;
+  // A sensitive value is described, never quoted: messages end up in status, logs and CI output.
+  const describeValue = (v: unknown) => describeSecret(variable, v, describePlain);
   if (!typeMatches[type](value)) return `${describeValue(value)} is not ${typeHints[type]}`;
   if (typeof value === 'number') {
-    if (typeof variable.minimum === 'number' && value < variable.minimum) return `${value} is below the minimum ${variable.minimum}`;
-    if (typeof variable.maximum === 'number' && value > variable.maximum) return `${value} is above the maximum ${variable.maximum}`;
+    if (typeof variable.minimum === 'number' && value < variable.minimum) return `${describeValue(value)} is below the minimum ${variable.minimum}`;
+    if (typeof variable.maximum === 'number' && value > variable.maximum) return `${describeValue(value)} is above the maximum ${variable.maximum}`;
   }
   if (typeof value === 'string' && typeof variable.pattern === 'string') {
     const re = compilePattern(variable.pattern);
