@@ -17,6 +17,7 @@ const commands: Record<string, () => Promise<{ command: Command }>> = {
   apply: () => import('./commands/apply.js'),
   status: () => import('./commands/status.js'),
   diff: () => import('./commands/diff.js'),
+  template: () => import('./commands/template.js'),
   agent: () => import('./commands/agent.js'),
   dev: () => import('./commands/dev.js'),
 };

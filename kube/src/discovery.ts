@@ -18,8 +18,20 @@ interface ApiResourceList {
   resources: { name: string; kind: string; namespaced: boolean }[];
 }
 
+export interface Capabilities {
+  /** e.g. v1.36.3 */
+  kubeVersion?: string;
+  /** group/version and group/version/Kind of everything served, sorted. */
+  apiVersions: string[];
+}
+
+const CAPABILITIES_MAX_AGE_MS = 2_000;
+const CAPABILITIES_FULL_MS = 60_000;
+
 export class Discovery {
   private readonly byGroupVersion = new Map<string, Map<string, ResourceInfo>>();
+  private caps: { at: number; value: Capabilities } | undefined;
+  private capsFullAt = 0;
 
   constructor(private readonly api: KubeApi) {}
 
@@ -52,6 +64,33 @@ export class Discovery {
       map.set(r.kind, { apiVersion, kind: r.kind, plural: r.name, namespaced: r.namespaced });
     }
     this.byGroupVersion.set(apiVersion, map);
+  }
+
+  /**
+   * What Helm calls Capabilities: the server's version and every served group/version and
+   * group/version/Kind, for `helm template --kube-version --api-versions`. Re-read after
+   * `maxAgeMs`, so kinds of CRDs that became Established since are seen.
+   */
+  async capabilities(maxAgeMs = CAPABILITIES_MAX_AGE_MS): Promise<Capabilities> {
+    if (this.caps && Date.now() - this.caps.at < maxAgeMs) return this.caps.value;
+    const [version, core, groups] = await Promise.all([
+      this.caps?.value.kubeVersion ? { gitVersion: this.caps.value.kubeVersion } : this.api.request<{ gitVersion?: string }>('GET', '/version'),
+      this.api.request<{ versions?: string[] }>('GET', '/api'),
+      this.api.request<{ groups?: { versions?: { groupVersion: string }[] }[] }>('GET', '/apis'),
+    ]);
+    const groupVersions = [...(core.versions ?? []), ...(groups.groups ?? []).flatMap((g) => (g.versions ?? []).map((v) => v.groupVersion))];
+    // Group-versions already known are read again only every CAPABILITIES_FULL_MS; new ones (a CRD became served) at once.
+    const full = !this.capsFullAt || Date.now() - this.capsFullAt > CAPABILITIES_FULL_MS;
+    await Promise.all(groupVersions.filter((gv) => full || !this.byGroupVersion.has(gv)).map((gv) => this.refresh(gv)));
+    if (full) this.capsFullAt = Date.now();
+    const apiVersions = new Set<string>();
+    for (const gv of groupVersions) {
+      apiVersions.add(gv);
+      for (const kind of this.byGroupVersion.get(gv)?.keys() ?? []) apiVersions.add(`${gv}/${kind}`);
+    }
+    const value = { kubeVersion: version.gitVersion, apiVersions: [...apiVersions].sort() };
+    this.caps = { at: Date.now(), value };
+    return value;
   }
 
   /** Pre-load the group-versions named in a set of manifests, so rendering can ask synchronously. */

@@ -11,4 +11,4 @@ export { backoffDelay, delay, DEFAULT_BACKOFF, type Backoff } from './backoff.js
 export { loadKubeConfig, KubeApi, type RequestOptions } from './apiClient.js';
 export { Informer, storeKey, type KubeObject, type InformerHandler } from './informer.js';
 export { loadConnection, type Connection, type LoadOptions } from './kubeconfig.js';
-export { Discovery, collectionPath, objectPath, type ResourceInfo } from './discovery.js';
+export { Discovery, collectionPath, objectPath, type Capabilities, type ResourceInfo } from './discovery.js';

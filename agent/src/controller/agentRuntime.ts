@@ -6,6 +6,7 @@
 import { AGENT_PLURAL, API_VERSION, PROFILE_PLURAL, type ClusterAgent, type ClusterProfile, type ObjectRef, type ScalingPolicy, type ScalingStatus } from '@kplane/profile';
 import { ownerOf } from '../core/objects.js';
 import { collectionPath, delay, Discovery, Informer, storeKey, type KubeApi, type KubeObject, type ResourceInfo } from '@kplane/kube';
+import { ChartSource } from '../helm/chartSource.js';
 import { AgentReporter } from './agentReporter.js';
 import { LeaderElector } from './leaderElection.js';
 import type { Logger } from './logger.js';
@@ -64,6 +65,7 @@ export class AgentRuntime {
     this.reconciler = new ProfileReconciler({
       api,
       discovery: this.discovery,
+      charts: new ChartSource(api, this.discovery, options.namespace),
       log: log.child({ component: 'reconciler' }),
       metrics: this.metrics,
       namespace: options.namespace,

@@ -11,7 +11,9 @@
  * request.
  */
 import type { ClusterProfile } from '@kplane/profile';
-import { blockedLayer, type LayerReport } from '../core/layers.js';
+import { blockedLayer, failedLayer, mergeLayerReports, type LayerReport } from '../core/layers.js';
+import { redact } from '../core/redact.js';
+import type { ChartPart } from './steps/chart.js';
 import { Applier } from './steps/apply.js';
 import { ReconcileError, runContext, type ReconcilerDeps } from './steps/context.js';
 import { DriftDetector } from './steps/drift.js';
@@ -55,6 +57,8 @@ export class ProfileReconciler {
     }
     const ctx = runContext(key, cached, this.deps, signal);
     if (ctx.profile.metadata.deletionTimestamp) {
+      // The stored charts first: once the finalizer is gone nothing would remove them.
+      if (ctx.profile.spec?.layers?.some((l) => l.helm)) await this.deps.charts.forget({ namespace: ctx.profile.metadata.namespace!, name: ctx.profile.metadata.name });
       await this.pruner.finalize(ctx);
       return {};
     }
@@ -70,13 +74,18 @@ export class ProfileReconciler {
     const before = await this.inventory.widen(ctx, rendered.refs);
 
     const versionApplied = ctx.previous.appliedHash === rendered.hash;
-    const layers: LayerReport[] = [];
+    const parts: { report: LayerReport; chart?: ChartPart }[] = [];
     for (const desired of rendered.layers) {
-      const blocked = layers.find((l) => l.blocks)?.blocks;
-      if (blocked) layers.push(blockedLayer(desired.layer, desired.objects.length, ctx.paused, blocked));
-      else layers.push(checkHealth(ctx, desired, await this.applier.applyLayer(ctx, desired.objects, versionApplied)));
-      time(`layer ${desired.layer.name}`);
+      const blocked = parts.find((l) => l.report.blocks)?.report.blocks;
+      let report: LayerReport;
+      if (blocked) report = blockedLayer(desired.layer, desired.objects.length, ctx.paused, blocked);
+      else if (desired.chart?.error) report = failedLayer(desired.layer, redact(desired.chart.error, ctx.secrets));
+      else report = checkHealth(ctx, desired, await this.applier.applyLayer(ctx, desired.objects, versionApplied));
+      parts.push({ report, chart: desired.chart });
+      time(`layer ${desired.layer.name}${desired.chart?.phase ? `/${desired.chart.phase}` : ''}`);
     }
+    // A Helm layer ran as several phases; status shows it as one layer with its chart.
+    const layers = mergeLayerReports(parts, ctx.previous.layers);
     const complete = !ctx.paused && !layers.some((l) => l.blocks);
     const pruned = complete ? await this.pruner.prune(ctx, before, rendered.refs) : { pruned: 0, errors: [] };
     time('pruned');

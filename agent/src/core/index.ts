@@ -10,3 +10,4 @@ export * from './plan.js';
 export * from './redact.js';
 export * from './scaling.js';
 export * from './status.js';
+export * from './helmManifests.js';

@@ -48,3 +48,60 @@ export function reportLayer(layer: { name: string; wait: boolean }, results: rea
 export function blockedLayer(layer: { name: string }, resources: number, paused: boolean, why: string): LayerReport {
   return { errors: [], drifted: 0, status: { name: layer.name, state: paused ? 'Paused' : 'Pending', resources, ready: 0, message: why } };
 }
+
+/** A layer whose objects could not even be rendered (a Helm chart that cannot be fetched or rendered). */
+export function failedLayer(layer: { name: string }, message: string): LayerReport {
+  return { errors: [message], drifted: 0, status: { name: layer.name, state: 'Failed', resources: 0, ready: 0, message }, blocks: `waiting for layer "${layer.name}", which failed` };
+}
+
+/** What a Helm layer's parts add to its status. */
+export interface ChartInfo {
+  chart: string;
+  version?: string;
+  warning?: string;
+}
+
+/**
+ * One report per profile layer: the consecutive phases of a Helm layer (CRDs, pre hooks,
+ * objects, post hooks) are summed, and the layer takes the state of its first phase that is not
+ * Ready. Chart and version are shown; during an upgrade, the version applied before as well.
+ */
+export function mergeLayerReports(parts: readonly { report: LayerReport; chart?: ChartInfo }[], previous: readonly LayerStatus[] = []): LayerReport[] {
+  const out: LayerReport[] = [];
+  let i = 0;
+  while (i < parts.length) {
+    const name = parts[i].report.status.name;
+    let j = i;
+    while (j < parts.length && parts[j].report.status.name === name) j++;
+    const group = parts.slice(i, j);
+    i = j;
+    const chart = group[0].chart;
+    if (group.length === 1 && !chart) {
+      out.push(group[0].report);
+      continue;
+    }
+    const first = group.find((p) => p.report.status.state !== 'Ready')?.report ?? group[group.length - 1].report;
+    const status: LayerStatus = {
+      name,
+      state: first.status.state,
+      resources: group.reduce((n, p) => n + p.report.status.resources, 0),
+      ready: group.reduce((n, p) => n + p.report.status.ready, 0),
+    };
+    const message = first.status.message ?? chart?.warning;
+    if (message !== undefined) status.message = message;
+    if (chart) {
+      status.chart = chart.chart;
+      if (chart.version) status.chartVersion = chart.version;
+      const before = previous.find((l) => l.name === name);
+      const from = before && before.chartVersion !== chart.version ? (before.state === 'Ready' ? before.chartVersion : (before.previousChartVersion ?? before.chartVersion)) : undefined;
+      if (from && status.state !== 'Ready') status.previousChartVersion = from;
+    }
+    out.push({
+      status,
+      errors: group.flatMap((p) => p.report.errors),
+      drifted: group.reduce((n, p) => n + p.report.drifted, 0),
+      blocks: group.find((p) => p.report.blocks)?.report.blocks,
+    });
+  }
+  return out;
+}

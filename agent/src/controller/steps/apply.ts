@@ -9,7 +9,8 @@ import { refOf } from '../../core/inventory.js';
 import type { ObjectResult } from '../../core/layers.js';
 import { fingerprint } from '../../core/objects.js';
 import { redact } from '../../core/redact.js';
-import { objectPath, type Informer, type KubeObject } from '@kplane/kube';
+import { hasStatus, objectPath, type Informer, type KubeObject } from '@kplane/kube';
+import { HOOK_ANNOTATION, HOOK_DELETE_POLICY_ANNOTATION } from '../../core/helmManifests.js';
 import { abortable, errorText, type ReconcilerDeps, type RunContext } from './context.js';
 import { APPLIED_ANNOTATION, type DriftDetector } from './drift.js';
 
@@ -48,6 +49,13 @@ export class Applier {
 
     ctx.signal.throwIfAborted();
     try {
+      if (verdict.state === 'changed' && live && replacedOnChange(object)) {
+        // A Helm hook is created anew when it changes (hook-delete-policy before-hook-creation,
+        // Helm's default), so a hook Job runs again instead of failing on its immutable template.
+        await this.deps.api.request('DELETE', target.path, { query: { propagationPolicy: 'Background' } }).catch((err) => {
+          if (!hasStatus(err, 404)) throw err;
+        });
+      }
       const started = Date.now();
       const applied = await this.deps.api.apply<KubeObject>(target.path, target.desired, AGENT_FIELD_MANAGER);
       this.deps.metrics.observe('kplane_agent_apply_duration_seconds', (Date.now() - started) / 1000);
@@ -61,6 +69,13 @@ export class Applier {
       return { ref, live, error: message };
     }
   }
+}
+
+function replacedOnChange(object: Manifest): boolean {
+  const annotations = object.metadata.annotations ?? {};
+  if (!annotations[HOOK_ANNOTATION]) return false;
+  const policy = annotations[HOOK_DELETE_POLICY_ANNOTATION];
+  return policy === undefined || policy.split(',').some((p) => p.trim() === 'before-hook-creation');
 }
 
 function withAnnotation(manifest: Manifest, name: string, value: string): Manifest {

@@ -5,6 +5,7 @@
  */
 import { API_VERSION, PROFILE_PLURAL, parseDuration, resolveValues, type ClusterProfile, type ClusterProfileStatus, type ObjectRef, type ScalingStatus } from '@kplane/profile';
 import type { Discovery, Informer, KubeApi, KubeObject, ResourceInfo } from '@kplane/kube';
+import type { ChartSource } from '../../helm/chartSource.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 
@@ -14,6 +15,8 @@ export const DEFAULT_RESYNC_MS = 10 * 60_000;
 export interface ReconcilerDeps {
   api: KubeApi;
   discovery: Discovery;
+  /** Pulls, keeps and renders the charts of Helm layers. */
+  charts: ChartSource;
   log: Logger;
   metrics: Metrics;
   namespace: string;

@@ -8,18 +8,21 @@ import { formatPath, hasErrors, renderProfile, validateProfile, type Manifest, t
 import { refOf } from '../../core/inventory.js';
 import { fingerprint, withOwnership, withReplicas } from '../../core/objects.js';
 import { planLayers } from '../../core/plan.js';
+import { renderChartLayer, type ChartPart } from './chart.js';
 import { abortable, type ReconcilerDeps, type RunContext } from './context.js';
 
 export interface DesiredLayer {
   layer: RenderedLayer;
   objects: Manifest[];
+  /** Helm layers: which chart, version and phase these objects are (a Helm layer is several desired layers in a row). */
+  chart?: ChartPart;
 }
 
 export type Rendered =
   | { ok: true; layers: DesiredLayer[]; refs: ObjectRef[]; hash: string }
   | { ok: false; reason: 'ValidationFailed' | 'RenderFailed'; message: string };
 
-export async function render(ctx: RunContext, deps: Pick<ReconcilerDeps, 'discovery' | 'namespace' | 'scaledReplicas'>): Promise<Rendered> {
+export async function render(ctx: RunContext, deps: Pick<ReconcilerDeps, 'discovery' | 'namespace' | 'scaledReplicas' | 'charts'>): Promise<Rendered> {
   const { profile } = ctx;
   const findings = validateProfile(profile).filter((f) => f.severity === 'error');
   if (hasErrors(findings)) {
@@ -35,9 +38,14 @@ export async function render(ctx: RunContext, deps: Pick<ReconcilerDeps, 'discov
   if (problems.length) return { ok: false, reason: 'RenderFailed', message: problems.slice(0, 3).join('; ') };
 
   const owner = { namespace: profile.metadata.namespace ?? deps.namespace, name: profile.metadata.name };
-  const layers = plan.order.map((layer) => ({
+  // A Helm layer is rendered by Helm into phases; from here on its objects are like any others.
+  const parts = await Promise.all(
+    plan.order.map((layer) => (layer.helm ? renderChartLayer(ctx, deps, layer, rendered.layers) : Promise.resolve([{ layer, manifests: layer.manifests, chart: undefined }]))),
+  );
+  const layers: DesiredLayer[] = parts.flat().map(({ layer, manifests, chart }) => ({
     layer,
-    objects: layer.manifests.map((m) => {
+    chart,
+    objects: manifests.map((m) => {
       const owned = withOwnership(m, owner, layer.name);
       const replicas = deps.scaledReplicas(ctx.key, profile, refOf(m));
       return replicas === undefined ? owned : withReplicas(owned, replicas);

@@ -1,0 +1,222 @@
+/**
+ * Helm layers end to end, all real: Helm and distribution's registry built from their upstream
+ * Go modules (test/bed/build-helm.sh), the project's charts (test/fixtures/charts) pushed with
+ * `helm push` to the registry (TLS, its own CA given through a credentials Secret) and indexed
+ * with `helm repo index` into a classic HTTP repository, a kube-apiserver with controller-manager,
+ * scheduler and KWOK nodes, and the agent as a child process.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  ensureHelmTools,
+  fixtureChart,
+  packageChart,
+  startChartRepo,
+  startCluster,
+  startOciRegistry,
+  waitFor,
+  type ChartRepo,
+  type HelmTools,
+  type OciRegistry,
+  type TestCluster,
+  startAgent,
+  type RunningAgent,
+} from '@kplane/bed';
+import { KubeApi, loadKubeConfig } from '@kplane/kube';
+import type { ClusterProfile, Condition, Layer, LayerStatus } from '@kplane/profile';
+
+const NS = 'kplane-system';
+const PROFILES = `/apis/kplane.dev/v1alpha1/namespaces/${NS}/clusterprofiles`;
+
+describe('helm layers (cluster)', function () {
+  let tools: HelmTools;
+  let cluster: TestCluster;
+  let registry: OciRegistry;
+  let repo: ChartRepo;
+  let api: KubeApi;
+  let agent: RunningAgent;
+
+  const condition = (p: ClusterProfile, type: string): Condition | undefined => p.status?.conditions?.find((c) => c.type === type);
+  const ready = (p: ClusterProfile) => condition(p, 'Ready')?.status === 'True' && p.status?.observedGeneration === p.metadata.generation;
+  const layerStatus = (p: ClusterProfile, name: string): LayerStatus | undefined => p.status?.layers?.find((l) => l.name === name);
+  const getProfile = (name: string) => api.request<ClusterProfile>('GET', `${PROFILES}/${name}`);
+  const waitProfile = (name: string, what: string, test: (p: ClusterProfile) => boolean, timeoutMs = 90_000) =>
+    waitFor(async () => {
+      const p = await getProfile(name);
+      return test(p) ? p : undefined;
+    }, { what: `profile ${name}: ${what}`, timeoutMs, intervalMs: 100 });
+  const getCm = (ns: string, name: string) => api.getOrUndefined<{ data?: Record<string, string>; metadata: any }>(`/api/v1/namespaces/${ns}/configmaps/${name}`);
+  const chartSecrets = async (profile: string) =>
+    (await api.request<{ items: any[] }>('GET', `/api/v1/namespaces/${NS}/secrets`, { query: { labelSelector: `kplane.dev/chart-of=${profile}` } })).items;
+
+  const profile = (name: string, layers: Layer[], extra: Partial<ClusterProfile['spec']> = {}): ClusterProfile => ({
+    apiVersion: 'kplane.dev/v1alpha1',
+    kind: 'ClusterProfile',
+    metadata: { name, namespace: NS },
+    spec: { version: '1.0.0', reconcile: { mode: 'enforce', prune: true, interval: '1m' }, layers, ...extra },
+  });
+  const webProfile = (chartVersion: string, greeting: string, extra: { replicas?: number | string; values?: Record<string, unknown> } = {}) =>
+    profile(
+      'web',
+      [
+        {
+          name: 'web',
+          namespace: 'web',
+          wait: true,
+          helm: {
+            repo: registry.url,
+            chart: 'web',
+            version: chartVersion,
+            values: { replicaCount: extra.replicas ?? '${replicas}', greeting, ...extra.values },
+            credentialsSecret: 'registry-ca',
+          },
+        },
+        { name: 'after', dependsOn: ['web'], namespace: 'web', manifests: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'after-web' }, data: { chart: chartVersion } }] },
+      ],
+      { version: /^\d+\.\d+\.\d+$/.test(chartVersion) ? chartVersion : '1.1.0', variables: [{ name: 'replicas', type: 'integer', default: 1 }] },
+    );
+  const apply = (p: ClusterProfile) => api.apply(`${PROFILES}/${p.metadata.name}`, p, 'kplane');
+
+  before(async function () {
+    // The first run builds helm and the registry from source (minutes); later runs use the cache.
+    this.timeout(1_800_000);
+    tools = await ensureHelmTools();
+    const out = await mkdtemp(join(tmpdir(), 'kplane-charts-'));
+    [cluster, registry, repo] = await Promise.all([startCluster({ name: 'helm', workloads: true, nodes: 1 }), startOciRegistry(), startChartRepo()]);
+    for (const version of ['1.0.0', '1.1.0']) await registry.push(await packageChart(fixtureChart('web'), join(out, version), version));
+    for (const chart of ['widgets', 'hooks', 'capabilities', 'many']) await repo.add(await packageChart(fixtureChart(chart), out));
+    api = new KubeApi(loadKubeConfig({ kubeconfigPath: cluster.kubeconfigPath }));
+    await api.apply(`/api/v1/namespaces/${NS}/secrets/registry-ca`, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'registry-ca', namespace: NS }, stringData: { 'ca.crt': registry.caPem } }, 'test');
+    agent = await startAgent({ kubeconfigPath: cluster.kubeconfigPath, env: { KPLANE_HELM: tools.helm } });
+  });
+
+  after(async function () {
+    this.timeout(60_000);
+    await agent?.stop();
+    api?.close();
+    await Promise.all([cluster?.stop(), registry?.stop(), repo?.stop()]);
+  });
+
+  afterEach(function () {
+    if (this.currentTest?.state === 'failed' && agent) console.log(`--- agent log (tail) ---\n${agent.logs().slice(-5000)}`);
+  });
+
+  it('installs a chart from an OCI registry: namespace, Deployment available, values applied, later layers after it, chart and version in status', async () => {
+    await apply(webProfile('1.0.0', 'hello'));
+    const p = await waitProfile('web', 'Ready', ready);
+    assert.deepEqual(layerStatus(p, 'web'), { name: 'web', state: 'Ready', resources: 4, ready: 4, chart: 'web', chartVersion: '1.0.0' });
+    const deployment = await api.request('GET', '/apis/apps/v1/namespaces/web/deployments/web');
+    assert.ok(deployment.status.availableReplicas >= 1);
+    assert.equal(deployment.metadata.labels['kplane.dev/layer'], 'web');
+    assert.equal((await getCm('web', 'web-settings'))?.data?.greeting, 'hello');
+    assert.equal((await getCm('web', 'web-settings'))?.data?.chartVersion, '1.0.0');
+    assert.ok(await getCm('web', 'web-legacy'));
+    assert.ok(await getCm('web', 'after-web'));
+    const inventory = JSON.parse((await getCm(NS, 'kplane-inventory-web'))!.data!.objects);
+    assert.deepEqual(inventory.map((e: any) => `${e.kind}/${e.name}`).sort(), ['ConfigMap/after-web', 'ConfigMap/web-legacy', 'ConfigMap/web-settings', 'Deployment/web', 'Namespace/web']);
+    const stored = await chartSecrets('web');
+    assert.deepEqual(stored.map((s) => s.metadata.annotations['kplane.dev/chart-version']), ['1.0.0']);
+    assert.match(stored[0].metadata.annotations['kplane.dev/chart-digest'], /^sha256:[0-9a-f]{64}$/);
+  });
+
+  it('re-applies a values change (a variable and a literal)', async () => {
+    const p0 = await getProfile('web');
+    await apply({ ...webProfile('1.0.0', 'hi there'), spec: { ...webProfile('1.0.0', 'hi there').spec, values: { replicas: 2 } } });
+    await waitFor(async () => (await getCm('web', 'web-settings'))?.data?.greeting === 'hi there', { what: 'greeting changed', timeoutMs: 60_000 });
+    const p = await waitProfile('web', 'Ready after the values change', (x) => ready(x) && x.metadata.generation! > p0.metadata.generation!);
+    const deployment = await api.request('GET', '/apis/apps/v1/namespaces/web/deployments/web');
+    assert.equal(deployment.spec.replicas, 2);
+    assert.equal(layerStatus(p, 'web')?.chartVersion, '1.0.0');
+  });
+
+  it('upgrades the chart 1.0.0 → 1.1.0 and prunes the object 1.1.0 no longer renders', async () => {
+    await apply(webProfile('~1.1', 'hi there'));
+    const p = await waitProfile('web', 'Ready on 1.1.0', (x) => ready(x) && layerStatus(x, 'web')?.chartVersion === '1.1.0');
+    assert.equal((await getCm('web', 'web-settings'))?.data?.chartVersion, '1.1.0');
+    assert.equal(await getCm('web', 'web-legacy'), undefined, 'web-legacy should have been pruned');
+    assert.ok((p.status?.resources?.pruned ?? 0) >= 1);
+    assert.equal(layerStatus(p, 'web')?.previousChartVersion, undefined);
+    const versions = (await chartSecrets('web')).map((s) => s.metadata.annotations['kplane.dev/chart-version']).sort();
+    assert.deepEqual(versions, ['1.0.0', '1.1.0']);
+  });
+
+  it('corrects drift on an object the chart rendered', async () => {
+    await api.request('PATCH', '/api/v1/namespaces/web/configmaps/web-settings', { body: { data: { greeting: 'edited by hand' } }, contentType: 'application/merge-patch+json' });
+    await waitFor(async () => (await getCm('web', 'web-settings'))?.data?.greeting === 'hi there', { what: 'greeting put back', timeoutMs: 10_000, intervalMs: 20 });
+    const p = await waitProfile('web', 'drift record corrected', (x) => (x.status?.drift ?? []).some((d) => d.name === 'web-settings' && d.correctedTime));
+    assert.deepEqual(p.status!.drift!.find((d) => d.name === 'web-settings')!.fields, ['data.greeting']);
+  });
+
+  it('registry stopped, agent restarted: the stored chart is still enforced', async () => {
+    await registry.stopServing();
+    await agent.stop();
+    agent = await startAgent({ kubeconfigPath: cluster.kubeconfigPath, env: { KPLANE_HELM: tools.helm } });
+    try {
+      await api.request('DELETE', '/api/v1/namespaces/web/configmaps/web-settings');
+      await waitFor(async () => (await getCm('web', 'web-settings'))?.data?.greeting === 'hi there', { what: 'deleted chart object re-created', timeoutMs: 60_000 });
+      await api.request('PATCH', '/apis/apps/v1/namespaces/web/deployments/web', { body: { spec: { replicas: 5 } }, contentType: 'application/merge-patch+json' });
+      await waitFor(async () => (await api.request('GET', '/apis/apps/v1/namespaces/web/deployments/web')).spec.replicas === 1, { what: 'replicas put back', timeoutMs: 30_000 });
+      const p = await waitProfile('web', 'Ready with the registry down', (x) => ready(x) && /enforcing the stored chart web 1.1.0/.test(layerStatus(x, 'web')?.message ?? ''));
+      assert.equal(layerStatus(p, 'web')?.chartVersion, '1.1.0');
+      assert.match(agent.logs(), /chart repository unreachable/);
+    } finally {
+      await registry.start();
+    }
+  });
+
+  it('a chart version that does not exist fails the layer with a clear message, keeps what was applied, and blocks later layers', async () => {
+    await apply(webProfile('9.9.9', 'hi there'));
+    const p = await waitProfile('web', 'layer web Failed', (x) => layerStatus(x, 'web')?.state === 'Failed' && x.status?.observedGeneration === x.metadata.generation);
+    assert.match(layerStatus(p, 'web')!.message!, /cannot fetch chart web 9\.9\.9 from oci:\/\//);
+    assert.equal(layerStatus(p, 'after')?.state, 'Pending');
+    assert.equal(condition(p, 'Ready')?.status, 'False');
+    assert.ok(await getCm('web', 'web-settings'), 'a failed fetch must not remove what the chart applied before');
+  });
+
+  it('values that fail the chart values.schema.json fail the layer with the schema message', async () => {
+    await apply(webProfile('1.1.0', 'hi there', { replicas: 'many' }));
+    const p = await waitProfile('web', 'layer web Failed on the schema', (x) => layerStatus(x, 'web')?.state === 'Failed' && x.status?.observedGeneration === x.metadata.generation);
+    assert.match(layerStatus(p, 'web')!.message!, /did not render: .*replicaCount/);
+    assert.ok(await getCm('web', 'web-settings'));
+    await apply(webProfile('1.1.0', 'hi there'));
+    await waitProfile('web', 'Ready again', (x) => ready(x));
+  });
+
+  it('charts from a classic HTTP repository: CRDs first then custom resources, hooks around the objects (test hook skipped), Capabilities from the cluster, lookup sees nothing', async () => {
+    const http = (name: string, chart: string, extra: Partial<Layer> = {}): Layer => ({ name, namespace: 'extras', helm: { repo: repo.url, chart, version: '1.0.0' }, ...extra });
+    await apply(profile('extras', [http('widgets', 'widgets', { wait: true }), http('hooks', 'hooks', { dependsOn: ['widgets'] }), http('caps', 'capabilities', { dependsOn: ['widgets'] })]));
+    const p = await waitProfile('extras', 'Ready', ready);
+    assert.equal(layerStatus(p, 'widgets')?.chart, 'widgets');
+    const widgets = await api.request<{ items: any[] }>('GET', '/apis/charts.kplane.dev/v1/namespaces/extras/widgets');
+    assert.deepEqual(widgets.items.map((w) => w.metadata.name).sort(), ['alpha', 'beta']);
+    for (const name of ['hooks-pre', 'hooks-main', 'hooks-post']) assert.ok(await getCm('extras', name), `${name} missing`);
+    assert.equal(await api.getOrUndefined('/api/v1/namespaces/extras/pods/hooks-test'), undefined, 'a test hook was applied');
+    // The first render may predate the widgets CRD; once it is served, the chart sees it.
+    const kube = await waitFor(async () => {
+      const cm = await getCm('extras', 'caps-kube');
+      return cm?.data?.hasWidgets === 'true' ? cm : undefined;
+    }, { what: 'capabilities chart rendered with the Widget API', timeoutMs: 60_000 });
+    assert.equal(kube?.data?.kubeVersion, 'v1.36.3');
+    assert.equal(kube?.data?.hasMissing, 'false');
+    assert.equal(kube?.data?.lookupFound, 'false');
+    await waitFor(() => api.getOrUndefined('/apis/charts.kplane.dev/v1/namespaces/extras/widgets/caps-only-with-widgets'), { what: 'the Widget only rendered when the API is served', timeoutMs: 30_000 });
+    await waitProfile('extras', 'Ready with everything', ready);
+  });
+
+  it('deleting the profiles removes everything the charts rendered, the release namespaces and the stored charts', async () => {
+    await api.request('DELETE', `${PROFILES}/web`);
+    await api.request('DELETE', `${PROFILES}/extras`);
+    await waitFor(async () => !(await api.getOrUndefined(`${PROFILES}/web`)) && !(await api.getOrUndefined(`${PROFILES}/extras`)), { what: 'profiles gone', timeoutMs: 90_000 });
+    assert.equal(await api.getOrUndefined('/apis/apps/v1/namespaces/web/deployments/web'), undefined);
+    assert.equal(await getCm('web', 'web-settings'), undefined);
+    assert.equal(await api.getOrUndefined('/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.charts.kplane.dev'), undefined);
+    await waitFor(async () => {
+      const ns = await api.getOrUndefined<any>('/api/v1/namespaces/web');
+      return !ns || ns.status?.phase === 'Terminating';
+    }, { what: 'namespace web removed', timeoutMs: 30_000 });
+    assert.deepEqual(await chartSecrets('web'), []);
+    assert.deepEqual(await chartSecrets('extras'), []);
+  });
+});
