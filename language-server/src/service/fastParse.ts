@@ -79,6 +79,11 @@ function build(text: string, frame: Frame, kind: string | null, result: unknown,
   const children = frame.children ?? NO_CHILDREN;
   if (kind === 'mapping' || kind === 'sequence') {
     const start = skipForward(text, frame.open);
+    // A flow collection as a block sequence item (`- { name: web }`, `- [a, b]`): js-yaml wraps
+    // it in a frame of the same kind at the same place, as it wraps plain scalars. Without this,
+    // such files (most real manifests) fell back to the slow path.
+    const only = children.length === 1 ? children[0] : undefined;
+    if (only && only.flow && only.start === start && only.type === (kind === 'mapping' ? 'map' : 'seq')) return only;
     const flow = text[start] === (kind === 'mapping' ? '{' : '[');
     const first = children[0];
     const last = children[children.length - 1];
@@ -97,9 +102,12 @@ function build(text: string, frame: Frame, kind: string | null, result: unknown,
     } else node.items = children === NO_CHILDREN ? [] : children;
     return node;
   }
-  // A scalar. js-yaml reads a plain value first as a would-be key: that inner node has the exact offsets.
-  if (children.length === 1 && children[0].type === 'scalar') return children[0];
-  if (children.length) throw new Inconsistent('scalar with children');
+  // A scalar. js-yaml reads a plain value first as a would-be key: that inner node has the exact
+  // offsets. A block scalar as a sequence item (`- |`) leaves an empty would-be key instead: drop it.
+  const attempt = children.length === 1 ? children[0] : undefined;
+  const failedKey = attempt !== undefined && attempt.type === 'scalar' && attempt.value === null && attempt.start === attempt.end && result !== null;
+  if (attempt && attempt.type === 'scalar' && !failedKey) return attempt;
+  if (children.length && !failedKey) throw new Inconsistent('scalar with children');
   if (result === null && kind !== 'scalar') {
     // An empty value sits where `yaml` puts it: after the blanks that follow the colon.
     let at = frame.open;

@@ -146,12 +146,12 @@ function resolve(schema: KubeSchema, kube: KubeTypes): KubeSchema {
     if (s.$ref) {
       const target = kube.definition(s.$ref);
       if (!target) return {};
-      // Keep the referring node's own description (it says what this field is for).
-      s = s.description && !target.description ? { ...target, description: s.description } : target;
+      // The target itself, never a copy: big definitions (JSONSchemaProps) are met on every node.
+      s = target;
       continue;
     }
     if (s.allOf && s.allOf.length === 1 && !s.type && !s.properties) {
-      s = { ...s.allOf[0], ...(s.description ? { description: s.description } : {}) };
+      s = s.allOf[0];
       continue;
     }
     break;

@@ -23,6 +23,12 @@ describe('language service: the fast parse path agrees with yaml', () => {
     assert.ok(agree('a: { b: [1, "two", \'three\'], c: {} }\nd: |\n  text\n  more\ne:\nf: [ ]\ng: - x\n'.replace('g: - x\n', 'g:\n  - x\n  - y: 1\n    z: ~\n')));
   });
 
+  it('answers for flow collections and block scalars as block sequence items (ports, RBAC rules, args: most real manifests)', () => {
+    assert.ok(agree('a:\n  - { name: replicas, type: integer }\n  - [x, y]\n  - { b: [1, { c: 2 }] }\n  -   { d: 1 }\nb:\n  - - { e: 1 }\n'));
+    assert.ok(agree('ports:\n  - { containerPort: 8080, name: http }\nrules:\n  - { apiGroups: [""], resources: [configmaps], verbs: [get] }\n'));
+    assert.ok(agree('args:\n  - |\n    set -e\n    exec app\n  - >-\n    folded\n    text\n  - plain\nb: 1\n'));
+  });
+
   it('falls back on anchors, duplicate keys and tabs', () => {
     assert.equal(fastParse('a: &x 1\nb: *x\n', 200), undefined);
     assert.equal(fastParse('a: 1\na: 2\n', 200), undefined);
