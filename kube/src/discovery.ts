@@ -3,7 +3,6 @@
  * per group-version and refreshed on a miss, so kinds from CRDs applied by an earlier layer
  * are found as soon as the API server serves them.
  */
-import type { KubeApi } from './apiClient.js';
 import { KubeError } from './errors.js';
 import type { ObjectRef } from '@kplane/profile';
 
@@ -33,7 +32,8 @@ export class Discovery {
   private caps: { at: number; value: Capabilities } | undefined;
   private capsFullAt = 0;
 
-  constructor(private readonly api: KubeApi) {}
+  /** Any client that can GET a path: the agent's KubeApi, or the plane's KubeClient with its deadline. */
+  constructor(private readonly api: { request<T>(method: 'GET', path: string): Promise<T> }) {}
 
   /** The resource for a kind, or undefined when the API server does not serve it (yet). */
   async resource(apiVersion: string, kind: string): Promise<ResourceInfo | undefined> {

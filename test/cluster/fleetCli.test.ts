@@ -99,12 +99,55 @@ describe('kplane status / apply / diff against real clusters', function () {
     assert.equal(result.code, 1, result.stderr);
     assert.match(result.stdout, /^-.*value: one$/m);
     assert.match(result.stdout, /^\+.*value: two$/m);
-    assert.match(result.stdout, /^-version: 1\.0\.0$/m);
+    assert.match(result.stdout, /ClusterProfile kplane-system\/cli-test: update 1\.0\.0 → 1\.1\.0: .*; objects: 0 to create, 1 to change, 0 to prune/);
     result = await kplane(['apply', file, '--kubeconfig', kubeconfig, '--context', live.name, '--dry-run']);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /update 1\.0\.0 → 1\.1\.0: spec\.layers\[base\]\.manifests, spec\.version/);
     result = await kplane(['diff', file, '--kubeconfig', kubeconfig, '--context', live.name]);
     assert.equal(result.code, 1, 'the dry-run changed nothing on the cluster');
+  });
+
+  it('diff against the live objects: a field changed on the cluster, an object to create and one to prune, secrets masked', async () => {
+    const stack = (version: string, names: string[]) => `apiVersion: kplane.dev/v1alpha1
+kind: ClusterProfile
+metadata:
+  name: cli-stack
+  namespace: kplane-system
+spec:
+  version: ${version}
+  reconcile: { mode: monitor, prune: true }
+  variables:
+    - { name: token, type: string, sensitive: true }
+  values: { token: s3cret-t0ken-${version} }
+  layers:
+    - name: base
+      namespace: default
+      manifests:
+${names.map((n) => `        - { apiVersion: v1, kind: ConfigMap, metadata: { name: ${n} }, data: { value: three, token: "\${token}" } }`).join('\n')}
+`;
+    const stackFile = join(dir, 'cli-stack.profile.yaml');
+    writeFileSync(stackFile, stack('2.0.0', ['stack-kept', 'stack-gone']));
+    let result = await kplane(['apply', stackFile, '--kubeconfig', kubeconfig, '--context', live.name, '--timeout', '3s', '--wait', '90s']);
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    // Someone edits a managed field on the cluster; monitor mode leaves the edit in place.
+    await KubernetesObjectApi.makeApiClient(kubeClient(live)).patch(
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'stack-kept', namespace: 'default' }, data: { value: 'edited' } },
+      undefined, undefined, 'someone', true, PatchStrategy.ServerSideApply,
+    );
+    writeFileSync(stackFile, stack('2.1.0', ['stack-kept', 'stack-new']));
+    result = await kplane(['diff', stackFile, '--kubeconfig', kubeconfig, '--context', live.name]);
+    assert.equal(result.code, 1, result.stdout + result.stderr);
+    const out = result.stdout;
+    assert.match(out, /^--- .*: ConfigMap default\/stack-kept \(live\)\n\+\+\+ .*ConfigMap default\/stack-kept \(after apply\)$/m);
+    assert.match(out, /^-  value: edited$/m);
+    assert.match(out, /^\+  value: three$/m);
+    assert.match(out, /^--- .*: ConfigMap default\/stack-new \(live, absent\)$/m);
+    assert.match(out, /^\+\+\+ .*: ConfigMap default\/stack-gone \(pruned\)$/m);
+    assert.match(out, /objects: 1 to create, 1 to change, 1 to prune/);
+    assert.match(out, /^-  token: •••••• *$/m);
+    assert.match(out, /^\+  token: •••••• \(changed\)$/m);
+    assert.doesNotMatch(out + result.stderr, /s3cret/);
+    assert.doesNotMatch(out, /managedFields|resourceVersion|applied-hash/);
   });
 
   it('apply to a stopped API server fails naming the cluster, and blocks invalid files before any cluster', async () => {

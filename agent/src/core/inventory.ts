@@ -7,6 +7,11 @@ import { objectKey, type Manifest, type ObjectRef } from '@kplane/profile';
 
 export type InventoryEntry = ObjectRef;
 
+/** The ConfigMap beside a profile that lists what its agent may have created (read by `kplane diff` too). */
+export function inventoryName(profile: string): string {
+  return `kplane-inventory-${profile}`.slice(0, 253);
+}
+
 export function refOf(manifest: Manifest): ObjectRef {
   const ref: ObjectRef = { apiVersion: manifest.apiVersion, kind: manifest.kind, name: manifest.metadata.name };
   if (manifest.metadata.namespace) ref.namespace = manifest.metadata.namespace;

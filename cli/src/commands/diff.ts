@@ -1,17 +1,18 @@
 import { parseArgs } from 'node:util';
-import { stringify } from 'yaml';
-import { maskSpec, parseDuration } from '@kplane/profile';
-import { unifiedDiff } from '@kplane/plane';
-import { fleetContexts, loadKubeconfig, previewApply } from '@kplane/plane/cluster';
+import { parseDuration } from '@kplane/profile';
+import type { ProfileChange } from '@kplane/plane';
+import { diffLive, fleetContexts, loadKubeconfig } from '@kplane/plane/cluster';
 import { KubeClient } from '@kplane/kube/client';
 import type { Command } from '../main.js';
 import { loadProfileArgument } from '../profileArgument.js';
 
 const usage = `Usage: kplane diff <profile.yaml> --context NAME[,NAME…] [--kubeconfig PATHS] [--timeout 10s]
 
-Shows, per cluster, how the live ClusterProfile's spec would change if the file were applied: the
-live object against the API server's own server-side-apply dry-run of the file (so defaults and
-admission are the cluster's). Like kubectl diff: exit 0 no differences, 1 differences, 2 error.`;
+Shows, per cluster, what applying the file would change there: the profile rendered for that
+cluster, each object dry-run by the API server as the agent would apply it (server-side apply,
+field manager kplane-agent), compared with the live object on the fields the agent manages; plus
+the objects the agent would create and those it would prune. Sensitive values are masked. Like
+kubectl diff: exit 0 no differences, 1 differences, 2 error.`;
 
 export const command: Command = {
   summary: 'show what applying a profile would change on each cluster',
@@ -49,13 +50,15 @@ export const command: Command = {
       const client = new KubeClient(context.kubeConfig, context.name, timeoutMs);
       try {
         for (const profile of preflight.profiles) {
-          const { live, after } = await previewApply(client, profile, timeoutMs);
-          const name = `${after.metadata.namespace}/${after.metadata.name}`;
-          // Sensitive values are masked before anything is printed (CI logs keep diffs); a changed one says so.
-          const patch = unifiedDiff(live ? stringify(maskSpec(live.spec)) : '', stringify(maskSpec(after.spec, live?.spec)), { before: `${context.name}: ${name} (live${live ? '' : ', absent'})`, after: `${context.name}: ${name} (${file})` });
-          if (patch) {
+          const result = await diffLive(client, profile, { timeoutMs, label: context.name });
+          const name = `${profile.metadata.namespace ?? 'kplane-system'}/${profile.metadata.name}`;
+          const changed = result.objects.filter((o) => o.action !== 'unchanged');
+          for (const o of changed) process.stdout.write(o.patch);
+          for (const note of result.notes) console.error(`kplane diff: ${context.name}: ${name}: ${note}`);
+          const count = (action: string) => changed.filter((o) => o.action === action).length;
+          if (changed.length || result.profile.kind !== 'unchanged') {
             differs = true;
-            process.stdout.write(patch);
+            console.log(`${context.name}: ClusterProfile ${name}: ${describeProfileChange(result.profile)}; objects: ${count('create')} to create, ${count('update')} to change, ${count('prune')} to prune`);
           } else console.log(`${context.name}: ${name}: no differences`);
         }
       } catch (err) {
@@ -68,3 +71,9 @@ export const command: Command = {
     return broken ? 2 : differs ? 1 : 0;
   },
 };
+
+function describeProfileChange(change: ProfileChange): string {
+  if (change.kind === 'create') return `create (${change.version})`;
+  if (change.kind === 'unchanged') return 'spec unchanged';
+  return `update ${change.version ?? ''}: ${change.paths.slice(0, 5).join(', ')}${change.paths.length > 5 ? ` (+${change.paths.length - 5})` : ''}`;
+}

@@ -6,6 +6,7 @@ export { FleetWatcher } from './fleetWatcher.js';
 export { ClusterWatch, DEFAULT_WATCH_OPTIONS, type WatchOptions } from './clusterWatch.js';
 export { fleetContexts, loadKubeconfig, forContext, type FleetContext, type LoadedKubeconfig } from './kubeconfigContexts.js';
 export { openFleet, type FleetSession, type SessionOptions } from './fleetSession.js';
+export { diffLive, sensitivePaths, type LiveDiff } from './profileDiff.js';
 export { readProfile, applyProfile, previewApply, setPaused, removeProfile } from './profileActions.js';
 export { rollOut, type RolloutOptions } from './rollout.js';
 export { installAgent, readDeployManifests, type InstallManifest } from './agentInstall.js';

@@ -5,5 +5,5 @@ export * from './selector.js';
 export * from './applyPlan.js';
 export * from './fleetReport.js';
 export * from './profileChange.js';
-export * from './lineDiff.js';
+export * from './liveDiff.js';
 export * from './preflight.js';

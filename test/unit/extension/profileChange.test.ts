@@ -43,8 +43,8 @@ describe('profile changes', () => {
   });
 
   it('renders a unified diff that patch(1) would accept', () => {
-    const before = 'a\nb\nc\nd\ne\nf\ng\nh\ni\nj';
-    const after = 'a\nb\nC\nd\ne\nf\ng\nh\ni\nj\nk';
+    const before = 'a\nb\nc\nd\ne\nf\ng\nh\ni\nj\n';
+    const after = 'a\nb\nC\nd\ne\nf\ng\nh\ni\nj\nk\n';
     assert.equal(
       unifiedDiff(before, after, { before: 'live', after: 'file' }, 1),
       ['--- live', '+++ file', '@@ -2,3 +2,3 @@', ' b', '-c', '+C', ' d', '@@ -10,1 +10,2 @@', ' j', '+k', ''].join('\n'),

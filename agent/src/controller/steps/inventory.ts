@@ -5,12 +5,10 @@
  * created.
  */
 import { AGENT_FIELD_MANAGER, type ClusterProfile, type ObjectRef } from '@kplane/profile';
-import { decodeInventory, encodeInventory, mergeInventory, type InventoryEntry } from '../../core/inventory.js';
+import { decodeInventory, encodeInventory, inventoryName, mergeInventory, type InventoryEntry } from '../../core/inventory.js';
 import type { ReconcilerDeps, RunContext } from './context.js';
 
-export function inventoryName(profile: string): string {
-  return `kplane-inventory-${profile}`.slice(0, 253);
-}
+export { inventoryName };
 
 export function inventoryPath(profile: ClusterProfile): string {
   return `/api/v1/namespaces/${profile.metadata.namespace}/configmaps/${inventoryName(profile.metadata.name)}`;

@@ -1,0 +1,151 @@
+/**
+ * `kplane diff` against the live cluster: render the profile as the agent would for this cluster
+ * (discovery decides the scope of every kind, CRDs included), ask the API server for a
+ * server-side-apply dry-run of each object as field manager kplane-agent, and compare with the
+ * live objects, managed fields only (../fleet/liveDiff.ts). Objects that left the profile and
+ * would be pruned are listed from the agent's inventory.
+ */
+import {
+  AGENT_FIELD_MANAGER,
+  DEFAULT_NAMESPACE,
+  describeObject,
+  objectKey,
+  renderProfile,
+  scanReferences,
+  sensitiveNames,
+  sensitiveValues,
+  type ClusterProfile,
+  type Manifest,
+  type ObjectRef,
+} from '@kplane/profile';
+import { decodeInventory, inventoryName, pruneSet, refOf, withOwnership, withReplicas } from '@kplane/agent/core';
+import { Discovery, KubeError, objectPath, type ResourceInfo } from '@kplane/kube';
+import type { KubeClient } from '@kplane/kube/client';
+import { objectChange, type Masking, type ObjectChange } from '../fleet/liveDiff.js';
+import type { ProfileChange } from '../fleet/profileChange.js';
+import { previewApply } from './profileActions.js';
+
+export interface LiveDiff {
+  /** How the ClusterProfile object itself would change. */
+  profile: ProfileChange;
+  /** Every desired object and every object that would be pruned, in profile order. */
+  objects: ObjectChange[];
+  /** Things not compared, each with why (a Helm layer, a kind the cluster does not serve yet). */
+  notes: string[];
+}
+
+const CONCURRENCY = 16;
+
+export async function diffLive(client: KubeClient, profile: ClusterProfile, options: { timeoutMs: number; label: string }): Promise<LiveDiff> {
+  const { timeoutMs, label } = options;
+  const discovery = new Discovery({ request: <T>(method: 'GET', path: string) => client.request<T>(method, path, { timeoutMs }) });
+  const preview = await previewApply(client, profile, timeoutMs);
+  const spec = profile.spec;
+  const namespace = profile.metadata.namespace ?? DEFAULT_NAMESPACE;
+  const owner = { namespace, name: profile.metadata.name };
+  await discovery.prime((spec.layers ?? []).flatMap((l) => l.manifests ?? []));
+  const rendered = renderProfile(spec, (apiVersion, kind) => discovery.isClusterScoped(apiVersion, kind));
+  if (rendered.problems.length) throw new Error(`cannot render ${describeProfile(profile)}: ${rendered.problems.slice(0, 3).map((p) => p.message).join('; ')}`);
+
+  const secretNames = sensitiveNames(spec);
+  // The live profile's sensitive values too: the cluster still holds them (in objects to prune,
+  // or on the live side of a change), and no path from the new file points at them.
+  const secretValues = [...new Set([...sensitiveValues(spec), ...(preview.live ? sensitiveValues(preview.live.spec) : [])])];
+  const notes: string[] = [];
+  const targets = new Set((spec.scaling ?? []).map((p) => objectKey(p.target)));
+  const desired = rendered.layers.flatMap((layer, li) => {
+    if (layer.helm) notes.push(`layer "${layer.name}": a Helm chart, rendered by the agent on the cluster; not compared`);
+    return layer.manifests.map((m, mi) => ({
+      object: withOwnership(m, owner, layer.name),
+      masking: { paths: sensitivePaths(spec.layers[li].manifests?.[mi], secretNames), values: secretValues } satisfies Masking,
+    }));
+  });
+
+  const objects = await mapLimit(desired, CONCURRENCY, async ({ object, masking }): Promise<ObjectChange | undefined> => {
+    const ref = refOf(object);
+    const info = await discovery.resource(object.apiVersion, object.kind);
+    if (!info) {
+      // Its CRD is in this profile and not applied yet: nothing to dry-run against; shown as the manifest.
+      notes.push(`${describeObject(ref)}: the cluster does not serve ${object.apiVersion} ${object.kind} yet; shown as written, not dry-run`);
+      return objectChange({ ref, after: object as unknown as Record<string, any>, masking }, AGENT_FIELD_MANAGER, label);
+    }
+    const live = await getOrUndefined(client, objectPath(info, ref), timeoutMs);
+    // A scaling policy owns the replicas of its target: the agent applies what it decided, which is what the cluster has.
+    const toApply = targets.has(objectKey(ref)) && typeof live?.spec?.replicas === 'number' ? withReplicas(object, live.spec.replicas) : object;
+    const after = await dryRunApply(client, info, ref, toApply, timeoutMs);
+    return objectChange({ ref, live, after, masking }, AGENT_FIELD_MANAGER, label);
+  });
+
+  const pruned = await prunable(client, profile, desired.map((d) => refOf(d.object)), timeoutMs);
+  const pruneChanges: ObjectChange[] = [];
+  if (pruned.length && !spec.reconcile?.prune) {
+    notes.push(`${pruned.length} object(s) left the profile but stay, because reconcile.prune is off: ${pruned.slice(0, 5).map(describeObject).join(', ')}${pruned.length > 5 ? ', …' : ''}`);
+  } else {
+    for (const ref of pruned) {
+      const info = await discovery.resource(ref.apiVersion, ref.kind);
+      const live = info ? await getOrUndefined(client, objectPath(info, ref), timeoutMs) : undefined;
+      if (live) pruneChanges.push(objectChange({ ref, live, masking: { paths: [], values: secretValues } }, AGENT_FIELD_MANAGER, label));
+    }
+  }
+  return { profile: preview.change, objects: [...objects.filter((o): o is ObjectChange => !!o), ...pruneChanges], notes };
+}
+
+function describeProfile(profile: ClusterProfile): string {
+  return `ClusterProfile ${profile.metadata.namespace ?? DEFAULT_NAMESPACE}/${profile.metadata.name}`;
+}
+
+async function dryRunApply(client: KubeClient, info: ResourceInfo, ref: ObjectRef, object: Manifest, timeoutMs: number): Promise<Record<string, any>> {
+  try {
+    return await client.request('PATCH', objectPath(info, ref), {
+      query: { fieldManager: AGENT_FIELD_MANAGER, force: true, dryRun: 'All' },
+      body: JSON.stringify(object),
+      contentType: 'application/apply-patch+yaml',
+      timeoutMs,
+    });
+  } catch (err) {
+    throw new Error(`${describeObject(ref)}: the API server refused the dry-run apply: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+async function getOrUndefined(client: KubeClient, path: string, timeoutMs: number): Promise<Record<string, any> | undefined> {
+  try {
+    return await client.request('GET', path, { timeoutMs });
+  } catch (err) {
+    if (err instanceof KubeError && err.status === 404) return undefined;
+    throw err;
+  }
+}
+
+/** What the agent's inventory holds that the profile no longer asks for. */
+async function prunable(client: KubeClient, profile: ClusterProfile, desired: ObjectRef[], timeoutMs: number): Promise<ObjectRef[]> {
+  const namespace = profile.metadata.namespace ?? DEFAULT_NAMESPACE;
+  const cm = await getOrUndefined(client, `/api/v1/namespaces/${encodeURIComponent(namespace)}/configmaps/${encodeURIComponent(inventoryName(profile.metadata.name))}`, timeoutMs);
+  return pruneSet(decodeInventory(cm?.data), desired);
+}
+
+/** Where in one (unrendered) manifest a sensitive variable is substituted. */
+export function sensitivePaths(manifest: unknown, names: ReadonlySet<string>): (string | number)[][] {
+  if (!names.size) return [];
+  const out: (string | number)[][] = [];
+  const walk = (value: unknown, path: (string | number)[]) => {
+    if (typeof value === 'string') {
+      if (scanReferences(value).some((r) => names.has(r.name))) out.push(path);
+    } else if (Array.isArray(value)) value.forEach((v, i) => walk(v, [...path, i]));
+    else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) walk(v, [...path, k]);
+  };
+  walk(manifest, []);
+  return out;
+}
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
