@@ -2,6 +2,6 @@
 export * from './service/languageService.js';
 export { fastParse } from './service/fastParse.js';
 export { reparse, INCREMENTAL_MIN_CHARS } from './service/incrementalParse.js';
-export { parseYamlFile, slowParse, isProfileDocument, isShared, LIMITS, type Problem, type ParsedDocument, type ParsedFile } from './service/yamlParse.js';
+export { parseYamlFile, slowParse, isProfileDocument, LIMITS, type Problem, type ParsedDocument, type ParsedFile } from './service/yamlParse.js';
 export { child, locate, pathAt, pairOf, type YamlNode, type YamlPair, type Segment, type Located } from './service/yamlTree.js';
 export { QUICK_FIXES } from './service/codeActions.js';

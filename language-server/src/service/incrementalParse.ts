@@ -8,7 +8,7 @@
  * parses the whole text. A property test checks the splice against full parses.
  */
 import { fastParse } from './fastParse.js';
-import { BINARY, isShared, LIMITS, type ParsedFile } from './yamlParse.js';
+import { BINARY, LIMITS, type ParsedFile } from './yamlParse.js';
 import { pairOf, type YamlNode } from './yamlTree.js';
 
 /** Below this size (about 6,000 lines) a full parse is fast enough. */
@@ -92,8 +92,6 @@ function splice(prevText: string, prev: ParsedFile, text: string, maxDepth: numb
   if (prevText.length < minChars || text.length > LIMITS.maxFileChars || prev.problems.length || prev.documents.length !== 1) return undefined;
   const doc = prev.documents[0];
   if (!doc.root || !doc.checkable || doc.problems.length || doc.start !== 0) return undefined;
-  // The splice changes the previous tree in place: never one the parse cache may hand out again.
-  if (isShared(doc)) return undefined;
 
   // The changed span: [from, oldTo) in the old text became [from, newTo) in the new one.
   const shorter = Math.min(prevText.length, text.length);

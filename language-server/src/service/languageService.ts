@@ -77,7 +77,8 @@ export function getLanguageService(initial: LanguageServiceOptions = {}): Langua
     // place is re-parsed only there (./incrementalParse.ts), reusing the previous tree.
     parses.delete(document.uri);
     const text = document.getText();
-    const parsed = (known && reparse(known.text, known.parsed, text)) ?? parseYamlFile(text);
+    // Both take the previous parse over (its trees change in place), which is why it was dropped above.
+    const parsed = (known && reparse(known.text, known.parsed, text)) ?? parseYamlFile(text, known?.parsed);
     parses.set(document.uri, { version: document.version, text, parsed });
     return parsed;
   };

@@ -55,7 +55,8 @@ const SEVERITY = {
 } as const;
 
 // Findings are paths, not offsets, so they stay right for a document that did not change while
-// another document of the same file did (the parse cache hands back the same value object).
+// another document of the same file did (the next parse takes the unchanged document and its
+// value object over: ./yamlParse.ts).
 const findingsCache = new WeakMap<object, { schemas: ClusterSchemaSource | undefined; kube: KubeTypes | undefined; kubeVersion: string | undefined; findings: Finding[] }>();
 
 function hasManifests(value: unknown): boolean {

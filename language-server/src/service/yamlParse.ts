@@ -3,8 +3,10 @@
  * plain value and its YAML problems. Never throws: parse errors, alias bombs, deep nesting,
  * binary content and oversized files all come back as problems with offsets.
  *
- * Documents are parsed one by one and remembered by their text, so an edit re-parses only the
- * document it touched (`---` at the start of a line always starts a new document in YAML).
+ * Documents are parsed one by one, and given the previous parse of the same file, an edit
+ * re-parses only the document it touched (`---` at the start of a line always starts a new
+ * document in YAML); the others, and their values, are taken over, so their findings are not
+ * computed again either (./validation.ts keys them by value).
  */
 import { isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, type Document, type ErrorCode, type Node as AstNode, Scalar } from 'yaml';
 import { PROFILE_KIND, PROFILE_SIZE_LIMIT_BYTES, type FindingCode } from '@kplane/profile';
@@ -65,39 +67,13 @@ const YAML_MESSAGES: Partial<Record<ErrorCode, string>> = {
  */
 export const BINARY = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffd]/;
 
-// Keyed by the document's text, so an edit to one document of a multi-document file re-parses
-// only that one. Bounded by characters: a 50k-line document's tree is tens of MB, the server's
-// memory budget is 200 MB, and a single large document gains nothing from it (each edit
-// changes it), so large chunks are not kept at all.
-const cache = new Map<string, ParsedDocument>();
-let cachedChars = 0;
-const CACHE_CHARS = 1024 * 1024;
-const CACHE_CHUNK_CHARS = 256 * 1024;
-/** Trees the cache has handed out (possibly evicted since: a WeakSet cannot be cleared by key). */
-const sharedRoots = new WeakSet<YamlNode>();
-
 /**
- * Whether the document's tree may be held by the parse cache, so that changing it in place would
- * corrupt a later parse of the same text. ./incrementalParse.ts splices trees in place and asks
- * this first: the one rule that ties the two together.
+ * `previous`: the last parse of the same document (the language service keeps one per open
+ * document). Its documents whose text is unchanged are taken over instead of parsed again, so an
+ * edit to one document of a multi-document file parses only that one; the previous parse must
+ * not be used afterwards (its trees are moved in place to their new offsets).
  */
-export function isShared(doc: ParsedDocument): boolean {
-  return doc.root !== undefined && sharedRoots.has(doc.root);
-}
-
-function remember(chunk: string, doc: ParsedDocument): void {
-  if (chunk.length > CACHE_CHUNK_CHARS) return;
-  if (doc.root) sharedRoots.add(doc.root);
-  while (cachedChars + chunk.length > CACHE_CHARS && cache.size) {
-    const oldest = cache.keys().next().value as string;
-    cache.delete(oldest);
-    cachedChars -= oldest.length;
-  }
-  cache.set(chunk, doc);
-  cachedChars += chunk.length;
-}
-
-export function parseYamlFile(text: string): ParsedFile {
+export function parseYamlFile(text: string, previous?: ParsedFile): ParsedFile {
   const file: ParsedFile = { text, documents: [], problems: [] };
   if (text.length > LIMITS.maxFileChars) {
     file.problems.push({
@@ -121,14 +97,16 @@ export function parseYamlFile(text: string): ParsedFile {
     });
     return file;
   }
+  // By length first: hashing a 1 MB document's text as a map key would cost more than it saves.
+  const reusable = new Map<number, ParsedDocument[]>();
+  for (const doc of previous?.documents ?? []) reusable.set(doc.end - doc.start, [...(reusable.get(doc.end - doc.start) ?? []), doc]);
   for (const [start, end] of documentChunks(text)) {
     const chunk = text.slice(start, end);
-    let docs = cache.get(chunk);
-    if (!docs) {
-      docs = parseChunk(chunk);
-      remember(chunk, docs);
-    }
-    file.documents.push(shift(docs, start));
+    const candidates = reusable.get(chunk.length) ?? [];
+    const index = candidates.findIndex((doc) => previous!.text.slice(doc.start, doc.end) === chunk);
+    // Each previous document is taken over once: two equal documents must not share a tree.
+    const known = index < 0 ? undefined : candidates.splice(index, 1)[0];
+    file.documents.push(known ? moveTo(known, start) : shift(parseChunk(chunk), start));
   }
   file.documents = file.documents.filter((d) => d.root || d.problems.length);
   return file;
@@ -310,7 +288,25 @@ function shiftNode(node: YamlNode, by: number): YamlNode {
   };
 }
 
-/** Cached documents are chunk-relative; place one at its offset in the file. */
+/** A document of the previous parse, moved in place to its offset in the new text. */
+function moveTo(doc: ParsedDocument, start: number): ParsedDocument {
+  const by = start - doc.start;
+  if (by === 0) return doc;
+  const stack = doc.root ? [doc.root] : [];
+  while (stack.length) {
+    const node = stack.pop() as YamlNode;
+    node.start += by;
+    node.end += by;
+    for (const pair of node.pairs ?? []) {
+      stack.push(pair.key);
+      if (pair.value) stack.push(pair.value);
+    }
+    for (const item of node.items ?? []) stack.push(item);
+  }
+  return { ...doc, start, end: doc.end + by, problems: doc.problems.map((p) => ({ ...p, start: p.start + by, end: p.end + by })) };
+}
+
+/** Parsed chunks are chunk-relative; place one at its offset in the file. */
 function shift(doc: ParsedDocument, by: number): ParsedDocument {
   if (by === 0) return doc;
   return {

@@ -3,9 +3,10 @@
  * profile in one place and expects exactly one diagnostic of its code, on the text named.
  */
 import { strict as assert } from 'node:assert';
+import fc from 'fast-check';
 import { DiagnosticSeverity } from 'vscode-languageserver-types';
 import { parseYamlFile } from '@kplane/language-server';
-import { VALID, codes, diagnose, edit, expectOne, rangeOf } from './helpers.js';
+import { VALID, codes, diagnose, edit, expectOne, flatten, rangeOf } from './helpers.js';
 
 interface Case {
   title: string;
@@ -138,9 +139,60 @@ describe('language service: diagnostics', () => {
   it('an edit to one document of a multi-document file re-parses only that document', () => {
     const second = edit(VALID, 'name: edge', 'name: edge2');
     const before = parseYamlFile(`${VALID}---\n${second}`);
-    const after = parseYamlFile(`${VALID}---\n${edit(second, 'minReplicas: 1', 'minReplicas: 2')}`);
-    assert.equal(after.documents[0].value, before.documents[0].value, 'the untouched document was parsed again');
-    assert.notEqual(after.documents[1].value, before.documents[1].value);
+    const firstValue = before.documents[0].value;
+    const secondValue = before.documents[1].value;
+    const after = parseYamlFile(`${VALID}---\n${edit(second, 'minReplicas: 1', 'minReplicas: 2')}`, before);
+    assert.equal(after.documents[0].value, firstValue, 'the untouched document was parsed again');
+    assert.notEqual(after.documents[1].value, secondValue);
+  });
+
+  it('documents taken over from the previous parse move to their new offsets, as a fresh parse places them', () => {
+    const third = edit(VALID, 'name: edge', 'name: edge3');
+    const texts = [
+      `${VALID}---\n${VALID}---\n${third}`,
+      // The first document grows: the two after it move down; two equal documents stay apart.
+      `${edit(VALID, 'minReplicas: 1', 'minReplicas: 1\n      # a comment that moves everything after it')}---\n${VALID}---\n${third}`,
+      // And shrinks again, with a problem in the last document.
+      `${VALID}---\n${VALID}---\n${edit(third, 'mode: enforce', 'mode: enforced')}`,
+    ];
+    let previous = parseYamlFile(texts[0]);
+    for (const text of texts.slice(1)) {
+      const fresh = parseYamlFile(text);
+      const taken = parseYamlFile(text, previous);
+      assert.equal(taken.documents.length, fresh.documents.length);
+      for (let i = 0; i < fresh.documents.length; i++) {
+        assert.deepEqual(flatten(taken.documents[i].root), flatten(fresh.documents[i].root), `document ${i}`);
+        assert.deepEqual([taken.documents[i].start, taken.documents[i].end, taken.documents[i].problems], [fresh.documents[i].start, fresh.documents[i].end, fresh.documents[i].problems]);
+        assert.deepEqual(taken.documents[i].value, fresh.documents[i].value);
+      }
+      assert.notEqual(taken.documents[0].root, taken.documents[1].root, 'two equal documents share one tree');
+      previous = taken;
+    }
+  });
+
+  it('property: after any sequence of line edits, taking over the previous parse gives what a fresh parse gives', () => {
+    const pieces = ['', '---', '# note', '  extra: 1', 'kind: ConfigMap', '    - name: x', 'a: [1', '\t- tab', VALID.split('\n')[3]];
+    const base = `${VALID}---\n${edit(VALID, 'name: edge', 'name: two')}---\n${edit(VALID, 'name: edge', 'name: three')}`;
+    const lineCount = base.split('\n').length;
+    const lineEdit = fc.tuple(fc.nat(lineCount - 1), fc.constantFrom(...pieces), fc.boolean());
+    fc.assert(
+      fc.property(fc.array(lineEdit, { minLength: 1, maxLength: 6 }), (edits) => {
+        let lines = base.split('\n');
+        let previous = parseYamlFile(base);
+        for (const [at, piece, insert] of edits) {
+          lines = [...lines.slice(0, at % lines.length), piece, ...lines.slice((at % lines.length) + (insert ? 0 : 1))];
+          const text = lines.join('\n');
+          const fresh = parseYamlFile(text);
+          const taken = parseYamlFile(text, previous);
+          assert.deepEqual(
+            taken.documents.map((d) => [d.start, d.end, flatten(d.root), d.value, d.problems]),
+            fresh.documents.map((d) => [d.start, d.end, flatten(d.root), d.value, d.problems]),
+          );
+          previous = taken;
+        }
+      }),
+      { numRuns: 150 },
+    );
   });
 
   it('YAML syntax can be left to another extension while profile findings stay', () => {
