@@ -6,9 +6,12 @@
  * scheduler and KWOK nodes, and the agent as a child process.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { parseAllDocuments, stringify } from 'yaml';
 import {
   ensureHelmTools,
   fixtureChart,
@@ -22,11 +25,13 @@ import {
   type OciRegistry,
   type TestCluster,
   startAgent,
+  repoRoot,
   type RunningAgent,
 } from '@kplane/bed';
 import { KubeApi, loadKubeConfig } from '@kplane/kube';
 import type { ClusterProfile, Condition, Layer, LayerStatus } from '@kplane/profile';
 
+const run = promisify(execFile);
 const NS = 'kplane-system';
 const PROFILES = `/apis/kplane.dev/v1alpha1/namespaces/${NS}/clusterprofiles`;
 
@@ -203,6 +208,18 @@ describe('helm layers (cluster)', function () {
     assert.equal(kube?.data?.lookupFound, 'false');
     await waitFor(() => api.getOrUndefined('/apis/charts.kplane.dev/v1/namespaces/extras/widgets/caps-only-with-widgets'), { what: 'the Widget only rendered when the API is served', timeoutMs: 30_000 });
     await waitProfile('extras', 'Ready with everything', ready);
+  });
+
+  it('kplane template prints a Helm layer as the agent renders it, with the cluster\'s Capabilities', async () => {
+    const file = join(await mkdtemp(join(tmpdir(), 'kplane-template-')), 'web.profile.yaml');
+    await writeFile(file, stringify(webProfile('1.1.0', 'from the CLI')));
+    const cli = join(repoRoot(), 'cli', 'bin', 'kplane.js');
+    const { stdout } = await run(process.execPath, [cli, 'template', file, '--layer', 'web', '--kubeconfig', cluster.kubeconfigPath, '--ca-file', registry.caFile], { env: { ...process.env, KPLANE_HELM: tools.helm } });
+    assert.match(stdout, /^# web \/ layer web \(chart web 1\.1\.0, sha256:[0-9a-f]{64}\)$/m);
+    const docs = parseAllDocuments(stdout).map((d) => d.toJS()).filter(Boolean);
+    assert.deepEqual(docs.map((d) => `${d.kind}/${d.metadata.namespace}/${d.metadata.name}`).sort(), ['ConfigMap/web/web-settings', 'Deployment/web/web']);
+    assert.equal(docs.find((d) => d.kind === 'ConfigMap').data.greeting, 'from the CLI');
+    await assert.rejects(run(process.execPath, [cli, 'template', file, '--layer', 'none']), (err: { code?: number; stderr?: string }) => err.code === 2 && /no layer "none"/.test(err.stderr ?? ''));
   });
 
   it('deleting the profiles removes everything the charts rendered, the release namespaces and the stored charts', async () => {

@@ -12,6 +12,7 @@
  */
 import type { ClusterProfile } from '@kplane/profile';
 import { blockedLayer, failedLayer, mergeLayerReports, type LayerReport } from '../core/layers.js';
+import { fingerprint } from '../core/objects.js';
 import { redact } from '../core/redact.js';
 import type { ChartPart } from './steps/chart.js';
 import { Applier } from './steps/apply.js';
@@ -94,6 +95,9 @@ export class ProfileReconciler {
     ctx.log.debug('reconciled', { ms: time('status') });
     const problems = [...layers.flatMap((l) => l.errors), ...pruned.errors];
     if (problems.length) throw new ReconcileError(key, problems);
+    // Charts rendered against APIs that this run changed (a CRD became served) render again at once,
+    // so `.Capabilities.APIVersions` conditionals see it without waiting for the resync.
+    if (complete && rendered.apis !== undefined && fingerprint((await this.deps.discovery.capabilities(0)).apiVersions) !== rendered.apis) return { requeueAfterMs: 100 };
     return { requeueAfterMs: complete || ctx.paused ? ctx.resyncMs : WAIT_POLL_MS };
   }
 }

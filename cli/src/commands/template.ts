@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
-import { renderProfile, type Manifest } from '@kplane/profile';
+import { isKnownClusterScoped, renderProfile, type Manifest } from '@kplane/profile';
 import { splitChartOutput } from '@kplane/agent/core';
 import { HelmCli, findHelm } from '@kplane/agent/helm';
 import { Discovery, KubeApi, loadKubeConfig, type Capabilities } from '@kplane/kube';
@@ -84,7 +84,10 @@ export const command: Command = {
               const text = await helm.template({ archive: pulled.archive, releaseName: layer.helm.releaseName, namespace: layer.namespace ?? 'default', values: layer.helm.values ?? {}, kubeVersion: caps.kubeVersion, apiVersions: caps.apiVersions });
               const split = splitChartOutput(text);
               if (!split.render) throw new Error(split.error);
-              objects = split.render.objects.map((o) => o.manifest);
+              // As the agent does: namespaced objects without a namespace go to the layer's.
+              const scoped = (m: Manifest) => m.kind === 'CustomResourceDefinition' || (discovery ? discovery.isClusterScoped(m.apiVersion, m.kind) : isKnownClusterScoped(m.apiVersion, m.kind));
+              const namespace = layer.namespace ?? 'default';
+              objects = split.render.objects.map(({ manifest: m }) => (scoped(m) || m.metadata.namespace ? m : { ...m, metadata: { ...m.metadata, namespace } }));
               process.stdout.write(`${header} (chart ${layer.helm.chart} ${pulled.version}, ${pulled.digest})\n`);
             } catch (err) {
               console.error(`kplane template: layer ${layer.name}: chart ${layer.helm.chart} ${layer.helm.version} from ${layer.helm.repo}: ${err instanceof Error ? err.message : String(err)}`);

@@ -19,7 +19,7 @@ export interface DesiredLayer {
 }
 
 export type Rendered =
-  | { ok: true; layers: DesiredLayer[]; refs: ObjectRef[]; hash: string }
+  | { ok: true; layers: DesiredLayer[]; refs: ObjectRef[]; hash: string; apis?: string }
   | { ok: false; reason: 'ValidationFailed' | 'RenderFailed'; message: string };
 
 export async function render(ctx: RunContext, deps: Pick<ReconcilerDeps, 'discovery' | 'namespace' | 'scaledReplicas' | 'charts'>): Promise<Rendered> {
@@ -39,6 +39,8 @@ export async function render(ctx: RunContext, deps: Pick<ReconcilerDeps, 'discov
 
   const owner = { namespace: profile.metadata.namespace ?? deps.namespace, name: profile.metadata.name };
   // A Helm layer is rendered by Helm into phases; from here on its objects are like any others.
+  // The APIs its charts saw are remembered: a CRD applied by this run may change what they render.
+  const apis = plan.order.some((l) => l.helm) ? fingerprint((await abortable(deps.discovery.capabilities(), ctx.signal)).apiVersions) : undefined;
   const parts = await Promise.all(
     plan.order.map((layer) => (layer.helm ? renderChartLayer(ctx, deps, layer, rendered.layers) : Promise.resolve([{ layer, manifests: layer.manifests, chart: undefined }]))),
   );
@@ -51,5 +53,5 @@ export async function render(ctx: RunContext, deps: Pick<ReconcilerDeps, 'discov
       return replicas === undefined ? owned : withReplicas(owned, replicas);
     }),
   }));
-  return { ok: true, layers, refs: layers.flatMap((d) => d.objects.map(refOf)), hash: fingerprint(layers.map((d) => d.objects)) };
+  return { ok: true, layers, refs: layers.flatMap((d) => d.objects.map(refOf)), hash: fingerprint(layers.map((d) => d.objects)), apis };
 }
