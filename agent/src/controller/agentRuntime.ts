@@ -5,6 +5,7 @@
  */
 import { AGENT_PLURAL, API_VERSION, PROFILE_PLURAL, type ClusterAgent, type ClusterProfile, type ObjectRef, type ScalingPolicy, type ScalingStatus } from '@kplane/profile';
 import { ownerOf } from '../core/objects.js';
+import { dependentsOf } from '../core/dependencies.js';
 import { collectionPath, delay, Discovery, Informer, storeKey, type KubeApi, type KubeObject, type ResourceInfo } from '@kplane/kube';
 import { ChartSource } from '../helm/chartSource.js';
 import { AgentReporter } from './agentReporter.js';
@@ -185,6 +186,8 @@ export class AgentRuntime {
     const deleting = type === 'DELETED' || (!!obj.metadata.deletionTimestamp && !previous?.metadata.deletionTimestamp);
     if (deleting) this.running.get(key)?.abort(new Error(`profile ${key} is being deleted`));
     this.queue.add(key);
+    // Profiles waiting for this one (spec.dependsOn) look again as soon as its status changes.
+    for (const dependent of dependentsOf(obj.metadata.namespace ?? '', obj.metadata.name, this.profiles())) this.queue.add(dependent);
     this.reporter.profilesChanged();
   }
 

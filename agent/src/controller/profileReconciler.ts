@@ -11,6 +11,7 @@
  * request.
  */
 import type { ClusterProfile } from '@kplane/profile';
+import { dependencyMessage, unreadyDependencies } from '../core/dependencies.js';
 import { blockedLayer, failedLayer, mergeLayerReports, type LayerReport } from '../core/layers.js';
 import { fingerprint } from '../core/objects.js';
 import { redact } from '../core/redact.js';
@@ -72,6 +73,13 @@ export class ProfileReconciler {
       return { requeueAfterMs: ctx.resyncMs };
     }
     time('rendered');
+    // Profiles it depends on first (a paused profile changes nothing anyway); a change of their
+    // status queues this one again (agentRuntime.ts), the resync is only the safety net.
+    const waiting = ctx.paused ? [] : unreadyDependencies(ctx.profile, (namespace, name) => this.deps.profileCache().get(`${namespace}/${name}`) as unknown as ClusterProfile | undefined);
+    if (waiting.length) {
+      await this.status.waiting(ctx, dependencyMessage(waiting));
+      return { requeueAfterMs: ctx.resyncMs };
+    }
     const before = await this.inventory.widen(ctx, rendered.refs);
 
     const versionApplied = ctx.previous.appliedHash === rendered.hash;

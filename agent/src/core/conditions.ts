@@ -17,6 +17,11 @@ export type ReconcileOutcome =
       message: string;
     }
   | {
+      /** Valid, but profiles it depends on (spec.dependsOn) are not Ready: nothing is applied yet. */
+      spec: 'waiting';
+      message: string;
+    }
+  | {
       spec: 'valid';
       version: string;
       mode: 'enforce' | 'monitor';
@@ -44,7 +49,7 @@ export function isComplete(outcome: ReconcileOutcome): boolean {
   return outcome.spec === 'valid' && outcome.blocked === undefined && !outcome.paused;
 }
 
-/** The conditions the outcome sets, in the order they are set (InSync is left alone while the spec is invalid). */
+/** The conditions the outcome sets, in the order they are set (InSync is left alone while the spec is invalid or waits). */
 export function deriveConditions(outcome: ReconcileOutcome): DerivedCondition[] {
   const c = (type: ProfileConditionType, ok: boolean, reason: string, message: string): DerivedCondition => ({ type, status: ok ? 'True' : 'False', reason, message });
   if (outcome.spec === 'invalid') {
@@ -52,6 +57,13 @@ export function deriveConditions(outcome: ReconcileOutcome): DerivedCondition[] 
       c('SpecValid', false, outcome.reason, outcome.message),
       c('Applied', false, 'InvalidSpec', 'Nothing was applied because the spec is invalid.'),
       c('Ready', false, 'InvalidSpec', 'The spec is invalid; see SpecValid.'),
+    ];
+  }
+  if (outcome.spec === 'waiting') {
+    return [
+      c('SpecValid', true, 'Valid', 'The spec is valid.'),
+      c('Applied', false, 'DependencyNotReady', outcome.message),
+      c('Ready', false, 'DependencyNotReady', outcome.message),
     ];
   }
   const { paused, failed, blocked, openDrift, version } = outcome;

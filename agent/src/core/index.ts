@@ -11,3 +11,5 @@ export * from './redact.js';
 export * from './scaling.js';
 export * from './status.js';
 export * from './helmManifests.js';
+export * from './dependencies.js';
+export * from './findings.js';

@@ -4,7 +4,8 @@
  * graph, and stamp every object with its owner and any replicas a scaling policy decided.
  * An invalid profile renders to nothing, and nothing is applied.
  */
-import { formatPath, hasErrors, renderProfile, validateProfile, type Manifest, type ObjectRef, type RenderedLayer } from '@kplane/profile';
+import { expandManifests, hasErrors, renderProfile, validateProfile, type Manifest, type ObjectRef, type RenderedLayer } from '@kplane/profile';
+import { summarizeFindings } from '../../core/findings.js';
 import { refOf } from '../../core/inventory.js';
 import { fingerprint, withOwnership, withReplicas } from '../../core/objects.js';
 import { planLayers } from '../../core/plan.js';
@@ -26,16 +27,16 @@ export async function render(ctx: RunContext, deps: Pick<ReconcilerDeps, 'discov
   const { profile } = ctx;
   const findings = validateProfile(profile).filter((f) => f.severity === 'error');
   if (hasErrors(findings)) {
-    const shown = findings.slice(0, 3).map((f) => `${formatPath(f.path) || '(document)'}: ${f.message}`);
-    const more = findings.length > 3 ? ` (and ${findings.length - 3} more)` : '';
-    return { ok: false, reason: 'ValidationFailed', message: `${shown.join('; ')}${more}` };
+    return { ok: false, reason: 'ValidationFailed', message: summarizeFindings(findings) };
   }
 
-  await abortable(deps.discovery.prime(profile.spec.layers.flatMap((l) => l.manifests ?? [])), ctx.signal);
+  // Lists (ConfigMapList, v1 List) stand for their items: discovery needs the items' kinds.
+  const manifests = profile.spec.layers.flatMap((l) => expandManifests(l.manifests ?? []).map((e) => e.manifest as Manifest));
+  await abortable(deps.discovery.prime(manifests), ctx.signal);
   const rendered = renderProfile(profile.spec, (apiVersion, kind) => deps.discovery.isClusterScoped(apiVersion, kind));
   const plan = planLayers(rendered.layers);
-  const problems = [...rendered.problems.map((p) => `${formatPath(['spec', ...p.path])}: ${p.message}`), ...plan.problems];
-  if (problems.length) return { ok: false, reason: 'RenderFailed', message: problems.slice(0, 3).join('; ') };
+  const problems = [...rendered.problems.map((p) => ({ message: p.message, path: ['spec', ...p.path] })), ...plan.problems.map((message) => ({ message, path: ['spec', 'layers'] }))];
+  if (problems.length) return { ok: false, reason: 'RenderFailed', message: summarizeFindings(problems) };
 
   const owner = { namespace: profile.metadata.namespace ?? deps.namespace, name: profile.metadata.name };
   // A Helm layer is rendered by Helm into phases; from here on its objects are like any others.

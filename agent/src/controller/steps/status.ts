@@ -37,6 +37,14 @@ export class StatusWriter {
     await this.write(ctx, status, { spec: 'invalid', reason, message });
   }
 
+  /** Profiles it depends on are not Ready: say which, and change nothing else but the scaling status. */
+  async waiting(ctx: RunContext, message: string): Promise<void> {
+    const status = this.base(ctx);
+    const scaling = this.deps.scalingStatus(ctx.key);
+    if (scaling) status.scaling = scaling;
+    await this.write(ctx, status, { spec: 'waiting', message });
+  }
+
   async report(ctx: RunContext, run: RunReport): Promise<void> {
     const { profile, previous } = ctx;
     const status = this.base(ctx);
