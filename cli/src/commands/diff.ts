@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { parseDuration } from '@kplane/profile';
-import type { ProfileChange } from '@kplane/plane';
+import { terminalSafe, type ProfileChange } from '@kplane/plane';
 import { diffLive, fleetContexts, loadKubeconfig } from '@kplane/plane/cluster';
 import { KubeClient } from '@kplane/kube/client';
 import type { Command } from '../main.js';
@@ -53,16 +53,16 @@ export const command: Command = {
           const result = await diffLive(client, profile, { timeoutMs, label: context.name });
           const name = `${profile.metadata.namespace ?? 'kplane-system'}/${profile.metadata.name}`;
           const changed = result.objects.filter((o) => o.action !== 'unchanged');
-          for (const o of changed) process.stdout.write(o.patch);
-          for (const note of result.notes) console.error(`kplane diff: ${context.name}: ${name}: ${note}`);
+          for (const o of changed) process.stdout.write(terminalSafe(o.patch));
+          for (const note of result.notes) console.error(terminalSafe(`kplane diff: ${context.name}: ${name}: ${note}`));
           const count = (action: string) => changed.filter((o) => o.action === action).length;
           if (changed.length || result.profile.kind !== 'unchanged') {
             differs = true;
-            console.log(`${context.name}: ClusterProfile ${name}: ${describeProfileChange(result.profile)}; objects: ${count('create')} to create, ${count('update')} to change, ${count('prune')} to prune`);
-          } else console.log(`${context.name}: ${name}: no differences`);
+            console.log(terminalSafe(`${context.name}: ClusterProfile ${name}: ${describeProfileChange(result.profile)}; objects: ${count('create')} to create, ${count('update')} to change, ${count('prune')} to prune`));
+          } else console.log(terminalSafe(`${context.name}: ${name}: no differences`));
         }
       } catch (err) {
-        console.error(`kplane diff: ${err instanceof Error ? err.message : String(err)}`);
+        console.error(terminalSafe(`kplane diff: ${err instanceof Error ? err.message : String(err)}`));
         broken = true;
       } finally {
         client.close();

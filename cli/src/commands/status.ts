@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { parseDuration } from '@kplane/profile';
-import { formatAge, statusJson, type ClusterView } from '@kplane/plane';
+import { formatAge, statusJson, terminalJson, terminalSafe, type ClusterView } from '@kplane/plane';
 import { openFleet } from '@kplane/plane/cluster';
 import type { Command } from '../main.js';
 
@@ -50,7 +50,7 @@ export const command: Command = {
     }
     const contexts = (args.context ?? []).flatMap((c) => c.split(',')).map((c) => c.trim()).filter(Boolean);
     const session = openFleet({ kubeconfig: args.kubeconfig ?? '', contexts, requestTimeoutMs: timeoutMs, ...(args.namespace ? { namespace: args.namespace } : {}) });
-    for (const e of session.errors) console.error(`kplane status: ${e}`);
+    for (const e of session.errors) console.error(terminalSafe(`kplane status: ${e}`));
     if (!session.contexts.length) {
       console.error('kplane status: no contexts to show; pass --kubeconfig or set KUBECONFIG');
       session.dispose();
@@ -69,8 +69,8 @@ export const command: Command = {
     await session.watcher.settled(timeoutMs + 1000);
     const order = session.contexts.map((c) => c.name);
     const views = () => order.map((id) => session.model.get(id)).filter((v): v is ClusterView => v !== undefined);
-    if (args.output === 'json') console.log(JSON.stringify(statusJson(views()), null, 2));
-    else console.log(table(views(), Date.now()));
+    if (args.output === 'json') console.log(terminalJson(statusJson(views()), 2));
+    else console.log(terminalSafe(table(views(), Date.now())));
     if (!args.watch) {
       session.dispose();
       return session.errors.length ? 2 : 0;
@@ -80,8 +80,8 @@ export const command: Command = {
       for (const id of ids) {
         const v = session.model.get(id);
         if (!v) continue;
-        if (args.output === 'json') console.log(JSON.stringify(statusJson([v]).clusters[0]));
-        else console.log(`${new Date().toISOString()}  ${v.id}  ${stateText(v)}  ${v.reason}`);
+        if (args.output === 'json') console.log(terminalJson(statusJson([v]).clusters[0]));
+        else console.log(terminalSafe(`${new Date().toISOString()}  ${v.id}  ${stateText(v)}  ${v.reason}`));
       }
     });
     // Watch connections do not keep the process alive on their own (a one-shot status must exit

@@ -7,3 +7,4 @@ export * from './fleetReport.js';
 export * from './profileChange.js';
 export * from './liveDiff.js';
 export * from './preflight.js';
+export * from './terminalText.js';
