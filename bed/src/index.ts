@@ -5,6 +5,7 @@ export { ensureBinaries, ensureMetricsServer, repoRoot, K8S_VERSION, METRICS_SER
 export { kubeClient, waitFor, applyYaml, type WaitOptions } from './client.js';
 export { reapStaleRuns, runsRoot } from './processes.js';
 export { startAgent, type RunningAgent } from './agent.js';
+export { startSideBySide, type SideBySide, type SideBySideOptions, type ReplicaChange } from './scalingScenario.js';
 export { runDemo, type DemoCluster } from './demo/demo.js';
 export {
   ensureHelmTools,
