@@ -14,7 +14,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
+import { CoreV1Api, KubernetesObjectApi, PatchStrategy, setHeaderOptions, type KubernetesObject } from '@kubernetes/client-node';
 import { parse } from 'yaml';
 import { startAgent } from '../agent.js';
 import { repoRoot } from '../binaries.js';
@@ -27,7 +27,7 @@ import { byFate, takeScreenshots } from './screenshots.js';
 
 /** The demo's three clusters: how each one looks to the plane, and what happens to it. */
 const CLUSTERS = [
-  { displayName: 'eu-prod-1', labels: { env: 'prod', region: 'eu', tier: 'edge' }, profiles: ['edge-baseline', 'observability'], fate: 'healthy' },
+  { displayName: 'eu-prod-1', labels: { env: 'prod', region: 'eu', tier: 'edge' }, profiles: ['edge-baseline', 'observability', 'autoscale'], fate: 'healthy' },
   { displayName: 'us-prod-1', labels: { env: 'prod', region: 'us', tier: 'edge' }, profiles: ['edge-baseline', 'observability'], fate: 'drift' },
   { displayName: 'eu-staging-1', labels: { env: 'staging', region: 'eu', tier: 'lab' }, profiles: ['edge-baseline'], fate: 'unreachable' },
 ] as const;
@@ -101,7 +101,8 @@ export async function runDemo(argv: string[]): Promise<number> {
     const state = mkdtempSync(join(tmpdir(), 'kplane-demo-'));
     cleanups.add('remove the demo folder', () => rmSync(state, { recursive: true, force: true }));
     say('starting 3 clusters (etcd, kube-apiserver, controller-manager, scheduler, KWOK nodes)…');
-    const fleet = await startFleet({ clusters: CLUSTERS.length, workloads: true, kubeconfigPath: join(state, 'kubeconfig'), log: (line: string) => say(`  ${line}`) });
+    // The healthy cluster also runs metrics-server over KWOK's simulated usage, for local autoscaling.
+    const fleet = await startFleet({ clusters: CLUSTERS.length, workloads: true, metrics: [CLUSTERS.findIndex((c) => c.fate === 'healthy')], kubeconfigPath: join(state, 'kubeconfig'), log: (line: string) => say(`  ${line}`) });
     cleanups.add('stop the clusters', () => fleet.stop());
     const demo: DemoCluster[] = fleet.clusters.map((cluster, i) => ({ cluster, ...CLUSTERS[i], labels: { ...CLUSTERS[i].labels } }));
 
@@ -122,7 +123,7 @@ export async function runDemo(argv: string[]): Promise<number> {
     // 2. Profiles, as the plane writes them. The drifting cluster runs edge-baseline in monitor
     // mode, so the drift stays visible instead of being corrected within seconds.
     const profiles: Record<string, ProfileDoc> = {};
-    for (const name of ['edge-baseline', 'observability']) profiles[name] = parse(await readFile(join(root, 'examples', `${name}.profile.yaml`), 'utf8')) as ProfileDoc;
+    for (const name of ['edge-baseline', 'observability', 'autoscale']) profiles[name] = parse(await readFile(join(root, 'examples', `${name}.profile.yaml`), 'utf8')) as ProfileDoc;
     for (const d of demo) {
       for (const name of d.profiles) {
         const profile = structuredClone(profiles[name]);
@@ -139,6 +140,30 @@ export async function runDemo(argv: string[]): Promise<number> {
       for (const name of d.profiles) await waitFor(() => ready(d, name), { what: `${name} Ready on ${d.cluster.name}`, timeoutMs: 180_000, intervalMs: 1000 });
       say(`${d.cluster.name}: ${d.profiles.join(', ')} Ready`);
     }
+
+    // Simulated load on the healthy cluster's API tier: a total that moves every minute, spread
+    // over its pods as a load balancer would; the agent scales it locally (dashboard: the chart).
+    const scaling = byFate(demo, 'healthy');
+    const core = kubeClient(scaling.cluster).makeApiClient(CoreV1Api);
+    const LOAD = [200, 450, 450, 700, 300, 150];
+    let loadTick = 0;
+    const spreadLoad = async (): Promise<void> => {
+      const total = LOAD[Math.floor(loadTick++ / 10) % LOAD.length];
+      try {
+        const pods = (await core.listNamespacedPod({ namespace: 'api', labelSelector: 'app=api' })).items.filter((p) => !p.metadata?.deletionTimestamp);
+        const share = `${Math.round(total / Math.max(1, pods.length))}m`;
+        for (const pod of pods) {
+          if (pod.metadata?.annotations?.['kplane.dev/sim-cpu'] === share) continue;
+          const body = { metadata: { annotations: { 'kplane.dev/sim-cpu': share } } };
+          await core.patchNamespacedPod({ name: pod.metadata!.name!, namespace: 'api', body }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch)).catch(() => undefined);
+        }
+      } catch {
+        // The next tick catches up.
+      }
+    };
+    const loadTimer = setInterval(() => void spreadLoad(), 6_000);
+    cleanups.add('stop the simulated load', () => clearInterval(loadTimer));
+    say(`${scaling.cluster.name}: simulated CPU load on api/api moves ${LOAD.join(' → ')} millicores, a step a minute; the agent scales it on metrics.k8s.io`);
 
     const drifting = byFate(demo, 'drift');
     say(`${drifting.cluster.name}: someone edits a managed ConfigMap by hand (drift)…`);
