@@ -1,0 +1,103 @@
+/**
+ * `npm run bench:scaling`: kplane's local Resource-metric scaling against the cluster's own HPA
+ * controller on one bed cluster with metrics-server (test/bed/scalingScenario.ts), same run:
+ *  1. Reaction time: from a load change to each side's first replica change (agent
+ *     --scaling-period at its default 5s, HPA sync at its default 15s; both wait for the same
+ *     metrics-server scrape, every 10 s), over alternating load steps; medians and their ratio.
+ *  2. Flapping: a plateau with ±15 % per-pod jitter for 3 minutes; scale changes of each side.
+ *  3. Agent CPU while 50 more scaling policies are evaluated every 5 s (percent of one core).
+ * Build first (npm run build); needs test/bed/build-k8s.sh and build-metrics-server.sh binaries.
+ */
+import { readFileSync } from 'node:fs';
+import { startSideBySide } from '@kplane/bed';
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+const STEPS = [600, 200, 650, 150, 700, 200];
+
+/** utime + stime of a process, in seconds. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+async function main(): Promise<void> {
+  const side = await startSideBySide({ name: 'bench-scaling', scaleDownWindowS: 0, maxReplicas: 10, log: (l) => console.log(`  ${l}`) });
+  try {
+    await side.metricsServe((n) => Math.round(200 / n), 120_000);
+    await side.settle(20_000, 120_000);
+
+    // 1. Reaction time per step.
+    const kp: number[] = [];
+    const hpa: number[] = [];
+    for (const load of STEPS) {
+      const before = { kplane: side.changes.kplane.length, hpa: side.changes.hpa.length };
+      const changedAt = Date.now();
+      side.setLoad(load);
+      await side.metricsServe((n) => Math.round(load / n), 90_000);
+      await side.settle(30_000, 180_000);
+      const k = side.changes.kplane[before.kplane];
+      const h = side.changes.hpa[before.hpa];
+      const r = await side.replicas();
+      console.log(`load ${load}m: kplane → ${r.kplane} after ${k ? ((k.at - changedAt) / 1000).toFixed(1) : '—'}s, HPA → ${r.hpa} after ${h ? ((h.at - changedAt) / 1000).toFixed(1) : '—'}s`);
+      if (k) kp.push(k.at - changedAt);
+      if (h) hpa.push(h.at - changedAt);
+    }
+    console.log(`\nreaction time, load changed → replicas changed (median of ${kp.length} / ${hpa.length} steps; includes up to 10 s until metrics-server's next scrape, the same for both):`);
+    console.log(`  kplane ${(median(kp) / 1000).toFixed(1)}s   HPA ${(median(hpa) / 1000).toFixed(1)}s   ratio kplane/HPA ${(median(kp) / median(hpa)).toFixed(2)}`);
+
+    // 2. Flapping under ±15 % jitter.
+    side.setLoad(450);
+    await side.metricsServe((n) => Math.round(450 / n), 90_000).catch(() => undefined);
+    await side.settle(30_000, 180_000);
+    const base = { kplane: side.changes.kplane.length, hpa: side.changes.hpa.length };
+    side.setLoad(450, 0.15);
+    await new Promise((r) => setTimeout(r, 180_000));
+    const flaps = { kplane: side.changes.kplane.length - base.kplane, hpa: side.changes.hpa.length - base.hpa };
+    console.log(`\nscale changes over 3 min at 450m ±15 % jitter: kplane ${flaps.kplane}, HPA ${flaps.hpa}`);
+
+    // 3. Agent CPU with 50 more policies (each on its own small Deployment), evaluated every 5 s.
+    side.setLoad(450);
+    const manifests = Array.from({ length: 50 }, (_, i) => ({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: `many-${i}` },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { app: `many-${i}` } },
+        template: { metadata: { labels: { app: `many-${i}` }, annotations: { 'kplane.dev/sim-cpu': '50m' } }, spec: { containers: [{ name: 'app', image: 'example.invalid/app:1', resources: { requests: { cpu: '100m' } } }] } },
+      },
+    }));
+    await side.api.request('POST', '/apis/kplane.dev/v1alpha1/namespaces/kplane-system/clusterprofiles', {
+      body: {
+        apiVersion: 'kplane.dev/v1alpha1',
+        kind: 'ClusterProfile',
+        metadata: { name: 'many', namespace: 'kplane-system' },
+        spec: {
+          version: '1.0.0',
+          layers: [{ name: 'app', namespace: 'default', manifests }],
+          scaling: manifests.map((m) => ({
+            name: m.metadata.name,
+            target: { apiVersion: 'apps/v1', kind: 'Deployment', name: m.metadata.name, namespace: 'default' },
+            minReplicas: 1,
+            maxReplicas: 3,
+            metric: { type: 'Resource', resource: { name: 'cpu' }, targetAverageUtilization: 50 },
+          })),
+        },
+      },
+    });
+    // Let the pods start and get metrics, then measure a quiet minute.
+    await new Promise((r) => setTimeout(r, 60_000));
+    const cpu0 = cpuSeconds(side.agent.pid);
+    const t0 = Date.now();
+    await new Promise((r) => setTimeout(r, 60_000));
+    const share = (cpuSeconds(side.agent.pid) - cpu0) / ((Date.now() - t0) / 1000);
+    console.log(`\nagent CPU with 51 scaling policies evaluated every 5 s: ${(share * 100).toFixed(2)} % of one core (goal < 2 %)`);
+  } finally {
+    await side.stop();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.stack : String(err));
+  process.exitCode = 1;
+});
