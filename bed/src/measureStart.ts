@@ -1,6 +1,6 @@
 /**
  * Start-up times of the bed, measured in one run so the ratios compare like with like:
- *   node test/out/bed/measureStart.js [repetitions=3]
+ *   node bed/out/measureStart.js [repetitions=3]
  * Prints the median of each scenario and its ratio to a single plain cluster (the baseline).
  * Times are until startCluster resolves: /readyz ok, CRDs Established (and KWOK nodes Ready,
  * and with metrics the metrics.k8s.io APIService Available). Then the resident memory of
