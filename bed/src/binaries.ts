@@ -149,7 +149,8 @@ export async function ensureMetricsServer(opts: { log?: (line: string) => void }
   return bin;
 }
 
-function runBuildScript(name: string, env: Record<string, string>, log: (line: string) => void): Promise<void> {
+/** Runs a build script of bed/ with `env`, streaming its output to `log`; rejects with its last output. */
+export function runBuildScript(name: string, env: Record<string, string>, log: (line: string) => void): Promise<void> {
   const script = join(repoRoot(), 'bed', name);
   return new Promise((resolvePromise, reject) => {
     const child = spawn('bash', [script], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });

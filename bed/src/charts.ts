@@ -4,7 +4,7 @@
  * Node server over a folder holding index.yaml, written by `helm repo index`, and the .tgz).
  * Helm and the registry are built from upstream Go modules by bed/build-helm.sh.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createReadStream, existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { request as httpsRequest } from 'node:https';
@@ -12,7 +12,7 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { homedir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { repoRoot } from './binaries.js';
+import { repoRoot, runBuildScript } from './binaries.js';
 import { makePki } from './pki.js';
 import { forgetRunDir, freePort, logTail, registerRunDir, runsRoot, spawnComponent, stopComponent, type Component } from './processes.js';
 
@@ -57,21 +57,8 @@ export async function pathWithHelm(): Promise<string> {
 }
 
 function runBuild(log: (line: string) => void): Promise<void> {
-  const script = join(repoRoot(), 'bed', 'build-helm.sh');
-  log(`kplane bed: helm ${HELM_VERSION} / registry ${REGISTRY_VERSION} not in ${cacheDir()}; building them with ${script} (minutes the first time)`);
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn('bash', [script], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KPLANE_HELM_VERSION: HELM_VERSION, KPLANE_REGISTRY_VERSION: REGISTRY_VERSION } });
-    let tail = '';
-    const onData = (chunk: Buffer): void => {
-      const text = chunk.toString();
-      tail = (tail + text).slice(-4000);
-      for (const line of text.split('\n')) if (line.trim()) log(line);
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('error', (err) => reject(new Error(`kplane bed: cannot run ${script}: ${err.message}`)));
-    child.on('close', (code) => (code === 0 ? resolvePromise() : reject(new Error(`kplane bed: ${script} failed (exit ${code}). Its last output:\n${tail}`))));
-  });
+  log(`kplane bed: helm ${HELM_VERSION} / registry ${REGISTRY_VERSION} not in ${cacheDir()}; building them with bed/build-helm.sh (minutes the first time)`);
+  return runBuildScript('build-helm.sh', { KPLANE_HELM_VERSION: HELM_VERSION, KPLANE_REGISTRY_VERSION: REGISTRY_VERSION }, log);
 }
 
 /** Runs helm with an isolated config/cache (never the user's ~/.config/helm); returns stdout. */
