@@ -12,3 +12,4 @@ export * from './kubeTypes.js';
 export * from './removedApis.js';
 export * from './pattern.js';
 export * from './secrets.js';
+export * from './hub.js';
