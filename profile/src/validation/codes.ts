@@ -22,6 +22,7 @@ export const FINDING_AREAS = {
   kubernetes: 'Manifests against the Kubernetes API (built in, offline)',
   cluster: "The target cluster's schema",
   semantic: 'Rules no schema can express',
+  helm: "Helm layers: the chart's values and what it renders",
   values: 'Values editor (dashboard)',
 } as const;
 
@@ -617,6 +618,57 @@ const OTHER_CODES = {
     meaning: "The connected cluster's schema of a manifest's kind could not be compiled; the manifest was checked against the profile schema only.",
     example: '(a CRD whose OpenAPI schema the validator rejects)',
     fix: 'Nothing in the profile; check the CRD on the cluster.',
+    quickFix: false,
+  },
+
+  // Helm layers, against the chart itself (language-server/src/service/helmValues.ts, kplane validate).
+  HELM_VALUES_SCHEMA: {
+    area: 'helm',
+    meaning: "A value under helm.values fails the chart's values.schema.json (checked as Helm does, on the chart's values.yaml merged with the layer's values).",
+    example: 'helm:\n  chart: web\n  values:\n    replicaCount: 50   # the schema allows 0 to 10',
+    fix: "Write a value the chart's schema allows; the message names the rule.",
+    quickFix: false,
+  },
+  HELM_VALUES_UNKNOWN_KEY: {
+    area: 'helm',
+    meaning: "A key under helm.values that the chart's values.yaml does not have, for a chart without values.schema.json: usually a misspelling, which Helm would silently ignore.",
+    example: 'helm:\n  chart: web\n  values:\n    replicas: 2   # the chart has replicaCount',
+    fix: 'Rename it to the suggested key, or remove it. Keys a template reads without a default in values.yaml get this warning too: then leave it.',
+    quickFix: false,
+  },
+  HELM_CHART_UNAVAILABLE: {
+    area: 'helm',
+    meaning: 'The chart could not be fetched (repository unreachable, chart or version missing, no helm) and is not cached, so its values are not checked.',
+    example: 'helm:\n  repo: oci://registry.example/charts\n  chart: web\n  version: 9.9.9',
+    fix: 'Check repo, chart and version; for a private CA set kplane.helm.caFile; the editor tries again when the layer changes.',
+    quickFix: false,
+  },
+  HELM_CHART_SCHEMA_UNUSABLE: {
+    area: 'helm',
+    meaning: "The chart's values.schema.json could not be read or compiled, so the values were not checked against it.",
+    example: '(a chart whose values.schema.json is no valid JSON Schema)',
+    fix: "Nothing in the profile; report it to the chart's authors. Helm itself will reject the chart too.",
+    quickFix: false,
+  },
+  HELM_RENDER_FAILED: {
+    area: 'helm',
+    meaning: 'kplane validate rendered the Helm layer with helm template and it failed (a template error, a schema failure Helm found, a chart that is not a chart).',
+    example: 'helm:\n  chart: web\n  values:\n    image: null   # a template reads .Values.image.tag',
+    fix: "Fix the values the message names; run kplane template to see the chart's output.",
+    quickFix: false,
+  },
+  HELM_RENDERED_OBJECT: {
+    area: 'helm',
+    meaning: 'An object the chart rendered fails the Kubernetes API check (unknown field, wrong type, removed API); the finding sits on the layer and names the rendered object and field.',
+    example: '(a chart whose Deployment template writes spec.replica)',
+    fix: 'Change the values that produce the field, or report it to the chart.',
+    quickFix: false,
+  },
+  HELM_CHART_NOT_RENDERED: {
+    area: 'helm',
+    meaning: 'kplane validate --offline did not render a Helm layer whose chart is not in the local chart cache, so its output was not checked.',
+    example: 'kplane validate --offline profile.yaml',
+    fix: 'Run kplane validate once without --offline (or open the profile in the editor) to cache the chart.',
     quickFix: false,
   },
 
