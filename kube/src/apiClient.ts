@@ -15,6 +15,7 @@ import { loadConnection, type Connection, type LoadOptions } from './kubeconfig.
 export type { LoadOptions } from './kubeconfig.js';
 
 import { KubeError, type WatchEvent } from './errors.js';
+import { parseWatchLine, WatchLineDecoder } from './watchLines.js';
 
 export interface RequestOptions {
   body?: unknown;
@@ -141,24 +142,23 @@ export class KubeApi {
           });
           return;
         }
-        let buffer = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          buffer += chunk;
-          let newline: number;
-          while ((newline = buffer.indexOf('\n')) >= 0) {
-            const line = buffer.slice(0, newline).trim();
-            buffer = buffer.slice(newline + 1);
-            if (!line) continue;
-            try {
-              onEvent(JSON.parse(line) as WatchEvent);
-            } catch (err) {
-              req.destroy(err as Error);
-              return;
-            }
+        const lines = new WatchLineDecoder(path);
+        const deliver = (line: string) => onEvent(parseWatchLine(line, path));
+        res.on('data', (chunk: Buffer) => {
+          try {
+            lines.push(chunk, deliver);
+          } catch (err) {
+            req.destroy(err as Error);
           }
         });
-        res.on('end', () => resolve());
+        res.on('end', () => {
+          try {
+            lines.end(deliver);
+            resolve();
+          } catch (err) {
+            reject(err);
+          }
+        });
         res.on('error', (err) => (signal.aborted ? resolve() : reject(err)));
       });
       const abort = () => {

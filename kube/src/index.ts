@@ -7,6 +7,7 @@
  * client-node's KubeConfig: the plane's many-cluster watch load, `npm run bench:fleet`).
  */
 export { KubeError, hasStatus, type WatchEvent } from './errors.js';
+export { WatchLineDecoder, parseWatchLine, MAX_WATCH_LINE_BYTES } from './watchLines.js';
 export { backoffDelay, delay, DEFAULT_BACKOFF, type Backoff } from './backoff.js';
 export { loadKubeConfig, KubeApi, type RequestOptions } from './apiClient.js';
 export { Informer, storeKey, type KubeObject, type InformerHandler } from './informer.js';

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { Agent, fetch } from 'undici';
 import { KubeError, type WatchEvent } from './errors.js';
 import { H2SessionPool } from './h2Sessions.js';
+import { parseWatchLine, WatchLineDecoder } from './watchLines.js';
 
 export interface RequestOptions {
   query?: Record<string, string | number | boolean | undefined>;
@@ -69,25 +70,20 @@ export class KubeClient {
         throw new KubeError(`${this.context}: watch ${path}: ${status} ${parsed?.message ?? text.slice(0, 200)}`, status, parsed?.reason);
       }
       bump();
-      const decoder = new TextDecoder();
-      let buffered = '';
+      const lines = new WatchLineDecoder(path);
+      const deliver = (line: string) => {
+        const event = parseWatchLine(line, path);
+        if (event.type === 'ERROR') {
+          const code = event.object?.code as number | undefined;
+          throw new KubeError(`${this.context}: watch ${path}: ${code ?? ''} ${event.object?.message ?? 'error event'}`, code ?? 500, event.object?.reason);
+        }
+        onEvent(event);
+      };
       for await (const chunk of body) {
         bump();
-        buffered += decoder.decode(chunk, { stream: true });
-        let newline: number;
-        while ((newline = buffered.indexOf('\n')) >= 0) {
-          const line = buffered.slice(0, newline).trim();
-          buffered = buffered.slice(newline + 1);
-          if (!line) continue;
-          const event = safeJson(line) as WatchEvent | undefined;
-          if (!event) continue;
-          if (event.type === 'ERROR') {
-            const code = event.object?.code as number | undefined;
-            throw new KubeError(`${this.context}: watch ${path}: ${code ?? ''} ${event.object?.message ?? 'error event'}`, code ?? 500, event.object?.reason);
-          }
-          onEvent(event);
-        }
+        lines.push(chunk, deliver);
       }
+      lines.end(deliver);
     } catch (err) {
       if (err instanceof KubeError) throw err;
       if (options.signal.aborted) return;
