@@ -20,6 +20,7 @@ const commands: Record<string, () => Promise<{ command: Command }>> = {
   template: () => import('./commands/template.js'),
   agent: () => import('./commands/agent.js'),
   dev: () => import('./commands/dev.js'),
+  hub: () => import('./commands/hub.js'),
 };
 
 async function help(): Promise<string> {

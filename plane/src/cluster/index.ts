@@ -11,3 +11,4 @@ export { readProfile, applyProfile, previewApply, setPaused, removeProfile } fro
 export { rollOut, type RolloutOptions } from './rollout.js';
 export { installAgent, readDeployManifests, type InstallManifest } from './agentInstall.js';
 export { KubeClient, KubeError } from '@kplane/kube/client';
+export { hubInit, hubJoin, hubLeave, memberRole, parseLabels, contextClient, readMemberSecret, DEFAULT_TOKEN_SECONDS, type HubClients, type JoinOptions, type JoinResult, type LeaveOptions, type LeaveResult } from '../hub/hubMembership.js';
