@@ -40,7 +40,7 @@ export default tseslint.config(
   { files: ['profile/src/**/*.ts'], rules: rule([...platform, ...nodeBuiltins, 'yaml', '@kplane/*'], 'profile/ is the platform-free model: no vscode, Node, Kubernetes client or other kplane package.') },
   { files: ['language-server/src/service/**/*.ts'], rules: rule([...platform, ...nodeBuiltins], 'The validation service is pure: it runs in the language server, the CLI, the webview and the agent.') },
   { files: ['plane/src/fleet/**/*.ts'], rules: rule([...platform, ...nodeBuiltins, '@kplane/kube'], 'The fleet model is pure: cluster I/O belongs to plane/src/cluster.') },
-  { files: ['plane/src/cluster/**/*.ts', 'cli/src/**/*.ts', 'kube/src/**/*.ts', 'bed/src/**/*.ts'], rules: rule(['vscode', 'vscode-languageclient', '@kplane/extension', '@kplane/test'], 'The management plane, the CLI, the Kubernetes layer and the bed run without VS Code and never import tests.') },
+  { files: ['plane/src/cluster/**/*.ts', 'plane/src/hub/**/*.ts', 'cli/src/**/*.ts', 'kube/src/**/*.ts', 'bed/src/**/*.ts'], rules: rule(['vscode', 'vscode-languageclient', '@kplane/extension', '@kplane/test'], 'The management plane, the CLI, the Kubernetes layer and the bed run without VS Code and never import tests.') },
   { files: ['agent/src/core/**/*.ts'], rules: rule([...platform, ...nodeBuiltins, '@kplane/kube'], 'agent/src/core is pure planning and status logic: I/O belongs to @kplane/kube and agent/src/controller.') },
   { files: ['agent/src/**/*.ts', 'media/src/**/*.ts', 'language-server/src/**/*.ts', 'extension/src/**/*.ts'], ignores: ['agent/src/core/**', 'language-server/src/service/**'], rules: rule(['@kplane/test', '@kplane/bed', '@kplane/bed/*'], 'Product code never imports the tests or the bed.') },
 );
