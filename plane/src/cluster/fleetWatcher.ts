@@ -1,13 +1,19 @@
 /**
- * Owns one ClusterWatch per fleet context and the clock tick that moves staleness along.
+ * Owns one ClusterWatch per directly watched context, one HubWatch per hub, and the clock tick
+ * that moves staleness along. A fleet may mix both: direct clusters are kubeconfig contexts,
+ * hub members are `hub:<context>/<name>`.
  */
 import type { FleetModel } from '../fleet/fleetModel.js';
+import { parseHubMemberId } from '../fleet/hubMembers.js';
 import { ClusterWatch, DEFAULT_WATCH_OPTIONS, type WatchOptions } from './clusterWatch.js';
 import { KubeClient } from '@kplane/kube/client';
 import type { FleetContext } from './kubeconfigContexts.js';
+import { HubWatch } from '../hub/hubWatch.js';
+import type { ProfileTarget } from './profileActions.js';
 
 export class FleetWatcher {
   private readonly watches = new Map<string, ClusterWatch>();
+  private readonly hubs = new Map<string, HubWatch>();
   private ticker: ReturnType<typeof setInterval> | undefined;
   private readonly gate: <T>(work: () => Promise<T>) => Promise<T>;
 
@@ -40,6 +46,28 @@ export class FleetWatcher {
     }
   }
 
+  /** Starts a HubWatch per hub context not yet watched and stops (and forgets the members of) the others. */
+  setHubs(hubs: readonly FleetContext[]): void {
+    const wanted = new Set(hubs.map((h) => h.name));
+    for (const [name, hub] of this.hubs) {
+      if (!wanted.has(name)) {
+        hub.stop();
+        this.hubs.delete(name);
+      }
+    }
+    for (const hub of hubs) {
+      if (this.hubs.has(hub.name)) continue;
+      const client = new KubeClient(hub.kubeConfig, hub.name, this.options.requestTimeoutMs, this.options.http2 ?? true);
+      const watch = new HubWatch(hub.name, client, this.model, { ...this.options, pageSize: 500 });
+      this.hubs.set(hub.name, watch.start());
+    }
+  }
+
+  /** Problems of the hubs (no CRDs, no access, unreachable), each naming the hub and what to do. */
+  hubProblems(): string[] {
+    return [...this.hubs.values()].flatMap((h) => (h.problem ? [h.problem] : []));
+  }
+
   /** Re-derives states every `ms` so heartbeats go Stale without an event. */
   startTicker(ms: number): void {
     this.stopTicker();
@@ -52,20 +80,31 @@ export class FleetWatcher {
     this.ticker = undefined;
   }
 
+  /** The client that reads and writes `id`'s profiles: its own, or its hub's. */
   client(id: string): KubeClient | undefined {
-    return this.watches.get(id)?.client;
+    return this.target(id)?.client;
+  }
+
+  /** Where `id`'s profiles are written: its own API server, or its namespace on its hub. */
+  target(id: string): ProfileTarget | undefined {
+    const direct = this.watches.get(id);
+    if (direct) return { client: direct.client };
+    const member = parseHubMemberId(id);
+    return member ? this.hubs.get(member.hub)?.target(id) : undefined;
   }
 
   refresh(id?: string): void {
-    if (id) this.watches.get(id)?.refresh();
-    else for (const w of this.watches.values()) w.refresh();
+    const member = id !== undefined ? parseHubMemberId(id) : undefined;
+    if (member) this.hubs.get(member.hub)?.refresh();
+    else if (id) this.watches.get(id)?.refresh();
+    else for (const w of [...this.watches.values(), ...this.hubs.values()]) w.refresh();
   }
 
   /** Resolves when every cluster has answered or failed once (or after `timeoutMs`). */
   async settled(timeoutMs: number): Promise<void> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([
-      Promise.all([...this.watches.values()].map((w) => w.settled)),
+      Promise.all([...this.watches.values(), ...this.hubs.values()].map((w) => w.settled)),
       new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs))),
     ]);
     clearTimeout(timer);
@@ -75,6 +114,8 @@ export class FleetWatcher {
     this.stopTicker();
     for (const w of this.watches.values()) w.stop();
     this.watches.clear();
+    for (const h of this.hubs.values()) h.stop();
+    this.hubs.clear();
   }
 }
 

@@ -9,13 +9,13 @@ import { planBatches, shouldHalt, type ClusterOutcome } from '../fleet/applyPlan
 import { profileState } from '../fleet/clusterState.js';
 import { profileKey, type FleetModel } from '../fleet/fleetModel.js';
 import { desiredObject } from '../fleet/profileChange.js';
-import type { KubeClient } from '@kplane/kube/client';
-import { applyProfile } from './profileActions.js';
+import { applyProfile, asTarget, type Target } from './profileActions.js';
 
 export interface RolloutOptions {
   profile: ClusterProfile;
   targets: readonly string[];
-  client: (id: string) => KubeClient | undefined;
+  /** Where each target's profile is written: its API server, or its namespace on a hub. */
+  client: (id: string) => Target | undefined;
   model: FleetModel;
   maxUnavailable: number;
   requestTimeoutMs: number;
@@ -27,7 +27,6 @@ export interface RolloutOptions {
 
 export async function rollOut(o: RolloutOptions): Promise<ClusterOutcome[]> {
   const outcomes: ClusterOutcome[] = [];
-  const key = profileKey(desiredObject(o.profile));
   const batches = planBatches(o.targets, o.maxUnavailable);
   for (const [index, batch] of batches.entries()) {
     if (o.signal?.aborted || shouldHalt(outcomes, o.maxUnavailable)) {
@@ -36,16 +35,18 @@ export async function rollOut(o: RolloutOptions): Promise<ClusterOutcome[]> {
       continue;
     }
     o.onProgress?.(`batch ${index + 1}/${batches.length}: ${batch.join(', ')}`, outcomes.length, o.targets.length);
-    const results = await Promise.all(batch.map((id) => applyOne(o, id, key)));
+    const results = await Promise.all(batch.map((id) => applyOne(o, id)));
     outcomes.push(...results);
   }
   o.onProgress?.('done', outcomes.length, o.targets.length);
   return outcomes;
 }
 
-async function applyOne(o: RolloutOptions, id: string, key: string): Promise<ClusterOutcome> {
+async function applyOne(o: RolloutOptions, id: string): Promise<ClusterOutcome> {
   const client = o.client(id);
   if (!client) return { cluster: id, result: 'failed', message: `${id} is not in the fleet; add its context with "Add Clusters from Kubeconfig…"` };
+  // The key the fleet model knows this profile by on this cluster (a hub member's is in its hub namespace).
+  const key = profileKey(desiredObject(o.profile, asTarget(client).namespace));
   const before = o.model.record(id)?.profiles.get(key)?.metadata.generation;
   let written: ClusterProfile;
   try {

@@ -7,6 +7,7 @@
  * know and since when; an agent that stopped writing heartbeats is Stale, "last seen …".
  */
 import { getCondition, parseDuration, type AgentEvent, type ClusterAgent, type ClusterProfile } from '@kplane/profile';
+import type { MemberHeartbeat } from './hubMembers.js';
 
 export const CLUSTER_STATES = ['Healthy', 'Degraded', 'Drifted', 'Paused', 'NoAgent', 'Stale', 'Unreachable'] as const;
 export type ClusterState = (typeof CLUSTER_STATES)[number];
@@ -38,6 +39,10 @@ export interface ClusterRecord {
   nextSeq?: number;
   /** Events that fell off the agent's bounded list before the plane could read them. */
   lostEvents: number;
+  /** Hub members only: the hub context they are read through (`connection` is the hub's). */
+  hub?: string;
+  /** Hub members only: the agent's heartbeat Lease on the hub, as observed (./hubMembers.ts). */
+  heartbeat?: MemberHeartbeat;
 }
 
 export type ProfileState = 'Ready' | 'Pending' | 'Drifted' | 'Failed' | 'Paused';
@@ -85,10 +90,11 @@ export function deriveState(record: ClusterRecord, now: number, options: StateOp
   if (connection.kind === 'unreachable') {
     // What we knew at the moment the cluster went away, not what would be derived now.
     const known = record.lastContact !== undefined ? deriveReachable(record, connection.since, options) : undefined;
-    const lastKnown = known && known.state !== 'Connecting' ? known.state : undefined;
+    // A hub member already Unreachable by its Lease keeps the state it had before that.
+    const lastKnown = known?.state === 'Unreachable' ? known.lastKnown : known && known.state !== 'Connecting' ? known.state : undefined;
     return {
       state: 'Unreachable',
-      reason: `API server unreachable: ${connection.error}`,
+      reason: record.hub !== undefined ? `hub ${record.hub} unreachable: ${connection.error}` : `API server unreachable: ${connection.error}`,
       ...(lastKnown ? { lastKnown } : {}),
       ...(known?.lastSeen ? { lastSeen: known.lastSeen } : record.lastContact !== undefined ? { lastSeen: iso(record.lastContact) } : {}),
     };
@@ -99,6 +105,7 @@ export function deriveState(record: ClusterRecord, now: number, options: StateOp
 
 function deriveReachable(record: ClusterRecord, now: number, options: StateOptions): DerivedState {
   if (record.crdsInstalled === false) return { state: 'NoAgent', reason: 'the kplane CRDs are not installed; run "Install or Upgrade Agent"' };
+  if (record.heartbeat) return deriveFromLease(record, record.heartbeat, now);
   const agent = record.agent;
   if (!agent) {
     if (record.crdsInstalled === undefined) return { state: 'Connecting', reason: 'reading the ClusterAgent' };
@@ -111,6 +118,35 @@ function deriveReachable(record: ClusterRecord, now: number, options: StateOptio
   if (now - heartbeat > options.staleMultiplier * interval) {
     return { state: 'Stale', reason: `no heartbeat for ${options.staleMultiplier}× the ${Math.round(interval / 1000)}s interval`, lastSeen };
   }
+  return deriveHealth(record, lastSeen);
+}
+
+/**
+ * A hub member's agent writes its status only when it changes; its heartbeat is the Lease. Older
+ * than the Lease's duration: Stale; older than twice that: Unreachable (cut off from the hub, or
+ * stopped), keeping the state it last reported.
+ */
+function deriveFromLease(record: ClusterRecord, heartbeat: MemberHeartbeat, now: number): DerivedState {
+  const lastSeen = iso(heartbeat.renewedAt);
+  // No age in reasons: they are part of the view's signature, and a changing one would refresh every stale member on every tick.
+  const lease = Math.round(heartbeat.durationMs / 1000);
+  if (!record.agent) return { state: 'NoAgent', reason: 'the agent renews its heartbeat Lease but has not written its ClusterAgent status to the hub yet', lastSeen };
+  if (now - heartbeat.renewedAt > 2 * heartbeat.durationMs) {
+    const known = deriveHealth(record, lastSeen).state;
+    return {
+      state: 'Unreachable',
+      reason: `heartbeat Lease on hub ${record.hub} not renewed within twice its ${lease}s duration: the member is cut off from the hub or its agent stopped`,
+      lastKnown: known,
+      lastSeen,
+    };
+  }
+  if (now - heartbeat.renewedAt > heartbeat.durationMs) return { state: 'Stale', reason: `heartbeat Lease on hub ${record.hub} not renewed within its ${lease}s duration`, lastSeen };
+  return deriveHealth(record, lastSeen);
+}
+
+/** The state from what the agent reports, once its heartbeat is known to be fresh. */
+function deriveHealth(record: ClusterRecord, lastSeen: string): DerivedState & { state: ClusterState } {
+  const agent = record.agent!;
   const agentReady = getCondition(agent.status?.conditions, 'Ready');
   const profiles = [...record.profiles.values()];
   const states = profiles.map((p) => ({ name: p.metadata.name, state: profileState(p) }));

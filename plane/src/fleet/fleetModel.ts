@@ -22,11 +22,14 @@ import {
   type StateOptions,
 } from './clusterState.js';
 import { matchesSelector, type Selector } from './selector.js';
+import { observeLease, parseHubMemberId, type LeaseObject } from './hubMembers.js';
 
 /** What views, the CLI and reports show for one cluster. */
 export interface ClusterView extends DerivedState {
   id: string;
   server?: string;
+  /** Hub members: the hub context they are read through. */
+  hub?: string;
   displayName: string;
   labels: Record<string, string>;
   agentVersion?: string;
@@ -79,6 +82,8 @@ export class FleetModel {
   private readonly eventListeners = new Set<Listener<EventsNotice>>();
   /** Clusters that were unreachable since their last agent read: their next events are a catch-up. */
   private readonly wasAway = new Set<string>();
+  /** Inside batch(): ids to recompute and announce once at its end. */
+  private pending: Set<string> | undefined;
 
   constructor(
     private readonly now: () => number,
@@ -117,32 +122,73 @@ export class FleetModel {
     return [...this.views.values()];
   }
 
-  /** Adds clusters not yet present and removes those not listed; returns whether anything changed. */
+  /**
+   * Adds directly watched clusters not yet present and removes those not listed; hub members are
+   * not touched (their hub's watch adds and removes them). Returns whether anything changed.
+   */
   setClusters(clusters: readonly { id: string; server?: string }[]): boolean {
     const wanted = new Set(clusters.map((c) => c.id));
     let changed = false;
-    for (const id of [...this.records.keys()]) {
-      if (!wanted.has(id)) {
-        this.records.delete(id);
-        this.views.delete(id);
-        this.signatures.delete(id);
-        changed = true;
-      }
+    for (const [id, record] of [...this.records]) {
+      if (record.hub === undefined && !wanted.has(id)) changed = this.removeCluster(id) || changed;
     }
-    for (const c of clusters) {
-      if (this.records.has(c.id)) continue;
-      this.records.set(c.id, {
-        id: c.id,
-        ...(c.server ? { server: c.server } : {}),
-        connection: { kind: 'connecting', since: this.now() },
-        profiles: new Map(),
-        events: [],
-        lostEvents: 0,
-      });
-      this.recompute(c.id);
-      changed = true;
-    }
+    for (const c of clusters) changed = this.addCluster(c.id, c.server ? { server: c.server } : {}) || changed;
     return changed;
+  }
+
+  /** Adds one cluster if it is not there yet; `hub` marks a member read through that hub. */
+  addCluster(id: string, options: { server?: string; hub?: string; connection?: Connection } = {}): boolean {
+    if (this.records.has(id)) return false;
+    this.records.set(id, {
+      id,
+      ...(options.server ? { server: options.server } : {}),
+      ...(options.hub !== undefined ? { hub: options.hub } : {}),
+      connection: options.connection ?? { kind: 'connecting', since: this.now() },
+      ...(options.connection?.kind === 'connected' ? { lastContact: this.now() } : {}),
+      profiles: new Map(),
+      events: [],
+      lostEvents: 0,
+    });
+    this.recompute(id);
+    if (this.pending) this.pending.add(id);
+    return true;
+  }
+
+  /** Removes one cluster; views hear of it as a changed id that get() no longer finds. */
+  removeCluster(id: string): boolean {
+    if (!this.records.delete(id)) return false;
+    this.views.delete(id);
+    this.signatures.delete(id);
+    this.wasAway.delete(id);
+    if (this.pending) this.pending.add(id);
+    return true;
+  }
+
+  /**
+   * Runs `work` and announces every cluster it changed once, at the end: a hub's list of 10,000
+   * members is one change notice, not 30,000.
+   */
+  batch<T>(work: () => T): T {
+    if (this.pending) return work();
+    const pending = (this.pending = new Set());
+    try {
+      return work();
+    } finally {
+      this.pending = undefined;
+      const changed = [...pending].filter((id) => !this.records.has(id) || this.recompute(id));
+      if (changed.length) for (const l of this.changeListeners) l(changed);
+    }
+  }
+
+  /** A hub member's heartbeat Lease (undefined: it has none, or it was deleted). */
+  setLease(id: string, lease: LeaseObject | undefined): void {
+    const record = this.records.get(id);
+    if (!record) return;
+    const heartbeat = observeLease(record.heartbeat, lease, this.now());
+    if (heartbeat === record.heartbeat) return;
+    if (heartbeat) record.heartbeat = heartbeat;
+    else delete record.heartbeat;
+    this.notify([id]);
   }
 
   setConnection(id: string, connection: Connection): void {
@@ -235,6 +281,10 @@ export class FleetModel {
   }
 
   private notify(ids: string[]): void {
+    if (this.pending) {
+      for (const id of ids) this.pending.add(id);
+      return;
+    }
     const changed = ids.filter((id) => this.recompute(id));
     if (changed.length) for (const l of this.changeListeners) l(changed);
   }
@@ -287,7 +337,8 @@ function toView(record: ClusterRecord, derived: DerivedState): ClusterView {
   return {
     id: record.id,
     ...(record.server ? { server: record.server } : {}),
-    displayName: agent?.spec?.displayName || record.id,
+    ...(record.hub !== undefined ? { hub: record.hub } : {}),
+    displayName: agent?.spec?.displayName || (record.hub !== undefined ? parseHubMemberId(record.id)?.name : undefined) || record.id,
     labels: { ...(agent?.spec?.labels ?? {}) },
     ...(agent?.status?.agentVersion ? { agentVersion: agent.status.agentVersion } : {}),
     ...(agent?.status?.kubernetesVersion ? { kubernetesVersion: agent.status.kubernetesVersion } : {}),

@@ -8,3 +8,5 @@ export * from './profileChange.js';
 export * from './liveDiff.js';
 export * from './preflight.js';
 export * from './terminalText.js';
+export * from './hubMembers.js';
+export * from './hubMirror.js';

@@ -14,13 +14,17 @@ export interface ProfileChange {
   paths: string[];
 }
 
-/** The object the plane writes: identity and spec only; status belongs to the agent. */
-export function desiredObject(profile: ClusterProfile): ClusterProfile {
+/**
+ * The object the plane writes: identity and spec only; status belongs to the agent. `inNamespace`
+ * replaces the profile's namespace: a hub member's profiles live in its namespace on the hub, and
+ * its agent copies them into its own.
+ */
+export function desiredObject(profile: ClusterProfile, inNamespace?: string): ClusterProfile {
   const { name, namespace, labels, annotations } = profile.metadata;
   return {
     apiVersion: API_VERSION,
     kind: PROFILE_KIND,
-    metadata: { name, namespace: namespace ?? DEFAULT_NAMESPACE, ...(labels ? { labels } : {}), ...(annotations ? { annotations } : {}) },
+    metadata: { name, namespace: inNamespace ?? namespace ?? DEFAULT_NAMESPACE, ...(labels ? { labels } : {}), ...(annotations ? { annotations } : {}) },
     spec: profile.spec,
   };
 }

@@ -1,0 +1,180 @@
+import { strict as assert } from 'node:assert';
+import type { ClusterAgent, ClusterProfile } from '@kplane/profile';
+import { FleetModel, HubMirror, hubMemberId, memberOfNamespace, observeLease, parseHubMemberId, type LeaseObject } from '@kplane/plane';
+
+const T0 = Date.parse('2026-01-01T00:00:00Z');
+const iso = (ms: number) => new Date(ms).toISOString();
+/** Leases carry MicroTime: six fractional digits. */
+const micro = (ms: number) => iso(ms).replace('Z', '000Z');
+
+function agent(namespace: string, opts: { labels?: Record<string, string>; ready?: boolean; name?: string } = {}): ClusterAgent {
+  return {
+    apiVersion: 'kplane.dev/v1alpha1',
+    kind: 'ClusterAgent',
+    metadata: { name: opts.name ?? 'agent', namespace },
+    spec: { labels: opts.labels ?? {}, displayName: undefined },
+    status: {
+      // Written once, long ago: in hub mode the Lease is the heartbeat, not this.
+      heartbeatTime: iso(T0 - 3_600_000),
+      agentVersion: '0.1.0',
+      nodes: { total: 3, ready: 3 },
+      conditions: opts.ready === false ? [{ type: 'Ready', status: 'False', reason: 'NoPermission', message: 'cannot list nodes', lastTransitionTime: iso(T0) }] : [],
+      events: [],
+      nextSeq: 0,
+    },
+  };
+}
+
+function profile(namespace: string, name: string): ClusterProfile {
+  return {
+    apiVersion: 'kplane.dev/v1alpha1',
+    kind: 'ClusterProfile',
+    metadata: { name, namespace, generation: 1 },
+    spec: { version: '1.0.0', layers: [] },
+    status: { observedGeneration: 1, conditions: [{ type: 'Ready', status: 'True', reason: 'Applied', message: '', lastTransitionTime: iso(T0) }] },
+  };
+}
+
+function lease(namespace: string, renewed: number, seconds = 180, name = 'agent-heartbeat'): LeaseObject {
+  return { metadata: { name, namespace }, spec: { holderIdentity: 'agent', leaseDurationSeconds: seconds, renewTime: micro(renewed) } };
+}
+
+function setup() {
+  const clock = { now: T0 };
+  const model = new FleetModel(() => clock.now);
+  const mirror = new HubMirror('hub-1', model, () => clock.now);
+  const changes: string[][] = [];
+  model.onChange((ids) => changes.push(ids));
+  return { clock, model, mirror, changes };
+}
+
+const A = hubMemberId('hub-1', 'edge-a');
+const B = hubMemberId('hub-1', 'edge-b');
+
+describe('hub mode in the plane: demultiplexing and Lease age', () => {
+  it('names: member namespaces, ids, and ids of contexts that hold "/"', () => {
+    assert.equal(memberOfNamespace('kplane-member-edge-a'), 'edge-a');
+    assert.equal(memberOfNamespace('kplane-system'), undefined);
+    assert.equal(memberOfNamespace('kplane-member-'), undefined);
+    assert.equal(memberOfNamespace('kplane-member-Bad_Name'), undefined);
+    assert.equal(A, 'hub:hub-1/edge-a');
+    assert.deepEqual(parseHubMemberId('hub:arn:aws:eks:eu-west-1:1:cluster/hub/edge-a'), { hub: 'arn:aws:eks:eu-west-1:1:cluster/hub', name: 'edge-a' });
+    assert.equal(parseHubMemberId('edge-a'), undefined);
+    assert.equal(parseHubMemberId('hub:ctx/'), undefined);
+  });
+
+  it('splits one list over all namespaces into members, ignoring other namespaces and other names', () => {
+    const { model, mirror, changes } = setup();
+    mirror.replace({
+      agents: [agent('kplane-member-edge-a', { labels: { env: 'prod' } }), agent('kplane-member-edge-b', { labels: { env: 'dev' } }), agent('kplane-system'), agent('kplane-member-edge-c', { name: 'other' })],
+      profiles: [profile('kplane-member-edge-a', 'base'), profile('kplane-member-edge-a', 'web'), profile('kplane-member-edge-b', 'base'), profile('default', 'stray')],
+      leases: [lease('kplane-member-edge-a', T0), lease('kplane-member-edge-b', T0), lease('kube-node-lease', T0, 40, 'node-1'), lease('kplane-member-edge-a', T0, 180, 'something-else')],
+    });
+    assert.deepEqual(model.ids().sort(), [A, B]);
+    assert.deepEqual(changes.length, 1, 'one change notice for the whole list');
+    assert.deepEqual(changes[0].sort(), [A, B]);
+    const a = model.get(A)!;
+    assert.equal(a.hub, 'hub-1');
+    assert.equal(a.displayName, 'edge-a');
+    assert.deepEqual(a.labels, { env: 'prod' });
+    assert.deepEqual(a.profiles.map((p) => p.key), ['kplane-member-edge-a/base', 'kplane-member-edge-a/web']);
+    assert.equal(a.state, 'Healthy', `${a.state}: ${a.reason}`);
+    assert.deepEqual(model.get(B)!.profiles.map((p) => p.name), ['base']);
+  });
+
+  it('keeps direct clusters and hub members apart in a mixed fleet', () => {
+    const { model, mirror } = setup();
+    model.setClusters([{ id: 'prod-1' }]);
+    mirror.replace({ agents: [agent('kplane-member-edge-a')], profiles: [], leases: [lease('kplane-member-edge-a', T0)] });
+    model.setClusters([{ id: 'prod-1' }, { id: 'prod-2' }]);
+    assert.deepEqual(model.ids().sort(), [A, 'prod-1', 'prod-2']);
+    mirror.replace({ agents: [], profiles: [], leases: [] });
+    assert.deepEqual(model.ids().sort(), ['prod-1', 'prod-2'], 'an empty hub removes only its own members');
+  });
+
+  it('adds a member on its first event and removes it when its last object is deleted', () => {
+    const { model, mirror } = setup();
+    mirror.replace({ agents: [], profiles: [], leases: [] });
+    mirror.apply('agent', 'ADDED', agent('kplane-member-edge-a'));
+    assert.equal(model.get(A)?.state, 'Stale', 'no Lease yet: the status heartbeat (an hour old) is all there is');
+    mirror.apply('lease', 'ADDED', lease('kplane-member-edge-a', T0));
+    assert.equal(model.get(A)?.state, 'Healthy');
+    mirror.apply('profile', 'ADDED', profile('kplane-member-edge-a', 'base'));
+    assert.equal(model.get(A)?.profiles.length, 1);
+    mirror.apply('profile', 'ADDED', profile('elsewhere', 'base'));
+    mirror.apply('agent', 'MODIFIED', agent('kplane-system'));
+    assert.deepEqual(model.ids(), [A], 'events of other namespaces change nothing');
+    mirror.apply('profile', 'DELETED', profile('kplane-member-edge-a', 'base'));
+    mirror.apply('agent', 'DELETED', agent('kplane-member-edge-a'));
+    assert.deepEqual(model.ids(), [A], 'the Lease is still there');
+    mirror.apply('lease', 'DELETED', lease('kplane-member-edge-a', T0));
+    assert.deepEqual(model.ids(), [], 'nothing of the member is left (kplane hub leave)');
+  });
+
+  it('a relist replaces what was known: members gone while away leave, profiles follow the list', () => {
+    const { model, mirror } = setup();
+    mirror.replace({ agents: [agent('kplane-member-edge-a'), agent('kplane-member-edge-b')], profiles: [profile('kplane-member-edge-a', 'old')], leases: [] });
+    mirror.replace({ agents: [agent('kplane-member-edge-a')], profiles: [profile('kplane-member-edge-a', 'new')], leases: [] });
+    assert.deepEqual(model.ids(), [A]);
+    assert.deepEqual(model.get(A)!.profiles.map((p) => p.name), ['new']);
+  });
+
+  it('derives Stale and Unreachable from the Lease age on the plane clock, keeping the last known state', () => {
+    const { clock, model, mirror } = setup();
+    mirror.replace({ agents: [agent('kplane-member-edge-a', { ready: false })], profiles: [], leases: [lease('kplane-member-edge-a', T0, 180)] });
+    assert.equal(model.get(A)!.state, 'Degraded');
+    clock.now = T0 + 180_000;
+    model.tick();
+    assert.equal(model.get(A)!.state, 'Degraded', 'exactly the duration: not yet stale');
+    clock.now = T0 + 181_000;
+    model.tick();
+    assert.equal(model.get(A)!.state, 'Stale');
+    assert.match(model.get(A)!.reason, /Lease on hub hub-1 not renewed within its 180s duration/);
+    clock.now = T0 + 361_000;
+    model.tick();
+    const away = model.get(A)!;
+    assert.equal(away.state, 'Unreachable');
+    assert.equal(away.lastKnown, 'Degraded');
+    assert.equal(away.lastSeen, '2026-01-01T00:00:00Z');
+    assert.match(away.reason, /cut off from the hub or its agent stopped/);
+    // The member comes back; its clock is 10 minutes slow, so renewTime looks old. A renewal is a renewal.
+    clock.now = T0 + 400_000;
+    mirror.apply('lease', 'MODIFIED', lease('kplane-member-edge-a', T0 - 600_000 + 400_000, 180));
+    assert.equal(model.get(A)!.state, 'Degraded');
+    clock.now = T0 + 400_000 + 170_000;
+    model.tick();
+    assert.equal(model.get(A)!.state, 'Degraded', 'aged from when the plane saw the renewal');
+  });
+
+  it('does not take a first sighting of a Lease from a clock that runs ahead as fresher than now', () => {
+    const first = observeLease(undefined, lease('kplane-member-edge-a', T0 + 3_600_000, 60), T0)!;
+    assert.equal(first.renewedAt, T0);
+    assert.equal(first.durationMs, 60_000);
+    assert.equal(observeLease(first, lease('kplane-member-edge-a', T0 + 3_600_000, 60), T0 + 50_000), first, 'same renewTime: unchanged, same object');
+    assert.equal(observeLease(undefined, { metadata: { name: 'agent-heartbeat' }, spec: {} }, T0), undefined, 'never renewed');
+    const old = observeLease(undefined, lease('kplane-member-edge-a', T0 - 500_000), T0)!;
+    assert.equal(old.renewedAt, T0 - 500_000, 'a first sighting of an old renewal is old');
+  });
+
+  it('a hub that cannot be reached makes every member Unreachable with its last known state, and the hub named', () => {
+    const { model, mirror } = setup();
+    mirror.replace({ agents: [agent('kplane-member-edge-a'), agent('kplane-member-edge-b', { ready: false })], profiles: [], leases: [lease('kplane-member-edge-a', T0), lease('kplane-member-edge-b', T0)] });
+    mirror.disconnected('cannot reach https://127.0.0.1:6443 (ECONNREFUSED)');
+    const [a, b] = [model.get(A)!, model.get(B)!];
+    assert.deepEqual([a.state, a.lastKnown, b.state, b.lastKnown], ['Unreachable', 'Healthy', 'Unreachable', 'Degraded']);
+    assert.match(a.reason, /^hub hub-1 unreachable: cannot reach/);
+    mirror.replace({ agents: [agent('kplane-member-edge-a')], profiles: [], leases: [lease('kplane-member-edge-a', T0)] });
+    assert.equal(model.get(A)!.state, 'Healthy');
+  });
+
+  it('a tick with nothing overdue announces nothing, at 10,000 members', () => {
+    const { clock, model, mirror, changes } = setup();
+    const names = Array.from({ length: 10_000 }, (_, i) => `m${i}`);
+    mirror.replace({ agents: names.map((n) => agent(`kplane-member-${n}`)), profiles: [], leases: names.map((n) => lease(`kplane-member-${n}`, T0)) });
+    changes.length = 0;
+    clock.now = T0 + 60_000;
+    model.tick();
+    assert.equal(changes.length, 0);
+    assert.equal(model.summary().byState.Healthy, 10_000);
+  });
+});
