@@ -47,8 +47,15 @@ export interface SideBySide {
   /**
    * Resolves once metrics.k8s.io serves every running pod of both sides at `perPod(n)`
    * millicores: when that was seen (`all`), and per side when the first pod was (`first`).
+   * With `before` (the per-pod usage served until now), also per side when metrics.k8s.io first
+   * served anything else for a pod (`moved`): the first moment a controller could act, since
+   * metrics-server's first scrape after a change may serve a value between old and new.
    */
-  metricsServe(perPod: (pods: number) => number, timeoutMs?: number): Promise<{ all: number; first: { kplane: number; hpa: number } }>;
+  metricsServe(
+    perPod: (pods: number) => number,
+    timeoutMs?: number,
+    before?: (pods: number) => number,
+  ): Promise<{ all: number; first: { kplane: number; hpa: number }; moved: { kplane: number; hpa: number } }>;
   /** Waits until neither side changed for `quietMs`; returns both. */
   settle(quietMs: number, timeoutMs: number): Promise<{ kplane: number; hpa: number }>;
   stop(): Promise<void>;
@@ -183,8 +190,10 @@ export async function startSideBySide(opts: SideBySideOptions = {}): Promise<Sid
       jitter = j;
     },
     replicas,
-    async metricsServe(perPod, timeoutMs = 60_000) {
+    async metricsServe(perPod, timeoutMs = 60_000, before) {
       const first: Record<'kplane' | 'hpa', number | undefined> = { kplane: undefined, hpa: undefined };
+      const moved: Record<'kplane' | 'hpa', number | undefined> = { kplane: undefined, hpa: undefined };
+      const near = (value: number | undefined, want: number) => Math.abs((value ?? -1e9) - want) <= Math.max(2, want * 0.01);
       await waitFor(
         async () => {
           let all = true;
@@ -194,8 +203,16 @@ export async function startSideBySide(opts: SideBySideOptions = {}): Promise<Sid
             const served = new Map(metrics.items.map((m) => [m.metadata.name, m.containers?.[0]?.usage?.cpu]));
             // KWOK's counter and metrics-server's timestamps differ a little: 250m may read 251m.
             const want = perPod(pods.length);
-            const at = pods.filter((p) => Math.abs((cpuMilli(served.get(p.metadata.name)) ?? -1e9) - want) <= Math.max(2, want * 0.01)).length;
+            const at = pods.filter((p) => near(cpuMilli(served.get(p.metadata.name)), want)).length;
             if (at > 0) first[side] ??= Date.now();
+            if (before) {
+              const old = before(pods.length);
+              const changed = pods.some((p) => {
+                const value = cpuMilli(served.get(p.metadata.name));
+                return value !== undefined && !near(value, old);
+              });
+              if (changed) moved[side] ??= Date.now();
+            }
             if (!pods.length || at < pods.length) all = false;
           }
           return all;
@@ -203,7 +220,11 @@ export async function startSideBySide(opts: SideBySideOptions = {}): Promise<Sid
         { timeoutMs, intervalMs: 500, what: 'metrics.k8s.io to serve the new load on every pod' },
       );
       const now = Date.now();
-      return { all: now, first: { kplane: first.kplane ?? now, hpa: first.hpa ?? now } };
+      return {
+        all: now,
+        first: { kplane: first.kplane ?? now, hpa: first.hpa ?? now },
+        moved: { kplane: moved.kplane ?? first.kplane ?? now, hpa: moved.hpa ?? first.hpa ?? now },
+      };
     },
     async settle(quietMs, timeoutMs) {
       const started = Date.now();

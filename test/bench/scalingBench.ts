@@ -3,7 +3,7 @@
  * controller on one bed cluster with metrics-server (test/bed/scalingScenario.ts), same run:
  *  1. Reaction time to each side's first replica change (agent --scaling-period at its default
  *     5s, HPA sync at its default 15s), over alternating load steps; medians and their ratio.
- *     Measured two ways: from the moment metrics.k8s.io first serves the new usage (the issue's
+ *     Measured two ways: from the moment metrics.k8s.io first serves a changed usage (the issue's
  *     definition: what either controller can act on), and from the load change itself, which adds
  *     metrics-server's scrape delay (up to 10 s, the same for both sides).
  *  2. Flapping: a plateau with ±15 % per-pod jitter for 3 minutes; scale changes of each side.
@@ -33,32 +33,34 @@ async function main(): Promise<void> {
     const hpa: number[] = [];
     const kpServed: number[] = [];
     const hpaServed: number[] = [];
+    let previous = 200;
     for (const load of STEPS) {
       const before = { kplane: side.changes.kplane.length, hpa: side.changes.hpa.length };
       const changedAt = Date.now();
       side.setLoad(load);
-      // `first` is when metrics.k8s.io first served the new usage for a pod of that side
-      // (polled every 500 ms, so served times are late by at most about that much).
-      const served = await side.metricsServe((n) => Math.round(load / n), 90_000);
+      // `moved` is when metrics.k8s.io first served a changed usage for a pod of that side
+      // (polled every 500 ms, so served times are late by about that much at most).
+      const served = await side.metricsServe((n) => Math.round(load / n), 90_000, (n) => Math.round(previous / n));
+      previous = load;
       await side.settle(30_000, 180_000);
       const k = side.changes.kplane[before.kplane];
       const h = side.changes.hpa[before.hpa];
       const r = await side.replicas();
       const s = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
-      console.log(`load ${load}m: kplane → ${r.kplane} after ${k ? `${s(k.at - served.first.kplane)} (served) / ${s(k.at - changedAt)} (load)` : '—'}, HPA → ${r.hpa} after ${h ? `${s(h.at - served.first.hpa)} (served) / ${s(h.at - changedAt)} (load)` : '—'}`);
+      console.log(`load ${load}m: kplane → ${r.kplane} after ${k ? `${s(k.at - served.moved.kplane)} (served) / ${s(k.at - changedAt)} (load)` : '—'}, HPA → ${r.hpa} after ${h ? `${s(h.at - served.moved.hpa)} (served) / ${s(h.at - changedAt)} (load)` : '—'}`);
       if (k) {
         kp.push(k.at - changedAt);
-        kpServed.push(k.at - served.first.kplane);
+        kpServed.push(k.at - served.moved.kplane);
       }
       if (h) {
         hpa.push(h.at - changedAt);
-        hpaServed.push(h.at - served.first.hpa);
+        hpaServed.push(h.at - served.moved.hpa);
       }
     }
     const row = (what: string, a: number[], b: number[]) =>
       console.log(`  ${what}: kplane ${(median(a) / 1000).toFixed(1)}s   HPA ${(median(b) / 1000).toFixed(1)}s   ratio kplane/HPA ${(median(a) / median(b)).toFixed(2)}   (median of ${a.length} / ${b.length} steps)`);
     console.log('\nreaction time → replicas changed:');
-    row('from metrics.k8s.io serving the new usage (goal: kplane ≤ 5 s)', kpServed, hpaServed);
+    row('from metrics.k8s.io serving a changed usage (goal: kplane ≤ 5 s)', kpServed, hpaServed);
     row('from the load change (adds up to 10 s of metrics-server scrape, both sides)', kp, hpa);
 
     // 2. Flapping under ±15 % jitter.

@@ -238,6 +238,13 @@ export class AgentRuntime {
   private onScale(key: string, profile: ClusterProfile, policy: ScalingPolicy, status: ScalingStatus): void {
     if (status.lastDecisionTime && (status.lastDecision === 'ScaledUp' || status.lastDecision === 'ScaledDown') && status.reason?.includes('scaled')) {
       this.reporter.event(profile, 'Normal', status.lastDecision, `Scaling policy "${policy.name}": ${status.reason}.`);
+      // The new count goes out now; the reconcile queued below applies the same value with the
+      // rest of the profile and writes the status. If this write fails, the reconcile still does it.
+      if (status.desired !== status.current) {
+        void this.scaler.writeReplicas(policy.target, status.desired).catch((err: unknown) =>
+          this.log.warn('immediate replica write failed; the reconcile applies it', { profile: key, policy: policy.name, err }),
+        );
+      }
     }
     this.queue.add(key);
   }

@@ -6,6 +6,10 @@
  * spec.replicas, so enforcing never undoes scaling). Every decision is kept in status with its
  * inputs; bad input (no pods, no requests, a quantity that does not parse, min above max,
  * metrics.k8s.io down) is said in status and changes nothing.
+ *
+ * A decision that changes the replicas is also written at once (writeReplicas), so the new
+ * count does not wait behind the profile's full reconcile, which then applies the same value
+ * and records the status.
  */
 import { objectKey, parseDuration, type ClusterProfile, type ObjectRef, type ScalingPolicy, type ScalingRecord, type ScalingStatus } from '@kplane/profile';
 import {
@@ -36,6 +40,13 @@ interface PolicyState {
   target?: ObjectRef;
   recommendations: TimedRecommendation[];
 }
+
+/**
+ * The field manager of the immediate replica write. A separate name, because a partial
+ * server-side apply under the agent's own manager would drop every other field it owns; the
+ * reconciler's forced apply takes spec.replicas back with the same value.
+ */
+export const SCALER_FIELD_MANAGER = 'kplane-agent-scaler';
 
 /** The HPA's default scale-down window (behavior.scaleDown.stabilizationWindowSeconds). */
 const DEFAULT_RESOURCE_SCALE_DOWN_WINDOW_MS = 300_000;
@@ -275,6 +286,18 @@ export class Scaler {
     }
     const targetText = targetMilli !== undefined ? `${formatMilli(targetMilli, resource)} per pod` : `${metric.targetAverageUtilization}% of requests`;
     return { recommended: result.replicas, current, metricValue: result.averageMilli / 1000, resource: result, target: targetText, explanation: result.explanation };
+  }
+
+  /** Writes `replicas` to the target's spec.replicas now (merge patch); false if the kind is not served. */
+  async writeReplicas(target: ObjectRef, replicas: number): Promise<boolean> {
+    const info = await this.discovery.resource(target.apiVersion, target.kind);
+    if (!info) return false;
+    await this.api.request('PATCH', objectPath(info, target), {
+      body: { spec: { replicas } },
+      contentType: 'application/merge-patch+json',
+      query: { fieldManager: SCALER_FIELD_MANAGER },
+    });
+    return true;
   }
 
   private async liveObject(ref: ObjectRef): Promise<any> {
