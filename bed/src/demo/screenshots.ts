@@ -1,6 +1,6 @@
 /**
- * `npm run demo -- --screenshots`: the Fleet tree, the dashboard matrix, a cluster page and the
- * values editor, from headless Chromium, saved into docs/screenshots/. The values editor's save
+ * `npm run demo -- --screenshots`: the Fleet tree, the dashboard matrix, a cluster page, the
+ * values editor, an unreachable cluster and the local-scaling chart, from headless Chromium, saved into docs/screenshots/. The values editor's save
  * is checked on the cluster's API server, so a broken save path fails the run.
  */
 import { join } from 'node:path';
@@ -78,6 +78,18 @@ export async function takeScreenshots({ url, outDir, demo, toggleLost, valuesOnC
     await frame.locator(`[data-cluster-row="${lost.cluster.name}"] a`).first().click();
     await frame.locator(`[data-cluster-page="${lost.cluster.name}"]`).waitFor({ timeout: 30_000 });
     say(`saved ${await screenshot(page, join(outDir, 'dashboard-unreachable.png'))}`);
+
+    // The healthy cluster scales api/api on simulated load: its page charts replicas and CPU
+    // over time. Wait for the agent's second recorded decision, so the chart has a line.
+    const scaling = byFate(demo, 'healthy');
+    await frame.locator('nav.crumbs a').first().click();
+    await frame.locator(`[data-cluster-row="${scaling.cluster.name}"] a`).first().click();
+    await frame.locator(`[data-cluster-page="${scaling.cluster.name}"]`).waitFor({ timeout: 30_000 });
+    const chart = frame.locator('[data-scaling-chart]').first();
+    await chart.locator('circle.point').nth(1).waitFor({ state: 'attached', timeout: 240_000 });
+    await chart.scrollIntoViewIfNeeded();
+    await page.waitForTimeout(500);
+    say(`saved ${await screenshot(page, join(outDir, 'dashboard-scaling.png'))}`);
   } finally {
     await browser.close();
   }
