@@ -13,3 +13,4 @@ export * from './removedApis.js';
 export * from './pattern.js';
 export * from './secrets.js';
 export * from './hub.js';
+export * from './podSecurity.js';

@@ -39,6 +39,32 @@ describe('kplane validate / kplane schema', () => {
     assert.match(r.stdout, /warn\.profile\.yaml:\d+:\d+: warning UNUSED_VARIABLE/);
   });
 
+  it('warns about a privileged hostPath DaemonSet in kube-system (PRIVILEGED_POD), naming each field', () => {
+    const daemonSet = [
+      '        - apiVersion: apps/v1',
+      '          kind: DaemonSet',
+      '          metadata: { name: node-root, namespace: kube-system }',
+      '          spec:',
+      '            selector: { matchLabels: { app: x } }',
+      '            template:',
+      '              metadata: { labels: { app: x } }',
+      '              spec:',
+      '                hostNetwork: true',
+      '                volumes: [{ name: root, hostPath: { path: / } }]',
+      '                containers: [{ name: sh, image: busybox, securityContext: { privileged: true } }]',
+      '        - apiVersion: v1',
+      '          kind: ConfigMap',
+    ].join('\n');
+    writeFileSync(join(dir, 'node-root.profile.yaml'), edit(VALID, '        - apiVersion: v1\n          kind: ConfigMap', daemonSet));
+    const r = kplane(['validate', 'node-root.profile.yaml'], dir);
+    assert.equal(r.status, 0, r.stdout);
+    assert.match(
+      r.stdout,
+      /node-root\.profile\.yaml:\d+:\d+: warning PRIVILEGED_POD DaemonSet kube-system\/node-root gets power over its nodes in kube-system \(Pod Security Standard "baseline" refuses it\): spec\.template\.spec\.hostNetwork is true; spec\.template\.spec\.volumes\[root\] is a hostPath volume \(\/\); spec\.template\.spec\.containers\[sh\]\.securityContext\.privileged is true\./,
+    );
+    assert.doesNotMatch(kplane(['validate', 'profiles/good.profile.yaml'], dir).stdout, /PRIVILEGED_POD/);
+  });
+
   it('exit 1 with errors; text is file:line:col: severity code message with a caret excerpt (1-based)', () => {
     const r = kplane(['validate', 'profiles'], dir);
     assert.equal(r.status, 1, r.stdout + r.stderr);

@@ -372,6 +372,14 @@ const OTHER_CODES = {
     fix: 'Plan the split now: move a group of objects (e.g. the CRDs) into a profile of its own and add it to spec.dependsOn.',
     quickFix: false,
   },
+  PRIVILEGED_POD: {
+    area: 'semantic',
+    meaning:
+      "A workload's pod template breaks the Pod Security Standard \"baseline\" (privileged containers, hostPath volumes, the host's network, PID or IPC namespace, host ports, added capabilities and the like): it gets power over the node, and whoever may write this profile gets it on every cluster the profile targets. A cluster whose local policy (ConfigMap kplane-policy) sets podSecurity: baseline or restricted refuses the whole profile.",
+    example: 'kind: DaemonSet\nmetadata: { name: node-root, namespace: kube-system }\nspec:\n  template:\n    spec:\n      hostNetwork: true\n      volumes: [{ name: root, hostPath: { path: / } }]\n      containers: [{ name: sh, image: busybox, securityContext: { privileged: true } }]',
+    fix: 'Remove what the message names if the workload does not need it; if it does (a CNI, a node agent), keep it in a profile of its own that only cluster admins may write, on clusters whose policy allows it.',
+    quickFix: false,
+  },
   PROFILE_DEPENDS_ON_SELF: {
     area: 'semantic',
     meaning: 'A profile lists itself in spec.dependsOn, so it would wait for itself forever.',

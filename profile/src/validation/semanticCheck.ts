@@ -12,6 +12,7 @@ import { hasReferences, resolveValues, scanReferences, substitute, undeclaredMes
 import { SUBSTITUTE_ANNOTATION, SUBSTITUTE_DISABLED, VARIABLE_TYPES, type Variable, type VariableType, type VariableValue } from '../types.js';
 import { compilePattern } from '../pattern.js';
 import { describeSecret } from '../secrets.js';
+import { podSecurityProblems, podSpecOf } from '../podSecurity.js';
 import type { Finding, JsonPath } from './index.js';
 import { checkAgainstClusterSchema, type ClusterSchemaSource } from './schemaCheck.js';
 import { checkManifest } from './manifestCheck.js';
@@ -562,6 +563,18 @@ function checkManifests(
       const namespace = explicitNamespace || (options.isClusterScoped(apiVersion, kind) ? undefined : layerNamespace);
       const info: ManifestInfo = { apiVersion, kind, name, namespace, path };
       infos.push(info);
+      const hostAccess = podSecurityProblems(manifest, 'baseline');
+      if (hostAccess.length) {
+        const system = namespace?.startsWith('kube-') ? ` in ${namespace}` : '';
+        findings.push({
+          code: 'PRIVILEGED_POD',
+          severity: 'warning',
+          message:
+            `${describeObject(info)} gets power over its nodes${system} (Pod Security Standard "baseline" refuses it): ${hostAccess.slice(0, 4).join('; ')}${hostAccess.length > 4 ? ` (and ${hostAccess.length - 4} more)` : ''}. ` +
+            `Whoever may write this profile gets that power on every cluster it targets, and a cluster whose local policy sets podSecurity: baseline refuses the profile; remove what is not needed.`,
+          path: [...path, ...(podSpecOf(manifest)?.path.split('.') ?? [])],
+        });
+      }
       const key = objectKey(info);
       const first = seen.get(key);
       if (first) {
