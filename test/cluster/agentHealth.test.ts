@@ -98,7 +98,9 @@ describe('agent health of every kind (cluster)', function () {
   });
 
   it('keeps a layer with a custom resource reporting Ready=False not Ready, and lets go when it turns True', async () => {
-    // The Widget exists with its controller's status before the profile adopts it.
+    // The Widget exists with its controller's status before the profile adopts it, which the
+    // cluster's local policy must allow (agent/src/core/policy.ts: adoption is off by default).
+    await api.apply(`/api/v1/namespaces/${NS}/configmaps/kplane-policy`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kplane-policy', namespace: NS }, data: { 'policy.yaml': 'adoptExisting: true\npodSecurity: privileged\nkinds: { allow: ["*", CustomResourceDefinition] }\n' } }, 'cluster-admin');
     await api.apply(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`, crd, 'test');
     await waitFor(async () => (await api.getOrUndefined<any>(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`))?.status?.conditions?.some((c: any) => c.type === 'Established' && c.status === 'True'), { what: 'CRD established', timeoutMs: 30_000 });
     const widgetPath = `/apis/${GROUP}/v1/namespaces/${NS}/widgets/w1`;

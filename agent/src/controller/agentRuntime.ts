@@ -10,6 +10,7 @@ import { collectionPath, delay, Discovery, Informer, storeKey, type KubeApi, typ
 import { ChartSource } from '../helm/chartSource.js';
 import { AgentReporter } from './agentReporter.js';
 import { LeaderElector } from './leaderElection.js';
+import { LocalPolicySource } from './localPolicy.js';
 import type { Logger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { ProfileReconciler, sensitiveValues } from './profileReconciler.js';
@@ -31,6 +32,8 @@ export interface AgentOptions {
 const MANAGED_SELECTOR = 'app.kubernetes.io/managed-by=kplane-agent';
 /** SIGTERM → exit: well inside Kubernetes' grace period, and short enough that a standby barely waits. */
 export const SHUTDOWN_BUDGET_MS = 800;
+/** How soon an edit of the local policy reaches profiles that no other change queues. */
+const POLICY_POLL_MS = 2_000;
 
 export class AgentRuntime {
   readonly metrics = new Metrics();
@@ -46,6 +49,7 @@ export class AgentRuntime {
   private readonly reporter: AgentReporter;
   private readonly scaler: Scaler;
   private readonly elector?: LeaderElector;
+  private readonly policy: LocalPolicySource;
   private workers: Promise<void>[] = [];
   private background: Promise<void>[] = [];
   ready = false;
@@ -61,12 +65,14 @@ export class AgentRuntime {
   ) {
     this.finished = new Promise((resolve) => (this.finish = resolve));
     this.discovery = new Discovery(api);
+    this.policy = new LocalPolicySource(api, options.namespace);
     this.reporter = new AgentReporter(api, options.namespace, log.child({ component: 'reporter' }), () => this.profiles(), () => this.profiles().flatMap(sensitiveValues), options.heartbeatMs);
     this.scaler = new Scaler(api, this.discovery, log.child({ component: 'scaler' }), (key, profile, policy, status) => this.onScale(key, profile, policy, status));
     this.reconciler = new ProfileReconciler({
       api,
       discovery: this.discovery,
       charts: new ChartSource(api, this.discovery, options.namespace),
+      policy: this.policy,
       log: log.child({ component: 'reconciler' }),
       metrics: this.metrics,
       namespace: options.namespace,
@@ -124,7 +130,7 @@ export class AgentRuntime {
     }).start();
     this.agentInformer.synced.catch((err) => this.log.warn('cannot watch the ClusterAgent (RBAC needs list and watch on clusteragents); heartbeat interval changes apply from the next heartbeat', { err }));
     this.workers = Array.from({ length: this.options.workers }, () => this.work());
-    this.background.push(this.reporter.run(signal), this.scaleLoop(signal));
+    this.background.push(this.reporter.run(signal), this.scaleLoop(signal), this.policyLoop(signal));
     this.ready = true;
   }
 
@@ -232,6 +238,25 @@ export class AgentRuntime {
         await this.scaler.evaluate(`${profile.metadata.namespace}/${profile.metadata.name}`, profile, new Date());
       }
       await delay(this.options.scalingPeriodMs, signal);
+    }
+  }
+
+  /**
+   * The local policy is read by every run; this loop only notices an edit (or a new or deleted
+   * ConfigMap) and queues every profile, so a refused profile is applied as soon as the admin
+   * allows it, and an allowed one is refused as soon as the admin narrows the policy.
+   */
+  private async policyLoop(signal: AbortSignal): Promise<void> {
+    let seen: string | undefined;
+    while (!signal.aborted) {
+      const loaded = await this.policy.current(0);
+      if (seen !== undefined && loaded.version !== seen) {
+        this.log.info('local policy changed; reconciling every profile', { policy: this.policy.source, valid: loaded.ok });
+        for (const p of this.profiles()) this.queue.add(`${p.metadata.namespace}/${p.metadata.name}`);
+      }
+      if (seen === undefined) this.log.info(loaded.ok ? 'local policy' : 'local policy unusable: every profile is refused', loaded.ok ? { policy: loaded.policy.source ?? 'default (no ConfigMap)', podSecurity: loaded.policy.podSecurity, adoptExisting: loaded.policy.adoptExisting } : { error: loaded.message });
+      seen = loaded.version;
+      await delay(POLICY_POLL_MS, signal);
     }
   }
 

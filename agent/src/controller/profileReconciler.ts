@@ -10,7 +10,7 @@
  * work queue alone decides when to retry. Aborting `signal` stops the run before its next
  * request.
  */
-import type { ClusterProfile } from '@kplane/profile';
+import { describeObject, type ClusterProfile } from '@kplane/profile';
 import { dependencyMessage, unreadyDependencies } from '../core/dependencies.js';
 import { blockedLayer, failedLayer, mergeLayerReports, type LayerReport } from '../core/layers.js';
 import { fingerprint } from '../core/objects.js';
@@ -21,6 +21,7 @@ import { ReconcileError, runContext, type ReconcilerDeps } from './steps/context
 import { DriftDetector } from './steps/drift.js';
 import { checkHealth, WAIT_POLL_MS } from './steps/health.js';
 import { InventoryStore } from './steps/inventory.js';
+import { checkPolicy } from './steps/policy.js';
 import { Pruner } from './steps/prune.js';
 import { render } from './steps/render.js';
 import { StatusWriter } from './steps/status.js';
@@ -80,6 +81,15 @@ export class ProfileReconciler {
       await this.status.waiting(ctx, dependencyMessage(waiting));
       return { requeueAfterMs: ctx.resyncMs };
     }
+    // The cluster's local policy, before anything is applied or even put in the inventory.
+    const verdict = await checkPolicy(ctx, this.deps, rendered.layers, await this.inventory.load(ctx));
+    if (!verdict.ok) {
+      ctx.log.warn('refused by the local policy', { reason: verdict.reason, objects: verdict.violations.slice(0, 10).map((v) => ({ object: describeObject(v.ref), rule: v.rule })) });
+      await this.status.invalid(ctx, verdict.reason, verdict.message);
+      return { requeueAfterMs: ctx.resyncMs };
+    }
+    ctx.adopting = verdict.adopting;
+    time('policy');
     const before = await this.inventory.widen(ctx, rendered.refs);
 
     const versionApplied = ctx.previous.appliedHash === rendered.hash;

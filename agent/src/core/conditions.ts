@@ -8,12 +8,18 @@ import { redact } from './redact.js';
 
 export type ProfileConditionType = 'Ready' | 'SpecValid' | 'Applied' | 'InSync';
 
+/**
+ * Why nothing was applied. ValidationFailed: the validation service found errors; RenderFailed:
+ * rendering or the layer plan did; PolicyViolation: the cluster's local policy refuses objects of
+ * the profile; PolicyInvalid: the local policy itself cannot be read or is invalid.
+ */
+export type InvalidReason = 'ValidationFailed' | 'RenderFailed' | 'PolicyViolation' | 'PolicyInvalid';
+
 /** What one reconcile found, as far as the conditions care. */
 export type ReconcileOutcome =
   | {
       spec: 'invalid';
-      /** ValidationFailed: the validation service found errors; RenderFailed: rendering or the layer plan did. */
-      reason: 'ValidationFailed' | 'RenderFailed';
+      reason: InvalidReason;
       message: string;
     }
   | {
@@ -53,6 +59,13 @@ export function isComplete(outcome: ReconcileOutcome): boolean {
 export function deriveConditions(outcome: ReconcileOutcome): DerivedCondition[] {
   const c = (type: ProfileConditionType, ok: boolean, reason: string, message: string): DerivedCondition => ({ type, status: ok ? 'True' : 'False', reason, message });
   if (outcome.spec === 'invalid') {
+    if (outcome.reason === 'PolicyViolation' || outcome.reason === 'PolicyInvalid') {
+      return [
+        c('SpecValid', false, outcome.reason, outcome.message),
+        c('Applied', false, outcome.reason, "Nothing was applied: the cluster's local policy refuses this profile; see SpecValid."),
+        c('Ready', false, outcome.reason, "The cluster's local policy refuses this profile; see SpecValid."),
+      ];
+    }
     return [
       c('SpecValid', false, outcome.reason, outcome.message),
       c('Applied', false, 'InvalidSpec', 'Nothing was applied because the spec is invalid.'),

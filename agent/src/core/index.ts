@@ -13,3 +13,4 @@ export * from './status.js';
 export * from './helmManifests.js';
 export * from './dependencies.js';
 export * from './findings.js';
+export * from './policy.js';

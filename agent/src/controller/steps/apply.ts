@@ -4,7 +4,8 @@
  * enforces; paused and monitor-mode profiles change nothing. A failure of one object is its
  * result (the layer fails, the run reports it), never an exception; only cancellation throws.
  */
-import { AGENT_FIELD_MANAGER, describeObject, type Manifest } from '@kplane/profile';
+import { AGENT_FIELD_MANAGER, describeObject, objectKey, type Manifest } from '@kplane/profile';
+import { ADOPTED_ANNOTATION } from '../../core/policy.js';
 import { refOf } from '../../core/inventory.js';
 import type { ObjectResult } from '../../core/layers.js';
 import { fingerprint } from '../../core/objects.js';
@@ -41,7 +42,10 @@ export class Applier {
     }
     const live = informer.store.get(`${info.namespaced ? (ref.namespace ?? 'default') : ''}/${ref.name}`);
     const print = fingerprint(object);
-    const target = { ref, desired: withAnnotation(object, APPLIED_ANNOTATION, print), print, live, path: objectPath(info, ref), versionApplied };
+    // Taken over from someone else (the local policy allowed it): marked, so it is never deleted; kept on every apply.
+    const adopted = ctx.adopting.has(objectKey(ref)) || (live?.metadata.annotations as Record<string, string> | undefined)?.[ADOPTED_ANNOTATION] === 'true';
+    const desired = withAnnotation(object, APPLIED_ANNOTATION, print);
+    const target = { ref, desired: adopted ? withAnnotation(desired, ADOPTED_ANNOTATION, 'true') : desired, print, live, path: objectPath(info, ref), versionApplied };
     const verdict = await this.drift.inspect(ctx, target);
     if (verdict.state === 'inSync') return { ref, live };
     if (verdict.state === 'drifted' && (ctx.paused || ctx.mode === 'monitor')) return { ref, live, drifted: true };

@@ -6,6 +6,7 @@
 import { API_VERSION, PROFILE_PLURAL, parseDuration, resolveValues, type ClusterProfile, type ClusterProfileStatus, type ObjectRef, type ScalingStatus } from '@kplane/profile';
 import type { Discovery, Informer, KubeApi, KubeObject, ResourceInfo } from '@kplane/kube';
 import type { ChartSource } from '../../helm/chartSource.js';
+import type { LocalPolicySource } from '../localPolicy.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 
@@ -17,6 +18,8 @@ export interface ReconcilerDeps {
   discovery: Discovery;
   /** Pulls, keeps and renders the charts of Helm layers. */
   charts: ChartSource;
+  /** The cluster's local policy, which every run checks before applying anything. */
+  policy: LocalPolicySource;
   log: Logger;
   metrics: Metrics;
   namespace: string;
@@ -48,6 +51,8 @@ export interface RunContext {
   mode: 'enforce' | 'monitor';
   paused: boolean;
   resyncMs: number;
+  /** Keys (objectKey) of objects that exist without kplane and that the local policy lets this run take over. */
+  adopting: Set<string>;
   /** Aborted when the profile is deleted or the agent stops: no further request is started. */
   signal: AbortSignal;
 }
@@ -66,6 +71,7 @@ export function runContext(key: string, cached: ClusterProfile, deps: Reconciler
     mode: profile.spec?.reconcile?.mode ?? 'enforce',
     paused: profile.spec?.paused === true,
     resyncMs: parseDuration(profile.spec?.reconcile?.interval ?? '') ?? DEFAULT_RESYNC_MS,
+    adopting: new Set(),
     signal,
   };
 }

@@ -6,6 +6,7 @@
  */
 import { FINALIZER, describeObject, type ObjectRef } from '@kplane/profile';
 import { mergeInventory, pruneSet, type InventoryEntry } from '../../core/inventory.js';
+import { ADOPTED_ANNOTATION } from '../../core/policy.js';
 import { redact } from '../../core/redact.js';
 import { KubeError, objectPath, type KubeObject } from '@kplane/kube';
 import { errorText, profilePath, type ReconcilerDeps, type RunContext } from './context.js';
@@ -49,18 +50,20 @@ export class Pruner {
     const leftovers = pruneSet(before, desired);
     const errors: string[] = [];
     const kept: InventoryEntry[] = [];
+    const released: InventoryEntry[] = [];
     for (const ref of leftovers) {
       try {
-        await this.delete(ctx, ref);
+        if ((await this.delete(ctx, ref)) === 'released') released.push(ref);
       } catch (err) {
         if (ctx.signal.aborted) throw err;
         errors.push(redact(`${describeObject(ref)}: could not prune (${errorText(err)})`, ctx.secrets));
         kept.push(ref);
       }
     }
-    const pruned = leftovers.length - kept.length;
+    if (released.length) this.deps.event(ctx.profile, 'Normal', 'Released', releasedMessage(released));
+    const pruned = leftovers.length - kept.length - released.length;
     if (pruned) {
-      const deleted = leftovers.filter((ref) => !kept.includes(ref));
+      const deleted = leftovers.filter((ref) => !kept.includes(ref) && !released.includes(ref));
       this.deps.event(ctx.profile, 'Normal', 'Pruned', `Deleted ${pruned} object(s) no longer in the profile: ${deleted.slice(0, 5).map(describeObject).join(', ')}.`);
     }
     await this.inventory.save(ctx, [...desired, ...kept]);
@@ -73,7 +76,9 @@ export class Pruner {
     if (!(profile.metadata.finalizers ?? []).includes(FINALIZER)) return;
     const owned = await this.inventory.load(ctx);
     const last = (e: InventoryEntry) => (e.kind === 'Namespace' || e.kind === 'CustomResourceDefinition' ? 1 : 0);
-    for (const ref of [...owned].sort((a, b) => last(a) - last(b))) await this.delete(ctx, ref);
+    const released: InventoryEntry[] = [];
+    for (const ref of [...owned].sort((a, b) => last(a) - last(b))) if ((await this.delete(ctx, ref)) === 'released') released.push(ref);
+    if (released.length) this.deps.event(profile, 'Normal', 'Released', releasedMessage(released));
     ctx.signal.throwIfAborted();
     await this.ignoreNotFound(this.deps.api.request('DELETE', inventoryPath(profile)));
     try {
@@ -89,16 +94,27 @@ export class Pruner {
     }
     this.inventory.forget(ctx.key);
     this.drift.forgetProfile(ctx.key);
-    this.deps.event(profile, 'Normal', 'Deleted', `Profile deleted; removed the ${owned.length} object(s) it owned.`);
+    this.deps.event(profile, 'Normal', 'Deleted', `Profile deleted; removed the ${owned.length - released.length} object(s) it owned.`);
   }
 
-  private async delete(ctx: RunContext, ref: InventoryEntry): Promise<void> {
+  /** Deletes what kplane created; an object it took over from someone else (ADOPTED_ANNOTATION) is left where it is. */
+  private async delete(ctx: RunContext, ref: InventoryEntry): Promise<'deleted' | 'released'> {
     ctx.signal.throwIfAborted();
     const info = await this.deps.discovery.resource(ref.apiVersion, ref.kind);
-    if (!info) return; // its kind is gone (a CRD was removed), and with it every object
-    await this.ignoreNotFound(this.deps.api.request('DELETE', objectPath(info, ref), { query: { propagationPolicy: 'Background' } }));
-    ctx.log.info('deleted', { object: describeObject(ref) });
+    if (!info) return 'deleted'; // its kind is gone (a CRD was removed), and with it every object
+    const path = objectPath(info, ref);
+    const live = await this.deps.api.getOrUndefined<KubeObject>(path);
+    if (!live) return 'deleted';
     this.drift.forgetObject(ref);
+    if ((live.metadata.annotations as Record<string, string> | undefined)?.[ADOPTED_ANNOTATION] === 'true') {
+      ctx.log.info('left in place: it existed before kplane took it over', { object: describeObject(ref) });
+      return 'released';
+    }
+    // Preconditions: delete exactly the object read above, not one someone re-created since.
+    const uid = (live.metadata as { uid?: string }).uid;
+    await this.ignoreNotFound(this.deps.api.request('DELETE', path, { body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background', ...(uid ? { preconditions: { uid } } : {}) } }));
+    ctx.log.info('deleted', { object: describeObject(ref) });
+    return 'deleted';
   }
 
   private async ignoreNotFound(request: Promise<unknown>): Promise<void> {
@@ -108,4 +124,8 @@ export class Pruner {
       if (!(err instanceof KubeError && err.status === 404)) throw err;
     }
   }
+}
+
+function releasedMessage(released: readonly InventoryEntry[]): string {
+  return `Left ${released.length} object(s) in place that existed before kplane took them over: ${released.slice(0, 5).map(describeObject).join(', ')}${released.length > 5 ? ', …' : ''}.`;
 }

@@ -4,7 +4,7 @@
  * derived by ../../core/conditions.ts (pure, unit-tested).
  */
 import type { ClusterProfileStatus, LayerStatus } from '@kplane/profile';
-import { conditionEvents, deriveConditions, isComplete, mergeConditions, type ReconcileOutcome } from '../../core/conditions.js';
+import { conditionEvents, deriveConditions, isComplete, mergeConditions, type InvalidReason, type ReconcileOutcome } from '../../core/conditions.js';
 import type { LayerReport } from '../../core/layers.js';
 import { redact } from '../../core/redact.js';
 import { statusChanged } from '../../core/status.js';
@@ -29,7 +29,7 @@ export class StatusWriter {
   ) {}
 
   /** The spec is invalid: say why, and change nothing else but the scaling status. */
-  async invalid(ctx: RunContext, reason: 'ValidationFailed' | 'RenderFailed', message: string): Promise<void> {
+  async invalid(ctx: RunContext, reason: InvalidReason, message: string): Promise<void> {
     const status = this.base(ctx);
     // Scaling still says why it holds (min above max, a target that is no quantity).
     const scaling = this.deps.scalingStatus(ctx.key);

@@ -1,0 +1,165 @@
+/**
+ * The cluster's local policy (agent/src/core/policy.ts) enforced by a real agent on a real
+ * kube-apiserver: objects that existed before kplane are neither adopted nor deleted by default;
+ * a policy ConfigMap refuses a privileged hostPath DaemonSet in kube-system and a
+ * ClusterRoleBinding (SpecValid=False naming each object and rule, an Event, nothing applied);
+ * an edit of the policy reaches the profile without touching it; an invalid policy refuses
+ * everything; an object adopted with adoptExisting: true outlives the profile.
+ */
+import assert from 'node:assert/strict';
+import { startCluster, waitFor, type TestCluster, startAgent, type RunningAgent } from '@kplane/bed';
+import { KubeApi, loadKubeConfig } from '@kplane/kube';
+import type { ClusterProfile, Condition } from '@kplane/profile';
+
+const NS = 'kplane-system';
+const PROFILES = `/apis/kplane.dev/v1alpha1/namespaces/${NS}/clusterprofiles`;
+const POLICY = `/api/v1/namespaces/${NS}/configmaps/kplane-policy`;
+
+const cm = (name: string, namespace: string, data: Record<string, string> = { a: 'b' }) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace }, data });
+const hostileDaemonSet = {
+  apiVersion: 'apps/v1',
+  kind: 'DaemonSet',
+  metadata: { name: 'node-root', namespace: 'kube-system' },
+  spec: {
+    selector: { matchLabels: { app: 'node-root' } },
+    template: {
+      metadata: { labels: { app: 'node-root' } },
+      spec: {
+        hostNetwork: true,
+        volumes: [{ name: 'root', hostPath: { path: '/' } }],
+        containers: [{ name: 'sh', image: 'busybox', securityContext: { privileged: true } }],
+      },
+    },
+  },
+};
+const clusterAdminBinding = {
+  apiVersion: 'rbac.authorization.k8s.io/v1',
+  kind: 'ClusterRoleBinding',
+  metadata: { name: 'everyone-admin' },
+  roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
+  subjects: [{ kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: 'system:authenticated' }],
+};
+
+describe('agent: the local policy the cluster owns (cluster)', function () {
+  let cluster: TestCluster;
+  let api: KubeApi;
+  let agent: RunningAgent;
+
+  const profile = (name: string, manifests: unknown[]): ClusterProfile =>
+    ({
+      apiVersion: 'kplane.dev/v1alpha1',
+      kind: 'ClusterProfile',
+      metadata: { name, namespace: NS },
+      spec: { version: '1.0.0', reconcile: { mode: 'enforce', prune: true, interval: '1m' }, layers: [{ name: 'all', manifests }] },
+    }) as ClusterProfile;
+  const applyProfile = (p: ClusterProfile) => api.apply(`${PROFILES}/${p.metadata.name}`, p, 'kplane');
+  const condition = (p: ClusterProfile, type: string): Condition | undefined => p.status?.conditions?.find((c) => c.type === type);
+  const waitProfile = (name: string, what: string, test: (p: ClusterProfile) => boolean, timeoutMs = 30_000) =>
+    waitFor(async () => {
+      const p = await api.request<ClusterProfile>('GET', `${PROFILES}/${name}`);
+      return p.status?.observedGeneration === p.metadata.generation && test(p) ? p : undefined;
+    }, { what: `profile ${name}: ${what}`, timeoutMs, intervalMs: 100 });
+  const refusedBy = (reason: string) => (p: ClusterProfile) => condition(p, 'SpecValid')?.status === 'False' && condition(p, 'SpecValid')?.reason === reason;
+  const exists = async (path: string) => (await api.getOrUndefined(path)) !== undefined;
+  const setPolicy = (text: string) => api.apply(POLICY, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kplane-policy', namespace: NS }, data: { 'policy.yaml': text } }, 'cluster-admin');
+  const deleteProfile = async (name: string) => {
+    await api.request('DELETE', `${PROFILES}/${name}`);
+    await waitFor(async () => !(await api.getOrUndefined(`${PROFILES}/${name}`)), { what: `profile ${name} deleted`, timeoutMs: 30_000 });
+  };
+
+  before(async function () {
+    this.timeout(120_000);
+    cluster = await startCluster({ name: 'local-policy' });
+    api = new KubeApi(loadKubeConfig({ kubeconfigPath: cluster.kubeconfigPath }));
+    agent = await startAgent({ kubeconfigPath: cluster.kubeconfigPath, args: ['--heartbeat', '2s'] });
+  });
+
+  after(async function () {
+    this.timeout(60_000);
+    await agent?.stop();
+    api?.close();
+    await cluster?.stop();
+  });
+
+  afterEach(function () {
+    if (this.currentTest?.state === 'failed' && agent) console.log(`--- agent log (tail) ---\n${agent.logs().slice(-4000)}`);
+  });
+
+  it('without a policy: an existing Namespace listed in a profile is neither adopted nor deleted, and nothing of the profile is applied', async function () {
+    this.timeout(60_000);
+    await api.request('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'prod', labels: { owner: 'platform' } } } });
+    await applyProfile(profile('takeover', [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'prod' } }, cm('marker', NS)]));
+    const p = await waitProfile('takeover', 'refused: adoptExisting', refusedBy('PolicyViolation'));
+    const message = condition(p, 'SpecValid')!.message;
+    assert.match(message, /^The cluster's local policy refuses 1 object\(s\); nothing of this profile was applied\. Namespace prod: exists on the cluster and was not created by kplane; taking it over is off \(adoptExisting: false in the agent's default policy/);
+    assert.match(message, /sets adoptExisting: true in ConfigMap kplane-system\/kplane-policy/);
+    assert.equal(condition(p, 'Applied')?.reason, 'PolicyViolation');
+    assert.equal(await exists(`/api/v1/namespaces/${NS}/configmaps/marker`), false, 'an object of a refused profile was applied');
+    const ns = await api.request('GET', '/api/v1/namespaces/prod');
+    assert.equal(ns.metadata.labels['app.kubernetes.io/managed-by'], undefined, 'the Namespace was adopted');
+    await deleteProfile('takeover');
+    assert.equal((await api.getOrUndefined<any>('/api/v1/namespaces/prod'))?.status?.phase, 'Active', 'deleting the profile deleted a Namespace kplane never created');
+  });
+
+  it('a policy ConfigMap refuses a privileged hostPath DaemonSet in kube-system and a ClusterRoleBinding; status and an Event say why; nothing is applied', async function () {
+    this.timeout(60_000);
+    await setPolicy('podSecurity: baseline\n');
+    await applyProfile(profile('node-admin', [cm('before', NS), hostileDaemonSet, clusterAdminBinding]));
+    const p = await waitProfile('node-admin', 'refused by the policy', refusedBy('PolicyViolation'));
+    const message = condition(p, 'SpecValid')!.message;
+    assert.match(message, /refuses 2 object\(s\)/);
+    assert.match(message, /DaemonSet kube-system\/node-root: its pod template breaks the Pod Security Standard "baseline": spec\.template\.spec\.hostNetwork is true; spec\.template\.spec\.volumes\[root\] is a hostPath volume \(\/\); spec\.template\.spec\.containers\[sh\]\.securityContext\.privileged is true \(podSecurity: baseline in ConfigMap kplane-system\/kplane-policy\); the cluster's admin can change ConfigMap kplane-system\/kplane-policy/);
+    assert.match(message, /ClusterRoleBinding everyone-admin: kind rbac\.authorization\.k8s\.io\/ClusterRoleBinding is refused unless kinds\.allow names it: RBAC grants permissions \(kinds\.allow in ConfigMap kplane-system\/kplane-policy\).*add rbac\.authorization\.k8s\.io\/\* to kinds\.allow/);
+    assert.equal(await exists(`/api/v1/namespaces/${NS}/configmaps/before`), false);
+    assert.equal(await exists('/apis/apps/v1/namespaces/kube-system/daemonsets/node-root'), false);
+    assert.equal(await exists('/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/everyone-admin'), false);
+    const events = await waitFor(async () => {
+      const list = await api.request<any>('GET', `/api/v1/namespaces/${NS}/events`);
+      return list.items.find((e: any) => e.involvedObject.name === 'node-admin' && e.reason === 'SpecValidPolicyViolation');
+    }, { what: 'a SpecValidPolicyViolation Event', timeoutMs: 10_000 });
+    assert.equal(events.type, 'Warning');
+    assert.match(events.message, /DaemonSet kube-system\/node-root/);
+  });
+
+  it('an edit of the policy reaches the refused profile at once (no change to the profile), and an invalid policy refuses everything', async function () {
+    this.timeout(60_000);
+    await setPolicy('podSecurity: privileged\nkinds: { allow: ["*", "rbac.authorization.k8s.io/ClusterRoleBinding"] }\n');
+    await waitProfile('node-admin', 'Ready once allowed', (p) => condition(p, 'Ready')?.status === 'True');
+    assert.equal(await exists('/apis/apps/v1/namespaces/kube-system/daemonsets/node-root'), true);
+    assert.equal(await exists('/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/everyone-admin'), true);
+
+    await setPolicy('podSecurity: strict\n');
+    const p = await waitProfile('node-admin', 'refused: the policy is invalid', refusedBy('PolicyInvalid'));
+    assert.match(condition(p, 'SpecValid')!.message, /the cluster's local policy is invalid, so nothing is applied: ConfigMap kplane-system\/kplane-policy: podSecurity "strict" is not one of privileged, baseline, restricted/);
+    await setPolicy('podSecurity: privileged\nkinds: { allow: ["*", "rbac.authorization.k8s.io/ClusterRoleBinding"] }\n');
+    await waitProfile('node-admin', 'Ready again', (p) => condition(p, 'Ready')?.status === 'True');
+    await deleteProfile('node-admin');
+    assert.equal(await exists('/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/everyone-admin'), false, 'what kplane created is deleted with the profile');
+  });
+
+  it('no profile may write the policy ConfigMap itself', async function () {
+    this.timeout(30_000);
+    await applyProfile(profile('rewrite-policy', [cm('kplane-policy', NS, { 'policy.yaml': 'podSecurity: privileged\nkinds: { allow: ["*", "admissionregistration.k8s.io/*"] }\n' })]));
+    const p = await waitProfile('rewrite-policy', 'refused: built-in rule', refusedBy('PolicyViolation'));
+    assert.match(condition(p, 'SpecValid')!.message, /ConfigMap kplane-system\/kplane-policy: is the local policy itself, which no profile may change/);
+    assert.match((await api.request<any>('GET', POLICY)).data['policy.yaml'], /rbac\.authorization\.k8s\.io\/ClusterRoleBinding/);
+    await deleteProfile('rewrite-policy');
+    assert.equal(await exists(POLICY), true);
+  });
+
+  it('with adoptExisting: true an existing object is taken over, marked, and left in place when the profile is deleted', async function () {
+    this.timeout(60_000);
+    await setPolicy('podSecurity: baseline\nadoptExisting: true\n');
+    await api.request('POST', `/api/v1/namespaces/${NS}/configmaps`, { body: cm('shared', NS, { owner: 'someone' }) });
+    await applyProfile(profile('adopter', [cm('shared', NS, { owner: 'kplane' }), cm('created', NS)]));
+    await waitProfile('adopter', 'Ready', (p) => condition(p, 'Ready')?.status === 'True');
+    const shared = await api.request<any>('GET', `/api/v1/namespaces/${NS}/configmaps/shared`);
+    assert.equal(shared.data.owner, 'kplane');
+    assert.equal(shared.metadata.annotations['kplane.dev/adopted'], 'true');
+    await deleteProfile('adopter');
+    assert.equal(await exists(`/api/v1/namespaces/${NS}/configmaps/created`), false, 'what kplane created is deleted');
+    assert.equal(await exists(`/api/v1/namespaces/${NS}/configmaps/shared`), true, 'an adopted object was deleted with the profile');
+    const events = await api.request<any>('GET', `/api/v1/namespaces/${NS}/events`);
+    assert.ok(events.items.some((e: any) => e.involvedObject.name === 'adopter' && e.reason === 'Released' && /ConfigMap kplane-system\/shared/.test(e.message)));
+  });
+});
