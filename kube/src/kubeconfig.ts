@@ -20,6 +20,7 @@ export interface Connection {
 }
 
 export interface LoadOptions {
+  /** One kubeconfig file, or several joined by the platform's path delimiter as in $KUBECONFIG. */
   kubeconfigPath?: string;
   context?: string;
 }
@@ -28,7 +29,9 @@ const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 export function loadConnection(options: LoadOptions): Connection {
   const fromEnv = (process.env.KUBECONFIG ?? '').split(delimiter).filter((p) => p && existsSync(p));
-  const paths = options.kubeconfigPath ? [options.kubeconfigPath] : fromEnv.length ? fromEnv : [defaultKubeconfig()].filter((p): p is string => !!p);
+  // Several files joined like $KUBECONFIG's merge as kubectl merges them (`kplane diff --kubeconfig a:b`).
+  const given = (options.kubeconfigPath ?? '').split(delimiter).filter(Boolean);
+  const paths = given.length ? given : fromEnv.length ? fromEnv : [defaultKubeconfig()].filter((p): p is string => !!p);
   if (paths.length) return fromKubeconfig(paths, options.context);
   if (process.env.KUBERNETES_SERVICE_HOST && existsSync(join(SA_DIR, 'token'))) return inCluster();
   throw new Error('No kubeconfig found (--kubeconfig, $KUBECONFIG, ~/.kube/config) and not running in a cluster: pass --kubeconfig <path>.');

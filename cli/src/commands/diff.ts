@@ -1,8 +1,10 @@
 import { parseArgs } from 'node:util';
 import { parseDuration } from '@kplane/profile';
 import { terminalSafe, type ProfileChange } from '@kplane/plane';
-import { diffLive, fleetContexts, loadKubeconfig } from '@kplane/plane/cluster';
-import { KubeClient } from '@kplane/kube/client';
+// The diff entry and KubeApi, not @kplane/plane/cluster and KubeClient: those load
+// @kubernetes/client-node, whose import alone cost this command 1-3 s (bench:diff).
+import { diffLive } from '@kplane/plane/live-diff';
+import { KubeApi, loadKubeConfig } from '@kplane/kube';
 import type { Command } from '../main.js';
 import { loadProfileArgument } from '../profileArgument.js';
 
@@ -40,14 +42,24 @@ export const command: Command = {
     const input = await loadProfileArgument('diff', file, 2);
     if ('exitCode' in input) return input.exitCode;
     const { preflight } = input;
-    const loaded = loadKubeconfig(values.kubeconfig ?? '');
-    const { contexts: found, unknown } = fleetContexts(loaded.kubeConfig, contexts);
-    for (const e of [...loaded.errors, ...unknown.map((n) => `context "${n}" is not in the kubeconfig`)]) console.error(`kplane diff: ${e}`);
-    if (unknown.length || loaded.errors.length) return 2;
+    const clusters: { name: string; client: KubeApi }[] = [];
+    const problems: string[] = [];
+    for (const name of contexts) {
+      try {
+        clusters.push({ name, client: new KubeApi(loadKubeConfig({ kubeconfigPath: values.kubeconfig, context: name })) });
+      } catch (err) {
+        problems.push(err instanceof Error ? err.message : String(err));
+      }
+    }
+    for (const p of problems) console.error(`kplane diff: ${p}`);
+    if (problems.length) {
+      for (const c of clusters) c.client.close();
+      return 2;
+    }
     let differs = false;
     let broken = false;
-    for (const context of found) {
-      const client = new KubeClient(context.kubeConfig, context.name, timeoutMs);
+    for (const context of clusters) {
+      const { client } = context;
       try {
         for (const profile of preflight.profiles) {
           const result = await diffLive(client, profile, { timeoutMs, label: context.name });
@@ -62,7 +74,7 @@ export const command: Command = {
           } else console.log(terminalSafe(`${context.name}: ${name}: no differences`));
         }
       } catch (err) {
-        console.error(terminalSafe(`kplane diff: ${err instanceof Error ? err.message : String(err)}`));
+        console.error(terminalSafe(`kplane diff: ${context.name}: ${err instanceof Error ? err.message : String(err)}`));
         broken = true;
       } finally {
         client.close();

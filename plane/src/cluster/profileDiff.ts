@@ -7,7 +7,10 @@
  */
 import {
   AGENT_FIELD_MANAGER,
+  API_VERSION,
   DEFAULT_NAMESPACE,
+  PLANE_FIELD_MANAGER,
+  PROFILE_PLURAL,
   describeObject,
   objectKey,
   renderProfile,
@@ -19,11 +22,18 @@ import {
   type ObjectRef,
 } from '@kplane/profile';
 import { decodeInventory, inventoryName, pruneSet, refOf, withOwnership, withReplicas } from '@kplane/agent/core';
-import { Discovery, KubeError, objectPath, type ResourceInfo } from '@kplane/kube';
-import type { KubeClient } from '@kplane/kube/client';
+import { Discovery, KubeError, objectPath, type RequestOptions, type ResourceInfo } from '@kplane/kube';
 import { objectChange, type Masking, type ObjectChange } from '../fleet/liveDiff.js';
-import type { ProfileChange } from '../fleet/profileChange.js';
-import { previewApply } from './profileActions.js';
+import { describeChange, desiredObject, type ProfileChange } from '../fleet/profileChange.js';
+
+/**
+ * The reads and dry-runs a diff needs. Both transports fit: the plane's KubeClient, and KubeApi
+ * (@kplane/kube), which `kplane diff` uses because it loads no @kubernetes/client-node, whose
+ * import alone took 1-3 s of the command's time (bench:diff).
+ */
+export interface DiffClient {
+  request<T = any>(method: 'GET' | 'PATCH', path: string, options: RequestOptions): Promise<T>;
+}
 
 export interface LiveDiff {
   /** How the ClusterProfile object itself would change. */
@@ -36,21 +46,27 @@ export interface LiveDiff {
 
 const CONCURRENCY = 16;
 
-export async function diffLive(client: KubeClient, profile: ClusterProfile, options: { timeoutMs: number; label: string }): Promise<LiveDiff> {
+export async function diffLive(client: DiffClient, profile: ClusterProfile, options: { timeoutMs: number; label: string }): Promise<LiveDiff> {
   const { timeoutMs, label } = options;
   const discovery = new Discovery({ request: <T>(method: 'GET', path: string) => client.request<T>(method, path, { timeoutMs }) });
-  const preview = await previewApply(client, profile, timeoutMs);
   const spec = profile.spec;
   const namespace = profile.metadata.namespace ?? DEFAULT_NAMESPACE;
   const owner = { namespace, name: profile.metadata.name };
-  await discovery.prime((spec.layers ?? []).flatMap((l) => l.manifests ?? []));
+  // The profile's own dry-run (a large profile takes the API server a while to validate) runs
+  // alongside the objects' reads and dry-runs instead of before them.
+  const profileAfter = dryRunProfile(client, profile, timeoutMs);
+  profileAfter.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+  const [liveProfile] = await Promise.all([
+    getOrUndefined(client, profilePath(namespace, profile.metadata.name), timeoutMs) as Promise<ClusterProfile | undefined>,
+    discovery.prime((spec.layers ?? []).flatMap((l) => l.manifests ?? [])),
+  ]);
   const rendered = renderProfile(spec, (apiVersion, kind) => discovery.isClusterScoped(apiVersion, kind));
   if (rendered.problems.length) throw new Error(`cannot render ${describeProfile(profile)}: ${rendered.problems.slice(0, 3).map((p) => p.message).join('; ')}`);
 
   const secretNames = sensitiveNames(spec);
   // The live profile's sensitive values too: the cluster still holds them (in objects to prune,
   // or on the live side of a change), and no path from the new file points at them.
-  const secretValues = [...new Set([...sensitiveValues(spec), ...(preview.live ? sensitiveValues(preview.live.spec) : [])])];
+  const secretValues = [...new Set([...sensitiveValues(spec), ...(liveProfile ? sensitiveValues(liveProfile.spec) : [])])];
   const notes: string[] = [];
   const targets = new Set((spec.scaling ?? []).map((p) => objectKey(p.target)));
   const desired = rendered.layers.flatMap((layer, li) => {
@@ -69,9 +85,15 @@ export async function diffLive(client: KubeClient, profile: ClusterProfile, opti
       notes.push(`${describeObject(ref)}: the cluster does not serve ${object.apiVersion} ${object.kind} yet; shown as written, not dry-run`);
       return objectChange({ ref, after: object as unknown as Record<string, any>, masking }, AGENT_FIELD_MANAGER, label);
     }
-    const live = await getOrUndefined(client, objectPath(info, ref), timeoutMs);
+    const path = objectPath(info, ref);
+    if (!targets.has(objectKey(ref))) {
+      // The read and the dry-run are independent: one round trip of latency instead of two.
+      const [live, after] = await Promise.all([getOrUndefined(client, path, timeoutMs), dryRunApply(client, info, ref, object, timeoutMs)]);
+      return objectChange({ ref, live, after, masking }, AGENT_FIELD_MANAGER, label);
+    }
+    const live = await getOrUndefined(client, path, timeoutMs);
     // A scaling policy owns the replicas of its target: the agent applies what it decided, which is what the cluster has.
-    const toApply = targets.has(objectKey(ref)) && typeof live?.spec?.replicas === 'number' ? withReplicas(object, live.spec.replicas) : object;
+    const toApply = typeof live?.spec?.replicas === 'number' ? withReplicas(object, live.spec.replicas) : object;
     const after = await dryRunApply(client, info, ref, toApply, timeoutMs);
     return objectChange({ ref, live, after, masking }, AGENT_FIELD_MANAGER, label);
   });
@@ -87,14 +109,29 @@ export async function diffLive(client: KubeClient, profile: ClusterProfile, opti
       if (live) pruneChanges.push(objectChange({ ref, live, masking: { paths: [], values: secretValues } }, AGENT_FIELD_MANAGER, label));
     }
   }
-  return { profile: preview.change, objects: [...objects.filter((o): o is ObjectChange => !!o), ...pruneChanges], notes };
+  return { profile: describeChange(liveProfile, await profileAfter), objects: [...objects.filter((o): o is ObjectChange => !!o), ...pruneChanges], notes };
 }
 
 function describeProfile(profile: ClusterProfile): string {
   return `ClusterProfile ${profile.metadata.namespace ?? DEFAULT_NAMESPACE}/${profile.metadata.name}`;
 }
 
-async function dryRunApply(client: KubeClient, info: ResourceInfo, ref: ObjectRef, object: Manifest, timeoutMs: number): Promise<Record<string, any>> {
+function profilePath(namespace: string, name: string): string {
+  return `/apis/${API_VERSION}/namespaces/${encodeURIComponent(namespace)}/${PROFILE_PLURAL}/${encodeURIComponent(name)}`;
+}
+
+/** What `kplane apply` would write (./profileActions.ts applyProfile), as a dry-run. */
+function dryRunProfile(client: DiffClient, profile: ClusterProfile, timeoutMs: number): Promise<ClusterProfile> {
+  const object = desiredObject(profile);
+  return client.request<ClusterProfile>('PATCH', profilePath(object.metadata.namespace!, object.metadata.name), {
+    query: { fieldManager: PLANE_FIELD_MANAGER, force: true, dryRun: 'All' },
+    body: JSON.stringify(object),
+    contentType: 'application/apply-patch+yaml',
+    timeoutMs,
+  });
+}
+
+async function dryRunApply(client: DiffClient, info: ResourceInfo, ref: ObjectRef, object: Manifest, timeoutMs: number): Promise<Record<string, any>> {
   try {
     return await client.request('PATCH', objectPath(info, ref), {
       query: { fieldManager: AGENT_FIELD_MANAGER, force: true, dryRun: 'All' },
@@ -107,7 +144,7 @@ async function dryRunApply(client: KubeClient, info: ResourceInfo, ref: ObjectRe
   }
 }
 
-async function getOrUndefined(client: KubeClient, path: string, timeoutMs: number): Promise<Record<string, any> | undefined> {
+async function getOrUndefined(client: DiffClient, path: string, timeoutMs: number): Promise<Record<string, any> | undefined> {
   try {
     return await client.request('GET', path, { timeoutMs });
   } catch (err) {
@@ -117,7 +154,7 @@ async function getOrUndefined(client: KubeClient, path: string, timeoutMs: numbe
 }
 
 /** What the agent's inventory holds that the profile no longer asks for. */
-async function prunable(client: KubeClient, profile: ClusterProfile, desired: ObjectRef[], timeoutMs: number): Promise<ObjectRef[]> {
+async function prunable(client: DiffClient, profile: ClusterProfile, desired: ObjectRef[], timeoutMs: number): Promise<ObjectRef[]> {
   const namespace = profile.metadata.namespace ?? DEFAULT_NAMESPACE;
   const cm = await getOrUndefined(client, `/api/v1/namespaces/${encodeURIComponent(namespace)}/configmaps/${encodeURIComponent(inventoryName(profile.metadata.name))}`, timeoutMs);
   return pruneSet(decodeInventory(cm?.data), desired);

@@ -3,8 +3,7 @@
  * editor shows), then the ClusterProfile objects of the file. Errors block an apply.
  */
 import { getLanguageService, textDocument } from '@kplane/language-server';
-import { PROFILE_KIND, type ClusterProfile } from '@kplane/profile';
-import { parseAllDocuments } from 'yaml';
+import type { ClusterProfile } from '@kplane/profile';
 
 export interface Preflight {
   profiles: ClusterProfile[];
@@ -19,17 +18,12 @@ export function preflightProfile(uri: string, label: string, text: string): Pref
   service ??= getLanguageService();
   const document = textDocument(uri, text);
   const diagnostics = service.doValidation(document, { expectProfile: 'error' });
+  const profiles = service.profileValues(document) as ClusterProfile[];
   service.forget(uri);
   const errors = diagnostics
     .filter((d) => d.severity === 1)
     .map((d) => `${label}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${d.code ?? ''} ${d.message}`.replace(/ {2,}/g, ' '));
   const warnings = diagnostics.filter((d) => d.severity === 2).length;
-  const profiles: ClusterProfile[] = [];
-  for (const doc of parseAllDocuments(text)) {
-    if (doc.errors.length) continue;
-    const value = doc.toJS() as ClusterProfile | null;
-    if (value && typeof value === 'object' && value.kind === PROFILE_KIND) profiles.push(value);
-  }
   if (!errors.length && !profiles.length) errors.push(`${label}: no ClusterProfile in this file; a profile starts with "apiVersion: kplane.dev/v1alpha1" and "kind: ClusterProfile"`);
   return { profiles, errors, warnings };
 }

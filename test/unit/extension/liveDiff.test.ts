@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { MASKED, managerFields, maskPair, objectChange, project, unifiedDiff, type FieldSet } from '@kplane/plane';
+import { MASKED, managerFields, maskPair, objectChange, project, sameValue, unifiedDiff, type FieldSet } from '@kplane/plane';
 
 const AGENT = 'kplane-agent';
 const cm = (data: Record<string, string>, managed: FieldSet, extra: Record<string, unknown> = {}) => ({
@@ -69,6 +69,19 @@ describe('plane: live diff', () => {
     assert.match(change.patch, /^\+  color: green$/m);
     for (const noise of ['resourceVersion', 'applied-hash', 'uid', 'managedFields', 'extra', 'other.example']) assert.ok(!change.patch.includes(noise), `${noise} in\n${change.patch}`);
     assert.equal(objectChange({ ref, live, after: live, masking: none }, AGENT, 'kind-a').action, 'unchanged');
+  });
+
+  it('finds an object unchanged whatever the key order of the two answers, and changed by one nested value', () => {
+    assert.ok(sameValue({ a: 1, b: { c: [1, { d: 'x' }] } }, { b: { c: [1, { d: 'x' }] }, a: 1 }));
+    assert.ok(!sameValue({ a: 1, b: { c: [1, { d: 'x' }] } }, { a: 1, b: { c: [1, { d: 'y' }] } }));
+    assert.ok(!sameValue({ a: [1, 2] }, { a: [2, 1] }));
+    assert.ok(!sameValue({ a: 1 }, { a: 1, b: undefined }));
+    assert.ok(!sameValue([], {}));
+    assert.ok(!sameValue(null, {}));
+    const managed = { 'f:data': { 'f:color': {}, 'f:size': {} } };
+    const live = cm({ color: 'blue', size: 'L' }, managed);
+    const reordered = { data: { size: 'L', color: 'blue' }, metadata: live.metadata, kind: 'ConfigMap', apiVersion: 'v1' };
+    assert.deepEqual(objectChange({ ref, live, after: reordered, masking: none }, AGENT, 'c'), { ref, action: 'unchanged', patch: '' });
   });
 
   it('shows an object to create whole and an object to prune whole', () => {
