@@ -12,8 +12,10 @@ import { fleetContexts, loadKubeconfig, type FleetContext } from './kubeconfigCo
 export interface SessionOptions {
   /** KUBECONFIG-style list; empty = $KUBECONFIG or ~/.kube/config. */
   kubeconfig?: string;
-  /** Context names; empty = every context of the kubeconfig. */
+  /** Context names; empty = every context of the kubeconfig (with `hubs` given: none). */
   contexts?: readonly string[];
+  /** Hub contexts whose members join the fleet as `hub:<context>/<name>` (docs/hub.md). */
+  hubs?: readonly string[];
   namespace?: string;
   requestTimeoutMs?: number;
   state?: StateOptions;
@@ -24,6 +26,7 @@ export interface FleetSession {
   model: FleetModel;
   watcher: FleetWatcher;
   contexts: FleetContext[];
+  hubs: FleetContext[];
   /** Problems reading the kubeconfig or unknown context names, each naming what to fix. */
   errors: string[];
   dispose(): void;
@@ -31,7 +34,13 @@ export interface FleetSession {
 
 export function openFleet(options: SessionOptions): FleetSession {
   const loaded = loadKubeconfig(options.kubeconfig);
-  const { contexts, unknown } = fleetContexts(loaded.kubeConfig, options.contexts);
+  const hubNames = options.hubs ?? [];
+  // With a hub and no contexts named, the fleet is the hub's members: every other context of the
+  // kubeconfig is not assumed to be a member too.
+  const direct = hubNames.length && !options.contexts?.length ? { contexts: [], unknown: [] } : fleetContexts(loaded.kubeConfig, options.contexts);
+  const hubs = hubNames.length ? fleetContexts(loaded.kubeConfig, hubNames) : { contexts: [], unknown: [] };
+  const { contexts } = direct;
+  const unknown = [...direct.unknown, ...hubs.unknown];
   const errors = [...loaded.errors, ...unknown.map((name) => `context "${name}" is not in the kubeconfig (${loaded.files.join(', ') || 'default'}); check the name with "kubectl config get-contexts"`)];
   const model = new FleetModel(Date.now, options.state ?? DEFAULT_STATE_OPTIONS);
   const watcher = new FleetWatcher(model, {
@@ -41,5 +50,6 @@ export function openFleet(options: SessionOptions): FleetSession {
     ...(options.log ? { log: options.log } : {}),
   });
   watcher.setContexts(contexts);
-  return { model, watcher, contexts, errors, dispose: () => watcher.dispose() };
+  watcher.setHubs(hubs.contexts);
+  return { model, watcher, contexts, hubs: hubs.contexts, errors, dispose: () => watcher.dispose() };
 }

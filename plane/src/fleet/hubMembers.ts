@@ -7,24 +7,21 @@
  * Pure: names, and the Lease's age as the plane observes it.
  */
 
-export const HUB_MEMBER_NAMESPACE_PREFIX = 'kplane-member-';
-export const HUB_MEMBER_LABEL = 'kplane.dev/hub-member';
-export const HUB_LEASE_NAME = 'agent-heartbeat';
-/** The agent's default heartbeat (60 s) times 3: what a Lease without leaseDurationSeconds means. */
-export const DEFAULT_LEASE_DURATION_MS = 180_000;
+import { HUB_HEARTBEAT_DEFAULT, hubNamespaceFor, memberNameProblem, memberOfHubNamespace, parseDuration } from '@kplane/profile';
+
+/** A Lease without leaseDurationSeconds: the agent's default heartbeat times 3 (docs/hub.md). */
+export const DEFAULT_LEASE_DURATION_MS = 3 * (parseDuration(HUB_HEARTBEAT_DEFAULT) ?? 60_000);
 
 const ID_PREFIX = 'hub:';
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** The member's name for a hub namespace, or undefined when the namespace is not a member's. */
 export function memberOfNamespace(namespace: string | undefined): string | undefined {
-  if (!namespace?.startsWith(HUB_MEMBER_NAMESPACE_PREFIX)) return undefined;
-  const name = namespace.slice(HUB_MEMBER_NAMESPACE_PREFIX.length);
-  return DNS_LABEL.test(name) ? name : undefined;
+  const name = namespace === undefined ? undefined : memberOfHubNamespace(namespace);
+  return name !== undefined && !memberNameProblem(name) ? name : undefined;
 }
 
 export function memberNamespace(name: string): string {
-  return `${HUB_MEMBER_NAMESPACE_PREFIX}${name}`;
+  return hubNamespaceFor(name);
 }
 
 /** Fleet id of a hub member: `hub:<hub context>/<member>`. */
@@ -45,7 +42,7 @@ export function parseHubMemberId(id: string): { hub: string; name: string } | un
   const slash = id.lastIndexOf('/');
   if (slash <= ID_PREFIX.length) return undefined;
   const name = id.slice(slash + 1);
-  return DNS_LABEL.test(name) ? { hub: id.slice(ID_PREFIX.length, slash), name } : undefined;
+  return memberNameProblem(name) ? undefined : { hub: id.slice(ID_PREFIX.length, slash), name };
 }
 
 /** The fields of a coordination.k8s.io/v1 Lease the plane reads. */

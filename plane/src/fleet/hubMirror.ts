@@ -7,7 +7,8 @@
 import { AGENT_OBJECT_NAME, type ClusterAgent, type ClusterProfile } from '@kplane/profile';
 import type { Connection } from './clusterState.js';
 import { profileKey, type FleetModel } from './fleetModel.js';
-import { HUB_LEASE_NAME, hubMemberId, memberOfNamespace, type LeaseObject } from './hubMembers.js';
+import { HUB_LEASE_NAME } from '@kplane/profile';
+import { hubMemberId, memberOfNamespace, type LeaseObject } from './hubMembers.js';
 
 export type HubKind = 'agent' | 'profile' | 'lease';
 export type HubEventType = 'ADDED' | 'MODIFIED' | 'DELETED';

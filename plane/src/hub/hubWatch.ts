@@ -9,11 +9,11 @@
  * Unreachable with their last known state; a member whose Lease is not renewed turns Stale, then
  * Unreachable, on its own (../fleet/clusterState.ts).
  */
-import { AGENT_OBJECT_NAME, AGENT_PLURAL, API_VERSION, PROFILE_PLURAL, type ClusterAgent, type ClusterProfile } from '@kplane/profile';
+import { AGENT_OBJECT_NAME, AGENT_PLURAL, API_VERSION, HUB_LEASE_NAME, PROFILE_PLURAL, type ClusterAgent, type ClusterProfile } from '@kplane/profile';
 import { KubeError } from '@kplane/kube';
 import type { KubeClient } from '@kplane/kube/client';
 import type { FleetModel } from '../fleet/fleetModel.js';
-import { HUB_LEASE_NAME, memberNamespace, parseHubMemberId, type LeaseObject } from '../fleet/hubMembers.js';
+import { memberNamespace, parseHubMemberId, type LeaseObject } from '../fleet/hubMembers.js';
 import { HubMirror, type HubKind } from '../fleet/hubMirror.js';
 import { followWatch, RelistLoop, type WatchLog } from '../cluster/watchLoop.js';
 
