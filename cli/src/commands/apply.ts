@@ -1,19 +1,22 @@
 import { parseArgs } from 'node:util';
 import { parseDuration, type ClusterProfile } from '@kplane/profile';
-import { matchesSelector, parseMaxUnavailable, parseSelector, type ClusterOutcome } from '@kplane/plane';
+import { isHubMemberId, matchesSelector, parseHubMemberId, parseMaxUnavailable, parseSelector, type ClusterOutcome } from '@kplane/plane';
 import { openFleet, type FleetSession, previewApply, rollOut } from '@kplane/plane/cluster';
 import type { Command } from '../main.js';
 import { loadProfileArgument } from '../profileArgument.js';
 
-const usage = `Usage: kplane apply <profile.yaml> (--context NAME[,NAME…] | --selector LABELS) [options]
+const usage = `Usage: kplane apply <profile.yaml> (--context NAME[,NAME…] | --selector LABELS) [--hub CONTEXT] [options]
 
 Writes the ClusterProfile(s) of the file to each target cluster's API server (server-side apply,
 field manager "kplane"); the cluster's agent does the rest. Steps: preflight validation (errors
 stop here), a server-side dry-run per target with a summary of what changes, then the rollout in
 batches of --max-unavailable, waiting for each batch's agents to report Ready.
 
-  --context          target contexts (repeat or comma-separate)
+  --context          target contexts (repeat or comma-separate); hub members as hub:<hub>/<name>
   --selector         target clusters whose ClusterAgent labels match, e.g. 'env=prod,tier in (edge,core),!canary'
+  --hub              a hub's context: targets are its members (the labels of their ClusterAgents on
+                     the hub), and each profile is written to the member's namespace on the hub,
+                     kplane-member-<name>, where its agent picks it up (docs/hub.md)
   --kubeconfig       kubeconfig file(s), separated like KUBECONFIG
   --dry-run          stop after the dry-run summary
   --max-unavailable  clusters changing at once, a count or a percentage (default 1)
@@ -35,6 +38,7 @@ export const command: Command = {
         options: {
           context: { type: 'string', multiple: true },
           selector: { type: 'string' },
+          hub: { type: 'string', multiple: true },
           kubeconfig: { type: 'string' },
           'dry-run': { type: 'boolean', default: false },
           'max-unavailable': { type: 'string', default: '1' },
@@ -46,7 +50,15 @@ export const command: Command = {
       console.error(`kplane apply: ${(err as Error).message}\n\n${usage}`);
       return 2;
     }
-    const contexts = (values.context ?? []).flatMap((c) => c.split(',')).map((c) => c.trim()).filter(Boolean);
+    const list = (v: string[] | undefined) => (v ?? []).flatMap((c) => c.split(',')).map((c) => c.trim()).filter(Boolean);
+    const contexts = list(values.context);
+    const hubs = list(values.hub);
+    const memberIds = contexts.filter(isHubMemberId);
+    const unknownHub = memberIds.find((id) => !hubs.includes(parseHubMemberId(id)?.hub ?? ''));
+    if (unknownHub) {
+      console.error(`kplane apply: --context ${unknownHub} is a hub member; name its hub with --hub ${parseHubMemberId(unknownHub)?.hub ?? '<context>'}`);
+      return 2;
+    }
     if (positionals.length !== 1 || (!contexts.length && values.selector === undefined)) {
       console.error(`kplane apply: name one profile file and the targets (--context or --selector).\n\n${usage}`);
       return 2;
@@ -68,15 +80,20 @@ export const command: Command = {
     if ('exitCode' in loaded) return loaded.exitCode;
     const { preflight } = loaded;
 
-    const session = openFleet({ kubeconfig: values.kubeconfig ?? '', contexts: selector ? [] : contexts, requestTimeoutMs: timeoutMs });
+    const direct = contexts.filter((c) => !isHubMemberId(c));
+    const session = openFleet({ kubeconfig: values.kubeconfig ?? '', contexts: selector ? [] : direct, hubs, requestTimeoutMs: timeoutMs });
     try {
       for (const e of session.errors) console.error(`kplane apply: ${e}`);
       if (session.errors.length && !selector) return 2;
-      await session.watcher.settled(timeoutMs + 1000);
-      const targets = selector?.ok ? session.model.list().filter((c) => matchesSelector(selector.selector, c.labels)).map((c) => c.id) : contexts;
+      await session.watcher.settled(hubs.length ? Math.max(60_000, timeoutMs * 6) : timeoutMs + 1000);
+      const problems = session.watcher.hubProblems();
+      for (const p of problems) console.error(`kplane apply: ${p}`);
+      if (problems.length) return 2;
+      const targets = selector?.ok ? session.model.list().filter((c) => matchesSelector(selector.selector, c.labels)).map((c) => c.id).sort() : contexts;
       if (selector?.ok) {
         // Labels live in each cluster's ClusterAgent: a cluster that did not answer cannot match.
-        const unknown = session.model.list().filter((c) => c.state === 'Unreachable' || c.state === 'Connecting' || c.state === 'NoAgent');
+        // A hub member's labels are on the hub, readable whatever the member's own state.
+        const unknown = session.model.list().filter((c) => c.hub === undefined && (c.state === 'Unreachable' || c.state === 'Connecting' || c.state === 'NoAgent'));
         if (unknown.length) console.error(`kplane apply: note: ${unknown.length} cluster(s) have no readable labels and were not considered: ${unknown.map((c) => `${c.id} (${c.state})`).join(', ')}`);
       }
       if (!targets.length) {
@@ -106,9 +123,10 @@ async function applyOne(session: FleetSession, profile: ClusterProfile, targets:
   const ready: string[] = [];
   let failed = false;
   for (const id of targets) {
-    const client = session.watcher.client(id);
+    // A hub member must be on the hub: writing into a namespace nobody joined would only fail later.
+    const client = session.model.get(id) || !isHubMemberId(id) ? session.watcher.target(id) : undefined;
     if (!client) {
-      console.log(`  ✗ ${id}: not in the kubeconfig`);
+      console.log(`  ✗ ${id}: ${isHubMemberId(id) ? 'not a member of its hub; "kplane status --hub <context>" lists the members' : 'not in the kubeconfig'}`);
       failed = true;
       continue;
     }
@@ -127,7 +145,7 @@ async function applyOne(session: FleetSession, profile: ClusterProfile, targets:
   const outcomes = await rollOut({
     profile,
     targets: ready,
-    client: (id) => session.watcher.client(id),
+    client: (id) => session.watcher.target(id),
     model: session.model,
     maxUnavailable: o.maxUnavailable,
     requestTimeoutMs: o.timeoutMs,

@@ -4,14 +4,17 @@ import { formatAge, statusJson, terminalJson, terminalSafe, type ClusterView } f
 import { openFleet } from '@kplane/plane/cluster';
 import type { Command } from '../main.js';
 
-const usage = `Usage: kplane status [--context NAME[,NAME…]] [--kubeconfig PATHS] [--output table|json] [--watch] [--timeout 10s]
+const usage = `Usage: kplane status [--context NAME[,NAME…]] [--hub CONTEXT] [--kubeconfig PATHS] [--output table|json] [--watch] [--timeout 10s]
 
 Shows each cluster's state as the management plane derives it from the cluster's ClusterAgent and
 ClusterProfiles: Healthy, Degraded, Drifted, Paused, NoAgent, Stale or Unreachable. Covers every
-context of the current kubeconfig ($KUBECONFIG, several files allowed) unless --context is given.
-Answers within --timeout even when some API servers never reply (they show as Unreachable).
+context of the current kubeconfig ($KUBECONFIG, several files allowed) unless --context or --hub
+is given. Answers within --timeout even when some API servers never reply (they show as Unreachable).
 
   --context     contexts to include (repeat or comma-separate)
+  --hub         a hub's context: its members (hub:<context>/<name>) are read from the hub, one
+                list + watch for all of them; a member's heartbeat is its Lease there (docs/hub.md).
+                With --context too, the fleet mixes both
   --kubeconfig  kubeconfig file(s), separated like KUBECONFIG
   --output      table (default) or json: {"clusters":[{"context","state","lastSeen","profiles"}]}
   --watch       keep running and print a line each time a cluster's state changes
@@ -28,6 +31,7 @@ export const command: Command = {
         args: argv,
         options: {
           context: { type: 'string', multiple: true },
+          hub: { type: 'string', multiple: true },
           kubeconfig: { type: 'string' },
           output: { type: 'string', default: 'table' },
           watch: { type: 'boolean', default: false },
@@ -48,10 +52,12 @@ export const command: Command = {
       console.error(`kplane status: --output "${args.output}" is not supported; use table or json`);
       return 2;
     }
-    const contexts = (args.context ?? []).flatMap((c) => c.split(',')).map((c) => c.trim()).filter(Boolean);
-    const session = openFleet({ kubeconfig: args.kubeconfig ?? '', contexts, requestTimeoutMs: timeoutMs, ...(args.namespace ? { namespace: args.namespace } : {}) });
+    const list = (values: string[] | undefined) => (values ?? []).flatMap((c) => c.split(',')).map((c) => c.trim()).filter(Boolean);
+    const contexts = list(args.context);
+    const hubs = list(args.hub);
+    const session = openFleet({ kubeconfig: args.kubeconfig ?? '', contexts, hubs, requestTimeoutMs: timeoutMs, ...(args.namespace ? { namespace: args.namespace } : {}) });
     for (const e of session.errors) console.error(terminalSafe(`kplane status: ${e}`));
-    if (!session.contexts.length) {
+    if (!session.contexts.length && !session.hubs.length) {
       console.error('kplane status: no contexts to show; pass --kubeconfig or set KUBECONFIG');
       session.dispose();
       return 2;
@@ -65,15 +71,19 @@ export const command: Command = {
           process.once('SIGTERM', resolve);
         })
       : undefined;
-    // Every request has the deadline; the extra second covers the last retry's bookkeeping.
-    await session.watcher.settled(timeoutMs + 1000);
+    // Every request has the deadline; the extra second covers the last retry's bookkeeping. A
+    // hub's members come in pages, each with the deadline.
+    await session.watcher.settled(session.hubs.length ? Math.max(60_000, timeoutMs * 6) : timeoutMs + 1000);
+    const problems = session.watcher.hubProblems();
+    for (const p of problems) console.error(terminalSafe(`kplane status: ${p}`));
     const order = session.contexts.map((c) => c.name);
-    const views = () => order.map((id) => session.model.get(id)).filter((v): v is ClusterView => v !== undefined);
+    const members = () => session.model.list().filter((v) => v.hub !== undefined).sort((a, b) => a.id.localeCompare(b.id));
+    const views = () => [...order.map((id) => session.model.get(id)).filter((v): v is ClusterView => v !== undefined), ...members()];
     if (args.output === 'json') console.log(terminalJson(statusJson(views()), 2));
     else console.log(terminalSafe(table(views(), Date.now())));
     if (!args.watch) {
       session.dispose();
-      return session.errors.length ? 2 : 0;
+      return session.errors.length || problems.length ? 2 : 0;
     }
     session.watcher.startTicker(5000);
     session.model.onChange((ids) => {
