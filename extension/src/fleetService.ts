@@ -7,12 +7,14 @@
 import * as vscode from 'vscode';
 import { DEFAULT_NAMESPACE } from '@kplane/profile';
 import { FleetModel } from '@kplane/plane';
-import type { FleetWatcher, FleetContext } from '@kplane/plane/cluster';
+import type { FleetWatcher, FleetContext, ProfileTarget } from '@kplane/plane/cluster';
 import type { KubeClient } from '@kplane/kube/client';
 
 export interface FleetSettings {
   kubeconfig: string;
   contexts: string[];
+  /** A hub's context (docs/hub.md); empty: no hub. */
+  hub: string;
   namespace: string;
   timeoutMs: number;
   staleMultiplier: number;
@@ -24,6 +26,7 @@ export function readSettings(): FleetSettings {
   return {
     kubeconfig: c.get<string>('fleet.kubeconfig', '') ?? '',
     contexts: c.get<string[]>('fleet.contexts', []) ?? [],
+    hub: (c.get<string>('fleet.hub', '') ?? '').trim(),
     namespace: c.get<string>('fleet.namespace', DEFAULT_NAMESPACE) || DEFAULT_NAMESPACE,
     timeoutMs: Math.max(1, c.get<number>('watch.timeoutSeconds', 10) ?? 10) * 1000,
     staleMultiplier: Math.max(1, c.get<number>('staleThresholdMultiplier', 3) ?? 3),
@@ -40,8 +43,7 @@ export class FleetService implements vscode.Disposable {
   private readonly onDidStartEmitter = new vscode.EventEmitter<void>();
   /** Fires when the set of contexts changed (start, settings change). */
   readonly onDidStart = this.onDidStartEmitter.event;
-  /** Problems with the kubeconfig or context names, shown as tree nodes. */
-  errors: string[] = [];
+  private startErrors: string[] = [];
 
   constructor(private readonly log: vscode.LogOutputChannel) {
     this.settings = readSettings();
@@ -53,6 +55,11 @@ export class FleetService implements vscode.Disposable {
       const prefix = notice.caughtUp ? 'caught up' : 'event';
       for (const e of notice.fresh) this.log[e.severity === 'Warning' ? 'warn' : 'info'](`${notice.cluster}: ${prefix} #${e.seq} ${e.time} ${e.reason}: ${e.message}`);
     });
+  }
+
+  /** Problems with the kubeconfig, context names or the hub, shown as tree nodes. */
+  get errors(): string[] {
+    return [...this.startErrors, ...(this.watcher?.hubProblems() ?? [])];
   }
 
   get started(): boolean {
@@ -71,8 +78,8 @@ export class FleetService implements vscode.Disposable {
   /** Resolves once the cluster adapters are loaded and every watch has been started. */
   ready(): Promise<void> {
     this.starting ??= this.start().catch((err: unknown) => {
-      this.errors = [`kplane could not start watching the fleet: ${err instanceof Error ? err.message : String(err)}. See the kplane output.`];
-      this.log.error(this.errors[0]);
+      this.startErrors = [`kplane could not start watching the fleet: ${err instanceof Error ? err.message : String(err)}. See the kplane output.`];
+      this.log.error(this.startErrors[0]);
       this.onDidStartEmitter.fire();
     });
     return this.starting;
@@ -92,13 +99,17 @@ export class FleetService implements vscode.Disposable {
     const { DEFAULT_WATCH_OPTIONS, FleetWatcher, fleetContexts, loadKubeconfig } = await import('./runtime.js');
     const s = this.settings;
     const loaded = loadKubeconfig(s.kubeconfig);
-    const { contexts, unknown } = fleetContexts(loaded.kubeConfig, s.contexts);
-    this.errors = [
+    const hubs = s.hub ? fleetContexts(loaded.kubeConfig, [s.hub]) : { contexts: [], unknown: [] };
+    const found = fleetContexts(loaded.kubeConfig, s.contexts);
+    // "Every context" does not include the hub itself: it is where members are read, not one of them.
+    const contexts = s.contexts.length ? found.contexts : found.contexts.filter((c) => c.name !== s.hub);
+    this.startErrors = [
       ...loaded.errors,
-      ...unknown.map((name) => `Context "${name}" (setting kplane.fleet.contexts) is not in the kubeconfig; run "kplane: Add Clusters from Kubeconfig…" to choose again.`),
+      ...found.unknown.map((name) => `Context "${name}" (setting kplane.fleet.contexts) is not in the kubeconfig; run "kplane: Add Clusters from Kubeconfig…" to choose again.`),
+      ...hubs.unknown.map((name) => `Hub context "${name}" (setting kplane.fleet.hub) is not in the kubeconfig; fix the setting or the kubeconfig.`),
     ];
-    if (!contexts.length && !this.errors.length) this.errors.push('No kubeconfig contexts found. Set KUBECONFIG or kplane.fleet.kubeconfig, then run "kplane: Add Clusters from Kubeconfig…".');
-    for (const e of this.errors) this.log.warn(e);
+    if (!contexts.length && !hubs.contexts.length && !this.startErrors.length) this.startErrors.push('No kubeconfig contexts found. Set KUBECONFIG or kplane.fleet.kubeconfig, then run "kplane: Add Clusters from Kubeconfig…".');
+    for (const e of this.startErrors) this.log.warn(e);
     this.contexts = contexts;
     this.watcher = new FleetWatcher(this.model, {
       ...DEFAULT_WATCH_OPTIONS,
@@ -107,15 +118,21 @@ export class FleetService implements vscode.Disposable {
       log: (level, message) => this.log[level](message),
     });
     this.watcher.setContexts(contexts);
+    this.watcher.setHubs(hubs.contexts);
     // Heartbeats of 10s and more: a 2s tick is plenty to notice one 3x overdue.
     this.watcher.startTicker(2000);
-    this.log.info(`watching ${contexts.length} cluster(s) in namespace ${s.namespace}: ${contexts.map((c) => c.name).join(', ')}`);
+    this.log.info(`watching ${contexts.length} cluster(s) in namespace ${s.namespace}: ${contexts.map((c) => c.name).join(', ')}${s.hub ? `; and the members of hub ${s.hub}` : ''}`);
     this.onDidStartEmitter.fire();
   }
 
-  /** The cluster's client; undefined until ready() resolved or when the id is not in the fleet. */
+  /** The client that reads and writes the cluster's profiles (a hub member's: its hub's); undefined until ready() resolved or when the id is not in the fleet. */
   client(id: string): KubeClient | undefined {
     return this.watcher?.client(id);
+  }
+
+  /** Where the cluster's profiles are written: its API server, or its namespace on its hub. */
+  target(id: string): ProfileTarget | undefined {
+    return this.watcher?.target(id);
   }
 
   context(id: string): FleetContext | undefined {

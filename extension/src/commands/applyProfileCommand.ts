@@ -77,7 +77,7 @@ export async function applyProfileCommand(fleet: FleetService, host: Host, log: 
         return await rollOut({
           profile,
           targets: willChange,
-          client: (id) => fleet.client(id),
+          client: (id) => fleet.target(id),
           model: fleet.model,
           maxUnavailable: maxUnavailable.value,
           requestTimeoutMs: fleet.timeoutMs,
@@ -148,7 +148,7 @@ async function dryRun(fleet: FleetService, host: Host, profile: ClusterProfile, 
     const ok: string[] = [];
     await Promise.all(
       targets.map(async (id) => {
-        const client = fleet.client(id);
+        const client = fleet.target(id);
         if (!client) {
           changes[id] = `not in the fleet; add its context with "Add Clusters from Kubeconfig…"`;
           return;
