@@ -50,7 +50,8 @@ function appProfile(version: string, opts: { paused?: boolean; extra?: boolean; 
         {
           name: 'base',
           manifests: [
-            { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'app' } },
+            // Deleted with the profile only because it opts in (a Namespace takes everything in it along).
+            { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'app', annotations: { 'kplane.dev/prune': 'true' } } },
             configMap('settings', { color: '${color}', token: '${token}' }, 'app'),
             ...(opts.extra !== false ? [configMap('extra', { keep: 'until 1.1.0' }, 'app')] : []),
           ],

@@ -4,7 +4,8 @@
  * a policy ConfigMap refuses a privileged hostPath DaemonSet in kube-system and a
  * ClusterRoleBinding (SpecValid=False naming each object and rule, an Event, nothing applied);
  * an edit of the policy reaches the profile without touching it; an invalid policy refuses
- * everything; an object adopted with adoptExisting: true outlives the profile.
+ * everything; an object adopted with adoptExisting: true outlives the profile, and so does a
+ * Namespace the profile created without opting in to its deletion (kplane.dev/prune: "true").
  */
 import assert from 'node:assert/strict';
 import { startCluster, waitFor, type TestCluster, startAgent, type RunningAgent } from '@kplane/bed';
@@ -61,7 +62,13 @@ describe('agent: the local policy the cluster owns (cluster)', function () {
     }, { what: `profile ${name}: ${what}`, timeoutMs, intervalMs: 100 });
   const refusedBy = (reason: string) => (p: ClusterProfile) => condition(p, 'SpecValid')?.status === 'False' && condition(p, 'SpecValid')?.reason === reason;
   const exists = async (path: string) => (await api.getOrUndefined(path)) !== undefined;
-  const setPolicy = (text: string) => api.apply(POLICY, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kplane-policy', namespace: NS }, data: { 'policy.yaml': text } }, 'cluster-admin');
+  // Returns once the agent has noticed the edit (it polls every 2 s), so a profile applied next meets the new policy.
+  const setPolicy = async (text: string) => {
+    const noticed = () => agent.logs().split('local policy changed').length;
+    const before = noticed();
+    await api.apply(POLICY, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kplane-policy', namespace: NS }, data: { 'policy.yaml': text } }, 'cluster-admin');
+    await waitFor(() => noticed() > before, { what: 'the agent noticed the policy edit', timeoutMs: 10_000, intervalMs: 50 });
+  };
   const deleteProfile = async (name: string) => {
     await api.request('DELETE', `${PROFILES}/${name}`);
     await waitFor(async () => !(await api.getOrUndefined(`${PROFILES}/${name}`)), { what: `profile ${name} deleted`, timeoutMs: 30_000 });
@@ -151,7 +158,8 @@ describe('agent: the local policy the cluster owns (cluster)', function () {
     this.timeout(60_000);
     await setPolicy('podSecurity: baseline\nadoptExisting: true\n');
     await api.request('POST', `/api/v1/namespaces/${NS}/configmaps`, { body: cm('shared', NS, { owner: 'someone' }) });
-    await applyProfile(profile('adopter', [cm('shared', NS, { owner: 'kplane' }), cm('created', NS)]));
+    const ns = (name: string, annotations?: Record<string, string>) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, ...(annotations ? { annotations } : {}) } });
+    await applyProfile(profile('adopter', [cm('shared', NS, { owner: 'kplane' }), cm('created', NS), ns('scratch'), ns('temporary', { 'kplane.dev/prune': 'true' })]));
     await waitProfile('adopter', 'Ready', (p) => condition(p, 'Ready')?.status === 'True');
     const shared = await api.request<any>('GET', `/api/v1/namespaces/${NS}/configmaps/shared`);
     assert.equal(shared.data.owner, 'kplane');
@@ -159,7 +167,12 @@ describe('agent: the local policy the cluster owns (cluster)', function () {
     await deleteProfile('adopter');
     assert.equal(await exists(`/api/v1/namespaces/${NS}/configmaps/created`), false, 'what kplane created is deleted');
     assert.equal(await exists(`/api/v1/namespaces/${NS}/configmaps/shared`), true, 'an adopted object was deleted with the profile');
+    // Namespaces (and CRDs) kplane created go only when the profile opted in.
+    assert.equal((await api.getOrUndefined<any>('/api/v1/namespaces/scratch'))?.status?.phase, 'Active', 'a Namespace without kplane.dev/prune was deleted');
+    const temporary = await api.getOrUndefined<any>('/api/v1/namespaces/temporary');
+    assert.ok(!temporary || temporary.metadata.deletionTimestamp, 'the Namespace annotated kplane.dev/prune: "true" was not deleted');
     const events = await api.request<any>('GET', `/api/v1/namespaces/${NS}/events`);
-    assert.ok(events.items.some((e: any) => e.involvedObject.name === 'adopter' && e.reason === 'Released' && /ConfigMap kplane-system\/shared/.test(e.message)));
+    const released = events.items.find((e: any) => e.involvedObject.name === 'adopter' && e.reason === 'Released');
+    assert.match(released?.message ?? '', /^Left 1 object\(s\) in place that existed before kplane took them over: ConfigMap kplane-system\/shared\. Left 1 Namespace\(s\)\/CRD\(s\) in place, with everything in them: Namespace scratch \(kplane deletes one only when the profile annotates it kplane\.dev\/prune: "true"/);
   });
 });

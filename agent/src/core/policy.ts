@@ -23,6 +23,33 @@ export const POLICY_CONFIGMAP = 'kplane-policy';
 export const POLICY_KEY = 'policy.yaml';
 /** On an object kplane took over although it existed before: it is never deleted by prune or profile deletion. */
 export const ADOPTED_ANNOTATION = 'kplane.dev/adopted';
+/**
+ * Deleting a Namespace deletes everything in it, and deleting a CRD every resource of its kind,
+ * including what others put there: kplane deletes one (prune, profile deletion) only when the
+ * profile opted in with this annotation set to "true" on it. Helm never deletes either on uninstall.
+ */
+export const PRUNE_ANNOTATION = 'kplane.dev/prune';
+
+/** Why prune or profile deletion leaves an object of the inventory in place (undefined: it may be deleted). */
+export function keptOnDelete(live: { apiVersion?: string; kind?: string; metadata: Record<string, unknown> }): 'adopted' | 'cascades' | undefined {
+  const annotations = (live.metadata.annotations ?? {}) as Record<string, string>;
+  if (annotations[ADOPTED_ANNOTATION] === 'true') return 'adopted';
+  const group = groupOf(live.apiVersion ?? '');
+  const cascades = (group === '' && live.kind === 'Namespace') || (group === 'apiextensions.k8s.io' && live.kind === 'CustomResourceDefinition');
+  if (cascades && annotations[PRUNE_ANNOTATION] !== 'true') return 'cascades';
+  return undefined;
+}
+
+/** The Event message for objects left in place. */
+export function keptMessage(kept: readonly { ref: ObjectRef; why: 'adopted' | 'cascades' }[]): string {
+  const list = (refs: ObjectRef[]) => `${refs.slice(0, 5).map(describeObject).join(', ')}${refs.length > 5 ? ', …' : ''}`;
+  const adopted = kept.filter((k) => k.why === 'adopted').map((k) => k.ref);
+  const cascades = kept.filter((k) => k.why === 'cascades').map((k) => k.ref);
+  const parts: string[] = [];
+  if (adopted.length) parts.push(`Left ${adopted.length} object(s) in place that existed before kplane took them over: ${list(adopted)}.`);
+  if (cascades.length) parts.push(`Left ${cascades.length} Namespace(s)/CRD(s) in place, with everything in them: ${list(cascades)} (kplane deletes one only when the profile annotates it ${PRUNE_ANNOTATION}: "true"; delete it with kubectl if nothing else uses it).`);
+  return parts.join(' ');
+}
 
 export interface LocalPolicy {
   /** Globs (`*`) of namespaces; allow undefined: every namespace. */

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { podSecurityProblems, type Manifest } from '@kplane/profile';
-import { adoptionViolation, DEFAULT_POLICY, globMatch, kindMatches, parsePolicy, policyViolations, violationsMessage, type LocalPolicy } from '@kplane/agent/core';
+import { adoptionViolation, DEFAULT_POLICY, globMatch, keptMessage, keptOnDelete, kindMatches, parsePolicy, policyViolations, violationsMessage, type LocalPolicy } from '@kplane/agent/core';
 
 const SRC = 'ConfigMap kplane-system/kplane-policy';
 const self = { namespace: 'kplane-system' };
@@ -166,5 +166,23 @@ describe('agent core: local policy', () => {
     const v = check(policy('namespaces: { deny: ["*"] }'), ...Array.from({ length: 5 }, (_, i): [Manifest] => [cm(`c${i}`, `n${i}`)]));
     const message = violationsMessage(v);
     assert.match(message, /^The cluster's local policy refuses 5 object\(s\); nothing of this profile was applied\. ConfigMap n0\/c0: .*ConfigMap n2\/c2: .*\. \(and 2 more\)$/);
+  });
+});
+
+describe('agent core: what prune and profile deletion leave in place', () => {
+  const live = (apiVersion: string, kind: string, annotations?: Record<string, string>) => ({ apiVersion, kind, metadata: { name: 'x', ...(annotations ? { annotations } : {}) } });
+  it('an adopted object always; a Namespace or CRD unless annotated kplane.dev/prune: "true"; anything else never', () => {
+    assert.equal(keptOnDelete(live('v1', 'ConfigMap', { 'kplane.dev/adopted': 'true' })), 'adopted');
+    assert.equal(keptOnDelete(live('v1', 'Namespace', { 'kplane.dev/adopted': 'true', 'kplane.dev/prune': 'true' })), 'adopted');
+    assert.equal(keptOnDelete(live('v1', 'Namespace')), 'cascades');
+    assert.equal(keptOnDelete(live('apiextensions.k8s.io/v1', 'CustomResourceDefinition', { 'kplane.dev/prune': 'yes' })), 'cascades');
+    assert.equal(keptOnDelete(live('v1', 'Namespace', { 'kplane.dev/prune': 'true' })), undefined);
+    assert.equal(keptOnDelete(live('apiextensions.k8s.io/v1', 'CustomResourceDefinition', { 'kplane.dev/prune': 'true' })), undefined);
+    assert.equal(keptOnDelete(live('v1', 'ConfigMap')), undefined);
+    assert.equal(keptOnDelete(live('x.io/v1', 'Namespace')), undefined, 'a custom kind named Namespace is not the core Namespace');
+    assert.equal(
+      keptMessage([{ ref: { apiVersion: 'v1', kind: 'Namespace', name: 'data' }, why: 'cascades' }]),
+      'Left 1 Namespace(s)/CRD(s) in place, with everything in them: Namespace data (kplane deletes one only when the profile annotates it kplane.dev/prune: "true"; delete it with kubectl if nothing else uses it).',
+    );
   });
 });

@@ -6,7 +6,7 @@
  */
 import { FINALIZER, describeObject, type ObjectRef } from '@kplane/profile';
 import { mergeInventory, pruneSet, type InventoryEntry } from '../../core/inventory.js';
-import { ADOPTED_ANNOTATION } from '../../core/policy.js';
+import { keptMessage, keptOnDelete } from '../../core/policy.js';
 import { redact } from '../../core/redact.js';
 import { KubeError, objectPath, type KubeObject } from '@kplane/kube';
 import { errorText, profilePath, type ReconcilerDeps, type RunContext } from './context.js';
@@ -50,20 +50,21 @@ export class Pruner {
     const leftovers = pruneSet(before, desired);
     const errors: string[] = [];
     const kept: InventoryEntry[] = [];
-    const released: InventoryEntry[] = [];
+    const released: Released[] = [];
     for (const ref of leftovers) {
       try {
-        if ((await this.delete(ctx, ref)) === 'released') released.push(ref);
+        const outcome = await this.delete(ctx, ref);
+        if (outcome !== 'deleted') released.push({ ref, why: outcome });
       } catch (err) {
         if (ctx.signal.aborted) throw err;
         errors.push(redact(`${describeObject(ref)}: could not prune (${errorText(err)})`, ctx.secrets));
         kept.push(ref);
       }
     }
-    if (released.length) this.deps.event(ctx.profile, 'Normal', 'Released', releasedMessage(released));
+    if (released.length) this.deps.event(ctx.profile, 'Normal', 'Released', keptMessage(released));
     const pruned = leftovers.length - kept.length - released.length;
     if (pruned) {
-      const deleted = leftovers.filter((ref) => !kept.includes(ref) && !released.includes(ref));
+      const deleted = leftovers.filter((ref) => !kept.includes(ref) && !released.some((r) => r.ref === ref));
       this.deps.event(ctx.profile, 'Normal', 'Pruned', `Deleted ${pruned} object(s) no longer in the profile: ${deleted.slice(0, 5).map(describeObject).join(', ')}.`);
     }
     await this.inventory.save(ctx, [...desired, ...kept]);
@@ -76,9 +77,12 @@ export class Pruner {
     if (!(profile.metadata.finalizers ?? []).includes(FINALIZER)) return;
     const owned = await this.inventory.load(ctx);
     const last = (e: InventoryEntry) => (e.kind === 'Namespace' || e.kind === 'CustomResourceDefinition' ? 1 : 0);
-    const released: InventoryEntry[] = [];
-    for (const ref of [...owned].sort((a, b) => last(a) - last(b))) if ((await this.delete(ctx, ref)) === 'released') released.push(ref);
-    if (released.length) this.deps.event(profile, 'Normal', 'Released', releasedMessage(released));
+    const released: Released[] = [];
+    for (const ref of [...owned].sort((a, b) => last(a) - last(b))) {
+      const outcome = await this.delete(ctx, ref);
+      if (outcome !== 'deleted') released.push({ ref, why: outcome });
+    }
+    if (released.length) this.deps.event(profile, 'Normal', 'Released', keptMessage(released));
     ctx.signal.throwIfAborted();
     await this.ignoreNotFound(this.deps.api.request('DELETE', inventoryPath(profile)));
     try {
@@ -97,8 +101,11 @@ export class Pruner {
     this.deps.event(profile, 'Normal', 'Deleted', `Profile deleted; removed the ${owned.length - released.length} object(s) it owned.`);
   }
 
-  /** Deletes what kplane created; an object it took over from someone else (ADOPTED_ANNOTATION) is left where it is. */
-  private async delete(ctx: RunContext, ref: InventoryEntry): Promise<'deleted' | 'released'> {
+  /**
+   * Deletes what kplane created; an object it took over from someone else, and a Namespace or
+   * CRD the profile did not opt in to delete, are left where they are (core/policy.ts keptOnDelete).
+   */
+  private async delete(ctx: RunContext, ref: InventoryEntry): Promise<'deleted' | 'adopted' | 'cascades'> {
     ctx.signal.throwIfAborted();
     const info = await this.deps.discovery.resource(ref.apiVersion, ref.kind);
     if (!info) return 'deleted'; // its kind is gone (a CRD was removed), and with it every object
@@ -106,9 +113,10 @@ export class Pruner {
     const live = await this.deps.api.getOrUndefined<KubeObject>(path);
     if (!live) return 'deleted';
     this.drift.forgetObject(ref);
-    if ((live.metadata.annotations as Record<string, string> | undefined)?.[ADOPTED_ANNOTATION] === 'true') {
-      ctx.log.info('left in place: it existed before kplane took it over', { object: describeObject(ref) });
-      return 'released';
+    const kept = keptOnDelete(live);
+    if (kept) {
+      ctx.log.info(kept === 'adopted' ? 'left in place: it existed before kplane took it over' : 'left in place: a Namespace or CRD without kplane.dev/prune: "true"', { object: describeObject(ref) });
+      return kept;
     }
     // Preconditions: delete exactly the object read above, not one someone re-created since.
     const uid = (live.metadata as { uid?: string }).uid;
@@ -126,6 +134,8 @@ export class Pruner {
   }
 }
 
-function releasedMessage(released: readonly InventoryEntry[]): string {
-  return `Left ${released.length} object(s) in place that existed before kplane took them over: ${released.slice(0, 5).map(describeObject).join(', ')}${released.length > 5 ? ', …' : ''}.`;
+
+interface Released {
+  ref: InventoryEntry;
+  why: 'adopted' | 'cascades';
 }
