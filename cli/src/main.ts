@@ -18,6 +18,7 @@ const commands: Record<string, () => Promise<{ command: Command }>> = {
   status: () => import('./commands/status.js'),
   diff: () => import('./commands/diff.js'),
   template: () => import('./commands/template.js'),
+  rbac: () => import('./commands/rbac.js'),
   agent: () => import('./commands/agent.js'),
   dev: () => import('./commands/dev.js'),
   hub: () => import('./commands/hub.js'),

@@ -10,3 +10,4 @@ export * from './preflight.js';
 export * from './terminalText.js';
 export * from './hubMembers.js';
 export * from './hubMirror.js';
+export * from './agentRbac.js';
