@@ -7,7 +7,7 @@
 import { realpathSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { pathToFileURL } from 'node:url';
-import { DEFAULT_NAMESPACE, parseDuration } from '@kplane/profile';
+import { DEFAULT_NAMESPACE, memberNameProblem, parseDuration } from '@kplane/profile';
 import { KubeApi, loadKubeConfig } from '@kplane/kube';
 import { AgentRuntime } from './controller/agentRuntime.js';
 import { startHttpServer } from './controller/httpServer.js';
@@ -28,7 +28,11 @@ Options:
   --heartbeat <d>          override ClusterAgent spec.heartbeatInterval, e.g. 5s
   --scaling-period <d>     how often scaling policies read their metric (default 5s)
   --workers <n>            profiles reconciled in parallel (default 2)
-  --log-level <level>      debug, info, warn or error (default info)`;
+  --log-level <level>      debug, info, warn or error (default info)
+  --hub-kubeconfig <path>  hub mode with this kubeconfig (default: Secret kplane-hub in the namespace,
+                           written by kplane hub join, when it exists; see docs/hub.md)
+  --hub-member <name>      the member name, when the hub kubeconfig's context namespace does not say it
+  --hub-heartbeat <d>      how often the hub heartbeat Lease is renewed (default 60s)`;
 
 export interface AgentFlags {
   kubeconfig?: string;
@@ -42,6 +46,9 @@ export interface AgentFlags {
   scalingPeriodMs: number;
   workers: number;
   logLevel: Level;
+  hubKubeconfig?: string;
+  hubMember?: string;
+  hubHeartbeatMs?: number;
 }
 
 export function parseFlags(argv: string[]): AgentFlags {
@@ -77,6 +84,15 @@ export function parseFlags(argv: string[]): AgentFlags {
       case '--lease-duration': flags.leaseDurationMs = duration(name, value()); break;
       case '--id': flags.id = value(); break;
       case '--heartbeat': flags.heartbeatMs = duration(name, value()); break;
+      case '--hub-kubeconfig': flags.hubKubeconfig = value(); break;
+      case '--hub-member': {
+        const member = value();
+        const problem = memberNameProblem(member);
+        if (problem) throw new UsageError(`--hub-member: ${problem}.`);
+        flags.hubMember = member;
+        break;
+      }
+      case '--hub-heartbeat': flags.hubHeartbeatMs = duration(name, value()); break;
       case '--scaling-period': flags.scalingPeriodMs = duration(name, value()); break;
       case '--workers': {
         const n = Number(value());
@@ -131,6 +147,7 @@ export async function runAgent(argv: string[]): Promise<number> {
     scalingPeriodMs: flags.scalingPeriodMs,
     heartbeatMs: flags.heartbeatMs,
     workers: flags.workers,
+    hub: { kubeconfigPath: flags.hubKubeconfig, member: flags.hubMember, heartbeatMs: flags.hubHeartbeatMs },
   }, log);
   const server = flags.metricsAddr !== '0' ? await startHttpServer(runtime, flags.metricsAddr) : undefined;
   if (server) {

@@ -30,6 +30,10 @@ export class AgentReporter {
   /** Aborted to cut the current heartbeat sleep short when the interval shrinks. */
   private wake = new AbortController();
   private readonly path: string;
+  /** The last status written (undefined before the first write). */
+  lastStatus: ClusterAgentStatus | undefined;
+  /** Hub mode listens here: each event as logged, with its seq, and each status written. */
+  readonly listeners: { event?: (event: AgentEvent) => void; status?: (status: ClusterAgentStatus) => void } = {};
 
   constructor(
     private readonly api: KubeApi,
@@ -64,12 +68,18 @@ export class AgentReporter {
     return this.log.nextSeq;
   }
 
+  /** The bounded event log as held now, oldest first. */
+  get events(): readonly AgentEvent[] {
+    return this.log.events;
+  }
+
   event(profile: ClusterProfile | undefined, severity: 'Normal' | 'Warning', reason: string, message: string): void {
     const secrets = this.secrets();
     const clean = redact(message, secrets);
     const entry: Omit<AgentEvent, 'seq'> = { time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), severity, reason, message: clean };
     if (profile) entry.profile = `${profile.metadata.namespace}/${profile.metadata.name}`;
     this.log = appendEvent(this.log, entry);
+    this.listeners.event?.(this.log.events[this.log.events.length - 1]);
     this.logger.info('event', { severity, reason, message: clean, profile: entry.profile });
     if (profile) void this.kubeEvent(profile, severity, reason, clean);
     this.scheduleFlush();
@@ -143,6 +153,8 @@ export class AgentReporter {
     });
     this.lastWritten = signature;
     this.lastCounts = JSON.stringify(counts);
+    this.lastStatus = { ...body, heartbeatTime: this.heartbeatTime };
+    this.listeners.status?.(this.lastStatus);
     this.followSpec(written);
   }
 

@@ -16,6 +16,7 @@ import { Metrics } from './metrics.js';
 import { ProfileReconciler, sensitiveValues } from './profileReconciler.js';
 import { Scaler } from './scaler.js';
 import { WorkQueue } from './workQueue.js';
+import { HubMode } from '../hub/hubMode.js';
 
 export interface AgentOptions {
   namespace: string;
@@ -27,6 +28,8 @@ export interface AgentOptions {
   /** Overrides ClusterAgent spec.heartbeatInterval (tests). */
   heartbeatMs?: number;
   workers: number;
+  /** Hub mode (docs/hub.md): --hub-kubeconfig, else the kplane-hub Secret when it exists. */
+  hub?: { kubeconfigPath?: string; member?: string; heartbeatMs?: number };
 }
 
 const MANAGED_SELECTOR = 'app.kubernetes.io/managed-by=kplane-agent';
@@ -50,6 +53,7 @@ export class AgentRuntime {
   private readonly scaler: Scaler;
   private readonly elector?: LeaderElector;
   private readonly policy: LocalPolicySource;
+  readonly hub: HubMode;
   private workers: Promise<void>[] = [];
   private background: Promise<void>[] = [];
   ready = false;
@@ -84,6 +88,18 @@ export class AgentRuntime {
       scalingStatus: (key) => this.scaler.statusFor(key),
       now: () => new Date(),
     });
+    this.hub = new HubMode(api, options.namespace, { ...options.hub, heartbeatMs: options.hub?.heartbeatMs ?? 60_000 }, {
+      local: api,
+      localNamespace: options.namespace,
+      identity: options.identity,
+      localProfiles: () => this.profileInformer?.store ?? new Map(),
+      observeLocal: (obj) => this.profileInformer?.observe(obj),
+      events: () => this.reporter.events,
+      nextSeq: () => this.reporter.nextSeq,
+      summary: () => this.reporter.lastStatus,
+    }, log.child({ component: 'hub' }));
+    this.reporter.listeners.event = (event) => this.hub.onEvent(event);
+    this.reporter.listeners.status = (status) => this.hub.onStatus(status);
     if (options.leaderElect) {
       this.elector = new LeaderElector(api, { namespace: options.namespace, name: 'kplane-agent', identity: options.identity, leaseDurationMs: options.leaseDurationMs, retryPeriodMs: Math.max(200, options.leaseDurationMs / 5) }, log.child({ component: 'leader-election' }));
     }
@@ -130,7 +146,7 @@ export class AgentRuntime {
     }).start();
     this.agentInformer.synced.catch((err) => this.log.warn('cannot watch the ClusterAgent (RBAC needs list and watch on clusteragents); heartbeat interval changes apply from the next heartbeat', { err }));
     this.workers = Array.from({ length: this.options.workers }, () => this.work());
-    this.background.push(this.reporter.run(signal), this.scaleLoop(signal), this.policyLoop(signal));
+    this.background.push(this.reporter.run(signal), this.scaleLoop(signal), this.policyLoop(signal), this.hub.run(signal));
     this.ready = true;
   }
 
@@ -195,6 +211,7 @@ export class AgentRuntime {
     // Profiles waiting for this one (spec.dependsOn) look again as soon as its status changes.
     for (const dependent of dependentsOf(obj.metadata.namespace ?? '', obj.metadata.name, this.profiles())) this.queue.add(dependent);
     this.reporter.profilesChanged();
+    this.hub.onLocalProfile(obj);
   }
 
   private async work(): Promise<void> {

@@ -14,3 +14,4 @@ export * from './helmManifests.js';
 export * from './dependencies.js';
 export * from './findings.js';
 export * from './policy.js';
+export * from './hubMirror.js';

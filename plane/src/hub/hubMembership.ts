@@ -8,8 +8,9 @@
  * The API server itself issues it (no kube-controller-manager token controller needed, which a
  * bare hub may not run), it is not stored anywhere on the hub for others with Secret read access
  * to find, it expires (default one year; the server may cap it, the answer says when), and
- * deleting the ServiceAccount (leave) invalidates it at once since a bound token names the
- * account's uid. Renewal: `kplane hub join <name> … --update` issues a new one.
+ * deleting the ServiceAccount (leave) invalidates it, since a bound token names the account's
+ * uid (within kube-apiserver's 10 s authentication cache; the RoleBinding, deleted first, stops
+ * every request at once). Renewal: `kplane hub join <name> … --update` issues a new one.
  */
 import { readFileSync } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -268,7 +269,7 @@ export interface LeaveResult {
 
 /**
  * Undoes a join. Order matters: the agent's hub identity goes first (RoleBinding, then
- * ServiceAccount: its token stops working at once), so an agent still running in hub mode sees a
+ * ServiceAccount: requests are refused at once, the token itself within seconds), so an agent still running in hub mode sees a
  * refusal, not the hub profiles disappearing, and never deletes its local copies because of the
  * leave; then the member's Secret and local copies; then the hub namespace and what it holds.
  * The member context is optional: a member that is gone for good can still be removed from the hub.
