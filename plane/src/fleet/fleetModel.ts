@@ -13,6 +13,7 @@ import {
   CLUSTER_STATES,
   DEFAULT_STATE_OPTIONS,
   deriveState,
+  nextStateChange,
   profileState,
   type ClusterRecord,
   type Connection,
@@ -77,13 +78,14 @@ const EVENT_LOG_LIMIT = 500;
 export class FleetModel {
   private readonly records = new Map<string, ClusterRecord>();
   private readonly views = new Map<string, ClusterView>();
-  private readonly signatures = new Map<string, string>();
   private readonly changeListeners = new Set<Listener<string[]>>();
   private readonly eventListeners = new Set<Listener<EventsNotice>>();
   /** Clusters that were unreachable since their last agent read: their next events are a catch-up. */
   private readonly wasAway = new Set<string>();
   /** Inside batch(): ids to recompute and announce once at its end. */
   private pending: Set<string> | undefined;
+  /** When each cluster's derived state next changes with time alone (clusterState.ts nextStateChange). */
+  private readonly due = new Map<string, number>();
 
   constructor(
     private readonly now: () => number,
@@ -103,7 +105,7 @@ export class FleetModel {
 
   setOptions(options: StateOptions): void {
     this.options = options;
-    this.tick();
+    this.notify([...this.records.keys()]);
   }
 
   ids(): string[] {
@@ -149,8 +151,9 @@ export class FleetModel {
       events: [],
       lostEvents: 0,
     });
-    this.recompute(id);
+    // In a batch the view is made once, at its end.
     if (this.pending) this.pending.add(id);
+    else this.recompute(id);
     return true;
   }
 
@@ -158,7 +161,7 @@ export class FleetModel {
   removeCluster(id: string): boolean {
     if (!this.records.delete(id)) return false;
     this.views.delete(id);
-    this.signatures.delete(id);
+    this.due.delete(id);
     this.wasAway.delete(id);
     if (this.pending) this.pending.add(id);
     return true;
@@ -267,9 +270,15 @@ export class FleetModel {
     this.notify([id]);
   }
 
-  /** Re-derives every cluster at the current time (staleness, ages); notifies only real changes. */
+  /**
+   * Re-derives, at the current time, the clusters whose state time alone may have changed
+   * (a heartbeat or Lease that crossed a threshold); notifies only real changes.
+   */
   tick(): void {
-    this.notify([...this.records.keys()]);
+    const now = this.now();
+    const due: string[] = [];
+    for (const [id, at] of this.due) if (at <= now) due.push(id);
+    if (due.length) this.notify(due);
   }
 
   select(selector: Selector): ClusterView[] {
@@ -293,15 +302,30 @@ export class FleetModel {
   private recompute(id: string): boolean {
     const record = this.records.get(id);
     if (!record) return false;
-    const view = toView(record, deriveState(record, this.now(), this.options));
-    // Ages are not part of the signature: a tree refresh per second per cluster just to move
-    // "12s ago" to "13s ago" would be the full refresh this model exists to avoid.
-    const signature = JSON.stringify(view);
-    if (this.signatures.get(id) === signature) return false;
-    this.signatures.set(id, signature);
+    const now = this.now();
+    const view = toView(record, deriveState(record, now, this.options));
+    const next = nextStateChange(record, now, this.options);
+    if (next === Infinity) this.due.delete(id);
+    else this.due.set(id, next);
+    // Ages are not part of the view: a tree refresh per second per cluster just to move
+    // "12s ago" to "13s ago" would be the full refresh this model exists to avoid. Compared
+    // field by field, not as JSON: at 10,000 members the strings were most of a hub's load time.
+    const previous = this.views.get(id);
+    if (previous && sameJson(previous, view)) return false;
     this.views.set(id, view);
     return true;
   }
+}
+
+/** Deep equality of JSON-shaped values (what JSON.stringify would make equal, for the views here). */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((x, i) => sameJson(x, b[i]));
+  if (Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }
 
 export function profileKey(profile: ClusterProfile): string {

@@ -167,6 +167,16 @@ describe('hub mode in the plane: demultiplexing and Lease age', () => {
     assert.equal(model.get(A)!.state, 'Healthy');
   });
 
+  it('a tick re-derives exactly the members whose Lease crossed a threshold', () => {
+    const { clock, model, mirror, changes } = setup();
+    mirror.replace({ agents: [agent('kplane-member-edge-a'), agent('kplane-member-edge-b')], profiles: [], leases: [lease('kplane-member-edge-a', T0 - 100_000, 180), lease('kplane-member-edge-b', T0, 180)] });
+    changes.length = 0;
+    clock.now = T0 + 80_001;
+    model.tick();
+    assert.deepEqual(changes, [[A]], 'edge-a is 180.001 s old, edge-b 80 s');
+    assert.deepEqual([model.get(A)!.state, model.get(B)!.state], ['Stale', 'Healthy']);
+  });
+
   it('a tick with nothing overdue announces nothing, at 10,000 members', () => {
     const { clock, model, mirror, changes } = setup();
     const names = Array.from({ length: 10_000 }, (_, i) => `m${i}`);
