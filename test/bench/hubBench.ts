@@ -1,0 +1,361 @@
+/**
+ * bench:hub — the management plane reading a fleet through one hub (docs/hub.md): one real hub
+ * (kube-apiserver + etcd from the bed) holding N simulated members (default 10,000), each a
+ * namespace kplane-member-<name> with its ClusterAgent (spec labels, status summary) and its
+ * heartbeat Lease. A writer process (its CPU is not the plane's) renews every Lease once per 60 s
+ * and makes 1 status change per second per 100 members, as the members' agents would.
+ *
+ * Measured, in one run:
+ *   - seeding: how long creating the N members took (bounded pool of parallel requests);
+ *   - hub mode (FleetWatcher.setHubs, as the extension and `kplane status --hub` run it): initial
+ *     load until every member is Healthy, steady CPU % of one core, RSS, status write → model
+ *     update latency (median, p95);
+ *   - the hub itself while the plane watches: kube-apiserver and etcd CPU % and RSS, etcd DB size;
+ *   - direct mode on the same server and writes, at the largest size it handles here (default
+ *     1,000 clusters, the size of bench:fleet): one ClusterWatch per member namespace, as if each
+ *     were a context; the same measurements, and hub ÷ direct ratios per member.
+ *
+ * Flags: --members N (10000), --direct N (1000), --window S (steady window, 60), --parallel N
+ * (seeding pool, 48), --direct-only / --hub-only.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { AGENT_KIND, AGENT_PLURAL, API_VERSION, hubNamespaceFor, LABEL_HUB_MEMBER } from '@kplane/profile';
+import { FleetModel } from '@kplane/plane';
+import { DEFAULT_WATCH_OPTIONS, FleetWatcher, forContext, loadKubeconfig } from '@kplane/plane/cluster';
+import { KubeClient } from '@kplane/kube/client';
+import { startCluster } from '@kplane/bed';
+
+const TIMEOUT_MS = 60_000;
+const log = (line: string) => console.log(`[bench:hub ${(performance.now() / 1000).toFixed(1)}s] ${line}`);
+const micro = (ms: number) => new Date(ms).toISOString().replace('Z', '000Z');
+const memberName = (i: number) => `m${String(i).padStart(5, '0')}`;
+
+async function pool<T>(items: readonly T[], parallel: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: parallel }, async () => {
+    while (next < items.length) await work(items[next++]);
+  }));
+}
+
+function quantile(values: number[], q: number): number {
+  if (!values.length) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
+/** utime + stime of a process, in seconds (clock ticks of 1/100 s). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+function rssMB(pid: number): number {
+  return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+}
+
+function clientFor(kubeconfigPath: string, label: string): KubeClient {
+  const { kubeConfig } = loadKubeconfig(kubeconfigPath);
+  return new KubeClient(forContext(kubeConfig, kubeConfig.getContexts()[0].name), label, TIMEOUT_MS);
+}
+
+const statusBody = (n: number) => ({
+  status: {
+    // The writer's clock stamp: the plane's latency is its receive time minus this.
+    heartbeatTime: new Date().toISOString(),
+    agentVersion: `0.1.${n}`,
+    kubernetesVersion: 'v1.36.3',
+    nodes: { total: 3, ready: 3 },
+    conditions: [{ type: 'Ready', status: 'True', reason: 'Running', message: 'bench member', lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z') }],
+    events: [],
+    nextSeq: 0,
+  },
+});
+
+/** What `kplane hub join` and a member's agent write: namespace, ClusterAgent, its status, the Lease. */
+async function seed(client: KubeClient, members: number, parallel: number): Promise<{ failed: number }> {
+  let failed = 0;
+  let done = 0;
+  const request = (method: 'POST' | 'PATCH', path: string, body: unknown, contentType?: string) =>
+    client.request(method, path, { body, ...(contentType ? { contentType } : {}), timeoutMs: TIMEOUT_MS }).catch((err: unknown) => {
+      if ((err as { status?: number }).status === 409) return; // already there: a rerun on a kept hub
+      throw err;
+    });
+  await pool(Array.from({ length: members }, (_, i) => i), parallel, async (i) => {
+    const name = memberName(i);
+    const ns = hubNamespaceFor(name);
+    const labels = { env: ['prod', 'staging', 'dev'][i % 3], shard: String(i % 10) };
+    try {
+      await request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { [LABEL_HUB_MEMBER]: name } } });
+      // heartbeatInterval 1h: direct mode reads status.heartbeatTime, which the writer moves only for the members it changes.
+      await request('POST', `/apis/${API_VERSION}/namespaces/${ns}/${AGENT_PLURAL}`, { apiVersion: API_VERSION, kind: AGENT_KIND, metadata: { name: 'agent', namespace: ns, labels: { ...labels, [LABEL_HUB_MEMBER]: name } }, spec: { labels, heartbeatInterval: '1h' } });
+      await request('PATCH', `/apis/${API_VERSION}/namespaces/${ns}/${AGENT_PLURAL}/agent/status`, statusBody(0), 'application/merge-patch+json');
+      await request('POST', `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases`, { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'agent-heartbeat', namespace: ns }, spec: { holderIdentity: name, leaseDurationSeconds: 180, renewTime: micro(Date.now()), acquireTime: micro(Date.now()) } });
+    } catch (err) {
+      if (failed++ < 5) log(`seeding ${ns} failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    if (++done % 1000 === 0) log(`seeded ${done}/${members}`);
+  });
+  return { failed };
+}
+
+/**
+ * The members' agents, in a child process: each Lease renewed once per 60 s (spread evenly), and
+ * members/100 status changes per second on random members. In-flight writes are capped; writes
+ * that would exceed the cap are counted as dropped, not queued, so a slow hub shows as drops.
+ */
+async function writer(config: { kubeconfigPath: string; members: number }): Promise<void> {
+  const client = clientFor(config.kubeconfigPath, 'writer');
+  const leasesPerSecond = config.members / 60;
+  const statusPerSecond = config.members / 100;
+  let inflight = 0;
+  const counts = { leases: 0, statuses: 0, dropped: 0, failed: 0 };
+  const send = (path: string, body: unknown) => {
+    if (inflight >= 256) return void counts.dropped++;
+    inflight++;
+    void client.request('PATCH', path, { body, contentType: 'application/merge-patch+json', timeoutMs: TIMEOUT_MS }).catch(() => counts.failed++).finally(() => inflight--);
+  };
+  let leaseNext = 0;
+  let leaseDue = 0;
+  let statusDue = 0;
+  let n = 0;
+  const tickMs = 50;
+  setInterval(() => process.send?.({ counts }), 5000);
+  for (;;) {
+    leaseDue += (leasesPerSecond * tickMs) / 1000;
+    statusDue += (statusPerSecond * tickMs) / 1000;
+    for (; leaseDue >= 1; leaseDue--) {
+      const ns = hubNamespaceFor(memberName(leaseNext));
+      leaseNext = (leaseNext + 1) % config.members;
+      counts.leases++;
+      send(`/apis/coordination.k8s.io/v1/namespaces/${ns}/leases/agent-heartbeat`, { spec: { renewTime: micro(Date.now()) } });
+    }
+    for (; statusDue >= 1; statusDue--) {
+      const ns = hubNamespaceFor(memberName(Math.floor(Math.random() * config.members)));
+      counts.statuses++;
+      send(`/apis/${API_VERSION}/namespaces/${ns}/${AGENT_PLURAL}/agent/status`, statusBody(++n));
+    }
+    await new Promise((r) => setTimeout(r, tickMs));
+  }
+}
+
+function startWriter(kubeconfigPath: string, members: number) {
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), 'writer', JSON.stringify({ kubeconfigPath, members })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  let last = { leases: 0, statuses: 0, dropped: 0, failed: 0 };
+  child.on('message', (m: { counts: typeof last }) => (last = m.counts));
+  return { counts: () => last, stop: () => child.kill('SIGTERM') };
+}
+
+/** Latency of status writes as the model sees them: receive time − the heartbeatTime the writer stamped. */
+function trackLatency(model: FleetModel) {
+  const samples: number[] = [];
+  const seen = new Map<string, string>();
+  let measuring = false;
+  const stop = model.onChange((ids) => {
+    const now = Date.now();
+    for (const id of ids) {
+      const hb = model.record(id)?.agent?.status?.heartbeatTime;
+      if (!hb || seen.get(id) === hb) continue;
+      seen.set(id, hb);
+      if (measuring) samples.push(now - Date.parse(hb));
+    }
+  });
+  return { samples, start: () => (measuring = true), stop };
+}
+
+function loaded(model: FleetModel, count: number): Promise<void> {
+  return new Promise((resolve) => {
+    // summary() walks every cluster: only once they are all there.
+    const check = () => model.ids().length >= count && model.summary().byState.Healthy >= count;
+    const stop = model.onChange(() => {
+      if (check()) {
+        stop();
+        resolve();
+      }
+    });
+  });
+}
+
+interface PhaseResult {
+  clusters: number;
+  loadSeconds: number;
+  cpuPercent: number;
+  rssMB: number;
+  latencyMedianMs: number;
+  latencyP95Ms: number;
+  samples: number;
+  hub: { apiserverCpuPercent: number; etcdCpuPercent: number; apiserverRssMB: number; etcdRssMB: number };
+}
+
+interface PhaseConfig {
+  name: 'hub' | 'direct';
+  kubeconfigPath: string;
+  hubName: string;
+  server: string;
+  count: number;
+  windowS: number;
+  pids: Record<string, number>;
+}
+
+/**
+ * One plane, in its own process so its RSS and CPU are its own: hub mode (FleetWatcher.setHubs,
+ * as the extension and `kplane status --hub` run it) or direct mode (one ClusterWatch per member
+ * namespace, as if each were a kubeconfig context).
+ */
+async function planePhase(config: PhaseConfig): Promise<PhaseResult> {
+  const { name, count, windowS, pids } = config;
+  const { kubeConfig } = loadKubeconfig(config.kubeconfigPath);
+  const model = new FleetModel(Date.now);
+  const watcher = new FleetWatcher(model, { ...DEFAULT_WATCH_OPTIONS, requestTimeoutMs: TIMEOUT_MS, log: (level, m) => level !== 'debug' && log(`${name}: ${level}: ${m}`) });
+  const latency = trackLatency(model);
+  const t0 = performance.now();
+  const done = loaded(model, count);
+  if (name === 'hub') watcher.setHubs([{ name: config.hubName, server: config.server, kubeConfig: forContext(kubeConfig, config.hubName) }]);
+  else {
+    watcher.setContexts(Array.from({ length: count }, (_, i) => ({
+      name: `direct-${memberName(i)}`,
+      server: config.server,
+      kubeConfig: forContext(kubeConfig, config.hubName),
+      kplaneNamespace: hubNamespaceFor(memberName(i)),
+    })));
+  }
+  await done;
+  const loadSeconds = (performance.now() - t0) / 1000;
+  log(`${name}: all ${count} clusters Healthy after ${loadSeconds.toFixed(2)}s`);
+  // As the extension runs it: the tick that moves staleness along.
+  watcher.startTicker(2000);
+  await new Promise((r) => setTimeout(r, 5000));
+  latency.start();
+  const before = { plane: process.cpuUsage(), apiserver: cpuSeconds(pids['kube-apiserver']), etcd: cpuSeconds(pids.etcd), t: performance.now() };
+  await new Promise((r) => setTimeout(r, windowS * 1000));
+  const wall = (performance.now() - before.t) / 1000;
+  const used = process.cpuUsage(before.plane);
+  const result: PhaseResult = {
+    clusters: count,
+    loadSeconds: +loadSeconds.toFixed(2),
+    cpuPercent: +(((used.user + used.system) / 1e6 / wall) * 100).toFixed(2),
+    rssMB: Math.round(process.memoryUsage().rss / 1048576),
+    latencyMedianMs: quantile(latency.samples, 0.5),
+    latencyP95Ms: quantile(latency.samples, 0.95),
+    samples: latency.samples.length,
+    hub: {
+      apiserverCpuPercent: +(((cpuSeconds(pids['kube-apiserver']) - before.apiserver) / wall) * 100).toFixed(1),
+      etcdCpuPercent: +(((cpuSeconds(pids.etcd) - before.etcd) / wall) * 100).toFixed(1),
+      apiserverRssMB: Math.round(rssMB(pids['kube-apiserver'])),
+      etcdRssMB: Math.round(rssMB(pids.etcd)),
+    },
+  };
+  latency.stop();
+  watcher.dispose();
+  log(`${name}: CPU ${result.cpuPercent}% of one core, RSS ${result.rssMB} MB, latency median ${result.latencyMedianMs} ms p95 ${result.latencyP95Ms} ms (${result.samples} samples); hub kube-apiserver ${result.hub.apiserverCpuPercent}% ${result.hub.apiserverRssMB} MB, etcd ${result.hub.etcdCpuPercent}% ${result.hub.etcdRssMB} MB`);
+  return result;
+}
+
+function phase(config: PhaseConfig): Promise<PhaseResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), 'phase', JSON.stringify(config)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    let result: PhaseResult | undefined;
+    child.on('message', (m: PhaseResult) => (result = m));
+    child.on('exit', (code) => (result ? resolve(result) : reject(new Error(`the ${config.name} phase exited with ${code} and no result`))));
+  });
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      members: { type: 'string', default: '10000' },
+      direct: { type: 'string', default: '1000' },
+      window: { type: 'string', default: '60' },
+      parallel: { type: 'string', default: '48' },
+      'hub-only': { type: 'boolean', default: false },
+      'direct-only': { type: 'boolean', default: false },
+    },
+  });
+  const members = Number(values.members);
+  const direct = Math.min(Number(values.direct), members);
+  const windowS = Number(values.window);
+  const parallel = Number(values.parallel);
+  for (const [flag, n] of [['--members', members], ['--direct', direct], ['--window', windowS], ['--parallel', parallel]] as const) {
+    if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} "${n}" must be a whole number ≥ 1`);
+  }
+  log(`one hub, ${members} members; direct mode at ${direct}; steady window ${windowS}s; ${members / 100} status changes/s and ${(members / 60).toFixed(0)} Lease renewals/s`);
+  const hub = await startCluster({ name: 'bench-hub' });
+  const stopHub = () => hub.stop();
+  process.once('SIGINT', () => void stopHub().then(() => process.exit(130)));
+  let writerProcess: ReturnType<typeof startWriter> | undefined;
+  try {
+    const seeder = clientFor(hub.kubeconfigPath, 'seed');
+    const t = performance.now();
+    const { failed } = await seed(seeder, members, parallel);
+    seeder.close();
+    const seedSeconds = (performance.now() - t) / 1000;
+    log(`seeded ${members} members (namespace, ClusterAgent + status, Lease: 4 requests each, ${parallel} in parallel) in ${seedSeconds.toFixed(1)}s; ${failed} failed`);
+    if (failed) throw new Error(`${failed} member(s) could not be seeded; the hub is overloaded or misconfigured (see the first errors above)`);
+
+    writerProcess = startWriter(hub.kubeconfigPath, members);
+    // One full round of Lease renewals first: members seeded minutes ago would otherwise load as Stale.
+    log('writer started; waiting 62 s for every Lease to be renewed once');
+    await new Promise((r) => setTimeout(r, 62_000));
+    const base = { kubeconfigPath: hub.kubeconfigPath, hubName: hub.name, server: hub.server, windowS, pids: hub.pids() };
+    const hubResult = values['direct-only'] ? undefined : await phase({ ...base, name: 'hub', count: members });
+    const dbBytes = statSync(join(hub.dir, 'etcd', 'member', 'snap', 'db')).size;
+    log(`etcd DB file ${(dbBytes / 1048576).toFixed(0)} MB with ${members} members`);
+    const directResult = values['hub-only'] ? undefined : await phase({ ...base, name: 'direct', count: direct });
+    const counts = writerProcess.counts();
+    writerProcess.stop();
+
+    const perMember = (r: PhaseResult | undefined, v: number) => (r ? v / r.clusters : NaN);
+    const ratio = (a: number, b: number) => +(a / b).toFixed(2);
+    const result = {
+      members,
+      seeding: { seconds: +seedSeconds.toFixed(1), parallel, requestsPerSecond: Math.round((members * 4) / seedSeconds) },
+      writer: { statusChangesPerSecond: members / 100, leaseRenewalsPerSecond: +(members / 60).toFixed(1), ...counts },
+      hubMode: hubResult,
+      directMode: directResult,
+      etcdDbMB: +(dbBytes / 1048576).toFixed(1),
+      perMemberRatiosHubOverDirect: hubResult && directResult
+        ? {
+            loadSecondsPerMember: ratio(perMember(hubResult, hubResult.loadSeconds), perMember(directResult, directResult.loadSeconds)),
+            cpuPercentPerMember: ratio(perMember(hubResult, hubResult.cpuPercent), perMember(directResult, directResult.cpuPercent)),
+            latencyMedian: ratio(hubResult.latencyMedianMs, directResult.latencyMedianMs),
+          }
+        : undefined,
+      goals: { initialLoadSeconds: 10, cpuPercent: 5, rssMB: 400, latencyMedianMs: 500 },
+    };
+    console.log(JSON.stringify(result, null, 2));
+    if (hubResult) {
+      for (const [text, ok] of [
+        [`hub mode initial load ${hubResult.loadSeconds}s ≤ 10s`, hubResult.loadSeconds <= 10],
+        [`hub mode steady CPU ${hubResult.cpuPercent}% < 5%`, hubResult.cpuPercent < 5],
+        [`hub mode RSS ${hubResult.rssMB} MB ≤ 400 MB`, hubResult.rssMB <= 400],
+        [`hub mode latency median ${hubResult.latencyMedianMs} ms ≤ 500 ms`, hubResult.latencyMedianMs <= 500],
+      ] as const) console.log(`${ok ? 'PASS' : 'MISS'} ${text}`);
+    }
+  } finally {
+    writerProcess?.stop();
+    await stopHub();
+  }
+}
+
+if (process.argv[2] === 'writer') {
+  void writer(JSON.parse(process.argv[3]));
+} else if (process.argv[2] === 'phase') {
+  planePhase(JSON.parse(process.argv[3]) as PhaseConfig).then(
+    (result) => process.send!(result, () => process.exit(0)),
+    (err: unknown) => {
+      console.error(`bench:hub phase failed: ${err instanceof Error ? err.stack : String(err)}`);
+      process.exit(1);
+    },
+  );
+} else {
+  main().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      console.error(`bench:hub failed: ${err instanceof Error ? err.stack : String(err)}`);
+      process.exit(1);
+    },
+  );
+}
