@@ -5,8 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
-import { reportJson, reportMarkdown } from '@kplane/plane';
+import { reportJson, reportMarkdown, statusDocument } from '@kplane/plane';
 import { installAgent, readDeployManifests, fleetContexts, loadKubeconfig, removeProfile, setPaused } from '@kplane/plane/cluster';
 import type { FleetService } from '../fleetService.js';
 import type { Host } from '../host.js';
@@ -105,11 +104,8 @@ export async function openStatusCommand(fleet: FleetService, host: Host, arg: un
   const objects = profile ? [record.profiles.get(`${profile.namespace}/${profile.name}`)] : [record.agent, ...record.profiles.values()];
   const body = objects
     .filter((o) => o !== undefined)
-    .map((o) => {
-      // managedFields are noise for a person reading status.
-      const { managedFields: _m, ...metadata } = o!.metadata as Record<string, unknown>;
-      return stringify({ ...o, metadata });
-    })
+    // managedFields dropped, sensitive values masked (plane/src/fleet/secretViews.ts).
+    .map((o) => statusDocument(o))
     .join('---\n');
   const view = fleet.model.get(id)!;
   const header = `# ${id}: ${view.state}${view.lastKnown ? ` (last known ${view.lastKnown})` : ''} — ${view.reason}\n# as last read by kplane${view.lastSeen ? `; last seen ${view.lastSeen}` : ''}\n`;

@@ -1,12 +1,12 @@
 /**
  * kplane.showDrift: a diff editor of the profile's desired object (rendered with its values)
  * against the live object on the cluster, served by a TextDocumentContentProvider so nothing is
- * written to disk.
+ * written to disk. Sensitive values are masked on both sides (driftDocuments).
  */
 import * as vscode from 'vscode';
 import { KubernetesObjectApi } from '@kubernetes/client-node';
-import { objectKey, renderProfile, type DriftRecord } from '@kplane/profile';
-import { stringify } from 'yaml';
+import type { DriftRecord } from '@kplane/profile';
+import { driftDocuments } from '@kplane/plane';
 import type { FleetService } from '../fleetService.js';
 import type { Host } from '../host.js';
 import type { FleetNode } from '../views/fleetNodes.js';
@@ -27,19 +27,16 @@ export async function showDriftCommand(fleet: FleetService, host: Host, provider
     void host.error(`Show Drift: ${node.profileKey} is no longer on ${node.cluster}. Refresh the Fleet view.`);
     return undefined;
   }
-  const key = objectKey(record);
-  const rendered = renderProfile(profile.spec).layers.flatMap((l) => l.manifests);
-  const desired = rendered.find((m) => objectKey({ apiVersion: m.apiVersion, kind: m.kind, name: m.metadata.name, namespace: m.metadata.namespace }) === key);
-  let live: unknown;
+  let live: Record<string, unknown> | undefined | { unreadable: string };
   try {
     const api = KubernetesObjectApi.makeApiClient(context.kubeConfig);
-    live = await api.read({ apiVersion: record.apiVersion, kind: record.kind, metadata: { name: record.name, ...(record.namespace ? { namespace: record.namespace } : {}) } });
+    live = (await api.read({ apiVersion: record.apiVersion, kind: record.kind, metadata: { name: record.name, ...(record.namespace ? { namespace: record.namespace } : {}) } })) as unknown as Record<string, unknown>;
   } catch (err) {
     const code = (err as { code?: number }).code;
-    live = code === 404 ? undefined : `# cannot read the live object from ${node.cluster}: ${errorText(err)}`;
+    live = code === 404 ? undefined : { unreadable: `cannot read the live object from ${node.cluster}: ${errorText(err)}` };
   }
-  const desiredText = desired ? stringify(desired) : `# ${record.kind} ${record.name} is not in ${profile.metadata.name}'s current spec\n`;
-  const liveText = typeof live === 'string' ? live : live ? stringify(trimLive(live as Record<string, unknown>)) : '# (deleted on the cluster)\n';
+  // Masked structurally before any text is made (plane/src/fleet/secretViews.ts).
+  const { desired: desiredText, live: liveText } = driftDocuments(profile.spec, record, live, profile.metadata.name);
   const name = `${record.kind}-${record.namespace ? `${record.namespace}-` : ''}${record.name}.yaml`;
   const left = vscode.Uri.from({ scheme: DRIFT_SCHEME, path: `/${node.cluster}/desired/${name}`, query: String(Date.now()) });
   const right = vscode.Uri.from({ scheme: DRIFT_SCHEME, path: `/${node.cluster}/live/${name}`, query: String(Date.now()) });
@@ -47,12 +44,4 @@ export async function showDriftCommand(fleet: FleetService, host: Host, provider
   provider.set(right, liveText);
   await vscode.commands.executeCommand('vscode.diff', left, right, `${record.kind} ${record.name} on ${node.cluster}: profile ↔ live (${record.fields.join(', ')})`);
   return { desired: desiredText, live: liveText };
-}
-
-// Server-populated fields hide the drift; keep what a person compares against the profile.
-function trimLive(object: Record<string, unknown>): Record<string, unknown> {
-  const { status: _s, ...rest } = object;
-  const metadata = { ...((rest.metadata as Record<string, unknown>) ?? {}) };
-  for (const k of ['managedFields', 'resourceVersion', 'uid', 'generation', 'creationTimestamp']) delete metadata[k];
-  return { ...rest, metadata };
 }

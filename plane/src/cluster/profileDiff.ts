@@ -14,7 +14,6 @@ import {
   describeObject,
   objectKey,
   renderProfile,
-  scanReferences,
   sensitiveNames,
   sensitiveValues,
   type ClusterProfile,
@@ -23,7 +22,9 @@ import {
 } from '@kplane/profile';
 import { decodeInventory, inventoryName, pruneSet, refOf, withOwnership, withReplicas } from '@kplane/agent/core';
 import { Discovery, KubeError, objectPath, type RequestOptions, type ResourceInfo } from '@kplane/kube';
-import { objectChange, type Masking, type ObjectChange } from '../fleet/liveDiff.js';
+import { objectChange, sensitivePaths, type Masking, type ObjectChange } from '../fleet/liveDiff.js';
+
+export { sensitivePaths };
 import { describeChange, desiredObject, type ProfileChange } from '../fleet/profileChange.js';
 
 /**
@@ -158,20 +159,6 @@ async function prunable(client: DiffClient, profile: ClusterProfile, desired: Ob
   const namespace = profile.metadata.namespace ?? DEFAULT_NAMESPACE;
   const cm = await getOrUndefined(client, `/api/v1/namespaces/${encodeURIComponent(namespace)}/configmaps/${encodeURIComponent(inventoryName(profile.metadata.name))}`, timeoutMs);
   return pruneSet(decodeInventory(cm?.data), desired);
-}
-
-/** Where in one (unrendered) manifest a sensitive variable is substituted. */
-export function sensitivePaths(manifest: unknown, names: ReadonlySet<string>): (string | number)[][] {
-  if (!names.size) return [];
-  const out: (string | number)[][] = [];
-  const walk = (value: unknown, path: (string | number)[]) => {
-    if (typeof value === 'string') {
-      if (scanReferences(value).some((r) => names.has(r.name))) out.push(path);
-    } else if (Array.isArray(value)) value.forEach((v, i) => walk(v, [...path, i]));
-    else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) walk(v, [...path, k]);
-  };
-  walk(manifest, []);
-  return out;
 }
 
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {

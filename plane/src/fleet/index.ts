@@ -11,3 +11,4 @@ export * from './terminalText.js';
 export * from './hubMembers.js';
 export * from './hubMirror.js';
 export * from './agentRbac.js';
+export * from './secretViews.js';

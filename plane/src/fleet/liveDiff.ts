@@ -7,7 +7,7 @@
  */
 import { structuredPatch, formatPatch } from 'diff';
 import { stringify } from 'yaml';
-import { MASK, describeObject, redactText, type ObjectRef } from '@kplane/profile';
+import { MASK, describeObject, redactText, scanReferences, type ObjectRef } from '@kplane/profile';
 
 export type LiveObject = Record<string, any> & { metadata?: Record<string, any> };
 
@@ -243,4 +243,18 @@ function setPath(value: unknown, path: (string | number)[], replacement: unknown
 
 function isObject(x: unknown): x is Record<string, any> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+/** Where in one (unrendered) manifest a sensitive variable is substituted. */
+export function sensitivePaths(manifest: unknown, names: ReadonlySet<string>): (string | number)[][] {
+  if (!names.size) return [];
+  const out: (string | number)[][] = [];
+  const walk = (value: unknown, path: (string | number)[]) => {
+    if (typeof value === 'string') {
+      if (scanReferences(value).some((r) => names.has(r.name))) out.push(path);
+    } else if (Array.isArray(value)) value.forEach((v, i) => walk(v, [...path, i]));
+    else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) walk(v, [...path, k]);
+  };
+  walk(manifest, []);
+  return out;
 }
