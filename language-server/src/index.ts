@@ -5,3 +5,4 @@ export { reparse, INCREMENTAL_MIN_CHARS } from './service/incrementalParse.js';
 export { parseYamlFile, slowParse, isProfileDocument, LIMITS, type Problem, type ParsedDocument, type ParsedFile } from './service/yamlParse.js';
 export { child, locate, pathAt, pairOf, type YamlNode, type YamlPair, type Segment, type Located } from './service/yamlTree.js';
 export { QUICK_FIXES } from './service/codeActions.js';
+export { chartFacts, coalesceValues, helmLayersOf, helmValuesFindings, type ChartFacts, type ChartLookup, type ChartRef, type HelmChartProvider, type VersionsLookup } from './service/helmValues.js';

@@ -9,6 +9,7 @@ import { getLanguageService } from './service/languageService.js';
 import { registerDiagnostics } from './handlers/diagnosticsHandler.js';
 import { registerFeatures } from './handlers/featureHandlers.js';
 import { registerClusterSchemas } from './handlers/clusterSchemaHandler.js';
+import { registerHelm } from './handlers/helmHandler.js';
 import { transportProblem } from './commandLine.js';
 import { builtinKubeTypes } from './kubeSchemaLoader.js';
 import type { InitializationOptions } from './protocol.js';
@@ -23,10 +24,12 @@ const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
 const service = getLanguageService({ kubeTypes: builtinKubeTypes });
 const diagnostics = registerDiagnostics(connection, documents, service);
+const helm = registerHelm(connection, documents, service, () => diagnostics.revalidateAll());
 
 connection.onInitialize((params) => {
   const options = (params.initializationOptions ?? {}) as InitializationOptions;
   service.configure({ yamlSyntax: options.yamlSyntax !== false });
+  helm.configure(options.helm);
   const pull = diagnostics.start(params.capabilities) === 'pull';
   return {
     capabilities: {

@@ -108,7 +108,7 @@ export function containerPath(lines: string[], line: number, keyCol: number, new
 }
 
 /** Keys already present in the mapping the cursor is in, so completion does not offer them twice. */
-function siblingKeys(lines: string[], line: number, keyCol: number): Set<string> {
+export function siblingKeys(lines: string[], line: number, keyCol: number): Set<string> {
   const keys = new Set<string>();
   for (let l = line - 1; l >= 0; l--) {
     const s = shape(lines[l]);

@@ -15,6 +15,7 @@ import { complete } from './completion.js';
 import { definition, hover, symbols } from './navigation.js';
 import { codeActions } from './codeActions.js';
 import { profileAt } from './profileModel.js';
+import { helmCompletion, helmDiagnostics, helmHover, type HelmChartProvider } from './helmValues.js';
 
 export { DIAGNOSTIC_SOURCE, isProfileFileName, type DiagnosticData, type KplaneDiagnostic } from './validation.js';
 export { LIMITS } from './yamlParse.js';
@@ -37,6 +38,8 @@ export interface LanguageServiceOptions {
   kubeTypes?: () => KubeTypes | undefined;
   /** The Kubernetes release the profiles target, e.g. "1.24" (removed APIs); default: that of kubeTypes. */
   kubeVersion?: string;
+  /** Charts of Helm layers (../helmChartStore.ts): their values are completed and checked against them. */
+  helmCharts?: HelmChartProvider;
 }
 
 export interface ValidationOptions {
@@ -100,14 +103,16 @@ export function getLanguageService(initial: LanguageServiceOptions = {}): Langua
   return {
     doValidation(document, validation = {}) {
       try {
-        return validateFile(document, parse(document), {
+        const parsed = parse(document);
+        const helm = guard([], () => helmDiagnostics(document, parsed, options.helmCharts));
+        return [...validateFile(document, parsed, {
           yamlSyntax: options.yamlSyntax ?? true,
           clusterSchemas: options.clusterSchemas,
           kubeTypes: options.kubeTypes,
           kubeVersion: options.kubeVersion,
           expectProfile: validation.expectProfile,
           profileGraph: validation.profileGraph,
-        });
+        }), ...helm];
       } catch (err) {
         return [
           {
@@ -126,13 +131,18 @@ export function getLanguageService(initial: LanguageServiceOptions = {}): Langua
         // (layers, variables), so the last parse will do: typing in a 50k-line profile must not
         // wait for a re-parse on every keystroke (redhat-developer/vscode-yaml#626).
         const parsed = parses.get(document.uri)?.parsed ?? parse(document);
+        const model = profileAt(parsed, document.offsetAt(position));
+        const helm = guard(undefined, () => helmCompletion(document, position, model, options.helmCharts));
+        if (helm) return helm;
         return complete(document, position, profileAt(parsed, document.offsetAt(position)) ?? profileAt(parsed, 0));
       });
     },
     doHover(document, position) {
       return guard(null, () => {
         const model = profileAt(parse(document), document.offsetAt(position));
-        return model ? hover(document, model, document.offsetAt(position), options.clusterSchemas) : null;
+        if (!model) return null;
+        const helm = guard(undefined, () => helmHover(document, model, document.offsetAt(position), options.helmCharts));
+        return helm !== undefined ? helm : hover(document, model, document.offsetAt(position), options.clusterSchemas);
       });
     },
     findDocumentSymbols(document) {

@@ -19,7 +19,7 @@ export { FINDING_AREAS, FINDING_CODES, isFindingCode, type FindingArea, type Fin
 export { diagnosticsDoc } from './codesDoc.js';
 export { PROFILE_SIZE_LIMIT_BYTES, PROFILE_STORE_LIMIT_BYTES, storedSize } from './sizeCheck.js';
 export { checkProfileGraph, profileNode, type ProfileNode, type GraphOptions } from './profileGraph.js';
-export { formatPath, isIpv4, isCidr, isSemver, isChartVersion, isDns1123Label, isDns1123Subdomain } from './rules.js';
+export { formatPath, isIpv4, isCidr, isSemver, isChartVersion, isDns1123Label, isDns1123Subdomain, closest, describeValue } from './rules.js';
 export { checkManifest, type ManifestCheckOptions } from './manifestCheck.js';
 
 export type Severity = 'error' | 'warning' | 'information' | 'hint';

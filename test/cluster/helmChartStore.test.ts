@@ -1,0 +1,159 @@
+/**
+ * The editor's chart cache (language-server/src/helmChartStore.ts) against the bed's real chart
+ * sources: distribution's registry (TLS, own CA) and a classic index.yaml repository, charts
+ * this project writes pushed with helm. Fetched in the background with `helm pull`, kept on disk,
+ * read back offline; version lists from the registry's tags and the repository's index; a chart
+ * that cannot be fetched is one message naming it; a fetch nobody wants any more is cancelled.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fixtureChart, packageChart, startChartRepo, startOciRegistry, ensureHelmTools, type ChartRepo, type OciRegistry } from '@kplane/bed';
+import { HelmChartStore } from '@kplane/language-server/helm-charts';
+import { getLanguageService, textDocument } from '@kplane/language-server';
+
+describe('editor chart cache: real registry and chart repository', function () {
+  let registry: OciRegistry;
+  let repo: ChartRepo;
+  let dir: string;
+  let helmPath: string;
+
+  before(async function () {
+    this.timeout(1_800_000);
+    dir = await mkdtemp(join(tmpdir(), 'kplane-chart-store-'));
+    helmPath = (await ensureHelmTools()).helm;
+    [registry, repo] = await Promise.all([startOciRegistry(), startChartRepo()]);
+    for (const version of ['1.0.0', '1.1.0']) await registry.push(await packageChart(fixtureChart('web'), join(dir, 'pkg', version), version));
+    await repo.add(await packageChart(fixtureChart('gateway'), join(dir, 'pkg', 'gateway')));
+  });
+
+  after(async () => {
+    await Promise.all([registry?.stop(), repo?.stop()]);
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  const newStore = (name: string, extra: Partial<ConstructorParameters<typeof HelmChartStore>[0]> = {}) => {
+    let changes = 0;
+    const store = new HelmChartStore({ helmPath, cacheRoot: join(dir, name), caFile: registry.caFile, quietMs: 0, onChange: () => changes++, ...extra });
+    return { store, changes: () => changes };
+  };
+
+  it('fetches a chart in the background (OCI, exact version and range), then answers from memory with values, comments and schema', async () => {
+    const { store, changes } = newStore('oci');
+    const exact = { repo: registry.url, chart: 'web', version: '1.0.0' };
+    assert.equal(store.chart(exact).state, 'fetching');
+    await store.settled();
+    assert.equal(changes(), 1);
+    const ready = store.chart(exact);
+    assert.ok(ready.state === 'ready', JSON.stringify(ready));
+    assert.equal(ready.chart.version, '1.0.0');
+    assert.equal((ready.chart.values as { replicaCount: number }).replicaCount, 1);
+    assert.equal(ready.chart.docs['image\u0000tag'], 'Image tag of the web container.');
+    assert.ok(ready.chart.schema && typeof ready.chart.schema === 'object');
+
+    const range = { ...exact, version: '~1.0 || ^1.1.0' };
+    store.chart(range);
+    await store.settled();
+    const resolved = store.chart(range);
+    assert.ok(resolved.state === 'ready' && resolved.chart.version === '1.1.0', JSON.stringify(resolved));
+    assert.deepEqual((await readdir(join(dir, 'oci', 'charts'), { recursive: true })).filter((f) => String(f).endsWith('.tgz')).map((f) => String(f).split('/').pop()).sort(), ['1.0.0.tgz', '1.1.0.tgz']);
+  });
+
+  it('lists versions newest first from the registry tags and from index.yaml', async () => {
+    const { store } = newStore('versions');
+    assert.equal(store.versions(registry.url, 'web').state, 'fetching');
+    store.versions(repo.url, 'gateway');
+    await store.settled();
+    assert.deepEqual(store.versions(registry.url, 'web'), { state: 'ready', versions: ['1.1.0', '1.0.0'] });
+    assert.deepEqual(store.versions(repo.url, 'gateway'), { state: 'ready', versions: ['0.3.0'] });
+  });
+
+  it('works offline from the disk cache once fetched: registry and repository stopped, a new store (a restarted editor)', async () => {
+    const first = newStore('offline');
+    const web = { repo: registry.url, chart: 'web', version: '1.1.0' };
+    const gateway = { repo: repo.url, chart: 'gateway', version: '0.3.0' };
+    first.store.chart(web);
+    first.store.chart(gateway);
+    first.store.versions(registry.url, 'web');
+    await first.store.settled();
+    await Promise.all([registry.stopServing(), repo.stopServing()]);
+    try {
+      const { store } = newStore('offline', { offline: true });
+      store.chart(web);
+      store.chart(gateway);
+      store.versions(registry.url, 'web');
+      await store.settled();
+      assert.equal(store.chart(web).state, 'ready');
+      assert.equal(store.chart(gateway).state, 'ready');
+      assert.deepEqual(store.versions(registry.url, 'web'), { state: 'ready', versions: ['1.1.0', '1.0.0'] });
+      const loaded = await store.load(web);
+      assert.match(loaded.digest, /^sha256:[0-9a-f]{64}$/);
+      await assert.rejects(store.load({ ...web, version: '1.0.0' }), /web 1\.0\.0 from .* is not in the chart cache .*fetch it once without --offline/);
+      // Online but unreachable: the cached chart is still used.
+      const online = newStore('offline').store;
+      online.chart(web);
+      await online.settled();
+      assert.equal(online.chart(web).state, 'ready');
+    } finally {
+      await Promise.all([registry.start(), repo.start()]);
+    }
+  });
+
+  it('a chart that does not exist is one message naming repo, chart and version and what to do', async () => {
+    const { store } = newStore('missing');
+    const ref = { repo: registry.url, chart: 'web', version: '9.9.9' };
+    store.chart(ref);
+    await store.settled();
+    const lookup = store.chart(ref);
+    assert.ok(lookup.state === 'unavailable', JSON.stringify(lookup));
+    assert.match(lookup.message, /kplane cannot fetch the chart web 9\.9\.9 from oci:\/\/127\.0\.0\.1:\d+\/charts: .*check repo, chart and version/);
+    // Without the registry's CA the fetch fails, and says so.
+    const noCa = newStore('no-ca', { caFile: undefined }).store;
+    noCa.chart({ ...ref, version: '1.0.0' });
+    await noCa.settled();
+    const untrusted = noCa.chart({ ...ref, version: '1.0.0' });
+    assert.ok(untrusted.state === 'unavailable' && /certificate/.test(untrusted.message), JSON.stringify(untrusted));
+  });
+
+  it('a fetch the layer no longer needs (the version was edited) is cancelled and never written', async () => {
+    const { store, changes } = newStore('cancel', { quietMs: 2000 });
+    store.chart({ repo: registry.url, chart: 'web', version: '1.0.0' }, 'file:///p.profile.yaml@0#0');
+    store.chart({ repo: registry.url, chart: 'web', version: '1.1.0' }, 'file:///p.profile.yaml@0#0');
+    await store.settled();
+    const files = (await readdir(join(dir, 'cancel', 'charts'), { recursive: true })).map(String).filter((f) => f.endsWith('.tgz'));
+    assert.deepEqual(files.map((f) => f.split('/').pop()), ['1.1.0.tgz']);
+    assert.equal(changes(), 1);
+    // A closed document's fetches stop too.
+    store.chart({ repo: registry.url, chart: 'web', version: '1.0.0' }, 'file:///p.profile.yaml@0#1');
+    store.release('file:///p.profile.yaml');
+    await store.settled();
+    assert.equal(existsSync(join(dir, 'cancel', 'charts')) && (await readdir(join(dir, 'cancel', 'charts'), { recursive: true })).map(String).some((f) => f.endsWith('1.0.0.tgz')), false);
+  });
+
+  it('the language service checks values against the fetched chart once the fetch ends', async () => {
+    const { store } = newStore('service');
+    const service = getLanguageService({ helmCharts: store });
+    const text = `apiVersion: kplane.dev/v1alpha1
+kind: ClusterProfile
+metadata:
+  name: web
+spec:
+  version: 1.0.0
+  layers:
+    - name: web
+      helm:
+        repo: ${registry.url}
+        chart: web
+        version: 1.1.0
+        values:
+          replicaCount: 11
+`;
+    const before = service.doValidation(textDocument('file:///w.profile.yaml', text, 1));
+    assert.deepEqual(before.filter((d) => String(d.code).startsWith('HELM_')), []);
+    await store.settled();
+    const after = service.doValidation(textDocument('file:///w.profile.yaml', text, 2)).filter((d) => String(d.code).startsWith('HELM_'));
+    assert.deepEqual(after.map((d) => [d.code, d.range.start.line, d.range.start.character]), [['HELM_VALUES_SCHEMA', 13, 24]]);
+  });
+});
