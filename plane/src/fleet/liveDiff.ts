@@ -200,7 +200,9 @@ export function objectChange(pair: ObjectPair, manager: string, label: string): 
   const [a, b] = maskPair(before, wanted, pair.masking, ref.kind === 'Secret' && (ref.apiVersion ?? 'v1') === 'v1');
   const action = !live ? 'create' : !after ? 'prune' : 'update';
   const name = describeObject(ref);
-  const patch = unifiedDiff(yaml(a), yaml(b), { before: `${label}: ${name} (live${live ? '' : ', absent'})`, after: `${label}: ${name} (${after ? 'after apply' : 'pruned'})` });
+  const labels = { before: `${label}: ${name} (live${live ? '' : ', absent'})`, after: `${label}: ${name} (${after ? 'after apply' : 'pruned'})` };
+  // A create or a prune is the whole object on one side: no search for a minimal diff needed.
+  const patch = live && after ? unifiedDiff(yaml(a), yaml(b), labels) : replacedWhole(yaml(a), yaml(b), labels);
   return { ref, action: patch ? action : 'unchanged', patch };
 }
 
