@@ -143,6 +143,18 @@ describe('agent (cluster)', function () {
     assert.equal((await getProfile('app')).metadata.resourceVersion, quiet, 'profile status rewritten although nothing changed');
   });
 
+  it('writes everything as field manager kplane-agent: finalizer, profile status, ClusterAgent, Events', async () => {
+    const managers = (obj: { metadata: object }) => (((obj.metadata as { managedFields?: { manager?: string; subresource?: string }[] }).managedFields) ?? []).map((f) => `${f.manager ?? ''}${f.subresource ? `/${f.subresource}` : ''}`);
+    const profile = await getProfile('app');
+    // kplane: the spec, applied by the test as the plane would; kplane-agent: the finalizer and the status.
+    assert.deepEqual(managers(profile).sort(), ['kplane', 'kplane-agent', 'kplane-agent/status']);
+    assert.deepEqual([...new Set(managers(await api.request<ClusterAgent>('GET', AGENT)))].sort(), ['kplane-agent', 'kplane-agent/status']);
+    const events = await api.request<{ items: { metadata: { managedFields?: { manager?: string }[] }; source?: { component?: string } }[] }>('GET', '/api/v1/namespaces/kplane-system/events');
+    const agentEvents = events.items.filter((e) => e.source?.component === 'kplane-agent');
+    assert.ok(agentEvents.length > 0, 'no Event from the agent');
+    for (const e of agentEvents) assert.deepEqual(managers(e), ['kplane-agent']);
+  });
+
   it('corrects an edited managed field and a deleted object at once, leaving fields it does not manage alone', async () => {
     const edited = Date.now();
     await api.request('PATCH', '/api/v1/namespaces/app/configmaps/settings', {

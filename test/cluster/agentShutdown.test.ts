@@ -46,6 +46,7 @@ describe('agent shutdown (cluster)', function () {
       assert.equal(code, 0, agent.logs().slice(-2000));
       const lease = await api.request<any>('GET', LEASE);
       assert.equal(lease.spec.holderIdentity ?? '', '', 'the Lease still names a holder after shutdown');
+      assert.deepEqual([...new Set((lease.metadata.managedFields ?? []).map((f: { manager?: string }) => f.manager))], ['kplane-agent'], 'the Lease was written without the agent\'s field manager');
     } finally {
       await agent.stop();
     }

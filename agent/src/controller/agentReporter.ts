@@ -4,10 +4,10 @@
  * the bounded event log whose seq continues across restarts (restored from this same status).
  * Each agent event is also a Kubernetes Event on the profile, for `kubectl describe`.
  */
-import { AGENT_KIND, AGENT_OBJECT_NAME, AGENT_PLURAL, API_VERSION, parseDuration, setCondition, type AgentEvent, type ClusterAgent, type ClusterAgentStatus, type ClusterProfile } from '@kplane/profile';
+import { AGENT_FIELD_MANAGER, AGENT_KIND, AGENT_OBJECT_NAME, AGENT_PLURAL, API_VERSION, parseDuration, setCondition, type AgentEvent, type ClusterAgent, type ClusterAgentStatus, type ClusterProfile } from '@kplane/profile';
 import { appendEvent, restoreLog, type EventLog } from '../core/eventLog.js';
 import { redact } from '../core/redact.js';
-import { profileCounts } from '../core/status.js';
+import { profileCounts, statusPatch } from '../core/status.js';
 import type { KubeApi } from '@kplane/kube';
 import { delay } from '@kplane/kube';
 import type { Logger } from './logger.js';
@@ -20,6 +20,8 @@ const FLUSH_DELAY_MS = 200;
 export class AgentReporter {
   private log: EventLog = { events: [], nextSeq: 1 };
   private lastWritten = '';
+  /** The status as the API server last answered it: writes send only what differs from it. */
+  private lastStatus: ClusterAgentStatus | undefined;
   /** The profile counts of the last status write (undefined before the first). */
   private lastCounts: string | undefined;
   private kubernetesVersion = '';
@@ -52,6 +54,7 @@ export class AgentReporter {
     if (!agent) {
       try {
         agent = await this.api.request<ClusterAgent>('POST', this.path, {
+          query: { fieldManager: AGENT_FIELD_MANAGER },
           body: { apiVersion: API_VERSION, kind: AGENT_KIND, metadata: { name: AGENT_OBJECT_NAME, namespace: this.namespace }, spec: {} },
         });
       } catch {
@@ -59,6 +62,7 @@ export class AgentReporter {
       }
     }
     this.log = restoreLog(agent.status);
+    this.lastStatus = agent.status;
     this.heartbeatMs = this.heartbeatOverrideMs ?? parseDuration(agent.spec?.heartbeatInterval ?? '') ?? DEFAULT_HEARTBEAT_MS;
     const version = await this.api.request<{ gitVersion?: string }>('GET', '/version').catch(() => undefined);
     this.kubernetesVersion = version?.gitVersion ?? '';
@@ -89,6 +93,7 @@ export class AgentReporter {
     const now = new Date().toISOString();
     try {
       await this.api.request('POST', `/api/v1/namespaces/${profile.metadata.namespace}/events`, {
+        query: { fieldManager: AGENT_FIELD_MANAGER },
         body: {
           apiVersion: 'v1',
           kind: 'Event',
@@ -147,10 +152,15 @@ export class AgentReporter {
     };
     const signature = JSON.stringify({ ...body, conditions: undefined });
     if (!heartbeat && signature === this.lastWritten) return;
+    // Only what changed since the last answer (the event log is most of this status); a heartbeat
+    // writes at least its time.
+    const patch = statusPatch(this.lastStatus, { ...body, heartbeatTime: this.heartbeatTime }) ?? { heartbeatTime: this.heartbeatTime };
     const written = await this.api.request<ClusterAgent>('PATCH', `${this.path}/${AGENT_OBJECT_NAME}/status`, {
-      body: { status: { ...body, heartbeatTime: this.heartbeatTime } },
+      body: { status: patch },
       contentType: 'application/merge-patch+json',
+      query: { fieldManager: AGENT_FIELD_MANAGER },
     });
+    this.lastStatus = written.status;
     this.lastWritten = signature;
     this.lastCounts = JSON.stringify(counts);
     this.lastStatus = { ...body, heartbeatTime: this.heartbeatTime };

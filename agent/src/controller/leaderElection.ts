@@ -4,6 +4,7 @@
  * moment a renewal fails past the lease duration. Updates use the Lease's resourceVersion, so
  * two candidates cannot both win the same round.
  */
+import { AGENT_FIELD_MANAGER } from '@kplane/profile';
 import { KubeError, type KubeApi, delay } from '@kplane/kube';
 import type { Logger } from './logger.js';
 
@@ -64,7 +65,7 @@ export class LeaderElector {
       if (lease?.spec.holderIdentity !== this.options.identity) return;
       lease.spec.holderIdentity = '';
       lease.spec.leaseDurationSeconds = 1;
-      await this.api.request('PUT', `${this.path}/${this.options.name}`, { body: lease });
+      await this.api.request('PUT', `${this.path}/${this.options.name}`, { body: lease, query: { fieldManager: AGENT_FIELD_MANAGER } });
     } catch (err) {
       this.log.warn('could not release the leader lease', { err });
     }
@@ -77,6 +78,7 @@ export class LeaderElector {
       const lease = await this.api.getOrUndefined<Lease>(`${this.path}/${this.options.name}`);
       if (!lease) {
         await this.api.request('POST', this.path, {
+          query: { fieldManager: AGENT_FIELD_MANAGER },
           body: {
             apiVersion: 'coordination.k8s.io/v1',
             kind: 'Lease',
@@ -99,7 +101,7 @@ export class LeaderElector {
         renewTime: microTime(now),
         ...(taking ? { acquireTime: microTime(now), leaseTransitions: (lease.spec.leaseTransitions ?? 0) + 1 } : {}),
       };
-      await this.api.request('PUT', `${this.path}/${this.options.name}`, { body: lease });
+      await this.api.request('PUT', `${this.path}/${this.options.name}`, { body: lease, query: { fieldManager: AGENT_FIELD_MANAGER } });
       this.lastRenew = Date.now();
       if (taking) this.log.info('became leader', { identity: this.options.identity, previous: holder || undefined });
       return true;

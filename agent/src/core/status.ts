@@ -16,7 +16,48 @@ export function profileCounts(profiles: readonly Pick<ClusterProfile, 'status'>[
 
 /** Status is written only when it says something new. */
 export function statusChanged(previous: ClusterProfileStatus | undefined, next: ClusterProfileStatus): boolean {
-  return JSON.stringify(sortKeys(previous ?? {})) !== JSON.stringify(sortKeys(next));
+  return statusPatch(previous, next) !== undefined;
+}
+
+/**
+ * The JSON merge patch (RFC 7386) that turns `previous` into `next`: only the fields that changed,
+ * `null` for those that went away, objects patched field by field, arrays whole (merge patch has
+ * no other way). undefined when nothing changed. A profile's status of a big stack carries layers,
+ * drift and conditions; most runs change one or two of them, and the whole status on every write
+ * was most of a write's cost.
+ */
+export function statusPatch(previous: object | undefined, next: object): Record<string, unknown> | undefined {
+  const patch = mergePatch(previous ?? {}, next);
+  return patch === SAME ? undefined : (patch as Record<string, unknown>);
+}
+
+const SAME = Symbol('same');
+
+function mergePatch(before: unknown, after: unknown): unknown {
+  if (!isPlainObject(before) || !isPlainObject(after)) return sameJson(before, after) ? SAME : after === undefined ? null : after;
+  const out: Record<string, unknown> = {};
+  let changed = false;
+  for (const [k, v] of Object.entries(after)) {
+    if (v === undefined) continue;
+    const p = mergePatch(before[k], v);
+    if (p === SAME) continue;
+    out[k] = p;
+    changed = true;
+  }
+  for (const [k, v] of Object.entries(before)) {
+    if (v === undefined || (k in after && after[k] !== undefined)) continue;
+    out[k] = null;
+    changed = true;
+  }
+  return changed ? out : SAME;
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));
+}
+
+function isPlainObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
 
 function sortKeys(value: unknown): unknown {

@@ -4,7 +4,7 @@
  * owned when the profile itself is deleted. Both work from the inventory, never from a label
  * search, so nothing the agent did not create is ever deleted.
  */
-import { FINALIZER, describeObject, type ObjectRef } from '@kplane/profile';
+import { AGENT_FIELD_MANAGER, FINALIZER, describeObject, type ObjectRef } from '@kplane/profile';
 import { mergeInventory, pruneSet, type InventoryEntry } from '../../core/inventory.js';
 import { keptMessage, keptOnDelete } from '../../core/policy.js';
 import { redact } from '../../core/redact.js';
@@ -35,6 +35,7 @@ export class Pruner {
     const updated = await this.deps.api.request<KubeObject>('PATCH', profilePath(profile), {
       body: { metadata: { finalizers: [...(profile.metadata.finalizers ?? []), FINALIZER], resourceVersion: profile.metadata.resourceVersion } },
       contentType: 'application/merge-patch+json',
+      query: { fieldManager: AGENT_FIELD_MANAGER },
     });
     this.deps.observeProfile(updated);
     profile.metadata.resourceVersion = updated.metadata.resourceVersion;
@@ -89,6 +90,7 @@ export class Pruner {
       const updated = await this.deps.api.request<KubeObject>('PATCH', profilePath(profile), {
         body: { metadata: { finalizers: (profile.metadata.finalizers ?? []).filter((f) => f !== FINALIZER), resourceVersion: profile.metadata.resourceVersion } },
         contentType: 'application/merge-patch+json',
+        query: { fieldManager: AGENT_FIELD_MANAGER },
       });
       this.deps.observeProfile(updated);
     } catch (err) {

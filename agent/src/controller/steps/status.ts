@@ -3,11 +3,11 @@
  * something new, with one Event per condition that flipped. The conditions themselves are
  * derived by ../../core/conditions.ts (pure, unit-tested).
  */
-import type { ClusterProfileStatus, LayerStatus } from '@kplane/profile';
+import { AGENT_FIELD_MANAGER, type ClusterProfileStatus, type LayerStatus } from '@kplane/profile';
 import { conditionEvents, deriveConditions, isComplete, mergeConditions, type InvalidReason, type ReconcileOutcome } from '../../core/conditions.js';
 import type { LayerReport } from '../../core/layers.js';
 import { redact } from '../../core/redact.js';
-import { statusChanged } from '../../core/status.js';
+import { statusPatch } from '../../core/status.js';
 import type { KubeObject } from '@kplane/kube';
 import { iso, profilePath, type ReconcilerDeps, type RunContext } from './context.js';
 import type { DriftDetector } from './drift.js';
@@ -84,9 +84,15 @@ export class StatusWriter {
     const { profile, previous } = ctx;
     status.conditions = mergeConditions(status.conditions, deriveConditions(outcome), { now: ctx.now, generation: profile.metadata.generation, secrets: ctx.secrets });
     for (const e of conditionEvents(previous.conditions, status.conditions)) this.deps.event(profile, e.severity, e.reason, e.message);
-    if (!statusChanged(previous, status)) return;
+    const patch = statusPatch(previous, status);
+    if (!patch) return;
     ctx.signal.throwIfAborted();
-    const updated = await this.deps.api.request<KubeObject>('PATCH', `${profilePath(profile)}/status`, { body: { status }, contentType: 'application/merge-patch+json' });
+    // Only what changed (core/status.ts); the spec is never sent, and the write carries the agent's field manager.
+    const updated = await this.deps.api.request<KubeObject>('PATCH', `${profilePath(profile)}/status`, {
+      body: { status: patch },
+      contentType: 'application/merge-patch+json',
+      query: { fieldManager: AGENT_FIELD_MANAGER },
+    });
     this.deps.observeProfile(updated);
     ctx.log.debug('status written', { ready: status.conditions.find((c) => c.type === 'Ready')?.status });
   }

@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { statusChanged, statusPatch } from '@kplane/agent/core';
+import type { ClusterProfileStatus } from '@kplane/profile';
+
+const condition = (type: string, status: 'True' | 'False') => ({ type, status, reason: 'R', message: 'm', lastTransitionTime: '2026-12-01T00:00:00Z', observedGeneration: 3 });
+
+describe('agent: status as a merge patch of what changed', () => {
+  const previous: ClusterProfileStatus = {
+    observedGeneration: 3,
+    appliedVersion: '1.0.0',
+    resources: { total: 150, ready: 149, drifted: 0, failed: 0, pruned: 2 },
+    conditions: [condition('Ready', 'False'), condition('Applied', 'True')],
+    layers: [{ name: 'crds', state: 'Ready', total: 10, ready: 10 } as any, { name: 'apps', state: 'Progressing', total: 140, ready: 139 } as any],
+  };
+
+  it('sends only the fields that changed, objects field by field, arrays whole', () => {
+    const next: ClusterProfileStatus = {
+      ...previous,
+      resources: { ...previous.resources!, ready: 150 },
+      conditions: [condition('Ready', 'True'), condition('Applied', 'True')],
+    };
+    assert.deepEqual(statusPatch(previous, next), { resources: { ready: 150 }, conditions: next.conditions });
+  });
+
+  it('removes a field that went away with null, and adds a new one', () => {
+    const { appliedVersion: _gone, ...rest } = previous;
+    const next = { ...rest, drift: [{ object: 'ConfigMap app/settings', field: 'data.color' }] } as unknown as ClusterProfileStatus;
+    assert.deepEqual(statusPatch(previous, next), { appliedVersion: null, drift: next.drift });
+  });
+
+  it('is undefined when nothing changed, whatever the key order, and a key set to undefined counts as absent', () => {
+    const reordered = JSON.parse(JSON.stringify({ layers: previous.layers, conditions: previous.conditions, resources: previous.resources, appliedVersion: previous.appliedVersion, observedGeneration: 3 }));
+    assert.equal(statusPatch(previous, reordered), undefined);
+    assert.equal(statusPatch(previous, { ...previous, scaling: undefined }), undefined);
+    assert.equal(statusChanged(previous, reordered), false);
+    assert.equal(statusChanged(previous, { ...previous, observedGeneration: 4 }), true);
+  });
+
+  it('from no status at all, is the whole status', () => {
+    assert.deepEqual(statusPatch(undefined, previous), previous);
+  });
+
+  it('applied to the previous status as RFC 7386 says, gives the next status', () => {
+    const next: ClusterProfileStatus = { ...previous, resources: { total: 151, ready: 151, drifted: 0, failed: 0, pruned: 2 }, appliedVersion: undefined, layers: previous.layers!.slice(0, 1) };
+    const apply = (target: any, patch: any): any => {
+      if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return patch;
+      const out = { ...(typeof target === 'object' && target && !Array.isArray(target) ? target : {}) };
+      for (const [k, v] of Object.entries(patch)) {
+        if (v === null) delete out[k];
+        else out[k] = apply(out[k], v);
+      }
+      return out;
+    };
+    const { appliedVersion: _a, ...expected } = next;
+    assert.deepEqual(apply(previous, statusPatch(previous, next)), expected);
+  });
+});
