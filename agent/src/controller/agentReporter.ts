@@ -21,7 +21,7 @@ export class AgentReporter {
   private log: EventLog = { events: [], nextSeq: 1 };
   private lastWritten = '';
   /** The status as the API server last answered it: writes send only what differs from it. */
-  private lastStatus: ClusterAgentStatus | undefined;
+  private answeredStatus: ClusterAgentStatus | undefined;
   /** The profile counts of the last status write (undefined before the first). */
   private lastCounts: string | undefined;
   private kubernetesVersion = '';
@@ -62,7 +62,7 @@ export class AgentReporter {
       }
     }
     this.log = restoreLog(agent.status);
-    this.lastStatus = agent.status;
+    this.answeredStatus = agent.status;
     this.heartbeatMs = this.heartbeatOverrideMs ?? parseDuration(agent.spec?.heartbeatInterval ?? '') ?? DEFAULT_HEARTBEAT_MS;
     const version = await this.api.request<{ gitVersion?: string }>('GET', '/version').catch(() => undefined);
     this.kubernetesVersion = version?.gitVersion ?? '';
@@ -154,13 +154,13 @@ export class AgentReporter {
     if (!heartbeat && signature === this.lastWritten) return;
     // Only what changed since the last answer (the event log is most of this status); a heartbeat
     // writes at least its time.
-    const patch = statusPatch(this.lastStatus, { ...body, heartbeatTime: this.heartbeatTime }) ?? { heartbeatTime: this.heartbeatTime };
+    const patch = statusPatch(this.answeredStatus, { ...body, heartbeatTime: this.heartbeatTime }) ?? { heartbeatTime: this.heartbeatTime };
     const written = await this.api.request<ClusterAgent>('PATCH', `${this.path}/${AGENT_OBJECT_NAME}/status`, {
       body: { status: patch },
       contentType: 'application/merge-patch+json',
       query: { fieldManager: AGENT_FIELD_MANAGER },
     });
-    this.lastStatus = written.status;
+    this.answeredStatus = written.status;
     this.lastWritten = signature;
     this.lastCounts = JSON.stringify(counts);
     this.lastStatus = { ...body, heartbeatTime: this.heartbeatTime };
