@@ -1,7 +1,6 @@
 /**
- * @kplane/kube/client: the management plane's client, for many clusters at once (undici, watches
- * as HTTP/2 streams on shared sessions, auth through client-node's KubeConfig). A separate entry
- * so the agent, which imports @kplane/kube, never loads undici.
+ * @kplane/kube/client: the same one client as @kplane/kube (KubeClient), under the entry the
+ * plane imported it from; it goes away once every caller imports @kplane/kube.
  */
-export { KubeClient, connectionStats, type RequestOptions } from './kubeClient.js';
+export { KubeClient, connectionStats, type RequestOptions, type WatchOptions, type ClientOptions } from './kubeClient.js';
 export { KubeError, type WatchEvent } from './errors.js';

@@ -4,7 +4,7 @@
  * (resourceVersion too old) relists; errors back off exponentially (up to 30 s) so an API
  * server restart is survived without a storm.
  */
-import type { KubeApi } from './apiClient.js';
+import type { KubeClient } from './kubeClient.js';
 import { backoffDelay, delay } from './backoff.js';
 import { KubeError, type WatchEvent } from './errors.js';
 
@@ -20,6 +20,8 @@ export type InformerHandler = (type: 'ADDED' | 'MODIFIED' | 'DELETED', object: K
 export function storeKey(obj: { metadata: { name: string; namespace?: string } }): string {
   return `${obj.metadata.namespace ?? ''}/${obj.metadata.name}`;
 }
+
+const WATCH_SECONDS = 300;
 
 /** How many delivered versions per key observe() remembers. */
 const DELIVERED_PER_KEY = 8;
@@ -45,7 +47,7 @@ export class Informer {
   private running = false;
 
   constructor(
-    private readonly api: KubeApi,
+    private readonly api: KubeClient,
     /** Collection path, e.g. /apis/apps/v1/deployments. */
     readonly path: string,
     private readonly handler: InformerHandler,
@@ -86,7 +88,13 @@ export class Informer {
           await this.list();
           needList = false;
         }
-        await this.api.watch(this.path, { labelSelector: this.options.labelSelector, resourceVersion: this.resourceVersion, timeoutSeconds: 300 }, (event) => this.onEvent(event), this.controller.signal);
+        // The server ends the watch after timeoutSeconds and sends bookmarks about once a minute;
+        // silence well past that is a half-open connection, which only a deadline notices.
+        await this.api.watch(this.path, { labelSelector: this.options.labelSelector, resourceVersion: this.resourceVersion, timeoutSeconds: WATCH_SECONDS }, (event) => this.onEvent(event), {
+          signal: this.controller.signal,
+          connectTimeoutMs: 60_000,
+          idleMs: (WATCH_SECONDS + 30) * 1000,
+        });
         attempt = 0;
       } catch (err) {
         if (this.controller.signal.aborted) break;

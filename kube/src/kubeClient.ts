@@ -1,257 +1,341 @@
 /**
- * A small HTTP client for one cluster: requests with a deadline, and watch streams. It uses
- * @kubernetes/client-node for what is hard (auth: certificates, tokens, exec plugins) and keeps
- * one connection pool per cluster, so list, watch and apply reuse connections.
+ * The one request client of kplane's Kubernetes access layer, for the agent, the management
+ * plane, the CLI and the test bed, on Node's own transports:
+ *   - requests over node:https (or node:http) with keep-alive, on a pool shared by every client of
+ *     the process: Node's Agent keys its sockets by server and TLS identity, so the plane's many
+ *     contexts of one API server share connections instead of opening one set each;
+ *   - watches on a connection of their own (HTTP/1.1), or, when the client is made with
+ *     `http2: true` (the plane), as streams on shared HTTP/2 sessions (./h2Sessions.ts, loaded only
+ *     then: the agent never loads it);
+ *   - every request and watch has a deadline and takes an AbortSignal; every failure is a
+ *     KubeError; watch lines go through the one decoder (./watchLines.ts).
+ * No @kubernetes/client-node and no undici at run time: the agent's RSS budget (bench:kube,
+ * bench:agent). Credentials come from a Connection (./kubeconfig.ts), which the plane builds
+ * from client-node's KubeConfig (kubeConfigConnection) for exec and OIDC plugins.
  */
-import type { KubeConfig } from '@kubernetes/client-node';
-import { createHash } from 'node:crypto';
-import { Agent, fetch } from 'undici';
+import * as http from 'node:http';
+import * as https from 'node:https';
 import { KubeError, type WatchEvent } from './errors.js';
-import { H2SessionPool } from './h2Sessions.js';
+import type { Connection } from './kubeconfig.js';
+import type { SessionLease } from './h2Sessions.js';
+
+type SessionsModule = typeof import('./h2Sessions.js');
+/** ./h2Sessions.ts once a client with `http2: true` loaded it. */
+let sessions: SessionsModule | undefined;
+
+/** Open HTTP/2 sessions and watch streams of the process (for bench:fleet's report). */
+export function connectionStats(): { h2Sessions: number; h2Streams: number } {
+  return sessions?.connectionStats() ?? { h2Sessions: 0, h2Streams: 0 };
+}
 import { parseWatchLine, WatchLineDecoder } from './watchLines.js';
 
+export type Query = Record<string, string | number | boolean | undefined>;
+
 export interface RequestOptions {
-  query?: Record<string, string | number | boolean | undefined>;
   body?: unknown;
   contentType?: string;
-  timeoutMs: number;
+  query?: Query;
+  /** Deadline for the whole exchange, the answer's body included (default 30 s). */
+  timeoutMs?: number;
   signal?: AbortSignal;
 }
 
+export interface WatchOptions {
+  /** Ends the watch; the promise then resolves. */
+  signal: AbortSignal;
+  /** Deadline for the response to begin (default 30 s). */
+  connectTimeoutMs?: number;
+  /**
+   * Fails the watch when nothing, bookmarks included, came for this long: a half-open connection
+   * looks like that. Default: no limit.
+   */
+  idleMs?: number;
+  /** Cap per event line (default MAX_WATCH_LINE_BYTES of ./watchLines.ts). */
+  maxLineBytes?: number;
+}
+
+export interface ClientOptions {
+  /** The kubeconfig context: it starts every error message, for a plane that talks to many clusters. */
+  context?: string;
+  /** Watches as streams on shared HTTP/2 sessions (https servers); default: a connection per watch. */
+  http2?: boolean;
+  /** Connections per API server for requests (watches not counted); default 16. */
+  maxSockets?: number;
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+/** Request pools by protocol and size, shared by all clients: the Agent keys sockets by server and TLS identity. */
+const pools = new Map<string, http.Agent>();
+
+function pool(secure: boolean, maxSockets: number): http.Agent {
+  const key = `${secure ? 'https' : 'http'}|${maxSockets}`;
+  let agent = pools.get(key);
+  if (!agent) {
+    // Keep-alive: apply of hundreds of objects is mostly connection reuse. Idle sockets are
+    // unref'd by Node's Agent, so they never keep a CLI alive.
+    agent = secure ? new https.Agent({ keepAlive: true, maxSockets }) : new http.Agent({ keepAlive: true, maxSockets });
+    pools.set(key, agent);
+  }
+  return agent;
+}
 
 export class KubeClient {
-  private dispatcher: Agent | undefined;
+  /** Exchanges in flight, for close(); a set rather than listeners on one signal, which Node warns about past 10. */
+  private readonly inFlight = new Set<Scope>();
+  private readonly prefix: string;
+  private h2: Promise<SessionLease> | undefined;
 
   constructor(
-    readonly kubeConfig: KubeConfig,
-    readonly context: string,
-    /** TCP+TLS connect deadline; undici's default (10s) would keep a CLI alive after it answered. */
-    private readonly connectTimeoutMs = 10_000,
-    /** Watches as HTTP/2 streams on shared sessions; false = an HTTP/1.1 connection per watch (the benchmark's baseline). */
-    private readonly http2 = true,
-  ) {}
-
-  get server(): string {
-    return this.kubeConfig.getCurrentCluster()?.server ?? '';
+    private readonly connection: Connection,
+    private readonly options: ClientOptions = {},
+  ) {
+    this.prefix = options.context ? `${options.context}: ` : '';
   }
 
-  async request<T = any>(method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', path: string, options: RequestOptions): Promise<T> {
-    const signal = deadline(options.timeoutMs, options.signal);
-    const response = await this.send(method, path, options, signal);
-    const text = await response.text().catch((err: unknown) => {
-      throw this.networkError(err, options.timeoutMs, signal);
-    });
-    const body = text ? safeJson(text) : undefined;
-    if (response.status >= 400) {
-      const status = body as { message?: string; reason?: string } | undefined;
-      throw new KubeError(`${this.context}: ${method} ${path}: ${response.status} ${status?.message ?? text.slice(0, 200)}`, response.status, status?.reason);
+  get server(): string {
+    return this.connection.server;
+  }
+
+  get context(): string | undefined {
+    return this.options.context;
+  }
+
+  async request<T = any>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const what = `${method} ${path}`;
+    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const payload = options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+    const headers: Record<string, string> = {};
+    if (payload !== undefined) {
+      headers['Content-Type'] = options.contentType ?? 'application/json';
+      headers['Content-Length'] = String(Buffer.byteLength(payload));
     }
-    return body as T;
+    const scope = this.scope(options.signal, timeoutMs);
+    try {
+      const url = this.url(path, options.query);
+      const res = await this.send(method, url, headers, payload, pool(url.protocol === 'https:', this.options.maxSockets ?? 16), scope.signal);
+      const text = await readText(res);
+      let body: any = text;
+      try {
+        body = text ? JSON.parse(text) : undefined;
+      } catch {
+        // not JSON (e.g. /healthz); keep the text
+      }
+      const status = res.statusCode ?? 0;
+      if (status >= 200 && status < 300) return body as T;
+      throw new KubeError(`${this.prefix}${what}: ${status} ${body?.message ?? text.slice(0, 300)}`, status, body?.reason);
+    } catch (err) {
+      throw this.failure(err, what, scope, timeoutMs);
+    } finally {
+      scope.dispose();
+      this.inFlight.delete(scope);
+    }
+  }
+
+  /** GET that answers undefined for 404 instead of throwing. */
+  async getOrUndefined<T = any>(path: string, options: RequestOptions = {}): Promise<T | undefined> {
+    try {
+      return await this.request<T>('GET', path, options);
+    } catch (err) {
+      if (err instanceof KubeError && err.status === 404) return undefined;
+      throw err;
+    }
+  }
+
+  /** Server-side apply, as field manager `manager`, forcing ownership of the fields it sets. */
+  apply<T = any>(path: string, object: unknown, manager: string, options: Omit<RequestOptions, 'body' | 'contentType'> = {}): Promise<T> {
+    return this.request<T>('PATCH', path, {
+      ...options,
+      body: JSON.stringify(object),
+      contentType: 'application/apply-patch+yaml',
+      query: { ...options.query, fieldManager: manager, force: true },
+    });
   }
 
   /**
-   * Streams a watch until the server ends it (resolves) or it fails (rejects with KubeError; a
-   * 410 Gone, in the stream or as the response, has status 410). `idleMs` aborts a stream that
-   * sends nothing, bookmarks included, for that long: a half-open connection looks like that.
+   * One watch stream (with bookmarks): calls `onEvent` per event and resolves when the server
+   * ends the stream or `signal` aborts. Rejects with a KubeError otherwise; a 410 Gone, as the
+   * response or as an ERROR event in the stream, has status 410.
    */
-  async watch(path: string, query: Record<string, string | number | boolean | undefined>, onEvent: (event: WatchEvent) => void, options: { connectTimeoutMs: number; idleMs: number; signal: AbortSignal }): Promise<void> {
-    const idle = new AbortController();
-    const signal = AbortSignal.any([options.signal, idle.signal]);
-    let timer = setTimeout(() => idle.abort(new Error('connect timeout')), options.connectTimeoutMs);
-    const bump = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => idle.abort(new Error(`no data for ${Math.round(options.idleMs / 1000)}s`)), options.idleMs);
-    };
+  async watch(path: string, query: Query, onEvent: (event: WatchEvent) => void, options: WatchOptions): Promise<void> {
+    const what = `watch ${path}`;
+    const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const scope = this.scope(options.signal, connectTimeoutMs);
     try {
-      const { status, body } = await this.openWatch(path, { ...query, watch: true }, signal, options.connectTimeoutMs);
-      if (status >= 400) {
-        const text = await readAll(body).catch(() => '');
+      const url = this.url(path, { ...query, watch: true, allowWatchBookmarks: true });
+      const { status, body } = await this.openWatch(url, scope.signal);
+      if (status >= 300) {
+        const text = await readText(body);
         const parsed = safeJson(text) as { message?: string; reason?: string } | undefined;
-        throw new KubeError(`${this.context}: watch ${path}: ${status} ${parsed?.message ?? text.slice(0, 200)}`, status, parsed?.reason);
+        throw new KubeError(`${this.prefix}${what}: ${status} ${parsed?.message ?? text.slice(0, 300)}`, status, parsed?.reason);
       }
-      bump();
-      const lines = new WatchLineDecoder(path);
+      scope.idle(options.idleMs);
+      const lines = new WatchLineDecoder(path, options.maxLineBytes);
       const deliver = (line: string) => {
         const event = parseWatchLine(line, path);
         if (event.type === 'ERROR') {
           const code = event.object?.code as number | undefined;
-          throw new KubeError(`${this.context}: watch ${path}: ${code ?? ''} ${event.object?.message ?? 'error event'}`, code ?? 500, event.object?.reason);
+          throw new KubeError(`${this.prefix}${what}: ${code ?? ''} ${event.object?.message ?? 'error event'}`, code ?? 500, event.object?.reason);
         }
         onEvent(event);
       };
       for await (const chunk of body) {
-        bump();
-        lines.push(chunk, deliver);
+        scope.bump();
+        lines.push(chunk as Buffer, deliver);
       }
       lines.end(deliver);
     } catch (err) {
-      if (err instanceof KubeError) throw err;
       if (options.signal.aborted) return;
-      throw this.networkError(err, options.connectTimeoutMs, signal);
+      throw this.failure(err, what, scope, connectTimeoutMs);
     } finally {
-      clearTimeout(timer);
+      scope.dispose();
+      this.inFlight.delete(scope);
     }
   }
 
-  /** A watch stream: HTTP/2 for https servers (shared sessions), HTTP/1.1 otherwise. */
-  private async openWatch(path: string, query: RequestOptions['query'], signal: AbortSignal, connectTimeoutMs: number): Promise<{ status: number; body: AsyncIterable<Uint8Array> & { readableEnded?: boolean } }> {
-    const url = new URL(this.server + path);
-    for (const [key, value] of Object.entries(query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));
-    if (url.protocol === 'https:' && this.http2) {
-      const https: Record<string, any> = {};
-      await this.kubeConfig.applyToHTTPSOptions(https);
-      this.dispatcher ??= sharedAgent(https, this.connectTimeoutMs);
-      const pool = h2Pool(this.dispatcher, url.origin, https, connectTimeoutMs);
-      if (pool) {
-        const headers: Record<string, string> = { accept: 'application/json' };
-        for (const [k, v] of Object.entries((https.headers ?? {}) as Record<string, unknown>)) headers[k.toLowerCase()] = String(v);
-        if (https.auth) headers.authorization = `Basic ${Buffer.from(String(https.auth)).toString('base64')}`;
-        try {
-          const { status, stream } = await pool.get(url.pathname + url.search, headers, signal);
-          return { status, body: stream };
-        } catch (err) {
-          throw this.networkError(err, connectTimeoutMs, signal);
-        }
-      }
-    }
-    const response = await this.send('GET', path, { query, timeoutMs: 0 }, signal);
-    return { status: response.status, body: response.body as unknown as AsyncIterable<Uint8Array> };
-  }
-
-  private async send(method: string, path: string, options: Omit<RequestOptions, 'signal'>, signal: AbortSignal) {
-    const url = new URL(this.server + path);
-    for (const [key, value] of Object.entries(options.query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));
-    try {
-      // client-node resolves the credentials (certificates, bearer token, exec plugin, basic
-      // auth); the connection pool is ours, one per cluster, so every request reuses it.
-      const https: Record<string, any> = {};
-      await this.kubeConfig.applyToHTTPSOptions(https);
-      this.dispatcher ??= sharedAgent(https, this.connectTimeoutMs);
-      const headers: Record<string, string> = { accept: 'application/json' };
-      for (const [k, v] of Object.entries((https.headers ?? {}) as Record<string, unknown>)) headers[k.toLowerCase()] = String(v);
-      if (https.auth) headers.authorization = `Basic ${Buffer.from(String(https.auth)).toString('base64')}`;
-      if (options.body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
-      return await fetch(url, {
-        method,
-        headers,
-        body: options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body),
-        signal,
-        dispatcher: this.dispatcher,
-      });
-    } catch (err) {
-      if (err instanceof KubeError) throw err;
-      throw this.networkError(err, options.timeoutMs, signal);
-    }
-  }
-
-  private networkError(err: unknown, timeoutMs: number, signal: AbortSignal): KubeError {
-    if (signal.aborted) {
-      const reason = signal.reason instanceof Error && signal.reason.name !== 'TimeoutError' && signal.reason.name !== 'AbortError' ? signal.reason.message : '';
-      return new KubeError(`${this.context}: ${reason || `no answer within ${Math.round(timeoutMs / 1000)}s`} from ${this.server}`);
-    }
-    const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
-    const detail = cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
-    return new KubeError(`${this.context}: cannot reach ${this.server} (${detail})`);
-  }
-
+  /**
+   * Ends every request and watch of this client in flight and lets go of its HTTP/2 sessions. Like
+   * the clients before it, it can still be used afterwards (it connects again).
+   */
   close(): void {
-    if (this.dispatcher) releaseAgent(this.dispatcher);
-    this.dispatcher = undefined;
+    for (const scope of this.inFlight) scope.abort(new Error('client closed'));
+    this.inFlight.clear();
+    void this.h2?.then((lease) => lease.release(), () => undefined);
+    this.h2 = undefined;
+  }
+
+  private scope(signal: AbortSignal | undefined, timeoutMs: number): Scope {
+    const scope = new Scope(signal, timeoutMs);
+    this.inFlight.add(scope);
+    return scope;
+  }
+
+  private url(path: string, query: Query | undefined): URL {
+    let url: URL;
+    try {
+      url = new URL(path, this.connection.server);
+    } catch {
+      throw new KubeError(`${this.prefix}no usable API server URL ("${this.connection.server}") in ${this.connection.source}: set the cluster's server in the kubeconfig`, undefined, 'BadConfig');
+    }
+    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    return url;
+  }
+
+  private async send(method: string, url: URL, headers: Record<string, string>, payload: string | undefined, agent: http.Agent | false, signal: AbortSignal): Promise<http.IncomingMessage> {
+    const tls = await this.connection.requestOptions();
+    signal.throwIfAborted();
+    const transport = url.protocol === 'https:' ? https : http;
+    return new Promise((resolve, reject) => {
+      const req = transport.request(url, {
+        ...tls,
+        agent,
+        method,
+        signal,
+        headers: { ...(tls.headers as Record<string, string> | undefined), Accept: 'application/json', ...headers },
+      }, resolve);
+      req.on('error', reject);
+      req.end(payload);
+    });
+  }
+
+  /** A watch response: a stream on a shared HTTP/2 session, or a connection of its own. */
+  private async openWatch(url: URL, signal: AbortSignal): Promise<{ status: number; body: AsyncIterable<Buffer> }> {
+    if (url.protocol === 'https:' && this.options.http2) {
+      this.h2 ??= import('./h2Sessions.js').then((module) => {
+        sessions = module;
+        return module.leaseSessions(this.connection, url.origin);
+      });
+      const lease = await this.h2;
+      const tls = await this.connection.requestOptions();
+      const headers: Record<string, string> = { accept: 'application/json' };
+      for (const [k, v] of Object.entries((tls.headers ?? {}) as Record<string, unknown>)) headers[k.toLowerCase()] = String(v);
+      const { status, stream } = await lease.pool.get(url.pathname + url.search, headers, signal);
+      return { status, body: stream };
+    }
+    // A watch holds its connection for minutes: keep it out of the request pool.
+    const res = await this.send('GET', url, {}, undefined, false, signal);
+    return { status: res.statusCode ?? 0, body: res };
+  }
+
+  private failure(err: unknown, what: string, scope: Scope, timeoutMs: number): KubeError {
+    if (err instanceof KubeError) return err;
+    if (scope.timedOut) return new KubeError(`${this.prefix}${what}: no answer from ${this.server} within ${duration(timeoutMs)}`, undefined, 'Timeout');
+    if (scope.idleFor !== undefined) return new KubeError(`${this.prefix}${what}: no data from ${this.server} for ${duration(scope.idleFor)}`, undefined, 'Timeout');
+    if (scope.signal.aborted) {
+      const reason = scope.signal.reason instanceof Error ? scope.signal.reason.message : 'aborted';
+      return new KubeError(`${this.prefix}${what}: ${reason}`, undefined, 'Aborted');
+    }
+    const code = (err as { code?: string })?.code;
+    const detail = code && code !== 'ERR_HTTP2_STREAM_ERROR' ? code : err instanceof Error ? err.message : String(err);
+    return new KubeError(`${this.prefix}${what}: cannot reach ${this.server} (${detail})`, undefined, 'Unreachable');
   }
 }
 
 /**
- * Connection pools shared by clients with the same TLS identity (CA, client certificate, server
- * name): many contexts of one API server then share one TLS setup instead of one each. Watches
- * go over HTTP/2 sessions of the same identity (./h2Sessions.ts).
+ * The signal of one exchange: aborts when the caller's signal does, at the deadline, (after
+ * idle()) when no data came for the idle time, or on close(). Its listener on the caller's signal
+ * is removed by dispose(), so a long-lived signal (a watch loop's) does not collect one per request.
  */
-const agents = new Map<string, { agent: Agent; users: number; h2: Map<string, H2SessionPool> }>();
-const agentKeys = new WeakMap<Agent, string>();
+class Scope {
+  private readonly controller = new AbortController();
+  private unhook: (() => void) | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  timedOut = false;
+  idleFor: number | undefined;
 
-/** The TLS settings of a client credential, only those it sets, for undici's Agent and the HTTP/2 pool alike. */
-function tlsOptions(https: Record<string, any>): Record<string, unknown> {
-  return {
-    ...(https.ca ? { ca: https.ca } : {}),
-    ...(https.cert ? { cert: https.cert } : {}),
-    ...(https.key ? { key: https.key } : {}),
-    ...(https.pfx ? { pfx: https.pfx, passphrase: https.passphrase } : {}),
-    ...(https.rejectUnauthorized !== undefined ? { rejectUnauthorized: https.rejectUnauthorized } : {}),
-    ...(https.servername ? { servername: https.servername } : {}),
-  };
-}
-
-function sharedAgent(https: Record<string, any>, connectTimeoutMs: number): Agent {
-  const hash = (v: unknown) => (v === undefined ? '' : createHash('sha256').update(String(v)).digest('hex').slice(0, 16));
-  const key = [hash(https.ca), hash(https.cert), hash(https.key), hash(https.pfx), String(https.rejectUnauthorized), https.servername ?? '', connectTimeoutMs].join('|');
-  const found = agents.get(key);
-  if (found) {
-    found.users++;
-    return found.agent;
-  }
-  const agent = new Agent({
-    connect: {
-      ...tlsOptions(https),
-      timeout: connectTimeoutMs,
-      keepAlive: true,
-      keepAliveInitialDelay: 30_000,
-    },
-  });
-  agents.set(key, { agent, users: 1, h2: new Map() });
-  agentKeys.set(agent, key);
-  return agent;
-}
-
-/** Open HTTP/2 sessions and watch streams over every pool (for the benchmark's report). */
-export function connectionStats(): { h2Sessions: number; h2Streams: number } {
-  let h2Sessions = 0;
-  let h2Streams = 0;
-  for (const entry of agents.values()) {
-    for (const pool of entry.h2.values()) {
-      const s = pool.stats();
-      h2Sessions += s.sessions;
-      h2Streams += s.streams;
+  constructor(signal: AbortSignal | undefined, timeoutMs: number) {
+    if (signal?.aborted) this.controller.abort(signal.reason);
+    else if (signal) {
+      const onAbort = () => this.controller.abort(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.unhook = () => signal.removeEventListener('abort', onAbort);
+    }
+    if (timeoutMs > 0 && !this.controller.signal.aborted) {
+      this.timer = setTimeout(() => {
+        this.timedOut = true;
+        this.controller.abort(new Error('deadline'));
+      }, timeoutMs);
     }
   }
-  return { h2Sessions, h2Streams };
-}
 
-/** The HTTP/2 session pool for `origin` that belongs with `agent`'s TLS identity. */
-function h2Pool(agent: Agent, origin: string, https: Record<string, any>, connectTimeoutMs: number): H2SessionPool | undefined {
-  const key = agentKeys.get(agent);
-  const entry = key !== undefined ? agents.get(key) : undefined;
-  if (!entry) return undefined;
-  let pool = entry.h2.get(origin);
-  if (!pool) {
-    pool = new H2SessionPool(
-      origin,
-      tlsOptions(https),
-      connectTimeoutMs,
-    );
-    entry.h2.set(origin, pool);
+  get signal(): AbortSignal {
+    return this.controller.signal;
   }
-  return pool;
+
+  /** From now on, the deadline is `ms` without data (none when undefined). */
+  idle(ms: number | undefined): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (!ms) return;
+    this.timer = setTimeout(() => {
+      this.idleFor = ms;
+      this.controller.abort(new Error('idle'));
+    }, ms);
+  }
+
+  abort(reason: Error): void {
+    this.controller.abort(reason);
+  }
+
+  bump(): void {
+    this.timer?.refresh();
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    this.unhook?.();
+    this.unhook = undefined;
+  }
 }
 
-function releaseAgent(agent: Agent): void {
-  const key = agentKeys.get(agent);
-  const entry = key !== undefined ? agents.get(key) : undefined;
-  if (!entry || --entry.users > 0) return;
-  agents.delete(key!);
-  for (const pool of entry.h2.values()) pool.close();
-  // destroy, not close: close waits for in-flight requests, and a hung server never finishes them.
-  void agent.destroy().catch(() => undefined);
+async function readText(body: AsyncIterable<Buffer | string>): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of body) chunks.push(typeof c === 'string' ? Buffer.from(c) : c);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
-async function readAll(body: AsyncIterable<Uint8Array>): Promise<string> {
-  const decoder = new TextDecoder();
-  let text = '';
-  for await (const chunk of body) text += decoder.decode(chunk, { stream: true });
-  return text;
-}
-
-function deadline(timeoutMs: number, signal?: AbortSignal): AbortSignal {
-  const timeout = AbortSignal.timeout(timeoutMs);
-  return signal ? AbortSignal.any([timeout, signal]) : timeout;
+function duration(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms} ms`;
 }
 
 function safeJson(text: string): unknown {

@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join } from 'node:path';
 import type * as https from 'node:https';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { parse } from 'yaml';
 
 export interface Connection {
@@ -155,14 +156,34 @@ function viaClientNode(paths: string[], context: string, server: string): Connec
     if (paths.length > 1) config.loadFromDefault();
     else config.loadFromFile(paths[0]);
     config.setCurrentContext(context);
-    return config;
+    return kubeConfigConnection(config);
   })();
   return {
     server,
     source: `${path} (context ${context}, auth plugin via @kubernetes/client-node)`,
     async requestOptions() {
+      return (await kc).requestOptions();
+    },
+  };
+}
+
+/**
+ * The connection of a client-node KubeConfig's current context: the plane's way in (multi-file
+ * KUBECONFIG, exec and OIDC plugins, all of client-node's auth). Credentials are asked for per
+ * request, so tokens from plugins are refreshed as client-node refreshes them.
+ */
+export function kubeConfigConnection(config: KubeConfig, source = `context ${config.getCurrentContext()}`): Connection {
+  return {
+    server: config.getCurrentCluster()?.server ?? '',
+    source,
+    async requestOptions() {
       const opts: https.RequestOptions = {};
-      await (await kc).applyToHTTPSOptions(opts);
+      await config.applyToHTTPSOptions(opts);
+      // Basic auth as a header, so HTTP/2 streams (which have no `auth` option) carry it too.
+      if (opts.auth) {
+        opts.headers = { ...(opts.headers as Record<string, string> | undefined), Authorization: `Basic ${Buffer.from(opts.auth).toString('base64')}` };
+        delete opts.auth;
+      }
       return opts;
     },
   };

@@ -22,6 +22,7 @@ import { API_VERSION, AGENT_KIND, AGENT_PLURAL } from '@kplane/profile';
 import { FleetModel } from '@kplane/plane';
 import { DEFAULT_WATCH_OPTIONS, FleetWatcher, forContext, loadKubeconfig, type FleetContext } from '@kplane/plane/cluster';
 import { KubeClient, connectionStats } from '@kplane/kube/client';
+import { kubeConfigConnection } from '@kplane/kube';
 import { repoRoot, startCluster, type TestCluster } from '@kplane/bed';
 
 const CLUSTERS = Number(process.env.KPLANE_BENCH_CLUSTERS ?? 1000);
@@ -128,7 +129,7 @@ function startWriter(kubeconfigs: string[], targets: Target[], perSecond: number
 async function writer(config: { kubeconfigs: string[]; targets: Target[]; perSecond: number }): Promise<void> {
   const clients = config.kubeconfigs.map((path, i) => {
     const { kubeConfig } = loadKubeconfig(path);
-    return new KubeClient(forContext(kubeConfig, kubeConfig.getContexts()[0].name), `writer-${i}`);
+    return new KubeClient(kubeConfigConnection(forContext(kubeConfig, kubeConfig.getContexts()[0].name)), { context: `writer-${i}` });
   });
   const interval = 1000 / config.perSecond;
   let next = performance.now();
@@ -143,7 +144,7 @@ async function writer(config: { kubeconfigs: string[]; targets: Target[]; perSec
 /** The baseline: a plane that re-lists every cluster's ClusterAgent every POLL_S seconds. */
 function startPoller(model: FleetModel, contexts: FleetContext[]): { stop: () => void } {
   let stopped = false;
-  const clients = contexts.map((c) => ({ id: c.name, ns: c.kplaneNamespace!, client: new KubeClient(c.kubeConfig, c.name) }));
+  const clients = contexts.map((c) => ({ id: c.name, ns: c.kplaneNamespace!, client: new KubeClient(kubeConfigConnection(c.kubeConfig), { context: c.name }) }));
   void (async () => {
     while (!stopped) {
       const started = performance.now();
@@ -204,7 +205,7 @@ async function main(): Promise<void> {
   try {
     const targets = targetsFor(CLUSTERS, SERVERS);
     const kubeconfigs = servers.map((s) => loadKubeconfig(s.kubeconfigPath).kubeConfig);
-    const seeders = kubeconfigs.map((kc, i) => new KubeClient(forContext(kc, kc.getContexts()[0].name), `seed-${i}`));
+    const seeders = kubeconfigs.map((kc, i) => new KubeClient(kubeConfigConnection(forContext(kc, kc.getContexts()[0].name)), { context: `seed-${i}` }));
     const t = performance.now();
     await seed(seeders, targets);
     for (const c of seeders) c.close();

@@ -27,6 +27,7 @@ import { AGENT_KIND, AGENT_PLURAL, API_VERSION, hubNamespaceFor, LABEL_HUB_MEMBE
 import { FleetModel } from '@kplane/plane';
 import { DEFAULT_WATCH_OPTIONS, FleetWatcher, forContext, loadKubeconfig } from '@kplane/plane/cluster';
 import { KubeClient } from '@kplane/kube/client';
+import { kubeConfigConnection } from '@kplane/kube';
 import { startCluster } from '@kplane/bed';
 
 const TIMEOUT_MS = 60_000;
@@ -59,7 +60,7 @@ function rssMB(pid: number): number {
 
 function clientFor(kubeconfigPath: string, label: string): KubeClient {
   const { kubeConfig } = loadKubeconfig(kubeconfigPath);
-  return new KubeClient(forContext(kubeConfig, kubeConfig.getContexts()[0].name), label, TIMEOUT_MS);
+  return new KubeClient(kubeConfigConnection(forContext(kubeConfig, kubeConfig.getContexts()[0].name)), { context: label });
 }
 
 const statusBody = (n: number) => ({

@@ -14,6 +14,7 @@ import { AGENT_PLURAL, API_VERSION, PROFILE_PLURAL, type ClusterProfile } from '
 import { hubMemberId } from '@kplane/plane';
 import { forContext, loadKubeconfig, openFleet, setPaused, type FleetSession } from '@kplane/plane/cluster';
 import { KubeClient, KubeError } from '@kplane/kube/client';
+import { kubeConfigConnection } from '@kplane/kube';
 import { repoRoot, startCluster, type TestCluster } from '@kplane/bed';
 
 const APPLY = 'application/apply-patch+yaml';
@@ -122,7 +123,7 @@ describe('hub mode: the plane reads and writes members through one hub', functio
   before(async () => {
     hub = await startCluster({ name: 'hub-plane' });
     const { kubeConfig } = loadKubeconfig(hub.kubeconfigPath);
-    client = new KubeClient(forContext(kubeConfig, hub.name), hub.name);
+    client = new KubeClient(kubeConfigConnection(forContext(kubeConfig, hub.name)), { context: hub.name });
     await Promise.all([
       writeMember(client, 'edge-a', { env: 'prod', tier: 'edge' }, 5_000),
       writeMember(client, 'edge-b', { env: 'dev' }, 5_000),

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { PROFILE_SIZE_LIMIT_BYTES, PROFILE_STORE_LIMIT_BYTES, storedSize, validateProfile, type ClusterProfile } from '@kplane/profile';
 import { applyProfile, KubeClient, readProfile } from '@kplane/plane/cluster';
 import { kubeClient, startCluster, type TestCluster } from '@kplane/bed';
+import { kubeConfigConnection } from '@kplane/kube';
 
 const NAMESPACE = 'kplane-system';
 const BLOB = 8 * 1024;
@@ -44,7 +45,7 @@ describe('profile size: what a real API server stores', function () {
 
   before(async function () {
     cluster = await startCluster({ name: 'size' });
-    client = new KubeClient(kubeClient(cluster), 'size', 60_000);
+    client = new KubeClient(kubeConfigConnection(kubeClient(cluster)), { context: 'size' });
   });
   after(async () => cluster?.stop());
 

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { HUB_SECRET_NAME, hubNamespaceFor, memberNameProblem, parseDuration } from '@kplane/profile';
 import { terminalSafe } from '@kplane/plane';
-import { contextClient, hubInit, hubJoin, hubLeave, loadKubeconfig, parseLabels } from '@kplane/plane/cluster';
+import { contextClient, forContext, hubInit, hubJoin, hubLeave, loadKubeconfig, parseLabels } from '@kplane/plane/cluster';
 import type { Command } from '../main.js';
 
 const usage = `Usage:
@@ -95,7 +95,7 @@ export const command: Command = {
           tokenSeconds = Math.round(ms / 1000);
         }
         if (args['hub-server'] !== undefined && !/^https?:\/\/[^/\s]+/.test(args['hub-server'])) throw new UsageError(`--hub-server "${args['hub-server']}" is not a URL; write e.g. https://hub.example.com:6443`);
-        const result = await hubJoin({ hub, member }, hub.kubeConfig, {
+        const result = await hubJoin({ hub, member }, forContext(loaded.kubeConfig, args['hub-context'] ?? ''), {
           name,
           labels,
           ...(args['display-name'] ? { displayName: args['display-name'] } : {}),

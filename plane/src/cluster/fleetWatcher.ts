@@ -7,6 +7,7 @@ import type { FleetModel } from '../fleet/fleetModel.js';
 import { parseHubMemberId } from '../fleet/hubMembers.js';
 import { ClusterWatch, DEFAULT_WATCH_OPTIONS, type WatchOptions } from './clusterWatch.js';
 import { KubeClient } from '@kplane/kube/client';
+import { kubeConfigConnection } from '@kplane/kube';
 import type { FleetContext } from './kubeconfigContexts.js';
 import { HubWatch } from '../hub/hubWatch.js';
 import type { ProfileTarget } from './profileActions.js';
@@ -37,7 +38,7 @@ export class FleetWatcher {
     this.model.setClusters(contexts.map((c) => ({ id: c.name, server: c.server })));
     for (const context of contexts) {
       if (this.watches.has(context.name)) continue;
-      const watch = new ClusterWatch(context.name, new KubeClient(context.kubeConfig, context.name, this.options.requestTimeoutMs, this.options.http2 ?? true), this.model, {
+      const watch = new ClusterWatch(context.name, new KubeClient(kubeConfigConnection(context.kubeConfig), { context: context.name, http2: this.options.http2 ?? true }), this.model, {
         ...this.options,
         namespace: context.kplaneNamespace ?? this.options.namespace,
         gate: this.gate,
@@ -57,7 +58,7 @@ export class FleetWatcher {
     }
     for (const hub of hubs) {
       if (this.hubs.has(hub.name)) continue;
-      const client = new KubeClient(hub.kubeConfig, hub.name, this.options.requestTimeoutMs, this.options.http2 ?? true);
+      const client = new KubeClient(kubeConfigConnection(hub.kubeConfig), { context: hub.name, http2: this.options.http2 ?? true });
       const watch = new HubWatch(hub.name, client, this.model, { ...this.options, pageSize: 500 });
       this.hubs.set(hub.name, watch.start());
     }

@@ -36,6 +36,7 @@ import {
   type ClusterProfile,
 } from '@kplane/profile';
 import { KubeClient, KubeError } from '@kplane/kube/client';
+import { kubeConfigConnection } from '@kplane/kube';
 import { stringify } from 'yaml';
 
 const APPLY = 'application/apply-patch+yaml';
@@ -121,7 +122,7 @@ export function contextClient(kc: KubeConfig, context: string, flag: string): Ku
   if (!found) throw new Error(`${flag} "${context}" is not a context of the kubeconfig (it has: ${kc.getContexts().map((c) => c.name).join(', ') || 'none'}); check the name with "kubectl config get-contexts"`);
   const one = new KubeConfig();
   one.loadFromOptions({ clusters: kc.clusters, users: kc.users, contexts: kc.contexts, currentContext: context });
-  return new KubeClient(one, context);
+  return new KubeClient(kubeConfigConnection(one), { context });
 }
 
 /** Installs (or upgrades) the kplane CRDs on the hub, waiting until each is Established. */

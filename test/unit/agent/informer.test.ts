@@ -20,7 +20,7 @@ function scriptedApi(lists: KubeObject[][], watches: ((emit: (e: WatchEvent) => 
       listIndex++;
       return { metadata: { resourceVersion: String(100 * listIndex) }, items: structuredClone(items) };
     },
-    async watch(_path: string, query: Record<string, unknown>, onEvent: (e: WatchEvent) => void, signal: AbortSignal) {
+    async watch(_path: string, query: Record<string, unknown>, onEvent: (e: WatchEvent) => void, { signal }: { signal: AbortSignal }) {
       calls.push(`watch rv=${query.resourceVersion}`);
       const script = watches[watchIndex++];
       if (!script) return new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()));
@@ -90,7 +90,7 @@ describe('agent informer', () => {
         if (failures++ < 2) throw new KubeError('connect ECONNREFUSED', undefined, 'Unreachable');
         return { metadata: { resourceVersion: '1' }, items: [cm('a', '1')] };
       },
-      async watch(_p: string, _q: unknown, _e: unknown, signal: AbortSignal) {
+      async watch(_p: string, _q: unknown, _e: unknown, { signal }: { signal: AbortSignal }) {
         return new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()));
       },
     } as unknown as KubeApi;

@@ -38,7 +38,7 @@ describe('kube: informer resourceVersions are opaque', () => {
       async request() {
         return { metadata: { resourceVersion: 'list-rv' }, items: structuredClone(items) };
       },
-      async watch(_path: string, _query: unknown, onEvent: (e: WatchEvent) => void, signal: AbortSignal) {
+      async watch(_path: string, _query: unknown, onEvent: (e: WatchEvent) => void, { signal }: { signal: AbortSignal }) {
         for (const e of events) onEvent(structuredClone(e));
         emitted();
         return new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()));

@@ -1,0 +1,85 @@
+/**
+ * @kplane/kube's one request client against a real kube-apiserver, both ways it watches: a
+ * connection per watch (the agent) and streams on shared HTTP/2 sessions (the plane). Events
+ * arrive, abort ends the watch and frees its stream, a 404 is a KubeError with its status, and the
+ * agent's way never loads node:http2.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { kubeClient, repoRoot, startCluster, type TestCluster } from '@kplane/bed';
+import { connectionStats, KubeClient, kubeConfigConnection, loadConnection, type WatchEvent } from '@kplane/kube';
+
+const NS = 'transport';
+
+describe('kube: request client on a real API server (cluster)', function () {
+  let cluster: TestCluster;
+  let agentSide: KubeClient;
+  let planeSide: KubeClient;
+
+  before(async function () {
+    this.timeout(240_000);
+    cluster = await startCluster({ name: 'kube-client' });
+    agentSide = new KubeClient(loadConnection({ kubeconfigPath: cluster.kubeconfigPath }));
+    planeSide = new KubeClient(kubeConfigConnection(kubeClient(cluster)), { context: 'plane', http2: true });
+    await agentSide.apply(`/api/v1/namespaces/${NS}`, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } }, 'test');
+  });
+
+  after(async function () {
+    this.timeout(60_000);
+    agentSide?.close();
+    planeSide?.close();
+    await cluster?.stop();
+  });
+
+  for (const side of ['agent (HTTP/1.1)', 'plane (HTTP/2)'] as const) {
+    it(`${side}: a watch delivers a change made after it started, and abort ends it`, async () => {
+      const client = side.startsWith('agent') ? agentSide : planeSide;
+      const name = side.startsWith('agent') ? 'h1' : 'h2';
+      const list = await client.request<{ metadata: { resourceVersion: string } }>('GET', `/api/v1/namespaces/${NS}/configmaps`, { timeoutMs: 10_000 });
+      const controller = new AbortController();
+      const seen: WatchEvent[] = [];
+      const watching = client.watch(`/api/v1/namespaces/${NS}/configmaps`, { resourceVersion: list.metadata.resourceVersion }, (e) => {
+        seen.push(e);
+        if (e.type === 'ADDED' && e.object.metadata.name === name) controller.abort();
+      }, { signal: controller.signal, connectTimeoutMs: 10_000, idleMs: 60_000 });
+      // Multibyte data goes through the line decoder intact.
+      await client.apply(`/api/v1/namespaces/${NS}/configmaps/${name}`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { text: 'é € 😀 日本語'.repeat(5000) } }, 'test');
+      await watching;
+      const added = seen.find((e) => e.type === 'ADDED' && e.object.metadata.name === name);
+      assert.equal(added?.object.data.text, 'é € 😀 日本語'.repeat(5000));
+      if (side.startsWith('plane')) {
+        const stats = connectionStats();
+        assert.ok(stats.h2Sessions >= 1, 'the plane watched over an HTTP/2 session');
+        assert.equal(stats.h2Streams, 0, 'the aborted watch freed its stream');
+      }
+    });
+
+    it(`${side}: a refused request or watch is a KubeError with the server's status and reason`, async () => {
+      const client = side.startsWith('agent') ? agentSide : planeSide;
+      await assert.rejects(client.request('GET', `/api/v1/namespaces/${NS}/configmaps/missing`, { timeoutMs: 10_000 }), (err: any) => err.name === 'KubeError' && err.status === 404 && err.reason === 'NotFound');
+      await assert.rejects(
+        client.watch('/apis/nothing.example/v1/things', {}, () => undefined, { signal: new AbortController().signal, connectTimeoutMs: 10_000 }),
+        (err: any) => err.name === 'KubeError' && err.status === 404 && /watch \/apis\/nothing\.example\/v1\/things: 404/.test(err.message),
+      );
+    });
+  }
+
+  it('the agent side (no http2 option) never loads node:http2; the plane side does', () => {
+    const script = (http2: boolean) => `
+      const { KubeClient, loadConnection } = await import('@kplane/kube');
+      const client = new KubeClient(loadConnection({ kubeconfigPath: ${JSON.stringify(cluster.kubeconfigPath)} }), { http2: ${http2} });
+      await client.request('GET', '/api/v1/namespaces/default');
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 300);
+      await client.watch('/api/v1/namespaces/default/configmaps', {}, () => undefined, { signal: controller.signal });
+      client.close();
+      console.log(JSON.stringify(process.moduleLoadList.includes('NativeModule http2')));`;
+    const run = (http2: boolean) => {
+      const out = spawnSync(process.execPath, ['--input-type=module', '-e', script(http2)], { cwd: repoRoot(), encoding: 'utf8', timeout: 60_000 });
+      assert.equal(out.status, 0, out.stderr);
+      return JSON.parse(out.stdout.trim().split('\n').pop()!) as boolean;
+    };
+    assert.equal(run(false), false);
+    assert.equal(run(true), true);
+  });
+});
