@@ -94,9 +94,15 @@ export class ClusterWatch extends RelistLoop {
       this.client.request<{ items: ClusterAgent[]; metadata: { resourceVersion: string } }>('GET', `${this.base}/${AGENT_PLURAL}`, opts),
       this.client.request<{ items: ClusterProfile[]; metadata: { resourceVersion: string } }>('GET', `${this.base}/${PROFILE_PLURAL}`, opts),
     ]));
-    this.model.setAgent(this.id, agents.items.find((a) => a.metadata.name === AGENT_OBJECT_NAME));
-    this.model.replaceProfiles(this.id, profiles.items);
-    return { agents: agents.metadata.resourceVersion, profiles: profiles.metadata.resourceVersion };
+    // Shapes are checked at the model's boundary (fleet/clusterObjects.ts); only the lists themselves here.
+    const items = (list: unknown, plural: string): unknown[] => {
+      const x = (list as { items?: unknown } | undefined)?.items;
+      if (!Array.isArray(x)) throw new Error(`${this.id}: the API server answered the list of ${plural} with something that is not a list`);
+      return x;
+    };
+    this.model.setAgent(this.id, items(agents, AGENT_PLURAL).find((a) => (a as ClusterAgent | null)?.metadata?.name === AGENT_OBJECT_NAME) as ClusterAgent | undefined);
+    this.model.replaceProfiles(this.id, items(profiles, PROFILE_PLURAL) as ClusterProfile[]);
+    return { agents: String(agents.metadata?.resourceVersion ?? ''), profiles: String(profiles.metadata?.resourceVersion ?? '') };
   }
 
   private follow(plural: string, resourceVersion: string, signal: AbortSignal, handle: (e: WatchEvent) => void): Promise<void> {
@@ -104,14 +110,16 @@ export class ClusterWatch extends RelistLoop {
   }
 
   private onAgent(event: WatchEvent): void {
-    const agent = event.object as ClusterAgent;
-    if (agent.metadata?.name !== AGENT_OBJECT_NAME) return;
+    const agent = event.object as ClusterAgent | null;
+    if (agent?.metadata?.name !== AGENT_OBJECT_NAME) return;
     this.model.setAgent(this.id, event.type === 'DELETED' ? undefined : agent);
   }
 
   private onProfile(event: WatchEvent): void {
     const profile = event.object as ClusterProfile;
-    if (event.type === 'DELETED') this.model.deleteProfile(this.id, profileKey(profile));
+    if (event.type === 'DELETED') {
+      if (typeof profile?.metadata?.name === 'string') this.model.deleteProfile(this.id, profileKey(profile));
+    }
     else this.model.setProfile(this.id, profile);
   }
 }

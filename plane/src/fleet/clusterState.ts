@@ -43,6 +43,8 @@ export interface ClusterRecord {
   hub?: string;
   /** Hub members only: the agent's heartbeat Lease on the hub, as observed (./hubMembers.ts). */
   heartbeat?: MemberHeartbeat;
+  /** What the boundary check (./clusterObjects.ts) found wrong in the objects read: the ClusterAgent's, and each profile's (by key). */
+  unexpected?: { agent: string[]; profiles: Map<string, string[]> };
 }
 
 export type ProfileState = 'Ready' | 'Pending' | 'Drifted' | 'Failed' | 'Paused';
@@ -105,6 +107,11 @@ export function deriveState(record: ClusterRecord, now: number, options: StateOp
 
 function deriveReachable(record: ClusterRecord, now: number, options: StateOptions): DerivedState {
   if (record.crdsInstalled === false) return { state: 'NoAgent', reason: 'the kplane CRDs are not installed; run "Install or Upgrade Agent"' };
+  const unexpected = unexpectedReason(record);
+  if (unexpected) {
+    const heartbeat = record.heartbeat ? iso(record.heartbeat.renewedAt) : record.agent?.status?.heartbeatTime;
+    return { state: 'Degraded', reason: unexpected, ...(heartbeat ? { lastSeen: heartbeat } : {}) };
+  }
   if (record.heartbeat) return deriveFromLease(record, record.heartbeat, now);
   const agent = record.agent;
   if (!agent) {
@@ -119,6 +126,14 @@ function deriveReachable(record: ClusterRecord, now: number, options: StateOptio
     return { state: 'Stale', reason: `no heartbeat for ${options.staleMultiplier}× the ${Math.round(interval / 1000)}s interval`, lastSeen };
   }
   return deriveHealth(record, lastSeen);
+}
+
+/** The cluster's objects did not have the shape the plane reads: say what, for the first few. */
+function unexpectedReason(record: ClusterRecord): string | undefined {
+  if (!record.unexpected) return undefined;
+  const problems = [...record.unexpected.agent, ...[...record.unexpected.profiles.values()].flat()];
+  if (!problems.length) return undefined;
+  return `unexpected objects from the cluster: ${problems.slice(0, 3).join('; ')}${problems.length > 3 ? ` (and ${problems.length - 3} more)` : ''}`;
 }
 
 /**

@@ -8,6 +8,7 @@
  * a timer (staleness moves with time, not with events).
  */
 import type { AgentEvent, ClusterAgent, ClusterProfile } from '@kplane/profile';
+import { checkAgent, checkProfile } from './clusterObjects.js';
 import { appendEvents, catchUpEvents } from './eventCatchUp.js';
 import {
   CLUSTER_STATES,
@@ -227,10 +228,16 @@ export class FleetModel {
     this.notify([id]);
   }
 
-  /** `agent` undefined: the ClusterAgent object does not exist (deleted or never created). */
-  setAgent(id: string, agent: ClusterAgent | undefined): void {
+  /**
+   * `agent` undefined: the ClusterAgent object does not exist (deleted or never created). What a
+   * cluster sends is checked at this boundary (./clusterObjects.ts): any shape is accepted.
+   */
+  setAgent(id: string, raw: ClusterAgent | undefined): void {
     const record = this.records.get(id);
     if (!record) return;
+    const checked = raw === undefined ? { object: undefined, problems: [] } : checkAgent(raw);
+    const agent = checked.object;
+    this.unexpected(record).agent = checked.problems;
     record.lastContact = this.now();
     record.agent = agent;
     record.crdsInstalled = true;
@@ -246,28 +253,53 @@ export class FleetModel {
     this.notify([id]);
   }
 
-  setProfile(id: string, profile: ClusterProfile): void {
+  setProfile(id: string, raw: ClusterProfile): void {
     const record = this.records.get(id);
     if (!record) return;
+    const { object: profile, problems } = checkProfile(raw);
+    const unexpected = this.unexpected(record);
+    if (profile) {
+      unexpected.profiles.delete(WATCHED_UNUSABLE);
+      if (problems.length) unexpected.profiles.set(profileKey(profile), problems);
+      else unexpected.profiles.delete(profileKey(profile));
+    } else unexpected.profiles.set(WATCHED_UNUSABLE, problems);
     record.lastContact = this.now();
     record.crdsInstalled = true;
-    record.profiles.set(profileKey(profile), profile);
+    if (profile) record.profiles.set(profileKey(profile), profile);
     this.notify([id]);
   }
 
   deleteProfile(id: string, key: string): void {
     const record = this.records.get(id);
+    record?.unexpected?.profiles.delete(key);
     if (record?.profiles.delete(key)) this.notify([id]);
   }
 
   /** After a (re)list: the full set replaces what was known. */
-  replaceProfiles(id: string, profiles: readonly ClusterProfile[]): void {
+  replaceProfiles(id: string, raw: readonly ClusterProfile[]): void {
     const record = this.records.get(id);
     if (!record) return;
+    const unexpected = this.unexpected(record);
+    unexpected.profiles = new Map();
+    const profiles: ClusterProfile[] = [];
+    const unusable: string[] = [];
+    for (const item of Array.isArray(raw) ? raw : []) {
+      const { object, problems } = checkProfile(item);
+      if (object) {
+        profiles.push(object);
+        if (problems.length) unexpected.profiles.set(profileKey(object), problems);
+      } else unusable.push(...problems);
+    }
+    if (!Array.isArray(raw)) unusable.push(`the ClusterProfile list is not a list`);
+    if (unusable.length) unexpected.profiles.set(LISTED_UNUSABLE, unusable);
     record.lastContact = this.now();
     record.crdsInstalled = true;
     record.profiles = new Map(profiles.map((p) => [profileKey(p), p]));
     this.notify([id]);
+  }
+
+  private unexpected(record: ClusterRecord): NonNullable<ClusterRecord['unexpected']> {
+    return (record.unexpected ??= { agent: [], profiles: new Map() });
   }
 
   /**
@@ -327,6 +359,10 @@ function sameJson(a: unknown, b: unknown): boolean {
   if (ka.length !== Object.keys(b).length) return false;
   return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }
+
+/** Keys of the problems of profiles that could not be kept at all (no name, not an object). */
+const LISTED_UNUSABLE = '#listed';
+const WATCHED_UNUSABLE = '#watched';
 
 export function profileKey(profile: ClusterProfile): string {
   return `${profile.metadata.namespace ?? ''}/${profile.metadata.name}`;

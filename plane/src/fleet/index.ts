@@ -12,3 +12,4 @@ export * from './hubMembers.js';
 export * from './hubMirror.js';
 export * from './agentRbac.js';
 export * from './secretViews.js';
+export * from './clusterObjects.js';
