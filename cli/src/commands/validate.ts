@@ -9,15 +9,20 @@ import { parseArgs } from 'node:util';
 import { getLanguageService, isProfileFileName, textDocument } from '@kplane/language-server';
 import { checkProfileGraph, parseKubeVersion, type FindingCode, type ProfileNode } from '@kplane/profile';
 import { builtinKubeTypes, KUBERNETES_RELEASE } from '@kplane/language-server/kube-schemas';
+import { HelmChartStore } from '@kplane/language-server/helm-charts';
+import { helmLayerDiagnostics, type HelmValidationStats } from '../helmValidation.js';
 import type { Command } from '../main.js';
 
-const usage = `Usage: kplane validate <files or dirs...> [--format text|json] [--kube-version <v>]
+const usage = `Usage: kplane validate <files or dirs...> [--format text|json] [--kube-version <v>] [--offline] [--ca-file PEM]
 
 Checks ClusterProfile YAML files as the editor does: YAML syntax, the schema, the rules no
 schema expresses (layer graph, variables, duplicate objects, scaling), every manifest against
 the built-in Kubernetes ${KUBERNETES_RELEASE} API and the profile's own CRDs (unknown fields, types,
 required fields, enums, removed APIs), and dependencies between all the profiles given
-(spec.dependsOn: cycles, profiles none of the files define). Directories are searched for *.yaml
+(spec.dependsOn: cycles, profiles none of the files define). Helm layers: values against the
+chart's values.schema.json (or its values.yaml keys), and the chart rendered with the real
+\`helm template\` (helm on PATH or KPLANE_HELM), every rendered object checked like a manifest;
+charts are fetched once into ~/.cache/kplane/charts. Directories are searched for *.yaml
 and *.yml; files there without a ClusterProfile are skipped. A file named on the command line
 must hold a ClusterProfile.
 
@@ -25,6 +30,8 @@ must hold a ClusterProfile.
                   json: [{"file","diagnostics":[{"range","severity","code","message"}]}], 0-based as in LSP
   --kube-version  the Kubernetes release the profiles target, e.g. 1.24: APIs removed by then
                   are errors, APIs removed later warnings (default: ${KUBERNETES_RELEASE})
+  --offline       fetch no chart: Helm layers whose chart is not cached are not rendered (said so)
+  --ca-file       PEM of a CA to trust for chart repositories
 
 Exit status: 0 no errors (warnings allowed), 1 errors found, 2 usage or I/O problem.`;
 
@@ -121,7 +128,7 @@ export const command: Command = {
     let values;
     let positionals: string[];
     try {
-      ({ values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { format: { type: 'string', default: 'text' }, 'kube-version': { type: 'string' } } }));
+      ({ values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { format: { type: 'string', default: 'text' }, 'kube-version': { type: 'string' }, offline: { type: 'boolean', default: false }, 'ca-file': { type: 'string' } } }));
     } catch (err) {
       console.error(`kplane validate: ${(err as Error).message}\n\n${usage}`);
       return 2;
@@ -143,7 +150,11 @@ export const command: Command = {
 
     const ioErrors: string[] = [];
     const targets = await collect(positionals, ioErrors);
-    const service = getLanguageService({ kubeTypes: builtinKubeTypes, kubeVersion });
+    const offline = values.offline === true;
+    let fetched = 0;
+    const store = new HelmChartStore({ offline, caFile: values['ca-file'], quietMs: 0, onChange: () => fetched++ });
+    const helmStats: HelmValidationStats = { rendered: 0, notRendered: 0 };
+    const service = getLanguageService({ kubeTypes: builtinKubeTypes, kubeVersion, helmCharts: store });
     const reports: FileReport[] = [];
     const texts = new Map<string, string>();
     const nodes: ProfileNode<{ report: FileReport; document: number }>[] = [];
@@ -171,19 +182,28 @@ export const command: Command = {
         continue;
       }
       // Dependencies between profiles are checked below, over every file at once.
-      const diagnostics = service.doValidation(document, { expectProfile: expected, profileGraph: false });
+      let diagnostics = service.doValidation(document, { expectProfile: expected, profileGraph: false });
+      // Helm layers: their charts were asked for by that pass; once fetched (or read from the cache), check again.
+      const before = fetched;
+      await store.settled();
+      if (fetched > before) diagnostics = service.doValidation(textDocument(document.uri, text, 2), { expectProfile: expected, profileGraph: false });
+      const unavailable = new Set(diagnostics.filter((d) => d.code === 'HELM_CHART_UNAVAILABLE').map((d) => d.range.start.line));
+      const helmFindings = await helmLayerDiagnostics(document, service, { store, offline, kube: builtinKubeTypes(), kubeVersion, stats: helmStats, alreadyUnavailable: (line) => unavailable.has(line) });
       const fileNodes = service.profileNodes(document);
       service.forget(document.uri);
       texts.set(target.file, text);
       reports.push({
         file: target.file,
         // In file order, as a person reads the file (the service groups them by kind of check).
-        diagnostics: [...diagnostics].sort(byPosition).map((d) => ({
-          range: d.range,
-          severity: SEVERITY_NAMES[d.severity ?? 1] ?? 'error',
-          code: d.code,
-          message: typeof d.message === 'string' ? d.message : d.message.value,
-        })),
+        diagnostics: [
+          ...diagnostics.map((d) => ({
+            range: d.range,
+            severity: SEVERITY_NAMES[d.severity ?? 1] ?? 'error',
+            code: d.code,
+            message: typeof d.message === 'string' ? d.message : d.message.value,
+          })),
+          ...helmFindings,
+        ].sort(byPosition),
       });
       const report = reports[reports.length - 1];
       for (const node of fileNodes) nodes.push({ ...node, source: { report, document: node.source } });
@@ -203,6 +223,10 @@ export const command: Command = {
         }
       }
       const warnings = count('warning');
+      if (helmStats.rendered || helmStats.notRendered) {
+        const why = offline ? ' (--offline: charts not in the cache were not fetched)' : '';
+        console.log(`Helm layers: ${helmStats.rendered} rendered with helm template and checked${helmStats.notRendered ? `, ${helmStats.notRendered} not rendered${why}` : ''}`);
+      } else if (offline) console.log('--offline: no chart was fetched');
       const files = `${reports.length} profile file${reports.length === 1 ? '' : 's'}`;
       const skippedNote = skipped ? ` (${skipped} YAML file${skipped === 1 ? '' : 's'} without a ClusterProfile skipped)` : '';
       console.log(errors || warnings ? `${errors} error(s), ${warnings} warning(s) in ${files}${skippedNote}` : `${files} checked, no problems${skippedNote}`);

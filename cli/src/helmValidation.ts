@@ -1,0 +1,83 @@
+/**
+ * `kplane validate` on Helm layers: each layer's chart rendered with the real `helm template`
+ * (./helmLayers.ts) and every object it renders checked against the built-in Kubernetes API with
+ * the manifest walker (profile/src/validation/manifestCheck.ts), its own CRDs included. Findings
+ * sit on the layer's `helm` key and name the rendered object, its template and the field.
+ * Sensitive values never reach a message: they are masked wherever they appear.
+ */
+import { parseAllDocuments } from 'yaml';
+import { checkManifest, customKindsOf, formatPath, renderProfile, sensitiveValues, type ClusterProfileSpec, type Finding, type FindingCode, type KubeTypes } from '@kplane/profile';
+import type { LanguageService, textDocument } from '@kplane/language-server';
+
+type TextDocument = ReturnType<typeof textDocument>;
+import type { HelmChartStore } from '@kplane/language-server/helm-charts';
+import { renderHelmLayer } from './helmLayers.js';
+
+export interface HelmDiagnostic {
+  range: { start: { line: number; character: number }; end: { line: number; character: number } };
+  severity: Finding['severity'];
+  code: FindingCode;
+  message: string;
+}
+
+export interface HelmValidationStats {
+  rendered: number;
+  notRendered: number;
+}
+
+/** Findings of rendered objects shown per layer; the rest are counted. */
+const MAX_PER_LAYER = 20;
+
+export async function helmLayerDiagnostics(
+  document: TextDocument,
+  service: LanguageService,
+  opts: { store: HelmChartStore; offline: boolean; kube: KubeTypes; kubeVersion?: string; stats: HelmValidationStats; alreadyUnavailable: (line: number) => boolean },
+): Promise<HelmDiagnostic[]> {
+  const out: HelmDiagnostic[] = [];
+  const docs = parseAllDocuments(document.getText());
+  const list = Array.isArray(docs) ? docs : [];
+  for (let index = 0; index < list.length; index++) {
+    const value = list[index].toJS({ maxAliasCount: 100 }) as { kind?: unknown; spec?: ClusterProfileSpec } | null;
+    if (value?.kind !== 'ClusterProfile' || !Array.isArray(value.spec?.layers) || !value.spec.layers.some((l) => l && typeof l === 'object' && 'helm' in l)) continue;
+    let layers;
+    try {
+      layers = renderProfile(value.spec).layers;
+    } catch {
+      continue; // the profile's own findings say what is wrong
+    }
+    const secrets = sensitiveValues(value.spec).filter((s) => s.length > 0);
+    const mask = (text: string) => secrets.reduce((t, s) => t.split(s).join('••••••'), text);
+    for (let li = 0; li < layers.length; li++) {
+      const layer = layers[li];
+      const helm = layer.helm;
+      if (!helm || typeof helm.repo !== 'string' || typeof helm.chart !== 'string' || typeof helm.version !== 'string') continue;
+      const range = service.rangeOfFinding(document, index, { path: ['spec', 'layers', li, 'helm'], on: 'key' });
+      if (!range) continue;
+      const add = (severity: Finding['severity'], code: FindingCode, message: string) => out.push({ range, severity, code, message: mask(message) });
+      const result = await renderHelmLayer(layer, { store: opts.store, offline: opts.offline });
+      if (!result.ok) {
+        opts.stats.notRendered++;
+        if (result.reason === 'not-cached') add('information', 'HELM_CHART_NOT_RENDERED', `--offline: layer "${layer.name}" was not rendered: the chart ${helm.chart} ${helm.version} from ${helm.repo} is not in the chart cache; run kplane validate once without --offline to fetch it.`);
+        else if (result.reason === 'no-helm') add('information', 'HELM_CHART_NOT_RENDERED', `Layer "${layer.name}" was not rendered: ${result.message}.`);
+        else if (result.reason === 'render') add('error', 'HELM_RENDER_FAILED', `Layer "${layer.name}": ${result.message}`);
+        // A chart that cannot be fetched already has HELM_CHART_UNAVAILABLE from the editor checks.
+        else if (!opts.alreadyUnavailable(range.start.line)) add('information', 'HELM_CHART_UNAVAILABLE', `Layer "${layer.name}" was not rendered: ${result.message}`);
+        continue;
+      }
+      opts.stats.rendered++;
+      const { rendered } = result;
+      const kube = opts.kube.withCustomKinds(customKindsOf(rendered.objects.map((o) => o.manifest)));
+      const findings: { finding: Finding; object: string }[] = [];
+      for (const o of rendered.objects) {
+        const m = o.manifest;
+        const object = `${m.kind} ${m.metadata.namespace ? `${m.metadata.namespace}/` : ''}${m.metadata.name}${o.source ? ` (${o.source})` : ''}`;
+        for (const finding of checkManifest(m, [], { kube, kubeVersion: opts.kubeVersion, variableType: () => undefined })) findings.push({ finding, object });
+      }
+      for (const { finding, object } of findings.slice(0, MAX_PER_LAYER)) {
+        add(finding.severity, 'HELM_RENDERED_OBJECT', `Chart ${rendered.chart} ${rendered.version} renders ${object}: ${formatPath(finding.path)}: ${finding.message} [${finding.code}]`);
+      }
+      if (findings.length > MAX_PER_LAYER) add('warning', 'HELM_RENDERED_OBJECT', `Chart ${rendered.chart} ${rendered.version}: ${findings.length - MAX_PER_LAYER} more finding(s) in its rendered objects; run kplane template to see them.`);
+    }
+  }
+  return out;
+}
