@@ -227,6 +227,9 @@ describe('hub mode: join, profiles through the hub, isolation (cluster)', functi
     await assert.rejects(revoked.request('GET', `${API}/namespaces/kplane-member-m1/clusterprofiles`), (err: KubeError) => err.status === 401 || err.status === 403);
     await waitFor(() => revoked.request('GET', '/apis').then(() => false, (err: KubeError) => err.status === 401), { what: 'token rejected (401)', timeoutMs: 30_000 });
     revoked.close();
+    const ns = await hubApi.getOrUndefined('/api/v1/namespaces/kplane-member-m1');
+    assert.ok(!ns || ns.metadata.deletionTimestamp, 'the hub namespace was not deleted');
+    assert.equal(await hubApi.getOrUndefined(`${API}/namespaces/kplane-member-m1/clusterprofiles/web`), undefined, 'the hub profile of the member that left is still there');
     // The agent keeps enforcing the kept profile after leaving (wait out its Secret poll).
     await new Promise((r) => setTimeout(r, 16_000));
     await memberApis[0].request('DELETE', '/api/v1/namespaces/default/configmaps/web-cm');

@@ -261,6 +261,12 @@ export class HubSync {
     );
     informer.observe(written);
     this.stats.statusMirrors++;
+    // The answer may carry a spec newer than the one compared above (edited meanwhile); once in
+    // the cache, a relist would see no change for it, so compare again now.
+    if (written.metadata.generation !== hub.metadata.generation || written.metadata.uid !== hub.metadata.uid) {
+      this.dirty.add(name);
+      this.kickProfiles.abort();
+    }
   }
 
   // --- ClusterAgent status and events --------------------------------------------------------
