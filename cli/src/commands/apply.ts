@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { parseDuration, type ClusterProfile } from '@kplane/profile';
-import { isHubMemberId, matchesSelector, parseHubMemberId, parseMaxUnavailable, parseSelector, type ClusterOutcome } from '@kplane/plane';
+import { isHubMemberId, terminalSafe, matchesSelector, parseHubMemberId, parseMaxUnavailable, parseSelector, type ClusterOutcome } from '@kplane/plane';
 import { openFleet, type FleetSession, previewApply, rollOut } from '@kplane/plane/cluster';
 import type { Command } from '../main.js';
 import { loadProfileArgument } from '../profileArgument.js';
@@ -83,11 +83,11 @@ export const command: Command = {
     const direct = contexts.filter((c) => !isHubMemberId(c));
     const session = openFleet({ kubeconfig: values.kubeconfig ?? '', contexts: selector ? [] : direct, hubs, requestTimeoutMs: timeoutMs });
     try {
-      for (const e of session.errors) console.error(`kplane apply: ${e}`);
+      for (const e of session.errors) console.error(terminalSafe(`kplane apply: ${e}`));
       if (session.errors.length && !selector) return 2;
       await session.watcher.settled(hubs.length ? Math.max(60_000, timeoutMs * 6) : timeoutMs + 1000);
       const problems = session.watcher.hubProblems();
-      for (const p of problems) console.error(`kplane apply: ${p}`);
+      for (const p of problems) console.error(terminalSafe(`kplane apply: ${p}`));
       if (problems.length) return 2;
       const targets = selector?.ok ? session.model.list().filter((c) => matchesSelector(selector.selector, c.labels)).map((c) => c.id).sort() : contexts;
       if (selector?.ok) {
@@ -133,10 +133,10 @@ async function applyOne(session: FleetSession, profile: ClusterProfile, targets:
     try {
       const { change } = await previewApply(client, profile, o.timeoutMs);
       const what = change.kind === 'unchanged' ? 'unchanged' : change.kind === 'create' ? `create (${change.version})` : `update ${change.version ?? ''}: ${change.paths.slice(0, 6).join(', ')}${change.paths.length > 6 ? ` and ${change.paths.length - 6} more` : ''}`;
-      console.log(`  ${id}: ${what}`);
+      console.log(terminalSafe(`  ${id}: ${what}`));
       ready.push(id);
     } catch (err) {
-      console.log(`  ✗ ${id}: dry-run failed: ${err instanceof Error ? err.message : String(err)}`);
+      console.log(terminalSafe(`  ✗ ${id}: dry-run failed: ${err instanceof Error ? err.message : String(err)}`));
       failed = true;
     }
   }
@@ -151,10 +151,10 @@ async function applyOne(session: FleetSession, profile: ClusterProfile, targets:
     requestTimeoutMs: o.timeoutMs,
     readyTimeoutMs: o.waitMs,
     onProgress: (message) => {
-      if (message !== 'done') console.log(`  … ${message}`);
+      if (message !== 'done') console.log(terminalSafe(`  … ${message}`));
     },
   });
-  for (const r of outcomes) console.log(`  ${symbol(r)} ${r.cluster}: ${r.result}: ${r.message}`);
+  for (const r of outcomes) console.log(terminalSafe(`  ${symbol(r)} ${r.cluster}: ${r.result}: ${r.message}`));
   return !failed && outcomes.every((r) => r.result === 'applied' || r.result === 'unchanged');
 }
 

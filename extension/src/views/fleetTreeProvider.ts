@@ -5,7 +5,7 @@
  * the whole tree, so 1,000 clusters writing status stay cheap.
  */
 import * as vscode from 'vscode';
-import { formatAge, type DisplayState } from '@kplane/plane';
+import { escapeMarkdown as escapeMd, formatAge, type DisplayState } from '@kplane/plane';
 import type { ClusterView } from '@kplane/plane';
 import type { FleetService } from '../fleetService.js';
 import type { FleetNode } from './fleetNodes.js';
@@ -191,9 +191,10 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
           item.description = `${p.appliedVersion ?? p.version} · ${p.state}${p.appliedVersion && p.appliedVersion !== p.version ? ` (desired ${p.version})` : ''}`;
           item.iconPath = new vscode.ThemeIcon(...profileIcon(p.state));
           const ready = record?.status?.conditions?.find((c) => c.type === 'Ready');
+          // Everything from the cluster is escaped: a condition message must not render as links, images or HTML.
           item.tooltip = new vscode.MarkdownString(
-            `**${node.namespace}/${node.name}** on \`${node.cluster}\`\n\nversion ${p.version}, applied ${p.appliedVersion ?? '—'}, state **${p.state}**` +
-              (ready ? `\n\nReady=${ready.status} (${ready.reason}): ${ready.message}` : '') +
+            `**${escapeMd(`${node.namespace}/${node.name}`)}** on \`${escapeMd(node.cluster)}\`\n\nversion ${escapeMd(p.version)}, applied ${escapeMd(p.appliedVersion ?? '—')}, state **${p.state}**` +
+              (ready ? `\n\nReady=${escapeMd(String(ready.status))} (${escapeMd(String(ready.reason))}): ${escapeMd(String(ready.message))}` : '') +
               (record?.status?.resources ? `\n\nresources: ${record.status.resources.ready}/${record.status.resources.total} ready, ${record.status.resources.drifted} drifted, ${record.status.resources.failed} failed` : ''),
           );
           item.contextValue = `profile ${p.state === 'Paused' ? 'paused' : 'running'}`;
@@ -299,8 +300,4 @@ function clusterTooltip(v: ClusterView, now: number): vscode.MarkdownString {
   const labels = Object.entries(v.labels).map(([k, val]) => `${k}=${val}`);
   if (labels.length) md.appendMarkdown(`- labels: ${escapeMd(labels.join(', '))}\n`);
   return md;
-}
-
-function escapeMd(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
 }

@@ -2,6 +2,7 @@
 import type { ClusterState } from './clusterState.js';
 import { formatAge } from './clusterState.js';
 import { summarize, type ClusterView } from './fleetModel.js';
+import { escapeMarkdown } from './markdownText.js';
 
 /** `kplane status --output json`: exactly {"clusters":[{context,state,lastSeen,profiles}]}. */
 export interface StatusJson {
@@ -37,13 +38,14 @@ export function reportMarkdown(views: readonly ClusterView[], now: number): stri
   ];
   for (const v of [...views].sort((a, b) => a.id.localeCompare(b.id))) {
     const state = v.state === 'Unreachable' && v.lastKnown ? `Unreachable (was ${v.lastKnown})` : v.state;
-    const profiles = v.profiles.map((p) => `${p.name}@${p.appliedVersion ?? p.version} ${p.state}`).join('<br>') || '—';
+    const profiles = v.profiles.map((p) => cell(`${p.name}@${p.appliedVersion ?? p.version} ${p.state}`)).join('<br>') || '—';
     const nodes = v.nodes ? `${v.nodes.ready}/${v.nodes.total}` : '—';
-    lines.push(`| ${cell(v.id)} | ${state} | ${formatAge(v.lastSeen, now)} | ${cell(v.agentVersion ?? '—')} | ${nodes} | ${cell(profiles)} | ${cell(v.reason)} |`);
+    lines.push(`| ${cell(v.id)} | ${state} | ${formatAge(v.lastSeen, now)} | ${cell(v.agentVersion ?? '—')} | ${nodes} | ${profiles} | ${cell(v.reason)} |`);
   }
   return `${lines.join('\n')}\n`;
 }
 
+/** Cluster text in a table cell: Markdown escaped (links, images, HTML show as text), `|` too. */
 function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  return escapeMarkdown(text);
 }

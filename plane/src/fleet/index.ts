@@ -13,3 +13,4 @@ export * from './hubMirror.js';
 export * from './agentRbac.js';
 export * from './secretViews.js';
 export * from './clusterObjects.js';
+export * from './markdownText.js';
