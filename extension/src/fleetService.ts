@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import { DEFAULT_NAMESPACE } from '@kplane/profile';
 import { FleetModel } from '@kplane/plane';
 import type { FleetWatcher, FleetContext, ProfileTarget } from '@kplane/plane/cluster';
-import type { KubeClient } from '@kplane/kube/client';
+import type { KubeClient } from '@kplane/kube';
 
 export interface FleetSettings {
   kubeconfig: string;

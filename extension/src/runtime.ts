@@ -1,6 +1,6 @@
 /**
  * The part of the extension that talks to clusters, loaded on first use rather than at
- * activation: @kubernetes/client-node and undici alone take longer to load than activation may
+ * activation: @kubernetes/client-node alone takes longer to load than activation may
  * take (≤150 ms). scripts/bundle.mjs bundles it to dist/runtime.js, next to dist/extension.js.
  */
 export * from '@kplane/plane/cluster';

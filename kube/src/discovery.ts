@@ -32,7 +32,7 @@ export class Discovery {
   private caps: { at: number; value: Capabilities } | undefined;
   private capsFullAt = 0;
 
-  /** Any client that can GET a path: the agent's KubeApi, or the plane's KubeClient with its deadline. */
+  /** Any client that can GET a path: a KubeClient, or a wrapper giving it the caller's deadline. */
   constructor(private readonly api: { request<T>(method: 'GET', path: string): Promise<T> }) {}
 
   /** The resource for a kind, or undefined when the API server does not serve it (yet). */

@@ -1,6 +1,6 @@
 /**
- * The one error type of kplane's Kubernetes access layer, thrown by both clients (the agent's
- * KubeApi and the plane's KubeClient) and by the informer.
+ * The one error type of kplane's Kubernetes access layer, thrown by the request client
+ * (KubeClient: refusals, deadlines, aborts, unreachable servers, watch errors) and the informer.
  */
 export class KubeError extends Error {
   constructor(

@@ -8,7 +8,7 @@
 export { KubeError, hasStatus, type WatchEvent } from './errors.js';
 export { WatchLineDecoder, parseWatchLine, MAX_WATCH_LINE_BYTES } from './watchLines.js';
 export { backoffDelay, delay, DEFAULT_BACKOFF, type Backoff } from './backoff.js';
-export { KubeClient, KubeClient as KubeApi, connectionStats, type RequestOptions, type WatchOptions, type ClientOptions, type Query } from './kubeClient.js';
+export { KubeClient, connectionStats, type RequestOptions, type WatchOptions, type ClientOptions, type Query } from './kubeClient.js';
 export { Informer, storeKey, type KubeObject, type InformerHandler } from './informer.js';
 export { loadConnection, loadConnection as loadKubeConfig, kubeConfigConnection, type Connection, type LoadOptions } from './kubeconfig.js';
 export { Discovery, collectionPath, objectPath, type Capabilities, type ResourceInfo } from './discovery.js';

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { ensureBinaries, ensureHelmTools, fixtureChart, helm, packageChart, startChartRepo, startCluster, waitFor, startAgent } from '@kplane/bed';
-import { KubeApi, loadKubeConfig } from '@kplane/kube';
+import { KubeClient, loadKubeConfig } from '@kplane/kube';
 import { withOwnership } from '@kplane/agent/core';
 import { renderProfile, type ClusterProfile, type Manifest } from '@kplane/profile';
 
@@ -51,7 +51,7 @@ const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.min(xs.length -
 async function main(): Promise<void> {
   const bins = await ensureBinaries();
   const cluster = await startCluster({ name: 'agent-bench' });
-  const api = new KubeApi(loadKubeConfig({ kubeconfigPath: cluster.kubeconfigPath }));
+  const api = new KubeClient(loadKubeConfig({ kubeconfigPath: cluster.kubeconfigPath }));
   const helmTools = await ensureHelmTools();
   const agent = await startAgent({ kubeconfigPath: cluster.kubeconfigPath, args: process.env.KPLANE_BENCH_DEBUG ? ['--log-level', 'debug'] : [], env: { KPLANE_HELM: helmTools.helm } });
   const dir = mkdtempSync(join(tmpdir(), 'kplane-bench-'));
@@ -141,7 +141,7 @@ async function main(): Promise<void> {
  * chart archive as a local file; the agent pulls it once (its first run) and then reuses the
  * pull, so both have the chart at hand in the runs that count (the first agent run is shown).
  */
-async function helmChartBench(kubeconfigPath: string, api: KubeApi, dir: string): Promise<string> {
+async function helmChartBench(kubeconfigPath: string, api: KubeClient, dir: string): Promise<string> {
   const repo = await startChartRepo({ name: 'bench-charts' });
   try {
     const tgz = await packageChart(fixtureChart('many'), join(dir, 'charts'));

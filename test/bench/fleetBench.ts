@@ -21,8 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { API_VERSION, AGENT_KIND, AGENT_PLURAL } from '@kplane/profile';
 import { FleetModel } from '@kplane/plane';
 import { DEFAULT_WATCH_OPTIONS, FleetWatcher, forContext, loadKubeconfig, type FleetContext } from '@kplane/plane/cluster';
-import { KubeClient, connectionStats } from '@kplane/kube/client';
-import { kubeConfigConnection } from '@kplane/kube';
+import { KubeClient, connectionStats, kubeConfigConnection } from '@kplane/kube';
 import { repoRoot, startCluster, type TestCluster } from '@kplane/bed';
 
 const CLUSTERS = Number(process.env.KPLANE_BENCH_CLUSTERS ?? 1000);

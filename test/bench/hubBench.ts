@@ -26,8 +26,7 @@ import { parseArgs } from 'node:util';
 import { AGENT_KIND, AGENT_PLURAL, API_VERSION, hubNamespaceFor, LABEL_HUB_MEMBER } from '@kplane/profile';
 import { FleetModel } from '@kplane/plane';
 import { DEFAULT_WATCH_OPTIONS, FleetWatcher, forContext, loadKubeconfig } from '@kplane/plane/cluster';
-import { KubeClient } from '@kplane/kube/client';
-import { kubeConfigConnection } from '@kplane/kube';
+import { KubeClient, kubeConfigConnection } from '@kplane/kube';
 import { startCluster } from '@kplane/bed';
 
 const TIMEOUT_MS = 60_000;

@@ -2,7 +2,7 @@
  * `npm run bench:kube`: why @kplane/kube has two transports. Each line is a fresh Node process
  * that imports one thing and prints its RSS and import time, in the same run:
  *   - nothing (the baseline);
- *   - @kplane/kube's agent side (KubeApi + Informer: node:https, no client-node);
+ *   - @kplane/kube's agent side (KubeClient + Informer: node:https, no client-node);
  *   - @kubernetes/client-node's KubeConfig module alone (dist/config.js);
  *   - @kubernetes/client-node whole.
  * The agent's budget is 120 MB RSS with 500 objects (bench:agent), so it cannot carry client-node
@@ -13,7 +13,7 @@ import { repoRoot } from '../fixtures/paths.js';
 
 const cases: [string, string][] = [
   ['nothing (baseline)', ''],
-  ['@kplane/kube (KubeApi, Informer)', "const k = await import('@kplane/kube'); void k.KubeApi; void k.Informer;"],
+  ['@kplane/kube (KubeClient, Informer)', "const k = await import('@kplane/kube'); void k.KubeClient; void k.Informer;"],
   ['@kubernetes/client-node/dist/config.js', "await import('@kubernetes/client-node/dist/config.js');"],
   ['@kubernetes/client-node', "await import('@kubernetes/client-node');"],
 ];

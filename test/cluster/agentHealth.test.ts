@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { startCluster, waitFor, type TestCluster, startAgent, type RunningAgent } from '@kplane/bed';
-import { KubeApi, loadKubeConfig } from '@kplane/kube';
+import { KubeClient, loadKubeConfig } from '@kplane/kube';
 import type { ClusterProfile, Condition, LayerStatus } from '@kplane/profile';
 
 const NS = 'kplane-system';
@@ -41,7 +41,7 @@ function profile(name: string, layers: ClusterProfile['spec']['layers']): Cluste
 
 describe('agent health of every kind (cluster)', function () {
   let cluster: TestCluster;
-  let api: KubeApi;
+  let api: KubeClient;
   let agent: RunningAgent;
   const getProfile = (name: string) => api.request<ClusterProfile>('GET', `${PROFILES}/${name}`);
   const condition = (p: ClusterProfile, type: string): Condition | undefined => p.status?.conditions?.find((c) => c.type === type);
@@ -56,7 +56,7 @@ describe('agent health of every kind (cluster)', function () {
   before(async function () {
     this.timeout(240_000);
     cluster = await startCluster({ name: 'agent-health' });
-    api = new KubeApi(loadKubeConfig({ kubeconfigPath: cluster.kubeconfigPath }));
+    api = new KubeClient(loadKubeConfig({ kubeconfigPath: cluster.kubeconfigPath }));
     // A heartbeat far beyond the test: ClusterAgent counts can only follow the profiles at once.
     agent = await startAgent({ kubeconfigPath: cluster.kubeconfigPath, args: ['--heartbeat', '10m'] });
   });

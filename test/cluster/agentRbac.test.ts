@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { repoRoot, startCluster, waitFor, type TestCluster, startAgent, type RunningAgent } from '@kplane/bed';
-import { KubeApi, loadKubeConfig } from '@kplane/kube';
+import { KubeClient, loadKubeConfig } from '@kplane/kube';
 import type { ClusterProfile } from '@kplane/profile';
 
 const NS = 'kplane-system';
@@ -17,13 +17,13 @@ const PROFILES = `/apis/kplane.dev/v1alpha1/namespaces/${NS}/clusterprofiles`;
 
 describe('agent with the least-privilege RBAC of agent/deploy (cluster)', function () {
   let cluster: TestCluster;
-  let admin: KubeApi;
+  let admin: KubeClient;
   let agent: RunningAgent;
 
   before(async function () {
     this.timeout(120_000);
     cluster = await startCluster({ name: 'agent-rbac' });
-    admin = new KubeApi(loadKubeConfig({ kubeconfigPath: cluster.kubeconfigPath }));
+    admin = new KubeClient(loadKubeConfig({ kubeconfigPath: cluster.kubeconfigPath }));
     const plural: Record<string, string> = { ServiceAccount: 'serviceaccounts', Role: 'roles', RoleBinding: 'rolebindings', ClusterRole: 'clusterroles', ClusterRoleBinding: 'clusterrolebindings' };
     for (const doc of parseAllDocuments(readFileSync(join(repoRoot(), 'agent', 'deploy', 'rbac.yaml'), 'utf8'))) {
       const obj = doc.toJS();

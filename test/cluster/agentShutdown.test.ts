@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { startCluster, waitFor, type TestCluster, startAgent } from '@kplane/bed';
-import { KubeApi, loadKubeConfig } from '@kplane/kube';
+import { KubeClient, loadKubeConfig } from '@kplane/kube';
 import type { ClusterProfile } from '@kplane/profile';
 
 const NS = 'kplane-system';
@@ -14,12 +14,12 @@ const LEASE = `/apis/coordination.k8s.io/v1/namespaces/${NS}/leases/kplane-agent
 
 describe('agent shutdown (cluster)', function () {
   let cluster: TestCluster;
-  let api: KubeApi;
+  let api: KubeClient;
 
   before(async function () {
     this.timeout(240_000);
     cluster = await startCluster({ name: 'agent-shutdown' });
-    api = new KubeApi(loadKubeConfig({ kubeconfigPath: cluster.kubeconfigPath }));
+    api = new KubeClient(loadKubeConfig({ kubeconfigPath: cluster.kubeconfigPath }));
   });
 
   after(async function () {

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { mergedKubeconfig, repoRoot, startCluster, startAgent, waitFor, type RunningAgent, type TestCluster } from '@kplane/bed';
-import { KubeApi, KubeError, loadKubeConfig } from '@kplane/kube';
+import { KubeClient, KubeError, loadKubeConfig } from '@kplane/kube';
 import type { ClusterAgent, ClusterProfile } from '@kplane/profile';
 
 const API = '/apis/kplane.dev/v1alpha1';
@@ -43,8 +43,8 @@ describe('hub mode: join, profiles through the hub, isolation (cluster)', functi
   this.timeout(240_000);
   let hub: TestCluster;
   let members: TestCluster[] = [];
-  let hubApi: KubeApi;
-  let memberApis: KubeApi[] = [];
+  let hubApi: KubeClient;
+  let memberApis: KubeClient[] = [];
   const agents: RunningAgent[] = [];
   let dir: string;
   let kubeconfig: string;
@@ -56,8 +56,8 @@ describe('hub mode: join, profiles through the hub, isolation (cluster)', functi
     dir = mkdtempSync(join(tmpdir(), 'kplane-hub-test-'));
     kubeconfig = join(dir, 'kubeconfig');
     writeFileSync(kubeconfig, mergedKubeconfig(started), { mode: 0o600 });
-    hubApi = new KubeApi(loadKubeConfig({ kubeconfigPath: hub.kubeconfigPath }));
-    memberApis = members.map((m) => new KubeApi(loadKubeConfig({ kubeconfigPath: m.kubeconfigPath })));
+    hubApi = new KubeClient(loadKubeConfig({ kubeconfigPath: hub.kubeconfigPath }));
+    memberApis = members.map((m) => new KubeClient(loadKubeConfig({ kubeconfigPath: m.kubeconfigPath })));
     const init = await kplane(['hub', 'init', '--context', hub.name, '--kubeconfig', kubeconfig]);
     assert.equal(init.code, 0, init.stderr);
     const labels = ['env=prod,region=eu', 'env=prod,region=us', 'env=dev,region=eu'];
@@ -221,7 +221,7 @@ describe('hub mode: join, profiles through the hub, isolation (cluster)', functi
     assert.equal(await memberApis[0].getOrUndefined('/api/v1/namespaces/kplane-system/secrets/kplane-hub'), undefined);
     const local = await memberApis[0].request<ClusterProfile>('GET', `${API}/namespaces/kplane-system/clusterprofiles/web`);
     assert.equal(local.metadata.labels?.['kplane.dev/hub-source'], undefined);
-    const revoked = new KubeApi({ server: hub.server, source: 'revoked token', requestOptions: async () => ({ ca: Buffer.from(parse(hub.kubeconfig).clusters[0].cluster['certificate-authority-data'], 'base64'), headers: { Authorization: `Bearer ${token}` } }) });
+    const revoked = new KubeClient({ server: hub.server, source: 'revoked token', requestOptions: async () => ({ ca: Buffer.from(parse(hub.kubeconfig).clusters[0].cluster['certificate-authority-data'], 'base64'), headers: { Authorization: `Bearer ${token}` } }) });
     // The RoleBinding goes first: refused at once. The ServiceAccount's deletion then ends the
     // token itself once kube-apiserver's authentication cache (10 s for a success) expires.
     await assert.rejects(revoked.request('GET', `${API}/namespaces/kplane-member-m1/clusterprofiles`), (err: KubeError) => err.status === 401 || err.status === 403);

@@ -13,8 +13,7 @@ import { join } from 'node:path';
 import { AGENT_PLURAL, API_VERSION, PROFILE_PLURAL, type ClusterProfile } from '@kplane/profile';
 import { hubMemberId } from '@kplane/plane';
 import { forContext, loadKubeconfig, openFleet, setPaused, type FleetSession } from '@kplane/plane/cluster';
-import { KubeClient, KubeError } from '@kplane/kube/client';
-import { kubeConfigConnection } from '@kplane/kube';
+import { KubeClient, KubeError, kubeConfigConnection } from '@kplane/kube';
 import { repoRoot, startCluster, type TestCluster } from '@kplane/bed';
 
 const APPLY = 'application/apply-patch+yaml';

@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { startCluster, waitFor, type TestCluster, startAgent, type RunningAgent } from '@kplane/bed';
-import { KubeApi, loadKubeConfig } from '@kplane/kube';
+import { KubeClient, loadKubeConfig } from '@kplane/kube';
 import type { ClusterProfile, Condition } from '@kplane/profile';
 
 const NS = 'kplane-system';
@@ -43,7 +43,7 @@ const clusterAdminBinding = {
 
 describe('agent: the local policy the cluster owns (cluster)', function () {
   let cluster: TestCluster;
-  let api: KubeApi;
+  let api: KubeClient;
   let agent: RunningAgent;
 
   const profile = (name: string, manifests: unknown[]): ClusterProfile =>
@@ -77,7 +77,7 @@ describe('agent: the local policy the cluster owns (cluster)', function () {
   before(async function () {
     this.timeout(120_000);
     cluster = await startCluster({ name: 'local-policy' });
-    api = new KubeApi(loadKubeConfig({ kubeconfigPath: cluster.kubeconfigPath }));
+    api = new KubeClient(loadKubeConfig({ kubeconfigPath: cluster.kubeconfigPath }));
     agent = await startAgent({ kubeconfigPath: cluster.kubeconfigPath, args: ['--heartbeat', '2s'] });
   });
 

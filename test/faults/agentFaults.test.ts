@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { startCluster, waitFor, type TestCluster, startAgent, type RunningAgent } from '@kplane/bed';
-import { KubeApi, loadKubeConfig } from '@kplane/kube';
+import { KubeClient, loadKubeConfig } from '@kplane/kube';
 import type { ClusterProfile, Condition } from '@kplane/profile';
 
 const NS = 'kplane-system';
@@ -39,7 +39,7 @@ const ready = (p: ClusterProfile | undefined, version?: string) =>
 
 describe('agent faults', function () {
   let cluster: TestCluster;
-  let api: KubeApi;
+  let api: KubeClient;
   const agents: RunningAgent[] = [];
   const start = async (args: string[] = []) => {
     const a = await startAgent({ kubeconfigPath: cluster.kubeconfigPath, args: ['--heartbeat', '2s', ...args] });
@@ -51,7 +51,7 @@ describe('agent faults', function () {
   before(async function () {
     this.timeout(180_000);
     cluster = await startCluster({ name: 'agent-faults' });
-    api = new KubeApi(loadKubeConfig({ kubeconfigPath: cluster.kubeconfigPath }));
+    api = new KubeClient(loadKubeConfig({ kubeconfigPath: cluster.kubeconfigPath }));
   });
 
   afterEach(function () {

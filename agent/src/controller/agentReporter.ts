@@ -8,8 +8,7 @@ import { AGENT_FIELD_MANAGER, AGENT_KIND, AGENT_OBJECT_NAME, AGENT_PLURAL, API_V
 import { appendEvent, restoreLog, type EventLog } from '../core/eventLog.js';
 import { redact } from '../core/redact.js';
 import { profileCounts, statusPatch } from '../core/status.js';
-import type { KubeApi } from '@kplane/kube';
-import { delay } from '@kplane/kube';
+import { type KubeClient, delay } from '@kplane/kube';
 import type { Logger } from './logger.js';
 
 export const AGENT_VERSION = '0.1.0';
@@ -38,7 +37,7 @@ export class AgentReporter {
   readonly listeners: { event?: (event: AgentEvent) => void; status?: (status: ClusterAgentStatus) => void } = {};
 
   constructor(
-    private readonly api: KubeApi,
+    private readonly api: KubeClient,
     private readonly namespace: string,
     private readonly logger: Logger,
     private readonly profiles: () => ClusterProfile[],

@@ -6,7 +6,7 @@
 import { AGENT_PLURAL, API_VERSION, PROFILE_PLURAL, type ClusterAgent, type ClusterProfile, type ObjectRef, type ScalingPolicy, type ScalingStatus } from '@kplane/profile';
 import { ownerOf } from '../core/objects.js';
 import { dependentsOf } from '../core/dependencies.js';
-import { collectionPath, delay, Discovery, Informer, storeKey, type KubeApi, type KubeObject, type ResourceInfo } from '@kplane/kube';
+import { collectionPath, delay, Discovery, Informer, storeKey, type KubeClient, type KubeObject, type ResourceInfo } from '@kplane/kube';
 import { ChartSource } from '../helm/chartSource.js';
 import { AgentReporter } from './agentReporter.js';
 import { LeaderElector } from './leaderElection.js';
@@ -63,7 +63,7 @@ export class AgentRuntime {
   private finish!: (why: 'stopped' | 'lost-leadership') => void;
 
   constructor(
-    private readonly api: KubeApi,
+    private readonly api: KubeClient,
     private readonly options: AgentOptions,
     private readonly log: Logger,
   ) {

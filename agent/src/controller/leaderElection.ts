@@ -5,7 +5,7 @@
  * two candidates cannot both win the same round.
  */
 import { AGENT_FIELD_MANAGER } from '@kplane/profile';
-import { KubeError, type KubeApi, delay } from '@kplane/kube';
+import { KubeError, type KubeClient, delay } from '@kplane/kube';
 import type { Logger } from './logger.js';
 
 export interface LeaderElectionOptions {
@@ -28,7 +28,7 @@ export class LeaderElector {
   private readonly path: string;
 
   constructor(
-    private readonly api: KubeApi,
+    private readonly api: KubeClient,
     private readonly options: LeaderElectionOptions,
     private readonly log: Logger,
   ) {

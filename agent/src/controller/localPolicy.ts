@@ -6,7 +6,7 @@
  */
 import { errorText } from './steps/context.js';
 import { DEFAULT_POLICY, POLICY_CONFIGMAP, POLICY_KEY, parsePolicy, type LocalPolicy } from '../core/policy.js';
-import type { KubeApi } from '@kplane/kube';
+import type { KubeClient } from '@kplane/kube';
 
 export type LoadedPolicy = { ok: true; policy: LocalPolicy; version: string } | { ok: false; message: string; version: string };
 
@@ -16,7 +16,7 @@ export class LocalPolicySource {
   private last?: { at: number; loaded: LoadedPolicy };
 
   constructor(
-    private readonly api: Pick<KubeApi, 'getOrUndefined'>,
+    private readonly api: Pick<KubeClient, 'getOrUndefined'>,
     readonly namespace: string,
     readonly name = POLICY_CONFIGMAP,
   ) {}

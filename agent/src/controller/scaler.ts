@@ -26,7 +26,7 @@ import {
   type ScalingProblem,
   type TimedRecommendation,
 } from '../core/scaling.js';
-import { KubeError, type KubeApi, objectPath, type Discovery } from '@kplane/kube';
+import { KubeError, type KubeClient, objectPath, type Discovery } from '@kplane/kube';
 import type { Logger } from './logger.js';
 
 /** What one evaluation found: a recommendation with its inputs, or why there is none. */
@@ -57,7 +57,7 @@ export class Scaler {
   private readonly state = new Map<string, Map<string, PolicyState>>();
 
   constructor(
-    private readonly api: KubeApi,
+    private readonly api: KubeClient,
     private readonly discovery: Discovery,
     private readonly log: Logger,
     private readonly onChange: (profileKey: string, profile: ClusterProfile, policy: ScalingPolicy, status: ScalingStatus) => void,

@@ -11,7 +11,7 @@
 import type { HelmChart } from '@kplane/profile';
 import { splitChartOutput, type ChartRender } from '../core/helmManifests.js';
 import { fingerprint } from '../core/objects.js';
-import { hasStatus, type Discovery, type KubeApi } from '@kplane/kube';
+import { hasStatus, type Discovery, type KubeClient } from '@kplane/kube';
 import { HelmCli, HelmError, findHelm, digestOf, type PulledChart, type RepoCredentials } from './helmCli.js';
 
 /** A range is resolved again (a newer match may have been published) at most this often. */
@@ -61,7 +61,7 @@ export class ChartSource {
   private cli: HelmCli | undefined;
 
   constructor(
-    private readonly api: KubeApi,
+    private readonly api: KubeClient,
     private readonly discovery: Discovery,
     /** The agent's namespace: credentials Secrets live there. */
     private readonly agentNamespace: string,

@@ -5,7 +5,7 @@
  * restarts the hub sync with it). Without either, nothing here runs.
  */
 import { HUB_SECRET_NAME, type AgentEvent, type ClusterAgentStatus } from '@kplane/profile';
-import { KubeApi, delay, type KubeObject } from '@kplane/kube';
+import { KubeClient, delay, type KubeObject } from '@kplane/kube';
 import type { Logger } from '../controller/logger.js';
 import { hubTargetFromFile, hubTargetFromText, type HubTarget } from './hubConnection.js';
 import { HubSync, type HubSyncOptions } from './hubSync.js';
@@ -26,7 +26,7 @@ export class HubMode {
   private sync?: HubSync;
 
   constructor(
-    private readonly local: KubeApi,
+    private readonly local: KubeClient,
     private readonly namespace: string,
     private readonly options: HubModeOptions,
     private readonly deps: HubSyncDeps,
@@ -102,7 +102,7 @@ export class HubMode {
 
   private async runWith(target: HubTarget, signal: AbortSignal): Promise<void> {
     if (target.token) this.log.addSecrets([target.token]);
-    const hub = new KubeApi(target.connection);
+    const hub = new KubeClient(target.connection);
     const sync = new HubSync({ ...this.deps, hub, hubNamespace: target.namespace, heartbeatMs: this.options.heartbeatMs, log: this.log.child({ member: target.member }) });
     this.sync = sync;
     try {

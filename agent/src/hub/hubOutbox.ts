@@ -6,7 +6,7 @@
  * chunk whose events the hub has is deleted. Only written while the hub is unreachable.
  */
 import type { AgentEvent } from '@kplane/profile';
-import type { KubeApi } from '@kplane/kube';
+import type { KubeClient } from '@kplane/kube';
 
 export const OUTBOX_LABEL = 'kplane.dev/hub-outbox';
 /** 500 events of at most ~1.3 KB each stay well under a ConfigMap's 1 MiB. */
@@ -19,7 +19,7 @@ export class HubOutbox {
   private readonly path: string;
 
   constructor(
-    private readonly api: KubeApi,
+    private readonly api: KubeClient,
     private readonly namespace: string,
   ) {
     this.path = `/api/v1/namespaces/${namespace}/configmaps`;

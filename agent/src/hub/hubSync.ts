@@ -26,14 +26,14 @@ import {
   type ClusterAgentStatus,
   type ClusterProfile,
 } from '@kplane/profile';
-import { Informer, KubeError, delay, type KubeApi, type KubeObject } from '@kplane/kube';
+import { Informer, KubeError, delay, type KubeClient, type KubeObject } from '@kplane/kube';
 import { canonicalJson, hubProfileStatus, mergeEvents, nextEventWrite, summaryOf, summarySignature, type HubEventState } from '../core/hubMirror.js';
 import type { Logger } from '../controller/logger.js';
 import { HubOutbox } from './hubOutbox.js';
 
 export interface HubSyncOptions {
-  hub: KubeApi;
-  local: KubeApi;
+  hub: KubeClient;
+  local: KubeClient;
   /** The member's namespace on the hub. */
   hubNamespace: string;
   /** The agent's namespace on its own cluster, where local copies live. */

@@ -2,10 +2,10 @@ import { parseArgs } from 'node:util';
 import { parseDuration } from '@kplane/profile';
 import type { ClusterProfile } from '@kplane/profile';
 import { isHubMemberId, matchesSelector, parseSelector, terminalSafe, type ProfileChange, type Selector } from '@kplane/plane';
-// The diff entry and KubeApi, not @kplane/plane/cluster and KubeClient: those load
+// The diff entry and KubeClient, not @kplane/plane/cluster and KubeClient: those load
 // @kubernetes/client-node, whose import alone cost this command 1-3 s (bench:diff).
 import { diffLive } from '@kplane/plane/live-diff';
-import { KubeApi, loadKubeConfig } from '@kplane/kube';
+import { KubeClient, loadKubeConfig } from '@kplane/kube';
 import type { Command } from '../main.js';
 import { loadProfileArgument } from '../profileArgument.js';
 
@@ -68,11 +68,11 @@ export const command: Command = {
       broken ||= result.broken;
       if (!contexts.length) return broken ? 2 : differs ? 1 : 0;
     }
-    const clusters: { name: string; client: KubeApi }[] = [];
+    const clusters: { name: string; client: KubeClient }[] = [];
     const problems: string[] = [];
     for (const name of contexts) {
       try {
-        clusters.push({ name, client: new KubeApi(loadKubeConfig({ kubeconfigPath: values.kubeconfig, context: name })) });
+        clusters.push({ name, client: new KubeClient(loadKubeConfig({ kubeconfigPath: values.kubeconfig, context: name })) });
       } catch (err) {
         problems.push(err instanceof Error ? err.message : String(err));
       }

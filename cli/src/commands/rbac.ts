@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { DEFAULT_NAMESPACE, isKnownClusterScoped, renderProfile } from '@kplane/profile';
 import { agentRbacFor, guessPlural } from '@kplane/plane';
-import { Discovery, KubeApi, loadKubeConfig } from '@kplane/kube';
+import { Discovery, KubeClient, loadKubeConfig } from '@kplane/kube';
 import type { Command } from '../main.js';
 import { loadProfileArgument } from '../profileArgument.js';
 
@@ -52,10 +52,10 @@ export const command: Command = {
     const { profiles } = input.preflight;
 
     let resolve = (apiVersion: string, kind: string) => ({ plural: guessPlural(kind), clusterScoped: isKnownClusterScoped(apiVersion, kind) });
-    let api: KubeApi | undefined;
+    let api: KubeClient | undefined;
     try {
       if (values.context || values.kubeconfig) {
-        api = new KubeApi(loadKubeConfig({ kubeconfigPath: values.kubeconfig, context: values.context }));
+        api = new KubeClient(loadKubeConfig({ kubeconfigPath: values.kubeconfig, context: values.context }));
         const discovery = new Discovery(api);
         const manifests = profiles.flatMap((p) => (p.spec.layers ?? []).flatMap((l) => l.manifests ?? []));
         await discovery.prime(manifests);

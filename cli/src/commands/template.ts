@@ -4,7 +4,7 @@ import { stringify } from 'yaml';
 import { isKnownClusterScoped, renderProfile, type Manifest } from '@kplane/profile';
 import { splitChartOutput } from '@kplane/agent/core';
 import { HelmCli, findHelm } from '@kplane/agent/helm';
-import { Discovery, KubeApi, loadKubeConfig, type Capabilities } from '@kplane/kube';
+import { Discovery, KubeClient, loadKubeConfig, type Capabilities } from '@kplane/kube';
 import type { Command } from '../main.js';
 import { loadProfileArgument } from '../profileArgument.js';
 
@@ -50,10 +50,10 @@ export const command: Command = {
     }
     let caps: Capabilities = { apiVersions: [] };
     let discovery: Discovery | undefined;
-    let api: KubeApi | undefined;
+    let api: KubeClient | undefined;
     if (values.context || values.kubeconfig) {
       try {
-        api = new KubeApi(loadKubeConfig({ kubeconfigPath: values.kubeconfig, context: values.context }));
+        api = new KubeClient(loadKubeConfig({ kubeconfigPath: values.kubeconfig, context: values.context }));
         discovery = new Discovery(api);
         caps = await discovery.capabilities();
       } catch (err) {

@@ -9,7 +9,7 @@
 import { API_VERSION, PLANE_FIELD_MANAGER, PROFILE_KIND, PROFILE_PLURAL, type ClusterProfile, type VariableValue } from '@kplane/profile';
 import type { ProfileRef } from '@kplane/media';
 
-/** The slice of extension/src/k8s/kubeClient.ts's KubeClient this needs. */
+/** The slice of @kplane/kube's KubeClient this needs. */
 export interface ProfileHttp {
   request<T = unknown>(method: 'GET' | 'PATCH', path: string, options: { query?: Record<string, string | boolean>; body?: unknown; contentType?: string; timeoutMs: number }): Promise<T>;
 }

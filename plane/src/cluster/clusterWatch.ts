@@ -8,8 +8,7 @@
 import { AGENT_OBJECT_NAME, AGENT_PLURAL, API_VERSION, PROFILE_PLURAL, type ClusterAgent, type ClusterProfile } from '@kplane/profile';
 import type { FleetModel } from '../fleet/fleetModel.js';
 import { profileKey } from '../fleet/fleetModel.js';
-import { KubeError, type WatchEvent } from '@kplane/kube';
-import type { KubeClient } from '@kplane/kube/client';
+import { KubeError, type WatchEvent, type KubeClient } from '@kplane/kube';
 import { followWatch, RelistLoop } from './watchLoop.js';
 
 export interface WatchOptions {

@@ -6,8 +6,7 @@
 import type { FleetModel } from '../fleet/fleetModel.js';
 import { parseHubMemberId } from '../fleet/hubMembers.js';
 import { ClusterWatch, DEFAULT_WATCH_OPTIONS, type WatchOptions } from './clusterWatch.js';
-import { KubeClient } from '@kplane/kube/client';
-import { kubeConfigConnection } from '@kplane/kube';
+import { KubeClient, kubeConfigConnection } from '@kplane/kube';
 import type { FleetContext } from './kubeconfigContexts.js';
 import { HubWatch } from '../hub/hubWatch.js';
 import type { ProfileTarget } from './profileActions.js';

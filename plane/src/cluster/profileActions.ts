@@ -5,7 +5,7 @@
  */
 import { PLANE_FIELD_MANAGER, PROFILE_PLURAL, API_VERSION, type ClusterProfile } from '@kplane/profile';
 import { describeChange, desiredObject, type ProfileChange } from '../fleet/profileChange.js';
-import { KubeError, type KubeClient } from '@kplane/kube/client';
+import { KubeError, type KubeClient } from '@kplane/kube';
 
 /** Where a cluster's profiles are written; `namespace` (hub members) replaces the profile's own. */
 export interface ProfileTarget {

@@ -28,7 +28,7 @@ export { sensitivePaths };
 import { describeChange, desiredObject, type ProfileChange } from '../fleet/profileChange.js';
 
 /**
- * The reads and dry-runs a diff needs. Both transports fit: the plane's KubeClient, and KubeApi
+ * The reads and dry-runs a diff needs. Both transports fit: the plane's KubeClient, and KubeClient
  * (@kplane/kube), which `kplane diff` uses because it loads no @kubernetes/client-node, whose
  * import alone took 1-3 s of the command's time (bench:diff).
  */

@@ -5,8 +5,7 @@
  * exponential backoff (@kplane/kube's backoffDelay) on failure; and a watch stream followed from a
  * resourceVersion, renewed when the server ends it, with a deadline to connect and an idle limit.
  */
-import { backoffDelay, KubeError, type WatchEvent } from '@kplane/kube';
-import type { KubeClient } from '@kplane/kube/client';
+import { backoffDelay, KubeError, type WatchEvent, type KubeClient } from '@kplane/kube';
 
 export type WatchLog = (level: 'info' | 'warn' | 'error' | 'debug', message: string) => void;
 

@@ -35,8 +35,7 @@ import {
   type ClusterAgent,
   type ClusterProfile,
 } from '@kplane/profile';
-import { KubeClient, KubeError } from '@kplane/kube/client';
-import { kubeConfigConnection } from '@kplane/kube';
+import { KubeClient, KubeError, kubeConfigConnection } from '@kplane/kube';
 import { stringify } from 'yaml';
 
 const APPLY = 'application/apply-patch+yaml';

@@ -10,8 +10,7 @@
  * Unreachable, on its own (../fleet/clusterState.ts).
  */
 import { AGENT_OBJECT_NAME, AGENT_PLURAL, API_VERSION, HUB_LEASE_NAME, PROFILE_PLURAL, type ClusterAgent, type ClusterProfile } from '@kplane/profile';
-import { KubeError } from '@kplane/kube';
-import type { KubeClient } from '@kplane/kube/client';
+import { KubeError, type KubeClient } from '@kplane/kube';
 import type { FleetModel } from '../fleet/fleetModel.js';
 import { memberNamespace, parseHubMemberId, type LeaseObject } from '../fleet/hubMembers.js';
 import { HubMirror, type HubKind } from '../fleet/hubMirror.js';

@@ -1,10 +1,10 @@
 /**
  * The informer's bookkeeping, driven by a scripted stand-in for the agent's own HTTP client
- * (KubeApi): what it does on a 410 Gone, on a dropped stream, and on a refused first list.
+ * (KubeClient): what it does on a 410 Gone, on a dropped stream, and on a refused first list.
  * The real API server side of the same paths is covered by test/cluster and test/faults.
  */
 import assert from 'node:assert/strict';
-import { KubeError, type KubeApi, type WatchEvent, Informer, type KubeObject } from '@kplane/kube';
+import { KubeError, type KubeClient, type WatchEvent, Informer, type KubeObject } from '@kplane/kube';
 
 const cm = (name: string, rv: string): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'x', resourceVersion: rv, managedFields: [{ manager: 'm' }] } });
 
@@ -27,7 +27,7 @@ function scriptedApi(lists: KubeObject[][], watches: ((emit: (e: WatchEvent) => 
       return script(onEvent);
     },
   };
-  return { api: api as unknown as KubeApi, calls };
+  return { api: api as unknown as KubeClient, calls };
 }
 
 describe('agent informer', () => {
@@ -76,7 +76,7 @@ describe('agent informer', () => {
       async request() {
         throw new KubeError('configmaps is forbidden', 403, 'Forbidden');
       },
-    } as unknown as KubeApi;
+    } as unknown as KubeClient;
     const informer = new Informer(api, '/api/v1/configmaps', () => undefined).start();
     await assert.rejects(informer.synced, /forbidden/);
     assert.equal(informer.stopped, true);
@@ -93,7 +93,7 @@ describe('agent informer', () => {
       async watch(_p: string, _q: unknown, _e: unknown, { signal }: { signal: AbortSignal }) {
         return new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()));
       },
-    } as unknown as KubeApi;
+    } as unknown as KubeClient;
     const informer = new Informer(api, '/api/v1/configmaps', () => undefined, { onError: (_e, attempt) => errors.push(attempt), backoffBaseMs: 5 }).start();
     await informer.synced;
     informer.stop();

@@ -3,7 +3,7 @@
  * resourceVersions as opaque (API conventions allow only equality).
  */
 import assert from 'node:assert/strict';
-import { backoffDelay, hasStatus, Informer, KubeError, type KubeApi, type KubeObject, type WatchEvent } from '@kplane/kube';
+import { backoffDelay, hasStatus, Informer, KubeError, type KubeClient, type KubeObject, type WatchEvent } from '@kplane/kube';
 
 describe('kube: backoff', () => {
   it('doubles from the initial delay, caps at the maximum, and jitters by ±20 %', () => {
@@ -44,7 +44,7 @@ describe('kube: informer resourceVersions are opaque', () => {
         return new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()));
       },
     };
-    return { api: fake as unknown as KubeApi, done };
+    return { api: fake as unknown as KubeClient, done };
   }
 
   it('keeps a later change when the write it observes was already delivered (versions not numeric)', async () => {

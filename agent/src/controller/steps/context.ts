@@ -4,7 +4,7 @@
  * sensitive values, the clock, and the signal that cancels the run).
  */
 import { API_VERSION, PROFILE_PLURAL, parseDuration, resolveValues, type ClusterProfile, type ClusterProfileStatus, type ObjectRef, type ScalingStatus } from '@kplane/profile';
-import type { Discovery, Informer, KubeApi, KubeObject, ResourceInfo } from '@kplane/kube';
+import type { Discovery, Informer, KubeClient, KubeObject, ResourceInfo } from '@kplane/kube';
 import type { ChartSource } from '../../helm/chartSource.js';
 import type { LocalPolicySource } from '../localPolicy.js';
 import type { Logger } from '../logger.js';
@@ -14,7 +14,7 @@ export const DEFAULT_RESYNC_MS = 10 * 60_000;
 
 /** What the reconciler needs from the rest of the agent, injected so the wiring stays in one place. */
 export interface ReconcilerDeps {
-  api: KubeApi;
+  api: KubeClient;
   discovery: Discovery;
   /** Pulls, keeps and renders the charts of Helm layers. */
   charts: ChartSource;
