@@ -68,6 +68,10 @@ export async function installAgentCommand(fleet: FleetService, host: Host, log: 
   }
   if (!id) return false;
   const context = fleet.context(id);
+  if (!context && fleet.model.record(id)?.hub !== undefined) {
+    void host.error(`Install Agent: ${id} is a member of hub ${fleet.model.record(id)!.hub}; kplane has no route to its API server. Install the agent on the member itself and join it with "kplane hub join".`);
+    return false;
+  }
   if (!context) {
     void host.error(`Install Agent: ${id} is not in the fleet; add its context with "Add Clusters from Kubeconfig…".`);
     return false;

@@ -23,12 +23,16 @@ export async function showDriftCommand(fleet: FleetService, host: Host, provider
   const record: DriftRecord = node.record;
   const profile = fleet.model.record(node.cluster)?.profiles.get(node.profileKey);
   const context = fleet.context(node.cluster);
-  if (!profile || !context) {
+  const hub = fleet.model.record(node.cluster)?.hub;
+  if (!profile || (!context && hub === undefined)) {
     void host.error(`Show Drift: ${node.profileKey} is no longer on ${node.cluster}. Refresh the Fleet view.`);
     return undefined;
   }
   let live: Record<string, unknown> | undefined | { unreadable: string };
-  try {
+  if (!context) {
+    // A hub member: the plane has no route to its API server, only what its agent reported to the hub.
+    live = { unreadable: `the live object is on ${node.cluster}, which kplane reads through hub ${hub} only; its agent reported drifted at ${record.detectedTime}${record.correctedTime ? ` (put back at ${record.correctedTime})` : ''}: ${record.fields.join(', ')}` };
+  } else try {
     const api = KubernetesObjectApi.makeApiClient(context.kubeConfig);
     live = (await api.read({ apiVersion: record.apiVersion, kind: record.kind, metadata: { name: record.name, ...(record.namespace ? { namespace: record.namespace } : {}) } })) as unknown as Record<string, unknown>;
   } catch (err) {
