@@ -14,7 +14,7 @@ import { KubeError, type KubeClient } from '@kplane/kube';
 import type { FleetModel } from '../fleet/fleetModel.js';
 import { memberNamespace, parseHubMemberId, type LeaseObject } from '../fleet/hubMembers.js';
 import { HubMirror, type HubKind } from '../fleet/hubMirror.js';
-import { followWatch, RelistLoop, type WatchLog } from '../cluster/watchLoop.js';
+import { followWatch, Relist, RelistLoop, type WatchLog } from '../cluster/watchLoop.js';
 
 export interface HubWatchOptions {
   /** Deadline for each list page and for a watch to connect. */
@@ -127,11 +127,17 @@ export class HubWatch extends RelistLoop {
     let next: string | undefined;
     let resourceVersion = '';
     do {
-      const page = await this.client.request<{ items: Item[]; metadata: { resourceVersion: string; continue?: string } }>('GET', collection.path, {
-        query: { limit: this.options.pageSize ?? 500, continue: next, fieldSelector: collection.fieldSelector },
-        timeoutMs: this.options.requestTimeoutMs,
-        signal,
-      });
+      const page = await this.client
+        .request<{ items: Item[]; metadata: { resourceVersion: string; continue?: string } }>('GET', collection.path, {
+          query: { limit: this.options.pageSize ?? 500, continue: next, fieldSelector: collection.fieldSelector },
+          timeoutMs: this.options.requestTimeoutMs,
+          signal,
+        })
+        .catch((err: unknown) => {
+          // The continue token outlived etcd's compaction (a slow list of a big hub): start the list over.
+          if (err instanceof KubeError && err.status === 410) throw new Relist(`${collection.path}: list continue token expired`);
+          throw err;
+        });
       for (const item of page.items) {
         // managedFields are most of a small object and the plane never reads them (as the agent's informer).
         delete item.metadata.managedFields;
