@@ -18,6 +18,7 @@ const commands: Record<string, () => Promise<{ command: Command }>> = {
   status: () => import('./commands/status.js'),
   diff: () => import('./commands/diff.js'),
   template: () => import('./commands/template.js'),
+  split: () => import('./commands/split.js'),
   rbac: () => import('./commands/rbac.js'),
   agent: () => import('./commands/agent.js'),
   dev: () => import('./commands/dev.js'),

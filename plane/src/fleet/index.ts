@@ -14,3 +14,4 @@ export * from './agentRbac.js';
 export * from './secretViews.js';
 export * from './clusterObjects.js';
 export * from './markdownText.js';
+export * from './splitProfile.js';
