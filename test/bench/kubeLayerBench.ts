@@ -1,8 +1,11 @@
 /**
- * `npm run bench:kube`: why @kplane/kube has two transports. Each line is a fresh Node process
- * that imports one thing and prints its RSS and import time, in the same run:
+ * `npm run bench:kube`: what the one request client costs the agent. Each line is a fresh Node
+ * process that imports one thing and prints its RSS and import time, in the same run:
  *   - nothing (the baseline);
- *   - @kplane/kube's agent side (KubeClient + Informer: node:https, no client-node);
+ *   - @kplane/kube as the agent loads it (KubeClient + Informer: node:https; node:http2 is loaded
+ *     only by a client made with `http2: true`, which the agent never makes);
+ *   - @kplane/kube plus node:http2, as the plane loads it for its watches;
+ *   - undici, the plane's former transport (kept in node_modules by client-node), for comparison;
  *   - @kubernetes/client-node's KubeConfig module alone (dist/config.js);
  *   - @kubernetes/client-node whole.
  * The agent's budget is 120 MB RSS with 500 objects (bench:agent), so it cannot carry client-node
@@ -13,7 +16,9 @@ import { repoRoot } from '../fixtures/paths.js';
 
 const cases: [string, string][] = [
   ['nothing (baseline)', ''],
-  ['@kplane/kube (KubeClient, Informer)', "const k = await import('@kplane/kube'); void k.KubeClient; void k.Informer;"],
+  ['@kplane/kube (KubeClient, Informer): the agent', "const k = await import('@kplane/kube'); void k.KubeClient; void k.Informer;"],
+  ['@kplane/kube + node:http2: the plane', "const k = await import('@kplane/kube'); void k.KubeClient; await import('node:http2');"],
+  ['undici (the plane\'s transport before)', "await import('undici');"],
   ['@kubernetes/client-node/dist/config.js', "await import('@kubernetes/client-node/dist/config.js');"],
   ['@kubernetes/client-node', "await import('@kubernetes/client-node');"],
 ];
