@@ -126,6 +126,30 @@ describe('helm layers (cluster)', function () {
     assert.match(stored[0].metadata.annotations['kplane.dev/chart-digest'], /^sha256:[0-9a-f]{64}$/);
   });
 
+  it('kplane diff compares the chart objects: no differences after the install; a values edit shows the changed field', async () => {
+    const file = join(await mkdtemp(join(tmpdir(), 'kplane-diff-helm-')), 'web.profile.yaml');
+    const cli = join(repoRoot(), 'cli', 'bin', 'kplane.js');
+    const diff = async () => {
+      try {
+        const { stdout, stderr } = await run(process.execPath, [cli, 'diff', file, '--kubeconfig', cluster.kubeconfigPath, '--context', cluster.name, '--ca-file', registry.caFile], { env: { ...process.env, KPLANE_HELM: tools.helm } });
+        return { code: 0, out: stdout + stderr };
+      } catch (err) {
+        const e = err as { code?: number; stdout?: string; stderr?: string };
+        return { code: e.code ?? -1, out: `${e.stdout ?? ''}${e.stderr ?? ''}` };
+      }
+    };
+    await writeFile(file, stringify(webProfile('1.0.0', 'hello')));
+    const same = await diff();
+    assert.equal(same.code, 0, same.out);
+    assert.match(same.out, /no differences/);
+    assert.doesNotMatch(same.out, /not compared/);
+    await writeFile(file, stringify(webProfile('1.0.0', 'changed by diff')));
+    const changed = await diff();
+    assert.equal(changed.code, 1, changed.out);
+    assert.match(changed.out, /-\s+greeting: hello\n\+\s+greeting: changed by diff/);
+    assert.match(changed.out, /objects: 0 to create, 1 to change, 0 to prune/);
+  });
+
   it('re-applies a values change (a variable and a literal)', async () => {
     const p0 = await getProfile('web');
     await apply({ ...webProfile('1.0.0', 'hi there'), spec: { ...webProfile('1.0.0', 'hi there').spec, values: { replicas: 2 } } });

@@ -4,17 +4,21 @@ import type { ClusterProfile } from '@kplane/profile';
 import { isHubMemberId, matchesSelector, parseSelector, terminalSafe, type ProfileChange, type Selector } from '@kplane/plane';
 // The diff entry and KubeClient, not @kplane/plane/cluster and KubeClient: those load
 // @kubernetes/client-node, whose import alone cost this command 1-3 s (bench:diff).
-import { diffLive } from '@kplane/plane/live-diff';
+import { diffLive, type ChartRenderer } from '@kplane/plane/live-diff';
+import { HelmChartStore } from '@kplane/language-server/helm-charts';
+import { renderHelmLayer } from '../helmLayers.js';
 import { KubeClient, loadKubeConfig } from '@kplane/kube';
 import type { Command } from '../main.js';
 import { loadProfileArgument } from '../profileArgument.js';
 
-const usage = `Usage: kplane diff <profile.yaml> (--context NAME[,NAME…] | --hub CONTEXT [--selector LABELS]) [--kubeconfig PATHS] [--timeout 10s]
+const usage = `Usage: kplane diff <profile.yaml> (--context NAME[,NAME…] | --hub CONTEXT [--selector LABELS]) [--kubeconfig PATHS] [--timeout 10s] [--ca-file PEM]
 
 Shows, per cluster, what applying the file would change there: the profile rendered for that
 cluster, each object dry-run by the API server as the agent would apply it (server-side apply,
 field manager kplane-agent), compared with the live object on the fields the agent manages; plus
-the objects the agent would create and those it would prune. Sensitive values are masked. Like
+the objects the agent would create and those it would prune. Helm layers are rendered with the real
+\`helm template\` and that cluster's Capabilities, as the agent renders them (charts from the chart
+cache, ~/.cache/kplane/charts; --ca-file trusts a private CA). Sensitive values are masked. Like
 kubectl diff: exit 0 no differences, 1 differences, 2 error.
 
 With --hub, for the hub's members (all, those matching --selector, or --context hub:<hub>/<name>):
@@ -32,7 +36,7 @@ export const command: Command = {
       ({ values, positionals } = parseArgs({
         args: argv,
         allowPositionals: true,
-        options: { context: { type: 'string', multiple: true }, hub: { type: 'string', multiple: true }, selector: { type: 'string' }, kubeconfig: { type: 'string' }, timeout: { type: 'string', default: '10s' } },
+        options: { context: { type: 'string', multiple: true }, hub: { type: 'string', multiple: true }, selector: { type: 'string' }, kubeconfig: { type: 'string' }, timeout: { type: 'string', default: '10s' }, 'ca-file': { type: 'string' } },
       }));
     } catch (err) {
       console.error(`kplane diff: ${(err as Error).message}\n\n${usage}`);
@@ -82,11 +86,16 @@ export const command: Command = {
       for (const c of clusters) c.client.close();
       return 2;
     }
+    const store = new HelmChartStore({ caFile: values['ca-file'], quietMs: 0 });
+    const renderChart: ChartRenderer = async (layer, cluster) => {
+      const result = await renderHelmLayer(layer, { store, capabilities: cluster.capabilities, isClusterScoped: cluster.isClusterScoped });
+      return result.ok ? { manifests: result.rendered.objects.map((o) => o.manifest), chart: `${result.rendered.chart} ${result.rendered.version}` } : { error: result.message };
+    };
     for (const context of clusters) {
       const { client } = context;
       try {
         for (const profile of preflight.profiles) {
-          const result = await diffLive(client, profile, { timeoutMs, label: context.name });
+          const result = await diffLive(client, profile, { timeoutMs, label: context.name, renderChart });
           const name = `${profile.metadata.namespace ?? 'kplane-system'}/${profile.metadata.name}`;
           const changed = result.objects.filter((o) => o.action !== 'unchanged');
           for (const o of changed) process.stdout.write(terminalSafe(o.patch));

@@ -19,9 +19,10 @@ import {
   type ClusterProfile,
   type Manifest,
   type ObjectRef,
+  type RenderedLayer,
 } from '@kplane/profile';
 import { decodeInventory, inventoryName, pruneSet, refOf, withOwnership, withReplicas } from '@kplane/agent/core';
-import { Discovery, KubeError, objectPath, type RequestOptions, type ResourceInfo } from '@kplane/kube';
+import { Discovery, KubeError, objectPath, type Capabilities, type RequestOptions, type ResourceInfo } from '@kplane/kube';
 import { objectChange, sensitivePaths, type Masking, type ObjectChange } from '../fleet/liveDiff.js';
 
 export { sensitivePaths };
@@ -47,7 +48,13 @@ export interface LiveDiff {
 
 const CONCURRENCY = 16;
 
-export async function diffLive(client: DiffClient, profile: ClusterProfile, options: { timeoutMs: number; label: string }): Promise<LiveDiff> {
+/**
+ * Renders a Helm layer for this cluster (the CLI passes the real helm template with the chart
+ * cache); the objects as the agent would apply them, or why it could not.
+ */
+export type ChartRenderer = (layer: RenderedLayer, cluster: { capabilities: Capabilities; isClusterScoped: (apiVersion: string, kind: string) => boolean }) => Promise<{ manifests: Manifest[]; chart: string } | { error: string }>;
+
+export async function diffLive(client: DiffClient, profile: ClusterProfile, options: { timeoutMs: number; label: string; renderChart?: ChartRenderer }): Promise<LiveDiff> {
   const { timeoutMs, label } = options;
   const discovery = new Discovery({ request: <T>(method: 'GET', path: string) => client.request<T>(method, path, { timeoutMs }) });
   const spec = profile.spec;
@@ -70,8 +77,32 @@ export async function diffLive(client: DiffClient, profile: ClusterProfile, opti
   const secretValues = [...new Set([...sensitiveValues(spec), ...(liveProfile ? sensitiveValues(liveProfile.spec) : [])])];
   const notes: string[] = [];
   const targets = new Set((spec.scaling ?? []).map((p) => objectKey(p.target)));
+  // Helm layers: the chart's objects, rendered for this cluster's Capabilities. A layer that does
+  // not render fails the diff: without its objects, everything it applied would show as pruned.
+  const charts = new Map<number, Manifest[]>();
+  for (const [li, layer] of rendered.layers.entries()) {
+    if (!layer.helm) continue;
+    if (!options.renderChart) {
+      notes.push(`layer "${layer.name}": a Helm chart, rendered by the agent on the cluster; not compared`);
+      continue;
+    }
+    const isClusterScoped = (apiVersion: string, kind: string) => discovery.isClusterScoped(apiVersion, kind);
+    const result = await options.renderChart(layer, { capabilities: await discovery.capabilities(), isClusterScoped });
+    if ('error' in result) throw new Error(`layer "${layer.name}": ${result.error}`);
+    await discovery.prime(result.manifests);
+    const manifests = [...result.manifests];
+    // As the agent: the first Helm layer naming a namespace creates it, unless something in the profile does.
+    const creates = (ms: readonly Manifest[]) => ms.some((m) => m.kind === 'Namespace' && m.apiVersion === 'v1' && m.metadata.name === layer.namespace);
+    const first = rendered.layers.find((l) => l.helm && l.namespace === layer.namespace);
+    if (layer.namespace && first?.name === layer.name && !creates(manifests) && !rendered.layers.some((l) => creates(l.manifests))) {
+      manifests.unshift({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: layer.namespace } });
+    }
+    charts.set(li, manifests);
+  }
   const desired = rendered.layers.flatMap((layer, li) => {
-    if (layer.helm) notes.push(`layer "${layer.name}": a Helm chart, rendered by the agent on the cluster; not compared`);
+    const chart = charts.get(li);
+    // A chart's objects carry values substituted anywhere: masked by value.
+    if (chart) return chart.map((m) => ({ object: withOwnership(m, owner, layer.name), masking: { paths: [], values: secretValues } satisfies Masking }));
     return layer.manifests.map((m, mi) => ({
       object: withOwnership(m, owner, layer.name),
       masking: { paths: sensitivePaths(spec.layers[li].manifests?.[mi], secretNames), values: secretValues } satisfies Masking,
