@@ -14,6 +14,8 @@ import { createStatusBar } from './statusBar.js';
 import { FleetTreeProvider } from './views/fleetTreeProvider.js';
 import { ProfileTreeProvider } from './views/profileTreeProvider.js';
 import { registerFleetDashboard } from './webview/dashboardPanel.js';
+import { RENDER_SCHEME, RenderedLayerProvider } from './commands/renderLayerCommand.js';
+import type { LanguageClient } from 'vscode-languageclient/node';
 
 /** What activate() returns: for the VS Code tests and the benchmark, not for users. */
 export interface KplaneApi {
@@ -42,6 +44,8 @@ export function activate(context: vscode.ExtensionContext): KplaneApi {
   const drift = new DriftContentProvider();
   const statusBar = createStatusBar(fleet);
   let host: Host = vscodeHost;
+  const rendered = new RenderedLayerProvider();
+  let languageClient: Promise<LanguageClient | undefined> = Promise.resolve(undefined);
   const command = (id: string, run: (...args: any[]) => unknown) => vscode.commands.registerCommand(id, run);
   // Command modules load the Kubernetes client; they are imported on first use, after the fleet is ready.
   const commands = async () => {
@@ -57,6 +61,9 @@ export function activate(context: vscode.ExtensionContext): KplaneApi {
     vscode.window.createTreeView('kplane.fleet', { treeDataProvider: fleetTree, showCollapseAll: true }),
     vscode.window.createTreeView('kplane.profiles', { treeDataProvider: profileTree }),
     vscode.workspace.registerTextDocumentContentProvider(DRIFT_SCHEME, drift),
+    rendered,
+    vscode.workspace.registerTextDocumentContentProvider(RENDER_SCHEME, rendered),
+    command('kplane.renderLayer', async (arg?: unknown, layer?: string) => (await import('./commands/renderLayerCommand.js')).renderLayerCommand(await languageClient, host, rendered, arg, layer)),
     vscode.languages.registerCodeLensProvider({ language: 'yaml', pattern: '**/*.{yaml,yml}' }, new ProfileCodeLensProvider()),
     statusBar,
     command('kplane.applyProfile', async (arg?: unknown, options?: ApplyOptions) => (await commands()).applyProfileCommand(fleet, host, log, arg, options)),
@@ -78,7 +85,12 @@ export function activate(context: vscode.ExtensionContext): KplaneApi {
     }),
   );
   registerFleetDashboard(context, fleet, log);
-  void import('./languageClient.js').then(({ startLanguageClient }) => startLanguageClient(context)).catch((err: unknown) => log.error(`kplane language server did not start: ${String(err)}`));
+  languageClient = import('./languageClient.js')
+    .then(({ startLanguageClient }) => startLanguageClient(context))
+    .catch((err: unknown) => {
+      log.error(`kplane language server did not start: ${String(err)}`);
+      return undefined;
+    });
 
   const activationMs = performance.now() - started;
   const used = process.cpuUsage(cpu);

@@ -12,7 +12,13 @@
  */
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import type { InitializationOptions } from '@kplane/language-server/protocol';
+import { HelmSettingsNotification, type HelmSettings, type InitializationOptions } from '@kplane/language-server/protocol';
+
+/** kplane.helm.* as the server takes them. */
+function helmSettings(): HelmSettings {
+  const config = vscode.workspace.getConfiguration('kplane.helm');
+  return { path: config.get<string>('path') || undefined, caFile: config.get<string>('caFile') || undefined, offline: config.get<boolean>('offline') === true };
+}
 
 export const RED_HAT_YAML = 'redhat.vscode-yaml';
 
@@ -22,7 +28,7 @@ export async function startLanguageClient(context: vscode.ExtensionContext): Pro
     run: { module, transport: TransportKind.ipc },
     debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
   };
-  const initializationOptions: InitializationOptions = { yamlSyntax: vscode.extensions.getExtension(RED_HAT_YAML) === undefined };
+  const initializationOptions: InitializationOptions = { yamlSyntax: vscode.extensions.getExtension(RED_HAT_YAML) === undefined, helm: helmSettings() };
   const clientOptions: LanguageClientOptions = {
     documentSelector: [
       { scheme: 'file', language: 'yaml' },
@@ -34,5 +40,10 @@ export async function startLanguageClient(context: vscode.ExtensionContext): Pro
   const client = new LanguageClient('kplane', 'kplane profiles', serverOptions, clientOptions);
   context.subscriptions.push(client);
   await client.start();
+  context.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('kplane.helm')) void client.sendNotification(HelmSettingsNotification.method, helmSettings());
+    }),
+  );
   return client;
 }
