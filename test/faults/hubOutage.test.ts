@@ -250,6 +250,39 @@ describe('hub mode faults: hub stopped, network partition, traffic', function ()
     console.log(`      partition ${OUTAGE_MS / 1000}s: ${events} events caught up; catch-up traffic ${b.up + b.down} bytes (up ${b.up}, down ${b.down}) in ${Math.round((Date.now() - restored) / 1000)}s`);
   });
 
+  it('a partition with more events than the hub window, the agent killed (kill -9) during it: the local outbox keeps them, the hub gets every one in order', async () => {
+    const fromSeq = (await hubApi.request<ClusterAgent>('GET', `${API}/namespaces/${HUB_NS}/clusteragents/agent`)).status?.nextSeq ?? 1;
+    proxy.cut();
+    // Each deletion of the managed ConfigMap is two events (DriftDetected, DriftCorrected).
+    let deletions = 0;
+    while ((await localAgent()).status!.nextSeq! - fromSeq < 230) {
+      await memberApi.request('DELETE', '/api/v1/namespaces/default/configmaps/app-cm');
+      await waitFor(async () => (await cmValue('app')) === '1.0.4', { what: 'drift corrected while cut off', timeoutMs: 30_000, intervalMs: 20 });
+      deletions++;
+    }
+    // The newest events reach the outbox about a second after they happen.
+    await waitFor(async () => {
+      const status = (await localAgent()).status!;
+      const outbox = await memberApi.request('GET', '/api/v1/namespaces/kplane-system/configmaps', { query: { labelSelector: 'kplane.dev/hub-outbox=true' } });
+      const stored = new Set(outbox.items.flatMap((cm: any) => (JSON.parse(cm.data.events) as AgentEvent[]).map((e) => e.seq)));
+      return Array.from({ length: status.nextSeq! - fromSeq }, (_, i) => fromSeq + i).every((seq) => stored.has(seq));
+    }, { what: 'every unsent event in the outbox ConfigMaps', timeoutMs: 30_000 });
+    agent!.kill9();
+    await agent!.exited;
+    await startMemberAgent(['--hub-heartbeat', '5s']);
+    await waitFor(() => /"msg":"hub mode"/.test(agent!.logs()), { what: 'restarted agent in hub mode', timeoutMs: 30_000 });
+    proxy.restore();
+    const localNext = (await localAgent()).status!.nextSeq!;
+    await waitFor(async () => (await hubApi.request<ClusterAgent>('GET', `${API}/namespaces/${HUB_NS}/clusteragents/agent`)).status?.nextSeq === localNext, { what: `hub nextSeq to reach ${localNext}`, timeoutMs: 90_000 });
+    await waitFor(() => watched.has(localNext - 1), { what: 'the hub watch to see the last event', timeoutMs: 30_000 });
+    const seen = [...watched.keys()].filter((seq) => seq >= fromSeq).sort((a, b) => a - b);
+    assert.ok(localNext - fromSeq > 200, 'fewer events than the hub window: the outbox was not needed');
+    assert.deepEqual(seen, Array.from({ length: localNext - fromSeq }, (_, i) => fromSeq + i), 'a seq gap in what a hub reader saw');
+    assert.deepEqual(duplicates, [], 'a seq came twice with different content');
+    await waitFor(async () => (await memberApi.request('GET', '/api/v1/namespaces/kplane-system/configmaps', { query: { labelSelector: 'kplane.dev/hub-outbox=true' } })).items.length === 0, { what: 'outbox emptied once the hub has the events', timeoutMs: 30_000 });
+    console.log(`      ${deletions} drift corrections while cut off, agent killed and restarted: ${localNext - fromSeq} events caught up in order`);
+  });
+
   it(`traffic: agent→hub bytes per hour at steady state, default 60s heartbeat (measured over ${TRAFFIC_MS / 1000}s)`, async function () {
     this.timeout(TRAFFIC_MS + 180_000);
     await agent?.stop();

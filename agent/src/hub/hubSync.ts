@@ -52,6 +52,8 @@ export interface HubSyncOptions {
 }
 
 const MAX_BACKOFF_MS = 15_000;
+/** While cut off, new events reach the outbox within this long. */
+const OUTBOX_SAVE_DELAY_MS = 1_000;
 /** A full compare of every hub profile with its local copy, in case a watch event went missing. */
 const RESYNC_MS = 5 * 60_000;
 const microTime = (d: Date) => d.toISOString().replace('Z', '000Z');
@@ -89,7 +91,10 @@ export class HubSync {
   /** Runs until `signal` aborts. */
   async run(signal: AbortSignal): Promise<void> {
     const restored = await this.restoreOutbox(signal);
-    this.pending = mergeEvents(restored, this.o.events());
+    // The agent's own log decides which seqs exist: an outbox event at or past its nextSeq was
+    // stored by an agent that died before its local status had it, and the seq will be reused.
+    const next = this.o.nextSeq();
+    this.pending = mergeEvents(restored.filter((e) => e.seq < next), this.o.events());
     this.o.log.info('hub mode', { hub: this.o.hub.server, namespace: this.o.hubNamespace, pendingEvents: this.pending.length });
     await Promise.all([this.watchLoop(signal), this.profileLoop(signal), this.publishLoop(signal), this.leaseLoop(signal)]);
   }
@@ -98,6 +103,19 @@ export class HubSync {
   onEvent(event: AgentEvent): void {
     this.pending = mergeEvents(this.pending, [event]);
     this.kickPublish.abort();
+    // Cut off, the publish loop sleeps in its backoff (up to 15 s): store new events well
+    // before that, so a crash meanwhile loses none beyond the local status window.
+    if (!this.connected) this.scheduleOutboxSave();
+  }
+
+  private outboxTimer: NodeJS.Timeout | undefined;
+  private scheduleOutboxSave(): void {
+    if (this.outboxTimer) return;
+    this.outboxTimer = setTimeout(() => {
+      this.outboxTimer = undefined;
+      if (!this.connected) void this.saveOutbox();
+    }, OUTBOX_SAVE_DELAY_MS);
+    this.outboxTimer.unref();
   }
 
   /** The agent wrote its local status. */
@@ -345,13 +363,18 @@ export class HubSync {
     return false;
   }
 
-  private async saveOutbox(): Promise<void> {
-    try {
-      await this.outbox.save(this.pending);
-      this.outboxDirty = false;
-    } catch (err) {
-      this.o.log.warn('cannot store unsent hub events in the local cluster; they stay in memory', { err, pending: this.pending.length });
-    }
+  private saving: Promise<void> = Promise.resolve();
+  /** One save at a time (the timer and the publish loop both save), each storing the pending events of its moment. */
+  private saveOutbox(): Promise<void> {
+    this.saving = this.saving.then(async () => {
+      try {
+        await this.outbox.save(this.pending);
+        this.outboxDirty = false;
+      } catch (err) {
+        this.o.log.warn('cannot store unsent hub events in the local cluster; they stay in memory', { err, pending: this.pending.length });
+      }
+    });
+    return this.saving;
   }
 
   // --- heartbeat -------------------------------------------------------------------------------
