@@ -14,12 +14,14 @@ import { describeObject, type ClusterProfile } from '@kplane/profile';
 import { dependencyMessage, unreadyDependencies } from '../core/dependencies.js';
 import { blockedLayer, failedLayer, mergeLayerReports, type LayerReport } from '../core/layers.js';
 import { fingerprint } from '../core/objects.js';
+import { refOf } from '../core/inventory.js';
 import { redact } from '../core/redact.js';
 import type { ChartPart } from './steps/chart.js';
 import { Applier } from './steps/apply.js';
 import { ReconcileError, runContext, type ReconcilerDeps } from './steps/context.js';
 import { DriftDetector } from './steps/drift.js';
 import { checkHealth, WAIT_POLL_MS } from './steps/health.js';
+import { HookRuns } from './steps/hooks.js';
 import { InventoryStore } from './steps/inventory.js';
 import { checkPolicy } from './steps/policy.js';
 import { Pruner } from './steps/prune.js';
@@ -41,6 +43,7 @@ export class ProfileReconciler {
   private readonly applier: Applier;
   private readonly pruner: Pruner;
   private readonly status: StatusWriter;
+  private readonly hooks: HookRuns;
 
   constructor(private readonly deps: ReconcilerDeps) {
     this.inventory = new InventoryStore(deps);
@@ -48,6 +51,7 @@ export class ProfileReconciler {
     this.applier = new Applier(deps, this.drift);
     this.pruner = new Pruner(deps, this.inventory, this.drift);
     this.status = new StatusWriter(deps, this.drift);
+    this.hooks = new HookRuns(deps);
   }
 
   /** Throws a ReconcileError when an object could not be applied or pruned (status says so first). */
@@ -55,6 +59,7 @@ export class ProfileReconciler {
     const cached = this.deps.profileCache().get(key) as unknown as ClusterProfile | undefined;
     if (!cached) {
       this.inventory.forget(key);
+      this.hooks.forget(key);
       this.drift.forgetProfile(key);
       return {};
     }
@@ -99,7 +104,12 @@ export class ProfileReconciler {
       let report: LayerReport;
       if (blocked) report = blockedLayer(desired.layer, desired.objects.length, ctx.paused, blocked);
       else if (desired.chart?.error) report = failedLayer(desired.layer, redact(desired.chart.error, ctx.secrets));
-      else report = checkHealth(ctx, desired, await this.applier.applyLayer(ctx, desired.objects, versionApplied));
+      else {
+        // Hooks that delete themselves run once per form (./steps/hooks.ts); the rest like any object.
+        const objects = desired.chart?.phase === 'pre' || desired.chart?.phase === 'post' ? await this.hooks.pending(ctx, desired.objects) : desired.objects;
+        report = checkHealth(ctx, desired, await this.applier.applyLayer(ctx, objects, versionApplied));
+        if (objects !== desired.objects) report.errors.push(...(await this.hooks.settle(ctx, objects, report, (o) => this.drift.forgetObject(refOf(o)))));
+      }
       parts.push({ report, chart: desired.chart });
       time(`layer ${desired.layer.name}${desired.chart?.phase ? `/${desired.chart.phase}` : ''}`);
     }

@@ -11,6 +11,7 @@ import type { ChartPhase } from '../../core/helmManifests.js';
 import type { ChartSource } from '../../helm/chartSource.js';
 import type { Discovery } from '@kplane/kube';
 import { abortable, type RunContext } from './context.js';
+import { transientPolicies } from './hooks.js';
 
 /** A rendered Helm layer's part, as one desired layer of the run. */
 export interface ChartPart {
@@ -64,8 +65,9 @@ export async function renderChartLayer(
   const phases = (['crds', 'pre', 'main', 'post'] as const).filter((p) => byPhase.get(p)?.length || p === 'main');
   return phases.map((phase, i) => {
     const last = i === phases.length - 1;
-    // Every phase but the last is waited for; the last waits as the layer says.
-    const wait = last ? layer.wait : true;
+    // Every phase but the last is waited for; the last waits as the layer says, unless it has
+    // hooks that delete themselves: those are waited for, as Helm does, before they go.
+    const wait = last && !(byPhase.get(phase) ?? []).some((m) => transientPolicies(m)) ? layer.wait : true;
     return { layer: { ...layer, wait }, manifests: byPhase.get(phase) ?? [], chart: part(phase) };
   });
 }

@@ -1,0 +1,109 @@
+/**
+ * Helm hooks that delete themselves (helm.sh/hook-delete-policy hook-succeeded, hook-failed), as
+ * Helm runs them: applied in their phase, waited for, then deleted once they succeeded
+ * (hook-succeeded) or failed (hook-failed). A hook that succeeded and was deleted is not applied
+ * again until it changes (new chart version or values, as Helm runs hooks on each upgrade): the
+ * runs are remembered by object and fingerprint in the inventory ConfigMap (data.hooks, owned by a
+ * field manager of its own so the inventory's apply leaves it alone), so a restarted agent does
+ * not run them again either. Hooks without these policies stay managed like the chart's objects.
+ */
+import { objectKey, type Manifest } from '@kplane/profile';
+import { hasStatus, objectPath } from '@kplane/kube';
+import { HOOK_ANNOTATION, HOOK_DELETE_POLICY_ANNOTATION } from '../../core/helmManifests.js';
+import { refOf } from '../../core/inventory.js';
+import { fingerprint } from '../../core/objects.js';
+import type { LayerReport } from '../../core/layers.js';
+import { errorText, type ReconcilerDeps, type RunContext } from './context.js';
+import { inventoryPath } from './inventory.js';
+
+const HOOKS_FIELD_MANAGER = 'kplane-agent-hooks';
+/** Hook runs remembered per profile (the newest). */
+const MAX_RECORDS = 500;
+
+/** The delete policies of a hook object that make it transient, if any. */
+export function transientPolicies(object: Manifest): { succeeded: boolean; failed: boolean } | undefined {
+  const annotations = object.metadata.annotations ?? {};
+  if (!annotations[HOOK_ANNOTATION]) return undefined;
+  const policies = (annotations[HOOK_DELETE_POLICY_ANNOTATION] ?? '').split(',').map((p) => p.trim());
+  const succeeded = policies.includes('hook-succeeded');
+  const failed = policies.includes('hook-failed');
+  return succeeded || failed ? { succeeded, failed } : undefined;
+}
+
+const runKey = (object: Manifest) => `${objectKey(refOf(object))}@${fingerprint(object)}`;
+
+export class HookRuns {
+  private readonly cache = new Map<string, string[]>();
+
+  constructor(private readonly deps: Pick<ReconcilerDeps, 'api' | 'discovery'>) {}
+
+  /** The objects of a phase to apply: transient hooks that already succeeded in this form are left out. */
+  async pending(ctx: RunContext, objects: readonly Manifest[]): Promise<Manifest[]> {
+    if (!objects.some((o) => transientPolicies(o))) return objects as Manifest[];
+    const done = new Set(await this.load(ctx));
+    return objects.filter((o) => !(transientPolicies(o) && done.has(runKey(o))));
+  }
+
+  /**
+   * After a phase: its hook-succeeded hooks are deleted (and remembered) when the phase is
+   * healthy, its hook-failed hooks deleted when it failed. Returns problems (deletes that failed).
+   */
+  async settle(ctx: RunContext, applied: readonly Manifest[], report: LayerReport, forget: (object: Manifest) => void): Promise<string[]> {
+    if (ctx.paused || ctx.mode === 'monitor') return [];
+    const state = report.status.state;
+    const outcome = state === 'Ready' ? 'succeeded' : state === 'Failed' && !report.errors.length ? 'failed' : undefined;
+    if (!outcome) return [];
+    const problems: string[] = [];
+    const succeeded: string[] = [];
+    for (const object of applied) {
+      const policies = transientPolicies(object);
+      if (!policies || !policies[outcome]) continue;
+      const info = await this.deps.discovery.resource(object.apiVersion, object.kind);
+      if (!info) continue;
+      try {
+        // Background: a hook Job's pods go with it, as with helm.
+        await this.deps.api.request('DELETE', objectPath(info, refOf(object)), { query: { propagationPolicy: 'Background' } });
+      } catch (err) {
+        if (!hasStatus(err, 404)) {
+          problems.push(`${object.kind} ${object.metadata.name}: cannot delete the hook after it ${outcome} (${errorText(err)})`);
+          continue;
+        }
+      }
+      forget(object);
+      if (outcome === 'succeeded') succeeded.push(runKey(object));
+      ctx.log.info(`hook ${outcome}, deleted as its hook-delete-policy says`, { object: `${object.kind} ${object.metadata.name}` });
+    }
+    if (succeeded.length) await this.save(ctx, [...(await this.load(ctx)), ...succeeded]);
+    return problems;
+  }
+
+  forget(key: string): void {
+    this.cache.delete(key);
+  }
+
+  private async load(ctx: RunContext): Promise<string[]> {
+    const cached = this.cache.get(ctx.key);
+    if (cached) return cached;
+    const cm = await this.deps.api.getOrUndefined<{ data?: Record<string, string> }>(inventoryPath(ctx.profile));
+    let runs: string[] = [];
+    try {
+      const parsed: unknown = JSON.parse(cm?.data?.hooks ?? '[]');
+      if (Array.isArray(parsed)) runs = parsed.filter((r): r is string => typeof r === 'string');
+    } catch {
+      runs = [];
+    }
+    this.cache.set(ctx.key, runs);
+    return runs;
+  }
+
+  private async save(ctx: RunContext, runs: string[]): Promise<void> {
+    const next = [...new Set(runs)].slice(-MAX_RECORDS);
+    const { profile } = ctx;
+    await this.deps.api.apply(
+      inventoryPath(profile),
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: inventoryPath(profile).split('/').pop()!, namespace: profile.metadata.namespace }, data: { hooks: JSON.stringify(next) } },
+      HOOKS_FIELD_MANAGER,
+    );
+    this.cache.set(ctx.key, next);
+  }
+}
