@@ -102,6 +102,8 @@ export interface OciRegistry {
   caPem: string;
   caFile: string;
   dir: string;
+  /** With `auth: 'htpasswd'`: the user the registry accepts (anything else gets 401). */
+  credentials?: { username: string; password: string };
   /** `helm push` of a packaged chart into <url>. */
   push(tgz: string): Promise<void>;
   /** Stops the registry; its data stays, so start() serves the same charts on the same port. */
@@ -111,8 +113,13 @@ export interface OciRegistry {
   stop(): Promise<void>;
 }
 
-/** A real OCI registry on a loopback port, serving HTTPS with a CA of its own. */
-export async function startOciRegistry(opts: { name?: string } = {}): Promise<OciRegistry> {
+/**
+ * A real OCI registry on a loopback port, serving HTTPS with a CA of its own. With
+ * `auth: 'htpasswd'` it asks for a username and password (HTTP basic, htpasswd file): the
+ * registry provisions the file itself on first start (user "docker", a random password it logs,
+ * distribution's registry/auth/htpasswd/access.go), so no bcrypt tool is needed here.
+ */
+export async function startOciRegistry(opts: { name?: string; auth?: 'htpasswd' } = {}): Promise<OciRegistry> {
   const tools = await ensureHelmTools();
   await mkdir(runsRoot(), { recursive: true });
   const dir = await mkdtemp(join(runsRoot(), `${opts.name ?? 'registry'}-`));
@@ -129,6 +136,7 @@ export async function startOciRegistry(opts: { name?: string } = {}): Promise<Oc
       'log: { level: warn }',
       `storage: { filesystem: { rootdirectory: ${JSON.stringify(join(dir, 'data'))} }, delete: { enabled: true } }`,
       `http: { addr: "127.0.0.1:${port}", tls: { certificate: ${JSON.stringify(pki.serverCert)}, key: ${JSON.stringify(pki.serverKey)} } }`,
+      ...(opts.auth === 'htpasswd' ? [`auth: { htpasswd: { realm: kplane-bed, path: ${JSON.stringify(join(dir, 'auth', 'htpasswd'))} } }`] : []),
       '',
     ].join('\n'),
   );
@@ -145,6 +153,13 @@ export async function startOciRegistry(opts: { name?: string } = {}): Promise<Oc
   };
   await start();
   const host = `127.0.0.1:${port}`;
+  let credentials: { username: string; password: string } | undefined;
+  if (opts.auth === 'htpasswd') {
+    const log = await readFile(component!.logPath, 'utf8');
+    const password = /password"?[=:]"?([A-Za-z0-9_-]{20,})/.exec(log)?.[1];
+    if (!password) throw new Error(`kplane bed: the registry logged no provisioned htpasswd user. Last lines of ${component!.logPath}:\n${logTail(component!.logPath)}`);
+    credentials = { username: 'docker', password };
+  }
   let stopped = false;
   return {
     host,
@@ -152,8 +167,10 @@ export async function startOciRegistry(opts: { name?: string } = {}): Promise<Oc
     caPem,
     caFile: pki.caCert,
     dir,
+    credentials,
     async push(tgz) {
-      await helm(['push', tgz, `oci://${host}/charts`, '--ca-file', pki.caCert]);
+      const auth = credentials ? ['--username', credentials.username, '--password', credentials.password] : [];
+      await helm(['push', tgz, `oci://${host}/charts`, '--ca-file', pki.caCert, ...auth]);
     },
     async stopServing() {
       if (component) await stopComponent(component);
@@ -172,7 +189,8 @@ function probe(port: number, ca: string): Promise<boolean> {
   return new Promise((resolvePromise) => {
     const req = httpsRequest({ host: '127.0.0.1', port, path: '/v2/', ca, timeout: 2000, agent: false }, (res) => {
       res.resume();
-      resolvePromise(res.statusCode === 200);
+      // 401: up, and asking for credentials (auth: 'htpasswd').
+      resolvePromise(res.statusCode === 200 || res.statusCode === 401);
     });
     req.on('error', () => resolvePromise(false));
     req.on('timeout', () => req.destroy());

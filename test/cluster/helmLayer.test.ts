@@ -150,6 +150,33 @@ describe('helm layers (cluster)', function () {
     assert.match(changed.out, /objects: 0 to create, 1 to change, 0 to prune/);
   });
 
+  it('pulls with username/password from credentialsSecret (a registry with htpasswd auth); a wrong password fails the layer without showing it', async () => {
+    const locked = await startOciRegistry({ name: 'registry-auth', auth: 'htpasswd' });
+    try {
+      const creds = locked.credentials!;
+      await locked.push(await packageChart(fixtureChart('web'), await mkdtemp(join(tmpdir(), 'kplane-auth-')), '1.0.0'));
+      const secret = (name: string, password: string) =>
+        api.apply(`/api/v1/namespaces/${NS}/secrets/${name}`, { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: NS }, stringData: { username: creds.username, password, 'ca.crt': locked.caPem } }, 'test');
+      await secret('registry-auth', creds.password);
+      await secret('registry-wrong', 'not-the-password-1234');
+      const locked1 = (name: string, credentialsSecret: string) =>
+        profile(name, [{ name: 'web', namespace: name, helm: { repo: locked.url, chart: 'web', version: '1.0.0', releaseName: name, credentialsSecret } }]);
+      await apply(locked1('authed', 'registry-auth'));
+      const p = await waitProfile('authed', 'Ready with the chart from the locked registry', ready);
+      assert.equal(layerStatus(p, 'web')?.chartVersion, '1.0.0');
+      assert.ok(await api.getOrUndefined('/apis/apps/v1/namespaces/authed/deployments/authed'));
+      await apply(locked1('unauthed', 'registry-wrong'));
+      const failed = await waitProfile('unauthed', 'the layer failed', (x) => layerStatus(x, 'web')?.state === 'Failed');
+      const message = layerStatus(failed, 'web')?.message ?? '';
+      assert.match(message, /cannot fetch chart web 1\.0\.0 from oci:\/\/127\.0\.0\.1:\d+\/charts: .*(unauthorized|401|authentication)/i);
+      assert.doesNotMatch(JSON.stringify(failed.status), /not-the-password-1234/);
+      assert.doesNotMatch(agent.logs(), new RegExp(creds.password));
+      for (const name of ['authed', 'unauthed']) await api.request('DELETE', `${PROFILES}/${name}`);
+    } finally {
+      await locked.stop();
+    }
+  });
+
   it('re-applies a values change (a variable and a literal)', async () => {
     const p0 = await getProfile('web');
     await apply({ ...webProfile('1.0.0', 'hi there'), spec: { ...webProfile('1.0.0', 'hi there').spec, values: { replicas: 2 } } });
@@ -232,6 +259,21 @@ describe('helm layers (cluster)', function () {
     assert.equal(kube?.data?.lookupFound, 'false');
     await waitFor(() => api.getOrUndefined('/apis/charts.kplane.dev/v1/namespaces/extras/widgets/caps-only-with-widgets'), { what: 'the Widget only rendered when the API is served', timeoutMs: 30_000 });
     await waitProfile('extras', 'Ready with everything', ready);
+    // hook-delete-policy hook-succeeded: applied, waited for, deleted, and not run again by later
+    // reconciles (the runs are remembered in the inventory ConfigMap) until the hook changes.
+    const runs = () => agent.logs().split('\n').filter((l) => l.includes('hook succeeded') && l.includes('hooks-pre-once')).length;
+    assert.equal(await getCm('extras', 'hooks-pre-once'), undefined, 'a hook-succeeded hook is still there');
+    assert.equal(runs(), 1);
+    assert.match((await getCm(NS, 'kplane-inventory-extras'))?.data?.hooks ?? '', /hooks-pre-once@/);
+    const again = (message: string) =>
+      apply(profile('extras', [http('widgets', 'widgets', { wait: true }), http('hooks', 'hooks', { dependsOn: ['widgets'], helm: { repo: repo.url, chart: 'hooks', version: '1.0.0', values: { message } } }), http('caps', 'capabilities', { dependsOn: ['widgets'] })]));
+    await again('first');
+    await waitFor(async () => (await getCm('extras', 'hooks-main'))?.metadata?.labels !== undefined && ready(await getProfile('extras')), { what: 'extras reconciled with the same hooks', timeoutMs: 30_000 });
+    assert.equal(runs(), 1, 'the hook ran again although it did not change');
+    await again('second');
+    await waitFor(async () => ((await getCm('extras', 'hooks-main'))?.data?.message === 'second' && runs() === 2) || undefined, { what: 'the changed hook ran again and was deleted', timeoutMs: 60_000 });
+    assert.equal(await getCm('extras', 'hooks-pre-once'), undefined);
+    await waitProfile('extras', 'Ready after the hook change', ready);
   });
 
   it('kplane template prints a Helm layer as the agent renders it, with the cluster\'s Capabilities', async () => {
