@@ -250,6 +250,7 @@ export class AgentRuntime {
 
   private async scaleLoop(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
+      this.scaler.beginPass(this.profiles());
       for (const profile of this.profiles()) {
         if (profile.metadata.deletionTimestamp) continue;
         await this.scaler.evaluate(`${profile.metadata.namespace}/${profile.metadata.name}`, profile, new Date());
