@@ -71,7 +71,9 @@ export class AgentRuntime {
     this.discovery = new Discovery(api);
     this.policy = new LocalPolicySource(api, options.namespace);
     this.reporter = new AgentReporter(api, options.namespace, log.child({ component: 'reporter' }), () => this.profiles(), () => this.profiles().flatMap(sensitiveValues), options.heartbeatMs);
-    this.scaler = new Scaler(api, this.discovery, log.child({ component: 'scaler' }), (key, profile, policy, status) => this.onScale(key, profile, policy, status));
+    this.scaler = new Scaler(api, this.discovery, log.child({ component: 'scaler' }), (key, profile, policy, status) => this.onScale(key, profile, policy, status),
+      (ref) => this.kindInformers.get(`${ref.apiVersion}/${ref.kind}`)?.then((i) => i.store.get(`${ref.namespace ?? ''}/${ref.name}`), () => undefined),
+    );
     this.reconciler = new ProfileReconciler({
       api,
       discovery: this.discovery,

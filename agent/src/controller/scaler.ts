@@ -68,6 +68,11 @@ export class Scaler {
     private readonly discovery: Discovery,
     private readonly log: Logger,
     private readonly onChange: (profileKey: string, profile: ClusterProfile, policy: ScalingPolicy, status: ScalingStatus) => void,
+    /**
+     * The target as the agent's own watch of its kind last saw it, if it watches that kind and
+     * the object is one it manages; otherwise the scaler reads it from the API server.
+     */
+    private readonly cached?: (ref: ObjectRef) => Promise<unknown> | undefined,
   ) {}
 
   replicasFor(profileKey: string, profile: ClusterProfile, target: ObjectRef): number | undefined {
@@ -337,6 +342,8 @@ export class Scaler {
   }
 
   private async liveObject(ref: ObjectRef): Promise<any> {
+    const cached = ref.namespace ? await this.cached?.(ref) : undefined;
+    if (cached) return cached;
     const info = await this.discovery.resource(ref.apiVersion, ref.kind);
     return info ? this.api.getOrUndefined(objectPath(info, ref)) : undefined;
   }
