@@ -118,6 +118,19 @@ describe('kplane validate / kplane schema', () => {
     assert.ok(elapsed < 10_000, `${elapsed} ms`);
   });
 
+  it('refuses /dev/zero, a FIFO and other non-regular files at once, with a clear message (exit 2)', () => {
+    const fifo = join(dir, 'pipe.profile.yaml');
+    assert.equal(spawnSync('mkfifo', [fifo]).status, 0, 'mkfifo');
+    const started = Date.now();
+    const r = kplane(['validate', '/dev/zero', fifo, 'profiles/good.profile.yaml'], dir);
+    assert.equal(r.status, 2, r.stdout + r.stderr);
+    assert.match(r.stderr, /"\/dev\/zero" is a character device; kplane validate reads regular files only: name the profile file itself\./);
+    assert.match(r.stderr, /pipe\.profile\.yaml" is a FIFO \(named pipe\); kplane validate reads regular files only/);
+    // It did not hang on the FIFO nor read /dev/zero until killed (the child's own timeout is 30 s).
+    assert.ok(Date.now() - started < 25_000);
+    rmSync(fifo);
+  });
+
   it('exit 2 on usage and I/O problems, naming them', () => {
     const missing = kplane(['validate', 'profiles/good.profile.yaml', 'nope.yaml'], dir);
     assert.equal(missing.status, 2);

@@ -2,7 +2,8 @@
  * `kplane validate <files or dirs...> [--format text|json]`: the language server's checks, for CI.
  * Exit 0 without errors, 1 with errors, 2 on usage or I/O problems (those win over 1).
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -57,6 +58,38 @@ export interface FileReport {
   file: string;
   /** `code` is one of docs/diagnostics.md. */
   diagnostics: { range: { start: Position; end: Position }; severity: Severity; code: FindingCode; message: string }[];
+}
+
+/**
+ * Reads a regular file, at most `max` bytes whatever its stat says (/proc files say 0, a file may
+ * grow while read). Anything else (a FIFO would hang, /dev/zero never ends) is refused: the
+ * answer is then the message. Opened non-blocking and checked on the open handle, so a path
+ * swapped for a FIFO after a stat cannot hang it either.
+ */
+async function readBounded(file: string, max: number): Promise<Buffer | string> {
+  const handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) {
+      const kind = info.isFIFO() ? 'a FIFO (named pipe)' : info.isCharacterDevice() ? 'a character device' : info.isBlockDevice() ? 'a block device' : info.isSocket() ? 'a socket' : 'not a regular file';
+      return `"${file}" is ${kind}; kplane validate reads regular files only: name the profile file itself.`;
+    }
+    const tooLarge = `"${file}" is larger than ${max / 1024 / 1024} MB; kplane validate reads files up to that size. Is it a profile?`;
+    if (info.size > max) return tooLarge;
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.alloc(Math.min(1024 * 1024, max + 1 - total));
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
+      if (bytesRead === 0) break;
+      chunks.push(chunk.subarray(0, bytesRead));
+      total += bytesRead;
+      if (total > max) return tooLarge;
+    }
+    return Buffer.concat(chunks, total);
+  } finally {
+    await handle.close();
+  }
 }
 
 async function collect(paths: string[], ioErrors: string[]): Promise<Target[]> {
@@ -162,12 +195,12 @@ export const command: Command = {
     for (const target of targets) {
       let bytes: Buffer;
       try {
-        const info = await stat(target.file);
-        if (info.size > MAX_READ_BYTES) {
-          ioErrors.push(`"${target.file}" is ${(info.size / 1024 / 1024).toFixed(0)} MB; kplane validate reads files up to ${MAX_READ_BYTES / 1024 / 1024} MB. Is it a profile?`);
+        const read = await readBounded(target.file, MAX_READ_BYTES);
+        if (typeof read === 'string') {
+          ioErrors.push(read);
           continue;
         }
-        bytes = await readFile(target.file);
+        bytes = read;
       } catch (err) {
         ioErrors.push(`cannot read "${target.file}": ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
         continue;
@@ -188,7 +221,10 @@ export const command: Command = {
       await store.settled();
       if (fetched > before) diagnostics = service.doValidation(textDocument(document.uri, text, 2), { expectProfile: expected, profileGraph: false });
       const unavailable = new Set(diagnostics.filter((d) => d.code === 'HELM_CHART_UNAVAILABLE').map((d) => d.range.start.line));
-      const helmFindings = await helmLayerDiagnostics(document, service, { store, offline, kube: builtinKubeTypes(), kubeVersion, stats: helmStats, alreadyUnavailable: (line) => unavailable.has(line) });
+      // Helm layers parse the text again: not when the service refused to parse it (a 20 MB file
+      // took minutes and ran out of heap), nor when no layer names a chart.
+      const unparsed = diagnostics.some((d) => d.code === 'FILE_TOO_LARGE' || d.code === 'BINARY_CONTENT');
+      const helmFindings = unparsed || !/\bhelm["']?\s*:/.test(text) ? [] : await helmLayerDiagnostics(document, service, { store, offline, kube: builtinKubeTypes(), kubeVersion, stats: helmStats, alreadyUnavailable: (line) => unavailable.has(line) });
       const fileNodes = service.profileNodes(document);
       service.forget(document.uri);
       texts.set(target.file, text);
