@@ -5,6 +5,7 @@
  */
 import * as vscode from 'vscode';
 import type { ApplyOptions } from './commands/applyProfileCommand.js';
+import type { HubJoinOptions, HubLeaveOptions } from './commands/hubCommands.js';
 import { clusterOf } from './commands/nodeArgs.js';
 import { DRIFT_SCHEME, DriftContentProvider } from './driftContentProvider.js';
 import { FleetService } from './fleetService.js';
@@ -78,6 +79,8 @@ export function activate(context: vscode.ExtensionContext): KplaneApi {
       return true;
     }),
     command('kplane.addClusters', async () => (await commands()).addClustersCommand(fleet, host)),
+    command('kplane.hubJoin', async (options?: HubJoinOptions) => (await commands()).hubJoinCommand(fleet, host, options)),
+    command('kplane.hubLeave', async (options?: HubLeaveOptions) => (await commands()).hubLeaveCommand(fleet, host, options)),
     command('kplane.exportReport', async (options?: { format?: 'markdown' | 'json'; path?: string }) => (await commands()).exportReportCommand(fleet, host, options)),
     command('kplane.showLog', () => log.show()),
     vscode.workspace.onDidChangeConfiguration((e) => {

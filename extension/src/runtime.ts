@@ -7,3 +7,4 @@ export * from '@kplane/plane/cluster';
 export { applyProfileCommand } from './commands/applyProfileCommand.js';
 export { addClustersCommand, exportReportCommand, installAgentCommand, openStatusCommand, removeProfileCommand, setPausedCommand } from './commands/clusterCommands.js';
 export { showDriftCommand } from './commands/driftCommand.js';
+export { hubJoinCommand, hubLeaveCommand } from './commands/hubCommands.js';
