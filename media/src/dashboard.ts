@@ -5,6 +5,7 @@
  */
 import './dashboard.css';
 import type { Condition, ScalingStatus, Variable } from '@kplane/profile/model';
+import { layerChartText } from '@kplane/profile/model';
 import type { ClusterView, FleetSnapshot, HostMessage, ProfileRef, ProfileView, ValuesFinding, WebviewMessage } from './protocol.js';
 import { age, buildMatrix, driftText, profileKey, stateCounts, timeline } from './viewModel.js';
 import { append, clear, h, svg } from './dom.js';
@@ -207,7 +208,9 @@ function profileSection(c: ClusterView, p: ProfileView, now: Date): HTMLElement 
     conditionsTable(p.conditions),
     h('h5', {}, 'Layers'),
     p.layers.length
-      ? table(['Layer', 'State', 'Ready', 'Message'], p.layers.map((l) => [l.name, l.state, `${l.ready}/${l.resources}`, l.message ?? '']))
+      ? p.layers.some((l) => l.chart)
+        ? table(['Layer', 'Chart', 'State', 'Ready', 'Message'], p.layers.map((l) => [l.name, layerChartText(l) ?? '', l.state, `${l.ready}/${l.resources}`, l.message ?? '']))
+        : table(['Layer', 'State', 'Ready', 'Message'], p.layers.map((l) => [l.name, l.state, `${l.ready}/${l.resources}`, l.message ?? '']))
       : h('p', { class: 'muted' }, 'No layer status yet.'),
     h('h5', {}, 'Drift'),
     p.drift.length

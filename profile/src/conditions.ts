@@ -49,3 +49,13 @@ export function conditionsEqual(a: readonly Condition[] | undefined, b: readonly
 function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
+
+/**
+ * A Helm layer's chart as people read it: "web 1.1.0", or "web 1.0.0 → 1.1.0" while the agent
+ * upgrades it; undefined for a manifests layer. Shared by the tree, the dashboard and the CLI.
+ */
+export function layerChartText(layer: { chart?: string; chartVersion?: string; previousChartVersion?: string }): string | undefined {
+  if (!layer.chart) return undefined;
+  const version = layer.previousChartVersion && layer.previousChartVersion !== layer.chartVersion ? `${layer.previousChartVersion} → ${layer.chartVersion ?? '?'}` : layer.chartVersion;
+  return version ? `${layer.chart} ${version}` : layer.chart;
+}

@@ -89,7 +89,8 @@ export const command: Command = {
     const store = new HelmChartStore({ caFile: values['ca-file'], quietMs: 0 });
     const renderChart: ChartRenderer = async (layer, cluster) => {
       const result = await renderHelmLayer(layer, { store, capabilities: cluster.capabilities, isClusterScoped: cluster.isClusterScoped });
-      return result.ok ? { manifests: result.rendered.objects.map((o) => o.manifest), chart: `${result.rendered.chart} ${result.rendered.version}` } : { error: result.message };
+      // A hook-succeeded hook is gone once it ran (the agent deletes it, as Helm does): nothing to compare.
+      return result.ok ? { manifests: result.rendered.objects.filter((o) => !o.deletePolicies?.includes('hook-succeeded')).map((o) => o.manifest), chart: `${result.rendered.chart} ${result.rendered.version}` } : { error: result.message };
     };
     for (const context of clusters) {
       const { client } = context;

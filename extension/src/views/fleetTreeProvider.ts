@@ -7,6 +7,7 @@
 import * as vscode from 'vscode';
 import { escapeMarkdown as escapeMd, formatAge, type DisplayState } from '@kplane/plane';
 import type { ClusterView } from '@kplane/plane';
+import { layerChartText } from '@kplane/profile/model';
 import type { FleetService } from '../fleetService.js';
 import type { FleetNode } from './fleetNodes.js';
 
@@ -206,8 +207,9 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
         const hasChildren = this.driftIn(node.cluster, node.profileKey, l.name).length > 0 || (l.state === 'Failed' && !!l.message);
         const item = new vscode.TreeItem(l.name, hasChildren ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
         item.id = `layer:${node.cluster}/${node.profileKey}/${l.name}`;
-        item.description = `${l.state} · ${l.ready}/${l.resources} ready`;
-        item.tooltip = l.message ? `${l.name}: ${l.state}\n${l.message}` : `${l.name}: ${l.state}`;
+        const chart = layerChartText(l);
+        item.description = `${chart ? `${chart} · ` : ''}${l.state} · ${l.ready}/${l.resources} ready`;
+        item.tooltip = `${l.name}: ${l.state}${chart ? `\nchart ${chart}` : ''}${l.message ? `\n${l.message}` : ''}`;
         item.iconPath = new vscode.ThemeIcon(l.state === 'Ready' ? 'layers-active' : l.state === 'Failed' ? 'error' : 'layers', l.state === 'Failed' ? new vscode.ThemeColor('list.errorForeground') : undefined);
         item.contextValue = 'layer';
         return item;
