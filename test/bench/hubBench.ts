@@ -113,11 +113,21 @@ async function writer(config: { kubeconfigPath: string; members: number }): Prom
   const statusPerSecond = config.members / 100;
   let inflight = 0;
   const counts = { leases: 0, statuses: 0, dropped: 0, failed: 0 };
-  const send = (path: string, body: unknown) => {
+  /** [namespace, agentVersion, ms the hub acknowledged the write]: the plane's part of the latency starts there. */
+  let acks: [string, string, number][] = [];
+  const send = (path: string, body: unknown, ack?: [string, string]) => {
     if (inflight >= 256) return void counts.dropped++;
     inflight++;
-    void client.request('PATCH', path, { body, contentType: 'application/merge-patch+json', timeoutMs: TIMEOUT_MS }).catch(() => counts.failed++).finally(() => inflight--);
+    void client
+      .request('PATCH', path, { body, contentType: 'application/merge-patch+json', timeoutMs: TIMEOUT_MS })
+      .then(() => ack && acks.push([...ack, Date.now()]))
+      .catch(() => counts.failed++)
+      .finally(() => inflight--);
   };
+  setInterval(() => {
+    if (acks.length) process.send?.({ acks });
+    acks = [];
+  }, 500);
   let leaseNext = 0;
   let leaseDue = 0;
   let statusDue = 0;
@@ -137,34 +147,68 @@ async function writer(config: { kubeconfigPath: string; members: number }): Prom
     for (; statusDue >= 1; statusDue--) {
       const ns = hubNamespaceFor(memberName(Math.floor(Math.random() * config.members)));
       counts.statuses++;
-      send(`/apis/${API_VERSION}/namespaces/${ns}/${AGENT_PLURAL}/agent/status`, statusBody(++n));
+      const body = statusBody(++n);
+      send(`/apis/${API_VERSION}/namespaces/${ns}/${AGENT_PLURAL}/agent/status`, body, [ns, body.status.agentVersion]);
     }
     await new Promise((r) => setTimeout(r, tickMs));
   }
 }
 
-function startWriter(kubeconfigPath: string, members: number) {
+type Acks = [string, string, number][];
+
+function startWriter(kubeconfigPath: string, members: number, onAcks: (acks: Acks) => void) {
   const child = spawn(process.execPath, [fileURLToPath(import.meta.url), 'writer', JSON.stringify({ kubeconfigPath, members })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   let last = { leases: 0, statuses: 0, dropped: 0, failed: 0 };
-  child.on('message', (m: { counts: typeof last }) => (last = m.counts));
-  return { counts: () => last, stop: () => child.kill('SIGTERM') };
+  const started = performance.now();
+  child.on('message', (m: { counts?: typeof last; acks?: Acks }) => {
+    if (m.counts) last = m.counts;
+    if (m.acks) onAcks(m.acks);
+  });
+  return { counts: () => ({ ...last, seconds: Math.round((performance.now() - started) / 1000) }), stop: () => child.kill('SIGTERM') };
 }
 
-/** Latency of status writes as the model sees them: receive time − the heartbeatTime the writer stamped. */
+/**
+ * Latency of status writes as the model sees them, two ways: from the heartbeatTime the writer
+ * stamped when it sent the write (end to end, including any queue on the hub), and from the moment
+ * the hub acknowledged the write (the plane's part: watch delivery, decoding, the model). Acks
+ * come from the writer over IPC; either may arrive first, so both times are kept per write.
+ */
 function trackLatency(model: FleetModel) {
-  const samples: number[] = [];
+  const fromStamp: number[] = [];
+  const fromAck: number[] = [];
   const seen = new Map<string, string>();
+  const received = new Map<string, number>();
+  const acked = new Map<string, number>();
   let measuring = false;
   const stop = model.onChange((ids) => {
     const now = Date.now();
     for (const id of ids) {
-      const hb = model.record(id)?.agent?.status?.heartbeatTime;
+      const status = model.record(id)?.agent;
+      const hb = status?.status?.heartbeatTime;
       if (!hb || seen.get(id) === hb) continue;
       seen.set(id, hb);
-      if (measuring) samples.push(now - Date.parse(hb));
+      if (!measuring) continue;
+      fromStamp.push(now - Date.parse(hb));
+      const key = `${status!.metadata.namespace}|${status!.status!.agentVersion}`;
+      const ack = acked.get(key);
+      if (ack !== undefined) {
+        fromAck.push(now - ack);
+        acked.delete(key);
+      } else received.set(key, now);
     }
   });
-  return { samples, start: () => (measuring = true), stop };
+  const onAcks = (acks: Acks) => {
+    if (!measuring) return;
+    for (const [ns, version, at] of acks) {
+      const key = `${ns}|${version}`;
+      const got = received.get(key);
+      if (got !== undefined) {
+        fromAck.push(got - at);
+        received.delete(key);
+      } else acked.set(key, at);
+    }
+  };
+  return { fromStamp, fromAck, onAcks, start: () => (measuring = true), stop };
 }
 
 /**
@@ -194,14 +238,18 @@ interface PhaseResult {
   statesAtLoad: Record<string, number>;
   cpuPercent: number;
   rssMB: number;
+  /** From the hub's acknowledgement of the write to the model: the plane's part. */
   latencyMedianMs: number;
   latencyP95Ms: number;
   samples: number;
+  /** From the writer's stamp when it sent the write: includes the writes queued at the hub. */
+  endToEndMedianMs: number;
+  endToEndP95Ms: number;
   hub: { apiserverCpuPercent: number; etcdCpuPercent: number; apiserverRssMB: number; etcdRssMB: number };
 }
 
 interface PhaseConfig {
-  name: 'hub' | 'direct';
+  name: 'hub' | 'direct' | 'hub-idle';
   kubeconfigPath: string;
   hubName: string;
   server: string;
@@ -221,9 +269,10 @@ async function planePhase(config: PhaseConfig): Promise<PhaseResult> {
   const model = new FleetModel(Date.now);
   const watcher = new FleetWatcher(model, { ...DEFAULT_WATCH_OPTIONS, requestTimeoutMs: TIMEOUT_MS, log: (level, m) => level !== 'debug' && log(`${name}: ${level}: ${m}`) });
   const latency = trackLatency(model);
+  process.on('message', (m: { acks?: Acks }) => m.acks && latency.onAcks(m.acks));
   const t0 = performance.now();
   const done = loaded(model, count, name);
-  if (name === 'hub') watcher.setHubs([{ name: config.hubName, server: config.server, kubeConfig: forContext(kubeConfig, config.hubName) }]);
+  if (name !== 'direct') watcher.setHubs([{ name: config.hubName, server: config.server, kubeConfig: forContext(kubeConfig, config.hubName) }]);
   else {
     watcher.setContexts(Array.from({ length: count }, (_, i) => ({
       name: `direct-${memberName(i)}`,
@@ -236,6 +285,11 @@ async function planePhase(config: PhaseConfig): Promise<PhaseResult> {
   const loadSeconds = (performance.now() - t0) / 1000;
   const statesAtLoad = Object.fromEntries(Object.entries(model.summary().byState).filter(([, n]) => n > 0));
   log(`${name}: all ${count} clusters loaded after ${loadSeconds.toFixed(2)}s: ${JSON.stringify(statesAtLoad)}`);
+  if (name === 'hub-idle') {
+    const rss = Math.round(process.memoryUsage().rss / 1048576);
+    watcher.dispose();
+    return { clusters: count, loadSeconds: +loadSeconds.toFixed(2), statesAtLoad, cpuPercent: NaN, rssMB: rss, latencyMedianMs: NaN, latencyP95Ms: NaN, samples: 0, endToEndMedianMs: NaN, endToEndP95Ms: NaN, hub: { apiserverCpuPercent: NaN, etcdCpuPercent: NaN, apiserverRssMB: Math.round(rssMB(pids['kube-apiserver'])), etcdRssMB: Math.round(rssMB(pids.etcd)) } };
+  }
   // As the extension runs it: the tick that moves staleness along.
   watcher.startTicker(2000);
   await new Promise((r) => setTimeout(r, 5000));
@@ -250,9 +304,11 @@ async function planePhase(config: PhaseConfig): Promise<PhaseResult> {
     statesAtLoad,
     cpuPercent: +(((used.user + used.system) / 1e6 / wall) * 100).toFixed(2),
     rssMB: Math.round(process.memoryUsage().rss / 1048576),
-    latencyMedianMs: quantile(latency.samples, 0.5),
-    latencyP95Ms: quantile(latency.samples, 0.95),
-    samples: latency.samples.length,
+    latencyMedianMs: quantile(latency.fromAck, 0.5),
+    latencyP95Ms: quantile(latency.fromAck, 0.95),
+    samples: latency.fromAck.length,
+    endToEndMedianMs: quantile(latency.fromStamp, 0.5),
+    endToEndP95Ms: quantile(latency.fromStamp, 0.95),
     hub: {
       apiserverCpuPercent: +(((cpuSeconds(pids['kube-apiserver']) - before.apiserver) / wall) * 100).toFixed(1),
       etcdCpuPercent: +(((cpuSeconds(pids.etcd) - before.etcd) / wall) * 100).toFixed(1),
@@ -262,16 +318,23 @@ async function planePhase(config: PhaseConfig): Promise<PhaseResult> {
   };
   latency.stop();
   watcher.dispose();
-  log(`${name}: CPU ${result.cpuPercent}% of one core, RSS ${result.rssMB} MB, latency median ${result.latencyMedianMs} ms p95 ${result.latencyP95Ms} ms (${result.samples} samples); hub kube-apiserver ${result.hub.apiserverCpuPercent}% ${result.hub.apiserverRssMB} MB, etcd ${result.hub.etcdCpuPercent}% ${result.hub.etcdRssMB} MB`);
+  log(`${name}: CPU ${result.cpuPercent}% of one core, RSS ${result.rssMB} MB, latency from the hub's ack median ${result.latencyMedianMs} ms p95 ${result.latencyP95Ms} ms (${result.samples} samples), from the writer's stamp median ${result.endToEndMedianMs} ms p95 ${result.endToEndP95Ms} ms; hub kube-apiserver ${result.hub.apiserverCpuPercent}% ${result.hub.apiserverRssMB} MB, etcd ${result.hub.etcdCpuPercent}% ${result.hub.etcdRssMB} MB`);
   return result;
 }
 
+/** The running phase process, to which the writer's acks are forwarded. */
+let current: ReturnType<typeof spawn> | undefined;
+
 function phase(config: PhaseConfig): Promise<PhaseResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), 'phase', JSON.stringify(config)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = (current = spawn(process.execPath, [fileURLToPath(import.meta.url), 'phase', JSON.stringify(config)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
     let result: PhaseResult | undefined;
     child.on('message', (m: PhaseResult) => (result = m));
-    child.on('exit', (code) => (result ? resolve(result) : reject(new Error(`the ${config.name} phase exited with ${code} and no result`))));
+    child.on('exit', (code) => {
+      current = undefined;
+      if (result) resolve(result);
+      else reject(new Error(`the ${config.name} phase exited with ${code} and no result`));
+    });
   });
 }
 
@@ -307,11 +370,13 @@ async function main(): Promise<void> {
     log(`seeded ${members} members (namespace, ClusterAgent + status, Lease: 4 requests each, ${parallel} in parallel) in ${seedSeconds.toFixed(1)}s; ${failed} failed`);
     if (failed) throw new Error(`${failed} member(s) could not be seeded; the hub is overloaded or misconfigured (see the first errors above)`);
 
-    writerProcess = startWriter(hub.kubeconfigPath, members);
+    const base = { kubeconfigPath: hub.kubeconfigPath, hubName: hub.name, server: hub.server, windowS, pids: hub.pids() };
+    // The load alone, on a hub nobody writes to, to tell the plane's part from the busy hub's.
+    const idle = values['direct-only'] ? undefined : await phase({ ...base, name: 'hub-idle', count: members });
+    writerProcess = startWriter(hub.kubeconfigPath, members, (acks) => current?.connected && current.send({ acks }));
     // One full round of Lease renewals first: members seeded minutes ago would otherwise load as Stale.
     log('writer started; waiting 62 s for every Lease to be renewed once');
     await new Promise((r) => setTimeout(r, 62_000));
-    const base = { kubeconfigPath: hub.kubeconfigPath, hubName: hub.name, server: hub.server, windowS, pids: hub.pids() };
     const hubResult = values['direct-only'] ? undefined : await phase({ ...base, name: 'hub', count: members });
     const dbBytes = statSync(join(hub.dir, 'etcd', 'member', 'snap', 'db')).size;
     log(`etcd DB file ${(dbBytes / 1048576).toFixed(0)} MB with ${members} members`);
@@ -325,6 +390,7 @@ async function main(): Promise<void> {
       members,
       seeding: { seconds: +seedSeconds.toFixed(1), parallel, requestsPerSecond: Math.round((members * 4) / seedSeconds) },
       writer: { statusChangesPerSecond: members / 100, leaseRenewalsPerSecond: +(members / 60).toFixed(1), ...counts },
+      hubModeLoadOnIdleHub: idle && { loadSeconds: idle.loadSeconds, rssMB: idle.rssMB, statesAtLoad: idle.statesAtLoad },
       hubMode: hubResult,
       directMode: directResult,
       etcdDbMB: +(dbBytes / 1048576).toFixed(1),
@@ -340,10 +406,10 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(result, null, 2));
     if (hubResult) {
       for (const [text, ok] of [
-        [`hub mode initial load ${hubResult.loadSeconds}s ≤ 10s`, hubResult.loadSeconds <= 10],
+        [`hub mode initial load ${hubResult.loadSeconds}s ≤ 10s (idle hub: ${idle?.loadSeconds ?? '-'}s)`, hubResult.loadSeconds <= 10],
         [`hub mode steady CPU ${hubResult.cpuPercent}% < 5%`, hubResult.cpuPercent < 5],
         [`hub mode RSS ${hubResult.rssMB} MB ≤ 400 MB`, hubResult.rssMB <= 400],
-        [`hub mode latency median ${hubResult.latencyMedianMs} ms ≤ 500 ms`, hubResult.latencyMedianMs <= 500],
+        [`hub mode latency median, hub's ack → model, ${hubResult.latencyMedianMs} ms ≤ 500 ms (from the writer's stamp: ${hubResult.endToEndMedianMs} ms)`, hubResult.latencyMedianMs <= 500],
       ] as const) console.log(`${ok ? 'PASS' : 'MISS'} ${text}`);
     }
   } finally {
