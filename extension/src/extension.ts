@@ -73,6 +73,7 @@ export function activate(context: vscode.ExtensionContext): KplaneApi {
     command('kplane.removeProfile', async (arg: unknown, options?: { yes?: boolean }) => (await commands()).removeProfileCommand(fleet, host, arg, options)),
     command('kplane.installAgent', async (arg?: unknown) => (await commands()).installAgentCommand(fleet, host, log, context.extensionPath, arg)),
     command('kplane.showDrift', async (arg: unknown) => (await commands()).showDriftCommand(fleet, host, drift, arg)),
+    command('kplane.diffProfile', async (arg?: unknown, cluster?: string) => (await commands()).diffProfileCommand(fleet, host, drift, arg, cluster)),
     command('kplane.openStatus', async (arg: unknown) => (await commands()).openStatusCommand(fleet, host, arg)),
     command('kplane.refresh', (arg?: unknown) => {
       fleet.refresh(clusterOf(arg));

@@ -8,3 +8,4 @@ export { applyProfileCommand } from './commands/applyProfileCommand.js';
 export { addClustersCommand, exportReportCommand, installAgentCommand, openStatusCommand, removeProfileCommand, setPausedCommand } from './commands/clusterCommands.js';
 export { showDriftCommand } from './commands/driftCommand.js';
 export { hubJoinCommand, hubLeaveCommand } from './commands/hubCommands.js';
+export { diffProfileCommand } from './commands/liveDiffCommand.js';

@@ -19,6 +19,29 @@ export interface ObjectChange {
   action: 'create' | 'update' | 'prune' | 'unchanged';
   /** Unified diff (live → after), '' when unchanged. */
   patch: string;
+  /** The two sides as YAML, masked, for a side-by-side view; absent when unchanged. '' for the side that does not exist. */
+  sides?: { live: string; after: string };
+}
+
+/**
+ * Two documents for a side-by-side diff editor: every changed object, in the same order on both
+ * sides, its live state on the left and what applying leaves on the right (an object to create is
+ * a comment on the left, one to prune a comment on the right), so the editor lines them up.
+ */
+export function sideBySide(changes: readonly ObjectChange[], header: string): { live: string; after: string } {
+  const live: string[] = [`# ${header}: live`];
+  const after: string[] = [`# ${header}: after apply`];
+  for (const c of changes) {
+    if (c.action === 'unchanged' || !c.sides) continue;
+    const title = `# ${c.action}: ${describeObject(c.ref)}`;
+    live.push('---', title, c.sides.live.replace(/\n$/, '') || '# (absent: applying creates it)');
+    after.push('---', title, c.sides.after.replace(/\n$/, '') || '# (pruned: applying deletes it)');
+  }
+  if (live.length === 1) {
+    live.push('# no differences');
+    after.push('# no differences');
+  }
+  return { live: `${live.join('\n')}\n`, after: `${after.join('\n')}\n` };
 }
 
 /** Every fields set one manager holds on the object (all its operations, main resource only). */
@@ -200,10 +223,12 @@ export function objectChange(pair: ObjectPair, manager: string, label: string): 
   const [a, b] = maskPair(before, wanted, pair.masking, ref.kind === 'Secret' && (ref.apiVersion ?? 'v1') === 'v1');
   const action = !live ? 'create' : !after ? 'prune' : 'update';
   const name = describeObject(ref);
+  const liveText = yaml(a);
+  const afterText = yaml(b);
   const labels = { before: `${label}: ${name} (live${live ? '' : ', absent'})`, after: `${label}: ${name} (${after ? 'after apply' : 'pruned'})` };
   // A create or a prune is the whole object on one side: no search for a minimal diff needed.
-  const patch = live && after ? unifiedDiff(yaml(a), yaml(b), labels) : replacedWhole(yaml(a), yaml(b), labels);
-  return { ref, action: patch ? action : 'unchanged', patch };
+  const patch = live && after ? unifiedDiff(liveText, afterText, labels) : replacedWhole(liveText, afterText, labels);
+  return patch ? { ref, action, patch, sides: { live: liveText, after: afterText } } : { ref, action: 'unchanged', patch };
 }
 
 /** Deep equality of JSON values, key order ignored (the API server may order keys differently between a GET and an apply answer). */

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { MASKED, managerFields, maskPair, objectChange, project, sameValue, unifiedDiff, type FieldSet } from '@kplane/plane';
+import { MASKED, managerFields, maskPair, objectChange, project, sameValue, sideBySide, unifiedDiff, type FieldSet } from '@kplane/plane';
 
 const AGENT = 'kplane-agent';
 const cm = (data: Record<string, string>, managed: FieldSet, extra: Record<string, unknown> = {}) => ({
@@ -95,6 +95,26 @@ describe('plane: live diff', () => {
     assert.equal(pruned.action, 'prune');
     assert.match(pruned.patch, /\(pruned\)/);
     assert.match(pruned.patch, /^-  color: blue$/m);
+  });
+
+  it('lays the changed objects out side by side, in the same order, with a create and a prune as comments on the side where they do not exist', () => {
+    const managed = { 'f:data': { 'f:color': {} } };
+    const other = { ...ref, name: 'other' };
+    const changes = [
+      objectChange({ ref, live: cm({ color: 'blue' }, managed), after: cm({ color: 'green' }, managed), masking: none }, AGENT, 'c'),
+      objectChange({ ref, live: cm({ color: 'same' }, managed), after: cm({ color: 'same' }, managed), masking: none }, AGENT, 'c'),
+      objectChange({ ref: other, after: cm({ color: 'new' }, managed), masking: none }, AGENT, 'c'),
+      objectChange({ ref: other, live: cm({ color: 'old' }, managed), masking: none }, AGENT, 'c'),
+    ];
+    const { live, after } = sideBySide(changes, 'p.profile.yaml on c');
+    assert.equal((live.match(/^---$/gm) ?? []).length, 3, 'the unchanged object is left out');
+    assert.deepEqual(live.match(/^# (update|create|prune): .*$/gm), after.match(/^# (update|create|prune): .*$/gm));
+    assert.match(live, /color: blue/);
+    assert.match(after, /color: green/);
+    assert.match(live, /# create: ConfigMap app\/other\n# \(absent: applying creates it\)/);
+    assert.match(after, /# prune: ConfigMap app\/other\n# \(pruned: applying deletes it\)/);
+    assert.ok(!/same/.test(live + after));
+    assert.deepEqual(sideBySide([changes[1]], 'x'), { live: '# x: live\n# no differences\n', after: '# x: after apply\n# no differences\n' });
   });
 
   it('masks sensitive values on both sides, including an old value no list knows, and still shows that it changes', () => {

@@ -135,6 +135,27 @@ describe('fleet views and commands', function () {
     assert.deepEqual(running.map((r) => (r.kind === 'runningOn' ? `${r.cluster}@${r.version}:${r.state}` : r.kind)), [`${withAgent.name}@1.0.0:Ready`]);
   });
 
+  it('Diff Profile with Cluster shows what applying the edited file would change there, in a diff editor', async () => {
+    const uri = vscode.Uri.file(join(process.env.KPLANE_TEST_WORKSPACE!, 'fleet-edited.profile.yaml'));
+    // The applied profile, edited: one value changed, one object added.
+    writeFileSync(uri.fsPath, `${PROFILE.replace('hello: world', 'hello: venus')}        - apiVersion: v1\n          kind: ConfigMap\n          metadata:\n            name: fleet-test-added\n            namespace: default\n          data:\n            added: yes\n`);
+    try {
+      const shown = (await vscode.commands.executeCommand('kplane.diffProfile', uri, withAgent.name)) as { live: string; after: string; counts: Record<string, number> };
+      assert.ok(shown, 'the command returned nothing: see the error it showed');
+      assert.deepEqual({ update: shown.counts.update, create: shown.counts.create }, { update: 1, create: 1 });
+      assert.match(shown.live, /hello: world/);
+      assert.match(shown.after, /hello: venus/);
+      assert.match(shown.live, /# create: ConfigMap default\/fleet-test-added\n# \(absent: applying creates it\)/);
+      assert.match(shown.after, /name: fleet-test-added/);
+      const tab = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+      assert.ok(tab instanceof vscode.TabInputTextDiff, 'no diff editor is open');
+      assert.equal(tab.original.scheme, 'kplane-drift');
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    } finally {
+      rmSync(uri.fsPath, { force: true });
+    }
+  });
+
   it('blocks Apply when preflight finds errors', async () => {
     const bad = vscode.Uri.file(join(process.env.KPLANE_TEST_WORKSPACE!, 'broken.profile.yaml'));
     writeFileSync(bad.fsPath, PROFILE.replace('version: 1.0.0', 'version: one'));
