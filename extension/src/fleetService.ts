@@ -96,7 +96,7 @@ export class FleetService implements vscode.Disposable {
   }
 
   private async start(): Promise<void> {
-    const { DEFAULT_WATCH_OPTIONS, FleetWatcher, fleetContexts, loadKubeconfig } = await import('./runtime.js');
+    const { DEFAULT_WATCH_OPTIONS, FleetWatcher, fleetContexts, insecureContextWarning, loadKubeconfig } = await import('./runtime.js');
     const s = this.settings;
     const loaded = loadKubeconfig(s.kubeconfig);
     const hubs = s.hub ? fleetContexts(loaded.kubeConfig, [s.hub]) : { contexts: [], unknown: [] };
@@ -108,6 +108,8 @@ export class FleetService implements vscode.Disposable {
       ...found.unknown.map((name) => `Context "${name}" (setting kplane.fleet.contexts) is not in the kubeconfig; run "kplane: Add Clusters from Kubeconfig…" to choose again.`),
       ...hubs.unknown.map((name) => `Hub context "${name}" (setting kplane.fleet.hub) is not in the kubeconfig; fix the setting or the kubeconfig.`),
     ];
+    // Shown in the tree with the errors, and logged: a context whose API server is not verified.
+    for (const c of [...contexts, ...hubs.contexts]) if (c.insecure) this.startErrors.push(insecureContextWarning(c));
     if (!contexts.length && !hubs.contexts.length && !this.startErrors.length) this.startErrors.push('No kubeconfig contexts found. Set KUBECONFIG or kplane.fleet.kubeconfig, then run "kplane: Add Clusters from Kubeconfig…".');
     for (const e of this.startErrors) this.log.warn(e);
     this.contexts = contexts;

@@ -84,6 +84,7 @@ export const command: Command = {
     const session = openFleet({ kubeconfig: values.kubeconfig ?? '', contexts: selector ? [] : direct, hubs, requestTimeoutMs: timeoutMs });
     try {
       for (const e of session.errors) console.error(terminalSafe(`kplane apply: ${e}`));
+    for (const w of session.warnings) console.error(terminalSafe(`kplane apply: warning: ${w}`));
       if (session.errors.length && !selector) return 2;
       await session.watcher.settled(hubs.length ? Math.max(60_000, timeoutMs * 6) : timeoutMs + 1000);
       const problems = session.watcher.hubProblems();

@@ -125,6 +125,7 @@ async function diffHubMembers(profiles: ClusterProfile[], o: { kubeconfig: strin
   const session = openFleet({ kubeconfig: o.kubeconfig, hubs: o.hubs, requestTimeoutMs: o.timeoutMs });
   try {
     for (const e of session.errors) console.error(terminalSafe(`kplane diff: ${e}`));
+    for (const w of session.warnings) console.error(terminalSafe(`kplane diff: warning: ${w}`));
     await session.watcher.settled(Math.max(60_000, o.timeoutMs * 6));
     const problems = [...session.errors, ...session.watcher.hubProblems()];
     for (const p of session.watcher.hubProblems()) console.error(terminalSafe(`kplane diff: ${p}`));

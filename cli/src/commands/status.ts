@@ -57,6 +57,7 @@ export const command: Command = {
     const hubs = list(args.hub);
     const session = openFleet({ kubeconfig: args.kubeconfig ?? '', contexts, hubs, requestTimeoutMs: timeoutMs, ...(args.namespace ? { namespace: args.namespace } : {}) });
     for (const e of session.errors) console.error(terminalSafe(`kplane status: ${e}`));
+    for (const w of session.warnings) console.error(terminalSafe(`kplane status: warning: ${w}`));
     if (!session.contexts.length && !session.hubs.length) {
       console.error('kplane status: no contexts to show; pass --kubeconfig or set KUBECONFIG');
       session.dispose();

@@ -7,7 +7,7 @@ import { FleetModel } from '../fleet/fleetModel.js';
 import { DEFAULT_STATE_OPTIONS, type StateOptions } from '../fleet/clusterState.js';
 import { DEFAULT_WATCH_OPTIONS } from './clusterWatch.js';
 import { FleetWatcher } from './fleetWatcher.js';
-import { fleetContexts, loadKubeconfig, type FleetContext } from './kubeconfigContexts.js';
+import { fleetContexts, insecureContextWarning, loadKubeconfig, type FleetContext } from './kubeconfigContexts.js';
 
 export interface SessionOptions {
   /** KUBECONFIG-style list; empty = $KUBECONFIG or ~/.kube/config. */
@@ -29,6 +29,8 @@ export interface FleetSession {
   hubs: FleetContext[];
   /** Problems reading the kubeconfig or unknown context names, each naming what to fix. */
   errors: string[];
+  /** Contexts used although they are unsafe (TLS not verified), each naming what to fix. */
+  warnings: string[];
   dispose(): void;
 }
 
@@ -51,5 +53,7 @@ export function openFleet(options: SessionOptions): FleetSession {
   });
   watcher.setContexts(contexts);
   watcher.setHubs(hubs.contexts);
-  return { model, watcher, contexts, hubs: hubs.contexts, errors, dispose: () => watcher.dispose() };
+  const warnings = [...contexts, ...hubs.contexts].filter((c) => c.insecure).map(insecureContextWarning);
+  for (const w of warnings) options.log?.('warn', w);
+  return { model, watcher, contexts, hubs: hubs.contexts, errors, warnings, dispose: () => watcher.dispose() };
 }

@@ -5,7 +5,7 @@
 export { FleetWatcher } from './fleetWatcher.js';
 export { HubWatch, DEFAULT_HUB_WATCH_OPTIONS, type HubWatchOptions, type HubTarget } from '../hub/hubWatch.js';
 export { ClusterWatch, DEFAULT_WATCH_OPTIONS, type WatchOptions } from './clusterWatch.js';
-export { fleetContexts, loadKubeconfig, forContext, type FleetContext, type LoadedKubeconfig } from './kubeconfigContexts.js';
+export { fleetContexts, loadKubeconfig, forContext, insecureContextWarning, type FleetContext, type LoadedKubeconfig } from './kubeconfigContexts.js';
 export { openFleet, type FleetSession, type SessionOptions } from './fleetSession.js';
 export { diffLive, sensitivePaths, type LiveDiff, type ChartRenderer } from './profileDiff.js';
 export { readProfile, applyProfile, previewApply, setPaused, removeProfile, asTarget, type ProfileTarget, type Target } from './profileActions.js';

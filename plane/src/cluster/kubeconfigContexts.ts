@@ -13,6 +13,13 @@ export interface FleetContext {
   kubeConfig: KubeConfig;
   /** Where this cluster's ClusterAgent and ClusterProfiles live, when not the fleet-wide namespace. */
   kplaneNamespace?: string;
+  /** The kubeconfig says insecure-skip-tls-verify: the API server's certificate is not checked. */
+  insecure?: boolean;
+}
+
+/** What to say, wherever the fleet is opened (tree, log, CLI), about a context whose TLS is not verified. */
+export function insecureContextWarning(context: Pick<FleetContext, 'name' | 'server'>): string {
+  return `Context "${context.name}" (${context.server}) has insecure-skip-tls-verify: kplane does not check its API server's certificate, so anyone on the network path can pose as it and read the credentials sent; give the cluster a certificate-authority(-data) in the kubeconfig instead.`;
 }
 
 export interface LoadedKubeconfig {
@@ -74,7 +81,7 @@ export function fleetContexts(kc: KubeConfig, names?: readonly string[]): { cont
       unknown.push(name);
       continue;
     }
-    contexts.push({ name, server: cluster.server, kubeConfig: forContext(kc, name) });
+    contexts.push({ name, server: cluster.server, kubeConfig: forContext(kc, name), ...(cluster.skipTLSVerify ? { insecure: true } : {}) });
   }
   return { contexts, unknown };
 }
