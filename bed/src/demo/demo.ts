@@ -21,13 +21,14 @@ import { repoRoot } from '../binaries.js';
 import { kubeClient, waitFor } from '../client.js';
 import type { TestCluster } from '../cluster.js';
 import { startFleet } from '../fleet.js';
+import { ensureHelmTools, fixtureChart, packageChart, startOciRegistry } from '../charts.js';
 import { startCodeServer } from '../vscode/host.js';
 import { readyHost } from '../vscode/hostPaths.js';
 import { byFate, takeScreenshots } from './screenshots.js';
 
 /** The demo's three clusters: how each one looks to the plane, and what happens to it. */
 const CLUSTERS = [
-  { displayName: 'eu-prod-1', labels: { env: 'prod', region: 'eu', tier: 'edge' }, profiles: ['edge-baseline', 'observability', 'autoscale'], fate: 'healthy' },
+  { displayName: 'eu-prod-1', labels: { env: 'prod', region: 'eu', tier: 'edge' }, profiles: ['edge-baseline', 'observability', 'autoscale', 'web-chart'], fate: 'healthy' },
   { displayName: 'us-prod-1', labels: { env: 'prod', region: 'us', tier: 'edge' }, profiles: ['edge-baseline', 'observability'], fate: 'drift' },
   { displayName: 'eu-staging-1', labels: { env: 'staging', region: 'eu', tier: 'lab' }, profiles: ['edge-baseline'], fate: 'unreachable' },
 ] as const;
@@ -41,7 +42,7 @@ export interface DemoCluster {
 }
 
 interface ProfileDoc extends KubernetesObject {
-  spec: { reconcile?: Record<string, unknown>; values?: Record<string, unknown> };
+  spec: { reconcile?: Record<string, unknown>; values?: Record<string, unknown>; [field: string]: unknown };
   status?: { observedGeneration?: number; conditions?: { type: string; status: string }[]; drift?: unknown[] };
 }
 
@@ -111,11 +112,19 @@ export async function runDemo(argv: string[]): Promise<number> {
     const readProfile = async (cluster: TestCluster, name: string) =>
       (await objects(cluster).read({ apiVersion: 'kplane.dev/v1alpha1', kind: 'ClusterProfile', metadata: { namespace: 'kplane-system', name } })) as ProfileDoc;
 
+    // A chart registry on loopback (distribution's registry, TLS with its own CA) holding the
+    // project's web chart, for eu-prod-1's Helm layer; the agents run the helm bed/build-helm.sh builds.
+    say('starting a chart registry with the web chart (helm and the registry are built once, minutes the first time)…');
+    const helmTools = await ensureHelmTools({ log: (line) => say(`  ${line}`) });
+    const registry = await startOciRegistry({ name: 'demo-registry' });
+    cleanups.add('stop the chart registry', () => registry.stop());
+    await registry.push(await packageChart(fixtureChart('web'), join(state, 'charts'), '1.0.0'));
+
     for (const d of demo) {
       // The ClusterAgent's spec is the cluster's identity for the plane; the agent fills its status.
       const agentObject = { apiVersion: 'kplane.dev/v1alpha1', kind: 'ClusterAgent', metadata: { name: 'agent', namespace: 'kplane-system' }, spec: { displayName: d.displayName, labels: d.labels, heartbeatInterval: '5s' } };
       await apply(d.cluster, agentObject, 'kplane');
-      const agent = await startAgent({ kubeconfigPath: fleet.kubeconfigPath, context: d.cluster.name });
+      const agent = await startAgent({ kubeconfigPath: fleet.kubeconfigPath, context: d.cluster.name, env: { KPLANE_HELM: helmTools.helm } });
       cleanups.add(`stop the agent of ${d.cluster.name}`, () => agent.stop());
       say(`${d.cluster.name} (${d.displayName}, ${Object.entries(d.labels).map(([k, v]) => `${k}=${v}`).join(',')}): agent pid ${agent.pid}`);
     }
@@ -124,6 +133,22 @@ export async function runDemo(argv: string[]): Promise<number> {
     // mode, so the drift stays visible instead of being corrected within seconds.
     const profiles: Record<string, ProfileDoc> = {};
     for (const name of ['edge-baseline', 'observability', 'autoscale']) profiles[name] = parse(await readFile(join(root, 'examples', `${name}.profile.yaml`), 'utf8')) as ProfileDoc;
+    // A Helm layer: the web chart from the loopback registry, whose CA the agent reads from a Secret.
+    profiles['web-chart'] = {
+      apiVersion: 'kplane.dev/v1alpha1',
+      kind: 'ClusterProfile',
+      metadata: { name: 'web-chart', namespace: 'kplane-system' },
+      spec: {
+        version: '1.0.0',
+        description: 'the web chart (1.0.0) from the demo registry',
+        reconcile: { mode: 'enforce', interval: '1m', prune: true },
+        variables: [{ name: 'greeting', type: 'string', default: 'hello from a chart' }],
+        layers: [{ name: 'web', namespace: 'web-chart', wait: true, helm: { repo: registry.url, chart: 'web', version: '1.0.0', values: { greeting: '${greeting}' }, credentialsSecret: 'demo-registry-ca' } }],
+      },
+    } as ProfileDoc;
+    for (const d of demo.filter((x) => x.profiles.includes('web-chart'))) {
+      await apply(d.cluster, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'demo-registry-ca', namespace: 'kplane-system' }, stringData: { 'ca.crt': registry.caPem } } as KubernetesObject, 'kplane');
+    }
     for (const d of demo) {
       for (const name of d.profiles) {
         const profile = structuredClone(profiles[name]);
