@@ -19,15 +19,11 @@ import { KubeError, type WatchEvent } from './errors.js';
 import type { Connection } from './kubeconfig.js';
 import type { SessionLease } from './h2Sessions.js';
 
+import { parseWatchLine, WatchLineDecoder } from './watchLines.js';
+
 type SessionsModule = typeof import('./h2Sessions.js');
 /** ./h2Sessions.ts once a client with `http2: true` loaded it. */
 let sessions: SessionsModule | undefined;
-
-/** Open HTTP/2 sessions and watch streams of the process (for bench:fleet's report). */
-export function connectionStats(): { h2Sessions: number; h2Streams: number } {
-  return sessions?.connectionStats() ?? { h2Sessions: 0, h2Streams: 0 };
-}
-import { parseWatchLine, WatchLineDecoder } from './watchLines.js';
 
 export type Query = Record<string, string | number | boolean | undefined>;
 
@@ -78,6 +74,19 @@ function pool(secure: boolean, maxSockets: number): http.Agent {
     pools.set(key, agent);
   }
   return agent;
+}
+
+/**
+ * Connections of the process (for bench:fleet's report): request connections in the shared
+ * pools (busy or idle), and HTTP/2 sessions with their watch streams. Watches on connections of
+ * their own (no http2 option) are not counted.
+ */
+export function connectionStats(): { requestSockets: number; h2Sessions: number; h2Streams: number } {
+  let requestSockets = 0;
+  for (const agent of pools.values()) {
+    for (const list of [...Object.values(agent.sockets), ...Object.values(agent.freeSockets)]) requestSockets += list?.length ?? 0;
+  }
+  return { requestSockets, ...(sessions?.connectionStats() ?? { h2Sessions: 0, h2Streams: 0 }) };
 }
 
 export class KubeClient {

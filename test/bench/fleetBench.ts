@@ -222,8 +222,8 @@ async function main(): Promise<void> {
     const model = new FleetModel(Date.now);
     const watcher = new FleetWatcher(model, { ...DEFAULT_WATCH_OPTIONS, requestTimeoutMs: TIMEOUT_MS });
     const loadMs = await loadFleet(model, watcher, contexts);
-    const sockets = (process as unknown as { _getActiveHandles(): object[] })._getActiveHandles().filter((h) => h.constructor.name === 'TLSSocket').length;
     const h2 = connectionStats();
+    const sockets = h2.requestSockets;
     log(`initial load: all ${CLUSTERS} clusters Healthy after ${(loadMs / 1000).toFixed(2)}s; ${h2.h2Streams} watches on ${h2.h2Sessions} HTTP/2 session(s), ${sockets} HTTP/1.1 connection(s) for lists`);
     global.gc?.();
     const rssLoaded = process.memoryUsage().rss;
