@@ -141,6 +141,54 @@ export class KubeClient {
     }
   }
 
+  /**
+   * A GET for documents a cluster may make huge or slow (OpenAPI, discovery): the body is read up
+   * to `maxBytes` and within `timeoutMs` (both fail with a KubeError naming the limit, without
+   * holding more than the limit in memory); `etag` revalidates (answer 304, no body).
+   */
+  async getDocument(path: string, options: { timeoutMs: number; maxBytes: number; etag?: string; accept?: string; signal?: AbortSignal }): Promise<{ status: 200 | 304; etag?: string; text: string }> {
+    const what = `GET ${path}`;
+    const scope = this.scope(options.signal, options.timeoutMs);
+    try {
+      const url = this.url(path, undefined);
+      const headers: Record<string, string> = { ...(options.accept ? { Accept: options.accept } : {}), ...(options.etag ? { 'If-None-Match': options.etag } : {}) };
+      const res = await this.send('GET', url, headers, undefined, pool(url.protocol === 'https:', this.options.maxSockets ?? 16), scope.signal);
+      const status = res.statusCode ?? 0;
+      const header = res.headers.etag;
+      const etag = typeof header === 'string' ? header : undefined;
+      if (status === 304) {
+        res.resume();
+        return { status: 304, etag: etag ?? options.etag, text: '' };
+      }
+      const tooLarge = () => new KubeError(`${this.prefix}${what}: the answer is more than kplane reads (${options.maxBytes} bytes)`, status, 'TooLarge');
+      if (Number(res.headers['content-length'] ?? 0) > options.maxBytes) {
+        res.destroy();
+        throw tooLarge();
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of res as AsyncIterable<Buffer>) {
+        size += chunk.length;
+        if (size > options.maxBytes) {
+          res.destroy();
+          throw tooLarge();
+        }
+        chunks.push(chunk);
+      }
+      const text = Buffer.concat(chunks).toString('utf8');
+      if (status >= 300 || status < 200) {
+        const body = safeJson(text) as { message?: unknown; reason?: unknown } | undefined;
+        throw new KubeError(`${this.prefix}${what}: ${status} ${typeof body?.message === 'string' ? body.message.slice(0, 300) : text.slice(0, 200)}`, status, typeof body?.reason === 'string' ? body.reason : undefined);
+      }
+      return { status: 200, etag, text };
+    } catch (err) {
+      throw this.failure(err, what, scope, options.timeoutMs);
+    } finally {
+      scope.dispose();
+      this.inFlight.delete(scope);
+    }
+  }
+
   /** GET that answers undefined for 404 instead of throwing. */
   async getOrUndefined<T = any>(path: string, options: RequestOptions = {}): Promise<T | undefined> {
     try {
