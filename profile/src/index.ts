@@ -9,6 +9,7 @@ export * from './validation/index.js';
 export * from './listExpansion.js';
 export * from './layerGraph.js';
 export * from './kubeTypes.js';
+export * from './liveSchemas.js';
 export * from './removedApis.js';
 export * from './pattern.js';
 export * from './secrets.js';

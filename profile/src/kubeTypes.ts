@@ -42,6 +42,11 @@ export interface KubeSchemaData {
   /** groupVersion → kind → [scope, name of its definition in `schemas`]. */
   groupVersions: Record<string, Record<string, [KubeScope, string]>>;
   schemas: Record<string, KubeSchema>;
+  /**
+   * Discovery lists everything the API serves (a live cluster): a group it does not list is not
+   * served there. The built-in set knows only Kubernetes' own groups; any other is someone's CRD.
+   */
+  complete?: boolean;
 }
 
 export interface KubeKind {
@@ -105,9 +110,23 @@ export class KubeTypes {
     return this.data.kubernetes;
   }
 
+  /**
+   * A target cluster's live API (../liveSchemas.ts) rather than the built-in one. Clusters of the
+   * same release and CRDs share one instance, so it carries no cluster name: findings get theirs
+   * from ./validation/targetFindings.ts.
+   */
+  get live(): boolean {
+    return this.data.complete === true;
+  }
+
+  /** For messages: "Kubernetes 1.36.3". */
+  get label(): string {
+    return `Kubernetes ${this.data.kubernetes.replace(/^v/, '')}`;
+  }
+
   /** A definition by name (the target of a `$ref`). */
   definition(name: string): KubeSchema | undefined {
-    return this.data.schemas[name];
+    return Object.hasOwn(this.data.schemas, name) ? this.data.schemas[name] : undefined;
   }
 
   /** Whether the built-in API serves this group (any version). Custom groups are not built in. */
@@ -116,13 +135,14 @@ export class KubeTypes {
   }
 
   servesGroupVersion(apiVersion: string): boolean {
-    return apiVersion in this.data.groupVersions;
+    return Object.hasOwn(this.data.groupVersions, apiVersion);
   }
 
   /** The kind's type at this apiVersion, built in or from a CRD of the profile. */
   kind(apiVersion: string, kind: string): KubeKind | undefined {
-    const builtin = this.data.groupVersions[apiVersion]?.[kind];
-    if (builtin) return { apiVersion, kind, scope: builtin[0], schema: { $ref: builtin[1] }, source: `Kubernetes ${this.data.kubernetes}` };
+    const byKind = Object.hasOwn(this.data.groupVersions, apiVersion) ? this.data.groupVersions[apiVersion] : undefined;
+    const builtin = byKind && Object.hasOwn(byKind, kind) ? byKind[kind] : undefined;
+    if (builtin) return { apiVersion, kind, scope: builtin[0], schema: { $ref: builtin[1] }, source: `Kubernetes ${this.data.kubernetes}${this.live ? ' (live cluster)' : ''}` };
     const custom = this.custom.get(`${groupOf(apiVersion)}/${kind}`);
     const version = apiVersion.slice(apiVersion.indexOf('/') + 1);
     if (custom && custom.versions.has(version)) {

@@ -8,13 +8,14 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { getLanguageService, isProfileFileName, textDocument } from '@kplane/language-server';
-import { checkProfileGraph, parseKubeVersion, type FindingCode, type ProfileNode } from '@kplane/profile';
+import { checkProfileGraph, parseDuration, parseKubeVersion, type FindingCode, type ProfileNode, type SchemaTarget } from '@kplane/profile';
 import { builtinKubeTypes, KUBERNETES_RELEASE } from '@kplane/language-server/kube-schemas';
 import { HelmChartStore } from '@kplane/language-server/helm-charts';
 import { helmLayerDiagnostics, type HelmValidationStats } from '../helmValidation.js';
 import type { Command } from '../main.js';
 
 const usage = `Usage: kplane validate <files or dirs...> [--format text|json] [--kube-version <v>] [--offline] [--ca-file PEM]
+                      [--context NAME[,NAME…] | --all-contexts] [--kubeconfig PATHS] [--timeout 15s] [--strict]
 
 Checks ClusterProfile YAML files as the editor does: YAML syntax, the schema, the rules no
 schema expresses (layer graph, variables, duplicate objects, scaling), every manifest against
@@ -33,8 +34,20 @@ must hold a ClusterProfile.
                   are errors, APIs removed later warnings (default: ${KUBERNETES_RELEASE})
   --offline       fetch no chart: Helm layers whose chart is not cached are not rendered (said so)
   --ca-file       PEM of a CA to trust for chart repositories
+  --context       also check every manifest against the live API of these kubeconfig contexts
+                  (their version, kinds and CRDs, OpenAPI v3 of the group/versions the profiles use);
+                  a finding that holds on some targets only says where ("On cluster eu-prod-1: …")
+  --all-contexts  every context of the kubeconfig
+  --kubeconfig    KUBECONFIG-style list of files (default: $KUBECONFIG, ~/.kube/config)
+  --timeout       deadline of each request to a cluster (default 15s)
+  --strict        warnings fail too, and so does a context that cannot be reached (without it,
+                  an unreachable context is reported and checked against its cached schemas, or skipped)
 
-Exit status: 0 no errors (warnings allowed), 1 errors found, 2 usage or I/O problem.`;
+Schemas read from clusters are kept in $XDG_CACHE_HOME/kplane/schemas (default ~/.cache/kplane/schemas)
+and revalidated with ETags.
+
+Exit status: 0 no errors (warnings allowed), 1 errors found (or warnings and unreachable
+contexts with --strict), 2 usage or I/O problem.`;
 
 /** Files bigger than this are not read at all; the service reports anything above 4 M characters anyway. */
 const MAX_READ_BYTES = 64 * 1024 * 1024;
@@ -161,7 +174,7 @@ export const command: Command = {
     let values;
     let positionals: string[];
     try {
-      ({ values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { format: { type: 'string', default: 'text' }, 'kube-version': { type: 'string' }, offline: { type: 'boolean', default: false }, 'ca-file': { type: 'string' } } }));
+      ({ values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { format: { type: 'string', default: 'text' }, 'kube-version': { type: 'string' }, offline: { type: 'boolean', default: false }, 'ca-file': { type: 'string' }, context: { type: 'string', multiple: true }, 'all-contexts': { type: 'boolean' }, kubeconfig: { type: 'string' }, timeout: { type: 'string', default: '15s' }, strict: { type: 'boolean' } } }));
     } catch (err) {
       console.error(`kplane validate: ${(err as Error).message}\n\n${usage}`);
       return 2;
@@ -180,6 +193,14 @@ export const command: Command = {
       console.error(`kplane validate: name at least one file or directory.\n\n${usage}`);
       return 2;
     }
+    const contextNames = (values.context ?? []).flatMap((c) => c.split(',')).map((c) => c.trim()).filter(Boolean);
+    const allContexts = values['all-contexts'] === true;
+    const timeoutMs = parseDuration(values.timeout!);
+    if ((contextNames.length && allContexts) || !timeoutMs) {
+      console.error(`kplane validate: ${timeoutMs ? 'give --context or --all-contexts, not both' : `--timeout "${values.timeout}" is no duration: write e.g. 15s`}.\n\n${usage}`);
+      return 2;
+    }
+    const strict = values.strict === true;
 
     const ioErrors: string[] = [];
     const targets = await collect(positionals, ioErrors);
@@ -187,11 +208,7 @@ export const command: Command = {
     let fetched = 0;
     const store = new HelmChartStore({ offline, caFile: values['ca-file'], quietMs: 0, onChange: () => fetched++ });
     const helmStats: HelmValidationStats = { rendered: 0, notRendered: 0 };
-    const service = getLanguageService({ kubeTypes: builtinKubeTypes, kubeVersion, helmCharts: store });
-    const reports: FileReport[] = [];
-    const texts = new Map<string, string>();
-    const nodes: ProfileNode<{ report: FileReport; document: number }>[] = [];
-    let skipped = 0;
+    const files: { target: Target; text: string }[] = [];
     for (const target of targets) {
       let bytes: Buffer;
       try {
@@ -206,7 +223,24 @@ export const command: Command = {
         continue;
       }
       // Undecodable bytes become U+FFFD, which the service reports as binary or non-UTF-8 content.
-      const text = new TextDecoder('utf-8').decode(bytes);
+      files.push({ target, text: new TextDecoder('utf-8').decode(bytes) });
+    }
+
+    let live: LiveTargets = { targets: [], lines: [], failed: 0 };
+    // Messages may quote a cluster's text (field names, enum values of its CRDs).
+    let safe = (text: string): string => text;
+    if (contextNames.length || allContexts) {
+      safe = (await import('@kplane/plane')).terminalSafe;
+      const found = await liveTargets(contextNames, allContexts, values.kubeconfig, timeoutMs, files.map((f) => f.text));
+      if ('exitCode' in found) return found.exitCode;
+      live = found;
+    }
+    const service = getLanguageService({ kubeTypes: builtinKubeTypes, kubeVersion, helmCharts: store, targets: live.targets.length ? live.targets : undefined });
+    const reports: FileReport[] = [];
+    const texts = new Map<string, string>();
+    const nodes: ProfileNode<{ report: FileReport; document: number }>[] = [];
+    let skipped = 0;
+    for (const { target, text } of files) {
       const document = textDocument(pathToFileURL(resolve(target.file)).href, text);
       const expected = target.explicit || isProfileFileName(target.file) ? 'error' : undefined;
       if (!expected && service.countProfiles(document) === 0) {
@@ -248,27 +282,91 @@ export const command: Command = {
 
     const count = (severity: string) => reports.reduce((n, r) => n + r.diagnostics.filter((d) => d.severity === severity).length, 0);
     const errors = count('error');
+    const warnings = count('warning');
     if (format === 'json') {
       console.log(JSON.stringify(reports));
     } else {
       for (const report of reports) {
         const lines = (texts.get(report.file) ?? '').split(/\r?\n/);
         for (const d of report.diagnostics) {
-          console.log(`${report.file}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${d.severity} ${d.code} ${d.message}`);
+          console.log(`${report.file}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${d.severity} ${d.code} ${safe(d.message)}`);
           console.log(excerpt(lines, d));
         }
       }
-      const warnings = count('warning');
       if (helmStats.rendered || helmStats.notRendered) {
         const why = offline ? ' (--offline: charts not in the cache were not fetched)' : '';
         console.log(`Helm layers: ${helmStats.rendered} rendered with helm template and checked${helmStats.notRendered ? `, ${helmStats.notRendered} not rendered${why}` : ''}`);
       } else if (offline) console.log('--offline: no chart was fetched');
-      const files = `${reports.length} profile file${reports.length === 1 ? '' : 's'}`;
+      const checked = `${reports.length} profile file${reports.length === 1 ? '' : 's'}`;
       const skippedNote = skipped ? ` (${skipped} YAML file${skipped === 1 ? '' : 's'} without a ClusterProfile skipped)` : '';
-      console.log(errors || warnings ? `${errors} error(s), ${warnings} warning(s) in ${files}${skippedNote}` : `${files} checked, no problems${skippedNote}`);
+      if (contextNames.length || allContexts) console.log(safe(`checked against: built-in Kubernetes ${KUBERNETES_RELEASE}${live.lines.map((l) => ` · ${l}`).join('')}`));
+      console.log(errors || warnings ? `${errors} error(s), ${warnings} warning(s) in ${checked}${skippedNote}` : `${checked} checked, no problems${skippedNote}`);
     }
     for (const message of ioErrors) console.error(`kplane validate: ${message}`);
     if (ioErrors.length) return 2;
-    return errors ? 1 : 0;
+    return errors || (strict && (warnings || live.failed)) ? 1 : 0;
   },
 };
+
+interface LiveTargets {
+  targets: SchemaTarget[];
+  /** "eu-prod-1 (live, v1.36.3)", one per context, for the "checked against" line. */
+  lines: string[];
+  /** Contexts that did not answer (checked against their cached schemas, or skipped). */
+  failed: number;
+}
+
+/**
+ * The group/versions the files use, read from their text: a superset is harmless (a
+ * group/version a cluster does not serve is not read), and it avoids parsing every file twice.
+ */
+function usedGroupVersions(texts: readonly string[]): string[] {
+  const found = new Set<string>();
+  const line = /^[ \t-]*apiVersion:[ \t]*["']?([A-Za-z0-9.\-/]+)["']?[ \t]*(#.*)?$/gm;
+  for (const text of texts) for (let m = line.exec(text); m; m = line.exec(text)) found.add(m[1]);
+  return [...found].sort();
+}
+
+/** Each context's live schema set; an unreachable context is reported and skipped (a failure with --strict). */
+async function liveTargets(names: string[], all: boolean, kubeconfig: string | undefined, timeoutMs: number, texts: readonly string[]): Promise<LiveTargets | { exitCode: number }> {
+  // Loaded only with --context: the plain offline check stays as fast to start as before.
+  const { fleetContexts, loadKubeconfig, KubeClient, LiveSchemaStore, describeAge } = await import('@kplane/plane/cluster');
+  const { terminalSafe: terminalText } = await import('@kplane/plane');
+  const loaded = loadKubeconfig(kubeconfig ?? '');
+  const { contexts, unknown } = fleetContexts(loaded.kubeConfig, all ? undefined : names);
+  for (const e of [...loaded.errors, ...unknown.map((n) => `context "${n}" is not in the kubeconfig: check the name (kubectl config get-contexts)`)]) console.error(`kplane validate: ${e}`);
+  if (unknown.length || loaded.errors.length) return { exitCode: 2 };
+  if (!contexts.length) {
+    console.error('kplane validate: the kubeconfig has no contexts to check against.');
+    return { exitCode: 2 };
+  }
+  const store = new LiveSchemaStore({ timeoutMs });
+  const groupVersions = usedGroupVersions(texts);
+  const result: LiveTargets = { targets: [], lines: [], failed: 0 };
+  const sets = await Promise.all(
+    contexts.map(async (context) => {
+      const client = new KubeClient(context.kubeConfig, context.name, timeoutMs);
+      try {
+        return { context: context.name, set: await store.schemaSet(client, groupVersions) };
+      } catch (err) {
+        return { context: context.name, error: err instanceof Error ? err.message : String(err) };
+      } finally {
+        client.close();
+      }
+    }),
+  );
+  for (const one of sets) {
+    if ('error' in one) {
+      console.error(terminalText(`kplane validate: context ${one.context} skipped: ${one.error} (nothing cached for it either)`));
+      result.lines.push(`${one.context} (unreachable, skipped)`);
+      result.failed++;
+      continue;
+    }
+    const { set } = one;
+    for (const problem of set.problems) console.error(terminalText(`kplane validate: ${problem}`));
+    if (set.state === 'cached') result.failed++;
+    result.targets.push({ name: set.context, kube: set.kube });
+    result.lines.push(`${set.context} (${set.state === 'live' ? 'live' : `cached, ${describeAge(Date.now() - set.fetchedAt)} old`}, ${set.kubernetes})`);
+  }
+  return result;
+}

@@ -4,7 +4,7 @@
  * webview editor and tests use it as is. Parses are remembered per document version, and every
  * entry point catches its own failures: a bug here must cost a feature, never the server.
  */
-import type { ClusterSchemaSource, Finding, FindingCode, KubeTypes, ProfileNode } from '@kplane/profile';
+import type { ClusterSchemaSource, Finding, FindingCode, KubeTypes, ProfileNode, SchemaTarget } from '@kplane/profile';
 import type { CodeAction, CompletionList, Diagnostic, DocumentSymbol, Hover, Location, Position, Range } from 'vscode-languageserver-types';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { isProfileDocument, parseYamlFile, type ParsedFile } from './yamlParse.js';
@@ -40,6 +40,11 @@ export interface LanguageServiceOptions {
   kubeVersion?: string;
   /** Charts of Helm layers (../helmChartStore.ts): their values are completed and checked against them. */
   helmCharts?: HelmChartProvider;
+  /**
+   * Target clusters with their live types (the extension and `kplane validate --context` read
+   * them): every manifest is checked against each too; a new array when any changes.
+   */
+  targets?: readonly SchemaTarget[];
 }
 
 export interface ValidationOptions {
@@ -110,6 +115,7 @@ export function getLanguageService(initial: LanguageServiceOptions = {}): Langua
           clusterSchemas: options.clusterSchemas,
           kubeTypes: options.kubeTypes,
           kubeVersion: options.kubeVersion,
+          targets: options.targets,
           expectProfile: validation.expectProfile,
           profileGraph: validation.profileGraph,
         }), ...helm];

@@ -2,7 +2,7 @@
  * Diagnostics of a YAML file: YAML problems of every document, and for each ClusterProfile
  * document the findings of @kplane/profile's validateProfile, placed on exact ranges.
  */
-import { checkProfileGraph, FINDING_CODES, profileNode, validateProfile, type ClusterSchemaSource, type Finding, type FindingCode, type KubeTypes, type ProfileNode } from '@kplane/profile';
+import { checkProfileGraph, FINDING_CODES, profileNode, validateProfile, type ClusterSchemaSource, type Finding, type FindingCode, type KubeTypes, type ProfileNode, type SchemaTarget } from '@kplane/profile';
 import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver-types';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { isProfileDocument, type ParsedFile, type Problem } from './yamlParse.js';
@@ -21,6 +21,8 @@ export interface ValidationSettings {
   kubeTypes?: () => KubeTypes | undefined;
   /** The Kubernetes release profiles target (removed APIs). */
   kubeVersion?: string;
+  /** Target clusters' live types: manifests are checked against each as well (findings say where). */
+  targets?: readonly SchemaTarget[];
   /**
    * The file was given as a profile (named *.profile.yaml, or named on the CLI): without a
    * ClusterProfile document it gets a diagnostic of this severity. Other YAML files without
@@ -57,7 +59,7 @@ const SEVERITY = {
 // Findings are paths, not offsets, so they stay right for a document that did not change while
 // another document of the same file did (the next parse takes the unchanged document and its
 // value object over: ./yamlParse.ts).
-const findingsCache = new WeakMap<object, { schemas: ClusterSchemaSource | undefined; kube: KubeTypes | undefined; kubeVersion: string | undefined; findings: Finding[] }>();
+const findingsCache = new WeakMap<object, { schemas: ClusterSchemaSource | undefined; kube: KubeTypes | undefined; kubeVersion: string | undefined; targets: readonly SchemaTarget[] | undefined; findings: Finding[] }>();
 
 function hasManifests(value: unknown): boolean {
   const spec = (value as { spec?: { layers?: unknown } } | null)?.spec;
@@ -65,15 +67,16 @@ function hasManifests(value: unknown): boolean {
 }
 
 function findingsOf(value: unknown, settings: ValidationSettings): Finding[] {
-  const { clusterSchemas, kubeVersion } = settings;
+  const { clusterSchemas, kubeVersion, targets } = settings;
   // The built-in API is decoded on the first profile that has a manifest to check.
   const kube = settings.kubeTypes && hasManifests(value) ? settings.kubeTypes() : undefined;
-  const options = { clusterSchemas, kube, kubeVersion };
+  const options = { clusterSchemas, kube, kubeVersion, targets: kube ? targets : undefined };
   if (typeof value !== 'object' || value === null) return validateProfile(value, options);
   const known = findingsCache.get(value);
-  if (known && known.schemas === clusterSchemas && known.kube === kube && known.kubeVersion === kubeVersion) return known.findings;
+  // The targets list is replaced, never changed in place, when a cluster's schemas change.
+  if (known && known.schemas === clusterSchemas && known.kube === kube && known.kubeVersion === kubeVersion && known.targets === options.targets) return known.findings;
   const findings = validateProfile(value, options);
-  findingsCache.set(value, { schemas: clusterSchemas, kube, kubeVersion, findings });
+  findingsCache.set(value, { schemas: clusterSchemas, kube, kubeVersion, targets: options.targets, findings });
   return findings;
 }
 

@@ -11,5 +11,6 @@ export { diffLive, sensitivePaths, type LiveDiff, type ChartRenderer } from './p
 export { readProfile, applyProfile, previewApply, setPaused, removeProfile, asTarget, type ProfileTarget, type Target } from './profileActions.js';
 export { rollOut, type RolloutOptions } from './rollout.js';
 export { installAgent, readDeployManifests, type InstallManifest } from './agentInstall.js';
+export { LiveSchemaStore, defaultSchemaCacheDir, describeAge, type LiveSchemaOptions, type LiveSchemaSet } from './liveSchemas.js';
 export { KubeClient, KubeError } from '@kplane/kube';
 export { hubInit, hubJoin, hubLeave, memberRole, parseLabels, contextClient, readMemberSecret, DEFAULT_TOKEN_SECONDS, type HubClients, type JoinOptions, type JoinResult, type LeaveOptions, type LeaveResult } from '../hub/hubMembership.js';

@@ -621,6 +621,20 @@ const OTHER_CODES = {
     fix: 'Set the apiVersion (or kind) the message names.',
     quickFix: true,
   },
+  KIND_NOT_SERVED_ON_CLUSTER: {
+    area: 'kubernetes',
+    meaning: "A target cluster (kplane validate --context, or the editor's target clusters) serves no such kind: its CRD is not installed there and the profile does not define it.",
+    example: 'apiVersion: example.com/v1\nkind: Widget   # on a cluster without the widgets.example.com CRD',
+    fix: "Install the kind's CustomResourceDefinition on that cluster, add it to a layer of the profile, or check the apiVersion and kind.",
+    quickFix: false,
+  },
+  MANIFEST_KIND_UNKNOWN: {
+    area: 'kubernetes',
+    meaning: "A custom resource whose kind neither Kubernetes nor a CRD of the profile defines: it could not be checked. Not an error; checked against a target cluster that has its CRD, it is.",
+    example: 'apiVersion: example.com/v1\nkind: Widget',
+    fix: 'Nothing, or check it against the clusters that have its CRD: kplane validate --context NAME.',
+    quickFix: false,
+  },
   CLUSTER_SCHEMA_UNUSABLE: {
     area: 'cluster',
     meaning: "The connected cluster's schema of a manifest's kind could not be compiled; the manifest was checked against the profile schema only.",

@@ -11,6 +11,7 @@ import { checkSize } from './sizeCheck.js';
 import { isKnownClusterScoped } from '../identity.js';
 import type { FindingCode } from './codes.js';
 import type { KubeTypes } from '../kubeTypes.js';
+import type { SchemaTarget } from './targetFindings.js';
 
 export type { ClusterSchemaSource } from './schemaCheck.js';
 export { checkSchema } from './schemaCheck.js';
@@ -21,6 +22,7 @@ export { PROFILE_SIZE_LIMIT_BYTES, PROFILE_STORE_LIMIT_BYTES, storedSize } from 
 export { checkProfileGraph, profileNode, type ProfileNode, type GraphOptions } from './profileGraph.js';
 export { formatPath, isIpv4, isCidr, isSemver, isChartVersion, isDns1123Label, isDns1123Subdomain, closest, describeValue } from './rules.js';
 export { checkManifest, type ManifestCheckOptions } from './manifestCheck.js';
+export { mergeTargetFindings, type SchemaTarget, type TargetFindings } from './targetFindings.js';
 
 export type Severity = 'error' | 'warning' | 'information' | 'hint';
 
@@ -57,6 +59,8 @@ export interface ValidateOptions {
   kube?: KubeTypes;
   /** The Kubernetes release the profile targets, e.g. "1.24", for removed APIs (default: that of `kube`). */
   kubeVersion?: string;
+  /** Target clusters' live types (with `kube`): findings per target, merged where they agree. */
+  targets?: readonly SchemaTarget[];
 }
 
 /** Every problem of a ClusterProfile document (the whole object: apiVersion, kind, metadata, spec). */
@@ -65,7 +69,7 @@ export function validateProfile(doc: unknown, options: ValidateOptions = {}): Fi
     const kube = options.kube;
     const isClusterScoped = options.isClusterScoped ?? (kube ? (apiVersion: string, kind: string) => (kube.scopeOf(apiVersion, kind) ?? (isKnownClusterScoped(apiVersion, kind) ? 'Cluster' : 'Namespaced')) === 'Cluster' : isKnownClusterScoped);
     const findings = checkSchema(doc);
-    findings.push(...checkSemantics(doc, { isClusterScoped, clusterSchemas: options.clusterSchemas, kube, kubeVersion: options.kubeVersion }));
+    findings.push(...checkSemantics(doc, { isClusterScoped, clusterSchemas: options.clusterSchemas, kube, kubeVersion: options.kubeVersion, targets: options.targets }));
     findings.push(...checkSize(doc));
     return findings;
   } catch (err) {

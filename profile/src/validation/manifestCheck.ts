@@ -52,7 +52,8 @@ export function checkManifest(manifest: unknown, path: JsonPath, opts: ManifestC
   const { apiVersion, kind } = manifest;
   if (apiVersion.includes('${') || kind.includes('${')) return [];
   const kube = opts.kube;
-  const target = opts.kubeVersion ?? kube.release;
+  // A live cluster's own release decides for it; --kube-version speaks for the built-in API.
+  const target = (kube.live ? undefined : opts.kubeVersion) ?? kube.release;
   const findings: Finding[] = [];
   const at = (field: string): JsonPath => [...path, field];
 
@@ -102,10 +103,31 @@ function notServed(apiVersion: string, kind: string, path: JsonPath, opts: Manif
     });
     return;
   }
-  if (!kube.isBuiltinGroup(group)) return; // someone's CRD: nothing to check it against
+  if (!kube.isBuiltinGroup(group)) {
+    if (kube.live) {
+      // A live cluster lists every kind it serves, CRDs included: this one it does not.
+      findings.push({
+        code: 'KIND_NOT_SERVED_ON_CLUSTER',
+        severity: 'error',
+        message: `${kind} ${apiVersion} is not served there (no CustomResourceDefinition defines it): install its CRD on that cluster, or add the CRD to a layer of this profile.`,
+        path: [...path, 'kind'],
+        data: { kind },
+      });
+    } else {
+      // Someone's CRD: nothing to check it against, which is worth knowing but no error.
+      findings.push({
+        code: 'MANIFEST_KIND_UNKNOWN',
+        severity: 'information',
+        message: `${kind} ${apiVersion} was not checked: neither ${kube.label} nor a CustomResourceDefinition of this profile defines it. Check it against a cluster that has its CRD (kplane validate --context NAME).`,
+        path: [...path, 'kind'],
+        data: { kind },
+      });
+    }
+    return;
+  }
   const elsewhere = kube.apiVersionsOf(kind);
   const sameGroup = elsewhere.filter((gv) => groupOf(gv) === group);
-  const release = displayVersion(kube.release);
+  const release = kube.label;
   if (kube.servesGroupVersion(apiVersion) || sameGroup.length || elsewhere.length) {
     const best = sameGroup[0] ?? elsewhere[0];
     if (best) {
@@ -133,8 +155,11 @@ function notServed(apiVersion: string, kind: string, path: JsonPath, opts: Manif
   // kind it does not know either: the cluster may enable it, so only warn.
   findings.push({
     code: 'KIND_NOT_SERVED',
-    severity: 'warning',
-    message: `${apiVersion} ${kind} is not served by a default ${release} API server: check the apiVersion, or enable that API on your clusters.`,
+    // A live cluster's discovery is the truth: there it is not served.
+    severity: kube.live ? 'error' : 'warning',
+    message: kube.live
+      ? `${apiVersion} ${kind} is not served there (${release}): check the apiVersion, or enable that API on that cluster.`
+      : `${apiVersion} ${kind} is not served by a default ${release} API server: check the apiVersion, or enable that API on your clusters.`,
     path: [...path, 'apiVersion'],
     data: { kind },
   });
@@ -392,7 +417,7 @@ function walkObject(value: Record<string, unknown>, schema: KubeSchema, path: Js
   const open = preserve || extra === true || (!properties && extra === undefined && !w.structural);
   for (const key of Object.keys(value)) {
     if (w.findings.length >= MAX_FINDINGS) return;
-    const property = properties?.[key];
+    const property = properties && Object.hasOwn(properties, key) ? properties[key] : undefined;
     const child = [...path, key];
     if (property) walkValue(value[key], property, child, w, depth + 1, b);
     else if (typeof extra === 'object') walkValue(value[key], extra, child, w, depth + 1, b);

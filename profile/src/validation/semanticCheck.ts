@@ -16,6 +16,7 @@ import { podSecurityProblems, podSpecOf } from '../podSecurity.js';
 import type { Finding, JsonPath } from './index.js';
 import { checkAgainstClusterSchema, type ClusterSchemaSource } from './schemaCheck.js';
 import { checkManifest } from './manifestCheck.js';
+import { mergeTargetFindings, type SchemaTarget } from './targetFindings.js';
 import { customKindsOf, type KubeTypes } from '../kubeTypes.js';
 import { describeValue, describeValue as describePlain, formatPath, isChartVersion, isCidr, isDns1123Label, isDns1123Subdomain, isIpv4, isRecord, isSemver } from './rules.js';
 
@@ -26,6 +27,8 @@ export interface SemanticOptions {
   kube?: KubeTypes;
   /** The Kubernetes release the profile targets, for removed APIs (default: that of `kube`). */
   kubeVersion?: string;
+  /** Target clusters' live types: every manifest is checked against each too (./targetFindings.ts). */
+  targets?: readonly SchemaTarget[];
 }
 
 type Obj = Record<string, unknown>;
@@ -61,7 +64,7 @@ export function checkSemantics(doc: unknown, options: SemanticOptions): Finding[
   const manifests = checkManifests(objects, options, at, findings);
   checkScaling(spec, manifests, at, findings);
   if (options.clusterSchemas) checkClusterTypes(spec, objects, variables, options.clusterSchemas, at, findings);
-  if (options.kube) checkKubeTypes(objects, variables, options.kube, options.kubeVersion, options.clusterSchemas, at, findings);
+  if (options.kube) checkKubeTypes(objects, variables, options.kube, options.kubeVersion, options.clusterSchemas, options.targets ?? [], at, findings);
   return findings;
 }
 
@@ -70,26 +73,43 @@ export function checkSemantics(doc: unknown, options: SemanticOptions): Finding[
  * profile re-parses only that object (language-server incrementalParse.ts), so the others come
  * back as the same objects and are not walked again.
  */
-const manifestFindings = new WeakMap<object, { key: string; kube: KubeTypes; findings: Finding[] }>();
+const manifestFindings = new WeakMap<object, { key: string; kubes: KubeTypes[]; findings: Finding[] }>();
 
-/** Each manifest (lists expanded) against the built-in Kubernetes API and the profile's own CRDs. */
+/** Target clusters grouped by their schema set: clusters of one release and CRD set are checked once. */
+function distinctSets(targets: readonly SchemaTarget[]): { kube: KubeTypes; targets: string[] }[] {
+  const sets = new Map<KubeTypes, string[]>();
+  for (const t of targets) {
+    const names = sets.get(t.kube) ?? [];
+    names.push(t.name);
+    sets.set(t.kube, names);
+  }
+  return [...sets].map(([kube, names]) => ({ kube, targets: names }));
+}
+
+/**
+ * Each manifest (lists expanded) against the built-in Kubernetes API and the profile's own CRDs,
+ * and against each target cluster's live API when there are targets.
+ */
 function checkKubeTypes(
   layers: { li: number; objects: ExpandedManifest[] }[],
   declared: Map<string, { variable: Partial<Variable>; index: number }>,
   builtin: KubeTypes,
   kubeVersion: string | undefined,
   clusterSchemas: ClusterSchemaSource | undefined,
+  targets: readonly SchemaTarget[],
   at: (...p: JsonPath) => JsonPath,
   findings: Finding[],
 ): void {
-  const kube = builtin.withCustomKinds(customKindsOf(layers.flatMap(({ objects }) => objects.map((o) => o.manifest))));
+  const custom = customKindsOf(layers.flatMap(({ objects }) => objects.map((o) => o.manifest)));
+  const sets = [{ kube: builtin.withCustomKinds(custom), targets: [] as string[] }, ...distinctSets(targets).map((s) => ({ kube: s.kube.withCustomKinds(custom), targets: s.targets }))];
+  const kubes = sets.map((s) => s.kube);
   const variableType = (name: string) => {
     const type = declared.get(name)?.variable.type;
     return typeof type === 'string' && (VARIABLE_TYPES as readonly string[]).includes(type) ? (type as VariableType) : undefined;
   };
   // Where substitution is off, `${name}` is text like any other.
   const literal = () => 'string' as const;
-  const signature = `${kubeVersion ?? ''}|${[...declared].map(([name, d]) => `${name}:${String(d.variable.type)}`).join(',')}`;
+  const signature = `${kubeVersion ?? ''}|${[...declared].map(([name, d]) => `${name}:${String(d.variable.type)}`).join(',')}|${sets.map((s) => s.targets.join(',')).join(';')}`;
   for (const { li, objects } of layers) {
     for (const { manifest, path: relative, substitute: substitutes } of objects) {
       // The target cluster's own schema of the kind, when the editor has one, speaks for it instead.
@@ -97,12 +117,16 @@ function checkKubeTypes(
       const path = at('layers', li, 'manifests', ...relative);
       const key = `${path.join('/')}|${substitutes}|${signature}`;
       const known = manifestFindings.get(manifest);
-      if (known && known.key === key && known.kube === kube) {
+      if (known && known.key === key && known.kubes.length === kubes.length && known.kubes.every((k, i) => k === kubes[i])) {
         findings.push(...known.findings);
         continue;
       }
-      const found = checkManifest(manifest, path, { kube, kubeVersion, variableType: substitutes ? variableType : literal });
-      manifestFindings.set(manifest, { key, kube, findings: found });
+      const opts = { kubeVersion, variableType: substitutes ? variableType : literal };
+      const found =
+        sets.length === 1
+          ? checkManifest(manifest, path, { ...opts, kube: sets[0].kube })
+          : mergeTargetFindings(sets.map((s) => ({ ...s, findings: checkManifest(manifest, path, { ...opts, kube: s.kube }) })));
+      manifestFindings.set(manifest, { key, kubes, findings: found });
       findings.push(...found);
     }
   }

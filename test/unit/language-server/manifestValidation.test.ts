@@ -361,14 +361,15 @@ ${spec}`;
       assert.match(text_(d), /CustomResourceDefinition widgets\.example\.com serves example\.com\/v1/);
     });
 
-    it('a custom kind nobody defines is not an error', () => {
-      expectClean(
-        profile(`
+    it('a custom kind nobody defines is not an error: one note on its kind says it was not checked', () => {
+      const text = profile(`
 - apiVersion: cert-manager.io/v1
   kind: Certificate
   metadata: { name: c }
-  spec: { anything: goes }`),
-      );
+  spec: { anything: goes }`);
+      const d = expectOne(diagnose(text).filter((x) => x.code !== 'UNUSED_VARIABLE'), 'MANIFEST_KIND_UNKNOWN', rangeOf(text, 'Certificate'));
+      assert.equal(d.severity, 3);
+      assert.match(text_(d), /Certificate cert-manager\.io\/v1 was not checked: .*kplane validate --context/);
     });
 
     it('a CRD schema with no properties at all, and a deeply nested custom resource, stay bounded', () => {
