@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { kubeClient, mergedKubeconfig, repoRoot, startCluster, waitFor, type TestCluster } from '@kplane/bed';
 import { KubeClient, LiveSchemaStore } from '@kplane/plane/cluster';
+import { kubeConfigConnection } from '@kplane/kube';
 
 const CRD = `apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
@@ -99,7 +100,7 @@ describe('live per-cluster schemas (kplane validate --context)', function () {
     writeFileSync(kubeconfig, mergedKubeconfig([withCrd, without]), { mode: 0o600 });
     // Created as plain JSON: the bed's applyYaml goes through client-node's typed serializer,
     // which drops `enum` from a CRD schema (its model calls the field _enum).
-    const client = new KubeClient(kubeClient(withCrd), withCrd.name);
+    const client = new KubeClient(kubeConfigConnection(kubeClient(withCrd)), { context: withCrd.name });
     await client.request('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { timeoutMs: 30_000, body: parse(CRD) });
     await waitFor(() => client.request('GET', '/apis/example.com/v1', { timeoutMs: 5000 }).then(() => true, () => false), { timeoutMs: 60_000, what: 'example.com/v1 served' });
     await waitFor(async () => Boolean(((await client.request<{ paths?: Record<string, unknown> }>('GET', '/openapi/v3', { timeoutMs: 5000 })).paths ?? {})['apis/example.com/v1']), { timeoutMs: 60_000, what: 'example.com/v1 in /openapi/v3' });
@@ -145,7 +146,7 @@ describe('live per-cluster schemas (kplane validate --context)', function () {
 
   it('revalidates with ETags: a second store answers from the cache after 304s, reading no document again', async () => {
     const store = () => new LiveSchemaStore({ cacheDir: join(dir, 'etag-cache') });
-    const client = new KubeClient(kubeClient(withCrd), withCrd.name);
+    const client = new KubeClient(kubeConfigConnection(kubeClient(withCrd)), { context: withCrd.name });
     const seen: string[] = [];
     const get = client.getDocument.bind(client);
     client.getDocument = async (path, options) => {

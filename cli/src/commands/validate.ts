@@ -331,6 +331,7 @@ function usedGroupVersions(texts: readonly string[]): string[] {
 async function liveTargets(names: string[], all: boolean, kubeconfig: string | undefined, timeoutMs: number, texts: readonly string[]): Promise<LiveTargets | { exitCode: number }> {
   // Loaded only with --context: the plain offline check stays as fast to start as before.
   const { fleetContexts, loadKubeconfig, KubeClient, LiveSchemaStore, describeAge } = await import('@kplane/plane/cluster');
+  const { kubeConfigConnection } = await import('@kplane/kube');
   const { terminalSafe: terminalText } = await import('@kplane/plane');
   const loaded = loadKubeconfig(kubeconfig ?? '');
   const { contexts, unknown } = fleetContexts(loaded.kubeConfig, all ? undefined : names);
@@ -345,7 +346,7 @@ async function liveTargets(names: string[], all: boolean, kubeconfig: string | u
   const result: LiveTargets = { targets: [], lines: [], failed: 0 };
   const sets = await Promise.all(
     contexts.map(async (context) => {
-      const client = new KubeClient(context.kubeConfig, context.name, timeoutMs);
+      const client = new KubeClient(kubeConfigConnection(context.kubeConfig), { context: context.name });
       try {
         return { context: context.name, set: await store.schemaSet(client, groupVersions) };
       } catch (err) {

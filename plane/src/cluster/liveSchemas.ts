@@ -67,6 +67,8 @@ interface ServerEntry {
   paths: Record<string, string>;
 }
 
+/** The context, for messages (a client made without one: its server). */
+const nameOf = (client: KubeClient): string => client.context ?? client.server;
 const sha = (text: string): string => createHash('sha256').update(text).digest('hex');
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -124,7 +126,7 @@ export class LiveSchemaStore {
       // A set with a missing document is not shared: the next call tries that document again.
       if (documents.size === wanted.length) this.sets.set(key, kube);
     }
-    return { context: client.context, server, kubernetes: entry.kubernetes, state, fetchedAt: entry.fetchedAt, kube, groupVersions: wanted, problems };
+    return { context: client.context ?? server, server, kubernetes: entry.kubernetes, state, fetchedAt: entry.fetchedAt, kube, groupVersions: wanted, problems };
   }
 
   private async refreshIndex(client: KubeClient, previous: ServerEntry | undefined): Promise<{ entry: ServerEntry; state: 'live' | 'cached'; at: number; problems: string[] }> {
@@ -137,9 +139,9 @@ export class LiveSchemaStore {
       await this.write(file, JSON.stringify(entry));
       result = { entry, state: 'live', at: this.options.now(), problems: [] };
     } catch (err) {
-      if (!cached) throw err instanceof KubeError ? err : new KubeError(`${client.context}: ${(err as Error).message}`);
+      if (!cached) throw err instanceof KubeError ? err : new KubeError(`${client.context ?? server}: ${(err as Error).message}`);
       const age = describeAge(this.options.now() - cached.fetchedAt);
-      result = { entry: cached, state: 'cached', at: this.options.now(), problems: [`${client.context}: ${(err as Error).message}; checked against its schemas of ${age} ago`] };
+      result = { entry: cached, state: 'cached', at: this.options.now(), problems: [`${(err as Error).message}; checked against its schemas of ${age} ago`] };
     }
     this.entries.set(server, result);
     return result;
@@ -147,7 +149,7 @@ export class LiveSchemaStore {
 
   private async readIndex(client: KubeClient, cached: ServerEntry | undefined): Promise<ServerEntry> {
     const small = { timeoutMs: this.options.timeoutMs, maxBytes: MAX_INDEX_BYTES };
-    const version = parseJson((await client.getDocument('/version', small)).text, `${client.context}: /version`);
+    const version = parseJson((await client.getDocument('/version', small)).text, `${nameOf(client)}: /version`);
     const kubernetes = isObj(version) && typeof version.gitVersion === 'string' && version.gitVersion.length < 100 ? version.gitVersion : 'unknown';
     const [api, apis, openapi] = await Promise.all([
       client.getDocument('/api', { ...small, accept: DISCOVERY_ACCEPT, etag: cached?.etags.api }),
@@ -157,12 +159,12 @@ export class LiveSchemaStore {
     let served: ServedKinds;
     if (api.status === 304 && apis.status === 304 && cached) served = cached.served; // still what the cluster serves
     else if (api.status === 304 || apis.status === 304) return this.readIndex(client, undefined); // one changed: read both again, never mix
-    else served = servedKindsOf(parseJson(api.text, `${client.context}: /api`), parseJson(apis.text, `${client.context}: /apis`));
-    if (!Object.keys(served).length) throw new KubeError(`${client.context}: discovery lists no kinds (is ${client.server} a Kubernetes API server with aggregated discovery, v1.30 or later?)`, undefined, 'BadResponse');
+    else served = servedKindsOf(parseJson(api.text, `${nameOf(client)}: /api`), parseJson(apis.text, `${nameOf(client)}: /apis`));
+    if (!Object.keys(served).length) throw new KubeError(`${nameOf(client)}: discovery lists no kinds (is ${client.server} a Kubernetes API server with aggregated discovery, v1.30 or later?)`, undefined, 'BadResponse');
     let paths: Record<string, string>;
     if (openapi.status === 304 && cached) paths = cached.paths;
     else {
-      const index = parseJson(openapi.text, `${client.context}: /openapi/v3`);
+      const index = parseJson(openapi.text, `${nameOf(client)}: /openapi/v3`);
       paths = {};
       const listed = isObj(index) && isObj(index.paths) ? index.paths : {};
       for (const [p, v] of Object.entries(listed)) {
@@ -197,17 +199,17 @@ export class LiveSchemaStore {
       // not cached (or unreadable): read it from the cluster
     }
     if (state === 'cached') {
-      problems.push(`${client.context}: the schemas of ${gv} were never read from this cluster and it does not answer now; ${gv} kinds are checked for being served only`);
+      problems.push(`${nameOf(client)}: the schemas of ${gv} were never read from this cluster and it does not answer now; ${gv} kinds are checked for being served only`);
       return undefined;
     }
     try {
       const answer = await client.getDocument(url, { timeoutMs: this.options.timeoutMs, maxBytes: this.options.maxDocumentBytes });
-      const doc = groupVersionSchemasOf(gv, parseJson(answer.text, `${client.context}: ${url}`));
-      problems.push(...doc.problems.map((p) => `${client.context}: ${p}`));
+      const doc = groupVersionSchemasOf(gv, parseJson(answer.text, `${nameOf(client)}: ${url}`));
+      problems.push(...doc.problems.map((p) => `${nameOf(client)}: ${p}`));
       await this.write(file, JSON.stringify(doc));
       return doc;
     } catch (err) {
-      problems.push(`${client.context}: the schemas of ${gv} could not be read (${(err as Error).message}); ${gv} kinds are checked for being served only`);
+      problems.push(`${nameOf(client)}: the schemas of ${gv} could not be read (${(err as Error).message}); ${gv} kinds are checked for being served only`);
       return undefined;
     }
   }
