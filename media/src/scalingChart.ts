@@ -36,7 +36,9 @@ export function scalingChart(status: ScalingStatus, width = 360, height = 120): 
   const targetNumber = useUtilization ? Number(/^(\d+)%/.exec(status.target ?? '')?.[1] ?? NaN) : NaN;
   const replicasMax = Math.max(1, ...history.map((r) => Math.max(r.desired, r.current)));
   const metrics = history.map(metricOf).filter((m): m is number => m !== undefined && Number.isFinite(m));
-  const metricMax = niceCeil(Math.max(...metrics, Number.isFinite(targetNumber) ? targetNumber : 0, 1e-9));
+  // A metric that stayed at 0 gets a scale of 1, not a label of 1e-9 (seen on the demo's page).
+  const peak = Math.max(...metrics, Number.isFinite(targetNumber) ? targetNumber : 0);
+  const metricMax = niceCeil(peak > 0 ? peak : 1);
   const plotW = width - PAD.left - PAD.right;
   const plotH = height - PAD.top - PAD.bottom;
   const x = (time: string): number => round(PAD.left + ((Date.parse(time) - t0) / (t1 - t0)) * plotW);
