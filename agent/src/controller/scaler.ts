@@ -193,7 +193,8 @@ export class Scaler {
       ...(r?.requestsMilli !== undefined ? { requests: r.requestsMilli / 1000 } : {}),
       lastDecision: normalized.change ? normalized.reason : (prior?.status.lastDecision ?? normalized.reason),
       lastDecisionTime: normalized.change ? iso(now) : (prior?.status.lastDecisionTime ?? iso(now)),
-      reason: `${evaluation.explanation}; ${normalized.message}`,
+      // The HPA rules may already end in "stays at N" (tolerance, missing metrics); say it once.
+      reason: evaluation.explanation.endsWith(normalized.message) ? evaluation.explanation : `${evaluation.explanation}; ${normalized.message}`,
     };
     status.history = record(prior?.status.history, { time: iso(now), current: live ?? current, desired: normalized.desired, ...pickMetric(status), decision: normalized.reason }, normalized.change);
     return { ...base, recommendations: normalized.history, status, lastChange: normalized.change ? now : prior?.lastChange };
