@@ -79,14 +79,15 @@ export async function takeScreenshots({ url, outDir, demo, toggleLost, valuesOnC
     await frame.locator(`[data-cluster-page="${lost.cluster.name}"]`).waitFor({ timeout: 30_000 });
     say(`saved ${await screenshot(page, join(outDir, 'dashboard-unreachable.png'))}`);
 
-    // The healthy cluster scales api/api on simulated load: its page charts replicas and CPU
-    // over time. Wait for the agent's second recorded decision, so the chart has a line.
+    // The healthy cluster scales api/api on simulated load (examples/autoscale.profile.yaml,
+    // policy api-cpu): its page charts replicas and CPU over time. Wait until the chart holds a
+    // scale-up decision, so the picture shows the agent reacting.
     const scaling = byFate(demo, 'healthy');
     await frame.locator('nav.crumbs a').first().click();
     await frame.locator(`[data-cluster-row="${scaling.cluster.name}"] a`).first().click();
     await frame.locator(`[data-cluster-page="${scaling.cluster.name}"]`).waitFor({ timeout: 30_000 });
-    const chart = frame.locator('[data-scaling-chart]').first();
-    await chart.locator('circle.point').nth(1).waitFor({ state: 'attached', timeout: 240_000 });
+    const chart = frame.locator('[data-scaling-chart="api-cpu"]').first();
+    await chart.locator('circle.point title', { hasText: 'ScaledUp' }).first().waitFor({ state: 'attached', timeout: 300_000 });
     await chart.scrollIntoViewIfNeeded();
     await page.waitForTimeout(500);
     say(`saved ${await screenshot(page, join(outDir, 'dashboard-scaling.png'))}`);
