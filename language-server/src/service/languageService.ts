@@ -137,7 +137,9 @@ export function getLanguageService(initial: LanguageServiceOptions = {}): Langua
         // (layers, variables), so the last parse will do: typing in a 50k-line profile must not
         // wait for a re-parse on every keystroke (redhat-developer/vscode-yaml#626).
         const parsed = parses.get(document.uri)?.parsed ?? parse(document);
-        const model = profileAt(parsed, document.offsetAt(position));
+        const offset = document.offsetAt(position);
+        // Typing past the end of the last parse (a new last line) still belongs to the last document.
+        const model = profileAt(parsed, offset) ?? profileAt(parsed, [...parsed.documents].reverse().find((d) => d.start <= offset)?.start ?? 0);
         const helm = guard(undefined, () => helmCompletion(document, position, model, options.helmCharts));
         if (helm) return helm;
         return complete(document, position, profileAt(parsed, document.offsetAt(position)) ?? profileAt(parsed, 0));

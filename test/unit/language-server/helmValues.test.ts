@@ -128,6 +128,16 @@ describe('language service: Helm layer values against the chart', () => {
       assert.equal(list.isIncomplete, true);
     });
 
+    it('completes on a new last line typed after the last parse (completion reuses that parse)', () => {
+      const service = getLanguageService({ helmCharts: charts });
+      const before = profile(WEB + '        values:\n          replicaCount: 2\n');
+      service.doValidation(textDocument(URI, before, 1));
+      const after = before + '          ';
+      const document = textDocument(URI, after, 2);
+      const labels = service.doComplete(document, document.positionAt(after.length)).items.map((i) => i.label).sort();
+      assert.deepEqual(labels, ['greeting', 'image']);
+    });
+
     it('outside helm.values the profile schema completes as before', () => {
       const labels = complete(profile(WEB + '        |\n')).items.map((i) => i.label);
       assert.ok(labels.includes('releaseName') && labels.includes('credentialsSecret'), labels.join(','));

@@ -1,0 +1,122 @@
+/**
+ * Helm layers in a real VS Code host, against a real chart repository from the bed (helm repo
+ * index over loopback, the project's web chart with its values.schema.json): the language server
+ * fetches the chart, a value the schema refuses gets its diagnostic on the value, completion
+ * offers the chart's keys with their comments, and kplane: Render Layer shows the rendered
+ * manifests read-only.
+ */
+import * as assert from 'node:assert/strict';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import { ensureHelmTools, fixtureChart, packageChart, startChartRepo, type ChartRepo } from '@kplane/bed';
+
+const DEADLINE_MS = 90_000;
+
+function codeOf(d: vscode.Diagnostic): string {
+  return String(typeof d.code === 'object' ? d.code.value : d.code);
+}
+
+function diagnosticsUntil(uri: vscode.Uri, ready: (d: vscode.Diagnostic[]) => boolean, what: string): Promise<vscode.Diagnostic[]> {
+  const ours = () => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'kplane');
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      if (!ready(ours())) return;
+      subscription.dispose();
+      clearTimeout(timer);
+      resolve(ours());
+    };
+    const subscription = vscode.languages.onDidChangeDiagnostics((e) => {
+      if (e.uris.some((u) => u.toString() === uri.toString())) check();
+    });
+    const timer = setTimeout(() => {
+      subscription.dispose();
+      reject(new Error(`${what}: not seen within ${DEADLINE_MS / 1000} s; kplane diagnostics now: ${JSON.stringify(ours().map((d) => [codeOf(d), d.message]))}`));
+    }, DEADLINE_MS);
+    check();
+  });
+}
+
+describe('Helm layers in the editor (real chart repository)', function () {
+  this.timeout(600_000);
+  let repo: ChartRepo;
+  let uri: vscode.Uri;
+
+  before(async () => {
+    const extension = vscode.extensions.getExtension('kplane.kplane');
+    assert.ok(extension, 'kplane.kplane is not loaded');
+    await extension.activate();
+    const tools = await ensureHelmTools();
+    repo = await startChartRepo({ name: 'vscode-charts' });
+    await repo.add(await packageChart(fixtureChart('web'), await mkdtemp(join(tmpdir(), 'kplane-vscode-chart-')), '1.0.0'));
+    await vscode.workspace.getConfiguration('kplane.helm').update('path', tools.helm, vscode.ConfigurationTarget.Global);
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    assert.ok(folder, 'no workspace folder is open');
+    uri = vscode.Uri.joinPath(folder.uri, 'chart.profile.yaml');
+    const text = `apiVersion: kplane.dev/v1alpha1
+kind: ClusterProfile
+metadata:
+  name: chart
+spec:
+  version: 1.0.0
+  layers:
+    - name: web
+      namespace: web
+      helm:
+        repo: ${repo.url}
+        chart: web
+        version: 1.0.0
+        values:
+          replicaCount: 50
+`;
+    await vscode.workspace.fs.writeFile(uri, Buffer.from(text));
+  });
+
+  after(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await vscode.workspace.fs.delete(uri).then(undefined, () => undefined);
+    await vscode.workspace.getConfiguration('kplane.helm').update('path', undefined, vscode.ConfigurationTarget.Global);
+    await repo?.stop();
+  });
+
+  it("a value the chart's values.schema.json refuses is an error on the value, once the chart is fetched", async () => {
+    const document = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(document);
+    const diagnostics = await diagnosticsUntil(uri, (d) => d.some((x) => codeOf(x) === 'HELM_VALUES_SCHEMA'), 'HELM_VALUES_SCHEMA');
+    const schema = diagnostics.find((d) => codeOf(d) === 'HELM_VALUES_SCHEMA')!;
+    assert.equal(document.getText(schema.range), '50');
+    assert.match(schema.message, /replicaCount is 50; the chart wants it <= 10/);
+  });
+
+  it("completes helm.values keys from the chart's values.yaml, with its comments", async () => {
+    const document = await vscode.workspace.openTextDocument(uri);
+    const editor = await vscode.window.showTextDocument(document);
+    const end = document.lineAt(document.lineCount - 1).range.end;
+    await editor.edit((e) => e.insert(end, '          '));
+    const position = document.lineAt(document.lineCount - 1).range.end;
+    const list = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', uri, position);
+    const greeting = list.items.find((i) => (typeof i.label === 'string' ? i.label : i.label.label) === 'greeting');
+    assert.ok(greeting, `greeting not offered: ${list.items.map((i) => (typeof i.label === 'string' ? i.label : i.label.label)).join(', ')}`);
+    const doc = typeof greeting.documentation === 'string' ? greeting.documentation : greeting.documentation?.value ?? '';
+    assert.match(doc, /Greeting written into the settings ConfigMap/);
+  });
+
+  it('kplane: Render Layer opens the rendered manifests read-only', async () => {
+    const document = await vscode.workspace.openTextDocument(uri);
+    const editor = await vscode.window.showTextDocument(document);
+    // A valid value first: helm template itself refuses what the schema refuses.
+    const line = document.getText().split('\n').findIndex((l) => l.includes('replicaCount: 50'));
+    await editor.edit((e) => e.replace(new vscode.Range(line, 0, document.lineCount - 1, document.lineAt(document.lineCount - 1).text.length), '          replicaCount: 3\n          greeting: rendered in the editor'));
+    await diagnosticsUntil(uri, (d) => !d.some((x) => codeOf(x).startsWith('HELM_')), 'HELM diagnostics gone after the fix');
+    const view = await vscode.commands.executeCommand<vscode.Uri>('kplane.renderLayer', uri, 'web');
+    assert.ok(view, 'Render Layer returned no document');
+    const rendered = await vscode.workspace.openTextDocument(view);
+    const text = rendered.getText();
+    assert.match(text, /^# chart \/ layer web: chart web 1\.0\.0 \(sha256:/);
+    assert.match(text, /kind: Deployment/);
+    assert.match(text, /replicas: 3/);
+    assert.match(text, /greeting: "rendered in the editor"/);
+    assert.equal(view.scheme, 'kplane-render');
+  });
+});
