@@ -7,7 +7,7 @@
  * In both the member keeps enforcing (drift corrected, a change made just before applied), and
  * afterwards every event is on the hub exactly once, in seq order, and hub edits made while the
  * member was cut off reach it. Also measures agent→hub traffic at steady state with the default
- * 60 s heartbeat (KPLANE_HUB_TRAFFIC_MS, default 3 min) and the catch-up after the partition.
+ * 60 s heartbeat (KPLANE_HUB_TRAFFIC_MS, default 3 min, at least 2) and the catch-up after the partition.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -22,7 +22,8 @@ import type { AgentEvent, ClusterAgent, ClusterProfile } from '@kplane/profile';
 const API = '/apis/kplane.dev/v1alpha1';
 const HUB_NS = 'kplane-member-edge';
 const OUTAGE_MS = Number(process.env.KPLANE_HUB_OUTAGE_MS ?? 45_000);
-const TRAFFIC_MS = Number(process.env.KPLANE_HUB_TRAFFIC_MS ?? 180_000);
+/** At least two heartbeats: a shorter window may hold no renewal at all. */
+const TRAFFIC_MS = Math.max(120_000, Number(process.env.KPLANE_HUB_TRAFFIC_MS ?? 180_000));
 
 interface Proxy {
   url: string;
@@ -131,12 +132,13 @@ describe('hub mode faults: hub stopped, network partition, traffic', function ()
 
   /** After the hub is reachable again: it holds every event the member logged since `fromSeq`, each once, in order. */
   const assertEventsCaughtUp = async (fromSeq: number) => {
-    const local = await localAgent();
-    const localNext = local.status!.nextSeq!;
-    const hubAgent = await waitFor(async () => {
+    // Read both until they agree: the member may log more events (a deletion finishing) meanwhile.
+    const [local, hubAgent] = await waitFor(async () => {
+      const l = await localAgent();
       const a = await hubApi.request<ClusterAgent>('GET', `${API}/namespaces/${HUB_NS}/clusteragents/agent`);
-      return a.status?.nextSeq === localNext ? a : undefined;
-    }, { what: `hub nextSeq to reach the member's ${localNext}`, timeoutMs: 60_000 });
+      return a.status?.nextSeq === l.status?.nextSeq ? ([l, a] as const) : undefined;
+    }, { what: 'hub nextSeq to reach the member\'s', timeoutMs: 60_000 });
+    const localNext = local.status!.nextSeq!;
     const seqs = hubAgent.status!.events!.map((e) => e.seq);
     assert.ok(localNext - fromSeq > 0, 'the outage produced no events: nothing was tested');
     assert.ok(localNext - fromSeq <= 200, 'more outage events than the hub window holds; this check reads the window');
@@ -176,7 +178,12 @@ describe('hub mode faults: hub stopped, network partition, traffic', function ()
   });
 
   afterEach(function () {
-    if (this.currentTest?.state === 'failed') console.log(`--- agent log (tail) ---\n${agent?.logs().slice(-4000)}`);
+    // A failed test must not leave the link cut for the next one.
+    proxy?.restore();
+    if (this.currentTest?.state === 'failed') {
+      const lines = agent?.logs().split('\n') ?? [];
+      console.log(`--- agent warnings and errors ---\n${lines.filter((l) => /"level":"(warn|error)"/.test(l)).slice(-40).join('\n')}\n--- agent log (tail) ---\n${lines.slice(-40).join('\n')}`);
+    }
   });
 
   after(async function () {
@@ -271,16 +278,21 @@ describe('hub mode faults: hub stopped, network partition, traffic', function ()
     await agent!.exited;
     await startMemberAgent(['--hub-heartbeat', '5s']);
     await waitFor(() => /"msg":"hub mode"/.test(agent!.logs()), { what: 'restarted agent in hub mode', timeoutMs: 30_000 });
+    proxy.reset();
+    const restored = Date.now();
     proxy.restore();
-    const localNext = (await localAgent()).status!.nextSeq!;
-    await waitFor(async () => (await hubApi.request<ClusterAgent>('GET', `${API}/namespaces/${HUB_NS}/clusteragents/agent`)).status?.nextSeq === localNext, { what: `hub nextSeq to reach ${localNext}`, timeoutMs: 90_000 });
+    const localNext = await waitFor(async () => {
+      const l = (await localAgent()).status!.nextSeq!;
+      return (await hubApi.request<ClusterAgent>('GET', `${API}/namespaces/${HUB_NS}/clusteragents/agent`)).status?.nextSeq === l ? l : undefined;
+    }, { what: 'hub nextSeq to reach the member\'s', timeoutMs: 90_000 });
     await waitFor(() => watched.has(localNext - 1), { what: 'the hub watch to see the last event', timeoutMs: 30_000 });
     const seen = [...watched.keys()].filter((seq) => seq >= fromSeq).sort((a, b) => a - b);
     assert.ok(localNext - fromSeq > 200, 'fewer events than the hub window: the outbox was not needed');
     assert.deepEqual(seen, Array.from({ length: localNext - fromSeq }, (_, i) => fromSeq + i), 'a seq gap in what a hub reader saw');
     assert.deepEqual(duplicates, [], 'a seq came twice with different content');
     await waitFor(async () => (await memberApi.request('GET', '/api/v1/namespaces/kplane-system/configmaps', { query: { labelSelector: 'kplane.dev/hub-outbox=true' } })).items.length === 0, { what: 'outbox emptied once the hub has the events', timeoutMs: 30_000 });
-    console.log(`      ${deletions} drift corrections while cut off, agent killed and restarted: ${localNext - fromSeq} events caught up in order`);
+    const b = proxy.bytes();
+    console.log(`      ${deletions} drift corrections while cut off, agent killed and restarted: ${localNext - fromSeq} events caught up in order; catch-up traffic ${b.up + b.down} bytes (up ${b.up}, down ${b.down}) in ${Math.round((Date.now() - restored) / 1000)}s`);
   });
 
   it(`traffic: agent→hub bytes per hour at steady state, default 60s heartbeat (measured over ${TRAFFIC_MS / 1000}s)`, async function () {
