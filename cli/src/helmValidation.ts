@@ -58,7 +58,9 @@ export async function helmLayerDiagnostics(
       if (!result.ok) {
         opts.stats.notRendered++;
         if (result.reason === 'not-cached') add('information', 'HELM_CHART_NOT_RENDERED', `--offline: layer "${layer.name}" was not rendered: the chart ${helm.chart} ${helm.version} from ${helm.repo} is not in the chart cache; run kplane validate once without --offline to fetch it.`);
-        else if (result.reason === 'no-helm') add('information', 'HELM_CHART_NOT_RENDERED', `Layer "${layer.name}" was not rendered: ${result.message}.`);
+        else if (result.reason === 'no-helm') {
+          if (!opts.alreadyUnavailable(range.start.line)) add('information', 'HELM_CHART_NOT_RENDERED', `Layer "${layer.name}" was not rendered: ${result.message}.`);
+        }
         else if (result.reason === 'render') add('error', 'HELM_RENDER_FAILED', `Layer "${layer.name}": ${result.message}`);
         // A chart that cannot be fetched already has HELM_CHART_UNAVAILABLE from the editor checks.
         else if (!opts.alreadyUnavailable(range.start.line)) add('information', 'HELM_CHART_UNAVAILABLE', `Layer "${layer.name}" was not rendered: ${result.message}`);
