@@ -206,3 +206,32 @@ export function customKindsOf(manifests: readonly unknown[]): CustomKind[] {
   }
   return kinds;
 }
+
+/**
+ * The schema of a field of a manifest of this kind (`path` from the manifest's top, e.g.
+ * ['spec', 'template', 'spec', 'containers', 0, 'image']), for hover and completion; undefined
+ * when the kind or the field is unknown. $refs and one-element allOf are followed.
+ */
+export function kubeSchemaAt(kube: KubeTypes, apiVersion: string, kind: string, path: readonly (string | number)[]): KubeSchema | undefined {
+  const known = kube.kind(apiVersion, kind);
+  if (!known) return undefined;
+  const resolve = (s: KubeSchema | undefined): KubeSchema | undefined => {
+    let node = s;
+    for (let i = 0; node && i < 8; i++) {
+      if (node.$ref) node = kube.definition(node.$ref);
+      else if (node.allOf?.length === 1 && !node.type && !node.properties) node = node.allOf[0];
+      else break;
+    }
+    return node;
+  };
+  let node = resolve(known.schema);
+  for (let i = 0; node && i < path.length && i < 64; i++) {
+    const step = path[i];
+    // A CRD's schema describes metadata barely: the API's ObjectMeta speaks for it.
+    if (i === 0 && step === 'metadata') node = resolve({ $ref: 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta' });
+    else if (typeof step === 'number') node = resolve(node.items);
+    else if (node.properties && Object.hasOwn(node.properties, step)) node = resolve(node.properties[step]);
+    else node = typeof node.additionalProperties === 'object' ? resolve(node.additionalProperties) : undefined;
+  }
+  return node;
+}

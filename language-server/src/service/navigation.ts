@@ -1,5 +1,5 @@
 /** Hover, document symbols and go-to-definition over the parsed tree. */
-import { scanReferences, type ClusterSchemaSource, type JsonSchema } from '@kplane/profile';
+import { kubeSchemaAt, scanReferences, type ClusterSchemaSource, type JsonSchema, type KubeSchema, type KubeTypes } from '@kplane/profile';
 import { MarkupKind, SymbolKind, type DocumentSymbol, type Hover, type Location, type Range } from 'vscode-languageserver-types';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { child, pairOf, pathAt, type YamlNode } from './yamlTree.js';
@@ -35,7 +35,24 @@ function clusterSchemaAt(model: ProfileModel, path: (string | number)[], source:
   return schema ? { schema, apiVersion: manifest.apiVersion, kind: manifest.kind } : undefined;
 }
 
-export function hover(document: TextDocument, model: ProfileModel, offset: number, clusterSchemas?: ClusterSchemaSource): Hover | null {
+/** Inside a manifest, its field's schema from the Kubernetes API (built in, or a live target's). */
+function kubeFieldAt(model: ProfileModel, path: (string | number)[], kube: KubeTypes | undefined): { schema: KubeSchema; apiVersion: string; kind: string; source: string } | undefined {
+  const [spec, layers, li, manifests, mi, ...rest] = path;
+  if (!kube || spec !== 'spec' || layers !== 'layers' || manifests !== 'manifests' || typeof li !== 'number' || typeof mi !== 'number' || rest.length === 0) return undefined;
+  const manifest = (model.document.value as { spec?: { layers?: { manifests?: { apiVersion?: unknown; kind?: unknown }[] }[] } })?.spec?.layers?.[li]?.manifests?.[mi];
+  if (typeof manifest?.apiVersion !== 'string' || typeof manifest.kind !== 'string') return undefined;
+  const known = kube.kind(manifest.apiVersion, manifest.kind);
+  const schema = known && kubeSchemaAt(kube, manifest.apiVersion, manifest.kind, rest);
+  return schema && known ? { schema, apiVersion: manifest.apiVersion, kind: manifest.kind, source: known.source } : undefined;
+}
+
+function kubeTypeName(schema: KubeSchema): string | undefined {
+  if (schema['x-kubernetes-int-or-string']) return 'integer or string';
+  if (schema.format === 'quantity') return 'quantity';
+  return schema.type === 'object' ? 'mapping' : schema.type === 'array' ? 'list' : schema.type;
+}
+
+export function hover(document: TextDocument, model: ProfileModel, offset: number, clusterSchemas?: ClusterSchemaSource, kube?: KubeTypes): Hover | null {
   const at = pathAt(model.root, offset);
   const ref = referenceAt(document, at.node, offset);
   if (ref) {
@@ -54,10 +71,19 @@ export function hover(document: TextDocument, model: ProfileModel, offset: numbe
   }
   if (at.path.length === 0) return null;
   const fromCluster = clusterSchemaAt(model, at.path, clusterSchemas);
+  const field = at.path[at.path.length - 1];
+  const fromKube = fromCluster ? undefined : kubeFieldAt(model, at.path, kube);
+  if (fromKube) {
+    const type = kubeTypeName(fromKube.schema);
+    const values = fromKube.schema.enum?.length ? `\n\nOne of: ${fromKube.schema.enum.map((v) => `\`${String(v)}\``).join(', ')}` : '';
+    return {
+      contents: { kind: MarkupKind.Markdown, value: `**${String(field)}**${type ? ` (\`${type}\`)` : ''}${fromKube.schema.description ? `\n\n${fromKube.schema.description}` : ''}${values}\n\n_${fromKube.kind} ${fromKube.apiVersion}, ${fromKube.source}._` },
+      range: rangeOf(document, at.node.start, at.node.end),
+    };
+  }
   const schema = fromCluster?.schema ?? schemaAt(at.path);
   const docs = documentationOf(schema);
   if (!docs) return null;
-  const field = at.path[at.path.length - 1];
   const type = typeOf(schema);
   const source = fromCluster ? `\n\n_From the cluster's ${fromCluster.apiVersion} ${fromCluster.kind} schema._` : '';
   return {
