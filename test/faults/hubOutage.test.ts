@@ -148,7 +148,8 @@ describe('hub mode faults: hub stopped, network partition, traffic', function ()
     const localBySeq = new Map(local.status!.events!.map((e) => [e.seq, e.message]));
     for (const e of hubAgent.status!.events!) if (localBySeq.has(e.seq)) assert.equal(e.message, localBySeq.get(e.seq), `hub event ${e.seq} differs from the member's`);
     // The watcher (a plane) saw one contiguous stream too.
-    await waitFor(() => watched.has(localNext - 1), { what: 'the hub watch to see the last event', timeoutMs: 30_000 });
+    // The watch, like a plane's, retries with backoff up to 30 s during the outage; give it that and a relist.
+    await waitFor(() => watched.has(localNext - 1), { what: 'the hub watch to see the last event', timeoutMs: 90_000 });
     const first = Math.min(...watched.keys());
     assert.deepEqual([...watched.keys()].sort((a, b) => a - b), Array.from({ length: localNext - first }, (_, i) => first + i), 'the hub watch saw a seq gap');
     assert.deepEqual(duplicates, [], 'a seq came twice with different content');
@@ -212,7 +213,7 @@ describe('hub mode faults: hub stopped, network partition, traffic', function ()
     let corrections = 0;
     while (Date.now() < outageEnds - 10_000 && corrections < 3) {
       await memberApi.request('DELETE', '/api/v1/namespaces/default/configmaps/app-cm');
-      await waitFor(async () => (await cmValue('app')) === '1.0.1', { what: 'drift corrected with the hub down', timeoutMs: 30_000 });
+      await waitFor(async () => (await cmValue('app')) === '1.0.1', { what: 'drift corrected with the hub down', timeoutMs: 60_000 });
       corrections++;
     }
     assert.ok(corrections > 0);
@@ -240,7 +241,7 @@ describe('hub mode faults: hub stopped, network partition, traffic', function ()
     const outageEnds = Date.now() + OUTAGE_MS;
     await waitFor(async () => (await cmValue('app')) === '1.0.3', { what: 'the pre-partition change applied while cut off', timeoutMs: 30_000 });
     await memberApi.request('DELETE', '/api/v1/namespaces/default/configmaps/app-cm');
-    await waitFor(async () => (await cmValue('app')) === '1.0.3', { what: 'drift corrected while cut off', timeoutMs: 30_000 });
+    await waitFor(async () => (await cmValue('app')) === '1.0.3', { what: 'drift corrected while cut off', timeoutMs: 60_000 });
     // Meanwhile on the hub: an edit and a removal.
     await hubApi.apply(`${API}/namespaces/${HUB_NS}/clusterprofiles/app`, profile('app', '1.0.4'), 'kplane');
     await hubApi.request('DELETE', `${API}/namespaces/${HUB_NS}/clusterprofiles/extra`);
@@ -264,7 +265,7 @@ describe('hub mode faults: hub stopped, network partition, traffic', function ()
     let deletions = 0;
     while ((await localAgent()).status!.nextSeq! - fromSeq < 230) {
       await memberApi.request('DELETE', '/api/v1/namespaces/default/configmaps/app-cm');
-      await waitFor(async () => (await cmValue('app')) === '1.0.4', { what: 'drift corrected while cut off', timeoutMs: 30_000, intervalMs: 20 });
+      await waitFor(async () => (await cmValue('app')) === '1.0.4', { what: 'drift corrected while cut off', timeoutMs: 60_000, intervalMs: 20 });
       deletions++;
     }
     // The newest events reach the outbox about a second after they happen.
@@ -285,7 +286,8 @@ describe('hub mode faults: hub stopped, network partition, traffic', function ()
       const l = (await localAgent()).status!.nextSeq!;
       return (await hubApi.request<ClusterAgent>('GET', `${API}/namespaces/${HUB_NS}/clusteragents/agent`)).status?.nextSeq === l ? l : undefined;
     }, { what: 'hub nextSeq to reach the member\'s', timeoutMs: 90_000 });
-    await waitFor(() => watched.has(localNext - 1), { what: 'the hub watch to see the last event', timeoutMs: 30_000 });
+    // The watch, like a plane's, retries with backoff up to 30 s during the outage; give it that and a relist.
+    await waitFor(() => watched.has(localNext - 1), { what: 'the hub watch to see the last event', timeoutMs: 90_000 });
     const seen = [...watched.keys()].filter((seq) => seq >= fromSeq).sort((a, b) => a - b);
     assert.ok(localNext - fromSeq > 200, 'fewer events than the hub window: the outbox was not needed');
     assert.deepEqual(seen, Array.from({ length: localNext - fromSeq }, (_, i) => fromSeq + i), 'a seq gap in what a hub reader saw');
