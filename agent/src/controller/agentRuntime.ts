@@ -72,7 +72,7 @@ export class AgentRuntime {
     this.policy = new LocalPolicySource(api, options.namespace);
     this.reporter = new AgentReporter(api, options.namespace, log.child({ component: 'reporter' }), () => this.profiles(), () => this.profiles().flatMap(sensitiveValues), options.heartbeatMs);
     this.scaler = new Scaler(api, this.discovery, log.child({ component: 'scaler' }), (key, profile, policy, status) => this.onScale(key, profile, policy, status),
-      (ref) => this.kindInformers.get(`${ref.apiVersion}/${ref.kind}`)?.then((i) => i.store.get(`${ref.namespace ?? ''}/${ref.name}`), () => undefined),
+      (ref) => this.kindInformers.get(`${ref.apiVersion}/${ref.kind}`)?.then((i) => i.store.get(storeKey({ metadata: { name: ref.name, namespace: ref.namespace } })), () => undefined),
     );
     this.reconciler = new ProfileReconciler({
       api,

@@ -105,11 +105,12 @@ export class Scaler {
     this.shared = new Set([...perNamespace].filter(([, n]) => n > 1).map(([ns]) => ns));
   }
 
-  /** A list of `path` narrowed to `selector`: one request per pass in a shared namespace, else a selector query. */
-  private async listSelected(path: string, ns: string, selector: Record<string, string>): Promise<{ items?: any[] }> {
-    if (!this.shared.has(ns)) {
-      return this.api.request('GET', path, { query: { labelSelector: Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(',') } });
-    }
+  /**
+   * A list of `path` narrowed to `selector` (`labelSelector` is its query form): one request per
+   * pass in a shared namespace, else a selector query.
+   */
+  private async listSelected(path: string, ns: string, selector: Record<string, string>, labelSelector: string): Promise<{ items?: any[] }> {
+    if (!this.shared.has(ns)) return this.api.request('GET', path, { query: { labelSelector } });
     let whole = this.passLists.get(path);
     if (!whole) {
       whole = this.api.request<{ items?: any[] }>('GET', path);
@@ -267,7 +268,7 @@ export class Scaler {
     const labelSelector = Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(',');
     let podMetrics: { items?: any[] };
     try {
-      podMetrics = await this.listSelected(`/apis/metrics.k8s.io/v1beta1/namespaces/${ns}/pods`, ns, selector);
+      podMetrics = await this.listSelected(`/apis/metrics.k8s.io/v1beta1/namespaces/${ns}/pods`, ns, selector, labelSelector);
     } catch (err) {
       // 404: no APIService for metrics.k8s.io (the aggregated API that metrics-server provides).
       if (err instanceof KubeError && err.status === 404) {
@@ -276,7 +277,7 @@ export class Scaler {
       const why = err instanceof KubeError && err.status === 503 ? 'metrics.k8s.io is unavailable (503: is metrics-server running?)' : `reading metrics.k8s.io failed: ${(err as Error).message}`;
       return { problem: 'MetricsUnavailable', message: why };
     }
-    const podList = await this.listSelected(`/api/v1/namespaces/${ns}/pods`, ns, selector);
+    const podList = await this.listSelected(`/api/v1/namespaces/${ns}/pods`, ns, selector, labelSelector);
     const pods: ScalePod[] = [];
     for (const pod of podList.items ?? []) {
       const containers: ScalePod['containers'] = [];
