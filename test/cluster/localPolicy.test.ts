@@ -5,16 +5,32 @@
  * ClusterRoleBinding (SpecValid=False naming each object and rule, an Event, nothing applied);
  * an edit of the policy reaches the profile without touching it; an invalid policy refuses
  * everything; an object adopted with adoptExisting: true outlives the profile, and so does a
- * Namespace the profile created without opting in to its deletion (kplane.dev/prune: "true").
+ * Namespace the profile created without opting in to its deletion (kplane.dev/prune: "true");
+ * `kplane diff` lists those as kept, not pruned, and the agent then keeps them.
  */
 import assert from 'node:assert/strict';
-import { startCluster, waitFor, type TestCluster, startAgent, type RunningAgent } from '@kplane/bed';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { repoRoot, startCluster, waitFor, type TestCluster, startAgent, type RunningAgent } from '@kplane/bed';
 import { KubeClient, loadKubeConfig } from '@kplane/kube';
 import type { ClusterProfile, Condition } from '@kplane/profile';
 
 const NS = 'kplane-system';
 const PROFILES = `/apis/kplane.dev/v1alpha1/namespaces/${NS}/clusterprofiles`;
 const POLICY = `/api/v1/namespaces/${NS}/configmaps/kplane-policy`;
+
+function kplane(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(repoRoot(), 'cli', 'bin', 'kplane.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
 
 const cm = (name: string, namespace: string, data: Record<string, string> = { a: 'b' }) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace }, data });
 const hostileDaemonSet = {
@@ -62,9 +78,11 @@ describe('agent: the local policy the cluster owns (cluster)', function () {
     }, { what: `profile ${name}: ${what}`, timeoutMs, intervalMs: 100 });
   const refusedBy = (reason: string) => (p: ClusterProfile) => condition(p, 'SpecValid')?.status === 'False' && condition(p, 'SpecValid')?.reason === reason;
   const exists = async (path: string) => (await api.getOrUndefined(path)) !== undefined;
-  // Returns once the agent has noticed the edit (it polls every 2 s), so a profile applied next meets the new policy.
+  // Returns once the agent has noticed the edit (it polls every 2 s), so a profile applied next
+  // meets the new policy. A ConfigMap made before the agent's first read shows as its first
+  // "local policy" line, not as a change (seen running one test alone with --grep).
   const setPolicy = async (text: string) => {
-    const noticed = () => agent.logs().split('local policy changed').length;
+    const noticed = () => agent.logs().split('"msg":"local policy').length;
     const before = noticed();
     await api.apply(POLICY, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kplane-policy', namespace: NS }, data: { 'policy.yaml': text } }, 'cluster-admin');
     await waitFor(() => noticed() > before, { what: 'the agent noticed the policy edit', timeoutMs: 10_000, intervalMs: 50 });
@@ -174,5 +192,54 @@ describe('agent: the local policy the cluster owns (cluster)', function () {
     const events = await api.request<any>('GET', `/api/v1/namespaces/${NS}/events`);
     const released = events.items.find((e: any) => e.involvedObject.name === 'adopter' && e.reason === 'Released');
     assert.match(released?.message ?? '', /^Left 1 object\(s\) in place that existed before kplane took them over: ConfigMap kplane-system\/shared\. Left 1 Namespace\(s\)\/CRD\(s\) in place, with everything in them: Namespace scratch \(kplane deletes one only when the profile annotates it kplane\.dev\/prune: "true"/);
+  });
+
+  it('kplane diff lists an adopted object, a Namespace and a CRD that left the profile as kept, not pruned, and the agent keeps them', async function () {
+    this.timeout(90_000);
+    await setPolicy('podSecurity: baseline\nadoptExisting: true\nkinds: { allow: ["*", "apiextensions.k8s.io/CustomResourceDefinition"] }\n');
+    await api.request('POST', `/api/v1/namespaces/${NS}/configmaps`, { body: cm('shared-2', NS, { owner: 'someone' }) });
+    const crd = {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'widgets.diff.example.dev' },
+      spec: {
+        group: 'diff.example.dev',
+        scope: 'Namespaced',
+        names: { plural: 'widgets', singular: 'widget', kind: 'Widget' },
+        versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
+      },
+    };
+    const before = profile('leaver', [cm('shared-2', NS, { owner: 'kplane' }), cm('made', NS), { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'scratch-2' } }, crd]);
+    await applyProfile(before);
+    await waitProfile('leaver', 'Ready', (p) => condition(p, 'Ready')?.status === 'True', 60_000);
+
+    const dir = mkdtempSync(join(tmpdir(), 'kplane-diff-kept-'));
+    try {
+      const after = profile('leaver', [cm('stays', NS)]);
+      after.spec.version = '1.1.0';
+      const file = join(dir, 'leaver.profile.yaml');
+      writeFileSync(file, JSON.stringify(after)); // JSON is YAML
+      const result = await kplane(['diff', file, '--kubeconfig', cluster.kubeconfigPath, '--context', cluster.name]);
+      assert.equal(result.code, 1, result.stdout + result.stderr);
+      const out = result.stdout;
+      assert.match(out, /objects: 1 to create, 0 to change, 1 to prune, 3 kept$/m);
+      assert.match(out, /^\+\+\+ .*: ConfigMap kplane-system\/made \(pruned\)$/m);
+      for (const name of ['shared-2', 'scratch-2', 'widgets']) assert.doesNotMatch(out, new RegExp(`${name}.*\\(pruned\\)`), `${name} listed as pruned`);
+      assert.match(out, /: ConfigMap kplane-system\/shared-2: left the profile, kept \(it existed before kplane took it over\)$/m);
+      assert.match(out, /: Namespace scratch-2: left the profile, kept with everything in it \(a Namespace is deleted only when the profile annotates it kplane\.dev\/prune: "true"\)$/m);
+      assert.match(out, /: CustomResourceDefinition widgets\.diff\.example\.dev: left the profile, kept with everything in it/m);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+
+    // What the diff said is what the agent does.
+    const after = profile('leaver', [cm('stays', NS)]);
+    after.spec.version = '1.1.0';
+    await applyProfile(after);
+    await waitProfile('leaver', 'Ready after the edit', (p) => condition(p, 'Ready')?.status === 'True' && p.status?.appliedVersion === '1.1.0', 60_000);
+    await waitFor(async () => !(await exists(`/api/v1/namespaces/${NS}/configmaps/made`)), { what: 'made pruned', timeoutMs: 30_000 });
+    assert.equal(await exists(`/api/v1/namespaces/${NS}/configmaps/shared-2`), true, 'the adopted ConfigMap was pruned');
+    assert.equal((await api.getOrUndefined<any>('/api/v1/namespaces/scratch-2'))?.status?.phase, 'Active', 'the Namespace was pruned');
+    assert.equal(await exists('/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.diff.example.dev'), true, 'the CRD was pruned');
   });
 });

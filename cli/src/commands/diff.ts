@@ -4,7 +4,7 @@ import type { ClusterProfile } from '@kplane/profile';
 import { isHubMemberId, matchesSelector, parseSelector, terminalSafe, type ProfileChange, type Selector } from '@kplane/plane';
 // The diff entry and KubeClient, not @kplane/plane/cluster and KubeClient: those load
 // @kubernetes/client-node, whose import alone cost this command 1-3 s (bench:diff).
-import { diffLive, type ChartRenderer } from '@kplane/plane/live-diff';
+import { describeKept, diffLive, type ChartRenderer } from '@kplane/plane/live-diff';
 import { HelmChartStore } from '@kplane/language-server/helm-charts';
 import { renderHelmLayer } from '../helmLayers.js';
 import { KubeClient, loadKubeConfig } from '@kplane/kube';
@@ -16,7 +16,8 @@ const usage = `Usage: kplane diff <profile.yaml> (--context NAME[,NAME…] | --h
 Shows, per cluster, what applying the file would change there: the profile rendered for that
 cluster, each object dry-run by the API server as the agent would apply it (server-side apply,
 field manager kplane-agent), compared with the live object on the fields the agent manages; plus
-the objects the agent would create and those it would prune. Helm layers are rendered with the real
+the objects the agent would create and those it would prune (an adopted object, and a Namespace or
+CRD without the kplane.dev/prune: "true" annotation, left the profile but stay: listed as kept). Helm layers are rendered with the real
 \`helm template\` and that cluster's Capabilities, as the agent renders them (charts from the chart
 cache, ~/.cache/kplane/charts; --ca-file trusts a private CA). Sensitive values are masked. Like
 kubectl diff: exit 0 no differences, 1 differences, 2 error.
@@ -104,7 +105,9 @@ export const command: Command = {
           const count = (action: string) => changed.filter((o) => o.action === action).length;
           if (changed.length || result.profile.kind !== 'unchanged') {
             differs = true;
-            console.log(terminalSafe(`${context.name}: ClusterProfile ${name}: ${describeProfileChange(result.profile)}; objects: ${count('create')} to create, ${count('update')} to change, ${count('prune')} to prune`));
+            const kept = result.kept.length ? `, ${result.kept.length} kept` : '';
+            console.log(terminalSafe(`${context.name}: ClusterProfile ${name}: ${describeProfileChange(result.profile)}; objects: ${count('create')} to create, ${count('update')} to change, ${count('prune')} to prune${kept}`));
+            for (const k of result.kept) console.log(terminalSafe(`${context.name}: ${describeKept(k)}`));
           } else console.log(terminalSafe(`${context.name}: ${name}: no differences`));
         }
       } catch (err) {

@@ -6,7 +6,7 @@
  */
 import * as vscode from 'vscode';
 import { preflightProfile, sideBySide } from '@kplane/plane';
-import { diffLive } from '@kplane/plane/live-diff';
+import { describeKept, diffLive } from '@kplane/plane/live-diff';
 import type { FleetService } from '../fleetService.js';
 import type { Host } from '../host.js';
 import { DRIFT_SCHEME, type DriftContentProvider } from '../driftContentProvider.js';
@@ -53,7 +53,8 @@ export async function diffProfileCommand(fleet: FleetService, host: Host, provid
       for (const profile of preflight.profiles) {
         const result = await diffLive(client, profile, { timeoutMs, label: cluster });
         for (const o of result.objects) counts[o.action] = (counts[o.action] ?? 0) + 1;
-        notes.push(...result.notes);
+        if (result.kept.length) counts.kept = (counts.kept ?? 0) + result.kept.length;
+        notes.push(...result.notes, ...result.kept.map(describeKept));
         changes.push(...result.objects);
       }
       const { live, after } = sideBySide(changes, `${label} on ${cluster}`);
@@ -63,7 +64,7 @@ export async function diffProfileCommand(fleet: FleetService, host: Host, provid
       const right = vscode.Uri.from({ scheme: DRIFT_SCHEME, path: `/${cluster}/after-apply/${name}`, query: stamp });
       provider.set(left, live);
       provider.set(right, after);
-      const summary = `${counts.create ?? 0} to create, ${counts.update ?? 0} to change, ${counts.prune ?? 0} to prune`;
+      const summary = `${counts.create ?? 0} to create, ${counts.update ?? 0} to change, ${counts.prune ?? 0} to prune${counts.kept ? `, ${counts.kept} kept` : ''}`;
       await vscode.commands.executeCommand('vscode.diff', left, right, `${label} on ${cluster}: live ↔ after apply (${summary})`);
       if (notes.length) void host.info(`Diff with ${cluster}: ${notes.slice(0, 3).join('; ')}${notes.length > 3 ? ` (+${notes.length - 3} more)` : ''}`);
       return { cluster, live, after, counts, notes };

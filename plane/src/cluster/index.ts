@@ -7,7 +7,7 @@ export { HubWatch, DEFAULT_HUB_WATCH_OPTIONS, type HubWatchOptions, type HubTarg
 export { ClusterWatch, DEFAULT_WATCH_OPTIONS, type WatchOptions } from './clusterWatch.js';
 export { fleetContexts, loadKubeconfig, forContext, insecureContextWarning, type FleetContext, type LoadedKubeconfig } from './kubeconfigContexts.js';
 export { openFleet, type FleetSession, type SessionOptions } from './fleetSession.js';
-export { diffLive, sensitivePaths, type LiveDiff, type ChartRenderer } from './profileDiff.js';
+export { diffLive, describeKept, sensitivePaths, type LiveDiff, type KeptObject, type ChartRenderer } from './profileDiff.js';
 export { readProfile, applyProfile, previewApply, setPaused, removeProfile, asTarget, type ProfileTarget, type Target } from './profileActions.js';
 export { rollOut, type RolloutOptions } from './rollout.js';
 export { installAgent, readDeployManifests, type InstallManifest } from './agentInstall.js';

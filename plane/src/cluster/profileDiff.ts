@@ -21,7 +21,7 @@ import {
   type ObjectRef,
   type RenderedLayer,
 } from '@kplane/profile';
-import { decodeInventory, inventoryName, pruneSet, refOf, withOwnership, withReplicas } from '@kplane/agent/core';
+import { decodeInventory, inventoryName, keptOnDelete, pruneSet, refOf, withOwnership, withReplicas } from '@kplane/agent/core';
 import { Discovery, KubeError, objectPath, type Capabilities, type RequestOptions, type ResourceInfo } from '@kplane/kube';
 import { objectChange, sensitivePaths, type Masking, type ObjectChange } from '../fleet/liveDiff.js';
 
@@ -44,6 +44,24 @@ export interface LiveDiff {
   objects: ObjectChange[];
   /** Things not compared, each with why (a Helm layer, a kind the cluster does not serve yet). */
   notes: string[];
+  /**
+   * Objects that left the profile which prune leaves in place, as the agent decides it
+   * (@kplane/agent/core keptOnDelete): adopted ones, and Namespaces and CRDs without
+   * kplane.dev/prune: "true". Not in `objects`: applying deletes none of them.
+   */
+  kept: KeptObject[];
+}
+
+export interface KeptObject {
+  ref: ObjectRef;
+  why: 'adopted' | 'cascades';
+}
+
+/** Why a kept object stays, for a line of `kplane diff` or a notification. */
+export function describeKept(k: KeptObject): string {
+  return k.why === 'adopted'
+    ? `${describeObject(k.ref)}: left the profile, kept (it existed before kplane took it over)`
+    : `${describeObject(k.ref)}: left the profile, kept with everything in it (a ${k.ref.kind} is deleted only when the profile annotates it kplane.dev/prune: "true")`;
 }
 
 const CONCURRENCY = 16;
@@ -132,16 +150,21 @@ export async function diffLive(client: DiffClient, profile: ClusterProfile, opti
 
   const pruned = await prunable(client, profile, desired.map((d) => refOf(d.object)), timeoutMs);
   const pruneChanges: ObjectChange[] = [];
+  const kept: KeptObject[] = [];
   if (pruned.length && !spec.reconcile?.prune) {
     notes.push(`${pruned.length} object(s) left the profile but stay, because reconcile.prune is off: ${pruned.slice(0, 5).map(describeObject).join(', ')}${pruned.length > 5 ? ', …' : ''}`);
   } else {
     for (const ref of pruned) {
       const info = await discovery.resource(ref.apiVersion, ref.kind);
       const live = info ? await getOrUndefined(client, objectPath(info, ref), timeoutMs) : undefined;
-      if (live) pruneChanges.push(objectChange({ ref, live, masking: { paths: [], values: secretValues } }, AGENT_FIELD_MANAGER, label));
+      if (!live) continue;
+      // The agent's own rule (agent/src/controller/steps/prune.ts), read from the live object.
+      const why = keptOnDelete(live as { apiVersion?: string; kind?: string; metadata: Record<string, unknown> });
+      if (why) kept.push({ ref, why });
+      else pruneChanges.push(objectChange({ ref, live, masking: { paths: [], values: secretValues } }, AGENT_FIELD_MANAGER, label));
     }
   }
-  return { profile: describeChange(liveProfile, await profileAfter), objects: [...objects.filter((o): o is ObjectChange => !!o), ...pruneChanges], notes };
+  return { profile: describeChange(liveProfile, await profileAfter), objects: [...objects.filter((o): o is ObjectChange => !!o), ...pruneChanges], notes, kept };
 }
 
 function describeProfile(profile: ClusterProfile): string {
