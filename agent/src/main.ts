@@ -8,7 +8,7 @@ import { realpathSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { DEFAULT_NAMESPACE, memberNameProblem, parseDuration } from '@kplane/profile';
-import { KubeClient, loadKubeConfig } from '@kplane/kube';
+import { KubeClient, loadConnection } from '@kplane/kube';
 import { AgentRuntime } from './controller/agentRuntime.js';
 import { startHttpServer } from './controller/httpServer.js';
 import { Logger, type Level } from './controller/logger.js';
@@ -131,7 +131,7 @@ export async function runAgent(argv: string[]): Promise<number> {
   const log = new Logger({ component: 'agent', id: flags.id }, flags.logLevel);
   let api: KubeClient;
   try {
-    const connection = loadKubeConfig({ kubeconfigPath: flags.kubeconfig, context: flags.context });
+    const connection = loadConnection({ kubeconfigPath: flags.kubeconfig, context: flags.context });
     // Which credentials are in use is the first question when the API server refuses them.
     log.info('connecting', { server: connection.server, via: connection.source });
     api = new KubeClient(connection);

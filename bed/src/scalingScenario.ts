@@ -10,7 +10,7 @@
 import { startAgent, type RunningAgent } from './agent.js';
 import { applyYaml, waitFor } from './client.js';
 import { startCluster, type TestCluster } from './cluster.js';
-import { KubeClient, loadKubeConfig } from '@kplane/kube';
+import { KubeClient, loadConnection } from '@kplane/kube';
 
 export interface SideBySideOptions {
   name?: string;
@@ -87,7 +87,7 @@ export async function startSideBySide(opts: SideBySideOptions = {}): Promise<Sid
   const windowS = opts.scaleDownWindowS ?? 20;
   const log = opts.log ?? (() => undefined);
   const cluster = await startCluster({ name: opts.name ?? 'side-by-side', metrics: true, nodes: 2, log });
-  const api = new KubeClient(loadKubeConfig({ kubeconfigPath: cluster.kubeconfigPath }));
+  const api = new KubeClient(loadConnection({ kubeconfigPath: cluster.kubeconfigPath }));
   // The HPA side: a Deployment and an HPA whose only limits are the same as kplane's (scale up
   // unlimited, scale down after the same window), so both should decide alike.
   await applyYaml(

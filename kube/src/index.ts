@@ -10,5 +10,5 @@ export { WatchLineDecoder, parseWatchLine, MAX_WATCH_LINE_BYTES } from './watchL
 export { backoffDelay, delay, DEFAULT_BACKOFF, type Backoff } from './backoff.js';
 export { KubeClient, connectionStats, type RequestOptions, type WatchOptions, type ClientOptions, type Query } from './kubeClient.js';
 export { Informer, storeKey, type KubeObject, type InformerHandler } from './informer.js';
-export { loadConnection, loadConnection as loadKubeConfig, kubeConfigConnection, type Connection, type LoadOptions } from './kubeconfig.js';
+export { loadConnection, kubeConfigConnection, type Connection, type LoadOptions } from './kubeconfig.js';
 export { Discovery, collectionPath, objectPath, type Capabilities, type ResourceInfo } from './discovery.js';

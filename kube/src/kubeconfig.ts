@@ -28,6 +28,10 @@ export interface LoadOptions {
 
 const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
+/**
+ * The agent's, the CLI's and the bed's way in: the given kubeconfig file(s), else $KUBECONFIG,
+ * else ~/.kube/config, else the in-cluster service account.
+ */
 export function loadConnection(options: LoadOptions): Connection {
   const fromEnv = (process.env.KUBECONFIG ?? '').split(delimiter).filter((p) => p && existsSync(p));
   // Several files joined like $KUBECONFIG's merge as kubectl merges them (`kplane diff --kubeconfig a:b`).

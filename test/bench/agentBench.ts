@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { ensureBinaries, ensureHelmTools, fixtureChart, helm, packageChart, startChartRepo, startCluster, waitFor, startAgent } from '@kplane/bed';
-import { KubeClient, loadKubeConfig } from '@kplane/kube';
+import { KubeClient, loadConnection } from '@kplane/kube';
 import { withOwnership } from '@kplane/agent/core';
 import { renderProfile, type ClusterProfile, type Manifest } from '@kplane/profile';
 import { splitProfile } from '@kplane/plane';
@@ -60,7 +60,7 @@ const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.min(xs.length -
 async function main(): Promise<void> {
   const bins = await ensureBinaries();
   const cluster = await startCluster({ name: 'agent-bench' });
-  const api = new KubeClient(loadKubeConfig({ kubeconfigPath: cluster.kubeconfigPath }));
+  const api = new KubeClient(loadConnection({ kubeconfigPath: cluster.kubeconfigPath }));
   const helmTools = await ensureHelmTools();
   const agent = await startAgent({ kubeconfigPath: cluster.kubeconfigPath, args: process.env.KPLANE_BENCH_DEBUG ? ['--log-level', 'debug'] : [], env: { KPLANE_HELM: helmTools.helm } });
   const dir = mkdtempSync(join(tmpdir(), 'kplane-bench-'));

@@ -9,7 +9,7 @@
  *   KPLANE_BENCH_RUNS=5   interval changes measured (default 5)
  */
 import { startAgent, startCluster, waitFor } from '@kplane/bed';
-import { KubeClient, loadKubeConfig } from '@kplane/kube';
+import { KubeClient, loadConnection } from '@kplane/kube';
 import type { ClusterAgent } from '@kplane/profile';
 
 const RUNS = Number(process.env.KPLANE_BENCH_RUNS ?? 5);
@@ -22,7 +22,7 @@ function median(values: number[]): number {
 
 async function main(): Promise<void> {
   const cluster = await startCluster({ name: 'bench-settings', nodes: 1 });
-  const api = new KubeClient(loadKubeConfig({ kubeconfigPath: cluster.kubeconfigPath }));
+  const api = new KubeClient(loadConnection({ kubeconfigPath: cluster.kubeconfigPath }));
   const agent = await (async () => {
     await api.request('POST', AGENTS, { body: { apiVersion: 'kplane.dev/v1alpha1', kind: 'ClusterAgent', metadata: { name: 'agent', namespace: 'kplane-system' }, spec: { heartbeatInterval: '4s' } } });
     return startAgent({ kubeconfigPath: cluster.kubeconfigPath });

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { ensureBinaries, repoRoot, startCluster } from '@kplane/bed';
-import { Discovery, KubeClient, loadKubeConfig, objectPath } from '@kplane/kube';
+import { Discovery, KubeClient, loadConnection, objectPath } from '@kplane/kube';
 import { withOwnership } from '@kplane/agent/core';
 import { LABEL_LAYER, renderProfile, type ClusterProfile, type Manifest } from '@kplane/profile';
 import { realShapedProfile } from './realShapedProfile.js';
@@ -60,7 +60,7 @@ function realShaped(): string {
 }
 
 async function runCase(name: string, text: string, kubeconfig: string, context: string, kubectl: string, dir: string): Promise<void> {
-  const api = new KubeClient(loadKubeConfig({ kubeconfigPath: kubeconfig }));
+  const api = new KubeClient(loadConnection({ kubeconfigPath: kubeconfig }));
   const discovery = new Discovery({ request: <T>(method: 'GET', path: string) => api.request<T>(method, path) });
   try {
     const profile = parse(text) as ClusterProfile;

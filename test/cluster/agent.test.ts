@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { startCluster, waitFor, type TestCluster, startAgent, type RunningAgent } from '@kplane/bed';
-import { KubeError, KubeClient, loadKubeConfig } from '@kplane/kube';
+import { KubeError, KubeClient, loadConnection } from '@kplane/kube';
 import type { ClusterAgent, ClusterProfile, Condition } from '@kplane/profile';
 
 const NS = 'kplane-system';
@@ -82,7 +82,7 @@ describe('agent (cluster)', function () {
   before(async function () {
     this.timeout(240_000);
     cluster = await startCluster({ name: 'agent', workloads: true, nodes: 1 });
-    api = new KubeClient(loadKubeConfig({ kubeconfigPath: cluster.kubeconfigPath }));
+    api = new KubeClient(loadConnection({ kubeconfigPath: cluster.kubeconfigPath }));
     agent = await startAgent({ kubeconfigPath: cluster.kubeconfigPath, args: ['--heartbeat', '2s', '--scaling-period', '500ms'] });
   });
 

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { startCluster, waitFor, type TestCluster, startAgent, type RunningAgent } from '@kplane/bed';
-import { KubeClient, loadKubeConfig } from '@kplane/kube';
+import { KubeClient, loadConnection } from '@kplane/kube';
 import type { ClusterProfile, Condition, LayerStatus } from '@kplane/profile';
 
 const NS = 'kplane-system';
@@ -56,7 +56,7 @@ describe('agent health of every kind (cluster)', function () {
   before(async function () {
     this.timeout(240_000);
     cluster = await startCluster({ name: 'agent-health' });
-    api = new KubeClient(loadKubeConfig({ kubeconfigPath: cluster.kubeconfigPath }));
+    api = new KubeClient(loadConnection({ kubeconfigPath: cluster.kubeconfigPath }));
     // A heartbeat far beyond the test: ClusterAgent counts can only follow the profiles at once.
     agent = await startAgent({ kubeconfigPath: cluster.kubeconfigPath, args: ['--heartbeat', '10m'] });
   });

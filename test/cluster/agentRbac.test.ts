@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { repoRoot, startCluster, waitFor, type TestCluster, startAgent, type RunningAgent } from '@kplane/bed';
-import { KubeClient, loadKubeConfig } from '@kplane/kube';
+import { KubeClient, loadConnection } from '@kplane/kube';
 import type { ClusterProfile } from '@kplane/profile';
 
 const NS = 'kplane-system';
@@ -23,7 +23,7 @@ describe('agent with the least-privilege RBAC of agent/deploy (cluster)', functi
   before(async function () {
     this.timeout(120_000);
     cluster = await startCluster({ name: 'agent-rbac' });
-    admin = new KubeClient(loadKubeConfig({ kubeconfigPath: cluster.kubeconfigPath }));
+    admin = new KubeClient(loadConnection({ kubeconfigPath: cluster.kubeconfigPath }));
     const plural: Record<string, string> = { ServiceAccount: 'serviceaccounts', Role: 'roles', RoleBinding: 'rolebindings', ClusterRole: 'clusterroles', ClusterRoleBinding: 'clusterrolebindings' };
     for (const doc of parseAllDocuments(readFileSync(join(repoRoot(), 'agent', 'deploy', 'rbac.yaml'), 'utf8'))) {
       const obj = doc.toJS();

@@ -13,7 +13,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { startCluster, waitFor, type TestCluster, startAgent, type RunningAgent } from '@kplane/bed';
-import { KubeClient, loadKubeConfig } from '@kplane/kube';
+import { KubeClient, loadConnection } from '@kplane/kube';
 import type { ClusterAgent, ClusterProfile, Condition } from '@kplane/profile';
 
 const NS = 'kplane-system';
@@ -72,7 +72,7 @@ describe('agent runtime settings: exec auth plugin, heartbeat interval, Resource
     this.timeout(180_000);
     // No workloads: nothing here needs pods to run, and the bed has no metrics-server either way.
     cluster = await startCluster({ name: 'agent-settings', nodes: 1 });
-    api = new KubeClient(loadKubeConfig({ kubeconfigPath: cluster.kubeconfigPath }));
+    api = new KubeClient(loadConnection({ kubeconfigPath: cluster.kubeconfigPath }));
 
     // The agent's kubeconfig: same server and CA, but its user is only an exec plugin.
     const admin = parse(cluster.kubeconfig);

@@ -28,7 +28,7 @@ import {
   repoRoot,
   type RunningAgent,
 } from '@kplane/bed';
-import { KubeClient, loadKubeConfig } from '@kplane/kube';
+import { KubeClient, loadConnection } from '@kplane/kube';
 import type { ClusterProfile, Condition, Layer, LayerStatus } from '@kplane/profile';
 
 const run = promisify(execFile);
@@ -92,7 +92,7 @@ describe('helm layers (cluster)', function () {
     [cluster, registry, repo] = await Promise.all([startCluster({ name: 'helm', workloads: true, nodes: 1 }), startOciRegistry(), startChartRepo()]);
     for (const version of ['1.0.0', '1.1.0']) await registry.push(await packageChart(fixtureChart('web'), join(out, version), version));
     for (const chart of ['widgets', 'hooks', 'capabilities', 'many']) await repo.add(await packageChart(fixtureChart(chart), out));
-    api = new KubeClient(loadKubeConfig({ kubeconfigPath: cluster.kubeconfigPath }));
+    api = new KubeClient(loadConnection({ kubeconfigPath: cluster.kubeconfigPath }));
     await api.apply(`/api/v1/namespaces/${NS}/secrets/registry-ca`, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'registry-ca', namespace: NS }, stringData: { 'ca.crt': registry.caPem } }, 'test');
     agent = await startAgent({ kubeconfigPath: cluster.kubeconfigPath, env: { KPLANE_HELM: tools.helm } });
   });

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { mergedKubeconfig, repoRoot, startCluster, startAgent, waitFor, type RunningAgent, type TestCluster } from '@kplane/bed';
-import { KubeClient, KubeError, loadKubeConfig } from '@kplane/kube';
+import { KubeClient, KubeError, loadConnection } from '@kplane/kube';
 import type { ClusterAgent, ClusterProfile } from '@kplane/profile';
 
 const API = '/apis/kplane.dev/v1alpha1';
@@ -56,8 +56,8 @@ describe('hub mode: join, profiles through the hub, isolation (cluster)', functi
     dir = mkdtempSync(join(tmpdir(), 'kplane-hub-test-'));
     kubeconfig = join(dir, 'kubeconfig');
     writeFileSync(kubeconfig, mergedKubeconfig(started), { mode: 0o600 });
-    hubApi = new KubeClient(loadKubeConfig({ kubeconfigPath: hub.kubeconfigPath }));
-    memberApis = members.map((m) => new KubeClient(loadKubeConfig({ kubeconfigPath: m.kubeconfigPath })));
+    hubApi = new KubeClient(loadConnection({ kubeconfigPath: hub.kubeconfigPath }));
+    memberApis = members.map((m) => new KubeClient(loadConnection({ kubeconfigPath: m.kubeconfigPath })));
     const init = await kplane(['hub', 'init', '--context', hub.name, '--kubeconfig', kubeconfig]);
     assert.equal(init.code, 0, init.stderr);
     const labels = ['env=prod,region=eu', 'env=prod,region=us', 'env=dev,region=eu'];

@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { CoreV1Api } from '@kubernetes/client-node';
-import { KubeClient, loadKubeConfig } from '@kplane/kube';
+import { KubeClient, loadConnection } from '@kplane/kube';
 import type { ClusterProfile, ScalingStatus } from '@kplane/profile';
 import { applyYaml, ensureBinaries, kubeClient, startAgent, startCluster, waitFor, type RunningAgent, type TestCluster } from '@kplane/bed';
 
@@ -179,7 +179,7 @@ describe('agent scaling on real metrics.k8s.io (cluster)', function () {
   const replicas = async (name: string): Promise<number> => (await api.request('GET', `/apis/apps/v1/namespaces/apps/deployments/${name}`)).spec.replicas;
 
   before(async function () {
-    api = new KubeClient(loadKubeConfig({ kubeconfigPath: cluster.kubeconfigPath }));
+    api = new KubeClient(loadConnection({ kubeconfigPath: cluster.kubeconfigPath }));
     await api.request('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'apps' } } });
     agent = await startAgent({ kubeconfigPath: cluster.kubeconfigPath, args: ['--scaling-period', '1s'] });
   });

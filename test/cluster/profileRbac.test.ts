@@ -11,7 +11,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { repoRoot, startCluster, waitFor, type TestCluster, startAgent, type RunningAgent } from '@kplane/bed';
-import { KubeClient, loadKubeConfig } from '@kplane/kube';
+import { KubeClient, loadConnection } from '@kplane/kube';
 import type { ClusterProfile } from '@kplane/profile';
 
 const NS = 'kplane-system';
@@ -45,7 +45,7 @@ describe('kplane rbac: the agent with only the RBAC printed for a profile (clust
   before(async function () {
     this.timeout(120_000);
     cluster = await startCluster({ name: 'profile-rbac' });
-    admin = new KubeClient(loadKubeConfig({ kubeconfigPath: cluster.kubeconfigPath }));
+    admin = new KubeClient(loadConnection({ kubeconfigPath: cluster.kubeconfigPath }));
     // What the agent needs for itself, without the broad kplane-agent-managed ClusterRole.
     const self = readFileSync(join(repoRoot(), 'agent', 'deploy', 'rbac.yaml'), 'utf8')
       .split(/^---$/m)

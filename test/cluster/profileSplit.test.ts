@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
 import { repoRoot, startAgent, startCluster, waitFor, type RunningAgent, type TestCluster } from '@kplane/bed';
-import { KubeClient, loadKubeConfig } from '@kplane/kube';
+import { KubeClient, loadConnection } from '@kplane/kube';
 import type { ClusterAgent, ClusterProfile, Condition } from '@kplane/profile';
 
 const NS = 'kplane-system';
@@ -71,7 +71,7 @@ describe('kplane split (cluster): a split stack applies in order, without the "d
   before(async function () {
     this.timeout(240_000);
     cluster = await startCluster({ name: 'split' });
-    api = new KubeClient(loadKubeConfig({ kubeconfigPath: cluster.kubeconfigPath }));
+    api = new KubeClient(loadConnection({ kubeconfigPath: cluster.kubeconfigPath }));
     agent = await startAgent({ kubeconfigPath: cluster.kubeconfigPath, args: ['--heartbeat', '2s'] });
   });
 

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { startCluster, waitFor, type TestCluster, startAgent, type RunningAgent } from '@kplane/bed';
-import { KubeClient, loadKubeConfig } from '@kplane/kube';
+import { KubeClient, loadConnection } from '@kplane/kube';
 import type { ClusterProfile, Condition } from '@kplane/profile';
 
 const NS = 'kplane-system';
@@ -51,7 +51,7 @@ describe('agent faults', function () {
   before(async function () {
     this.timeout(180_000);
     cluster = await startCluster({ name: 'agent-faults' });
-    api = new KubeClient(loadKubeConfig({ kubeconfigPath: cluster.kubeconfigPath }));
+    api = new KubeClient(loadConnection({ kubeconfigPath: cluster.kubeconfigPath }));
   });
 
   afterEach(function () {

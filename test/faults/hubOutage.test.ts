@@ -16,7 +16,7 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mergedKubeconfig, repoRoot, startCluster, startAgent, waitFor, type RunningAgent, type TestCluster } from '@kplane/bed';
-import { Informer, KubeClient, loadKubeConfig } from '@kplane/kube';
+import { Informer, KubeClient, loadConnection } from '@kplane/kube';
 import type { AgentEvent, ClusterAgent, ClusterProfile } from '@kplane/profile';
 
 const API = '/apis/kplane.dev/v1alpha1';
@@ -163,8 +163,8 @@ describe('hub mode faults: hub stopped, network partition, traffic', function ()
     dir = mkdtempSync(join(tmpdir(), 'kplane-hub-faults-'));
     const kubeconfig = join(dir, 'kubeconfig');
     writeFileSync(kubeconfig, mergedKubeconfig([hub, member]), { mode: 0o600 });
-    hubApi = new KubeClient(loadKubeConfig({ kubeconfigPath: hub.kubeconfigPath }));
-    memberApi = new KubeClient(loadKubeConfig({ kubeconfigPath: member.kubeconfigPath }));
+    hubApi = new KubeClient(loadConnection({ kubeconfigPath: hub.kubeconfigPath }));
+    memberApi = new KubeClient(loadConnection({ kubeconfigPath: member.kubeconfigPath }));
     for (const args of [['hub', 'init', '--context', hub.name], ['hub', 'join', 'edge', '--hub-context', hub.name, '--context', member.name, '--labels', 'site=edge', '--hub-server', proxy.url]]) {
       const r = await kplane([...args, '--kubeconfig', kubeconfig]);
       assert.equal(r.code, 0, r.stderr);

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { hubNamespaceFor, memberOfHubNamespace } from '@kplane/profile';
-import { loadKubeConfig, type Connection } from '@kplane/kube';
+import { loadConnection, type Connection } from '@kplane/kube';
 
 export interface HubTarget {
   connection: Connection;
@@ -64,7 +64,7 @@ export function hubTargetFromFile(path: string, memberHint?: string): HubTarget 
   const contextName = doc?.['current-context'];
   const ns = doc?.contexts?.find((c) => c.name === contextName)?.context?.namespace;
   const { namespace, member } = memberAndNamespace(ns, memberHint, `--hub-kubeconfig ${path}`);
-  return { namespace, member, connection: loadKubeConfig({ kubeconfigPath: path }) };
+  return { namespace, member, connection: loadConnection({ kubeconfigPath: path }) };
 }
 
 function memberAndNamespace(contextNamespace: string | undefined, memberHint: string | undefined, source: string): { namespace: string; member: string } {

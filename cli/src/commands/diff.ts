@@ -7,7 +7,7 @@ import { isHubMemberId, matchesSelector, parseSelector, terminalSafe, type Profi
 import { describeKept, diffLive, type ChartRenderer } from '@kplane/plane/live-diff';
 import { HelmChartStore } from '@kplane/language-server/helm-charts';
 import { renderHelmLayer } from '../helmLayers.js';
-import { KubeClient, loadKubeConfig } from '@kplane/kube';
+import { KubeClient, loadConnection } from '@kplane/kube';
 import type { Command } from '../main.js';
 import { loadProfileArgument } from '../profileArgument.js';
 
@@ -77,7 +77,7 @@ export const command: Command = {
     const problems: string[] = [];
     for (const name of contexts) {
       try {
-        clusters.push({ name, client: new KubeClient(loadKubeConfig({ kubeconfigPath: values.kubeconfig, context: name })) });
+        clusters.push({ name, client: new KubeClient(loadConnection({ kubeconfigPath: values.kubeconfig, context: name })) });
       } catch (err) {
         problems.push(err instanceof Error ? err.message : String(err));
       }

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { DEFAULT_NAMESPACE, isKnownClusterScoped, renderProfile } from '@kplane/profile';
 import { agentRbacFor, guessPlural } from '@kplane/plane';
-import { Discovery, KubeClient, loadKubeConfig } from '@kplane/kube';
+import { Discovery, KubeClient, loadConnection } from '@kplane/kube';
 import type { Command } from '../main.js';
 import { loadProfileArgument } from '../profileArgument.js';
 
@@ -55,7 +55,7 @@ export const command: Command = {
     let api: KubeClient | undefined;
     try {
       if (values.context || values.kubeconfig) {
-        api = new KubeClient(loadKubeConfig({ kubeconfigPath: values.kubeconfig, context: values.context }));
+        api = new KubeClient(loadConnection({ kubeconfigPath: values.kubeconfig, context: values.context }));
         const discovery = new Discovery(api);
         const manifests = profiles.flatMap((p) => (p.spec.layers ?? []).flatMap((l) => l.manifests ?? []));
         await discovery.prime(manifests);

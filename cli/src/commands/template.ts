@@ -4,7 +4,7 @@ import { stringify } from 'yaml';
 import { isKnownClusterScoped, renderProfile, type Manifest } from '@kplane/profile';
 import { splitChartOutput } from '@kplane/agent/core';
 import { HelmCli, findHelm } from '@kplane/agent/helm';
-import { Discovery, KubeClient, loadKubeConfig, type Capabilities } from '@kplane/kube';
+import { Discovery, KubeClient, loadConnection, type Capabilities } from '@kplane/kube';
 import type { Command } from '../main.js';
 import { loadProfileArgument } from '../profileArgument.js';
 
@@ -53,7 +53,7 @@ export const command: Command = {
     let api: KubeClient | undefined;
     if (values.context || values.kubeconfig) {
       try {
-        api = new KubeClient(loadKubeConfig({ kubeconfigPath: values.kubeconfig, context: values.context }));
+        api = new KubeClient(loadConnection({ kubeconfigPath: values.kubeconfig, context: values.context }));
         discovery = new Discovery(api);
         caps = await discovery.capabilities();
       } catch (err) {
