@@ -25,8 +25,15 @@ export function hasStatus(err: unknown, status: number): err is KubeError {
   return err instanceof KubeError && err.status === status;
 }
 
-/** One event of a watch stream, as the API server sends it. */
+/**
+ * One event of a watch, as KubeClient.watch delivers it. The stream's ERROR events never get
+ * there: they end the watch as a KubeError with the event's status (410 when the
+ * resourceVersion expired), so each watcher handles them where it handles every other failure.
+ */
 export interface WatchEvent<T = any> {
-  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK';
   object: T;
 }
+
+/** One line of a watch stream as the API server sends it: an event, or an ERROR with a Status. */
+export type WatchLine<T = any> = WatchEvent<T> | { type: 'ERROR'; object: { code?: number; message?: string; reason?: string } };

@@ -147,10 +147,6 @@ export class Informer {
   }
 
   private onEvent(event: WatchEvent<KubeObject>): void {
-    if (event.type === 'ERROR') {
-      const status = event.object as unknown as { code?: number; message?: string; reason?: string };
-      throw new KubeError(`watch ${this.path}: ${status.message ?? 'error event'}`, status.code ?? 500, status.reason);
-    }
     const obj = slim(event.object);
     if (obj?.metadata?.resourceVersion) this.resourceVersion = obj.metadata.resourceVersion;
     if (event.type === 'BOOKMARK') return;

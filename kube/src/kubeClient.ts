@@ -212,7 +212,8 @@ export class KubeClient {
   /**
    * One watch stream (with bookmarks): calls `onEvent` per event and resolves when the server
    * ends the stream or `signal` aborts. Rejects with a KubeError otherwise; a 410 Gone, as the
-   * response or as an ERROR event in the stream, has status 410.
+   * response or as an ERROR event in the stream (kube-apiserver's way: test/cluster/kubeClient.test.ts),
+   * has status 410. ERROR events never reach `onEvent`.
    */
   async watch(path: string, query: Query, onEvent: (event: WatchEvent) => void, options: WatchOptions): Promise<void> {
     const what = `watch ${path}`;
@@ -231,7 +232,7 @@ export class KubeClient {
       const deliver = (line: string) => {
         const event = parseWatchLine(line, path);
         if (event.type === 'ERROR') {
-          const code = event.object?.code as number | undefined;
+          const code = event.object?.code;
           throw new KubeError(`${this.prefix}${what}: ${code ?? ''} ${event.object?.message ?? 'error event'}`, code ?? 500, event.object?.reason);
         }
         onEvent(event);

@@ -5,7 +5,7 @@
  * only when whole, so characters split across chunks come out intact; and a line longer than
  * the cap is an error instead of memory that grows without bound.
  */
-import { KubeError, type WatchEvent } from './errors.js';
+import { KubeError, type WatchLine } from './errors.js';
 
 /**
  * The cap per line. etcd stores at most 1.5 MiB per object (measured on the bed:
@@ -78,10 +78,10 @@ function emit(line: Buffer, onLine: (line: string) => void): void {
 }
 
 /** One watch event from one line; a line that is not JSON is an error, not something to skip. */
-export function parseWatchLine(line: string, what: string): WatchEvent {
-  let event: WatchEvent;
+export function parseWatchLine(line: string, what: string): WatchLine {
+  let event: WatchLine;
   try {
-    event = JSON.parse(line) as WatchEvent;
+    event = JSON.parse(line) as WatchLine;
   } catch {
     throw new KubeError(`watch ${what}: the server sent a line that is not JSON (${JSON.stringify(line.slice(0, 80))}…); the stream was closed.`, undefined, 'WatchDecodeError');
   }

@@ -2,12 +2,14 @@
  * @kplane/kube's one request client against a real kube-apiserver, both ways it watches: a
  * connection per watch (the agent) and streams on shared HTTP/2 sessions (the plane). Events
  * arrive, abort ends the watch and frees its stream, a 404 is a KubeError with its status, and the
- * agent's way never loads node:http2.
+ * agent's way never loads node:http2. Last, after an API server restart: an expired resourceVersion
+ * comes as an ERROR event in the stream, which ends the watch as a 410 and makes the informer relist.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import * as https from 'node:https';
 import { kubeClient, repoRoot, startCluster, type TestCluster } from '@kplane/bed';
-import { connectionStats, KubeClient, kubeConfigConnection, loadConnection, type WatchEvent } from '@kplane/kube';
+import { connectionStats, Informer, KubeClient, KubeError, kubeConfigConnection, loadConnection, type Query, type WatchEvent } from '@kplane/kube';
 
 const NS = 'transport';
 
@@ -81,5 +83,83 @@ describe('kube: request client on a real API server (cluster)', function () {
     };
     assert.equal(run(false), false);
     assert.equal(run(true), true);
+  });
+
+  describe('an expired resourceVersion, after an API server restart', () => {
+    const path = `/api/v1/namespaces/${NS}/configmaps`;
+    let expired: string;
+
+    before(async function () {
+      this.timeout(180_000);
+      // The restarted server's watch cache starts at the store's revision then; a version from
+      // before a later write is older than that, so the server refuses to watch from it.
+      const first = await agentSide.apply<{ metadata: { resourceVersion: string } }>(`${path}/expiring`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'expiring' }, data: { v: '1' } }, 'test');
+      expired = first.metadata.resourceVersion;
+      await agentSide.apply(`${path}/expiring`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'expiring' }, data: { v: '2' } }, 'test');
+      await cluster.stopApiServer();
+      await cluster.startApiServer();
+    });
+
+    it('the server answers 200 and sends an ERROR event (410 Expired); the watch rejects with that KubeError', async () => {
+      // What the server sends, read without the client: the in-stream ERROR path, not a 410 response.
+      const tls = await loadConnection({ kubeconfigPath: cluster.kubeconfigPath }).requestOptions();
+      const raw = await new Promise<{ status?: number; first: string }>((resolve, reject) => {
+        const req = https.get(new URL(`${path}?watch=1&resourceVersion=${expired}`, cluster.server), { ...tls, agent: false }, (res) => {
+          res.once('data', (chunk: Buffer) => {
+            resolve({ status: res.statusCode, first: chunk.toString('utf8').split('\n')[0] });
+            req.destroy();
+          });
+        });
+        req.on('error', reject);
+      });
+      assert.equal(raw.status, 200);
+      assert.deepEqual(JSON.parse(raw.first).type, 'ERROR');
+      assert.equal(JSON.parse(raw.first).object.code, 410);
+
+      const events: WatchEvent[] = [];
+      const err = await agentSide.watch(path, { resourceVersion: expired }, (e) => events.push(e), { signal: new AbortController().signal, connectTimeoutMs: 30_000 }).then(
+        () => assert.fail('the watch from an expired resourceVersion resolved'),
+        (e: unknown) => e,
+      );
+      assert.ok(err instanceof KubeError, String(err));
+      assert.equal(err.status, 410);
+      assert.equal(err.reason, 'Expired');
+      assert.match(err.message, new RegExp(`^watch ${path}: 410 too old resource version: ${expired} `));
+      assert.deepEqual(events, [], 'the ERROR event reached onEvent');
+    });
+
+    it('an informer whose watch gets that ERROR event relists, and then sees changes', async function () {
+      this.timeout(60_000);
+      // The informer watches from its own list's version, which is fresh; its first watch is sent
+      // from the expired one instead, as after a restart it was not connected through.
+      class ResumingFromExpired extends KubeClient {
+        private first = true;
+        override watch(watchPath: string, query: Query, onEvent: (event: WatchEvent) => void, options: Parameters<KubeClient['watch']>[3]): Promise<void> {
+          const resourceVersion = this.first ? expired : query.resourceVersion;
+          this.first = false;
+          return super.watch(watchPath, { ...query, resourceVersion }, onEvent, options);
+        }
+      }
+      const client = new ResumingFromExpired(loadConnection({ kubeconfigPath: cluster.kubeconfigPath }));
+      const errors: unknown[] = [];
+      let relists = 0;
+      let changed!: () => void;
+      const sawChange = new Promise<void>((resolve) => (changed = resolve));
+      const informer = new Informer(client, path, (type, obj) => {
+        if (type === 'MODIFIED' && obj.metadata.name === 'expiring' && (obj.data as { v?: string }).v === '3') changed();
+      }, { onRelist: () => relists++, onError: (e) => errors.push(e) }).start();
+      try {
+        await informer.synced;
+        for (let i = 0; i < 200 && relists === 0 && errors.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+        assert.deepEqual(errors, [], 'the 410 went to the error path, not the relist');
+        assert.equal(relists, 1);
+        await agentSide.apply(`${path}/expiring`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'expiring' }, data: { v: '3' } }, 'test');
+        await sawChange;
+        assert.equal(relists, 1);
+      } finally {
+        informer.stop();
+        client.close();
+      }
+    });
   });
 });

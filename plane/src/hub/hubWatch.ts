@@ -153,7 +153,7 @@ export class HubWatch extends RelistLoop {
     const query = collection.fieldSelector ? { fieldSelector: collection.fieldSelector } : {};
     return followWatch(this.client, collection.path, query, resourceVersion, signal, this.options, (event) => {
       const object = event.object as Item | undefined;
-      if (!object?.metadata || event.type === 'ERROR' || event.type === 'BOOKMARK') return;
+      if (!object?.metadata || event.type === 'BOOKMARK') return;
       delete object.metadata.managedFields;
       this.mirror.apply(kind, event.type, object);
     });
