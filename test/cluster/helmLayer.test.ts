@@ -91,7 +91,7 @@ describe('helm layers (cluster)', function () {
     const out = await mkdtemp(join(tmpdir(), 'kplane-charts-'));
     [cluster, registry, repo] = await Promise.all([startCluster({ name: 'helm', workloads: true, nodes: 1 }), startOciRegistry(), startChartRepo()]);
     for (const version of ['1.0.0', '1.1.0']) await registry.push(await packageChart(fixtureChart('web'), join(out, version), version));
-    for (const chart of ['widgets', 'hooks', 'capabilities', 'many']) await repo.add(await packageChart(fixtureChart(chart), out));
+    for (const chart of ['widgets', 'hooks', 'capabilities', 'many', 'jobhook']) await repo.add(await packageChart(fixtureChart(chart), out));
     api = new KubeClient(loadConnection({ kubeconfigPath: cluster.kubeconfigPath }));
     await api.apply(`/api/v1/namespaces/${NS}/secrets/registry-ca`, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'registry-ca', namespace: NS }, stringData: { 'ca.crt': registry.caPem } }, 'test');
     agent = await startAgent({ kubeconfigPath: cluster.kubeconfigPath, env: { KPLANE_HELM: tools.helm } });
@@ -274,6 +274,44 @@ describe('helm layers (cluster)', function () {
     await waitFor(async () => ((await getCm('extras', 'hooks-main'))?.data?.message === 'second' && runs() === 2) || undefined, { what: 'the changed hook ran again and was deleted', timeoutMs: 60_000 });
     assert.equal(await getCm('extras', 'hooks-pre-once'), undefined);
     await waitProfile('extras', 'Ready after the hook change', ready);
+  });
+
+  it('a hook Job that fails (hook-delete-policy hook-failed) fails the layer with the Job\'s reason, is deleted, holds back the chart\'s objects, and runs again only when it changes', async () => {
+    // The Job's pod ends as bed/kwok-stages.yaml (bed-pod-exit) says; the real Job controller fails or completes the Job.
+    const jobs = (exitCode: number) =>
+      profile('jobs', [
+        { name: 'migrate', namespace: 'jobs', helm: { repo: repo.url, chart: 'jobhook', version: '1.0.0', releaseName: 'db', values: { exitCode } } },
+        { name: 'after', dependsOn: ['migrate'], namespace: 'jobs', manifests: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'after-migrate' } }] },
+      ]);
+    const jobPath = '/apis/batch/v1/namespaces/jobs/jobs/db-migrate';
+    const failedRuns = () => agent.logs().split('\n').filter((l) => l.includes('hook failed, deleted') && l.includes('db-migrate')).length;
+    await apply(jobs(1));
+    const first = await waitFor(() => api.getOrUndefined<any>(jobPath), { what: 'the hook Job created', timeoutMs: 60_000, intervalMs: 20 });
+    const p = await waitProfile('jobs', 'layer migrate Failed on its hook', (x) => layerStatus(x, 'migrate')?.state === 'Failed' && /deleted/.test(layerStatus(x, 'migrate')?.message ?? ''));
+    const message = layerStatus(p, 'migrate')!.message!;
+    assert.match(message, /^hook failed \(.*Job jobs\/db-migrate: job failed: Job has reached the specified backoff limit\); Job db-migrate was deleted as its hook-delete-policy hook-failed says, and runs again when it changes/);
+    const gone = await api.getOrUndefined<any>(jobPath);
+    assert.ok(!gone || gone.metadata.uid !== first.metadata.uid, 'the failed hook Job is still there');
+    assert.equal(await getCm('jobs', 'db-app'), undefined, 'the chart\'s objects were applied although its pre-install hook failed');
+    assert.equal(layerStatus(p, 'after')?.state, 'Pending');
+    assert.equal(condition(p, 'Ready')?.status, 'False');
+    assert.match((await getCm(NS, 'kplane-inventory-jobs'))?.data?.failedHooks ?? '', /db-migrate@/);
+    // Several wait polls (2 s) later the failed hook has not been created again, and the layer still says why.
+    await new Promise((r) => setTimeout(r, 6_000));
+    assert.equal(await api.getOrUndefined(jobPath), undefined, 'the failed hook ran again without a change');
+    assert.equal(failedRuns(), 1);
+    assert.equal(layerStatus(await getProfile('jobs'), 'migrate')?.message, message);
+    // Changed values: the hook runs again, succeeds, is kept (only hook-failed deletes it), and the chart's objects follow.
+    await apply(jobs(0));
+    const q = await waitProfile('jobs', 'Ready after the hook succeeded', ready);
+    assert.equal(layerStatus(q, 'migrate')?.state, 'Ready');
+    assert.equal((await getCm('jobs', 'db-app'))?.data?.migratedWith, '0');
+    assert.ok(await getCm('jobs', 'after-migrate'));
+    const kept = await api.request<any>('GET', jobPath);
+    assert.ok(kept.status.conditions.some((c: any) => c.type === 'Complete' && c.status === 'True'), 'the succeeded hook Job is not Complete');
+    assert.equal(failedRuns(), 1);
+    await api.request('DELETE', `${PROFILES}/jobs`);
+    await waitFor(async () => !(await api.getOrUndefined(`${PROFILES}/jobs`)), { what: 'profile jobs gone', timeoutMs: 90_000 });
   });
 
   it('kplane template prints a Helm layer as the agent renders it, with the cluster\'s Capabilities', async () => {

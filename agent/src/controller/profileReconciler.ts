@@ -21,7 +21,7 @@ import { Applier } from './steps/apply.js';
 import { ReconcileError, runContext, type ReconcilerDeps } from './steps/context.js';
 import { DriftDetector } from './steps/drift.js';
 import { checkHealth, WAIT_POLL_MS } from './steps/health.js';
-import { HookRuns } from './steps/hooks.js';
+import { failedHookReport, HookRuns } from './steps/hooks.js';
 import { InventoryStore } from './steps/inventory.js';
 import { checkPolicy } from './steps/policy.js';
 import { Pruner } from './steps/prune.js';
@@ -106,9 +106,13 @@ export class ProfileReconciler {
       else if (desired.chart?.error) report = failedLayer(desired.layer, redact(desired.chart.error, ctx.secrets));
       else {
         // Hooks that delete themselves run once per form (./steps/hooks.ts); the rest like any object.
-        const objects = desired.chart?.phase === 'pre' || desired.chart?.phase === 'post' ? await this.hooks.pending(ctx, desired.objects) : desired.objects;
-        report = checkHealth(ctx, desired, await this.applier.applyLayer(ctx, objects, versionApplied));
-        if (objects !== desired.objects) report.errors.push(...(await this.hooks.settle(ctx, objects, report, (o) => this.drift.forgetObject(refOf(o)))));
+        const hookPhase = desired.chart?.phase === 'pre' || desired.chart?.phase === 'post';
+        const { objects, failed } = hookPhase ? await this.hooks.pending(ctx, desired.objects) : { objects: desired.objects, failed: undefined };
+        if (failed !== undefined) report = failedHookReport(desired.layer, desired.objects.length, redact(failed, ctx.secrets));
+        else {
+          report = checkHealth(ctx, desired, await this.applier.applyLayer(ctx, objects, versionApplied));
+          if (objects !== desired.objects) report.errors.push(...(await this.hooks.settle(ctx, objects, report, (o) => this.drift.forgetObject(refOf(o)))));
+        }
       }
       parts.push({ report, chart: desired.chart });
       time(`layer ${desired.layer.name}${desired.chart?.phase ? `/${desired.chart.phase}` : ''}`);

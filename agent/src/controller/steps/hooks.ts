@@ -5,7 +5,12 @@
  * again until it changes (new chart version or values, as Helm runs hooks on each upgrade): the
  * runs are remembered by object and fingerprint in the inventory ConfigMap (data.hooks, owned by a
  * field manager of its own so the inventory's apply leaves it alone), so a restarted agent does
- * not run them again either. Hooks without these policies stay managed like the chart's objects.
+ * not run them again either. A hook that failed and was deleted (hook-failed) is remembered the
+ * same way with its failure (data.failedHooks): its phase stays Failed with that message, and the
+ * hook is not created again until it changes, as Helm does not run a failed hook again until the
+ * next upgrade (re-running it on every reconcile would make a new Job every few seconds and the
+ * layer flip between Failed and Waiting). Hooks without these policies stay managed like the
+ * chart's objects.
  */
 import { objectKey, type Manifest } from '@kplane/profile';
 import { hasStatus, objectPath } from '@kplane/kube';
@@ -13,6 +18,7 @@ import { HOOK_ANNOTATION, HOOK_DELETE_POLICY_ANNOTATION } from '../../core/helmM
 import { refOf } from '../../core/inventory.js';
 import { fingerprint } from '../../core/objects.js';
 import type { LayerReport } from '../../core/layers.js';
+import type { Layer } from '@kplane/profile';
 import { errorText, type ReconcilerDeps, type RunContext } from './context.js';
 import { inventoryPath } from './inventory.js';
 
@@ -32,16 +38,34 @@ export function transientPolicies(object: Manifest): { succeeded: boolean; faile
 
 const runKey = (object: Manifest) => `${objectKey(refOf(object))}@${fingerprint(object)}`;
 
+/** Runs remembered per profile: hooks that succeeded, and hooks that failed with why. */
+interface Runs {
+  done: string[];
+  failed: Record<string, string>;
+}
+
+/** A phase whose hook failed before in this form: Failed, with the stored message, until the hook changes. */
+export function failedHookReport(layer: Pick<Layer, 'name'>, resources: number, message: string): LayerReport {
+  return { errors: [], drifted: 0, status: { name: layer.name, state: 'Failed', resources, ready: 0, message }, blocks: `waiting for layer "${layer.name}", whose hook failed` };
+}
+
 export class HookRuns {
-  private readonly cache = new Map<string, string[]>();
+  private readonly cache = new Map<string, Runs>();
 
   constructor(private readonly deps: Pick<ReconcilerDeps, 'api' | 'discovery'>) {}
 
-  /** The objects of a phase to apply: transient hooks that already succeeded in this form are left out. */
-  async pending(ctx: RunContext, objects: readonly Manifest[]): Promise<Manifest[]> {
-    if (!objects.some((o) => transientPolicies(o))) return objects as Manifest[];
-    const done = new Set(await this.load(ctx));
-    return objects.filter((o) => !(transientPolicies(o) && done.has(runKey(o))));
+  /**
+   * The objects of a phase to apply: transient hooks that already succeeded in this form are left
+   * out. `failed` is set when a hook of the phase failed in this form and was deleted: then nothing
+   * of the phase is applied.
+   */
+  async pending(ctx: RunContext, objects: readonly Manifest[]): Promise<{ objects: Manifest[]; failed?: string }> {
+    if (!objects.some((o) => transientPolicies(o))) return { objects: objects as Manifest[] };
+    const runs = await this.load(ctx);
+    const failed = objects.find((o) => transientPolicies(o)?.failed && runs.failed[runKey(o)] !== undefined);
+    if (failed) return { objects: [], failed: runs.failed[runKey(failed)] };
+    const done = new Set(runs.done);
+    return { objects: objects.filter((o) => !(transientPolicies(o) && done.has(runKey(o)))) };
   }
 
   /**
@@ -55,6 +79,7 @@ export class HookRuns {
     if (!outcome) return [];
     const problems: string[] = [];
     const succeeded: string[] = [];
+    const failed: Record<string, string> = {};
     for (const object of applied) {
       const policies = transientPolicies(object);
       if (!policies || !policies[outcome]) continue;
@@ -71,9 +96,13 @@ export class HookRuns {
       }
       forget(object);
       if (outcome === 'succeeded') succeeded.push(runKey(object));
+      else failed[runKey(object)] = `hook failed (${report.status.message ?? 'not healthy'}); ${object.kind} ${object.metadata.name} was deleted as its hook-delete-policy hook-failed says, and runs again when it changes (chart version or values)`;
       ctx.log.info(`hook ${outcome}, deleted as its hook-delete-policy says`, { object: `${object.kind} ${object.metadata.name}` });
     }
-    if (succeeded.length) await this.save(ctx, [...(await this.load(ctx)), ...succeeded]);
+    if (succeeded.length || Object.keys(failed).length) {
+      const runs = await this.load(ctx);
+      await this.save(ctx, { done: [...runs.done, ...succeeded], failed: { ...runs.failed, ...failed } });
+    }
     return problems;
   }
 
@@ -81,27 +110,38 @@ export class HookRuns {
     this.cache.delete(key);
   }
 
-  private async load(ctx: RunContext): Promise<string[]> {
+  private async load(ctx: RunContext): Promise<Runs> {
     const cached = this.cache.get(ctx.key);
     if (cached) return cached;
     const cm = await this.deps.api.getOrUndefined<{ data?: Record<string, string> }>(inventoryPath(ctx.profile));
-    let runs: string[] = [];
-    try {
-      const parsed: unknown = JSON.parse(cm?.data?.hooks ?? '[]');
-      if (Array.isArray(parsed)) runs = parsed.filter((r): r is string => typeof r === 'string');
-    } catch {
-      runs = [];
-    }
+    const read = (field: string): unknown => {
+      try {
+        return JSON.parse(cm?.data?.[field] ?? 'null');
+      } catch {
+        return null;
+      }
+    };
+    const done = read('hooks');
+    const failed = read('failedHooks');
+    const runs: Runs = {
+      done: Array.isArray(done) ? done.filter((r): r is string => typeof r === 'string') : [],
+      failed: Object.fromEntries(Object.entries(failed && typeof failed === 'object' && !Array.isArray(failed) ? failed : {}).filter((e): e is [string, string] => typeof e[1] === 'string')),
+    };
     this.cache.set(ctx.key, runs);
     return runs;
   }
 
-  private async save(ctx: RunContext, runs: string[]): Promise<void> {
-    const next = [...new Set(runs)].slice(-MAX_RECORDS);
+  private async save(ctx: RunContext, runs: Runs): Promise<void> {
+    const next: Runs = { done: [...new Set(runs.done)].slice(-MAX_RECORDS), failed: Object.fromEntries(Object.entries(runs.failed).slice(-MAX_RECORDS)) };
     const { profile } = ctx;
     await this.deps.api.apply(
       inventoryPath(profile),
-      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: inventoryPath(profile).split('/').pop()!, namespace: profile.metadata.namespace }, data: { hooks: JSON.stringify(next) } },
+      {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: inventoryPath(profile).split('/').pop()!, namespace: profile.metadata.namespace },
+        data: { hooks: JSON.stringify(next.done), failedHooks: JSON.stringify(next.failed) },
+      },
       HOOKS_FIELD_MANAGER,
     );
     this.cache.set(ctx.key, next);
