@@ -1,8 +1,8 @@
 /**
  * Quick fixes for our own diagnostics: declare an undeclared variable (or keep the `${…}` as
  * text: escape it, or turn substitution off for its object), remove a dependsOn entry naming a
- * missing layer, rename a duplicate layer, correct a misspelt field (of the profile or
- * of a manifest) or enum value, replace a removed or wrong apiVersion. Each works from the diagnostic's data (document
+ * missing layer, rename a duplicate layer, correct a misspelt field (of the profile, of a
+ * manifest, or a Helm layer's values key the chart does not have) or enum value, replace a removed or wrong apiVersion. Each works from the diagnostic's data (document
  * index and JSON path) and the parsed tree, never from message text.
  */
 import { CodeActionKind, type CodeAction, type Diagnostic, type TextEdit } from 'vscode-languageserver-types';
@@ -96,6 +96,8 @@ export const QUICK_FIXES: { [C in QuickFixCode]: Fix } = {
   UNKNOWN_FIELD: fixUnknownField,
   CLUSTER_UNKNOWN_FIELD: fixUnknownField,
   MANIFEST_UNKNOWN_FIELD: fixUnknownField,
+  // A key a chart's values.yaml does not have, with "did you mean" (./helmValues.ts).
+  HELM_VALUES_UNKNOWN_KEY: fixUnknownField,
   MANIFEST_INVALID_ENUM_VALUE: ({ model, data, edit, replace }) => {
     const { node, depth } = locate(model.root, data.path);
     if (typeof data.suggestion !== 'string' || depth !== data.path.length || node.type !== 'scalar') return;

@@ -655,8 +655,8 @@ const OTHER_CODES = {
     area: 'helm',
     meaning: "A key under helm.values that the chart's values.yaml does not have, for a chart without values.schema.json: usually a misspelling, which Helm would silently ignore.",
     example: 'helm:\n  chart: web\n  values:\n    replicas: 2   # the chart has replicaCount',
-    fix: 'Rename it to the suggested key, or remove it. Keys a template reads without a default in values.yaml get this warning too: then leave it.',
-    quickFix: false,
+    fix: 'Rename it to the suggested key (the quick fix does), or remove it. Keys a template reads without a default in values.yaml get this warning too: then leave it.',
+    quickFix: true,
   },
   HELM_CHART_UNAVAILABLE: {
     area: 'helm',

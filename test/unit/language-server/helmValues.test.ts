@@ -9,6 +9,7 @@ import { strict as assert } from 'node:assert';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Position } from 'vscode-languageserver-types';
+import { TextDocument } from 'vscode-languageserver-textdocument';
 import { chartFacts, getLanguageService, textDocument, type ChartFacts, type ChartLookup, type ChartRef, type HelmChartProvider, type VersionsLookup } from '@kplane/language-server';
 import { fixturesDir } from '../../fixtures/paths.js';
 import { expectOne, rangeOf } from './helpers.js';
@@ -195,6 +196,28 @@ describe('language service: Helm layer values against the chart', () => {
       const d = expectOne(diagnose(text), 'HELM_VALUES_UNKNOWN_KEY', rangeOf(text, 'logLeve'));
       assert.equal(d.severity, 2);
       assert.match(String(d.message), /has no value "logLeve" in helm\.values\.controller .*did you mean "logLevel"\?/);
+    });
+
+    it('the quick fix replaces the misspelt key with the suggestion, and nothing else', () => {
+      const text = profile(GATEWAY + '        values:\n          controller:\n            logLeve: debug\n');
+      const document = textDocument(URI, text);
+      const service = getLanguageService({ helmCharts: charts });
+      const d = expectOne(service.doValidation(document), 'HELM_VALUES_UNKNOWN_KEY', rangeOf(text, 'logLeve'));
+      const actions = service.getCodeActions(document, d.range, [d]);
+      assert.deepEqual(actions.map((a) => a.title), ['Change "logLeve" to "logLevel"']);
+      assert.equal(actions[0].isPreferred, true);
+      const edits = actions[0].edit!.changes![URI];
+      assert.deepEqual(edits, [{ range: rangeOf(text, 'logLeve'), newText: 'logLevel' }]);
+      const fixed = TextDocument.applyEdits(document, edits);
+      assert.deepEqual(diagnose(fixed), []);
+    });
+
+    it('no quick fix when nothing is close enough to suggest', () => {
+      const text = profile(GATEWAY + '        values:\n          controller:\n            zzzzzz: 1\n');
+      const document = textDocument(URI, text);
+      const service = getLanguageService({ helmCharts: charts });
+      const d = expectOne(service.doValidation(document), 'HELM_VALUES_UNKNOWN_KEY', rangeOf(text, 'zzzzzz'));
+      assert.deepEqual(service.getCodeActions(document, d.range, [d]), []);
     });
 
     it('free-form places ({} defaults, lists) and global take any key', () => {
