@@ -2,7 +2,8 @@
  * The editor's chart cache: charts of Helm layers, fetched with the real `helm pull` (as the
  * agent does, agent/src/helm/helmCli.ts) and kept on disk outside the repository
  * ($KPLANE_CACHE or ~/.cache/kplane, under charts/), so a chart once fetched works offline.
- * Version lists come from the repository's index.yaml or the OCI registry's tag list.
+ * Version lists come from the repository's index.yaml or the OCI registry's tag list, with the
+ * user's Helm (or Docker) login where the registry asks for one (./registryCredentials.ts).
  *
  * Never blocks the event loop: every fetch is a child process or an async request, at most two
  * at once, each cancellable (a layer that now names another version or chart aborts the fetch
@@ -23,6 +24,7 @@ import { delimiter, join } from 'node:path';
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import { parse as parseYaml } from 'yaml';
+import { credentialFiles, registryLogin, repositoryLogin, type CredentialFiles, type CredentialsLookup } from './registryCredentials.js';
 import { chartFacts, type ChartFacts, type ChartLookup, type ChartRef, type HelmChartProvider, type VersionsLookup } from './service/helmValues.js';
 
 const gunzipAsync = promisify(gunzip);
@@ -52,6 +54,8 @@ export interface HelmChartStoreOptions {
   log?: (line: string) => void;
   /** Wait this long after a chart is first asked for before fetching it (typing a version). */
   quietMs?: number;
+  /** Where logins are read (default: where Helm reads them, ./registryCredentials.ts); set ones are passed to helm pull too. */
+  credentialFiles?: Partial<CredentialFiles>;
 }
 
 /** A chart ready to render: its archive, as pulled. */
@@ -284,6 +288,8 @@ export class HelmChartStore implements HelmChartProvider {
       if (ref.repo.startsWith('oci://')) args.splice(1, 0, `${ref.repo.replace(/\/+$/, '')}/${ref.chart}`);
       else args.splice(1, 0, ref.chart, '--repo', ref.repo);
       if (this.options.caFile) args.push('--ca-file', this.options.caFile);
+      if (this.options.credentialFiles?.registryConfig) args.push('--registry-config', this.options.credentialFiles.registryConfig);
+      if (this.options.credentialFiles?.repositoryConfig) args.push('--repository-config', this.options.credentialFiles.repositoryConfig);
       await runHelm(bin, args, signal);
       const files = (await readdir(work)).filter((f) => f.endsWith('.tgz'));
       if (files.length !== 1) throw new Error(`helm pull wrote no chart archive`);
@@ -315,9 +321,12 @@ export class HelmChartStore implements HelmChartProvider {
     if (this.options.offline) throw new Error('offline and no version list cached');
     this.caPem ??= this.options.caFile ? readFile(this.options.caFile, 'utf8').catch(() => undefined) : Promise.resolve(undefined);
     const ca = await this.caPem;
+    const files = { ...credentialFiles(), ...this.options.credentialFiles };
     let versions: string[];
     try {
-      versions = sortVersions(repo.startsWith('oci://') ? await ociTags(repo, chart, ca, signal) : await indexVersions(repo, chart, ca, signal));
+      versions = sortVersions(
+        repo.startsWith('oci://') ? await ociTags(repo, chart, { ca, signal, login: (host) => registryLogin(host, files) }) : await indexVersions(repo, chart, { ca, signal, login: () => repositoryLogin(repo, files) }),
+      );
     } catch (err) {
       // Offline after all: an old list beats none.
       if (cached) return cached.versions;
@@ -330,7 +339,7 @@ export class HelmChartStore implements HelmChartProvider {
 }
 
 function unavailableMessage(ref: ChartRef, err: unknown): string {
-  return `kplane cannot fetch the ${describe(ref)}: ${errorText(err)}. Its values are not checked until it can: check repo, chart and version, and for a private CA set kplane.helm.caFile (charts are cached in ~/.cache/kplane/charts once fetched).`;
+  return `kplane cannot fetch the ${describe(ref)}: ${errorText(err)}. Its values are not checked until it can: check repo, chart and version; for a private registry log in with helm registry login (or helm repo add --username); for a private CA set kplane.helm.caFile (charts are cached in ~/.cache/kplane/charts once fetched).`;
 }
 
 function errorText(err: unknown): string {
@@ -446,14 +455,33 @@ function get(url: string, opts: { ca?: string; signal: AbortSignal; headers?: Re
   });
 }
 
-async function indexVersions(repo: string, chart: string, ca: string | undefined, signal: AbortSignal): Promise<string[]> {
+interface ListOptions {
+  ca: string | undefined;
+  signal: AbortSignal;
+  /** The user's login for the host (OCI) or repository (index.yaml), looked up when asked for one. */
+  login: (host: string) => Promise<CredentialsLookup>;
+}
+
+async function indexVersions(repo: string, chart: string, { ca, signal, login }: ListOptions): Promise<string[]> {
   let url = `${repo.replace(/\/+$/, '')}/index.yaml`;
-  for (let hop = 0; hop < 3; hop++) {
-    const res = await get(url, { ca, signal });
+  const origin = new URL(url).origin;
+  let authorization: string | undefined;
+  let source = '';
+  for (let hop = 0; hop < 4; hop++) {
+    // As helm without --pass-credentials: a login goes to the repository's own host only.
+    const res = await get(url, { ca, signal, headers: authorization && new URL(url).origin === origin ? { Authorization: authorization } : undefined });
     if (res.status >= 300 && res.status < 400 && res.headers.location) {
       url = new URL(res.headers.location, url).toString();
       continue;
     }
+    if (res.status === 401 && !authorization) {
+      const found = await login(new URL(url).host);
+      if (!found.found) throw new Error(`${repo} needs a login to read its index.yaml (${found.why}): add it with helm repo add --username; a layer's credentialsSecret is the agent's, in the cluster`);
+      authorization = found.found.authorization;
+      source = found.found.source;
+      continue;
+    }
+    if (res.status === 401) throw new Error(`${repo} rejected the login from ${source} (401): check it with helm repo add --force-update --username`);
     if (res.status !== 200) throw new Error(`${url} answered ${res.status}`);
     const index = parseYaml(res.body.toString('utf8'), { maxAliasCount: 100 }) as { entries?: Record<string, { version?: string }[]> } | null;
     const entries = index?.entries?.[chart];
@@ -463,8 +491,14 @@ async function indexVersions(repo: string, chart: string, ca: string | undefined
   throw new Error(`${repo}/index.yaml redirects too often`);
 }
 
-/** OCI tags (Helm writes `+` as `_` in tags), anonymously, with the registry's token flow if it asks. */
-async function ociTags(repo: string, chart: string, ca: string | undefined, signal: AbortSignal): Promise<string[]> {
+const loginHint = (host: string, why: string) => `${host} needs a login to list tags (${why}): run helm registry login ${host}; a layer's credentialsSecret is the agent's, in the cluster`;
+
+/**
+ * OCI tags (Helm writes `+` as `_` in tags): anonymously first; when the registry asks, with the
+ * user's login, either as HTTP basic (a registry with htpasswd) or through the registry's token
+ * service (anonymous token first, as public registries give one, then with the login).
+ */
+async function ociTags(repo: string, chart: string, { ca, signal, login }: ListOptions): Promise<string[]> {
   const rest = repo.slice('oci://'.length).replace(/\/+$/, '');
   const host = rest.split('/')[0];
   const path = [...rest.split('/').slice(1), chart].join('/');
@@ -473,16 +507,32 @@ async function ociTags(repo: string, chart: string, ca: string | undefined, sign
   if (res.status === 401) {
     const challenge = String(res.headers['www-authenticate'] ?? '');
     const realm = /realm="([^"]+)"/.exec(challenge)?.[1];
-    if (!/^Bearer/i.test(challenge) || !realm) throw new Error(`${host} needs credentials to list tags (log in with helm registry login)`);
-    const service = /service="([^"]+)"/.exec(challenge)?.[1];
-    const tokenUrl = new URL(realm);
-    if (service) tokenUrl.searchParams.set('service', service);
-    tokenUrl.searchParams.set('scope', `repository:${path}:pull`);
-    const token = await get(tokenUrl.toString(), { ca, signal });
-    const body = JSON.parse(token.body.toString('utf8') || '{}') as { token?: string; access_token?: string };
-    const bearer = body.token ?? body.access_token;
-    if (!bearer) throw new Error(`${host} gave no token for listing tags`);
-    res = await get(url, { ca, signal, headers: { Authorization: `Bearer ${bearer}` } });
+    if (/^Basic/i.test(challenge)) {
+      const found = await login(host);
+      if (!found.found) throw new Error(loginHint(host, found.why));
+      res = await get(url, { ca, signal, headers: { Authorization: found.found.authorization } });
+      if (res.status === 401) throw new Error(`${host} rejected the login from ${found.found.source} (401): run helm registry login ${host} again`);
+    } else if (/^Bearer/i.test(challenge) && realm) {
+      const service = /service="([^"]+)"/.exec(challenge)?.[1];
+      const tokenUrl = new URL(realm);
+      if (service) tokenUrl.searchParams.set('service', service);
+      tokenUrl.searchParams.set('scope', `repository:${path}:pull`);
+      const tokenFor = async (authorization?: string) => {
+        const token = await get(tokenUrl.toString(), { ca, signal, headers: authorization ? { Authorization: authorization } : undefined });
+        if (token.status !== 200) return undefined;
+        const body = JSON.parse(token.body.toString('utf8') || '{}') as { token?: string; access_token?: string };
+        return body.token ?? body.access_token;
+      };
+      let bearer = await tokenFor();
+      if (bearer) res = await get(url, { ca, signal, headers: { Authorization: `Bearer ${bearer}` } });
+      if (!bearer || res.status === 401 || res.status === 403) {
+        const found = await login(host);
+        if (!found.found) throw new Error(loginHint(host, found.why));
+        bearer = await tokenFor(found.found.authorization);
+        if (!bearer) throw new Error(`${host}'s token service rejected the login from ${found.found.source}: run helm registry login ${host} again`);
+        res = await get(url, { ca, signal, headers: { Authorization: `Bearer ${bearer}` } });
+      }
+    } else throw new Error(`${host} asks for an authentication the editor does not know (${challenge.split(' ')[0] || 'none'})`);
   }
   if (res.status !== 200) throw new Error(`${url} answered ${res.status}`);
   const tags = (JSON.parse(res.body.toString('utf8')) as { tags?: string[] | null }).tags ?? [];

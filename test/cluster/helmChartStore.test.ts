@@ -7,7 +7,9 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixtureChart, packageChart, startChartRepo, startOciRegistry, ensureHelmTools, type ChartRepo, type OciRegistry } from '@kplane/bed';
@@ -98,6 +100,62 @@ describe('editor chart cache: real registry and chart repository', function () {
       assert.equal(online.chart(web).state, 'ready');
     } finally {
       await Promise.all([registry.start(), repo.start()]);
+    }
+  });
+
+  it('a registry that needs a login (htpasswd): versions and chart with the user\'s helm registry login, or Docker\'s config; without one, a message naming the host and what to run; the password is never shown', async () => {
+    const locked = await startOciRegistry({ name: 'registry-login', auth: 'htpasswd' });
+    try {
+      const { username, password } = locked.credentials!;
+      await locked.push(await packageChart(fixtureChart('web'), join(dir, 'pkg', 'locked'), '1.0.0'));
+      const none = join(dir, 'no-such-config.json');
+      const lines: string[] = [];
+      const store = (name: string, files: { registryConfig: string; dockerConfig: string }) =>
+        newStore(name, { caFile: locked.caFile, credentialFiles: { ...files, repositoryConfig: none }, log: (line) => lines.push(line) }).store;
+
+      // No login anywhere: the version list and the chart say which host wants one and what to run.
+      const anonymous = store('login-none', { registryConfig: none, dockerConfig: none });
+      anonymous.versions(locked.url, 'web');
+      anonymous.chart({ repo: locked.url, chart: 'web', version: '1.0.0' });
+      await anonymous.settled();
+      const refused = anonymous.versions(locked.url, 'web');
+      assert.ok(refused.state === 'unavailable', JSON.stringify(refused));
+      assert.match(refused.message, new RegExp(`${locked.host} needs a login to list tags \\(no ${none}; no ${none}\\): run helm registry login ${locked.host}`));
+      const chart = anonymous.chart({ repo: locked.url, chart: 'web', version: '1.0.0' });
+      assert.ok(chart.state === 'unavailable' && /helm registry login/.test(chart.message), JSON.stringify(chart));
+
+      // The real `helm registry login`, into a config file of its own.
+      const registryConfig = join(dir, 'helm-registry.json');
+      const login = promisify(execFile)(helmPath, ['registry', 'login', locked.host, '--username', username, '--password-stdin', '--ca-file', locked.caFile, '--registry-config', registryConfig]);
+      login.child.stdin!.end(password);
+      await login;
+      const helmLogin = store('login-helm', { registryConfig, dockerConfig: none });
+      helmLogin.versions(locked.url, 'web');
+      helmLogin.chart({ repo: locked.url, chart: 'web', version: '1.0.0' });
+      await helmLogin.settled();
+      assert.deepEqual(helmLogin.versions(locked.url, 'web'), { state: 'ready', versions: ['1.0.0'] });
+      assert.equal(helmLogin.chart({ repo: locked.url, chart: 'web', version: '1.0.0' }).state, 'ready');
+
+      // Docker's config.json is Helm's fallback; a wrong password there is named by file, not shown.
+      const dockerConfig = join(dir, 'docker-config.json');
+      const auth = (pw: string) => JSON.stringify({ auths: { [`https://${locked.host}`]: { auth: Buffer.from(`${username}:${pw}`).toString('base64') } } });
+      await writeFile(dockerConfig, auth(password));
+      const docker = store('login-docker', { registryConfig: none, dockerConfig });
+      docker.versions(locked.url, 'web');
+      await docker.settled();
+      assert.deepEqual(docker.versions(locked.url, 'web'), { state: 'ready', versions: ['1.0.0'] });
+      await writeFile(dockerConfig, auth('not-the-password-5678'));
+      const wrong = store('login-wrong', { registryConfig: none, dockerConfig });
+      wrong.versions(locked.url, 'web');
+      await wrong.settled();
+      const rejected = wrong.versions(locked.url, 'web');
+      assert.ok(rejected.state === 'unavailable', JSON.stringify(rejected));
+      assert.equal(rejected.message, `${locked.host} rejected the login from ${dockerConfig} (401): run helm registry login ${locked.host} again`);
+      for (const text of [refused.message, chart.message, rejected.message, ...lines]) {
+        assert.ok(!text.includes(password) && !text.includes('not-the-password-5678') && !text.includes(Buffer.from(`${username}:${password}`).toString('base64')), text);
+      }
+    } finally {
+      await locked.stop();
     }
   });
 
