@@ -5,7 +5,8 @@
  * point, and the next run finishes the job.
  *
  * A run is a sequence of steps (./steps/*), after rancher/fleet's BundleDeployment reconciler:
- * render → inventory → per layer apply (with drift detection) and health → prune → status.
+ * render → policy → validate → inventory → per layer apply (with drift detection) and health →
+ * prune → status.
  * Problems of the run come back as one ReconcileError, after status says what happened; the
  * work queue alone decides when to retry. Aborting `signal` stops the run before its next
  * request.
@@ -27,6 +28,7 @@ import { checkPolicy } from './steps/policy.js';
 import { Pruner } from './steps/prune.js';
 import { render } from './steps/render.js';
 import { StatusWriter } from './steps/status.js';
+import { ManifestValidator } from './steps/validate.js';
 
 export { DEFAULT_RESYNC_MS, ReconcileError, sensitiveValues, type ReconcilerDeps } from './steps/context.js';
 export { APPLIED_ANNOTATION } from './steps/drift.js';
@@ -44,6 +46,7 @@ export class ProfileReconciler {
   private readonly pruner: Pruner;
   private readonly status: StatusWriter;
   private readonly hooks: HookRuns;
+  private readonly validator: ManifestValidator;
 
   constructor(private readonly deps: ReconcilerDeps) {
     this.inventory = new InventoryStore(deps);
@@ -52,6 +55,7 @@ export class ProfileReconciler {
     this.pruner = new Pruner(deps, this.inventory, this.drift);
     this.status = new StatusWriter(deps, this.drift);
     this.hooks = new HookRuns(deps);
+    this.validator = new ManifestValidator(deps);
   }
 
   /** Throws a ReconcileError when an object could not be applied or pruned (status says so first). */
@@ -61,6 +65,7 @@ export class ProfileReconciler {
       this.inventory.forget(key);
       this.hooks.forget(key);
       this.drift.forgetProfile(key);
+      this.validator.forget(key);
       return {};
     }
     const ctx = runContext(key, cached, this.deps, signal);
@@ -95,6 +100,9 @@ export class ProfileReconciler {
     }
     ctx.adopting = verdict.adopting;
     time('policy');
+    // Objects this cluster's API would refuse fail their layer with a message naming the field.
+    const refused = await this.validator.check(ctx, rendered.layers, rendered.hash);
+    time('validated');
     const before = await this.inventory.widen(ctx, rendered.refs);
 
     const versionApplied = ctx.previous.appliedHash === rendered.hash;
@@ -104,6 +112,7 @@ export class ProfileReconciler {
       let report: LayerReport;
       if (blocked) report = blockedLayer(desired.layer, desired.objects.length, ctx.paused, blocked);
       else if (desired.chart?.error) report = failedLayer(desired.layer, redact(desired.chart.error, ctx.secrets));
+      else if (refused.has(desired)) report = failedLayer(desired.layer, refused.get(desired)!);
       else {
         // Hooks that delete themselves run once per form (./steps/hooks.ts); the rest like any object.
         const hookPhase = desired.chart?.phase === 'pre' || desired.chart?.phase === 'post';

@@ -1,0 +1,128 @@
+/**
+ * The agent checks every object against its own cluster's API (/openapi/v3 of a real
+ * kube-apiserver of the bed) before applying (agent/src/controller/steps/validate.ts): a
+ * misspelt Deployment field fails its layer with a message naming the object, the field and the
+ * fix, nothing of that layer is applied and the layers after it wait; a custom resource is checked
+ * against the CRD of the profile's earlier layer; the corrected profile is applied as usual.
+ */
+import assert from 'node:assert/strict';
+import { startCluster, waitFor, type TestCluster, startAgent, type RunningAgent } from '@kplane/bed';
+import { KubeClient, loadConnection } from '@kplane/kube';
+import type { ClusterProfile } from '@kplane/profile';
+
+const NS = 'kplane-system';
+const PROFILES = `/apis/kplane.dev/v1alpha1/namespaces/${NS}/clusterprofiles`;
+
+const configMap = (name: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default' }, data: { a: 'b' } });
+const deployment = (spec: Record<string, unknown>) => ({
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name: 'web', namespace: 'default' },
+  spec: {
+    replicas: 1,
+    selector: { matchLabels: { app: 'web' } },
+    template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] } },
+    ...spec,
+  },
+});
+const gadgetCrd = {
+  apiVersion: 'apiextensions.k8s.io/v1',
+  kind: 'CustomResourceDefinition',
+  metadata: { name: 'gadgets.example.com' },
+  spec: {
+    group: 'example.com',
+    scope: 'Namespaced',
+    names: { kind: 'Gadget', plural: 'gadgets', singular: 'gadget', listKind: 'GadgetList' },
+    versions: [
+      {
+        name: 'v1',
+        served: true,
+        storage: true,
+        schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { color: { type: 'string', enum: ['red', 'blue'] } } } } } },
+      },
+    ],
+  },
+};
+const gadget = (color: string) => ({ apiVersion: 'example.com/v1', kind: 'Gadget', metadata: { name: 'g', namespace: 'default' }, spec: { color } });
+
+describe('agent: objects checked against the cluster\'s own API before applying (cluster)', function () {
+  let cluster: TestCluster;
+  let api: KubeClient;
+  let agent: RunningAgent;
+
+  const profile = (name: string, layers: { name: string; manifests: unknown[]; dependsOn?: string[]; wait?: boolean }[]): ClusterProfile =>
+    ({ apiVersion: 'kplane.dev/v1alpha1', kind: 'ClusterProfile', metadata: { name, namespace: NS }, spec: { version: '1.0.0', reconcile: { mode: 'enforce', prune: true, interval: '1m' }, layers } }) as ClusterProfile;
+  const applyProfile = (p: ClusterProfile) => api.apply(`${PROFILES}/${p.metadata.name}`, p, 'kplane');
+  const waitLayers = (name: string, what: string, test: (layers: NonNullable<NonNullable<ClusterProfile['status']>['layers']>) => boolean) =>
+    waitFor(async () => {
+      const p = await api.request<ClusterProfile>('GET', `${PROFILES}/${name}`);
+      const layers = p.status?.layers;
+      return p.status?.observedGeneration === p.metadata.generation && layers && test(layers) ? p : undefined;
+    }, { what: `profile ${name}: ${what}`, timeoutMs: 60_000, intervalMs: 100 });
+  const exists = async (path: string) => (await api.getOrUndefined(path)) !== undefined;
+
+  before(async function () {
+    this.timeout(120_000);
+    cluster = await startCluster({ name: 'agent-validate' });
+    api = new KubeClient(loadConnection({ kubeconfigPath: cluster.kubeconfigPath }));
+    agent = await startAgent({ kubeconfigPath: cluster.kubeconfigPath, args: ['--heartbeat', '2s'] });
+  });
+
+  after(async function () {
+    this.timeout(60_000);
+    await agent?.stop();
+    api?.close();
+    await cluster?.stop();
+  });
+
+  afterEach(function () {
+    if (this.currentTest?.state === 'failed' && agent) console.log(`--- agent log (tail) ---\n${agent.logs().slice(-(Number(process.env.LOGTAIL) || 4000))}`);
+  });
+
+  it('a misspelt Deployment field fails its layer with the field, the fix and the cluster named; the layer before is applied, the one after waits', async function () {
+    this.timeout(90_000);
+    const layers = (spec: Record<string, unknown>) => [
+      { name: 'base', manifests: [configMap('base')] },
+      { name: 'app', dependsOn: ['base'], manifests: [configMap('app-config'), deployment(spec)] },
+      { name: 'after', dependsOn: ['app'], manifests: [configMap('after')] },
+    ];
+    await applyProfile(profile('typo', layers({ revisionHistroyLimit: 3 })));
+    const p = await waitLayers('typo', 'layer app failed', (l) => l.find((x) => x.name === 'app')?.state === 'Failed');
+    const app = p.status!.layers!.find((l) => l.name === 'app')!;
+    assert.match(
+      app.message ?? '',
+      /^Deployment default\/web: spec\.revisionHistroyLimit: Deployment has no field "revisionHistroyLimit" in spec: did you mean "revisionHistoryLimit"\? The API server of this cluster \(Kubernetes 1\.\d+\.\d+\) would refuse it; nothing of this layer was applied: fix the profile\.$/,
+    );
+    assert.deepEqual(p.status!.layers!.map((l) => [l.name, l.state]), [['base', 'Ready'], ['app', 'Failed'], ['after', 'Pending']]);
+    assert.equal(await exists('/api/v1/namespaces/default/configmaps/base'), true, 'the layer before the invalid one was not applied');
+    assert.equal(await exists('/api/v1/namespaces/default/configmaps/app-config'), false, 'an object of the refused layer was applied');
+    assert.equal(await exists('/apis/apps/v1/namespaces/default/deployments/web'), false, 'the invalid Deployment was applied');
+    assert.equal(await exists('/api/v1/namespaces/default/configmaps/after'), false, 'a layer after the refused one was applied');
+
+    // The valid profile is unaffected: every layer is applied.
+    await applyProfile(profile('typo', layers({ revisionHistoryLimit: 3 })));
+    const fixed = await waitLayers('typo', 'every layer Ready', (l) => l.every((x) => x.state === 'Ready'));
+    assert.deepEqual(fixed.status!.layers!.map((l) => l.name), ['base', 'app', 'after']);
+    const live = await api.request<{ spec: { revisionHistoryLimit: number } }>('GET', '/apis/apps/v1/namespaces/default/deployments/web');
+    assert.equal(live.spec.revisionHistoryLimit, 3);
+    assert.equal(await exists('/api/v1/namespaces/default/configmaps/after'), true);
+    assert.doesNotMatch(agent.logs(), /without checking them first/, 'the agent could not read its cluster\'s schemas');
+  });
+
+  it('a custom resource is checked against the CRD of an earlier layer of the same profile (enum), and applied once it is valid', async function () {
+    this.timeout(90_000);
+    const layers = (color: string) => [
+      { name: 'crds', wait: true, manifests: [gadgetCrd] },
+      { name: 'gadgets', dependsOn: ['crds'], manifests: [gadget(color)] },
+    ];
+    await applyProfile(profile('gadgets', layers('green')));
+    const p = await waitLayers('gadgets', 'layer gadgets failed', (l) => l.find((x) => x.name === 'gadgets')?.state === 'Failed');
+    assert.match(p.status!.layers!.find((l) => l.name === 'gadgets')!.message ?? '', /^Gadget default\/g: spec\.color: .*"green".*red, blue.*nothing of this layer was applied: fix the profile\.$/);
+    assert.equal(p.status!.layers!.find((l) => l.name === 'crds')!.state, 'Ready');
+    assert.equal(await exists('/apis/example.com/v1/namespaces/default/gadgets/g'), false);
+
+    await applyProfile(profile('gadgets', layers('blue')));
+    await waitLayers('gadgets', 'every layer Ready', (l) => l.every((x) => x.state === 'Ready'));
+    assert.equal(await exists('/apis/example.com/v1/namespaces/default/gadgets/g'), true);
+  });
+});
