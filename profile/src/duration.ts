@@ -19,3 +19,12 @@ export function formatDuration(ms: number): string {
   const rest = s % 60;
   return [h ? `${h}h` : '', m ? `${m}m` : '', rest || (!h && !m) ? `${rest}s` : ''].join('');
 }
+
+/** An age for people: "less than a minute", "12 min", "2 h", "3 days" (schemas read from a cluster). */
+export function describeAge(ms: number): string {
+  const minutes = Math.max(0, Math.round(ms / 60_000));
+  if (minutes < 1) return 'less than a minute';
+  if (minutes < 120) return `${minutes} min`;
+  const hours = Math.round(minutes / 60);
+  return hours < 48 ? `${hours} h` : `${Math.round(hours / 24)} days`;
+}

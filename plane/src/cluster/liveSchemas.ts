@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { groupVersionSchemasOf, KubeTypes, liveSchemaData, servedKindsOf, type GroupVersionSchemas, type ServedKinds } from '@kplane/profile';
+import { describeAge, groupVersionSchemasOf, KubeTypes, liveSchemaData, servedKindsOf, type GroupVersionSchemas, type ServedKinds } from '@kplane/profile';
 import { KubeError, type KubeClient } from '@kplane/kube';
 
 export interface LiveSchemaOptions {
@@ -41,11 +41,19 @@ export interface LiveSchemaSet {
   /** When the cluster last answered (ms since epoch). */
   fetchedAt: number;
   kube: KubeTypes;
+  /**
+   * Names the content of `kube` (release, served kinds, documents read): clusters with equal ids
+   * have the same schemas, so the language server is sent, and keeps, one set per id.
+   */
+  id: string;
   /** The group/versions whose schemas are in `kube` (the others are known by discovery only). */
   groupVersions: string[];
   /** What could not be read, each naming the cluster and what to do. */
   problems: string[];
 }
+
+// Moved to @kplane/profile (the language server says the same ages); kept here for the CLI.
+export { describeAge };
 
 const DISCOVERY_ACCEPT = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;q=0.9';
 const DEFAULTS = {
@@ -115,6 +123,7 @@ export class LiveSchemaStore {
     const problems = [...current!.problems];
     const wanted = [...new Set(groupVersions)].filter((gv) => Object.hasOwn(entry.served, gv) && Object.hasOwn(entry.paths, gv)).sort();
     const key = sha(JSON.stringify([entry.kubernetes, entry.served, wanted.map((gv) => entry.paths[gv])]));
+    let id = key;
     let kube = this.sets.get(key);
     if (!kube) {
       const documents = new Map<string, GroupVersionSchemas>();
@@ -125,8 +134,9 @@ export class LiveSchemaStore {
       kube = new KubeTypes(liveSchemaData(entry.kubernetes, entry.served, documents));
       // A set with a missing document is not shared: the next call tries that document again.
       if (documents.size === wanted.length) this.sets.set(key, kube);
+      else id = sha(`${key}\n${[...documents.keys()].join(',')}`);
     }
-    return { context: client.context ?? server, server, kubernetes: entry.kubernetes, state, fetchedAt: entry.fetchedAt, kube, groupVersions: wanted, problems };
+    return { context: client.context ?? server, server, kubernetes: entry.kubernetes, state, fetchedAt: entry.fetchedAt, kube, id, groupVersions: wanted, problems };
   }
 
   private async refreshIndex(client: KubeClient, previous: ServerEntry | undefined): Promise<{ entry: ServerEntry; state: 'live' | 'cached'; at: number; problems: string[] }> {
@@ -247,12 +257,4 @@ export class LiveSchemaStore {
       total -= f.size;
     }
   }
-}
-
-export function describeAge(ms: number): string {
-  const minutes = Math.max(0, Math.round(ms / 60_000));
-  if (minutes < 1) return 'less than a minute';
-  if (minutes < 120) return `${minutes} min`;
-  const hours = Math.round(minutes / 60);
-  return hours < 48 ? `${hours} h` : `${Math.round(hours / 24)} days`;
 }
