@@ -8,7 +8,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { getLanguageService } from './service/languageService.js';
 import { registerDiagnostics } from './handlers/diagnosticsHandler.js';
 import { registerFeatures } from './handlers/featureHandlers.js';
-import { registerClusterSchemas } from './handlers/clusterSchemaHandler.js';
+import { registerClusterSchemas, registerLiveTargets } from './handlers/clusterSchemaHandler.js';
 import { registerHelm } from './handlers/helmHandler.js';
 import { transportProblem } from './commandLine.js';
 import { builtinKubeTypes } from './kubeSchemaLoader.js';
@@ -25,11 +25,13 @@ const documents = new TextDocuments(TextDocument);
 const service = getLanguageService({ kubeTypes: builtinKubeTypes });
 const diagnostics = registerDiagnostics(connection, documents, service);
 const helm = registerHelm(connection, documents, service, () => diagnostics.revalidateAll());
+const live = registerLiveTargets(connection, documents, service, () => diagnostics.revalidateAll());
 
 connection.onInitialize((params) => {
   const options = (params.initializationOptions ?? {}) as InitializationOptions;
   service.configure({ yamlSyntax: options.yamlSyntax !== false });
   helm.configure(options.helm);
+  live.start(params.capabilities);
   const pull = diagnostics.start(params.capabilities) === 'pull';
   return {
     capabilities: {
@@ -40,6 +42,7 @@ connection.onInitialize((params) => {
       documentSymbolProvider: true,
       definitionProvider: true,
       codeActionProvider: { codeActionKinds: ['quickfix'] },
+      codeLensProvider: {},
     },
     serverInfo: { name: 'kplane-language-server' },
   };

@@ -1,10 +1,12 @@
 /**
  * Completion: keys and enum values from the schema, layer names in dependsOn, variable names
- * after `${`. The place in the document is read from the text's indentation, not the parse
- * tree: while someone types, the line under the cursor is rarely valid YAML yet.
+ * after `${`. Inside a manifest, its fields and enum values come from the Kubernetes API of its
+ * kind (built in, the profile's CRDs, or a target cluster's live API). The place in the document
+ * is read from the text's indentation, not the parse tree: while someone types, the line under
+ * the cursor is rarely valid YAML yet.
  */
-import { clusterProfileSchema, type JsonSchema } from '@kplane/profile';
-import { CompletionItemKind, InsertTextFormat, MarkupKind, type CompletionItem, type CompletionList, type Position } from 'vscode-languageserver-types';
+import { clusterProfileSchema, kubeSchemaAt, type JsonSchema, type KubeSchema, type KubeTypes } from '@kplane/profile';
+import { CompletionItemKind, InsertTextFormat, InsertTextMode, MarkupKind, type CompletionItem, type CompletionList, type Position } from 'vscode-languageserver-types';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { documentationOf, propertiesOf, requiredOf, schemaAt, typeOf, valuesOf, type SchemaSegment } from './schemaNav.js';
 import type { ProfileModel } from './profileModel.js';
@@ -81,30 +83,68 @@ function shape(line: string): LineShape {
   return { col: end, dashCol: lastDash, key: keyEnds ? unquote(key.raw) : undefined, blank: false };
 }
 
+/** A segment of a container path and the line it was read from ('[]': the line of the item's `- `). */
+interface Container {
+  segment: SchemaSegment;
+  line: number;
+  /** '[]': the column of the item's `-`. */
+  dashCol: number;
+}
+
 /** The path of the mapping a key at `keyCol` on line `line` would belong to ('[]' for list items). */
 export function containerPath(lines: string[], line: number, keyCol: number, newItemDash: number): SchemaSegment[] {
-  const path: SchemaSegment[] = [];
+  return containers(lines, line, keyCol, newItemDash).map((c) => c.segment);
+}
+
+function containers(lines: string[], line: number, keyCol: number, newItemDash: number): Container[] {
+  const path: Container[] = [];
   let threshold = keyCol;
   if (newItemDash >= 0) {
-    path.push('[]');
+    path.push({ segment: '[]', line, dashCol: newItemDash });
     threshold = newItemDash;
   }
   for (let l = line - 1; l >= 0 && threshold > 0; l--) {
     const s = shape(lines[l]);
     if (s.blank) continue;
     if (s.col < threshold) {
-      if (s.key !== undefined) path.unshift(s.key);
+      if (s.key !== undefined) path.unshift({ segment: s.key, line: l, dashCol: -1 });
       if (s.dashCol >= 0) {
-        path.unshift('[]');
+        path.unshift({ segment: '[]', line: l, dashCol: s.dashCol });
         threshold = s.dashCol;
       } else threshold = s.col;
     } else if (s.dashCol >= 0 && s.dashCol < threshold) {
       // A sibling key of the first key of this list item.
-      path.unshift('[]');
+      path.unshift({ segment: '[]', line: l, dashCol: s.dashCol });
       threshold = s.dashCol;
     }
   }
   return path;
+}
+
+/** The scalar after `key:` on a line, unquoted, without a comment. */
+function scalarAfterColon(line: string, colon: number): string {
+  const value = line.slice(colon + 1).replace(/\s+#.*$/, '').trim();
+  return unquote(value);
+}
+
+/**
+ * apiVersion and kind of the manifest whose list item starts on `line` (its `-` at `dashCol`),
+ * read from the text as completion reads everything: the manifest being typed rarely parses.
+ */
+function manifestHead(lines: string[], line: number, dashCol: number): { apiVersion?: string; kind?: string } {
+  const first = lead(lines[line], true);
+  if (first.lastDash !== dashCol) return {};
+  const keyCol = first.end;
+  const head: { apiVersion?: string; kind?: string } = {};
+  for (let l = line; l < lines.length && (head.apiVersion === undefined || head.kind === undefined); l++) {
+    const s = shape(lines[l]);
+    if (l > line && s.blank) continue;
+    if (l > line && (s.col < keyCol || (s.dashCol >= 0 && s.dashCol <= dashCol))) break;
+    if (s.col !== keyCol || (s.key !== 'apiVersion' && s.key !== 'kind')) continue;
+    const colon = lines[l].indexOf(':', s.col);
+    head[s.key] = scalarAfterColon(lines[l], colon);
+  }
+  return head;
 }
 
 /** Keys already present in the mapping the cursor is in, so completion does not offer them twice. */
@@ -161,7 +201,81 @@ const SKELETON = [
   '        - $0',
 ].join('\n');
 
-export function complete(document: TextDocument, position: Position, model: ProfileModel | undefined): CompletionList {
+/** A manifest's kind and where the cursor is inside it (`path` from the manifest's top; '[]' → 0). */
+interface ManifestPlace {
+  kube: KubeTypes;
+  apiVersion: string;
+  kind: string;
+  path: (string | number)[];
+}
+
+/**
+ * Inside a layer's manifest whose apiVersion and kind are written and known to one of `types`
+ * (the first that knows the kind wins): that kind and the path in it.
+ */
+function manifestPlace(lines: string[], path: Container[], extra: SchemaSegment[], types: () => readonly KubeTypes[]): ManifestPlace | undefined {
+  const [spec, layers, layer, manifests, item] = path;
+  if (spec?.segment !== 'spec' || layers?.segment !== 'layers' || layer?.segment !== '[]' || manifests?.segment !== 'manifests' || item?.segment !== '[]') return undefined;
+  const { apiVersion, kind } = manifestHead(lines, item.line, item.dashCol);
+  if (!apiVersion || !kind) return undefined;
+  const kube = types().find((k) => k.kind(apiVersion, kind));
+  if (!kube) return undefined;
+  const rest = [...path.slice(5).map((c) => c.segment), ...extra].map((s) => (s === '[]' ? 0 : s));
+  return { kube, apiVersion, kind, path: rest };
+}
+
+function kubeTypeName(schema: KubeSchema): string | undefined {
+  if (schema['x-kubernetes-int-or-string']) return 'integer or string';
+  if (schema.format === 'quantity') return 'quantity';
+  return schema.type === 'object' ? 'mapping' : schema.type === 'array' ? 'list' : schema.type;
+}
+
+/** Field names of the manifest's schema at the cursor, with type, documentation and a snippet. */
+function manifestKeyItems(place: ManifestPlace, present: Set<string>): CompletionItem[] {
+  const node = kubeSchemaAt(place.kube, place.apiVersion, place.kind, place.path);
+  const items: CompletionItem[] = [];
+  if (!node?.properties) return items;
+  const required = new Set(node.required ?? []);
+  const source = place.kube.kind(place.apiVersion, place.kind)?.source;
+  for (const name of Object.keys(node.properties)) {
+    // status is written by the cluster, never by a profile.
+    if (present.has(name) || (place.path.length === 0 && name === 'status')) continue;
+    const field = kubeSchemaAt(place.kube, place.apiVersion, place.kind, [...place.path, name]) ?? {};
+    const type = kubeTypeName(field);
+    const items0 = field.type === 'array' ? kubeSchemaAt(place.kube, place.apiVersion, place.kind, [...place.path, name, 0]) : undefined;
+    // New lines are relative to the key; the client indents them to the cursor's line (adjustIndentation).
+    let insertText = `${name}: $0`;
+    if (field.type === 'object' && !field['x-kubernetes-int-or-string']) insertText = `${name}:\n  $0`;
+    else if (field.type === 'array') insertText = items0?.type === 'object' ? `${name}:\n  - $0` : `${name}: [$0]`;
+    const values = field.enum?.length ? `\n\nOne of: ${field.enum.map((v) => `\`${String(v)}\``).join(', ')}` : '';
+    // The field's own description (a $ref'd type describes the type, e.g. LabelSelector, not this use of it).
+    const description = node.properties[name].description ?? field.description ?? '';
+    items.push({
+      label: name,
+      kind: CompletionItemKind.Property,
+      detail: type ? `${type}${required.has(name) ? ' (required)' : ''}` : undefined,
+      documentation: { kind: MarkupKind.Markdown, value: `${description}${values}\n\n_${place.kind} ${place.apiVersion}${source ? `, ${source}` : ''}._`.trim() },
+      insertText,
+      insertTextFormat: InsertTextFormat.Snippet,
+      insertTextMode: InsertTextMode.adjustIndentation,
+      sortText: `${required.has(name) ? '0' : '1'}${name}`,
+    });
+  }
+  return items;
+}
+
+/** Values of the manifest's field at the cursor: its enum, or true/false. */
+function manifestValueItems(place: ManifestPlace): CompletionItem[] {
+  const node = kubeSchemaAt(place.kube, place.apiVersion, place.kind, place.path);
+  const values = node?.enum?.length ? node.enum.map(String) : node?.type === 'boolean' ? ['true', 'false'] : [];
+  return values.map((value) => ({ label: value, kind: CompletionItemKind.EnumMember, documentation: node?.description }));
+}
+
+/**
+ * `manifestTypes`: the Kubernetes types to complete manifests from, asked for only inside a
+ * manifest (the built-in API with the profile's CRDs first, then each target cluster's).
+ */
+export function complete(document: TextDocument, position: Position, model: ProfileModel | undefined, manifestTypes: () => readonly KubeTypes[] = () => []): CompletionList {
   const lines = document.getText().split(/\r?\n/);
   const lineText = lines[position.line] ?? '';
   const before = lineText.slice(0, position.character);
@@ -202,7 +316,16 @@ export function complete(document: TextDocument, position: Position, model: Prof
   if (typingKey) {
     const keyCol = at.end;
     const newItemDash = at.lastDash;
-    const path = containerPath(lines, position.line, keyCol, newItemDash);
+    const places = containers(lines, position.line, keyCol, newItemDash);
+    const path = places.map((c) => c.segment);
+    const manifest = manifestPlace(lines, places, [], manifestTypes);
+    if (manifest) {
+      // A new list item under a list of scalars with an enum: its values; otherwise field names.
+      items.push(...manifestValueItems(manifest));
+      const present = newItemDash >= 0 ? new Set<string>() : siblingKeys(lines, position.line, keyCol);
+      items.push(...manifestKeyItems(manifest, present));
+      return result();
+    }
     if (path.length === 0 && keyCol === 0 && document.getText().trim() === '') {
       items.push({ label: 'ClusterProfile', kind: CompletionItemKind.Snippet, detail: 'A new kplane cluster profile', insertText: SKELETON, insertTextFormat: InsertTextFormat.Snippet });
     }
@@ -228,9 +351,15 @@ export function complete(document: TextDocument, position: Position, model: Prof
     const keyCol = at.end;
     const key = unquote(valueKey.raw);
     const newItemDash = at.lastDash;
-    const path = [...containerPath(lines, position.line, keyCol, newItemDash), key];
+    const places = containers(lines, position.line, keyCol, newItemDash);
+    const path = [...places.map((c) => c.segment), key];
     if (key === 'dependsOn') {
       layerItems();
+      return result();
+    }
+    const manifest = manifestPlace(lines, places, [key], manifestTypes);
+    if (manifest) {
+      items.push(...manifestValueItems(manifest));
       return result();
     }
     const schema = schemaAt(path, clusterProfileSchema);

@@ -4,8 +4,8 @@
  * webview editor and tests use it as is. Parses are remembered per document version, and every
  * entry point catches its own failures: a bug here must cost a feature, never the server.
  */
-import type { ClusterSchemaSource, Finding, FindingCode, KubeTypes, ProfileNode, SchemaTarget } from '@kplane/profile';
-import type { CodeAction, CompletionList, Diagnostic, DocumentSymbol, Hover, Location, Position, Range } from 'vscode-languageserver-types';
+import { customKindsOf, type ClusterSchemaSource, type Finding, type FindingCode, type KubeTypes, type ProfileNode, type SchemaTarget } from '@kplane/profile';
+import type { CodeAction, CodeLens, CompletionList, Diagnostic, DocumentSymbol, Hover, Location, Position, Range } from 'vscode-languageserver-types';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { isProfileDocument, parseYamlFile, type ParsedFile } from './yamlParse.js';
 import { reparse } from './incrementalParse.js';
@@ -15,10 +15,12 @@ import { complete } from './completion.js';
 import { definition, hover, symbols } from './navigation.js';
 import { codeActions } from './codeActions.js';
 import { profileAt } from './profileModel.js';
+import { checkedAgainstLens, type LiveTarget } from './checkedAgainst.js';
 import { helmCompletion, helmDiagnostics, helmHover, type HelmChartProvider } from './helmValues.js';
 
 export { DIAGNOSTIC_SOURCE, isProfileFileName, type DiagnosticData, type KplaneDiagnostic } from './validation.js';
 export { LIMITS } from './yamlParse.js';
+export { checkedAgainstLines, checkedAgainstTitle, type LiveTarget } from './checkedAgainst.js';
 
 /** A document from text, for callers without an editor (the CLI, the agent, tests). */
 export function textDocument(uri: string, text: string, version = 1): TextDocument {
@@ -45,6 +47,14 @@ export interface LanguageServiceOptions {
    * them): every manifest is checked against each too; a new array when any changes.
    */
   targets?: readonly SchemaTarget[];
+  /**
+   * A document's own target clusters (the language server's kplane/liveTargets): when it gives an
+   * array, that document is checked against those targets instead of `targets`, and its
+   * "checked against" CodeLens lists them.
+   */
+  liveTargets?: (uri: string) => readonly LiveTarget[] | undefined;
+  /** The clock of "schemas 2 h old" (default Date.now). */
+  now?: () => number;
 }
 
 export interface ValidationOptions {
@@ -61,6 +71,8 @@ export interface LanguageService {
   findDocumentSymbols(document: TextDocument): DocumentSymbol[];
   findDefinition(document: TextDocument, position: Position): Location[];
   getCodeActions(document: TextDocument, range: Range, diagnostics: Diagnostic[]): CodeAction[];
+  /** "checked against Kubernetes 1.36 + 3 clusters (1 offline, …)" above the file's first profile. */
+  getCodeLenses(document: TextDocument): CodeLens[];
   /** How many documents of the file are ClusterProfiles (0: not a profile file). */
   countProfiles(document: TextDocument): number;
   /** The file's profiles as the dependency graph sees them (`source`: document index). */
@@ -97,6 +109,24 @@ export function getLanguageService(initial: LanguageServiceOptions = {}): Langua
     return parsed;
   };
 
+  /** The document's targets with a schema set, as validation takes them. */
+  const targetsOf = (uri: string): readonly SchemaTarget[] | undefined => {
+    const live = options.liveTargets?.(uri);
+    return live ? live.flatMap((t) => (t.kube ? [{ name: t.name, kube: t.kube }] : [])) : options.targets;
+  };
+
+  /** The types manifests are completed from: built in, then each distinct live set; all with the profile's CRDs. */
+  const manifestTypes = (uri: string, value: unknown) => (): KubeTypes[] => {
+    const layers = (value as { spec?: { layers?: unknown } } | undefined)?.spec?.layers;
+    const manifests = Array.isArray(layers) ? layers.flatMap((l) => (Array.isArray((l as { manifests?: unknown })?.manifests) ? (l as { manifests: unknown[] }).manifests : [])) : [];
+    const custom = customKindsOf(manifests);
+    const sets = new Set<KubeTypes>();
+    const builtin = options.kubeTypes?.();
+    if (builtin) sets.add(builtin);
+    for (const t of targetsOf(uri) ?? []) sets.add(t.kube);
+    return [...sets].map((k) => k.withCustomKinds(custom));
+  };
+
   const guard = <T>(fallback: T, run: () => T): T => {
     try {
       return run();
@@ -115,7 +145,7 @@ export function getLanguageService(initial: LanguageServiceOptions = {}): Langua
           clusterSchemas: options.clusterSchemas,
           kubeTypes: options.kubeTypes,
           kubeVersion: options.kubeVersion,
-          targets: options.targets,
+          targets: targetsOf(document.uri),
           expectProfile: validation.expectProfile,
           profileGraph: validation.profileGraph,
         }), ...helm];
@@ -142,7 +172,8 @@ export function getLanguageService(initial: LanguageServiceOptions = {}): Langua
         const model = profileAt(parsed, offset) ?? profileAt(parsed, [...parsed.documents].reverse().find((d) => d.start <= offset)?.start ?? 0);
         const helm = guard(undefined, () => helmCompletion(document, position, model, options.helmCharts));
         if (helm) return helm;
-        return complete(document, position, profileAt(parsed, document.offsetAt(position)) ?? profileAt(parsed, 0));
+        const own = profileAt(parsed, document.offsetAt(position)) ?? profileAt(parsed, 0);
+        return complete(document, position, own, manifestTypes(document.uri, (model ?? own)?.document.value));
       });
     },
     doHover(document, position) {
@@ -164,6 +195,12 @@ export function getLanguageService(initial: LanguageServiceOptions = {}): Langua
     },
     getCodeActions(document, _range, diagnostics) {
       return guard([], () => codeActions(document, parse(document), diagnostics));
+    },
+    getCodeLenses(document) {
+      return guard([], () => {
+        const release = options.kubeTypes?.()?.release;
+        return release ? checkedAgainstLens(document, parse(document), release, options.liveTargets?.(document.uri) ?? [], (options.now ?? Date.now)()) : [];
+      });
     },
     countProfiles(document) {
       return guard(0, () => parse(document).documents.filter(isProfileDocument).length);
