@@ -1,13 +1,14 @@
 /**
  * `kplane validate` on Helm layers: each layer's chart rendered with the real `helm template`
  * (./helmLayers.ts) and every object it renders checked against the built-in Kubernetes API with
- * the manifest walker (profile/src/validation/manifestCheck.ts), its own CRDs included. Findings
- * sit on the layer's `helm` key and name the rendered object, its template and the field.
+ * the manifest walker (profile/src/validation/manifestCheck.ts), its own CRDs included, by the
+ * same code as the editor (@kplane/language-server renderedObjectFindings). Findings sit on the
+ * layer's `helm` key and name the rendered object, its template and the field.
  * Sensitive values never reach a message: they are masked wherever they appear.
  */
 import { parseAllDocuments } from 'yaml';
-import { checkManifest, customKindsOf, formatPath, renderProfile, sensitiveValues, type ClusterProfileSpec, type Finding, type FindingCode, type KubeTypes } from '@kplane/profile';
-import type { LanguageService, textDocument } from '@kplane/language-server';
+import { renderProfile, sensitiveValues, type ClusterProfileSpec, type Finding, type FindingCode, type KubeTypes } from '@kplane/profile';
+import { renderedObjectFindings, type LanguageService, type textDocument } from '@kplane/language-server';
 
 type TextDocument = ReturnType<typeof textDocument>;
 import type { HelmChartStore } from '@kplane/language-server/helm-charts';
@@ -24,9 +25,6 @@ export interface HelmValidationStats {
   rendered: number;
   notRendered: number;
 }
-
-/** Findings of rendered objects shown per layer; the rest are counted. */
-const MAX_PER_LAYER = 20;
 
 export async function helmLayerDiagnostics(
   document: TextDocument,
@@ -67,18 +65,7 @@ export async function helmLayerDiagnostics(
         continue;
       }
       opts.stats.rendered++;
-      const { rendered } = result;
-      const kube = opts.kube.withCustomKinds(customKindsOf(rendered.objects.map((o) => o.manifest)));
-      const findings: { finding: Finding; object: string }[] = [];
-      for (const o of rendered.objects) {
-        const m = o.manifest;
-        const object = `${m.kind} ${m.metadata.namespace ? `${m.metadata.namespace}/` : ''}${m.metadata.name}${o.source ? ` (${o.source})` : ''}`;
-        for (const finding of checkManifest(m, [], { kube, kubeVersion: opts.kubeVersion, variableType: () => undefined })) findings.push({ finding, object });
-      }
-      for (const { finding, object } of findings.slice(0, MAX_PER_LAYER)) {
-        add(finding.severity, 'HELM_RENDERED_OBJECT', `Chart ${rendered.chart} ${rendered.version} renders ${object}: ${formatPath(finding.path)}: ${finding.message} [${finding.code}]`);
-      }
-      if (findings.length > MAX_PER_LAYER) add('warning', 'HELM_RENDERED_OBJECT', `Chart ${rendered.chart} ${rendered.version}: ${findings.length - MAX_PER_LAYER} more finding(s) in its rendered objects; run kplane template to see them.`);
+      for (const finding of renderedObjectFindings(result.rendered, ['spec', 'layers', li, 'helm'], { kube: opts.kube, kubeVersion: opts.kubeVersion })) add(finding.severity, finding.code, finding.message);
     }
   }
   return out;

@@ -10,6 +10,11 @@
  * it no longer needs). `chart()` and `versions()` answer at once from memory; what is missing is
  * fetched in the background, and `onChange` tells the server to validate again.
  *
+ * A cached chart is also rendered in the background with each layer's values (`helm template`,
+ * ./helmRender.ts), so the service can check the rendered objects (./service/helmRendered.ts):
+ * after a quiet moment (values being typed), one render per layer at a time (a newer one aborts
+ * the older), the last RENDERS_KEPT kept in memory.
+ *
  * Node-only; the pure service (./service/helmValues.ts) sees it as a HelmChartProvider. Also used
  * by `kplane validate` (which renders with the cached archive) and the Render Layer request.
  */
@@ -23,7 +28,10 @@ import { homedir, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, parseAllDocuments } from 'yaml';
+import { isKnownClusterScoped, type Manifest } from '@kplane/profile';
+import { helmTemplate } from './helmRender.js';
+import type { RenderedObject, RenderLookup, RenderRequest } from './service/helmRendered.js';
 import { credentialFiles, registryLogin, repositoryLogin, type CredentialFiles, type CredentialsLookup } from './registryCredentials.js';
 import { chartFacts, type ChartFacts, type ChartLookup, type ChartRef, type HelmChartProvider, type VersionsLookup } from './service/helmValues.js';
 
@@ -38,6 +46,10 @@ const RETRY_MS = 60_000;
 const FETCH_TIMEOUT_MS = 60_000;
 const MAX_PARALLEL = 2;
 const HELM_CACHE_NAME = 'helm-v4.3.2-registry-v3.1.2';
+/** Renders of layers kept in memory (the newest used). */
+const RENDERS_KEPT = 20;
+/** As the agent (agent/src/core/helmManifests.ts MAX_CHART_OBJECTS): more is a runaway template. */
+const MAX_RENDERED_OBJECTS = 5000;
 
 export interface HelmChartStoreOptions {
   /** helm to run; default KPLANE_HELM, then helm on PATH, then the one bed/build-helm.sh caches. */
@@ -54,6 +66,8 @@ export interface HelmChartStoreOptions {
   log?: (line: string) => void;
   /** Wait this long after a chart is first asked for before fetching it (typing a version). */
   quietMs?: number;
+  /** Render cached charts with the layers' values in the background (the editor); otherwise `rendered` stays pending (the CLI renders itself). */
+  renderLayers?: boolean;
   /** Where logins are read (default: where Helm reads them, ./registryCredentials.ts); set ones are passed to helm pull too. */
   credentialFiles?: Partial<CredentialFiles>;
 }
@@ -65,6 +79,11 @@ export interface CachedChart {
   /** sha256:<hex> of the archive. */
   digest: string;
 }
+
+type RenderEntry =
+  | { state: 'pending'; controller: AbortController; promise: Promise<void>; used: number }
+  | { state: 'ready'; lookup: Extract<RenderLookup, { state: 'ready' }>; used: number }
+  | { state: 'failed'; lookup: Extract<RenderLookup, { state: 'failed' }>; used: number };
 
 type Entry =
   | { state: 'fetching'; controller: AbortController; promise: Promise<void> }
@@ -93,6 +112,9 @@ export class HelmChartStore implements HelmChartProvider {
   private readonly refreshing = new Set<string>();
   private readonly inflight = new Set<Promise<void>>();
   private caPem: Promise<string | undefined> | undefined;
+  private readonly renders = new Map<string, RenderEntry>();
+  /** Which render each layer (owner) last asked for: an older one still running is aborted. */
+  private readonly renderOwners = new Map<string, string>();
 
   constructor(private options: HelmChartStoreOptions = {}) {}
 
@@ -145,8 +167,66 @@ export class HelmChartStore implements HelmChartProvider {
     return { state: 'fetching' };
   }
 
+  /**
+   * The layer's chart rendered with its values: at once from memory, else `pending` and rendered in
+   * the background once the chart is cached (onChange when done).
+   */
+  rendered(request: RenderRequest, owner?: string): RenderLookup {
+    const chart = this.entries.get(refKey(request.ref));
+    if (!this.options.renderLayers || chart?.state !== 'ready') return { state: 'pending' };
+    const key = createHash('sha256').update(JSON.stringify([refKey(request.ref), chart.chart.version, request.releaseName, request.namespace, request.values ?? {}])).digest('hex');
+    if (owner) {
+      const previous = this.renderOwners.get(owner);
+      this.renderOwners.set(owner, key);
+      if (previous && previous !== key && ![...this.renderOwners.values()].includes(previous)) {
+        const old = this.renders.get(previous);
+        if (old?.state === 'pending') {
+          old.controller.abort();
+          this.renders.delete(previous);
+        }
+      }
+    }
+    const known = this.renders.get(key);
+    if (known) {
+      known.used = Date.now();
+      return known.state === 'pending' ? { state: 'pending' } : known.lookup;
+    }
+    const controller = new AbortController();
+    const { signal } = controller;
+    const entry: RenderEntry = { state: 'pending', controller, promise: Promise.resolve(), used: Date.now() };
+    const version = chart.chart.version;
+    const promise = (async (): Promise<RenderLookup> => {
+      await abortableDelay(this.options.quietMs ?? 300, signal);
+      const cached = await this.load(request.ref, { offline: true, signal });
+      const text = await this.slot(() => helmTemplate(this.helmBinary(), { archive: cached.archive, releaseName: request.releaseName, namespace: request.namespace, values: request.values ?? {} }, signal), signal);
+      const objects = renderedObjects(text, request.namespace);
+      if (objects.length > MAX_RENDERED_OBJECTS) return { state: 'failed', message: `Chart ${request.ref.chart} ${version} renders ${objects.length} objects with these values, over the ${MAX_RENDERED_OBJECTS} the agent accepts.` };
+      return { state: 'ready', rendered: { chart: cached.facts.name, version: cached.facts.version, objects } };
+    })()
+      .then(
+        (lookup) => {
+          if (this.renders.get(key) !== entry) return;
+          this.renders.set(key, lookup.state === 'ready' ? { state: 'ready', lookup, used: entry.used } : { state: 'failed', lookup: lookup as Extract<RenderLookup, { state: 'failed' }>, used: entry.used });
+        },
+        (err: unknown) => {
+          if (signal.aborted || this.renders.get(key) !== entry) return;
+          this.renders.set(key, { state: 'failed', lookup: { state: 'failed', message: `Chart ${request.ref.chart} ${version} did not render with the layer's values (helm template): ${errorText(err)}` }, used: entry.used });
+        },
+      )
+      .finally(() => {
+        this.inflight.delete(promise);
+        this.evictRenders();
+        if (!signal.aborted) this.options.onChange?.();
+      });
+    entry.promise = promise;
+    this.inflight.add(promise);
+    this.renders.set(key, entry);
+    return { state: 'pending' };
+  }
+
   /** Aborts what the owners starting with `prefix` (a closed document's URI) asked for. */
   release(prefix: string): void {
+    for (const owner of [...this.renderOwners.keys()]) if (owner.startsWith(prefix)) this.renderOwners.delete(owner);
     for (const owner of [...this.owners.keys()]) {
       if (!owner.startsWith(prefix)) continue;
       const key = this.owners.get(owner)!;
@@ -181,6 +261,12 @@ export class HelmChartStore implements HelmChartProvider {
 
   dispose(): void {
     for (const entry of [...this.entries.values(), ...this.versionEntries.values()]) if (entry.state === 'fetching') entry.controller.abort();
+    for (const entry of this.renders.values()) if (entry.state === 'pending') entry.controller.abort();
+  }
+
+  private evictRenders(): void {
+    const done = [...this.renders.entries()].filter(([, e]) => e.state !== 'pending').sort((a, b) => a[1].used - b[1].used);
+    for (const [key] of done.slice(0, Math.max(0, done.length - RENDERS_KEPT))) this.renders.delete(key);
   }
 
   private claim(owner: string, key: string): void {
@@ -336,6 +422,30 @@ export class HelmChartStore implements HelmChartProvider {
     await writeFile(file, JSON.stringify({ versions, at: Date.now() }));
     return versions;
   }
+}
+
+/**
+ * The objects of `helm template` output, with the template each came from; hooks the agent does
+ * not run (test, delete, rollback: agent/src/core/helmManifests.ts) are left out, as it leaves them;
+ * namespaced objects without a namespace get the layer's, as the agent applies them.
+ */
+export function renderedObjects(text: string, namespace: string): RenderedObject[] {
+  const out: RenderedObject[] = [];
+  for (const doc of parseAllDocuments(text, { uniqueKeys: false })) {
+    if (!('toJS' in doc)) continue;
+    const value: unknown = doc.toJS({ maxAliasCount: 100 });
+    if (!value || typeof value !== 'object' || Array.isArray(value)) continue;
+    const manifest = value as Manifest;
+    if (typeof manifest.kind !== 'string' || typeof manifest.apiVersion !== 'string' || !manifest.metadata || typeof manifest.metadata !== 'object') continue;
+    const hook = manifest.metadata.annotations?.['helm.sh/hook'];
+    if (typeof hook === 'string' && !hook.split(',').some((h) => /^(pre|post)-(install|upgrade)$/.test(h.trim()))) continue;
+    const source = /Source: (\S+)/.exec(`${doc.commentBefore ?? ''} ${(doc.contents as { commentBefore?: string } | null)?.commentBefore ?? ''}`)?.[1];
+    if (!manifest.metadata.namespace && manifest.kind !== 'CustomResourceDefinition' && manifest.kind !== 'Namespace' && !isKnownClusterScoped(manifest.apiVersion, manifest.kind)) {
+      manifest.metadata = { ...manifest.metadata, namespace };
+    }
+    out.push(source ? { manifest, source } : { manifest });
+  }
+  return out;
 }
 
 function unavailableMessage(ref: ChartRef, err: unknown): string {

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { fixtureChart, packageChart, startChartRepo, startOciRegistry, ensureHelmTools, type ChartRepo, type OciRegistry } from '@kplane/bed';
 import { HelmChartStore } from '@kplane/language-server/helm-charts';
 import { getLanguageService, textDocument } from '@kplane/language-server';
+import { builtinKubeTypes } from '@kplane/language-server/kube-schemas';
 
 describe('editor chart cache: real registry and chart repository', function () {
   let registry: OciRegistry;
@@ -188,6 +189,51 @@ describe('editor chart cache: real registry and chart repository', function () {
     store.release('file:///p.profile.yaml');
     await store.settled();
     assert.equal(existsSync(join(dir, 'cancel', 'charts')) && (await readdir(join(dir, 'cancel', 'charts'), { recursive: true })).map(String).some((f) => f.endsWith('1.0.0.tgz')), false);
+  });
+
+  it('the editor renders a cached chart with the layer\'s values in the background and checks the rendered objects against the Kubernetes API: one finding on the helm key naming object, template and field; gone once the values are fixed', async () => {
+    const { store } = newStore('rendered', { renderLayers: true });
+    const service = getLanguageService({ helmCharts: store, kubeTypes: builtinKubeTypes });
+    const text = (team: string) => `apiVersion: kplane.dev/v1alpha1
+kind: ClusterProfile
+metadata:
+  name: gw
+spec:
+  version: 1.0.0
+  layers:
+    - name: gw
+      namespace: edge
+      helm:
+        repo: ${repo.url}
+        chart: gateway
+        version: 0.3.0
+        values:
+          extraLabels: { team: ${JSON.stringify(team)} }
+`;
+    let version = 0;
+    const helmFindings = (team: string) => service.doValidation(textDocument('file:///gw.profile.yaml', text(team), ++version)).filter((d) => String(d.code).startsWith('HELM_'));
+    // Nothing while the chart is fetched, nor while it renders: validation never waits for helm.
+    assert.deepEqual(helmFindings('not a label!'), []);
+    await store.settled();
+    const started = Date.now();
+    assert.deepEqual(helmFindings('not a label!'), []);
+    assert.ok(Date.now() - started < 1000, 'validation waited for the render');
+    await store.settled();
+    const found = helmFindings('not a label!');
+    assert.deepEqual(found.map((d) => [d.code, d.severity, d.range.start.line, d.range.start.character, d.range.end.character]), [['HELM_RENDERED_OBJECT', 1, 9, 6, 10]]);
+    assert.match(String(found[0].message), /^Chart gateway 0\.3\.0 renders Deployment edge\/gw-gateway \(gateway\/templates\/deployment\.yaml\): metadata\.labels\.team: Deployment label value "not a label!" of "team" is invalid: .* \[MANIFEST_INVALID_LABEL\]$/);
+    // Fixed values are rendered again, and the finding goes.
+    helmFindings('edge');
+    await store.settled();
+    assert.deepEqual(helmFindings('edge'), []);
+    // A template that fails with these values: one error on the helm key with Helm's reason.
+    const broken = text('edge').replace('extraLabels: { team: "edge" }', 'controller: null');
+    const brokenFindings = () => service.doValidation(textDocument('file:///gw.profile.yaml', broken, ++version)).filter((d) => String(d.code).startsWith('HELM_'));
+    brokenFindings();
+    await store.settled();
+    const failed = brokenFindings();
+    assert.deepEqual(failed.map((d) => [d.code, d.severity, d.range.start.line]), [['HELM_RENDER_FAILED', 1, 9]]);
+    assert.match(String(failed[0].message), /^Chart gateway 0\.3\.0 did not render with the layer's values \(helm template\): .*deployment\.yaml.*nil pointer/);
   });
 
   it('the language service checks values against the fetched chart once the fetch ends', async () => {

@@ -1,6 +1,7 @@
 /**
  * Helm layers in the server: the chart cache (../helmChartStore.ts) behind the service's
- * completion and validation of `helm.values`, kplane.helm settings from the client, and the
+ * completion and validation of `helm.values` and the checks of the rendered objects (rendered in
+ * the background, never while typing), kplane.helm settings from the client, and the
  * Render Layer request (`helm template` of a layer of an open document, as the agent renders it
  * but without a cluster's Capabilities).
  */
@@ -17,7 +18,7 @@ export interface HelmHandler {
 }
 
 export function registerHelm(connection: Connection, documents: TextDocuments<TextDocument>, service: LanguageService, changed: () => void): HelmHandler {
-  const store = new HelmChartStore({ onChange: changed, log: (line) => connection.console.log(line) });
+  const store = new HelmChartStore({ onChange: changed, log: (line) => connection.console.log(line), renderLayers: true });
   service.configure({ helmCharts: store });
   const configure = (settings: HelmSettings | undefined) => store.configure({ helmPath: settings?.path || undefined, caFile: settings?.caFile || undefined, offline: settings?.offline === true });
   connection.onNotification(HelmSettingsNotification.method, (params: HelmSettingsNotification.Params) => {

@@ -2,7 +2,8 @@
  * What the editor knows of a Helm layer's chart: completion of `helm.values` keys from the
  * chart's values.yaml (its comments as documentation), hover, validation of the values against
  * the chart's values.schema.json (or, without a schema, a warning for keys values.yaml does not
- * have), and completion of `helm.version` from the versions the repository offers.
+ * have), completion of `helm.version` from the versions the repository offers, and the Kubernetes
+ * checks of the objects the chart renders with these values (./helmRendered.ts).
  *
  * Pure: the chart comes from a HelmChartProvider (../helmChartStore.ts fetches and caches it on
  * disk, off the event loop). A provider answers at once from what it has and fetches in the
@@ -20,6 +21,8 @@ import { isProfileDocument, type ParsedFile } from './yamlParse.js';
 import { spanOfFinding } from './ranges.js';
 import { DiagnosticSeverity } from 'vscode-languageserver-types';
 import type { DiagnosticData, KplaneDiagnostic } from './validation.js';
+import { renderedObjectFindings, type RenderLookup, type RenderRequest } from './helmRendered.js';
+import type { KubeTypes } from '@kplane/profile';
 
 /** A chart as a layer names it. */
 export interface ChartRef {
@@ -55,6 +58,8 @@ export type VersionsLookup = { state: 'ready'; versions: string[] } | { state: '
 export interface HelmChartProvider {
   chart(ref: ChartRef, owner?: string): ChartLookup;
   versions(repo: string, chart: string): VersionsLookup;
+  /** The chart rendered with the layer's values (`helm template`), once its chart is ready; without it rendered objects are not checked. */
+  rendered?(request: RenderRequest, owner?: string): RenderLookup;
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -164,6 +169,9 @@ function validatorOf(schema: JsonSchema): ValidateFunction | Error {
 interface HelmLayer {
   index: number;
   ref: ChartRef;
+  /** As the agent renders it: helm.releaseName or the layer's name, the layer's namespace or default. */
+  releaseName: string;
+  namespace: string;
   /** As written (for where keys are). */
   values: unknown;
   /** With variables substituted (what Helm gets). */
@@ -190,7 +198,15 @@ export function helmLayersOf(docValue: unknown): HelmLayer[] {
         effective = helm.values;
       }
     }
-    out.push({ index, ref: { repo: helm.repo.trim(), chart: helm.chart.trim(), version: helm.version.trim() }, values: helm.values, effective });
+    const name = isRecord(layer) && typeof layer.name === 'string' ? layer.name : `layer-${index}`;
+    out.push({
+      index,
+      ref: { repo: helm.repo.trim(), chart: helm.chart.trim(), version: helm.version.trim() },
+      releaseName: typeof helm.releaseName === 'string' && helm.releaseName ? helm.releaseName : name,
+      namespace: isRecord(layer) && typeof layer.namespace === 'string' && layer.namespace ? layer.namespace : 'default',
+      values: helm.values,
+      effective,
+    });
   });
   return out;
 }
@@ -336,8 +352,12 @@ function unknownKeyFindings(layer: HelmLayer, chart: ChartFacts): Finding[] {
   return findings;
 }
 
-/** Findings of every Helm layer of a profile document against its chart. */
-export function helmValuesFindings(docValue: unknown, provider: HelmChartProvider | undefined, owner = ''): Finding[] {
+/**
+ * Findings of every Helm layer of a profile document against its chart and, with `kube`, of the
+ * objects the chart renders with the layer's values (once the provider has rendered them; values
+ * the chart's schema rejects are not rendered, Helm would refuse them).
+ */
+export function helmValuesFindings(docValue: unknown, provider: HelmChartProvider | undefined, owner = '', kube?: { kube: KubeTypes; kubeVersion?: string }): Finding[] {
   if (!provider) return [];
   const findings: Finding[] = [];
   for (const layer of helmLayersOf(docValue)) {
@@ -359,6 +379,10 @@ export function helmValuesFindings(docValue: unknown, provider: HelmChartProvide
         findings.push({ code: 'HELM_CHART_SCHEMA_UNUSABLE', severity: 'information', message: `The chart ${chart.name} ${chart.version}'s values.schema.json could not be compiled (${validate.message}); its values are not checked.`, path: helmPath, on: 'key' });
       } else findings.push(...schemaFindings(layer, chart, validate));
     } else findings.push(...unknownKeyFindings(layer, chart));
+    if (!kube || !provider.rendered || findings.some((f) => f.severity === 'error' && f.path[2] === layer.index)) continue;
+    const rendered = provider.rendered({ ref: layer.ref, releaseName: layer.releaseName, namespace: layer.namespace, values: layer.effective ?? {} }, `${owner}#${layer.index}`);
+    if (rendered.state === 'failed') findings.push({ code: 'HELM_RENDER_FAILED', severity: 'error', message: rendered.message, path: helmPath, on: 'key' });
+    else if (rendered.state === 'ready') findings.push(...renderedObjectFindings(rendered.rendered, helmPath, kube));
   }
   return findings;
 }
@@ -522,12 +546,12 @@ export function helmHover(document: TextDocument, model: ProfileModel, offset: n
 const SEVERITY = { error: DiagnosticSeverity.Error, warning: DiagnosticSeverity.Warning, information: DiagnosticSeverity.Information, hint: DiagnosticSeverity.Hint } as const;
 
 /** The Helm findings of every profile document of a file, placed like the profile's own. */
-export function helmDiagnostics(document: TextDocument, parsed: ParsedFile, provider: HelmChartProvider | undefined): KplaneDiagnostic[] {
+export function helmDiagnostics(document: TextDocument, parsed: ParsedFile, provider: HelmChartProvider | undefined, kube?: { kube: KubeTypes; kubeVersion?: string }): KplaneDiagnostic[] {
   if (!provider) return [];
   const out: KplaneDiagnostic[] = [];
   parsed.documents.forEach((doc, index) => {
     if (!isProfileDocument(doc) || !doc.checkable || !doc.root) return;
-    for (const finding of helmValuesFindings(doc.value, provider, `${document.uri}@${index}`)) {
+    for (const finding of helmValuesFindings(doc.value, provider, `${document.uri}@${index}`, kube)) {
       const span = spanOfFinding(parsed.text, doc.root, finding);
       const data: DiagnosticData = { document: index, path: finding.path, ...finding.data };
       out.push({ range: { start: document.positionAt(span.start), end: document.positionAt(span.end) }, severity: SEVERITY[finding.severity], code: finding.code, source: 'kplane', message: finding.message, data });

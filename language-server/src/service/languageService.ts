@@ -139,7 +139,10 @@ export function getLanguageService(initial: LanguageServiceOptions = {}): Langua
     doValidation(document, validation = {}) {
       try {
         const parsed = parse(document);
-        const helm = guard([], () => helmDiagnostics(document, parsed, options.helmCharts));
+        const helm = guard([], () => {
+          const kube = options.helmCharts?.rendered ? options.kubeTypes?.() : undefined;
+          return helmDiagnostics(document, parsed, options.helmCharts, kube ? { kube, kubeVersion: options.kubeVersion } : undefined);
+        });
         return [...validateFile(document, parsed, {
           yamlSyntax: options.yamlSyntax ?? true,
           clusterSchemas: options.clusterSchemas,

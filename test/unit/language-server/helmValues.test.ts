@@ -10,7 +10,8 @@ import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Position } from 'vscode-languageserver-types';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { chartFacts, getLanguageService, textDocument, type ChartFacts, type ChartLookup, type ChartRef, type HelmChartProvider, type VersionsLookup } from '@kplane/language-server';
+import { chartFacts, getLanguageService, textDocument, type ChartFacts, type ChartLookup, type ChartRef, type HelmChartProvider, type RenderLookup, type RenderRequest, type VersionsLookup } from '@kplane/language-server';
+import { builtinKubeTypes } from '@kplane/language-server/kube-schemas';
 import { fixturesDir } from '../../fixtures/paths.js';
 import { expectOne, rangeOf } from './helpers.js';
 
@@ -236,6 +237,46 @@ describe('language service: Helm layer values against the chart', () => {
     assert.equal(d.severity, 3);
     assert.match(String(d.message), /missing 9\.9\.9 from oci:\/\/registry\.example\/charts/);
     assert.deepEqual(diagnostics.filter((x) => x.code !== 'HELM_CHART_UNAVAILABLE'), []);
+  });
+
+  describe('rendered objects (the provider renders; the service checks them with the Kubernetes API)', () => {
+    const deployment = (labels: Record<string, string>) => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'gw', namespace: 'web', labels }, spec: { selector: { matchLabels: { app: 'gw' } }, template: { metadata: { labels: { app: 'gw' } }, spec: { containers: [{ name: 'gw', image: 'gw:1' }] } } } });
+    class Rendering extends FixtureCharts {
+      readonly requests: RenderRequest[] = [];
+      constructor(private readonly answer: RenderLookup) {
+        super({ web: fixtureFacts('web') });
+      }
+      rendered(request: RenderRequest): RenderLookup {
+        this.requests.push(request);
+        return this.answer;
+      }
+    }
+    const withKube = (provider: HelmChartProvider, text: string) =>
+      getLanguageService({ helmCharts: provider, kubeTypes: builtinKubeTypes }).doValidation(textDocument(URI, text)).filter((d) => d.code !== 'UNUSED_VARIABLE');
+
+    it('asks for the layer rendered with its substituted values, release name and namespace; findings go on the helm key', () => {
+      const provider = new Rendering({ state: 'ready', rendered: { chart: 'web', version: '1.0.0', objects: [{ manifest: deployment({ team: 'not a label!' }) as never, source: 'web/templates/deployment.yaml' }] } });
+      const text = profile(WEB + '        values:\n          replicaCount: ${replicas}\n');
+      const d = expectOne(withKube(provider, text), 'HELM_RENDERED_OBJECT', rangeOf(text, 'helm'));
+      assert.match(String(d.message), /^Chart web 1\.0\.0 renders Deployment web\/gw \(web\/templates\/deployment\.yaml\): metadata\.labels\.team: .*\[MANIFEST_INVALID_LABEL\]$/);
+      assert.deepEqual(provider.requests[0], { ref: { repo: 'oci://registry.example/charts', chart: 'web', version: '1.0.0' }, releaseName: 'web', namespace: 'web', values: { replicaCount: 3 } });
+    });
+
+    it('values the chart schema rejects are not rendered (Helm would refuse them); a failed render is one error on the helm key', () => {
+      const failing = new Rendering({ state: 'failed', message: 'Chart web 1.0.0 did not render with the layer\'s values (helm template): boom' });
+      const bad = profile(WEB + '        values:\n          replicaCount: 50\n');
+      assert.deepEqual(withKube(failing, bad).map((d) => d.code), ['HELM_VALUES_SCHEMA']);
+      assert.equal(failing.requests.length, 0);
+      const text = profile(WEB + '        values:\n          replicaCount: 2\n');
+      const d = expectOne(withKube(failing, text), 'HELM_RENDER_FAILED', rangeOf(text, 'helm'));
+      assert.equal(d.severity, 1);
+    });
+
+    it('without the Kubernetes types nothing is rendered', () => {
+      const provider = new Rendering({ state: 'pending' });
+      assert.deepEqual(diagnose(profile(WEB + '        values:\n          replicaCount: 2\n'), provider), []);
+      assert.equal(provider.requests.length, 0);
+    });
   });
 
   it('a provider that is still fetching adds nothing (no error storm while a chart downloads)', () => {
