@@ -674,14 +674,14 @@ const OTHER_CODES = {
   },
   HELM_RENDER_FAILED: {
     area: 'helm',
-    meaning: 'kplane validate rendered the Helm layer with helm template and it failed (a template error, a schema failure Helm found, a chart that is not a chart).',
+    meaning: 'The Helm layer was rendered with helm template (by kplane validate, or by the editor in the background once the chart is cached) and it failed (a template error, a schema failure Helm found, a chart that is not a chart).',
     example: 'helm:\n  chart: web\n  values:\n    image: null   # a template reads .Values.image.tag',
     fix: "Fix the values the message names; run kplane template to see the chart's output.",
     quickFix: false,
   },
   HELM_RENDERED_OBJECT: {
     area: 'helm',
-    meaning: 'An object the chart rendered fails the Kubernetes API check (unknown field, wrong type, removed API); the finding sits on the layer and names the rendered object and field.',
+    meaning: 'An object the chart rendered fails the Kubernetes API check (unknown field, wrong type, removed API); the finding sits on the layer and names the rendered object, its template and field. In the editor once the chart is cached (rendered in the background), and in kplane validate.',
     example: '(a chart whose Deployment template writes spec.replica)',
     fix: 'Change the values that produce the field, or report it to the chart.',
     quickFix: false,
