@@ -25,11 +25,15 @@ const WATCH_SECONDS = 300;
 
 /** How many delivered versions per key observe() remembers. */
 const DELIVERED_PER_KEY = 8;
+/** Deleted keys whose delivered versions are kept for observe() (see there), oldest dropped first. */
+const DELETED_KEYS_KEPT = 1024;
 
 export class Informer {
   readonly store = new Map<string, KubeObject>();
   /** Recent resourceVersions delivered per key, for observe(); see there. */
   private readonly delivered = new Map<string, string[]>();
+  /** Keys deleted while their delivered versions are kept, oldest first (a Map keeps insertion order). */
+  private readonly deleted = new Map<string, true>();
   private readonly controller = new AbortController();
   private resourceVersion = '';
   private syncedResolve!: () => void;
@@ -137,7 +141,7 @@ export class Informer {
     for (const [key, obj] of [...this.store]) {
       if (!seen.has(key)) {
         this.store.delete(key);
-        this.delivered.delete(key);
+        this.forget(key);
         this.handler('DELETED', obj);
       }
     }
@@ -154,7 +158,8 @@ export class Informer {
     const previous = this.store.get(key);
     if (event.type === 'DELETED') {
       this.store.delete(key);
-      this.delivered.delete(key);
+      this.deliver(key, obj.metadata.resourceVersion);
+      this.forget(key);
       this.handler('DELETED', obj, previous);
       return;
     }
@@ -168,7 +173,11 @@ export class Informer {
    * a later one. resourceVersions are opaque (API conventions: compare them only for equality),
    * so "later" is decided by the watch's order instead: the watch delivers the event of our write
    * before any later change, so if it has not delivered our version yet, nothing newer is in the
-   * store either. The last DELIVERED_PER_KEY versions the watch delivered per key are kept.
+   * store either. The last DELIVERED_PER_KEY versions the watch delivered per key are kept, for
+   * deleted keys too: the answer to our write can come after the watch delivered that version and
+   * then its deletion (someone deleted the object at once; seen in test/faults/hubOutage.test.ts
+   * under load), and storing it then would keep a deleted object in the cache, where no later
+   * event removes it and drift on it goes unseen.
    */
   observe(obj: KubeObject): void {
     slim(obj);
@@ -184,9 +193,20 @@ export class Informer {
     this.store.set(key, obj);
   }
 
+  /** The key is gone from the store: its delivered versions stay a while (bounded in keys), for observe(). */
+  private forget(key: string): void {
+    this.deleted.delete(key);
+    this.deleted.set(key, true);
+    if (this.deleted.size <= DELETED_KEYS_KEPT) return;
+    const oldest = this.deleted.keys().next().value as string;
+    this.deleted.delete(oldest);
+    if (!this.store.has(oldest)) this.delivered.delete(oldest);
+  }
+
   /** Remembers that the watch or a list delivered this version of this key (bounded per key). */
   private deliver(key: string, version: string | undefined): void {
     if (version === undefined) return;
+    this.deleted.delete(key);
     const seen = this.delivered.get(key) ?? [];
     seen.push(version);
     if (seen.length > DELIVERED_PER_KEY) seen.shift();

@@ -71,6 +71,26 @@ describe('agent informer', () => {
     informer.stop();
   });
 
+  it('does not bring back an object the watch saw created and deleted when the answer to our own write comes after both', async () => {
+    // The agent re-creates a ConfigMap (drift correction), someone deletes it at once, and the
+    // watch delivers both events before the agent reads the answer to its apply.
+    const { api } = scriptedApi([[]], [async (emit) => {
+      emit({ type: 'ADDED', object: cm('a', '2') });
+      emit({ type: 'DELETED', object: cm('a', '3') });
+    }]);
+    const events: string[] = [];
+    const informer = new Informer(api, '/api/v1/configmaps', (type, obj) => events.push(`${type} ${obj.metadata.name}`), { kind: 'ConfigMap', apiVersion: 'v1' }).start();
+    await informer.synced;
+    for (let i = 0; i < 50 && !events.includes('DELETED a'); i++) await new Promise((r) => setTimeout(r, 5));
+    assert.deepEqual(events, ['ADDED a', 'DELETED a']);
+    informer.observe(cm('a', '2'));
+    assert.equal(informer.store.has('x/a'), false, 'a deleted object came back into the cache: drift on it would go unseen');
+    // A write the watch has not delivered yet (a re-creation after the deletion) is stored as before.
+    informer.observe(cm('a', '4'));
+    assert.equal(informer.store.get('x/a')?.metadata.resourceVersion, '4');
+    informer.stop();
+  });
+
   it('fails `synced` at once when the first list is forbidden, instead of waiting forever', async () => {
     const api = {
       async request() {
