@@ -10,7 +10,9 @@
  * to find, it expires (default one year; the server may cap it, the answer says when), and
  * deleting the ServiceAccount (leave) invalidates it, since a bound token names the account's
  * uid (within kube-apiserver's 10 s authentication cache; the RoleBinding, deleted first, stops
- * every request at once). Renewal: `kplane hub join <name> … --update` issues a new one.
+ * every request at once). Renewal: the agent renews its own token before it expires (its Role
+ * allows a TokenRequest for its own ServiceAccount); `kplane hub join <name> … --update` issues a
+ * new one by hand, e.g. after a token expired while the member was off.
  */
 import { readFileSync } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -53,6 +55,10 @@ export function memberRole(namespace: string) {
       { apiGroups: ['kplane.dev'], resources: [PROFILE_PLURAL, AGENT_PLURAL], verbs: ['get', 'list', 'watch'] },
       { apiGroups: ['kplane.dev'], resources: [`${PROFILE_PLURAL}/status`, `${AGENT_PLURAL}/status`], verbs: ['get', 'update', 'patch'] },
       { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update', 'patch'] },
+      // The agent renews its own token before it expires (agent/src/hub/hubToken.ts); for its
+      // own ServiceAccount only. A stolen token can renew itself too: leave (which deletes the
+      // ServiceAccount) is what ends it, not the expiry.
+      { apiGroups: [''], resources: ['serviceaccounts/token'], resourceNames: [HUB_AGENT_ACCOUNT], verbs: ['create'] },
     ],
   };
 }
