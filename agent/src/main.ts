@@ -32,7 +32,9 @@ Options:
   --hub-kubeconfig <path>  hub mode with this kubeconfig (default: Secret kplane-hub in the namespace,
                            written by kplane hub join, when it exists; see docs/hub.md)
   --hub-member <name>      the member name, when the hub kubeconfig's context namespace does not say it
-  --hub-heartbeat <d>      how often the hub heartbeat Lease is renewed (default 60s)`;
+  --hub-heartbeat <d>      how often the hub heartbeat Lease is renewed (default 60s)
+  --hub-token-renew <d>    renew the hub token (from Secret kplane-hub) once it is this old
+                           (default: 80% of its lifetime, at most 24h)`;
 
 export interface AgentFlags {
   kubeconfig?: string;
@@ -49,6 +51,7 @@ export interface AgentFlags {
   hubKubeconfig?: string;
   hubMember?: string;
   hubHeartbeatMs?: number;
+  hubTokenRenewMs?: number;
 }
 
 export function parseFlags(argv: string[]): AgentFlags {
@@ -93,6 +96,7 @@ export function parseFlags(argv: string[]): AgentFlags {
         break;
       }
       case '--hub-heartbeat': flags.hubHeartbeatMs = duration(name, value()); break;
+      case '--hub-token-renew': flags.hubTokenRenewMs = duration(name, value()); break;
       case '--scaling-period': flags.scalingPeriodMs = duration(name, value()); break;
       case '--workers': {
         const n = Number(value());
@@ -147,7 +151,7 @@ export async function runAgent(argv: string[]): Promise<number> {
     scalingPeriodMs: flags.scalingPeriodMs,
     heartbeatMs: flags.heartbeatMs,
     workers: flags.workers,
-    hub: { kubeconfigPath: flags.hubKubeconfig, member: flags.hubMember, heartbeatMs: flags.hubHeartbeatMs },
+    hub: { kubeconfigPath: flags.hubKubeconfig, member: flags.hubMember, heartbeatMs: flags.hubHeartbeatMs, tokenRenewAfterMs: flags.hubTokenRenewMs },
   }, log);
   const server = flags.metricsAddr !== '0' ? await startHttpServer(runtime, flags.metricsAddr) : undefined;
   if (server) {

@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { mergedKubeconfig, repoRoot, startCluster, startAgent, waitFor, type RunningAgent, type TestCluster } from '@kplane/bed';
 import { KubeClient, KubeError, loadConnection } from '@kplane/kube';
 import type { ClusterAgent, ClusterProfile } from '@kplane/profile';
@@ -189,7 +189,10 @@ describe('hub mode: join, profiles through the hub, isolation (cluster)', functi
       ['POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${own}/rolebindings`, { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'evil', namespace: own }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'admin' }, subjects: [{ kind: 'ServiceAccount', name: 'kplane-agent', namespace: own }] }],
       ['PATCH', `/apis/rbac.authorization.k8s.io/v1/namespaces/${own}/roles/kplane-agent`, { rules: [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }] }],
       ['POST', `/api/v1/namespaces/${other}/serviceaccounts/kplane-agent/token`, { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: {} }],
-      ['POST', `/api/v1/namespaces/${own}/serviceaccounts/kplane-agent/token`, { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 999999999 } }],
+      // Its own token it may renew (agent/src/hub/hubToken.ts), no other account's.
+      ['POST', `/api/v1/namespaces/${own}/serviceaccounts/default/token`, { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: {} }],
+      ['POST', `/api/v1/namespaces/${own}/serviceaccounts`, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'evil' } }],
+      ['POST', `/api/v1/namespaces/${other}/serviceaccounts/default/token`, { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: {} }],
       ['PATCH', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/clusterprofiles.kplane.dev', { spec: { versions: [] } }],
       ['GET', `${API}/namespaces/${own}/clusterprofiles`, undefined, { 'Impersonate-User': 'system:admin' }],
       ['GET', `${API}/namespaces/${other}/clusterprofiles`, undefined, { 'Impersonate-User': `system:serviceaccount:${other}:kplane-agent` }],
@@ -205,11 +208,64 @@ describe('hub mode: join, profiles through the hub, isolation (cluster)', functi
     const rules = async (namespace: string) => (await as('POST', '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews', { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview', spec: { namespace } })).body.status.resourceRules as { apiGroups?: string[]; resources?: string[]; verbs: string[] }[];
     const kplaneRules = (list: { apiGroups?: string[]; resources?: string[]; verbs: string[] }[]) => list.filter((r) => !r.apiGroups?.includes('authorization.k8s.io') && !r.apiGroups?.includes('authentication.k8s.io'));
     assert.deepEqual(kplaneRules(await rules(other)), [], 'rules in another member namespace');
+    const tokenRule = kplaneRules(await rules(own)).find((r) => r.resources?.includes('serviceaccounts/token')) as { resourceNames?: string[] } | undefined;
+    assert.deepEqual(tokenRule?.resourceNames, ['kplane-agent'], 'token requests for its own ServiceAccount only');
     assert.deepEqual(kplaneRules(await rules('default')), [], 'rules in a namespace of the hub');
     const mine = kplaneRules(await rules(own)).flatMap((r) => (r.resources ?? []).flatMap((res) => r.verbs.map((v) => `${res}:${v}`))).sort();
-    assert.deepEqual(mine, ['clusteragents/status:get', 'clusteragents/status:patch', 'clusteragents/status:update', 'clusteragents:get', 'clusteragents:list', 'clusteragents:watch', 'clusterprofiles/status:get', 'clusterprofiles/status:patch', 'clusterprofiles/status:update', 'clusterprofiles:get', 'clusterprofiles:list', 'clusterprofiles:watch', 'leases:create', 'leases:get', 'leases:patch', 'leases:update'].sort());
+    assert.deepEqual(mine, ['serviceaccounts/token:create', 'clusteragents/status:get', 'clusteragents/status:patch', 'clusteragents/status:update', 'clusteragents:get', 'clusteragents:list', 'clusteragents:watch', 'clusterprofiles/status:get', 'clusterprofiles/status:patch', 'clusterprofiles/status:update', 'clusterprofiles:get', 'clusterprofiles:list', 'clusterprofiles:watch', 'leases:create', 'leases:get', 'leases:patch', 'leases:update'].sort());
     // And the admin side of the same calls does work, so a 403 above was the token, not the path.
     await hubApi.request('GET', `${API}/namespaces/${other}/clusteragents/agent`).catch((err: KubeError) => assert.fail(`admin read failed: ${err.message}`));
+  });
+
+  it('token renewal: the agent renews its hub token before expiry, uses the new one (the old one revoked) and stores it for a restart', async () => {
+    // m3's agent gets a 10-minute token (the API server's minimum lifetime) bound to a hub Secret
+    // the test can delete: once the agent has renewed, deleting it revokes the old token, so what
+    // works afterwards works with the renewed one.
+    const ns = 'kplane-member-m3';
+    const binding = await hubApi.request('POST', `/api/v1/namespaces/${ns}/secrets`, { body: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'token-binding' } } });
+    const issued = await hubApi.request('POST', `/api/v1/namespaces/${ns}/serviceaccounts/kplane-agent/token`, {
+      body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 600, boundObjectRef: { apiVersion: 'v1', kind: 'Secret', name: 'token-binding', uid: binding.metadata.uid } } },
+    });
+    const oldToken: string = issued.status.token;
+    const secretPath = '/api/v1/namespaces/kplane-system/secrets/kplane-hub';
+    const readKubeconfig = async () => parse(Buffer.from((await memberApis[2].request('GET', secretPath)).data.kubeconfig, 'base64').toString('utf8'));
+    const kc = await readKubeconfig();
+    kc.users[0].user.token = oldToken;
+    await agents[2].stop();
+    await memberApis[2].request('PATCH', secretPath, { body: { data: { kubeconfig: Buffer.from(stringify(kc)).toString('base64') } }, contentType: 'application/merge-patch+json' });
+    agents[2] = await startAgent({ kubeconfigPath: members[2].kubeconfigPath, args: ['--heartbeat', '2s', '--hub-heartbeat', '2s', '--hub-token-renew', '20s'] });
+    const claims = (t: string) => JSON.parse(Buffer.from(t.split('.')[1], 'base64url').toString('utf8')) as { iat: number; exp: number };
+    const newToken = await waitFor(async () => {
+      const t: string = (await readKubeconfig()).users[0].user.token;
+      return t !== oldToken ? t : undefined;
+    }, { what: 'a renewed token in Secret kplane-hub', timeoutMs: 90_000 });
+    assert.equal(claims(newToken).exp - claims(newToken).iat, 600, 'the renewed token asks for the old one\'s lifetime');
+    assert.ok(claims(newToken).iat >= claims(oldToken).iat + 20, 'renewed before --hub-token-renew said');
+    assert.match(agents[2].logs(), /"msg":"hub token renewed"/);
+    assert.doesNotMatch(agents[2].logs(), /hub Secret changed; reconnecting/, 'the agent\'s own Secret write restarted its hub sync');
+    assert.ok(!agents[2].logs().includes(newToken) && !agents[2].logs().includes(oldToken), 'a token in the agent log');
+
+    // The old token revoked: the API server refuses it once its 10 s authentication cache expires.
+    const hubCa = Buffer.from(parse(hub.kubeconfig).clusters[0].cluster['certificate-authority-data'], 'base64');
+    const withTokenClient = (token: string) => new KubeClient({ server: hub.server, source: 'test token', requestOptions: async () => ({ ca: hubCa, headers: { Authorization: `Bearer ${token}` } }) });
+    const old = withTokenClient(oldToken);
+    await hubApi.request('DELETE', `/api/v1/namespaces/${ns}/secrets/token-binding`);
+    await waitFor(() => old.request('GET', `${API}/namespaces/${ns}/clusteragents/agent`).then(() => false, (err: KubeError) => err.status === 401), { what: 'the old token refused (401)', timeoutMs: 30_000 });
+    old.close();
+    const revokedAt = Date.now();
+    // Writes after that: heartbeats, and a profile assigned now reported Ready on the hub.
+    const renewTime = async () => new Date((await hubApi.request('GET', `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases/agent-heartbeat`)).spec.renewTime).getTime();
+    await waitFor(async () => (await renewTime()) > revokedAt + 1000, { what: 'a heartbeat with the renewed token', timeoutMs: 30_000 });
+    await hubApi.apply(`${API}/namespaces/${ns}/clusterprofiles/tok`, { ...profile('tok', '1.0.0'), metadata: { name: 'tok', namespace: ns } }, 'kplane');
+    await waitFor(async () => readyFor(await hubApi.getOrUndefined<ClusterProfile>(`${API}/namespaces/${ns}/clusterprofiles/tok`)), { what: 'tok Ready on the hub (status written with the renewed token)', timeoutMs: 60_000 });
+
+    // A restarted agent starts with the stored token (the old one would be refused).
+    await agents[2].stop();
+    const restarted = Date.now();
+    agents[2] = await startAgent({ kubeconfigPath: members[2].kubeconfigPath, args: ['--heartbeat', '2s', '--hub-heartbeat', '2s'] });
+    await waitFor(async () => (await renewTime()) > restarted + 1000, { what: 'a heartbeat from the restarted agent', timeoutMs: 60_000 });
+    await waitFor(() => /"msg":"hub profiles listed"/.test(agents[2].logs()), { what: 'the restarted agent listing its hub profiles', timeoutMs: 30_000 });
+    assert.doesNotMatch(agents[2].logs(), /: 401 /, 'the restarted agent was refused by the hub');
   });
 
   it('leave: the token is revoked (its RoleBinding at once, the token itself within the API server\'s 10 s token cache), the local copy stays as a local profile, the hub namespace goes', async () => {

@@ -29,7 +29,7 @@ export interface AgentOptions {
   heartbeatMs?: number;
   workers: number;
   /** Hub mode (docs/hub.md): --hub-kubeconfig, else the kplane-hub Secret when it exists. */
-  hub?: { kubeconfigPath?: string; member?: string; heartbeatMs?: number };
+  hub?: { kubeconfigPath?: string; member?: string; heartbeatMs?: number; tokenRenewAfterMs?: number };
 }
 
 const MANAGED_SELECTOR = 'app.kubernetes.io/managed-by=kplane-agent';

@@ -15,3 +15,4 @@ export * from './dependencies.js';
 export * from './findings.js';
 export * from './policy.js';
 export * from './hubMirror.js';
+export * from './hubToken.js';

@@ -13,8 +13,10 @@ export interface HubTarget {
   /** The member's namespace on the hub. */
   namespace: string;
   member: string;
-  /** The bearer token, for the logger's list of values never to print. */
+  /** The bearer token, for the logger's list of values never to print, and for its renewal. */
   token?: string;
+  /** Sends `token` from the next request on (a renewed one); only for a token kubeconfig. */
+  setToken?: (token: string) => void;
 }
 
 interface KubeconfigDoc {
@@ -47,9 +49,13 @@ export function hubTargetFromText(text: string, source: string, memberHint?: str
     ...(typeof cluster['tls-server-name'] === 'string' ? { servername: cluster['tls-server-name'] } : {}),
     headers: typeof user.token === 'string' ? { Authorization: `Bearer ${user.token}` } : {},
   };
+  // Requests read `tls` each time, so a renewed token is used from the next one on.
+  const setToken = (token: string) => {
+    tls.headers = { Authorization: `Bearer ${token}` };
+  };
   if (!tls.cert && typeof user.token !== 'string') throw new Error(`${source}: the hub user has neither a token nor a client certificate; run "kplane hub join" again`);
   const server = cluster.server;
-  return { namespace, member, ...(typeof user.token === 'string' ? { token: user.token } : {}), connection: { server, source, requestOptions: async () => tls } };
+  return { namespace, member, ...(typeof user.token === 'string' ? { token: user.token, setToken } : {}), connection: { server, source, requestOptions: async () => tls } };
 }
 
 /** --hub-kubeconfig: any kubeconfig the agent could use (exec plugins too); the namespace from its context. */
