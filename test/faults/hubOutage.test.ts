@@ -126,7 +126,9 @@ describe('hub mode faults: hub stopped, network partition, traffic', function ()
   const cmValue = async (name: string) => (await memberApi.getOrUndefined(`/api/v1/namespaces/default/configmaps/${name}-cm`))?.data?.value as string | undefined;
   const localAgent = () => memberApi.request<ClusterAgent>('GET', `${API}/namespaces/kplane-system/clusteragents/agent`);
   const startMemberAgent = async (args: string[]) => {
-    agent = await startAgent({ kubeconfigPath: member.kubeconfigPath, args: ['--heartbeat', '5s', ...args] });
+    // KPLANE_HUB_FAULTS_LOG_LEVEL=debug: the agent's debug lines in the log printed on failure.
+    const level = process.env.KPLANE_HUB_FAULTS_LOG_LEVEL ? ['--log-level', process.env.KPLANE_HUB_FAULTS_LOG_LEVEL] : [];
+    agent = await startAgent({ kubeconfigPath: member.kubeconfigPath, args: ['--heartbeat', '5s', ...level, ...args] });
     return agent;
   };
 
@@ -178,11 +180,17 @@ describe('hub mode faults: hub stopped, network partition, traffic', function ()
     }, { backoffBaseMs: 200 }).start();
   });
 
-  afterEach(function () {
+  afterEach(async function () {
     // A failed test must not leave the link cut for the next one.
     proxy?.restore();
     if (this.currentTest?.state === 'failed') {
       const lines = agent?.logs().split('\n') ?? [];
+      // The whole log, for the cause; the tail printed below is rarely enough.
+      const file = join(tmpdir(), `kplane-hub-faults-agent-${Date.now()}.log`);
+      writeFileSync(file, agent?.logs() ?? '');
+      console.log(`--- full agent log: ${file}`);
+      const metrics = await agent?.metricsUrl(1000).then((url) => fetch(`${url}/metrics`)).then((r) => r.text(), () => '');
+      console.log(`--- agent metrics ---\n${metrics?.split('\n').filter((l) => /^kplane_agent_(queue|reconcile_total|drift)/.test(l)).join('\n')}`);
       console.log(`--- agent warnings and errors ---\n${lines.filter((l) => /"level":"(warn|error)"/.test(l)).slice(-40).join('\n')}\n--- agent log (tail) ---\n${lines.slice(-40).join('\n')}`);
     }
   });
