@@ -15,3 +15,4 @@ export * from './secretViews.js';
 export * from './clusterObjects.js';
 export * from './markdownText.js';
 export * from './splitProfile.js';
+export * from './profileTargets.js';
