@@ -17,6 +17,8 @@ import { ProfileTreeProvider } from './views/profileTreeProvider.js';
 import { registerFleetDashboard } from './webview/dashboardPanel.js';
 import { RENDER_SCHEME, RenderedLayerProvider } from './commands/renderLayerCommand.js';
 import type { LanguageClient } from 'vscode-languageclient/node';
+import { CHECKED_AGAINST_COMMAND } from '@kplane/language-server/protocol';
+import { LiveSchemaFeed, showCheckedAgainst } from './liveSchemaFeed.js';
 
 /** What activate() returns: for the VS Code tests and the benchmark, not for users. */
 export interface KplaneApi {
@@ -33,6 +35,8 @@ export interface KplaneApi {
   setHost(host: Host): void;
   /** The status bar item's current text. */
   statusBarText(): string;
+  /** The live schemas fed to the language server. */
+  schemaFeed: LiveSchemaFeed;
 }
 
 export function activate(context: vscode.ExtensionContext): KplaneApi {
@@ -90,17 +94,20 @@ export function activate(context: vscode.ExtensionContext): KplaneApi {
   );
   registerFleetDashboard(context, fleet, log);
   languageClient = import('./languageClient.js')
-    .then(({ startLanguageClient }) => startLanguageClient(context))
+    .then(({ startLanguageClient }) => startLanguageClient(context, () => schemaFeed.resend()))
     .catch((err: unknown) => {
       log.error(`kplane language server did not start: ${String(err)}`);
       return undefined;
     });
+  // Schemas are kept in the extension's global storage (per machine), not in the workspace.
+  const schemaFeed = new LiveSchemaFeed(fleet, () => languageClient, log, context.globalStorageUri.scheme === 'file' ? vscode.Uri.joinPath(context.globalStorageUri, 'schemas').fsPath : undefined);
+  context.subscriptions.push(schemaFeed, command(CHECKED_AGAINST_COMMAND, (uri?: unknown, lines?: unknown) => showCheckedAgainst(uri, lines)));
 
   const activationMs = performance.now() - started;
   const used = process.cpuUsage(cpu);
   const activationCpuMs = (used.user + used.system) / 1000;
   log.info(`kplane activated in ${activationMs.toFixed(1)} ms (${activationCpuMs.toFixed(1)} ms CPU)`);
-  return { fleet, fleetTree, profileTree, activationMs, activationCpuMs, startedDuringActivation: fleet.started, setHost: (h) => (host = h), statusBarText: () => statusBar.text() };
+  return { fleet, fleetTree, profileTree, activationMs, activationCpuMs, startedDuringActivation: fleet.started, setHost: (h) => (host = h), statusBarText: () => statusBar.text(), schemaFeed };
 }
 
 export function deactivate(): void {}

@@ -11,7 +11,7 @@
  * Red Hat's server) for the same reason: it would repeat our schema findings.
  */
 import * as vscode from 'vscode';
-import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { LanguageClient, State, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import { HelmSettingsNotification, type HelmSettings, type InitializationOptions } from '@kplane/language-server/protocol';
 
 /** kplane.helm.* as the server takes them. */
@@ -22,7 +22,8 @@ function helmSettings(): HelmSettings {
 
 export const RED_HAT_YAML = 'redhat.vscode-yaml';
 
-export async function startLanguageClient(context: vscode.ExtensionContext): Promise<LanguageClient> {
+/** `restarted`: the server runs again after a crash, without what it was sent before. */
+export async function startLanguageClient(context: vscode.ExtensionContext, restarted: () => void = () => undefined): Promise<LanguageClient> {
   const module = context.asAbsolutePath('dist/server.js');
   const serverOptions: ServerOptions = {
     run: { module, transport: TransportKind.ipc },
@@ -40,6 +41,7 @@ export async function startLanguageClient(context: vscode.ExtensionContext): Pro
   const client = new LanguageClient('kplane', 'kplane profiles', serverOptions, clientOptions);
   context.subscriptions.push(client);
   await client.start();
+  context.subscriptions.push(client.onDidChangeState((e) => e.newState === State.Running && restarted()));
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('kplane.helm')) void client.sendNotification(HelmSettingsNotification.method, helmSettings());
