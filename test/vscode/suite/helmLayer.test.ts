@@ -3,7 +3,8 @@
  * index over loopback, the project's web chart with its values.schema.json): the language server
  * fetches the chart, a value the schema refuses gets its diagnostic on the value, completion
  * offers the chart's keys with their comments, and kplane: Render Layer shows the rendered
- * manifests read-only.
+ * manifests read-only. With the gateway chart (no schema): the quick fix of a misspelt values key,
+ * and a Kubernetes finding on an object the chart renders.
  */
 import * as assert from 'node:assert/strict';
 import { mkdtemp } from 'node:fs/promises';
@@ -42,6 +43,7 @@ describe('Helm layers in the editor (real chart repository)', function () {
   this.timeout(600_000);
   let repo: ChartRepo;
   let uri: vscode.Uri;
+  let gatewayUri: vscode.Uri | undefined;
 
   before(async () => {
     const extension = vscode.extensions.getExtension('kplane.kplane');
@@ -50,6 +52,7 @@ describe('Helm layers in the editor (real chart repository)', function () {
     const tools = await ensureHelmTools();
     repo = await startChartRepo({ name: 'vscode-charts' });
     await repo.add(await packageChart(fixtureChart('web'), await mkdtemp(join(tmpdir(), 'kplane-vscode-chart-')), '1.0.0'));
+    await repo.add(await packageChart(fixtureChart('gateway'), await mkdtemp(join(tmpdir(), 'kplane-vscode-chart-'))));
     await vscode.workspace.getConfiguration('kplane.helm').update('path', tools.helm, vscode.ConfigurationTarget.Global);
     const folder = vscode.workspace.workspaceFolders?.[0];
     assert.ok(folder, 'no workspace folder is open');
@@ -76,6 +79,7 @@ spec:
   after(async () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     await vscode.workspace.fs.delete(uri).then(undefined, () => undefined);
+    if (gatewayUri) await vscode.workspace.fs.delete(gatewayUri).then(undefined, () => undefined);
     await vscode.workspace.getConfiguration('kplane.helm').update('path', undefined, vscode.ConfigurationTarget.Global);
     await repo?.stop();
   });
@@ -118,5 +122,49 @@ spec:
     assert.match(text, /replicas: 3/);
     assert.match(text, /greeting: "rendered in the editor"/);
     assert.equal(view.scheme, 'kplane-render');
+  });
+
+  it('gateway chart: the quick fix renames a misspelt values key to the suggestion; an object the chart renders with a bad label is a finding on the helm key', async () => {
+    const folder = vscode.workspace.workspaceFolders![0];
+    gatewayUri = vscode.Uri.joinPath(folder.uri, 'gateway.profile.yaml');
+    await vscode.workspace.fs.writeFile(
+      gatewayUri,
+      Buffer.from(`apiVersion: kplane.dev/v1alpha1
+kind: ClusterProfile
+metadata:
+  name: gateway
+spec:
+  version: 1.0.0
+  layers:
+    - name: gw
+      namespace: edge
+      helm:
+        repo: ${repo.url}
+        chart: gateway
+        version: 0.3.0
+        values:
+          controller:
+            logLeve: debug
+`),
+    );
+    const document = await vscode.workspace.openTextDocument(gatewayUri);
+    await vscode.window.showTextDocument(document);
+    const diagnostics = await diagnosticsUntil(gatewayUri, (d) => d.some((x) => codeOf(x) === 'HELM_VALUES_UNKNOWN_KEY'), 'HELM_VALUES_UNKNOWN_KEY');
+    const unknown = diagnostics.find((d) => codeOf(d) === 'HELM_VALUES_UNKNOWN_KEY')!;
+    assert.equal(document.getText(unknown.range), 'logLeve');
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', gatewayUri, unknown.range, vscode.CodeActionKind.QuickFix.value);
+    const fix = actions.find((a) => a.title === 'Change "logLeve" to "logLevel"');
+    assert.ok(fix?.edit, `no quick fix: ${actions.map((a) => a.title).join(', ')}`);
+    assert.ok(await vscode.workspace.applyEdit(fix.edit));
+    assert.match(document.getText(), /^ {12}logLevel: debug$/m);
+    await diagnosticsUntil(gatewayUri, (d) => !d.some((x) => codeOf(x) === 'HELM_VALUES_UNKNOWN_KEY'), 'HELM_VALUES_UNKNOWN_KEY gone after the quick fix');
+
+    const editor = await vscode.window.showTextDocument(document);
+    const end = document.lineAt(document.lineCount - 1).range.end;
+    await editor.edit((e) => e.insert(end, '          extraLabels: { team: "not a label!" }\n'));
+    const rendered = await diagnosticsUntil(gatewayUri, (d) => d.some((x) => codeOf(x) === 'HELM_RENDERED_OBJECT'), 'HELM_RENDERED_OBJECT');
+    const finding = rendered.find((d) => codeOf(d) === 'HELM_RENDERED_OBJECT')!;
+    assert.equal(document.getText(finding.range), 'helm');
+    assert.match(finding.message, /Chart gateway 0\.3\.0 renders Deployment edge\/gw-gateway \(gateway\/templates\/deployment\.yaml\): metadata\.labels\.team: /);
   });
 });
