@@ -111,6 +111,7 @@ async function startServer(name: string, args: string[], env: NodeJS.ProcessEnv,
   const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'], cwd: repoRoot, env });
   child.stderr?.on('data', () => undefined);
   child.stdin?.on('error', () => undefined);
+  child.stdout?.on('error', () => undefined);
   const connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
   connection.onRequest('workspace/configuration', (params: { items: { section?: string }[] }) => params.items.map((item) => (item.section ? (settings[item.section] ?? null) : null)));
   connection.onRequest('client/registerCapability', () => null);
@@ -142,6 +143,7 @@ async function startServer(name: string, args: string[], env: NodeJS.ProcessEnv,
       } catch {
         // killed below
       }
+      await new Promise((resolve) => setTimeout(resolve, 100));
       connection.dispose();
       child.kill();
     },
