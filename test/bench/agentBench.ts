@@ -83,6 +83,7 @@ async function main(): Promise<void> {
     if (process.argv.includes('--stack')) {
       console.log(`\nagent RSS while managing 500 objects (one profile, idle agent RSS before it: ${idleRss.toFixed(1)} MB): max ${Math.max(...rss).toFixed(1)} MB, median ${median(rss).toFixed(1)} MB   (target ≤ 120 MB)`);
       console.log(await realStackBench(cluster.kubeconfigPath, api, bins.kubectl, dir, readRss, agent));
+      if (process.env.KPLANE_BENCH_LOG) writeFileSync(process.env.KPLANE_BENCH_LOG, agent.logs());
       return;
     }
 

@@ -26,7 +26,7 @@ import { failedHookReport, HookRuns } from './steps/hooks.js';
 import { InventoryStore } from './steps/inventory.js';
 import { checkPolicy } from './steps/policy.js';
 import { Pruner } from './steps/prune.js';
-import { render } from './steps/render.js';
+import { Renderer } from './steps/render.js';
 import { StatusWriter } from './steps/status.js';
 import { ManifestValidator } from './steps/validate.js';
 
@@ -47,6 +47,7 @@ export class ProfileReconciler {
   private readonly status: StatusWriter;
   private readonly hooks: HookRuns;
   private readonly validator: ManifestValidator;
+  private readonly renderer: Renderer;
 
   constructor(private readonly deps: ReconcilerDeps) {
     this.inventory = new InventoryStore(deps);
@@ -56,6 +57,7 @@ export class ProfileReconciler {
     this.status = new StatusWriter(deps, this.drift);
     this.hooks = new HookRuns(deps);
     this.validator = new ManifestValidator(deps);
+    this.renderer = new Renderer(deps);
   }
 
   /** Throws a ReconcileError when an object could not be applied or pruned (status says so first). */
@@ -66,6 +68,7 @@ export class ProfileReconciler {
       this.hooks.forget(key);
       this.drift.forgetProfile(key);
       this.validator.forget(key);
+      this.renderer.forget(key);
       return {};
     }
     const ctx = runContext(key, cached, this.deps, signal);
@@ -78,7 +81,7 @@ export class ProfileReconciler {
     await this.pruner.ensureFinalizer(ctx);
 
     const time = stopwatch();
-    const rendered = await render(ctx, this.deps);
+    const rendered = await this.renderer.render(ctx);
     if (!rendered.ok) {
       await this.status.invalid(ctx, rendered.reason, rendered.message);
       return { requeueAfterMs: ctx.resyncMs };

@@ -41,7 +41,7 @@ export class Applier {
       return { ref, error: redact(`${describeObject(ref)}: cannot watch ${info.plural} (${errorText(err)}); grant the agent get/list/watch on it (agent/deploy/README.md)`, ctx.secrets) };
     }
     const live = informer.store.get(`${info.namespaced ? (ref.namespace ?? 'default') : ''}/${ref.name}`);
-    const print = fingerprint(object);
+    const print = printOf(object);
     // Taken over from someone else (the local policy allowed it): marked, so it is never deleted; kept on every apply.
     const adopted = ctx.adopting.has(objectKey(ref)) || (live?.metadata.annotations as Record<string, string> | undefined)?.[ADOPTED_ANNOTATION] === 'true';
     const desired = withAnnotation(object, APPLIED_ANNOTATION, print);
@@ -73,6 +73,15 @@ export class Applier {
       return { ref, live, error: message };
     }
   }
+}
+
+/** Fingerprints by object: a reused render (./render.ts) hands the same objects to every run, which need hashing once. */
+const prints = new WeakMap<Manifest, string>();
+
+function printOf(object: Manifest): string {
+  let print = prints.get(object);
+  if (print === undefined) prints.set(object, (print = fingerprint(object)));
+  return print;
 }
 
 function replacedOnChange(object: Manifest): boolean {

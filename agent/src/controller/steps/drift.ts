@@ -36,6 +36,12 @@ interface ObjectMemory {
   applied: string;
   /** Paths the API server normalises: never counted as drift. */
   ignore: Set<string>;
+  /**
+   * The live resourceVersion last found in sync with `applied`: a live object still at that
+   * version needs no comparison (it was a walk over the whole object, a CRD's schema included, on
+   * every run).
+   */
+  inSyncAt?: string;
 }
 
 type Obj = Record<string, unknown>;
@@ -61,11 +67,13 @@ export class DriftDetector {
       memory = { applied: o.print, ignore: new Set(dry ? managedDiff(o.desired as unknown as Obj, dry as unknown as Obj) : []) };
       this.memory.set(key, memory);
     }
+    const version = o.live?.metadata.resourceVersion;
+    if (memory && memory.applied === o.print && version !== undefined && memory.inSyncAt === version) return { state: 'inSync' };
     const diff = o.live ? managedDiff(o.desired as unknown as Obj, o.live as unknown as Obj, memory?.ignore) : ['(deleted)'];
     const records = this.recordsOf(ctx);
     if (!diff.length) {
       close(records, o.ref, ctx.now, 'back in sync');
-      if (!memory || memory.applied !== o.print) this.memory.set(key, { applied: o.print, ignore: memory?.ignore ?? new Set() });
+      this.memory.set(key, { applied: o.print, ignore: memory?.ignore ?? new Set(), inSyncAt: version });
       return { state: 'inSync' };
     }
     // A deleted object seen first after a restart counts as drift when the whole version had been applied.
@@ -83,7 +91,7 @@ export class DriftDetector {
 
   /** After an apply: whatever still differs right after it is the API server's normalisation. */
   applied(o: Inspected, result: KubeObject): void {
-    this.memory.set(objectKey(o.ref), { applied: o.print, ignore: new Set(managedDiff(o.desired as unknown as Obj, result as unknown as Obj)) });
+    this.memory.set(objectKey(o.ref), { applied: o.print, ignore: new Set(managedDiff(o.desired as unknown as Obj, result as unknown as Obj)), inSyncAt: result.metadata.resourceVersion });
   }
 
   /** Drift that an apply just put back. */
