@@ -69,6 +69,7 @@ export class ProfileReconciler {
       this.drift.forgetProfile(key);
       this.validator.forget(key);
       this.renderer.forget(key);
+      this.status.forget(key);
       return {};
     }
     const ctx = runContext(key, cached, this.deps, signal);
@@ -92,7 +93,7 @@ export class ProfileReconciler {
     const waiting = ctx.paused ? [] : unreadyDependencies(ctx.profile, (namespace, name) => this.deps.profileCache().get(`${namespace}/${name}`) as unknown as ClusterProfile | undefined);
     if (waiting.length) {
       await this.status.waiting(ctx, dependencyMessage(waiting));
-      return { requeueAfterMs: ctx.resyncMs };
+      return { requeueAfterMs: this.status.heldBackMs(ctx) ?? ctx.resyncMs };
     }
     // The cluster's local policy, before anything is applied or even put in the inventory.
     const verdict = await checkPolicy(ctx, this.deps, rendered.layers, await this.inventory.load(ctx));

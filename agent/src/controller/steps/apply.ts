@@ -24,8 +24,15 @@ export class Applier {
   ) {}
 
   /** `versionApplied`: the status says the profile's current objects were all applied before. */
-  applyLayer(ctx: RunContext, objects: readonly Manifest[], versionApplied: boolean): Promise<ObjectResult[]> {
-    return mapLimit(objects, APPLY_CONCURRENCY, (object) => this.applyObject(ctx, object, versionApplied));
+  async applyLayer(ctx: RunContext, objects: readonly Manifest[], versionApplied: boolean): Promise<ObjectResult[]> {
+    // Namespaces before what goes in them, as kubectl and Helm order them: applied side by side,
+    // a namespaced object can reach the API server first and fail with 404, and the whole run with it.
+    const namespaces = objects.filter(isNamespace);
+    if (!namespaces.length) return mapLimit(objects, APPLY_CONCURRENCY, (object) => this.applyObject(ctx, object, versionApplied));
+    const first = await mapLimit(namespaces, APPLY_CONCURRENCY, (object) => this.applyObject(ctx, object, versionApplied));
+    const rest = await mapLimit(objects.filter((o) => !isNamespace(o)), APPLY_CONCURRENCY, (object) => this.applyObject(ctx, object, versionApplied));
+    // Results in the order of the layer's objects.
+    return objects.map((o) => (isNamespace(o) ? first.shift()! : rest.shift()!));
   }
 
   private async applyObject(ctx: RunContext, object: Manifest, versionApplied: boolean): Promise<ObjectResult & { live?: KubeObject }> {
@@ -82,6 +89,10 @@ function printOf(object: Manifest): string {
   let print = prints.get(object);
   if (print === undefined) prints.set(object, (print = fingerprint(object)));
   return print;
+}
+
+function isNamespace(object: Manifest): boolean {
+  return object.kind === 'Namespace' && object.apiVersion === 'v1';
 }
 
 function replacedOnChange(object: Manifest): boolean {
