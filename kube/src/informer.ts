@@ -64,6 +64,12 @@ export class Informer {
       backoffBaseMs?: number;
       kind?: string;
       apiVersion?: string;
+      /**
+       * What the store keeps of each object, from the list, the watch and observe(): e.g. digests
+       * in place of big fields nobody reads from the cache. It gets the object without
+       * managedFields and must not change it (observe() callers keep using theirs).
+       */
+      transform?: (obj: KubeObject) => KubeObject;
     } = {},
   ) {}
 
@@ -125,11 +131,12 @@ export class Informer {
       timeoutMs: 60_000,
     });
     const seen = new Set<string>();
-    for (const item of list.items) {
-      slim(item);
+    for (const listed of list.items) {
+      slim(listed);
       // Lists omit apiVersion/kind on items; put them back so handlers see whole objects.
-      if (this.options.kind) item.kind = this.options.kind;
-      if (this.options.apiVersion) item.apiVersion = this.options.apiVersion;
+      if (this.options.kind) listed.kind = this.options.kind;
+      if (this.options.apiVersion) listed.apiVersion = this.options.apiVersion;
+      const item = this.keep(listed);
       const key = storeKey(item);
       seen.add(key);
       const previous = this.store.get(key);
@@ -151,9 +158,10 @@ export class Informer {
   }
 
   private onEvent(event: WatchEvent<KubeObject>): void {
-    const obj = slim(event.object);
-    if (obj?.metadata?.resourceVersion) this.resourceVersion = obj.metadata.resourceVersion;
+    const received = slim(event.object);
+    if (received?.metadata?.resourceVersion) this.resourceVersion = received.metadata.resourceVersion;
     if (event.type === 'BOOKMARK') return;
+    const obj = this.keep(received);
     const key = storeKey(obj);
     const previous = this.store.get(key);
     if (event.type === 'DELETED') {
@@ -179,8 +187,9 @@ export class Informer {
    * under load), and storing it then would keep a deleted object in the cache, where no later
    * event removes it and drift on it goes unseen.
    */
-  observe(obj: KubeObject): void {
-    slim(obj);
+  observe(written: KubeObject): void {
+    slim(written);
+    const obj = this.keep(written);
     const key = storeKey(obj);
     // The write that removed the last finalizer of an object being deleted deleted it; its watch
     // DELETED event may already have come, and putting the answer back would leave a ghost.
@@ -201,6 +210,10 @@ export class Informer {
     const oldest = this.deleted.keys().next().value as string;
     this.deleted.delete(oldest);
     if (!this.store.has(oldest)) this.delivered.delete(oldest);
+  }
+
+  private keep(obj: KubeObject): KubeObject {
+    return this.options.transform ? this.options.transform(obj) : obj;
   }
 
   /** Remembers that the watch or a list delivered this version of this key (bounded per key). */

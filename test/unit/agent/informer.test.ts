@@ -120,4 +120,21 @@ describe('agent informer', () => {
     assert.deepEqual(errors, [1, 2]);
     assert.equal(informer.store.size, 1);
   });
+
+  it('keeps what `transform` returns from the list, the watch and observe(), and leaves the caller\'s object as it was', async () => {
+    const withData = (name: string, rv: string) => ({ ...cm(name, rv), data: { big: 'x'.repeat(100) } });
+    const { api } = scriptedApi([[withData('a', '1')]], [async (emit) => emit({ type: 'MODIFIED', object: withData('b', '2') })]);
+    const seen: string[] = [];
+    const informer = new Informer(api, '/api/v1/configmaps', (type, obj) => seen.push(`${type} ${obj.metadata.name} ${JSON.stringify(obj.data)}`), {
+      transform: (obj) => ({ ...obj, data: { big: `${(obj.data as { big: string }).big.length} chars` } }),
+    }).start();
+    await informer.synced;
+    for (let i = 0; i < 50 && informer.store.size < 2; i++) await new Promise((r) => setTimeout(r, 5));
+    const written = withData('c', '3');
+    informer.observe(written);
+    informer.stop();
+    assert.deepEqual(seen, ['ADDED a {"big":"100 chars"}', 'ADDED b {"big":"100 chars"}']);
+    assert.deepEqual([...informer.store.values()].map((o) => o.data), [{ big: '100 chars' }, { big: '100 chars' }, { big: '100 chars' }]);
+    assert.equal((written.data as { big: string }).big.length, 100);
+  });
 });
