@@ -40,7 +40,7 @@ export interface ReconcilerDeps {
 export interface RunContext {
   /** `namespace/name` of the profile. */
   key: string;
-  /** A private copy of the profile as cached when the run started; steps update its metadata as they write it. */
+  /** The profile as cached when the run started, with a private copy of its metadata and status (steps update its metadata as they write it); the spec is the cache's, read only. */
   profile: ClusterProfile;
   /** Its status as found, which the run compares against before writing. */
   previous: ClusterProfileStatus;
@@ -58,7 +58,9 @@ export interface RunContext {
 }
 
 export function runContext(key: string, cached: ClusterProfile, deps: ReconcilerDeps, signal: AbortSignal): RunContext {
-  const profile = structuredClone(cached);
+  // Metadata and status are the run's own copy; the spec is shared with the cache: no step
+  // changes it, and copying a profile of a few MB on every run made most of a run's garbage.
+  const profile = { ...cached, metadata: structuredClone(cached.metadata), ...(cached.status ? { status: structuredClone(cached.status) } : {}) };
   const secrets = sensitiveValues(profile);
   deps.log.addSecrets(secrets);
   return {

@@ -23,22 +23,24 @@ export interface RunReport {
 }
 
 /**
- * While a profile is in progress (waiting for a dependency or for a layer to become healthy),
- * its status is written at most this often: the API server rewrites the whole stored profile for
+ * While a profile is in progress (waiting for a dependency, or for a layer to become healthy),
+ * its status is written at most this often, counted from the last write or from when this agent
+ * first worked on the profile's generation: the API server rewrites the whole stored profile on
  * every status write, which took 1-5 s for a 1.4 MB part of a split stack on the bench machine,
- * and a count going from 0/2 to 1/2 healthy is not worth that. Ready, a failure, a new generation
- * and the first word on a profile go out at once.
+ * and "0/2 healthy" turning into "1/2 healthy" a second later is not worth that. Until then the
+ * status keeps its older observedGeneration, which tools (kstatus) read as in progress. Ready, a
+ * failure and an invalid spec go out at once.
  */
 export const PROGRESS_WRITE_MS = 10_000;
 
 export class StatusWriter {
-  /** When this agent last wrote each profile's status (ctx.now of that run). */
-  private readonly written = new Map<string, number>();
+  /** Per profile: the generation this agent works on, and when it last wrote its status or began on that generation. */
+  private readonly written = new Map<string, { generation?: number; at: number }>();
   /** Profiles whose last run held a progress write back. */
   private readonly held = new Set<string>();
 
   constructor(
-    private readonly deps: Pick<ReconcilerDeps, 'api' | 'event' | 'observeProfile' | 'scalingStatus'>,
+    private readonly deps: Pick<ReconcilerDeps, 'api' | 'event' | 'observeProfile' | 'scalingStatus' | 'now'>,
     private readonly drift: DriftDetector,
   ) {}
 
@@ -90,10 +92,10 @@ export class StatusWriter {
     await this.write(ctx, status, outcome);
   }
 
-  /** How long until a progress write held back by PROGRESS_WRITE_MS is due, if one was held back by this run. */
+  /** How long until a progress write this run held back (PROGRESS_WRITE_MS) is due; undefined when none was. */
   heldBackMs(ctx: RunContext): number | undefined {
     const last = this.written.get(ctx.key);
-    return last !== undefined && this.held.has(ctx.key) ? Math.max(100, last + PROGRESS_WRITE_MS - ctx.now.getTime()) : undefined;
+    return last && this.held.has(ctx.key) ? Math.max(100, last.at + PROGRESS_WRITE_MS - this.deps.now().getTime()) : undefined;
   }
 
   forget(key: string): void {
@@ -124,19 +126,20 @@ export class StatusWriter {
       query: { fieldManager: AGENT_FIELD_MANAGER },
     });
     this.deps.observeProfile(updated);
-    this.written.set(ctx.key, ctx.now.getTime());
+    this.written.set(ctx.key, { generation: profile.metadata.generation, at: this.deps.now().getTime() });
     ctx.log.debug('status written', { ready: status.conditions.find((c) => c.type === 'Ready')?.status });
   }
 
-  /** A progress write shortly after the last write, when status already says the same generation is in progress. */
+  /** A progress write within PROGRESS_WRITE_MS of the last write, or of this agent's first run of the generation. */
   private holdBack(ctx: RunContext, next: ClusterProfileStatus): boolean {
-    const last = this.written.get(ctx.key);
-    if (last === undefined || ctx.now.getTime() - last >= PROGRESS_WRITE_MS) return false;
-    const inProgress = (s: ClusterProfileStatus) => {
-      const ready = s.conditions?.find((c) => c.type === 'Ready');
-      const failing = s.layers?.some((l) => l.state === 'Failed');
-      return s.observedGeneration === ctx.profile.metadata.generation && ready?.status === 'False' && (ready.reason === 'Progressing' || ready.reason === 'DependencyNotReady') && !failing;
-    };
-    return inProgress(ctx.previous) && inProgress(next);
+    const generation = ctx.profile.metadata.generation;
+    const now = this.deps.now().getTime();
+    const known = this.written.get(ctx.key);
+    const last = known && known.generation === generation ? known : { generation, at: now };
+    if (last !== known) this.written.set(ctx.key, last);
+    if (now - last.at >= PROGRESS_WRITE_MS) return false;
+    const ready = next.conditions?.find((c) => c.type === 'Ready');
+    const failing = next.layers?.some((l) => l.state === 'Failed');
+    return ready?.status === 'False' && (ready.reason === 'Progressing' || ready.reason === 'DependencyNotReady') && !failing;
   }
 }
