@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { ensureBinaries, ensureHelmTools, fixtureChart, helm, packageChart, startChartRepo, startCluster, waitFor, startAgent } from '@kplane/bed';
-import { Informer, KubeClient, loadConnection } from '@kplane/kube';
+import { Informer, KubeClient, KubeError, loadConnection } from '@kplane/kube';
 import { withOwnership } from '@kplane/agent/core';
 import { renderProfile, type ClusterProfile, type Manifest } from '@kplane/profile';
 import { splitProfile } from '@kplane/plane';
@@ -190,7 +190,7 @@ async function realStackBench(kubeconfigPath: string, api: KubeClient, kubectl: 
     if ('error' in split) throw new Error(`splitProfile: ${split.error}`);
     parts = split.profiles;
     started = Date.now();
-    for (const p of parts) await api.apply(`${PROFILES}/${p.metadata.name}`, p, 'kplane');
+    for (const p of parts) await applyRetrying(api, `${PROFILES}/${p.metadata.name}`, p);
     await watchProfiles.until(parts.map((p) => p.metadata.name), (x) => x.status?.appliedVersion === '1.0.0' && !!x.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'), 600_000);
     agentMs.push(Date.now() - started);
   }
@@ -224,6 +224,19 @@ async function realStackBench(kubeconfigPath: string, api: KubeClient, kubectl: 
     `  status merge patch of ${largest.metadata.name} (${(JSON.stringify(largest).length / 1e6).toFixed(2)} MB), round trip: median ${median(statusMs)} ms   (runs: ${statusMs.join(', ')}; target ≤ 100 ms)`,
     `  SIGTERM → agent exit                                           : ${exitMs} ms, exit ${code}   (target ≤ 1000 ms)`,
   ].join('\n');
+}
+
+/** A server-side apply, tried again when the connection broke (EPIPE once ended a run on a loaded machine); apply is idempotent. */
+async function applyRetrying(api: KubeClient, path: string, body: unknown): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await api.apply(path, body, 'kplane');
+      return;
+    } catch (err) {
+      if (attempt === 3 || !(err instanceof KubeError) || err.status !== undefined) throw err;
+      console.error(`apply ${path}: ${err.message}; trying again`);
+    }
+  }
 }
 
 /** The bench's own watch of the ClusterProfiles: `until` resolves once every named profile satisfies `done`. */

@@ -83,7 +83,12 @@ export class AgentRuntime {
       metrics: this.metrics,
       namespace: options.namespace,
       profileCache: () => this.profileInformer?.store ?? new Map(),
-      observeProfile: (obj) => this.profileInformer?.observe(obj),
+      observeProfile: (obj) => {
+        this.profileInformer?.observe(obj);
+        // Profiles waiting for this one look at once at what the agent just wrote (Ready, say),
+        // instead of after its watch event: on a split stack that event carries a whole 1.4 MB part.
+        for (const dependent of dependentsOf(obj.metadata.namespace ?? '', obj.metadata.name, this.profiles())) this.queue.add(dependent);
+      },
       informerFor: (info) => this.informerFor(info),
       event: (profile, severity, reason, message) => this.reporter.event(profile, severity, reason, message),
       scaledReplicas: (key, profile, target: ObjectRef) => this.scaler.replicasFor(key, profile, target),
