@@ -6,7 +6,7 @@ import { checkProfileGraph, FINDING_CODES, profileNode, validateProfile, type Cl
 import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver-types';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { isProfileDocument, type ParsedFile, type Problem } from './yamlParse.js';
-import { spanOfFinding, type Span } from './ranges.js';
+import { positionsOf, spanOfFinding, type Span } from './ranges.js';
 
 export const DIAGNOSTIC_SOURCE = 'kplane';
 
@@ -87,9 +87,12 @@ export function isProfileFileName(uri: string): boolean {
 
 export function validateFile(document: TextDocument, parsed: ParsedFile, settings: ValidationSettings): KplaneDiagnostic[] {
   const diagnostics: KplaneDiagnostic[] = [];
+  // Offsets first, positions at the end, all at once (ranges.ts positionsOf).
+  const spans: Span[] = [];
   const add = (span: Span, severity: Finding['severity'], code: FindingCode, message: string, data?: DiagnosticData) => {
+    spans.push(span);
     diagnostics.push({
-      range: { start: document.positionAt(span.start), end: document.positionAt(span.end) },
+      range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
       severity: SEVERITY[severity],
       code,
       source: DIAGNOSTIC_SOURCE,
@@ -97,11 +100,20 @@ export function validateFile(document: TextDocument, parsed: ParsedFile, setting
       ...(data ? { data } : {}),
     });
   };
-  const addProblem = (p: Problem) => add(p, p.severity, p.code, p.message);
-
   const profiles = parsed.documents.filter(isProfileDocument);
   const expected = settings.expectProfile ?? (isProfileFileName(document.uri) ? 'warning' : undefined);
   if (profiles.length === 0 && !expected) return diagnostics;
+  collect(document, parsed, settings, profiles.length, expected, add);
+  const positions = positionsOf(document, parsed.text, spans.flatMap((s) => [s.start, s.end]));
+  diagnostics.forEach((d, i) => (d.range = { start: positions[2 * i], end: positions[2 * i + 1] }));
+  return diagnostics;
+}
+
+type AddDiagnostic = (span: Span, severity: Finding['severity'], code: FindingCode, message: string, data?: DiagnosticData) => void;
+
+/** YAML problems and profile findings of the file, in order, each given to `add` with its span. */
+function collect(document: TextDocument, parsed: ParsedFile, settings: ValidationSettings, profileCount: number, expected: 'warning' | 'error' | undefined, add: AddDiagnostic): void {
+  const addProblem = (p: Problem) => add(p, p.severity, p.code, p.message);
   parsed.problems.forEach(addProblem);
   parsed.documents.forEach((doc, index) => {
     const isProfile = isProfileDocument(doc);
@@ -116,14 +128,14 @@ export function validateFile(document: TextDocument, parsed: ParsedFile, setting
     }
   });
 
-  if (settings.profileGraph !== false && profiles.length > 1) {
+  if (settings.profileGraph !== false && profileCount > 1) {
     for (const { node, finding } of checkProfileGraph(profileNodesOf(parsed))) {
       const doc = parsed.documents[node.source];
       if (doc.root) add(spanOfFinding(parsed.text, doc.root, finding), finding.severity, finding.code, finding.message, { document: node.source, path: finding.path, ...finding.data });
     }
   }
 
-  if (profiles.length === 0 && parsed.problems.length === 0 && expected) {
+  if (profileCount === 0 && parsed.problems.length === 0 && expected) {
     const first = parsed.documents[0];
     const kind = first?.kind;
     const start = first?.root?.start ?? 0;
@@ -136,7 +148,6 @@ export function validateFile(document: TextDocument, parsed: ParsedFile, setting
         : `No document of this file has kind: ClusterProfile${kind ? ` (found kind: ${kind})` : ''}: set kind: ClusterProfile, or rename the file if it is no profile.`,
     );
   }
-  return diagnostics;
 }
 
 /** The profiles of a file as the dependency graph sees them; `source` is the document index. */

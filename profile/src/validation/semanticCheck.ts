@@ -449,6 +449,29 @@ function forEachString(root: unknown, base: JsonPath, visit: (text: string, path
   }
 }
 
+type StringReferences = { relative: JsonPath; refs: ReturnType<typeof scanReferences> }[];
+
+/**
+ * The `${name}` references of one manifest (or helm block), by string, remembered per object: an
+ * edit of a big profile re-parses only the edited object, and the others come back as the same
+ * objects, so their strings are not walked again.
+ */
+const referencesCache = new WeakMap<object, StringReferences>();
+
+function referencesOf(value: unknown): StringReferences {
+  const memo = typeof value === 'object' && value !== null;
+  const known = memo ? referencesCache.get(value) : undefined;
+  if (known) return known;
+  const found: StringReferences = [];
+  forEachString(value, [], (text, pathOf) => {
+    if (!text.includes('${')) return;
+    const refs = scanReferences(text);
+    if (refs.length) found.push({ relative: pathOf(), refs });
+  });
+  if (memo) referencesCache.set(value, found);
+  return found;
+}
+
 /**
  * `${name}` references in the layers: undeclared ones are errors, unused variables warnings.
  * Objects and layers that opt out of substitution are text; so is any `${…}` without a variable name.
@@ -465,11 +488,8 @@ function checkReferences(
     ...(layer.substitute !== false && isRecord(layer.helm) ? [{ value: layer.helm as unknown, path: at('layers', li, 'helm') }] : []),
   ]);
   for (const source of sources) {
-    forEachString(source.value, source.path, (text, pathOf) => {
-      if (!text.includes('${')) return;
-      const refs = scanReferences(text);
-      if (!refs.length) return;
-      const path = pathOf();
+    for (const { relative, refs } of referencesOf(source.value)) {
+      const path = [...source.path, ...relative];
       for (const ref of refs) {
         used.add(ref.name);
         if (declared.has(ref.name)) continue;
@@ -482,7 +502,7 @@ function checkReferences(
           data: { variable: ref.name },
         });
       }
-    });
+    }
   }
   for (const [name, { index }] of declared) {
     if (used.has(name)) continue;

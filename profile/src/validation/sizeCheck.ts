@@ -22,6 +22,8 @@ const WARN_SHARE = 0.85;
 
 /** UTF-8 length of a string, without Node's Buffer (this package knows no platform). */
 export function utf8Length(text: string): number {
+  // Profiles are mostly ASCII: a native scan decides that without walking the string in JS.
+  if (!NON_ASCII.test(text)) return text.length;
   let bytes = text.length;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -36,16 +38,48 @@ export function utf8Length(text: string): number {
   return bytes;
 }
 
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/**
+ * JSON size of each manifest object, remembered: an edit of a big profile re-parses only the
+ * edited object (language-server incrementalParse.ts) and the others come back as the same
+ * objects, so their size is not serialized again.
+ */
+const manifestSizes = new WeakMap<object, number>();
+
+/** UTF-8 size of a value as an item of a JSON array (undefined is written as null there). */
+function itemSize(value: unknown): number {
+  const memo = typeof value === 'object' && value !== null;
+  const known = memo ? manifestSizes.get(value) : undefined;
+  if (known !== undefined) return known;
+  const size = utf8Length(JSON.stringify(value) ?? 'null');
+  if (memo) manifestSizes.set(value, size);
+  return size;
+}
+
 /** Size in bytes of what the plane writes for this profile (no status, no managedFields). */
 export function storedSize(doc: Record<string, unknown>): number {
   const metadata = isRecord(doc.metadata) ? doc.metadata : {};
+  // Each manifest stands in as a 0 (one byte) in the skeleton, and adds its own size instead.
+  let manifests = 0;
+  let spec = doc.spec;
+  if (isRecord(spec) && Array.isArray(spec.layers)) {
+    spec = {
+      ...spec,
+      layers: spec.layers.map((layer: unknown) => {
+        if (!isRecord(layer) || !Array.isArray(layer.manifests)) return layer;
+        for (const m of layer.manifests as unknown[]) manifests += itemSize(m) - 1;
+        return { ...layer, manifests: Array.from(layer.manifests as unknown[], () => 0) };
+      }),
+    };
+  }
   const written = {
     apiVersion: doc.apiVersion,
     kind: doc.kind,
     metadata: { name: metadata.name, namespace: metadata.namespace, labels: metadata.labels, annotations: metadata.annotations },
-    spec: doc.spec,
+    spec,
   };
-  return utf8Length(JSON.stringify(written));
+  return utf8Length(JSON.stringify(written)) + manifests;
 }
 
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(2)} MiB`;

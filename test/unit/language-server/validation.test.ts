@@ -5,7 +5,7 @@
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
 import { DiagnosticSeverity } from 'vscode-languageserver-types';
-import { parseYamlFile } from '@kplane/language-server';
+import { parseYamlFile, positionsOf, textDocument } from '@kplane/language-server';
 import { VALID, codes, diagnose, edit, expectOne, flatten, rangeOf } from './helpers.js';
 
 interface Case {
@@ -218,5 +218,18 @@ describe('language service: diagnostics', () => {
     expectOne(diagnose(text), 'INVALID_ENUM_VALUE', rangeOf(text, 'enforced'));
     const emoji = edit(VALID, 'data:\n            depth: "0"', 'data:\n            depth: "🚀${nope}"');
     expectOne(diagnose(emoji), 'UNDECLARED_VARIABLE', rangeOf(emoji, '${nope}'));
+  });
+});
+
+describe('language server: positions of diagnostics without the line map', () => {
+  it('gives what document.positionAt gives, for any text (\\r\\n and \\r included) and offsets in any order (property)', () => {
+    const text = fc.array(fc.constantFrom('a', ' ', '\n', '\r', '\r\n', 'é', '😀'), { maxLength: 60 }).map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(text, fc.array(fc.integer({ min: -2, max: 70 }), { maxLength: 8 }), (t, offsets) => {
+        const document = textDocument('file:///p.profile.yaml', t);
+        assert.deepEqual(positionsOf(document, t, offsets), offsets.map((o) => document.positionAt(o)));
+      }),
+      { numRuns: 500 },
+    );
   });
 });

@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { stringify } from 'yaml';
 import { PROFILE_SIZE_LIMIT_BYTES, PROFILE_STORE_LIMIT_BYTES, storedSize, validateProfile } from '@kplane/profile';
 import { repoRoot } from '../../fixtures/paths.js';
@@ -40,6 +41,21 @@ describe('profile size', () => {
     assert.equal(base, Buffer.byteLength(JSON.stringify(written), 'utf8'));
     const withStatus = { ...doc, status: { drift: 'z'.repeat(100_000) }, metadata: { ...(doc.metadata as object), managedFields: [{ manager: 'x'.repeat(100_000) }] } };
     assert.equal(storedSize(withStatus), base);
+  });
+
+  it('counts what JSON.stringify writes, manifests remembered per object, for any layers and manifests (property)', () => {
+    const json = fc.jsonValue({ maxDepth: 3, stringUnit: 'grapheme' });
+    const layer = fc.oneof(fc.record({ name: fc.string(), manifests: fc.array(fc.oneof(fc.dictionary(fc.string({ unit: 'grapheme' }), json), json), { maxLength: 4 }) }), json);
+    fc.assert(
+      fc.property(fc.record({ spec: fc.oneof(fc.record({ version: fc.string(), layers: fc.oneof(fc.array(layer, { maxLength: 4 }), json) }), json) }), ({ spec }) => {
+        const doc = { apiVersion: 'kplane.dev/v1alpha1', kind: 'ClusterProfile', metadata: { name: 'p' }, spec };
+        const expected = Buffer.byteLength(JSON.stringify({ apiVersion: doc.apiVersion, kind: doc.kind, metadata: { name: 'p' }, spec }), 'utf8');
+        assert.equal(storedSize(doc), expected);
+        // Again, with every manifest's size remembered.
+        assert.equal(storedSize(doc), expected);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('nothing below 85 %, a warning above, an error above the limit, on spec', () => {
