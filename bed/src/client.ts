@@ -1,5 +1,7 @@
 /** Small helpers tests share: a client for a bed cluster, deadline-based waiting, applying YAML. */
-import { KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest, type RequestOptions } from 'node:https';
+import { KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 
 /** A KubeConfig for the cluster's admin (anything with `kubeconfig` YAML text, e.g. a TestCluster). */
@@ -47,6 +49,10 @@ export async function waitFor<T>(fn: () => Promise<T | undefined | null | false>
  * Server-side applies every document of `text` (multi-document YAML) in order, as field manager
  * "kplane-bed", and returns the objects as the server stored them. A document that is not an
  * object with apiVersion, kind and metadata.name is rejected before anything is sent.
+ *
+ * The objects go to the API server as the JSON they are, not through client-node's models: those
+ * rename fields (V1JSONSchemaProps has `_enum`, `_default`, `xKubernetesPreserveUnknownFields`),
+ * so a CRD sent through them lost its enums, defaults and preserve-unknown-fields.
  */
 export async function applyYaml(cluster: { kubeconfig: string }, text: string): Promise<KubernetesObject[]> {
   const objects: KubernetesObject[] = [];
@@ -59,10 +65,60 @@ export async function applyYaml(cluster: { kubeconfig: string }, text: string): 
     }
     objects.push(obj);
   }
-  const client = KubernetesObjectApi.makeApiClient(kubeClient(cluster));
+  const kc = kubeClient(cluster);
+  const resources = new Map<string, { name: string; kind: string; namespaced: boolean }[]>();
   const applied: KubernetesObject[] = [];
   for (const obj of objects) {
-    applied.push(await client.patch(obj, undefined, undefined, 'kplane-bed', true, PatchStrategy.ServerSideApply));
+    const { apiVersion, kind } = obj as { apiVersion: string; kind: string };
+    const name = obj.metadata!.name!;
+    // A kind of a CRD applied just before is served once the CRD is established.
+    const resource = await waitFor(
+      async () => {
+        let list = resources.get(apiVersion);
+        if (!list?.some((r) => r.kind === kind)) {
+          const answer = await send(kc, 'GET', apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`);
+          list = answer.status === 200 ? ((JSON.parse(answer.text) as { resources?: { name: string; kind: string; namespaced: boolean }[] }).resources ?? []) : [];
+          resources.set(apiVersion, list);
+        }
+        return list.find((r) => r.kind === kind && !r.name.includes('/'));
+      },
+      { what: `applyYaml: the API server to serve ${apiVersion} ${kind}`, timeoutMs: 30_000, intervalMs: 250 },
+    );
+    const namespace = resource.namespaced ? (obj.metadata!.namespace ?? 'default') : undefined;
+    const base = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+    const path = `${base}${namespace ? `/namespaces/${encodeURIComponent(namespace)}` : ''}/${resource.name}/${encodeURIComponent(name)}?fieldManager=kplane-bed&force=true`;
+    const answer = await send(kc, 'PATCH', path, JSON.stringify(obj), 'application/apply-patch+yaml');
+    if (answer.status < 200 || answer.status >= 300) {
+      const message = (() => {
+        try {
+          return (JSON.parse(answer.text) as { message?: string }).message ?? answer.text;
+        } catch {
+          return answer.text;
+        }
+      })();
+      throw new Error(`applyYaml: ${kind} ${namespace ? `${namespace}/` : ''}${name}: the API server answered ${answer.status}: ${message.slice(0, 2000)}`);
+    }
+    applied.push(JSON.parse(answer.text) as KubernetesObject);
   }
   return applied;
+}
+
+/** One request with the kubeconfig's credentials, the body sent and read as text. */
+async function send(kc: KubeConfig, method: 'GET' | 'PATCH', path: string, body?: string, contentType?: string): Promise<{ status: number; text: string }> {
+  const server = kc.getCurrentCluster()?.server;
+  if (!server) throw new Error('applyYaml: the kubeconfig has no current cluster.');
+  const url = new URL(path, server);
+  const options: RequestOptions = { method, headers: { Accept: 'application/json', ...(contentType ? { 'Content-Type': contentType } : {}) }, timeout: 30_000 };
+  await kc.applyToHTTPSOptions(options);
+  return new Promise((resolve, reject) => {
+    const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, options, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`applyYaml: ${method} ${path}: no answer within 30 s`)));
+    req.on('error', reject);
+    req.end(body);
+  });
 }
