@@ -3,7 +3,7 @@
  * hooks; test hooks skipped), and the phases' reports merged back into one layer status.
  */
 import { strict as assert } from 'node:assert';
-import { failedLayer, mergeLayerReports, splitChartOutput, type LayerReport } from '@kplane/agent/core';
+import { failedLayer, mergeLayerReports, MAX_CHART_OBJECTS, splitChartOutput, type LayerReport } from '@kplane/agent/core';
 
 const output = `---
 # Source: demo/crds/widgets.yaml
@@ -92,6 +92,14 @@ describe('helm layers: phases of a chart', () => {
 
   it('an empty render is no objects, not an error', () => {
     assert.deepEqual(splitChartOutput(''), { render: { objects: [], skipped: [] } });
+  });
+
+  it('a chart of 500 objects is taken whole; one past MAX_CHART_OBJECTS (a runaway range) is refused, naming the limit', () => {
+    const configMaps = (n: number) => Array.from({ length: n }, (_, i) => `---\n# Source: many/templates/cm.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-${i}\n`).join('');
+    const five = splitChartOutput(configMaps(500));
+    assert.equal(five.render?.objects.length, 500);
+    assert.equal(five.render?.objects[499].manifest.metadata.name, 'cm-499');
+    assert.deepEqual(splitChartOutput(configMaps(MAX_CHART_OBJECTS + 1)), { error: `the chart rendered more than ${MAX_CHART_OBJECTS} objects; check its values (a runaway range?)` });
   });
 });
 
