@@ -8,7 +8,9 @@
  *     `http2: true` (the plane), as streams on shared HTTP/2 sessions (./h2Sessions.ts, loaded only
  *     then: the agent never loads it);
  *   - every request and watch has a deadline and takes an AbortSignal; every failure is a
- *     KubeError; watch lines go through the one decoder (./watchLines.ts).
+ *     KubeError; watch lines go through the one decoder (./watchLines.ts);
+ *   - a request costs little more than a bare node:https request (bench:kube prints the ratio):
+ *     no AbortController, timer or URL object per request (see Exchange).
  * No @kubernetes/client-node and no undici at run time: the agent's RSS budget (bench:kube,
  * bench:agent). Credentials come from a Connection (./kubeconfig.ts), which the plane builds
  * from client-node's KubeConfig (kubeConfigConnection) for exec and OIDC plugins.
@@ -61,6 +63,17 @@ export interface ClientOptions {
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 
+/** Where a client's requests go, parsed once from the connection's server URL. */
+interface Server {
+  secure: boolean;
+  /** Without IPv6 brackets, as node:http wants it. */
+  hostname: string;
+  port: string;
+  /** The server URL's path (a proxy's, e.g. Rancher's /k8s/clusters/<id>), put before every path. */
+  base: string;
+  origin: string;
+}
+
 /** Request pools by protocol and size, shared by all clients: the Agent keys sockets by server and TLS identity. */
 const pools = new Map<string, http.Agent>();
 
@@ -91,9 +104,10 @@ export function connectionStats(): { requestSockets: number; h2Sessions: number;
 
 export class KubeClient {
   /** Exchanges in flight, for close(); a set rather than listeners on one signal, which Node warns about past 10. */
-  private readonly inFlight = new Set<Scope>();
+  private readonly inFlight = new Set<Exchange>();
   private readonly prefix: string;
   private h2: Promise<SessionLease> | undefined;
+  private parsed: Server | undefined;
 
   constructor(
     private readonly connection: Connection,
@@ -119,10 +133,9 @@ export class KubeClient {
       headers['Content-Type'] = options.contentType ?? 'application/json';
       headers['Content-Length'] = String(Buffer.byteLength(payload));
     }
-    const scope = this.scope(options.signal, timeoutMs);
+    const exchange = this.begin(options.signal, timeoutMs);
     try {
-      const url = this.url(path, options.query);
-      const res = await this.send(method, url, headers, payload, pool(url.protocol === 'https:', this.options.maxSockets ?? 16), scope.signal);
+      const res = await this.send(method, withQuery(path, options.query), headers, payload, true, exchange);
       const text = await readText(res);
       let body: any = text;
       try {
@@ -134,10 +147,9 @@ export class KubeClient {
       if (status >= 200 && status < 300) return body as T;
       throw new KubeError(`${this.prefix}${what}: ${status} ${body?.message ?? text.slice(0, 300)}`, status, body?.reason);
     } catch (err) {
-      throw this.failure(err, what, scope, timeoutMs);
+      throw this.failure(err, what, exchange, timeoutMs);
     } finally {
-      scope.dispose();
-      this.inFlight.delete(scope);
+      this.finish(exchange);
     }
   }
 
@@ -148,11 +160,10 @@ export class KubeClient {
    */
   async getDocument(path: string, options: { timeoutMs: number; maxBytes: number; etag?: string; accept?: string; signal?: AbortSignal }): Promise<{ status: 200 | 304; etag?: string; text: string }> {
     const what = `GET ${path}`;
-    const scope = this.scope(options.signal, options.timeoutMs);
+    const exchange = this.begin(options.signal, options.timeoutMs);
     try {
-      const url = this.url(path, undefined);
       const headers: Record<string, string> = { ...(options.accept ? { Accept: options.accept } : {}), ...(options.etag ? { 'If-None-Match': options.etag } : {}) };
-      const res = await this.send('GET', url, headers, undefined, pool(url.protocol === 'https:', this.options.maxSockets ?? 16), scope.signal);
+      const res = await this.send('GET', path, headers, undefined, true, exchange);
       const status = res.statusCode ?? 0;
       const header = res.headers.etag;
       const etag = typeof header === 'string' ? header : undefined;
@@ -182,10 +193,9 @@ export class KubeClient {
       }
       return { status: 200, etag, text };
     } catch (err) {
-      throw this.failure(err, what, scope, options.timeoutMs);
+      throw this.failure(err, what, exchange, options.timeoutMs);
     } finally {
-      scope.dispose();
-      this.inFlight.delete(scope);
+      this.finish(exchange);
     }
   }
 
@@ -218,16 +228,15 @@ export class KubeClient {
   async watch(path: string, query: Query, onEvent: (event: WatchEvent) => void, options: WatchOptions): Promise<void> {
     const what = `watch ${path}`;
     const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const scope = this.scope(options.signal, connectTimeoutMs);
+    const exchange = this.begin(options.signal, connectTimeoutMs);
     try {
-      const url = this.url(path, { ...query, watch: true, allowWatchBookmarks: true });
-      const { status, body } = await this.openWatch(url, scope.signal);
+      const { status, body } = await this.openWatch(withQuery(path, { ...query, watch: true, allowWatchBookmarks: true }), exchange);
       if (status >= 300) {
         const text = await readText(body);
         const parsed = safeJson(text) as { message?: string; reason?: string } | undefined;
         throw new KubeError(`${this.prefix}${what}: ${status} ${parsed?.message ?? text.slice(0, 300)}`, status, parsed?.reason);
       }
-      scope.idle(options.idleMs);
+      exchange.idle(options.idleMs);
       const lines = new WatchLineDecoder(path, options.maxLineBytes);
       const deliver = (line: string) => {
         const event = parseWatchLine(line, path);
@@ -238,16 +247,15 @@ export class KubeClient {
         onEvent(event);
       };
       for await (const chunk of body) {
-        scope.bump();
+        exchange.bump();
         lines.push(chunk as Buffer, deliver);
       }
       lines.end(deliver);
     } catch (err) {
       if (options.signal.aborted) return;
-      throw this.failure(err, what, scope, connectTimeoutMs);
+      throw this.failure(err, what, exchange, connectTimeoutMs);
     } finally {
-      scope.dispose();
-      this.inFlight.delete(scope);
+      this.finish(exchange);
     }
   }
 
@@ -256,76 +264,94 @@ export class KubeClient {
    * the clients before it, it can still be used afterwards (it connects again).
    */
   close(): void {
-    for (const scope of this.inFlight) scope.abort(new Error('client closed'));
+    for (const exchange of this.inFlight) exchange.end(new Error('client closed'));
     this.inFlight.clear();
     void this.h2?.then((lease) => lease.release(), () => undefined);
     this.h2 = undefined;
   }
 
-  private scope(signal: AbortSignal | undefined, timeoutMs: number): Scope {
-    const scope = new Scope(signal, timeoutMs);
-    this.inFlight.add(scope);
-    return scope;
+  private begin(signal: AbortSignal | undefined, timeoutMs: number): Exchange {
+    const exchange = new Exchange(signal, timeoutMs);
+    this.inFlight.add(exchange);
+    return exchange;
   }
 
-  private url(path: string, query: Query | undefined): URL {
+  private finish(exchange: Exchange): void {
+    exchange.dispose();
+    this.inFlight.delete(exchange);
+  }
+
+  private target(): Server {
+    if (this.parsed) return this.parsed;
     let url: URL;
     try {
-      url = new URL(path, this.connection.server);
+      url = new URL(this.connection.server);
     } catch {
       throw new KubeError(`${this.prefix}no usable API server URL ("${this.connection.server}") in ${this.connection.source}: set the cluster's server in the kubeconfig`, undefined, 'BadConfig');
     }
-    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
-    return url;
+    this.parsed = {
+      secure: url.protocol === 'https:',
+      hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+      port: url.port,
+      base: url.pathname.replace(/\/+$/, ''),
+      origin: url.origin,
+    };
+    return this.parsed;
   }
 
-  private async send(method: string, url: URL, headers: Record<string, string>, payload: string | undefined, agent: http.Agent | false, signal: AbortSignal): Promise<http.IncomingMessage> {
+  /**
+   * One HTTP/1.1 exchange; resolves with the response once its head arrived. `pooled`: on the
+   * shared keep-alive pool (requests) or on a connection of its own (watches).
+   */
+  private async send(method: string, path: string, headers: Record<string, string>, payload: string | undefined, pooled: boolean, exchange: Exchange): Promise<http.IncomingMessage> {
+    const server = this.target();
     const tls = await this.connection.requestOptions();
-    signal.throwIfAborted();
-    const transport = url.protocol === 'https:' ? https : http;
+    exchange.throwIfEnded();
     return new Promise((resolve, reject) => {
-      const req = transport.request(url, {
-        ...tls,
-        agent,
-        method,
-        headers: { ...(tls.headers as Record<string, string> | undefined), Accept: 'application/json', ...headers },
-      }, resolve);
-      // By hand rather than the `signal` option, whose stream bookkeeping costs more per request.
-      const onAbort = () => req.destroy(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-      signal.addEventListener('abort', onAbort, { once: true });
-      req.once('close', () => signal.removeEventListener('abort', onAbort));
+      const req = (server.secure ? https : http).request(
+        {
+          ...tls,
+          hostname: server.hostname,
+          port: server.port,
+          path: server.base + path,
+          method,
+          agent: pooled ? pool(server.secure, this.options.maxSockets ?? 16) : false,
+          headers: { ...(tls.headers as Record<string, string> | undefined), Accept: 'application/json', ...headers },
+        },
+        resolve,
+      );
       req.on('error', reject);
+      exchange.attach(req);
       req.end(payload);
     });
   }
 
   /** A watch response: a stream on a shared HTTP/2 session, or a connection of its own. */
-  private async openWatch(url: URL, signal: AbortSignal): Promise<{ status: number; body: NodeJS.ReadableStream & AsyncIterable<Buffer> }> {
-    if (url.protocol === 'https:' && this.options.http2) {
+  private async openWatch(path: string, exchange: Exchange): Promise<{ status: number; body: NodeJS.ReadableStream & AsyncIterable<Buffer> }> {
+    const server = this.target();
+    if (server.secure && this.options.http2) {
       this.h2 ??= import('./h2Sessions.js').then((module) => {
         sessions = module;
-        return module.leaseSessions(this.connection, url.origin);
+        return module.leaseSessions(this.connection, server.origin);
       });
       const lease = await this.h2;
       const tls = await this.connection.requestOptions();
       const headers: Record<string, string> = { accept: 'application/json' };
       for (const [k, v] of Object.entries((tls.headers ?? {}) as Record<string, unknown>)) headers[k.toLowerCase()] = String(v);
-      const { status, stream } = await lease.pool.get(url.pathname + url.search, headers, signal);
+      // The pool cancels the stream (RST_STREAM CANCEL) when the signal aborts.
+      const { status, stream } = await lease.pool.get(server.base + path, headers, exchange.signal());
       return { status, body: stream };
     }
     // A watch holds its connection for minutes: keep it out of the request pool.
-    const res = await this.send('GET', url, {}, undefined, false, signal);
+    const res = await this.send('GET', path, {}, undefined, false, exchange);
     return { status: res.statusCode ?? 0, body: res };
   }
 
-  private failure(err: unknown, what: string, scope: Scope, timeoutMs: number): KubeError {
+  private failure(err: unknown, what: string, exchange: Exchange, timeoutMs: number): KubeError {
     if (err instanceof KubeError) return err;
-    if (scope.timedOut) return new KubeError(`${this.prefix}${what}: no answer from ${this.server} within ${duration(timeoutMs)}`, undefined, 'Timeout');
-    if (scope.idleFor !== undefined) return new KubeError(`${this.prefix}${what}: no data from ${this.server} for ${duration(scope.idleFor)}`, undefined, 'Timeout');
-    if (scope.signal.aborted) {
-      const reason = scope.signal.reason instanceof Error ? scope.signal.reason.message : 'aborted';
-      return new KubeError(`${this.prefix}${what}: ${reason}`, undefined, 'Aborted');
-    }
+    if (exchange.timedOut) return new KubeError(`${this.prefix}${what}: no answer from ${this.server} within ${duration(timeoutMs)}`, undefined, 'Timeout');
+    if (exchange.idleFor !== undefined) return new KubeError(`${this.prefix}${what}: no data from ${this.server} for ${duration(exchange.idleFor)}`, undefined, 'Timeout');
+    if (exchange.reason) return new KubeError(`${this.prefix}${what}: ${exchange.reason.message}`, undefined, 'Aborted');
     const code = (err as { code?: string })?.code;
     const detail = code && code !== 'ERR_HTTP2_STREAM_ERROR' ? code : err instanceof Error ? err.message : String(err);
     return new KubeError(`${this.prefix}${what}: cannot reach ${this.server} (${detail})`, undefined, 'Unreachable');
@@ -333,60 +359,139 @@ export class KubeClient {
 }
 
 /**
- * The signal of one exchange: aborts when the caller's signal does, at the deadline, (after
- * idle()) when no data came for the idle time, or on close(). Its listener on the caller's signal
- * is removed by dispose(), so a long-lived signal (a watch loop's) does not collect one per request.
+ * One request or watch in flight, and what ends it early: the caller's signal, its deadline, a
+ * watch's idle limit, or close(). Ending it destroys its request or stream.
+ *
+ * Per request there is no AbortController and no timer: with them (and a URL object per request)
+ * KubeClient took 1.3-1.4x the CPU of a bare node:https request against a real API server, about
+ * 0.1 ms each (bench:kube). Deadlines are checked by one timer shared by every exchange in flight
+ * (checkDeadlines), which runs only while some are, and fires up to DEADLINE_TICK_MS late. A
+ * watch, which lives for minutes, gets an AbortSignal (for its HTTP/2 stream) and a timer of its
+ * own for its idle limit, so an idle agent or plane with only watches open has no ticking timer.
  */
-class Scope {
-  private readonly controller = new AbortController();
-  private unhook: (() => void) | undefined;
-  private timer: ReturnType<typeof setTimeout> | undefined;
+class Exchange {
+  /** performance.now() when it fails as Timeout; Infinity for none. */
+  expiresAt = Infinity;
   timedOut = false;
   idleFor: number | undefined;
+  /** Why it was ended early; undefined while it runs. */
+  reason: Error | undefined;
+  private target: { destroy(error?: Error): unknown } | undefined;
+  private controller: AbortController | undefined;
+  private idleTimer: ReturnType<typeof setTimeout> | undefined;
+  private unhook: (() => void) | undefined;
 
   constructor(signal: AbortSignal | undefined, timeoutMs: number) {
-    if (signal?.aborted) this.controller.abort(signal.reason);
-    else if (signal) {
-      const onAbort = () => this.controller.abort(signal.reason);
+    if (signal?.aborted) {
+      this.end(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+      return;
+    }
+    if (signal) {
+      const onAbort = () => this.end(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
       signal.addEventListener('abort', onAbort, { once: true });
       this.unhook = () => signal.removeEventListener('abort', onAbort);
     }
-    if (timeoutMs > 0 && !this.controller.signal.aborted) {
-      this.timer = setTimeout(() => {
-        this.timedOut = true;
-        this.controller.abort(new Error('deadline'));
-      }, timeoutMs);
+    if (timeoutMs > 0) {
+      this.expiresAt = performance.now() + timeoutMs;
+      watchDeadline(this);
     }
   }
 
-  get signal(): AbortSignal {
+  /** What to destroy when it ends; destroyed at once if it already has. */
+  attach(target: { destroy(error?: Error): unknown }): void {
+    if (this.reason) target.destroy(this.reason);
+    else this.target = target;
+  }
+
+  throwIfEnded(): void {
+    if (this.reason) throw this.reason;
+  }
+
+  /** An AbortSignal that aborts when this ends (made on first use: only HTTP/2 watches need one). */
+  signal(): AbortSignal {
+    this.controller ??= new AbortController();
+    if (this.reason) this.controller.abort(this.reason);
     return this.controller.signal;
+  }
+
+  end(reason: Error): void {
+    if (this.reason) return;
+    this.reason = reason;
+    this.target?.destroy(reason);
+    this.controller?.abort(reason);
+  }
+
+  /** Called by checkDeadlines. */
+  expire(): void {
+    this.timedOut = true;
+    this.end(new Error('deadline'));
   }
 
   /** From now on, the deadline is `ms` without data (none when undefined). */
   idle(ms: number | undefined): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    this.expiresAt = Infinity;
+    unwatchDeadline(this);
     if (!ms) return;
-    this.timer = setTimeout(() => {
+    this.idleTimer = setTimeout(() => {
       this.idleFor = ms;
-      this.controller.abort(new Error('idle'));
+      this.end(new Error('idle'));
     }, ms);
   }
 
-  abort(reason: Error): void {
-    this.controller.abort(reason);
-  }
-
+  /** Data came: the idle limit starts again. */
   bump(): void {
-    this.timer?.refresh();
+    this.idleTimer?.refresh();
   }
 
   dispose(): void {
-    clearTimeout(this.timer);
+    unwatchDeadline(this);
+    clearTimeout(this.idleTimer);
     this.unhook?.();
     this.unhook = undefined;
+    this.target = undefined;
   }
+}
+
+/** How often the shared timer checks deadlines; a deadline fires up to this late. */
+const DEADLINE_TICK_MS = 100;
+const withDeadline = new Set<Exchange>();
+let deadlineTimer: ReturnType<typeof setInterval> | undefined;
+
+function watchDeadline(exchange: Exchange): void {
+  withDeadline.add(exchange);
+  // Unref'd: an exchange in flight holds its socket, which keeps the process alive anyway.
+  deadlineTimer ??= setInterval(checkDeadlines, DEADLINE_TICK_MS).unref();
+}
+
+function unwatchDeadline(exchange: Exchange): void {
+  withDeadline.delete(exchange);
+}
+
+function checkDeadlines(): void {
+  // Stopped here rather than when the last exchange finishes: back-to-back requests would
+  // otherwise start and stop it once each.
+  if (!withDeadline.size) {
+    clearInterval(deadlineTimer);
+    deadlineTimer = undefined;
+    return;
+  }
+  const now = performance.now();
+  for (const exchange of withDeadline) {
+    if (exchange.expiresAt <= now) {
+      withDeadline.delete(exchange);
+      exchange.expire();
+    }
+  }
+}
+
+/** `path` with `query` appended (undefined values left out), as the API server reads it. */
+function withQuery(path: string, query: Query | undefined): string {
+  let search = '';
+  for (const key in query) {
+    const value = query[key];
+    if (value !== undefined) search += `${search ? '&' : ''}${encodeURIComponent(key)}=${encodeURIComponent(String(value))}`;
+  }
+  return search ? `${path}${path.includes('?') ? '&' : '?'}${search}` : path;
 }
 
 /** The whole body as text; with events rather than an async iterator, which costs more per request. */

@@ -18,8 +18,11 @@ interface Stall {
   close(): Promise<void>;
 }
 
-/** A server that hands each request to `answer` (default: never answers). */
-async function stall(answer: (req: IncomingMessage, res: ServerResponse) => void = () => undefined): Promise<Stall> {
+/**
+ * A server that hands each request to `answer` (default: never answers). The connection's server
+ * URL is on `host` (an IPv4 or IPv6 address) with `base` as its path.
+ */
+async function stall(answer: (req: IncomingMessage, res: ServerResponse) => void = () => undefined, { host = '127.0.0.1', base = '' } = {}): Promise<Stall> {
   const sockets: Stall['sockets'] = [];
   const requests: IncomingMessage[] = [];
   const server = createServer((req, res) => {
@@ -27,13 +30,13 @@ async function stall(answer: (req: IncomingMessage, res: ServerResponse) => void
     answer(req, res);
   });
   server.on('connection', (socket) => sockets.push({ socket, closed: new Promise((resolve) => socket.once('close', () => resolve())) }));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const { port } = server.address() as AddressInfo;
   return {
     server,
     sockets,
     requests,
-    connection: { server: `http://127.0.0.1:${port}`, source: 'test server', requestOptions: async () => ({}) },
+    connection: { server: `http://${host.includes(':') ? `[${host}]` : host}:${port}${base}`, source: 'test server', requestOptions: async () => ({}) },
     close: async () => {
       for (const s of sockets) s.socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -154,5 +157,69 @@ describe('kube: request client deadlines and cancellation', () => {
     assert.equal(err.reason, 'WatchLineTooLong');
     assert.match(err.message, /watch \/api\/v1\/configmaps: .*over the cap of 1024 bytes per line/);
     await s.sockets[0].closed;
+  });
+});
+
+describe('kube: request client paths and deadlines shared by requests', () => {
+  let s: Stall | undefined;
+  afterEach(async () => {
+    await s?.close();
+    s = undefined;
+  });
+  const json = (res: ServerResponse, body: unknown) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  };
+
+  it("puts the server URL's path (a proxy's, as Rancher's /k8s/clusters/<id>) before every request's and watch's path", async () => {
+    s = await stall((req, res) => (req.url?.includes('watch=true') ? res.end() : json(res, { url: req.url })), { base: '/k8s/clusters/c-1/' });
+    const client = new KubeClient(s.connection);
+    assert.deepEqual(await client.request('GET', '/api/v1/namespaces/a/pods/b'), { url: '/k8s/clusters/c-1/api/v1/namespaces/a/pods/b' });
+    await client.watch('/api/v1/pods', {}, () => undefined, { signal: new AbortController().signal });
+    assert.match(s.requests[1].url ?? '', /^\/k8s\/clusters\/c-1\/api\/v1\/pods\?watch=true&allowWatchBookmarks=true$/);
+  });
+
+  it('encodes query values, leaves out undefined ones, and appends to a path that has a query already', async () => {
+    s = await stall((req, res) => json(res, { url: req.url }));
+    const client = new KubeClient(s.connection);
+    const answer = await client.request<{ url: string }>('GET', '/api/v1/pods', { query: { labelSelector: 'app in (a,b),tier!=db', limit: 5, continue: undefined, watch: false } });
+    assert.equal(answer.url, '/api/v1/pods?labelSelector=app%20in%20(a%2Cb)%2Ctier!%3Ddb&limit=5&watch=false');
+    const params = new URL(answer.url, 'http://x').searchParams;
+    assert.equal(params.get('labelSelector'), 'app in (a,b),tier!=db');
+    const openapi = await client.getDocument('/openapi/v3/apis/apps/v1?hash=ABC', { timeoutMs: 5000, maxBytes: 1000 });
+    assert.equal(JSON.parse(openapi.text).url, '/openapi/v3/apis/apps/v1?hash=ABC');
+    const applied = await client.apply<{ url: string }>('/api/v1/namespaces/a/configmaps/b?dryRun=All', {}, 'kplane');
+    assert.equal(applied.url, '/api/v1/namespaces/a/configmaps/b?dryRun=All&fieldManager=kplane&force=true');
+  });
+
+  it('reaches a server given by an IPv6 address', async function () {
+    try {
+      s = await stall((req, res) => json(res, { url: req.url }), { host: '::1' });
+    } catch {
+      this.skip(); // no IPv6 loopback on this machine
+    }
+    assert.deepEqual(await new KubeClient(s!.connection).request('GET', '/version'), { url: '/version' });
+  });
+
+  it("each request fails at its own deadline: a short one does not cut a longer one's short, and an answered one never fails later", async () => {
+    // /slow answers after 600 ms; /hang never does.
+    s = await stall((req, res) => {
+      if (req.url === '/slow') setTimeout(() => json(res, { ok: 'slow' }), 600);
+      else if (req.url === '/fast') json(res, { ok: 'fast' });
+    });
+    const client = new KubeClient(s.connection);
+    const order: string[] = [];
+    const settled = (name: string, p: Promise<unknown>) => p.finally(() => order.push(name));
+    const [hang, slow, fast] = await Promise.allSettled([
+      settled('hang', client.request('GET', '/hang', { timeoutMs: 200 })),
+      settled('slow', client.request('GET', '/slow', { timeoutMs: 5_000 })),
+      settled('fast', client.request('GET', '/fast', { timeoutMs: 300 })),
+    ]);
+    assert.equal(hang.status, 'rejected');
+    assert.equal((hang as PromiseRejectedResult).reason.reason, 'Timeout');
+    assert.deepEqual(slow, { status: 'fulfilled', value: { ok: 'slow' } });
+    assert.deepEqual(fast, { status: 'fulfilled', value: { ok: 'fast' } });
+    // /slow was still waiting when /hang's deadline passed.
+    assert.deepEqual(order, ['fast', 'hang', 'slow']);
   });
 });
