@@ -104,7 +104,14 @@ function containers(lines: string[], line: number, keyCol: number, newItemDash: 
     threshold = newItemDash;
   }
   for (let l = line - 1; l >= 0 && threshold > 0; l--) {
-    const s = shape(lines[l]);
+    // Most lines above are indented at least `threshold` (or blank): neither their key nor a `-`
+    // can be left of it. Counting spaces is enough for them; completion walks back to the top of
+    // a 50k-line file, and a full shape() per line made it 10-20 ms.
+    const text = lines[l];
+    let indent = 0;
+    while (indent < threshold && (text.charCodeAt(indent) === 32 || text.charCodeAt(indent) === 9)) indent++;
+    if (indent >= threshold || indent === text.length) continue;
+    const s = shape(text);
     if (s.blank) continue;
     if (s.col < threshold) {
       if (s.key !== undefined) path.unshift({ segment: s.key, line: l, dashCol: -1 });
@@ -276,7 +283,9 @@ function manifestValueItems(place: ManifestPlace): CompletionItem[] {
  * manifest (the built-in API with the profile's CRDs first, then each target cluster's).
  */
 export function complete(document: TextDocument, position: Position, model: ProfileModel | undefined, manifestTypes: () => readonly KubeTypes[] = () => []): CompletionList {
-  const lines = document.getText().split(/\r?\n/);
+  const text = document.getText();
+  // A plain split is several times faster than a regular expression on a 50k-line file.
+  const lines = text.includes('\r') ? text.split(/\r?\n/) : text.split('\n');
   const lineText = lines[position.line] ?? '';
   const before = lineText.slice(0, position.character);
   const items: CompletionItem[] = [];
@@ -326,7 +335,7 @@ export function complete(document: TextDocument, position: Position, model: Prof
       items.push(...manifestKeyItems(manifest, present));
       return result();
     }
-    if (path.length === 0 && keyCol === 0 && document.getText().trim() === '') {
+    if (path.length === 0 && keyCol === 0 && text.trim() === '') {
       items.push({ label: 'ClusterProfile', kind: CompletionItemKind.Snippet, detail: 'A new kplane cluster profile', insertText: SKELETON, insertTextFormat: InsertTextFormat.Snippet });
     }
     const schema = schemaAt(path);
