@@ -210,6 +210,17 @@ interface Measurement {
   /** Peak RSS (MB) over the whole run, after opening RUNS + 1 more documents one after another. */
   rssAll: number;
   diagnostics: number;
+  /** Completion inside a manifest (median ms) on a settled document and right after a keystroke, and how many items it gave. */
+  complete: number;
+  completeTyping: number;
+  completeItems: number;
+}
+
+/** Where completion is asked: before a Deployment spec's key past the middle (its fields are offered). */
+function completionPoint(text: string): { line: number; character: number } | undefined {
+  const lines = text.split('\n');
+  const line = lines.findIndex((l, i) => i > lines.length / 2 && /^\s+(revisionHistoryLimit|replicas):/.test(l));
+  return line < 0 ? undefined : { line, character: lines[line].search(/\S/) };
 }
 
 async function measure(server: Server, lines: number, dir: string, corpus: Corpus): Promise<Measurement> {
@@ -234,6 +245,28 @@ async function measure(server: Server, lines: number, dir: string, corpus: Corpu
     edits.push(performance.now() - started);
   }
   const rssOneDocument = server.peakRssMB();
+
+  // Completion inside a manifest: on a settled document, then right after a keystroke (as while
+  // typing, when the server may be busy checking that keystroke); settled before the next.
+  const point = completionPoint(text);
+  const completions = { idle: [] as number[], typing: [] as number[] };
+  let completeItems = 0;
+  for (let run = 0; point && run < 2 * RUNS; run++) {
+    const typing = run >= RUNS;
+    const version = RUNS + 2 + run;
+    const pushed = typing && server.name === 'yaml-language-server' ? server.nextPush(uri) : undefined;
+    if (typing) {
+      server.connection.sendNotification('textDocument/didChange', {
+        textDocument: { uri, version },
+        contentChanges: [{ range: { start: { line: lineOfEdit, character }, end: { line: lineOfEdit, character: character + 1 } }, text: String(run % 10) }],
+      });
+    }
+    const started = performance.now();
+    const list = await withDeadline(server.connection.sendRequest<{ items?: unknown[] } | unknown[] | null>('textDocument/completion', { textDocument: { uri }, position: point }), `${server.name} completion`);
+    (typing ? completions.typing : completions.idle).push(performance.now() - started);
+    completeItems = Array.isArray(list) ? list.length : (list?.items?.length ?? 0);
+    if (typing) await (pushed ? withDeadline(pushed, `${server.name} edit`) : server.diagnose(uri, version));
+  }
   server.connection.sendNotification('textDocument/didClose', { textDocument: { uri } });
 
   // Open: each run a new document with different text, so nothing is cached between runs. Run
@@ -249,7 +282,7 @@ async function measure(server: Server, lines: number, dir: string, corpus: Corpu
     if (run >= 0) opens.push(performance.now() - started);
     server.connection.sendNotification('textDocument/didClose', { textDocument: { uri: openUri } });
   }
-  return { open: median(opens), edit: median(edits), rss: rssOneDocument, rssAll: server.peakRssMB(), diagnostics };
+  return { open: median(opens), edit: median(edits), rss: rssOneDocument, rssAll: server.peakRssMB(), diagnostics, complete: point ? median(completions.idle) : NaN, completeTyping: point ? median(completions.typing) : NaN, completeItems };
 }
 
 async function main(): Promise<void> {
@@ -273,6 +306,7 @@ async function main(): Promise<void> {
   console.log('size    server                 open→diag   edit→diag   peak RSS (1 doc)   peak RSS (whole run)   diagnostics');
   const rows: { lines: string; ours: Measurement; theirs: Measurement }[] = [];
   const beforeRows: { lines: string; name: string; ours: Measurement; theirs: Measurement }[] = [];
+  const completionRows: { lines: string; name: string; m: Measurement }[] = [];
   // Rows are labelled "10000 real" / "10000 generated" when both corpora run.
   const label = (lines: number, corpus: Corpus): string => (CORPORA.length > 1 ? `${lines} ${corpus.slice(0, 4)}` : String(lines));
   const before = (process.env.KPLANE_BENCH_BEFORE ?? '').split(',').filter(Boolean);
@@ -302,6 +336,7 @@ async function main(): Promise<void> {
         rows.push({ lines, ours: kplaneResult, theirs: yamlResult });
       }
       for (const [name, m] of results) {
+        completionRows.push({ lines, name, m });
         console.log(
           `${String(lines).padEnd(10)} ${name.padEnd(22)} ${m.open.toFixed(0).padStart(7)} ms ${m.edit.toFixed(0).padStart(8)} ms ${m.rss.toFixed(0).padStart(12)} MB ${m.rssAll.toFixed(0).padStart(17)} MB ${String(m.diagnostics).padStart(12)}`,
         );
@@ -311,6 +346,9 @@ async function main(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
   console.log(`load average at the end: ${load()} (other work on the machine slows both servers alike)`);
+  console.log("\ncompletion inside a manifest (a Deployment spec's keys): median ms on a settled document, and right after a keystroke");
+  for (const { lines, name, m } of completionRows) console.log(`${String(lines).padEnd(10)} ${name.padEnd(22)} ${m.complete.toFixed(1).padStart(8)} ms ${m.completeTyping.toFixed(1).padStart(8)} ms ${String(m.completeItems).padStart(4)} items`);
+  for (const { lines, ours: o, theirs: t } of rows) console.log(`${String(lines).padEnd(10)} yaml-language-server / kplane: ${(t.complete / o.complete).toFixed(1)}× settled, ${(t.completeTyping / o.completeTyping).toFixed(1)}× after a keystroke`);
   if (beforeRows.length) {
     console.log('\nratios (other build / this build; >1 means this build is faster or smaller)');
     console.log('size    build                  open    edit   peak RSS (1 doc)');
