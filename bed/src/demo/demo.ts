@@ -5,13 +5,17 @@
  *      scheduler + KWOK nodes), each with a kplane agent and its own labels;
  *   2. applies the sample profiles of examples/ (as the plane does: server-side apply, manager
  *      `kplane`), makes one cluster drift and takes another one's API server down;
- *   3. starts code-server (a real VS Code in the browser) with the built extension and the
- *      fleet's kubeconfig, and prints the URL. Ctrl-C stops everything.
+ *   3. meanwhile, hub mode (./demoHub.ts): a hub and an edge site joined with `kplane hub join`,
+ *      whose agent dials out to the hub; the edge site is in no kubeconfig of the plane, and a
+ *      profile applied through the hub by label selector reaches it;
+ *   4. starts code-server (a real VS Code in the browser) with the built extension, the fleet's
+ *      kubeconfig plus the hub's context as kplane.fleet.hub, and prints the URL. Ctrl-C stops
+ *      everything.
  * With `--screenshots` it saves docs/screenshots/*.png with headless Chromium and exits.
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, KubernetesObjectApi, PatchStrategy, setHeaderOptions, type KubernetesObject } from '@kubernetes/client-node';
@@ -20,11 +24,12 @@ import { startAgent } from '../agent.js';
 import { repoRoot } from '../binaries.js';
 import { kubeClient, waitFor } from '../client.js';
 import type { TestCluster } from '../cluster.js';
-import { startFleet } from '../fleet.js';
+import { mergedKubeconfig, startFleet } from '../fleet.js';
 import { ensureHelmTools, fixtureChart, packageChart, startOciRegistry } from '../charts.js';
 import { startCodeServer } from '../vscode/host.js';
 import { readyHost } from '../vscode/hostPaths.js';
 import { byFate, takeScreenshots } from './screenshots.js';
+import { startDemoHub, type DemoHub } from './demoHub.js';
 
 /** The demo's three clusters: how each one looks to the plane, and what happens to it. */
 const CLUSTERS = [
@@ -101,6 +106,13 @@ export async function runDemo(argv: string[]): Promise<number> {
     // 1. The fleet: 3 clusters that really run workloads, one agent each.
     const state = mkdtempSync(join(tmpdir(), 'kplane-demo-'));
     cleanups.add('remove the demo folder', () => rmSync(state, { recursive: true, force: true }));
+    // Hub mode runs its own course (hub, edge site, join, apply through the hub) while the
+    // direct fleet starts; its clusters are stopped with the rest even when something fails.
+    say('hub mode: starting a hub and an edge site (in parallel with the fleet)…');
+    const hubStarting: Promise<DemoHub> = startDemoHub({ dir: state, root, say: (line) => say(`  hub: ${line}`) });
+    hubStarting.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+    // A failed start stops its own clusters; a started one is stopped here.
+    cleanups.add('stop the hub and the edge site', async () => (await hubStarting.catch(() => undefined))?.site.stop());
     say('starting 3 clusters (etcd, kube-apiserver, controller-manager, scheduler, KWOK nodes)…');
     // The healthy cluster also runs metrics-server over KWOK's simulated usage, for local autoscaling.
     const fleet = await startFleet({ clusters: CLUSTERS.length, workloads: true, metrics: [CLUSTERS.findIndex((c) => c.fate === 'healthy')], kubeconfigPath: join(state, 'kubeconfig'), log: (line: string) => say(`  ${line}`) });
@@ -215,7 +227,14 @@ export async function runDemo(argv: string[]): Promise<number> {
       }
     };
 
-    // 3. VS Code in the browser, with the fleet's kubeconfig.
+    // 3. Hub mode: the plane gets the hub's context, never the edge site's.
+    const hubDemo = await hubStarting;
+    const hubName = hubDemo.site.hub.name;
+    await writeFile(fleet.kubeconfigPath, mergedKubeconfig([...fleet.clusters, hubDemo.site.hub]), { mode: 0o600 });
+    say(`hub mode: ${hubDemo.site.edges.map((e) => e.name).join(', ')} joined ${hubName}; the profile applied through the hub is Ready there. kplane status --hub ${hubName}:`);
+    console.log(hubDemo.statusOutput.replace(/^/gm, '    '));
+
+    // 4. VS Code in the browser, with the fleet's kubeconfig and the hub.
     const workspace = join(state, 'workspace');
     mkdirSync(workspace, { recursive: true });
     cpSync(join(root, 'examples'), workspace, { recursive: true });
@@ -225,7 +244,7 @@ export async function runDemo(argv: string[]): Promise<number> {
       // Installed from its .vsix like a user would; loaded from the checkout only if packaging failed.
       ...(vsix ? { installVsix: vsix } : { extensionDevelopmentPath: root }),
       env: { KUBECONFIG: fleet.kubeconfigPath },
-      settings: { 'kplane.fleet.contexts': demo.map((d) => d.cluster.name), 'workbench.colorTheme': 'Default Dark Modern' },
+      settings: { 'kplane.fleet.contexts': demo.map((d) => d.cluster.name), 'kplane.fleet.hub': hubName, 'workbench.colorTheme': 'Default Dark Modern' },
       startTimeoutMs: 120_000,
     });
     cleanups.add('stop code-server', () => server.stop());
@@ -248,7 +267,8 @@ export async function runDemo(argv: string[]): Promise<number> {
     (the kplane icon in the activity bar shows the Fleet; "kplane: Open Dashboard" opens the dashboard)
 
     ${demo.map((d) => `${d.cluster.name}  ${d.displayName.padEnd(13)} ${d.fate}`).join('\n    ')}
-    kubeconfig: ${fleet.kubeconfigPath}
+    ${hubDemo.site.edges.map((e) => `hub:${hubName}/${e.name}  edge site behind hub ${hubName}: in no kubeconfig of the plane; its agent dials out to the hub`).join('\n    ')}
+    kubeconfig: ${fleet.kubeconfigPath}  (hub mode: kplane status --hub ${hubName} --kubeconfig ${fleet.kubeconfigPath})
 
   ${lost.displayName}'s API server stops in 60 s, so open the page first to see it go Unreachable
   with its last known state. Press Enter to stop it now; Enter again starts it (recovery).
