@@ -16,10 +16,13 @@
  *     were a context; the same measurements, and hub ÷ direct ratios per member.
  *
  * Flags: --members N (10000), --direct N (1000), --window S (steady window, 60), --parallel N
- * (seeding pool, 48), --direct-only / --hub-only.
+ * (seeding pool, 48), --writer-sockets N (the writer's connections, 16), --direct-only / --hub-only,
+ * --probe-lists (after the hub phase, with the writer on: the ClusterAgents listed with other page
+ * sizes and resourceVersions, to see where the load's time goes).
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -57,9 +60,9 @@ function rssMB(pid: number): number {
   return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
 }
 
-function clientFor(kubeconfigPath: string, label: string): KubeClient {
+function clientFor(kubeconfigPath: string, label: string, maxSockets?: number): KubeClient {
   const { kubeConfig } = loadKubeconfig(kubeconfigPath);
-  return new KubeClient(kubeConfigConnection(forContext(kubeConfig, kubeConfig.getContexts()[0].name)), { context: label });
+  return new KubeClient(kubeConfigConnection(forContext(kubeConfig, kubeConfig.getContexts()[0].name)), { context: label, ...(maxSockets ? { maxSockets } : {}) });
 }
 
 const statusBody = (n: number) => ({
@@ -106,21 +109,34 @@ async function seed(client: KubeClient, members: number, parallel: number): Prom
  * The members' agents, in a child process: each Lease renewed once per 60 s (spread evenly), and
  * members/100 status changes per second on random members. In-flight writes are capped; writes
  * that would exceed the cap are counted as dropped, not queued, so a slow hub shows as drops.
+ * `sockets` connections carry the writes (default 16, the client's default, as in session 3).
+ * With 16 the hub took 67-76 writes/s of the 267 asked for; with 256 it took about 100/s for a
+ * minute, then fell to about 33/s with writes answered after 13 s and lists, paged or from the
+ * watch cache, getting 504 after 60 s: on this shared 2-core machine the hub's CPU is the limit,
+ * and the writer runs as system:masters, which API Priority and Fairness exempts from every
+ * concurrency limit (--max-requests-inflight included).
  */
-async function writer(config: { kubeconfigPath: string; members: number }): Promise<void> {
-  const client = clientFor(config.kubeconfigPath, 'writer');
+async function writer(config: { kubeconfigPath: string; members: number; sockets: number }): Promise<void> {
+  const client = clientFor(config.kubeconfigPath, 'writer', config.sockets);
   const leasesPerSecond = config.members / 60;
   const statusPerSecond = config.members / 100;
   let inflight = 0;
-  const counts = { leases: 0, statuses: 0, dropped: 0, failed: 0 };
+  const counts = { leases: 0, statuses: 0, dropped: 0, failed: 0, accepted: 0, writeMedianMs: NaN, writeP95Ms: NaN };
+  /** Send → answer of the accepted writes since the last report. */
+  let durations: number[] = [];
   /** [namespace, agentVersion, ms the hub acknowledged the write]: the plane's part of the latency starts there. */
   let acks: [string, string, number][] = [];
   const send = (path: string, body: unknown, ack?: [string, string]) => {
     if (inflight >= 256) return void counts.dropped++;
     inflight++;
+    const sent = performance.now();
     void client
       .request('PATCH', path, { body, contentType: 'application/merge-patch+json', timeoutMs: TIMEOUT_MS })
-      .then(() => ack && acks.push([...ack, Date.now()]))
+      .then(() => {
+        counts.accepted++;
+        durations.push(performance.now() - sent);
+        if (ack) acks.push([...ack, Date.now()]);
+      })
       .catch(() => counts.failed++)
       .finally(() => inflight--);
   };
@@ -133,7 +149,11 @@ async function writer(config: { kubeconfigPath: string; members: number }): Prom
   let statusDue = 0;
   let n = 0;
   const tickMs = 50;
-  setInterval(() => process.send?.({ counts }), 5000);
+  setInterval(() => {
+    if (durations.length) Object.assign(counts, { writeMedianMs: Math.round(quantile(durations, 0.5)), writeP95Ms: Math.round(quantile(durations, 0.95)) });
+    durations = [];
+    process.send?.({ counts });
+  }, 5000);
   setInterval(() => log(`writer: ${JSON.stringify(counts)}, ${inflight} in flight`), 30_000);
   for (;;) {
     leaseDue += (leasesPerSecond * tickMs) / 1000;
@@ -156,15 +176,21 @@ async function writer(config: { kubeconfigPath: string; members: number }): Prom
 
 type Acks = [string, string, number][];
 
-function startWriter(kubeconfigPath: string, members: number, onAcks: (acks: Acks) => void) {
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), 'writer', JSON.stringify({ kubeconfigPath, members })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  let last = { leases: 0, statuses: 0, dropped: 0, failed: 0 };
+function startWriter(kubeconfigPath: string, members: number, sockets: number, onAcks: (acks: Acks) => void) {
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), 'writer', JSON.stringify({ kubeconfigPath, members, sockets })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  let last = { leases: 0, statuses: 0, dropped: 0, failed: 0, accepted: 0, writeMedianMs: NaN, writeP95Ms: NaN };
   const started = performance.now();
   child.on('message', (m: { counts?: typeof last; acks?: Acks }) => {
     if (m.counts) last = m.counts;
     if (m.acks) onAcks(m.acks);
   });
-  return { counts: () => ({ ...last, seconds: Math.round((performance.now() - started) / 1000) }), stop: () => child.kill('SIGTERM') };
+  return {
+    counts: () => {
+      const seconds = (performance.now() - started) / 1000;
+      return { ...last, seconds: Math.round(seconds), acceptedPerSecond: Math.round(last.accepted / seconds), cpuPercent: child.pid ? +((cpuSeconds(child.pid) / seconds) * 100).toFixed(1) : NaN };
+    },
+    stop: () => child.kill('SIGTERM'),
+  };
 }
 
 /**
@@ -234,6 +260,10 @@ function loaded(model: FleetModel, count: number, name: string): Promise<void> {
 interface PhaseResult {
   clusters: number;
   loadSeconds: number;
+  /** CPU seconds the plane used for the load. */
+  loadCpuSeconds: number;
+  /** The hub's CPU (% of one core) during the load, and the machine's 1-minute load average after it. */
+  loadHub: { apiserverCpuPercent: number; etcdCpuPercent: number; loadAverage: number };
   /** States right after the load (a member whose Lease renewal was dropped is Stale). */
   statesAtLoad: Record<string, number>;
   cpuPercent: number;
@@ -249,7 +279,9 @@ interface PhaseResult {
 }
 
 interface PhaseConfig {
-  name: 'hub' | 'direct' | 'hub-idle';
+  name: 'hub' | 'direct' | 'hub-idle' | 'hub-load';
+  /** Measure the initial load only, no steady window. */
+  loadOnly?: boolean;
   kubeconfigPath: string;
   hubName: string;
   server: string;
@@ -271,6 +303,8 @@ async function planePhase(config: PhaseConfig): Promise<PhaseResult> {
   const latency = trackLatency(model);
   process.on('message', (m: { acks?: Acks }) => m.acks && latency.onAcks(m.acks));
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  const hub0 = { apiserver: cpuSeconds(pids['kube-apiserver']), etcd: cpuSeconds(pids.etcd) };
   const done = loaded(model, count, name);
   if (name !== 'direct') watcher.setHubs([{ name: config.hubName, server: config.server, kubeConfig: forContext(kubeConfig, config.hubName) }]);
   else {
@@ -283,12 +317,21 @@ async function planePhase(config: PhaseConfig): Promise<PhaseResult> {
   }
   await done;
   const loadSeconds = (performance.now() - t0) / 1000;
+  // The plane's own CPU for the load: what is left of the wall time is waiting for the hub or for a core.
+  const loadCpu = process.cpuUsage(cpu0);
+  const loadCpuSeconds = +((loadCpu.user + loadCpu.system) / 1e6).toFixed(2);
+  // What the hub got meanwhile: on a shared machine its CPU share bounds how fast it can answer.
+  const loadHub = {
+    apiserverCpuPercent: +(((cpuSeconds(pids['kube-apiserver']) - hub0.apiserver) / loadSeconds) * 100).toFixed(1),
+    etcdCpuPercent: +(((cpuSeconds(pids.etcd) - hub0.etcd) / loadSeconds) * 100).toFixed(1),
+    loadAverage: +loadavg()[0].toFixed(1),
+  };
   const statesAtLoad = Object.fromEntries(Object.entries(model.summary().byState).filter(([, n]) => n > 0));
-  log(`${name}: all ${count} clusters loaded after ${loadSeconds.toFixed(2)}s: ${JSON.stringify(statesAtLoad)}`);
-  if (name === 'hub-idle') {
+  log(`${name}: all ${count} clusters loaded after ${loadSeconds.toFixed(2)}s (plane CPU ${loadCpuSeconds}s; meanwhile the hub's kube-apiserver ${loadHub.apiserverCpuPercent}% and etcd ${loadHub.etcdCpuPercent}% of a core, load average ${loadHub.loadAverage}): ${JSON.stringify(statesAtLoad)}`);
+  if (config.loadOnly) {
     const rss = Math.round(process.memoryUsage().rss / 1048576);
     watcher.dispose();
-    return { clusters: count, loadSeconds: +loadSeconds.toFixed(2), statesAtLoad, cpuPercent: NaN, rssMB: rss, latencyMedianMs: NaN, latencyP95Ms: NaN, samples: 0, endToEndMedianMs: NaN, endToEndP95Ms: NaN, hub: { apiserverCpuPercent: NaN, etcdCpuPercent: NaN, apiserverRssMB: Math.round(rssMB(pids['kube-apiserver'])), etcdRssMB: Math.round(rssMB(pids.etcd)) } };
+    return { clusters: count, loadSeconds: +loadSeconds.toFixed(2), loadCpuSeconds, loadHub, statesAtLoad, cpuPercent: NaN, rssMB: rss, latencyMedianMs: NaN, latencyP95Ms: NaN, samples: 0, endToEndMedianMs: NaN, endToEndP95Ms: NaN, hub: { apiserverCpuPercent: NaN, etcdCpuPercent: NaN, apiserverRssMB: Math.round(rssMB(pids['kube-apiserver'])), etcdRssMB: Math.round(rssMB(pids.etcd)) } };
   }
   // As the extension runs it: the tick that moves staleness along.
   watcher.startTicker(2000);
@@ -301,6 +344,8 @@ async function planePhase(config: PhaseConfig): Promise<PhaseResult> {
   const result: PhaseResult = {
     clusters: count,
     loadSeconds: +loadSeconds.toFixed(2),
+    loadCpuSeconds,
+    loadHub,
     statesAtLoad,
     cpuPercent: +(((used.user + used.system) / 1e6 / wall) * 100).toFixed(2),
     rssMB: Math.round(process.memoryUsage().rss / 1048576),
@@ -320,6 +365,58 @@ async function planePhase(config: PhaseConfig): Promise<PhaseResult> {
   watcher.dispose();
   log(`${name}: CPU ${result.cpuPercent}% of one core, RSS ${result.rssMB} MB, latency from the hub's ack median ${result.latencyMedianMs} ms p95 ${result.latencyP95Ms} ms (${result.samples} samples), from the writer's stamp median ${result.endToEndMedianMs} ms p95 ${result.endToEndP95Ms} ms; hub kube-apiserver ${result.hub.apiserverCpuPercent}% ${result.hub.apiserverRssMB} MB, etcd ${result.hub.etcdCpuPercent}% ${result.hub.etcdRssMB} MB`);
   return result;
+}
+
+interface ListProbe {
+  query: string;
+  pages: number;
+  seconds: number;
+  MB: number;
+  /** JSON.parse of the pages' text, in the same process: the plane's decoding share. */
+  parseMs: number;
+}
+
+/**
+ * Where the list time goes, with the writer running: the hub's ClusterAgents (the largest of the
+ * three lists) listed to the end with other page sizes and resourceVersions, each from a fresh
+ * process state, timed as wall (request + body), bytes and parse. resourceVersion=0 lets the
+ * API server answer from its watch cache without first confirming the latest revision with etcd.
+ */
+async function probeLists(config: { kubeconfigPath: string }): Promise<ListProbe[]> {
+  const client = clientFor(config.kubeconfigPath, 'probe');
+  const path = `/apis/${API_VERSION}/${AGENT_PLURAL}`;
+  const variants = [
+    { limit: 500, rv: '' },
+    { limit: 5000, rv: '' },
+    { limit: 0, rv: '' },
+    { limit: 500, rv: '0' },
+    { limit: 0, rv: '0' },
+  ];
+  const results: ListProbe[] = [];
+  for (const round of [1]) {
+    for (const v of variants) {
+      let next: string | undefined;
+      let pages = 0;
+      let bytes = 0;
+      let parseMs = 0;
+      const t = performance.now();
+      do {
+        const query = new URLSearchParams({ fieldSelector: 'metadata.name=agent', ...(v.limit ? { limit: String(v.limit) } : {}), ...(next ? { continue: next } : v.rv ? { resourceVersion: v.rv } : {}) });
+        const { text } = await client.getDocument(`${path}?${query}`, { timeoutMs: TIMEOUT_MS, maxBytes: 1 << 30 });
+        const p0 = performance.now();
+        const page = JSON.parse(text) as { metadata: { continue?: string } };
+        parseMs += performance.now() - p0;
+        bytes += text.length;
+        pages++;
+        next = page.metadata.continue || undefined;
+      } while (next);
+      const result = { query: `limit=${v.limit || 'none'} resourceVersion=${v.rv || '""'}`, pages, seconds: +((performance.now() - t) / 1000).toFixed(2), MB: +(bytes / 1048576).toFixed(1), parseMs: Math.round(parseMs) };
+      log(`probe round ${round}: ${JSON.stringify(result)}`);
+      results.push(result);
+    }
+  }
+  client.close();
+  return results;
 }
 
 /** The running phase process, to which the writer's acks are forwarded. */
@@ -345,6 +442,8 @@ async function main(): Promise<void> {
       direct: { type: 'string', default: '1000' },
       window: { type: 'string', default: '60' },
       parallel: { type: 'string', default: '48' },
+      'writer-sockets': { type: 'string', default: '16' },
+      'probe-lists': { type: 'boolean', default: false },
       'hub-only': { type: 'boolean', default: false },
       'direct-only': { type: 'boolean', default: false },
     },
@@ -353,7 +452,8 @@ async function main(): Promise<void> {
   const direct = Math.min(Number(values.direct), members);
   const windowS = Number(values.window);
   const parallel = Number(values.parallel);
-  for (const [flag, n] of [['--members', members], ['--direct', direct], ['--window', windowS], ['--parallel', parallel]] as const) {
+  const writerSockets = Number(values['writer-sockets']);
+  for (const [flag, n] of [['--members', members], ['--direct', direct], ['--window', windowS], ['--parallel', parallel], ['--writer-sockets', writerSockets]] as const) {
     if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} "${n}" must be a whole number ≥ 1`);
   }
   log(`one hub, ${members} members; direct mode at ${direct}; steady window ${windowS}s; ${members / 100} status changes/s and ${(members / 60).toFixed(0)} Lease renewals/s`);
@@ -372,14 +472,23 @@ async function main(): Promise<void> {
 
     const base = { kubeconfigPath: hub.kubeconfigPath, hubName: hub.name, server: hub.server, windowS, pids: hub.pids() };
     // The load alone, on a hub nobody writes to, to tell the plane's part from the busy hub's.
-    const idle = values['direct-only'] ? undefined : await phase({ ...base, name: 'hub-idle', count: members });
-    writerProcess = startWriter(hub.kubeconfigPath, members, (acks) => current?.connected && current.send({ acks }));
+    // The load alone, twice, on a hub nobody writes to and then under the writes, to tell the
+    // plane's part (its CPU) from the hub's (what it got of a core meanwhile).
+    const loads = async (name: 'hub-idle' | 'hub-load') => {
+      const runs: PhaseResult[] = [];
+      for (let i = 0; i < 2; i++) runs.push(await phase({ ...base, name, count: members, loadOnly: true }));
+      return runs.map((r) => ({ loadSeconds: r.loadSeconds, planeCpuSeconds: r.loadCpuSeconds, ...r.loadHub }));
+    };
+    const idleLoads = values['direct-only'] ? undefined : await loads('hub-idle');
+    writerProcess = startWriter(hub.kubeconfigPath, members, writerSockets, (acks) => current?.connected && current.send({ acks }));
     // One full round of Lease renewals first: members seeded minutes ago would otherwise load as Stale.
     log('writer started; waiting 62 s for every Lease to be renewed once');
     await new Promise((r) => setTimeout(r, 62_000));
+    const busyLoads = values['direct-only'] ? undefined : await loads('hub-load');
     const hubResult = values['direct-only'] ? undefined : await phase({ ...base, name: 'hub', count: members });
     const dbBytes = statSync(join(hub.dir, 'etcd', 'member', 'snap', 'db')).size;
     log(`etcd DB file ${(dbBytes / 1048576).toFixed(0)} MB with ${members} members`);
+    const listProbes = values['probe-lists'] ? await probeLists({ kubeconfigPath: hub.kubeconfigPath }) : undefined;
     const directResult = values['hub-only'] ? undefined : await phase({ ...base, name: 'direct', count: direct });
     const counts = writerProcess.counts();
     writerProcess.stop();
@@ -389,11 +498,13 @@ async function main(): Promise<void> {
     const result = {
       members,
       seeding: { seconds: +seedSeconds.toFixed(1), parallel, requestsPerSecond: Math.round((members * 4) / seedSeconds) },
-      writer: { statusChangesPerSecond: members / 100, leaseRenewalsPerSecond: +(members / 60).toFixed(1), ...counts },
-      hubModeLoadOnIdleHub: idle && { loadSeconds: idle.loadSeconds, rssMB: idle.rssMB, statesAtLoad: idle.statesAtLoad },
+      writer: { statusChangesPerSecond: members / 100, leaseRenewalsPerSecond: +(members / 60).toFixed(1), sockets: writerSockets, ...counts },
+      hubModeLoadOnIdleHub: idleLoads,
+      hubModeLoadUnderWrites: busyLoads,
       hubMode: hubResult,
       directMode: directResult,
       etcdDbMB: +(dbBytes / 1048576).toFixed(1),
+      listProbes,
       perMemberRatiosHubOverDirect: hubResult && directResult
         ? {
             loadSecondsPerMember: ratio(perMember(hubResult, hubResult.loadSeconds), perMember(directResult, directResult.loadSeconds)),
@@ -406,7 +517,7 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(result, null, 2));
     if (hubResult) {
       for (const [text, ok] of [
-        [`hub mode initial load ${hubResult.loadSeconds}s ≤ 10s (idle hub: ${idle?.loadSeconds ?? '-'}s)`, hubResult.loadSeconds <= 10],
+        [`hub mode initial load ${hubResult.loadSeconds}s ≤ 10s (load-only runs under writes: ${busyLoads?.map((r) => r.loadSeconds).join(', ')}s; on the idle hub ${idleLoads?.map((r) => r.loadSeconds).join(', ')}s)`, hubResult.loadSeconds <= 10],
         [`hub mode steady CPU ${hubResult.cpuPercent}% < 5%`, hubResult.cpuPercent < 5],
         [`hub mode RSS ${hubResult.rssMB} MB ≤ 400 MB`, hubResult.rssMB <= 400],
         [`hub mode latency median, hub's ack → model, ${hubResult.latencyMedianMs} ms ≤ 500 ms (from the writer's stamp: ${hubResult.endToEndMedianMs} ms)`, hubResult.latencyMedianMs <= 500],
@@ -420,6 +531,15 @@ async function main(): Promise<void> {
 
 if (process.argv[2] === 'writer') {
   void writer(JSON.parse(process.argv[3]));
+} else if (process.argv[2] === 'probe') {
+  // Against a running hub: node test/out/bench/hubBench.js probe '{"kubeconfigPath":"…"}'
+  probeLists(JSON.parse(process.argv[3]) as { kubeconfigPath: string }).then(
+    () => process.exit(0),
+    (err: unknown) => {
+      console.error(`bench:hub probe failed: ${err instanceof Error ? err.stack : String(err)}`);
+      process.exit(1);
+    },
+  );
 } else if (process.argv[2] === 'phase') {
   planePhase(JSON.parse(process.argv[3]) as PhaseConfig).then(
     (result) => process.send!(result, () => process.exit(0)),

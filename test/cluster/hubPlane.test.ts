@@ -203,6 +203,12 @@ describe('hub mode: the plane reads and writes members through one hub', functio
       await writeStatus(client, 'edge-b', false, 'lost its rights');
       await until(session, () => session.model.get(b)?.state === 'Degraded', 'edge-b Degraded after its status write');
       assert.match(session.model.get(b)!.reason, /lost its rights/);
+
+      // A Refresh ends the watches and relists: the members stay connected, and the new watch delivers.
+      session.watcher.refresh();
+      await writeStatus(client, 'edge-b', true, 'rights back');
+      await until(session, () => session.model.get(b)?.state === 'Healthy', 'edge-b Healthy after a relist and a status write');
+      assert.deepEqual(session.watcher.hubProblems(), []);
     } finally {
       session.dispose();
     }
