@@ -101,7 +101,7 @@ function serverEnv(extra: Record<string, string | undefined>): NodeJS.ProcessEnv
 function requireHost() {
   const paths = hostPaths();
   if (!readyHost(paths)) {
-    throw new HostMissingError(`the VS Code host is not installed in ${paths.dir}: run \`node test/out/vscode/setupHost.js\` (npm test does it on the first run).`);
+    throw new HostMissingError(`the VS Code host is not installed in ${paths.dir}: run \`node bed/out/vscode/setupHost.js\` (npm test does it on the first run).`);
   }
   return paths;
 }
