@@ -276,20 +276,20 @@ describe('helm layers (cluster)', function () {
     await waitProfile('extras', 'Ready after the hook change', ready);
   });
 
-  it('a hook Job that fails (hook-delete-policy hook-failed) fails the layer with the Job\'s reason, is deleted, holds back the chart\'s objects, and runs again only when it changes', async () => {
+  it('a hook Job that fails (hook-delete-policy hook-failed) fails the layer with the Job\'s reason, is deleted, holds back the chart\'s objects, and runs again when it changes or after the reconcile interval', async () => {
     // The Job's pod ends as bed/kwok-stages.yaml (bed-pod-exit) says; the real Job controller fails or completes the Job.
     const jobs = (exitCode: number) =>
       profile('jobs', [
         { name: 'migrate', namespace: 'jobs', helm: { repo: repo.url, chart: 'jobhook', version: '1.0.0', releaseName: 'db', values: { exitCode } } },
         { name: 'after', dependsOn: ['migrate'], namespace: 'jobs', manifests: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'after-migrate' } }] },
-      ]);
+      ], { reconcile: { mode: 'enforce', prune: true, interval: '20s' } });
     const jobPath = '/apis/batch/v1/namespaces/jobs/jobs/db-migrate';
     const failedRuns = () => agent.logs().split('\n').filter((l) => l.includes('hook failed, deleted') && l.includes('db-migrate')).length;
     await apply(jobs(1));
     const first = await waitFor(() => api.getOrUndefined<any>(jobPath), { what: 'the hook Job created', timeoutMs: 60_000, intervalMs: 20 });
     const p = await waitProfile('jobs', 'layer migrate Failed on its hook', (x) => layerStatus(x, 'migrate')?.state === 'Failed' && /deleted/.test(layerStatus(x, 'migrate')?.message ?? ''));
     const message = layerStatus(p, 'migrate')!.message!;
-    assert.match(message, /^hook failed \(.*Job jobs\/db-migrate: job failed: Job has reached the specified backoff limit\); Job db-migrate was deleted as its hook-delete-policy hook-failed says, and runs again when it changes/);
+    assert.match(message, /^hook failed \(.*Job jobs\/db-migrate: job failed: Job has reached the specified backoff limit\); Job db-migrate was deleted as its hook-delete-policy hook-failed says, and runs again when it changes \(chart version or values\) or in 20 s \(the profile's reconcile interval\)$/);
     const gone = await api.getOrUndefined<any>(jobPath);
     assert.ok(!gone || gone.metadata.uid !== first.metadata.uid, 'the failed hook Job is still there');
     assert.equal(await getCm('jobs', 'db-app'), undefined, 'the chart\'s objects were applied although its pre-install hook failed');
@@ -301,6 +301,8 @@ describe('helm layers (cluster)', function () {
     assert.equal(await api.getOrUndefined(jobPath), undefined, 'the failed hook ran again without a change');
     assert.equal(failedRuns(), 1);
     assert.equal(layerStatus(await getProfile('jobs'), 'migrate')?.message, message);
+    // Once the reconcile interval (20 s) has passed it runs again, and fails again.
+    await waitFor(() => failedRuns() === 2 || undefined, { what: 'the failed hook run again after the interval', timeoutMs: 60_000 });
     // Changed values: the hook runs again, succeeds, is kept (only hook-failed deletes it), and the chart's objects follow.
     await apply(jobs(0));
     const q = await waitProfile('jobs', 'Ready after the hook succeeded', ready);
@@ -309,7 +311,7 @@ describe('helm layers (cluster)', function () {
     assert.ok(await getCm('jobs', 'after-migrate'));
     const kept = await api.request<any>('GET', jobPath);
     assert.ok(kept.status.conditions.some((c: any) => c.type === 'Complete' && c.status === 'True'), 'the succeeded hook Job is not Complete');
-    assert.equal(failedRuns(), 1);
+    assert.equal(failedRuns(), 2, 'the succeeded run was counted as failed');
     await api.request('DELETE', `${PROFILES}/jobs`);
     await waitFor(async () => !(await api.getOrUndefined(`${PROFILES}/jobs`)), { what: 'profile jobs gone', timeoutMs: 90_000 });
   });

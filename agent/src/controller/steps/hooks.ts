@@ -6,11 +6,11 @@
  * runs are remembered by object and fingerprint in the inventory ConfigMap (data.hooks, owned by a
  * field manager of its own so the inventory's apply leaves it alone), so a restarted agent does
  * not run them again either. A hook that failed and was deleted (hook-failed) is remembered the
- * same way with its failure (data.failedHooks): its phase stays Failed with that message, and the
- * hook is not created again until it changes, as Helm does not run a failed hook again until the
- * next upgrade (re-running it on every reconcile would make a new Job every few seconds and the
- * layer flip between Failed and Waiting). Hooks without these policies stay managed like the
- * chart's objects.
+ * same way with its failure and when (data.failedHooks): its phase stays Failed with that message,
+ * and the hook is created again only when it changes or once the profile's reconcile interval has
+ * passed (Helm runs a failed hook again at the next upgrade; re-running it on every wait poll
+ * would make a new Job every few seconds and the layer flip between Failed and Waiting). Hooks
+ * without these policies stay managed like the chart's objects.
  */
 import { objectKey, type Manifest } from '@kplane/profile';
 import { hasStatus, objectPath } from '@kplane/kube';
@@ -41,7 +41,7 @@ const runKey = (object: Manifest) => `${objectKey(refOf(object))}@${fingerprint(
 /** Runs remembered per profile: hooks that succeeded, and hooks that failed with why. */
 interface Runs {
   done: string[];
-  failed: Record<string, string>;
+  failed: Record<string, { message: string; at: number }>;
 }
 
 /** A phase whose hook failed before in this form: Failed, with the stored message, until the hook changes. */
@@ -56,14 +56,18 @@ export class HookRuns {
 
   /**
    * The objects of a phase to apply: transient hooks that already succeeded in this form are left
-   * out. `failed` is set when a hook of the phase failed in this form and was deleted: then nothing
-   * of the phase is applied.
+   * out. `failed` is set when a hook of the phase failed in this form and was deleted less than a
+   * reconcile interval ago: then nothing of the phase is applied.
    */
   async pending(ctx: RunContext, objects: readonly Manifest[]): Promise<{ objects: Manifest[]; failed?: string }> {
     if (!objects.some((o) => transientPolicies(o))) return { objects: objects as Manifest[] };
     const runs = await this.load(ctx);
-    const failed = objects.find((o) => transientPolicies(o)?.failed && runs.failed[runKey(o)] !== undefined);
-    if (failed) return { objects: [], failed: runs.failed[runKey(failed)] };
+    const recent = (o: Manifest) => {
+      const record = runs.failed[runKey(o)];
+      return record && Date.now() - record.at < ctx.resyncMs ? record : undefined;
+    };
+    const failed = objects.find((o) => transientPolicies(o)?.failed && recent(o));
+    if (failed) return { objects: [], failed: recent(failed)!.message };
     const done = new Set(runs.done);
     return { objects: objects.filter((o) => !(transientPolicies(o) && done.has(runKey(o)))) };
   }
@@ -79,7 +83,7 @@ export class HookRuns {
     if (!outcome) return [];
     const problems: string[] = [];
     const succeeded: string[] = [];
-    const failed: Record<string, string> = {};
+    const failed: Runs['failed'] = {};
     for (const object of applied) {
       const policies = transientPolicies(object);
       if (!policies || !policies[outcome]) continue;
@@ -96,7 +100,10 @@ export class HookRuns {
       }
       forget(object);
       if (outcome === 'succeeded') succeeded.push(runKey(object));
-      else failed[runKey(object)] = `hook failed (${report.status.message ?? 'not healthy'}); ${object.kind} ${object.metadata.name} was deleted as its hook-delete-policy hook-failed says, and runs again when it changes (chart version or values)`;
+      else {
+        const again = `runs again when it changes (chart version or values) or in ${Math.round(ctx.resyncMs / 1000)} s (the profile's reconcile interval)`;
+        failed[runKey(object)] = { message: `hook failed (${report.status.message ?? 'not healthy'}); ${object.kind} ${object.metadata.name} was deleted as its hook-delete-policy hook-failed says, and ${again}`, at: Date.now() };
+      }
       ctx.log.info(`hook ${outcome}, deleted as its hook-delete-policy says`, { object: `${object.kind} ${object.metadata.name}` });
     }
     if (succeeded.length || Object.keys(failed).length) {
@@ -125,7 +132,11 @@ export class HookRuns {
     const failed = read('failedHooks');
     const runs: Runs = {
       done: Array.isArray(done) ? done.filter((r): r is string => typeof r === 'string') : [],
-      failed: Object.fromEntries(Object.entries(failed && typeof failed === 'object' && !Array.isArray(failed) ? failed : {}).filter((e): e is [string, string] => typeof e[1] === 'string')),
+      failed: Object.fromEntries(
+        Object.entries(failed && typeof failed === 'object' && !Array.isArray(failed) ? failed : {}).filter(
+          (e): e is [string, { message: string; at: number }] => typeof e[1]?.message === 'string' && typeof e[1]?.at === 'number',
+        ),
+      ),
     };
     this.cache.set(ctx.key, runs);
     return runs;
