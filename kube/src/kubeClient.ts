@@ -62,6 +62,23 @@ export interface ClientOptions {
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
+/** Resends of a request that failed on a dead kept-alive socket (see KubeClient.send). */
+const STALE_RETRIES = 2;
+/** How a dead kept-alive socket fails a request before any answer ("socket hang up" is ECONNRESET). */
+const STALE_SOCKET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
+/** Errors of requests that failed that way (marked where `req.reusedSocket` is known). */
+const staleSocketErrors = new WeakSet<object>();
+
+/**
+ * Closes the pool's idle sockets to one server (Node's Agent names a pool entry
+ * `host:port:…`); a destroyed socket leaves the pool by the Agent's own close handler.
+ */
+function dropIdleSockets(agent: http.Agent, server: Server): void {
+  const prefix = `${server.hostname}:${server.port || (server.secure ? 443 : 80)}:`;
+  for (const [name, sockets] of Object.entries(agent.freeSockets)) {
+    if (name.startsWith(prefix)) for (const socket of [...(sockets ?? [])]) socket.destroy();
+  }
+}
 
 /** Where a client's requests go, parsed once from the connection's server URL. */
 interface Server {
@@ -302,12 +319,30 @@ export class KubeClient {
   /**
    * One HTTP/1.1 exchange; resolves with the response once its head arrived. `pooled`: on the
    * shared keep-alive pool (requests) or on a connection of its own (watches).
+   * A socket the pool kept idle may be dead without the client knowing: the server closed it
+   * during a network partition (its FIN lost) or just as the client reused it. The request then
+   * fails on it before any answer (ECONNRESET, EPIPE) and the server never read it, so it is sent
+   * again, up to STALE_RETRIES times, after the server's other idle sockets are dropped (likely as
+   * dead), so the retry dials anew. Go's net/http retries a reused connection the same way; Node
+   * documents `reusedSocket` for it.
    */
   private async send(method: string, path: string, headers: Record<string, string>, payload: string | undefined, pooled: boolean, exchange: Exchange): Promise<http.IncomingMessage> {
     const server = this.target();
     const tls = await this.connection.requestOptions();
-    exchange.throwIfEnded();
+    for (let attempt = 0; ; attempt++) {
+      exchange.throwIfEnded();
+      try {
+        return await this.sendOnce(server, tls, method, path, headers, payload, pooled, exchange);
+      } catch (err) {
+        if (!pooled || attempt >= STALE_RETRIES || !staleSocketErrors.has(err as object) || exchange.reason) throw err;
+        dropIdleSockets(pool(server.secure, this.options.maxSockets ?? 16), server);
+      }
+    }
+  }
+
+  private sendOnce(server: Server, tls: https.RequestOptions, method: string, path: string, headers: Record<string, string>, payload: string | undefined, pooled: boolean, exchange: Exchange): Promise<http.IncomingMessage> {
     return new Promise((resolve, reject) => {
+      let answered = false;
       const req = (server.secure ? https : http).request(
         {
           ...tls,
@@ -318,9 +353,15 @@ export class KubeClient {
           agent: pooled ? pool(server.secure, this.options.maxSockets ?? 16) : false,
           headers: { ...(tls.headers as Record<string, string> | undefined), Accept: 'application/json', ...headers },
         },
-        resolve,
+        (res) => {
+          answered = true;
+          resolve(res);
+        },
       );
-      req.on('error', reject);
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        if (req.reusedSocket && !answered && !exchange.reason && STALE_SOCKET_CODES.has(err.code ?? '')) staleSocketErrors.add(err);
+        reject(err);
+      });
       exchange.attach(req);
       req.end(payload);
     });

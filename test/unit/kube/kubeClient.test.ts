@@ -223,3 +223,68 @@ describe('kube: request client paths and deadlines shared by requests', () => {
     assert.deepEqual(order, ['fast', 'hang', 'slow']);
   });
 });
+
+describe('kube: request client on kept-alive sockets a partition killed', () => {
+  /**
+   * Between the client and a real HTTP server, a TCP relay that can partition: while it does, it
+   * forwards nothing and closes nothing (packets dropped). Afterwards the relay has forgotten the
+   * connections of before, as a server that closed them meanwhile has: data on one is answered
+   * with a reset, and the client learns the socket is dead only when it reuses it.
+   */
+  async function partitionable() {
+    const server = createServer((_req, res) => res.end('{"kind":"Status","status":"Success"}'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const upstreamPort = (server.address() as AddressInfo).port;
+    let epoch = 0;
+    let connections = 0;
+    const { createServer: createTcpServer, connect } = await import('node:net');
+    const relay = createTcpServer((client) => {
+      connections++;
+      const born = epoch;
+      const upstream = connect(upstreamPort, '127.0.0.1');
+      client.on('data', (chunk) => {
+        if (born !== epoch) client.resetAndDestroy();
+        else upstream.write(chunk);
+      });
+      upstream.on('data', (chunk) => {
+        if (born === epoch) client.write(chunk);
+      });
+      client.on('error', () => upstream.destroy()).on('close', () => upstream.destroy());
+      upstream.on('error', () => client.destroy());
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+    const port = (relay.address() as AddressInfo).port;
+    return {
+      connection: { server: `http://127.0.0.1:${port}`, source: 'relay', requestOptions: async () => ({}) } as Connection,
+      /** A partition came and went: every connection open now is dead. */
+      partitionHealed: () => epoch++,
+      connections: () => connections,
+      close: async () => {
+        relay.close();
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      },
+    };
+  }
+
+  it('a request on kept-alive sockets that died during a partition is sent again on a new connection, and the dead ones are dropped', async () => {
+    const net = await partitionable();
+    const client = new KubeClient(net.connection);
+    try {
+      // Three idle kept-alive sockets in the pool.
+      await Promise.all([1, 2, 3].map(() => client.request('GET', '/version')));
+      const before = net.connections();
+      assert.ok(before >= 2, `expected several pooled connections, got ${before}`);
+      net.partitionHealed();
+      const answer = await client.request('PUT', '/apis/coordination.k8s.io/v1/namespaces/x/leases/y', { body: { spec: {} } });
+      assert.equal(answer.status, 'Success');
+      // One dead socket tried, the others dropped unused, then one new connection.
+      assert.equal(net.connections(), before + 1, 'the retry went to another dead socket, or more connections were opened than needed');
+      await client.request('GET', '/version');
+      assert.equal(net.connections(), before + 1, 'the next request did not reuse the new connection');
+    } finally {
+      client.close();
+      await net.close();
+    }
+  });
+});
