@@ -184,7 +184,7 @@ export function getLanguageService(initial: LanguageServiceOptions = {}): Langua
         const model = profileAt(parse(document), document.offsetAt(position));
         if (!model) return null;
         const helm = guard(undefined, () => helmHover(document, model, document.offsetAt(position), options.helmCharts));
-        return helm !== undefined ? helm : hover(document, model, document.offsetAt(position), options.clusterSchemas, options.kubeTypes?.());
+        return helm !== undefined ? helm : hover(document, model, document.offsetAt(position), options.clusterSchemas, manifestTypes(document.uri, model.document.value)());
       });
     },
     findDocumentSymbols(document) {

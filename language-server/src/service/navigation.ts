@@ -1,5 +1,5 @@
 /** Hover, document symbols and go-to-definition over the parsed tree. */
-import { kubeSchemaAt, scanReferences, type ClusterSchemaSource, type JsonSchema, type KubeSchema, type KubeTypes } from '@kplane/profile';
+import { groupOf, kubeSchemaAt, scanReferences, type ClusterSchemaSource, type JsonSchema, type KubeSchema, type KubeTypes } from '@kplane/profile';
 import { MarkupKind, SymbolKind, type DocumentSymbol, type Hover, type Location, type Range } from 'vscode-languageserver-types';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { child, pairOf, pathAt, type YamlNode } from './yamlTree.js';
@@ -35,15 +35,22 @@ function clusterSchemaAt(model: ProfileModel, path: (string | number)[], source:
   return schema ? { schema, apiVersion: manifest.apiVersion, kind: manifest.kind } : undefined;
 }
 
-/** Inside a manifest, its field's schema from the Kubernetes API (built in, or a live target's). */
-function kubeFieldAt(model: ProfileModel, path: (string | number)[], kube: KubeTypes | undefined): { schema: KubeSchema; apiVersion: string; kind: string; source: string } | undefined {
+/**
+ * Inside a manifest, its field's schema from the Kubernetes API: the first of `kubes` (built in
+ * with the profile's CRDs, then each target cluster's live API) that knows the kind. `unknown`:
+ * a manifest whose kind none of them defines, so it could not be checked.
+ */
+function kubeFieldAt(model: ProfileModel, path: (string | number)[], kubes: readonly KubeTypes[]): { schema: KubeSchema; apiVersion: string; kind: string; source: string } | { unknown: true; apiVersion: string; kind: string; release?: string } | undefined {
   const [spec, layers, li, manifests, mi, ...rest] = path;
-  if (!kube || spec !== 'spec' || layers !== 'layers' || manifests !== 'manifests' || typeof li !== 'number' || typeof mi !== 'number' || rest.length === 0) return undefined;
+  if (!kubes.length || spec !== 'spec' || layers !== 'layers' || manifests !== 'manifests' || typeof li !== 'number' || typeof mi !== 'number' || rest.length === 0) return undefined;
   const manifest = (model.document.value as { spec?: { layers?: { manifests?: { apiVersion?: unknown; kind?: unknown }[] }[] } })?.spec?.layers?.[li]?.manifests?.[mi];
-  if (typeof manifest?.apiVersion !== 'string' || typeof manifest.kind !== 'string') return undefined;
-  const known = kube.kind(manifest.apiVersion, manifest.kind);
-  const schema = known && kubeSchemaAt(kube, manifest.apiVersion, manifest.kind, rest);
-  return schema && known ? { schema, apiVersion: manifest.apiVersion, kind: manifest.kind, source: known.source } : undefined;
+  if (typeof manifest?.apiVersion !== 'string' || typeof manifest.kind !== 'string' || manifest.apiVersion.includes('${') || manifest.kind.includes('${')) return undefined;
+  const { apiVersion, kind } = manifest;
+  const kube = kubes.find((k) => k.kind(apiVersion, kind));
+  if (!kube) return kubes[0].isBuiltinGroup(groupOf(apiVersion)) ? undefined : { unknown: true, apiVersion, kind, release: kubes[0].label };
+  const known = kube.kind(apiVersion, kind)!;
+  const schema = kubeSchemaAt(kube, apiVersion, kind, rest);
+  return schema ? { schema, apiVersion, kind, source: known.source } : undefined;
 }
 
 function kubeTypeName(schema: KubeSchema): string | undefined {
@@ -52,7 +59,7 @@ function kubeTypeName(schema: KubeSchema): string | undefined {
   return schema.type === 'object' ? 'mapping' : schema.type === 'array' ? 'list' : schema.type;
 }
 
-export function hover(document: TextDocument, model: ProfileModel, offset: number, clusterSchemas?: ClusterSchemaSource, kube?: KubeTypes): Hover | null {
+export function hover(document: TextDocument, model: ProfileModel, offset: number, clusterSchemas?: ClusterSchemaSource, kubes: readonly KubeTypes[] = []): Hover | null {
   const at = pathAt(model.root, offset);
   const ref = referenceAt(document, at.node, offset);
   if (ref) {
@@ -72,7 +79,13 @@ export function hover(document: TextDocument, model: ProfileModel, offset: numbe
   if (at.path.length === 0) return null;
   const fromCluster = clusterSchemaAt(model, at.path, clusterSchemas);
   const field = at.path[at.path.length - 1];
-  const fromKube = fromCluster ? undefined : kubeFieldAt(model, at.path, kube);
+  const fromKube = fromCluster ? undefined : kubeFieldAt(model, at.path, kubes);
+  if (fromKube && 'unknown' in fromKube) {
+    return {
+      contents: { kind: MarkupKind.Markdown, value: `**${String(field)}**\n\n_${fromKube.kind} ${fromKube.apiVersion} could not be checked: neither ${fromKube.release ?? 'Kubernetes'} nor a CustomResourceDefinition of this profile${kubes.length > 1 ? ' nor a target cluster' : ''} defines it._` },
+      range: rangeOf(document, at.node.start, at.node.end),
+    };
+  }
   if (fromKube) {
     const type = kubeTypeName(fromKube.schema);
     const values = fromKube.schema.enum?.length ? `\n\nOne of: ${fromKube.schema.enum.map((v) => `\`${String(v)}\``).join(', ')}` : '';

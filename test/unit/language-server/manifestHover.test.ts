@@ -50,3 +50,60 @@ describe('hover inside manifests', () => {
     assert.equal(hoverAt('revisionHistroyLimit'), undefined);
   });
 });
+
+describe('hover inside custom resources', () => {
+  const CRD_TEXT = `apiVersion: kplane.dev/v1alpha1
+kind: ClusterProfile
+metadata:
+  name: hover
+spec:
+  version: 1.0.0
+  layers:
+    - name: apps
+      namespace: web
+      manifests:
+        - apiVersion: apiextensions.k8s.io/v1
+          kind: CustomResourceDefinition
+          metadata: { name: widgets.example.com }
+          spec:
+            group: example.com
+            scope: Namespaced
+            names: { plural: widgets, kind: Widget }
+            versions:
+              - name: v1
+                served: true
+                storage: true
+                schema:
+                  openAPIV3Schema:
+                    type: object
+                    properties:
+                      spec:
+                        type: object
+                        properties:
+                          color: { type: string, enum: [red, blue], description: The colour. }
+        - apiVersion: example.com/v1
+          kind: Widget
+          metadata: { name: w }
+          spec:
+            color: red
+        - apiVersion: other.example.com/v1
+          kind: Gadget
+          metadata: { name: g }
+          spec:
+            mode: fast
+`;
+  const hoverIn = (needle: string): string | undefined => {
+    const document = textDocument('file:///work/hover-crd.profile.yaml', CRD_TEXT);
+    const result = getLanguageService({ kubeTypes: builtinKubeTypes }).doHover(document, document.positionAt(CRD_TEXT.indexOf(needle) + 1));
+    return (result?.contents as { value: string } | undefined)?.value;
+  };
+
+  it('a field of a kind the profile\'s CRD defines: its schema\'s type, description and values, and the CRD', () => {
+    const text = hoverIn('color: red');
+    assert.match(text ?? '', /^\*\*color\*\* \(`string`\)\n\nThe colour\.\n\nOne of: `red`, `blue`\n\n_Widget example\.com\/v1, CustomResourceDefinition widgets\.example\.com\._$/);
+  });
+
+  it('a kind nobody defines: the hover says it could not be checked', () => {
+    assert.equal(hoverIn('mode: fast'), '**mode**\n\n_Gadget other.example.com/v1 could not be checked: neither Kubernetes 1.36.3 nor a CustomResourceDefinition of this profile defines it._');
+  });
+});
