@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { statusChanged, statusPatch } from '@kplane/agent/core';
+import { holdsProgress, PROGRESS_WRITE_MS, statusChanged, statusPatch } from '@kplane/agent/core';
 import type { ClusterProfileStatus } from '@kplane/profile';
 
 const condition = (type: string, status: 'True' | 'False') => ({ type, status, reason: 'R', message: 'm', lastTransitionTime: '2026-12-01T00:00:00Z', observedGeneration: 3 });
@@ -53,5 +53,24 @@ describe('agent: status as a merge patch of what changed', () => {
     };
     const { appliedVersion: _a, ...expected } = next;
     assert.deepEqual(apply(previous, statusPatch(previous, next)), expected);
+  });
+});
+
+describe('agent: progress status writes held back while a profile is in progress', () => {
+  const ready = (status: 'True' | 'False', reason: string) => [{ type: 'Ready', status, reason, message: 'm', lastTransitionTime: '2026-12-01T00:00:00Z' }];
+  const waiting = { conditions: ready('False', 'Progressing'), layers: [{ name: 'crds', state: 'Waiting' as const, resources: 2, ready: 1 }] };
+
+  it('holds back a progress write (a layer waiting, or a dependency) within the window, not after it', () => {
+    assert.equal(holdsProgress(waiting, 0), true);
+    assert.equal(holdsProgress({ conditions: ready('False', 'DependencyNotReady') }, PROGRESS_WRITE_MS - 1), true);
+    assert.equal(holdsProgress(waiting, PROGRESS_WRITE_MS), false);
+  });
+
+  it('never holds back Ready, a failure or an invalid spec', () => {
+    assert.equal(holdsProgress({ conditions: ready('True', 'Ready') }, 0), false);
+    assert.equal(holdsProgress({ conditions: ready('False', 'ApplyFailed') }, 0), false);
+    assert.equal(holdsProgress({ conditions: ready('False', 'InvalidSpec') }, 0), false);
+    assert.equal(holdsProgress({ ...waiting, layers: [{ name: 'api', state: 'Failed', resources: 1, ready: 0 }] }, 0), false, 'a layer whose object failed its health');
+    assert.equal(holdsProgress({}, 0), false, 'no Ready condition yet');
   });
 });

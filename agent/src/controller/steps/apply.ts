@@ -10,12 +10,14 @@ import { refOf } from '../../core/inventory.js';
 import type { ObjectResult } from '../../core/layers.js';
 import { fingerprint } from '../../core/objects.js';
 import { redact } from '../../core/redact.js';
-import { hasStatus, objectPath, type Informer, type KubeObject } from '@kplane/kube';
+import { delay, hasStatus, objectPath, type Informer, type KubeObject } from '@kplane/kube';
 import { HOOK_ANNOTATION, HOOK_DELETE_POLICY_ANNOTATION } from '../../core/helmManifests.js';
 import { abortable, errorText, type ReconcilerDeps, type RunContext } from './context.js';
 import { APPLIED_ANNOTATION, type DriftDetector } from './drift.js';
 
 const APPLY_CONCURRENCY = 16;
+/** How long to wait before looking for a kind in discovery the second time (see applyObject). */
+const UNSERVED_RECHECK_MS = 300;
 
 export class Applier {
   constructor(
@@ -38,7 +40,15 @@ export class Applier {
   private async applyObject(ctx: RunContext, object: Manifest, versionApplied: boolean): Promise<ObjectResult & { live?: KubeObject }> {
     ctx.signal.throwIfAborted();
     const ref = refOf(object);
-    const info = await this.deps.discovery.resource(object.apiVersion, object.kind);
+    let info = await this.deps.discovery.resource(object.apiVersion, object.kind);
+    if (!info) {
+      // A CRD that just became Established can be missing from discovery for a moment (the API
+      // server updates discovery after the condition); failing the run for that cost a status
+      // write and a retry on the bench's split stack. Look once more before calling it unserved.
+      await delay(UNSERVED_RECHECK_MS, ctx.signal);
+      ctx.signal.throwIfAborted();
+      info = await this.deps.discovery.resource(object.apiVersion, object.kind);
+    }
     if (!info) return { ref, error: `${describeObject(ref)}: the API server does not serve ${object.apiVersion} ${object.kind} (is its CRD in an earlier layer with wait: true?)` };
     let informer: Informer;
     try {

@@ -7,7 +7,7 @@ import { AGENT_FIELD_MANAGER, type ClusterProfileStatus, type LayerStatus } from
 import { conditionEvents, deriveConditions, isComplete, mergeConditions, type InvalidReason, type ReconcileOutcome } from '../../core/conditions.js';
 import type { LayerReport } from '../../core/layers.js';
 import { redact } from '../../core/redact.js';
-import { statusPatch } from '../../core/status.js';
+import { holdsProgress, PROGRESS_WRITE_MS, statusPatch } from '../../core/status.js';
 import type { KubeObject } from '@kplane/kube';
 import { iso, profilePath, type ReconcilerDeps, type RunContext } from './context.js';
 import type { DriftDetector } from './drift.js';
@@ -21,17 +21,6 @@ export interface RunReport {
   /** Objects deleted by pruning in this run. */
   pruned: number;
 }
-
-/**
- * While a profile is in progress (waiting for a dependency, or for a layer to become healthy),
- * its status is written at most this often, counted from the last write or from when this agent
- * first worked on the profile's generation: the API server rewrites the whole stored profile on
- * every status write, which took 1-5 s for a 1.4 MB part of a split stack on the bench machine,
- * and "0/2 healthy" turning into "1/2 healthy" a second later is not worth that. Until then the
- * status keeps its older observedGeneration, which tools (kstatus) read as in progress. Ready, a
- * failure and an invalid spec go out at once.
- */
-export const PROGRESS_WRITE_MS = 10_000;
 
 export class StatusWriter {
   /** Per profile: the generation this agent works on, and when it last wrote its status or began on that generation. */
@@ -137,9 +126,6 @@ export class StatusWriter {
     const known = this.written.get(ctx.key);
     const last = known && known.generation === generation ? known : { generation, at: now };
     if (last !== known) this.written.set(ctx.key, last);
-    if (now - last.at >= PROGRESS_WRITE_MS) return false;
-    const ready = next.conditions?.find((c) => c.type === 'Ready');
-    const failing = next.layers?.some((l) => l.state === 'Failed');
-    return ready?.status === 'False' && (ready.reason === 'Progressing' || ready.reason === 'DependencyNotReady') && !failing;
+    return holdsProgress(next, now - last.at);
   }
 }
