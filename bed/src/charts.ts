@@ -4,6 +4,7 @@
  * Node server over a folder holding index.yaml, written by `helm repo index`, and the .tgz).
  * Helm and the registry are built from upstream Go modules by bed/build-helm.sh.
  */
+import { randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { createReadStream, existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
@@ -203,6 +204,8 @@ export interface ChartRepo {
   url: string;
   /** The served folder: index.yaml and the .tgz files. */
   dir: string;
+  /** With `auth: 'basic'`: the user the repository accepts (anything else gets 401). */
+  credentials?: { username: string; password: string };
   /** Copies a packaged chart into the repository and rewrites index.yaml (`helm repo index`). */
   add(tgz: string): Promise<void>;
   /** Stops serving (same port on start()). */
@@ -211,8 +214,12 @@ export interface ChartRepo {
   stop(): Promise<void>;
 }
 
-/** A classic HTTP chart repository: index.yaml + .tgz files served over plain HTTP on loopback. */
-export async function startChartRepo(opts: { name?: string } = {}): Promise<ChartRepo> {
+/**
+ * A classic HTTP chart repository: index.yaml + .tgz files served over plain HTTP on loopback.
+ * With `auth: 'basic'` every request needs HTTP basic auth of a random password (as a private
+ * repository added with `helm repo add --username` asks).
+ */
+export async function startChartRepo(opts: { name?: string; auth?: 'basic' } = {}): Promise<ChartRepo> {
   await ensureHelmTools();
   await mkdir(runsRoot(), { recursive: true });
   const dir = await mkdtemp(join(runsRoot(), `${opts.name ?? 'chartrepo'}-`));
@@ -222,9 +229,15 @@ export async function startChartRepo(opts: { name?: string } = {}): Promise<Char
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   let server: Server | undefined;
+  const credentials = opts.auth === 'basic' ? { username: 'charts', password: randomBytes(18).toString('base64url') } : undefined;
+  const expected = credentials ? `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}` : undefined;
   const start = async (): Promise<void> => {
     if (server) return;
     const s = createHttpServer((req, res) => {
+      if (expected && req.headers.authorization !== expected) {
+        res.writeHead(401, { 'www-authenticate': 'Basic realm="kplane-bed"' }).end();
+        return;
+      }
       const name = decodeURIComponent((req.url ?? '/').split('?')[0]).replace(/^\/+/, '');
       // Only plain file names of the served folder: no traversal.
       if (!/^[A-Za-z0-9._-]+$/.test(name) || req.method !== 'GET') {
@@ -258,6 +271,7 @@ export async function startChartRepo(opts: { name?: string } = {}): Promise<Char
   return {
     url,
     dir: served,
+    credentials,
     async add(tgz) {
       await copyFile(tgz, join(served, tgz.split('/').pop()!));
       await helm(['repo', 'index', served, '--url', url]);
