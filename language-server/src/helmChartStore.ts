@@ -371,11 +371,19 @@ export class HelmChartStore implements HelmChartProvider {
     const work = await mkdtemp(join(tmpdir(), 'kplane-chart-'));
     try {
       const args = ['pull', '--destination', work, '--version', ref.version];
+      const ca = this.options.caFile ? ['--ca-file', this.options.caFile] : [];
+      const login = ref.repo.startsWith('oci://') ? undefined : await repositoryLogin(ref.repo, { ...credentialFiles(), ...this.options.credentialFiles });
       if (ref.repo.startsWith('oci://')) args.splice(1, 0, `${ref.repo.replace(/\/+$/, '')}/${ref.chart}`);
-      else args.splice(1, 0, ref.chart, '--repo', ref.repo);
-      if (this.options.caFile) args.push('--ca-file', this.options.caFile);
+      else if (login?.found) {
+        // `helm pull --repo` reads no repositories.yaml: as the agent does (agent/src/helm/helmCli.ts),
+        // the user's login goes into this pull's own repository config through stdin, never argv.
+        const own = ['--repository-config', join(work, '.helm', 'repositories.yaml'), '--repository-cache', join(work, '.helm', 'cache')];
+        await runHelm(bin, ['repo', 'add', 'kplane-source', ref.repo, '--username', login.found.username, '--password-stdin', ...ca, ...own], signal, login.found.password);
+        args.splice(1, 0, `kplane-source/${ref.chart}`);
+        args.push(...own);
+      } else args.splice(1, 0, ref.chart, '--repo', ref.repo);
+      args.push(...ca);
       if (this.options.credentialFiles?.registryConfig) args.push('--registry-config', this.options.credentialFiles.registryConfig);
-      if (this.options.credentialFiles?.repositoryConfig) args.push('--repository-config', this.options.credentialFiles.repositoryConfig);
       await runHelm(bin, args, signal);
       const files = (await readdir(work)).filter((f) => f.endsWith('.tgz'));
       if (files.length !== 1) throw new Error(`helm pull wrote no chart archive`);
@@ -476,9 +484,9 @@ function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-function runHelm(bin: string, args: string[], signal: AbortSignal): Promise<string> {
+function runHelm(bin: string, args: string[], signal: AbortSignal, stdin?: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(bin, args, { signal, timeout: FETCH_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
+    const child = execFile(bin, args, { signal, timeout: FETCH_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
       if (!err) return resolve(stdout);
       const e = err as NodeJS.ErrnoException & { killed?: boolean };
       if (e.code === 'ENOENT') return reject(new Error(`cannot run helm (${bin}): not found`));
@@ -486,6 +494,7 @@ function runHelm(bin: string, args: string[], signal: AbortSignal): Promise<stri
       const lines = (stderr || e.message).split('\n').map((l) => l.trim()).filter((l) => l && !/^WARNING: /.test(l) && !/^(level=|time=)/.test(l));
       reject(new Error(lines.slice(-2).join(' ').replace(/^Error: /, '') || 'helm failed'));
     });
+    child.stdin?.end(stdin ?? '');
   });
 }
 

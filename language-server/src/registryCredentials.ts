@@ -20,6 +20,9 @@ import { parse as parseYaml } from 'yaml';
 export interface Credentials {
   /** `Basic …` for the registry or repository (or its token service). */
   authorization: string;
+  /** The same login, for `helm repo add --username … --password-stdin`. */
+  username: string;
+  password: string;
   /** The file it came from (for messages). */
   source: string;
 }
@@ -45,7 +48,12 @@ export function credentialFiles(env: NodeJS.ProcessEnv = process.env): Credentia
   };
 }
 
-const basic = (username: string, password: string) => `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
+const login = (username: string, password: string, source: string): Credentials => ({
+  authorization: `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`,
+  username,
+  password,
+  source,
+});
 
 /** The host of a docker-config `auths` key: "host", "https://host", "https://host/v1/". */
 function authsHost(key: string): string {
@@ -71,11 +79,11 @@ async function dockerConfigLogin(path: string, host: string): Promise<Credential
     return { why: `${path} is not JSON` };
   }
   const entry = Object.entries(config.auths ?? {}).find(([key]) => authsHost(key) === host.toLowerCase())?.[1];
-  if (entry?.username && entry.password) return { found: { authorization: basic(entry.username, entry.password), source: path } };
+  if (entry?.username && entry.password) return { found: login(entry.username, entry.password, path) };
   if (entry?.auth) {
     const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
-    if (colon > 0) return { found: { authorization: `Basic ${entry.auth}`, source: path } };
+    if (colon > 0) return { found: login(decoded.slice(0, colon), decoded.slice(colon + 1), path) };
   }
   if (entry?.identitytoken) return { why: `${path} holds an identity token for ${host}, which the editor does not exchange` };
   if (config.credHelpers?.[host] || config.credsStore) return { why: `${path} keeps ${host}'s login in a credential helper, which the editor does not run` };
@@ -105,7 +113,7 @@ export async function repositoryLogin(repo: string, files: CredentialFiles): Pro
   const repositories = (parsed as { repositories?: { url?: unknown; username?: unknown; password?: unknown }[] } | null)?.repositories ?? [];
   const entry = Array.isArray(repositories) ? repositories.find((r) => typeof r?.url === 'string' && trim(r.url) === trim(repo)) : undefined;
   if (typeof entry?.username === 'string' && typeof entry.password === 'string' && entry.username) {
-    return { found: { authorization: basic(entry.username, entry.password), source: files.repositoryConfig } };
+    return { found: login(entry.username, entry.password, files.repositoryConfig) };
   }
   return { why: `no login for ${repo} in ${files.repositoryConfig}` };
 }

@@ -160,6 +160,43 @@ describe('editor chart cache: real registry and chart repository', function () {
     }
   });
 
+  it('a classic repository that needs a login: index.yaml and the chart with the login of helm repo add (repositories.yaml); without one, a message saying so; the password is never shown', async () => {
+    const locked = await startChartRepo({ name: 'chartrepo-login', auth: 'basic' });
+    try {
+      const { username, password } = locked.credentials!;
+      await locked.add(await packageChart(fixtureChart('gateway'), join(dir, 'pkg', 'gateway-locked')));
+      const none = join(dir, 'no-such-config.json');
+      const lines: string[] = [];
+      const store = (name: string, repositoryConfig: string) => newStore(name, { credentialFiles: { registryConfig: none, dockerConfig: none, repositoryConfig }, log: (line) => lines.push(line) }).store;
+      const ref = { repo: locked.url, chart: 'gateway', version: '0.3.0' };
+
+      const anonymous = store('repo-login-none', none);
+      anonymous.versions(locked.url, 'gateway');
+      anonymous.chart(ref);
+      await anonymous.settled();
+      const refused = anonymous.versions(locked.url, 'gateway');
+      assert.ok(refused.state === 'unavailable' && refused.message === `${locked.url} needs a login to read its index.yaml (no ${none}): add it with helm repo add --username; a layer's credentialsSecret is the agent's, in the cluster`, JSON.stringify(refused));
+      const chart = anonymous.chart(ref);
+      assert.ok(chart.state === 'unavailable' && /401|unauthorized/i.test(chart.message), JSON.stringify(chart));
+
+      // The real `helm repo add --username --password-stdin`, into a repositories.yaml of its own.
+      const repositoryConfig = join(dir, 'repositories.yaml');
+      const add = promisify(execFile)(helmPath, ['repo', 'add', 'private', locked.url, '--username', username, '--password-stdin', '--repository-config', repositoryConfig, '--repository-cache', join(dir, 'repo-cache')]);
+      add.child.stdin!.end(password);
+      await add;
+      const loggedIn = store('repo-login', repositoryConfig);
+      loggedIn.versions(locked.url, 'gateway');
+      loggedIn.chart(ref);
+      await loggedIn.settled();
+      assert.deepEqual(loggedIn.versions(locked.url, 'gateway'), { state: 'ready', versions: ['0.3.0'] });
+      const fetched = loggedIn.chart(ref);
+      assert.ok(fetched.state === 'ready' && fetched.chart.name === 'gateway', JSON.stringify(fetched));
+      for (const text of [refused.message, chart.message, ...lines]) assert.ok(!text.includes(password), text);
+    } finally {
+      await locked.stop();
+    }
+  });
+
   it('a chart that does not exist is one message naming repo, chart and version and what to do', async () => {
     const { store } = newStore('missing');
     const ref = { repo: registry.url, chart: 'web', version: '9.9.9' };

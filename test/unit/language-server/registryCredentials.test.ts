@@ -31,9 +31,9 @@ describe('registry credentials (the user\'s helm/docker logins)', () => {
     const helm = file('helm.json', JSON.stringify({ auths: { 'registry.example:5000': { auth: Buffer.from('helm:pw1').toString('base64') } } }));
     const docker = file('docker.json', JSON.stringify({ auths: { 'https://registry.example:5000/v1/': { username: 'docker', password: 'pw2' }, 'https://other.example': { auth: Buffer.from('o:pw3').toString('base64') } } }));
     const both = await registryLogin('registry.example:5000', { registryConfig: helm, dockerConfig: docker, repositoryConfig: none });
-    assert.deepEqual(both.found, { authorization: basic('helm', 'pw1'), source: helm });
+    assert.deepEqual(both.found, { authorization: basic('helm', 'pw1'), username: 'helm', password: 'pw1', source: helm });
     const dockerOnly = await registryLogin('registry.example:5000', { registryConfig: none, dockerConfig: docker, repositoryConfig: none });
-    assert.deepEqual(dockerOnly.found, { authorization: basic('docker', 'pw2'), source: docker });
+    assert.deepEqual(dockerOnly.found, { authorization: basic('docker', 'pw2'), username: 'docker', password: 'pw2', source: docker });
     assert.deepEqual((await registryLogin('other.example', { registryConfig: none, dockerConfig: docker, repositoryConfig: none })).found?.authorization, basic('o', 'pw3'));
   });
 
@@ -50,7 +50,7 @@ describe('registry credentials (the user\'s helm/docker logins)', () => {
   it('classic repositories: the repositories.yaml entry whose url matches (trailing slash or not)', async () => {
     const repos = file('repositories.yaml', 'apiVersion: ""\nrepositories:\n  - name: private\n    url: https://charts.example/private/\n    username: ci\n    password: pw4\n  - name: public\n    url: https://charts.example/public\n');
     const files = { registryConfig: none, dockerConfig: none, repositoryConfig: repos };
-    assert.deepEqual((await repositoryLogin('https://charts.example/private', files)).found, { authorization: basic('ci', 'pw4'), source: repos });
+    assert.deepEqual((await repositoryLogin('https://charts.example/private', files)).found, { authorization: basic('ci', 'pw4'), username: 'ci', password: 'pw4', source: repos });
     assert.equal((await repositoryLogin('https://charts.example/public', files)).found, undefined);
   });
 });
