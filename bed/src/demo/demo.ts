@@ -13,7 +13,7 @@
  *      everything.
  * With `--screenshots` it saves docs/screenshots/*.png with headless Chromium and exits.
  */
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -227,6 +227,9 @@ export async function runDemo(argv: string[]): Promise<number> {
       }
     };
 
+    // Packaged while the hub part finishes (both wait on child processes).
+    const packaging = packageExtension(root, state, say);
+
     // 3. Hub mode: the plane gets the hub's context, never the edge site's.
     const hubDemo = await hubStarting;
     const hubName = hubDemo.site.hub.name;
@@ -238,7 +241,7 @@ export async function runDemo(argv: string[]): Promise<number> {
     const workspace = join(state, 'workspace');
     mkdirSync(workspace, { recursive: true });
     cpSync(join(root, 'examples'), workspace, { recursive: true });
-    const vsix = packageExtension(root, state, say);
+    const vsix = await packaging;
     const server = await startCodeServer({
       workspace,
       // Installed from its .vsix like a user would; loaded from the checkout only if packaging failed.
@@ -309,11 +312,16 @@ export async function runDemo(argv: string[]): Promise<number> {
  * The built extension as a .vsix (what .vscodeignore allows: the bundles, the dashboard, the
  * agent's manifests, the walkthrough). Returns undefined, saying why, when vsce cannot package it.
  */
-function packageExtension(root: string, dir: string, say: Say): string | undefined {
+async function packageExtension(root: string, dir: string, say: Say): Promise<string | undefined> {
   const vsix = join(dir, 'kplane.vsix');
   const vsce = join(root, 'node_modules', '@vscode', 'vsce', 'vsce');
-  const result = spawnSync(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '--no-rewrite-relative-links', '--out', vsix], { cwd: root, encoding: 'utf8' });
-  if (result.status !== 0 || !existsSync(vsix)) {
+  // Not spawnSync: the hub part's steps run on this event loop meanwhile.
+  const result = await new Promise<{ failed: boolean; stdout: string; stderr: string; error?: Error }>((resolve) =>
+    execFile(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '--no-rewrite-relative-links', '--out', vsix], { cwd: root, encoding: 'utf8', maxBuffer: 16 << 20 }, (error, stdout, stderr) =>
+      resolve({ failed: !!error, stdout, stderr, ...(error ? { error } : {}) }),
+    ),
+  );
+  if (result.failed || !existsSync(vsix)) {
     const why = (result.stderr || result.stdout || result.error?.message || '').trim().split('\n').slice(-3).join(' ');
     say(`packaging the .vsix failed (${why}); loading the extension from the checkout instead`);
     return undefined;
