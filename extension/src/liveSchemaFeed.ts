@@ -6,8 +6,9 @@
  * cluster that does not answer is checked against its last known schemas.
  *
  * Nothing here waits in the typing path: it starts once the fleet is being watched (activation
- * does no cluster I/O), works after a pause, in the background, and sends the server only what
- * changed. Clusters that share a release and CRD set share one schema set, sent once.
+ * does no cluster I/O), works in the background a second after a change, reads clusters only when
+ * the targets or the file's apiVersions changed (or to revalidate), and sends the server only
+ * what changed. Clusters that share a release and CRD set share one schema set, sent once.
  */
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
@@ -16,7 +17,7 @@ import { profileFileFacts, profileTargets, type ProfileFileFacts } from '@kplane
 import type { LiveSchemaStore } from '@kplane/plane/cluster';
 import type { FleetService } from './fleetService.js';
 
-/** A pause in typing or in fleet changes before the targets are worked out again. */
+/** How long after a change (typing, fleet) the targets are worked out again. */
 const QUIET_MS = 1000;
 /** How often the targets' discovery is revalidated (ETags: an unchanged cluster sends 304s). */
 const REVALIDATE_MS = 5 * 60_000;
@@ -80,10 +81,14 @@ export class LiveSchemaFeed implements vscode.Disposable {
     if (fleet.started) this.schedule(true);
   }
 
-  /** Works the targets out again after a pause; `force` reads the clusters even if the plan is the same. */
+  /**
+   * Works the targets out again QUIET_MS after the first of a burst of changes; `force` reads the
+   * clusters even if the plan is the same. Not pushed back by later changes: a fleet of 1,000
+   * clusters changes (heartbeats) many times a second, and would otherwise never let it run.
+   */
   schedule(force = false): void {
     this.force ||= force;
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       if (this.running) {
