@@ -6,7 +6,7 @@
  * and any event sequence that does not add up to the value it built return undefined, and
  * ./yamlParse.ts parses with `yaml`, which reports every problem with its code and position.
  */
-import { CORE_SCHEMA, load, type State } from 'js-yaml';
+import { CORE_SCHEMA, YAMLException, load, type State } from 'js-yaml';
 import type { YamlNode } from './yamlTree.js';
 
 interface Frame {
@@ -46,9 +46,23 @@ function trimBack(text: string, end: number, floor: number): number {
 
 class Inconsistent extends Error {}
 
-/** Tree and value of one document, or undefined when the slow path must decide. */
-export function fastParse(text: string, maxDepth: number): { root: YamlNode | undefined; value: unknown } | undefined {
-  if (ANCHOR.test(text)) return undefined;
+/** Why the fast path gave up, when js-yaml said: its message and the offset it points at. */
+export interface FastParseFailure {
+  /** The text has an anchor (&name): left to `yaml`, which bounds alias expansion. */
+  anchors?: boolean;
+  reason?: string;
+  position?: number;
+}
+
+/**
+ * Tree and value of one document, or undefined when the slow path must decide; `failure` gets
+ * js-yaml's error, if that was why.
+ */
+export function fastParse(text: string, maxDepth: number, failure?: FastParseFailure): { root: YamlNode | undefined; value: unknown } | undefined {
+  if (ANCHOR.test(text)) {
+    if (failure) failure.anchors = true;
+    return undefined;
+  }
   const stack: Frame[] = [{ open: 0, children: undefined }];
   const listener = (event: string, state: State): void => {
     if (event === 'open') {
@@ -66,7 +80,11 @@ export function fastParse(text: string, maxDepth: number): { root: YamlNode | un
   try {
     // Two composeNode calls per level of nesting (a value, and the key js-yaml tries first).
     value = load(text, { schema: CORE_SCHEMA, listener, maxDepth: maxDepth * 2 + 4, json: false } as Parameters<typeof load>[1]);
-  } catch {
+  } catch (err) {
+    if (failure && err instanceof YAMLException) {
+      failure.reason = err.reason;
+      failure.position = err.mark?.position;
+    }
     return undefined;
   }
   const roots = stack[0].children ?? NO_CHILDREN;

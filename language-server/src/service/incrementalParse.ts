@@ -8,7 +8,7 @@
  * parses the whole text. A property test checks the splice against full parses.
  */
 import { fastParse } from './fastParse.js';
-import { BINARY, LIMITS, type ParsedFile } from './yamlParse.js';
+import { BINARY, LIMITS, countNodes, type ParsedFile } from './yamlParse.js';
 import { pairOf, type YamlNode } from './yamlTree.js';
 
 /** Below this size (about 6,000 lines) a full parse is fast enough. */
@@ -130,6 +130,9 @@ function splice(prevText: string, prev: ParsedFile, text: string, maxDepth: numb
   const region = text.slice(regionStart, newRegionEnd);
   if (BINARY.test(region) || /\t/.test(region)) return undefined;
 
+  // The document's node estimate moves by the edit; past the file's limit, the full parse reports it.
+  const nodes = doc.nodes - countNodes(prevText.slice(regionStart, oldRegionEnd)) + countNodes(region);
+  if (nodes > LIMITS.maxNodes) return undefined;
   const parsed = fastParse(region, Math.max(1, maxDepth - target.ancestors.length));
   const list = parsed?.root;
   if (!list || list.type !== 'seq' || list.flow || list.items?.length !== 1) return undefined;
@@ -165,6 +168,7 @@ function splice(prevText: string, prev: ParsedFile, text: string, maxDepth: numb
         value,
         problems: [],
         checkable: true,
+        nodes,
         ...(kind?.type === 'scalar' && typeof kind.value === 'string' ? { kind: kind.value } : {}),
       },
     ],

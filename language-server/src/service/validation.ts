@@ -135,7 +135,9 @@ function collect(document: TextDocument, parsed: ParsedFile, settings: Validatio
     }
   }
 
-  if (profileCount === 0 && parsed.problems.length === 0 && expected) {
+  // A document past the node limit was not read: nothing can be said of the kinds in the file.
+  const unread = parsed.documents.some((d) => d.problems.some((p) => p.code === 'TOO_MANY_NODES'));
+  if (profileCount === 0 && parsed.problems.length === 0 && !unread && expected) {
     const first = parsed.documents[0];
     const kind = first?.kind;
     const start = first?.root?.start ?? 0;

@@ -11,7 +11,7 @@
 import { isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, type Document, type ErrorCode, type Node as AstNode, Scalar } from 'yaml';
 import { PROFILE_KIND, PROFILE_SIZE_LIMIT_BYTES, type FindingCode } from '@kplane/profile';
 import { pairOf, type YamlNode, type YamlPair } from './yamlTree.js';
-import { fastParse } from './fastParse.js';
+import { fastParse, type FastParseFailure } from './fastParse.js';
 
 export interface Problem {
   code: FindingCode;
@@ -33,6 +33,8 @@ export interface ParsedDocument {
   kind?: string;
   /** The value is complete enough to check as a profile (no alias bomb, not too deep). */
   checkable: boolean;
+  /** YAML nodes in the document's text, estimated (countNodes): what it counts against LIMITS.maxNodes. */
+  nodes: number;
 }
 
 export interface ParsedFile {
@@ -49,7 +51,44 @@ export const LIMITS = {
   maxDepth: 200,
   /** Alias expansions allowed when building the value: stops "billion laughs". */
   maxAliasCount: 1000,
+  /**
+   * More documents in one file get one diagnostic instead of a parse: each costs tens of
+   * microseconds and its own tree (440,000 one-line documents took 21 s and 900 MB). Real
+   * multi-document files (a chart's rendered manifests, a CRD bundle) hold hundreds.
+   */
+  maxDocuments: 10_000,
+  /**
+   * YAML nodes (keys, values, list items) per file, estimated from the text before parsing
+   * (countNodes); the documents from the one that passes it on are not parsed. A 4 M-character
+   * flow list holds 2 M nodes (4 s and 340 MB on the fast path); a real 3.3 MB profile about
+   * 150,000 by this estimate.
+   */
+  maxNodes: 500_000,
+  /**
+   * Nodes of one document the full parser (`yaml`, for documents with anchors or YAML errors)
+   * reads; it takes about ten times as long per node as the fast path (100,000 nodes: 4-7 s on
+   * the loaded 2-core test machine; a 2 M-node list with one anchor took 94 s and 2.1 GB).
+   */
+  maxSlowNodes: 100_000,
 } as const;
+
+/**
+ * An estimate of the YAML nodes in `text`, in one pass over it, before any parse: one per line,
+ * per `,` `[` `{`, and per `:` that ends a key. Lines of block scalars and commas inside strings
+ * count too, so it errs high, never far low: every node takes a line or one of those characters.
+ */
+export function countNodes(text: string): number {
+  let nodes = 1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x0a || c === 0x2c || c === 0x5b || c === 0x7b) nodes++;
+    else if (c === 0x3a) {
+      const next = text.charCodeAt(i + 1);
+      if (next === 0x20 || next === 0x0a || next === 0x0d || next === 0x09 || Number.isNaN(next)) nodes++;
+    }
+  }
+  return nodes;
+}
 
 const YAML_MESSAGES: Partial<Record<ErrorCode, string>> = {
   DUPLICATE_KEY: 'This key appears twice in the same mapping: remove or rename one of them.',
@@ -97,16 +136,31 @@ export function parseYamlFile(text: string, previous?: ParsedFile): ParsedFile {
     });
     return file;
   }
+  const chunks = documentChunks(text);
+  if (chunks.length > LIMITS.maxDocuments) {
+    file.problems.push({
+      code: 'TOO_MANY_DOCUMENTS',
+      severity: 'error',
+      message: `This file has ${chunks.length.toLocaleString('en-US')} YAML documents; kplane checks files of up to ${LIMITS.maxDocuments.toLocaleString('en-US')} documents, so it checked none of them. Split it into several files.`,
+      start: 0,
+      end: lineEnd(text, 0),
+    });
+    return file;
+  }
   // By length first: hashing a 1 MB document's text as a map key would cost more than it saves.
   const reusable = new Map<number, ParsedDocument[]>();
   for (const doc of previous?.documents ?? []) reusable.set(doc.end - doc.start, [...(reusable.get(doc.end - doc.start) ?? []), doc]);
-  for (const [start, end] of documentChunks(text)) {
+  let nodes = 0;
+  for (const [start, end] of chunks) {
     const chunk = text.slice(start, end);
     const candidates = reusable.get(chunk.length) ?? [];
     const index = candidates.findIndex((doc) => previous!.text.slice(doc.start, doc.end) === chunk);
     // Each previous document is taken over once: two equal documents must not share a tree.
     const known = index < 0 ? undefined : candidates.splice(index, 1)[0];
-    file.documents.push(known ? moveTo(known, start) : shift(parseChunk(chunk), start));
+    const doc = known && nodes + known.nodes <= LIMITS.maxNodes ? moveTo(known, start) : shift(parseChunk(chunk, nodes), start);
+    file.documents.push(doc);
+    nodes += doc.nodes;
+    if (nodes > LIMITS.maxNodes) break; // that document says so; the rest are not parsed
   }
   file.documents = file.documents.filter((d) => d.root || d.problems.length);
   return file;
@@ -131,9 +185,18 @@ function documentChunks(text: string): [number, number][] {
   return chunks;
 }
 
-/** One chunk holds at most one document (plus, rarely, an empty one): parse and convert it. */
-function parseChunk(chunk: string): ParsedDocument {
-  const fast = fastParse(chunk, LIMITS.maxDepth);
+/**
+ * One chunk holds at most one document (plus, rarely, an empty one): parse and convert it.
+ * `before`: the nodes of the file's documents before this one.
+ */
+function parseChunk(chunk: string, before: number): ParsedDocument {
+  const nodes = countNodes(chunk);
+  const fmt = (n: number) => n.toLocaleString('en-US');
+  if (before + nodes > LIMITS.maxNodes) {
+    return tooManyNodes(chunk, nodes, `This file holds about ${fmt(before + nodes)} YAML nodes (keys, values, list items) up to the end of this document; kplane checks up to ${fmt(LIMITS.maxNodes)} per file, so it checked neither this document nor those after it. Split the file into several (one profile per file; \`kplane split\` splits a profile into several that depend on each other).`);
+  }
+  const failure: FastParseFailure = {};
+  const fast = fastParse(chunk, LIMITS.maxDepth, failure);
   if (fast) {
     const kind = pairOf(fast.root, 'kind')?.value;
     return {
@@ -143,33 +206,63 @@ function parseChunk(chunk: string): ParsedDocument {
       value: fast.value,
       problems: [],
       checkable: fast.root !== undefined,
+      nodes,
       ...(kind?.type === 'scalar' && typeof kind.value === 'string' ? { kind: kind.value } : {}),
     };
   }
-  return slowParse(chunk);
+  if (nodes > LIMITS.maxSlowNodes) {
+    // The fast parser's own error still says where the problem is, without the full parse.
+    const [found, fix] = failure.anchors
+      ? ['it uses anchors (&name)', 'Write the values out instead of using anchors and aliases']
+      : failure.reason
+        ? [`js-yaml reports: ${failure.reason}`, 'Fix that error']
+        : ['the fast parser could not read it', 'Check its syntax'];
+    return tooManyNodes(chunk, nodes, `This document holds about ${fmt(nodes)} YAML nodes and needs kplane's full YAML parser (${found}), which reads documents of up to ${fmt(LIMITS.maxSlowNodes)} nodes; kplane did not check it. ${fix}, or split the document.`, failure.position);
+  }
+  return { ...slowParse(chunk), nodes };
 }
 
-/** `yaml` (eemeli/yaml v2): slower, but never throws and reports every problem with its position. */
+function tooManyNodes(chunk: string, nodes: number, message: string, at = 0): ParsedDocument {
+  const start = Math.min(Math.max(0, at), chunk.length);
+  return {
+    start: 0,
+    end: chunk.length,
+    root: undefined,
+    value: undefined,
+    checkable: false,
+    nodes,
+    problems: [{ code: 'TOO_MANY_NODES', severity: 'error', message, start, end: Math.max(start + 1, lineEnd(chunk, start)) }],
+  };
+}
+
+/**
+ * `yaml` (eemeli/yaml v2): slower, but never throws and reports every problem with its position.
+ * The caller bounds its input (LIMITS.maxSlowNodes).
+ */
 export function slowParse(chunk: string): ParsedDocument {
   let docs: Document.Parsed[];
   try {
-    const parsed = parseAllDocuments(chunk, { prettyErrors: false, keepSourceTokens: false, logLevel: 'error' });
+    // uniqueKeys: false: yaml finds duplicate keys by a linear search per key, quadratic in the
+    // size of a mapping (a 10,000-key mapping took 12 s, 20,000 keys 56 s); convert() finds
+    // them with a Set instead and reports the same YAML_DUPLICATE_KEY.
+    const parsed = parseAllDocuments(chunk, { prettyErrors: false, keepSourceTokens: false, logLevel: 'error', uniqueKeys: false });
     docs = Array.isArray(parsed) ? parsed : [];
   } catch (err) {
     return failed(chunk, err);
   }
-  const result: ParsedDocument = { start: 0, end: chunk.length, root: undefined, value: undefined, problems: [], checkable: false };
+  const result: ParsedDocument = { start: 0, end: chunk.length, root: undefined, value: undefined, problems: [], checkable: false, nodes: countNodes(chunk) };
   for (const doc of docs) {
     for (const error of doc.errors) result.problems.push(yamlProblem(chunk, error.code, error.message, error.pos, 'error'));
     for (const warning of doc.warnings) result.problems.push(yamlProblem(chunk, warning.code, warning.message, warning.pos, 'warning'));
     if (result.root || doc.contents === null) continue;
-    const tooDeep = { hit: false };
+    const walk: ConvertState = { tooDeep: false, duplicateKeys: [] };
     try {
-      result.root = convert(chunk, doc.contents as AstNode, 0, tooDeep);
+      result.root = convert(chunk, doc.contents as AstNode, 0, walk);
     } catch (err) {
       return failed(chunk, err);
     }
-    if (tooDeep.hit) {
+    for (const at of walk.duplicateKeys) result.problems.push(yamlProblem(chunk, 'DUPLICATE_KEY', 'Map keys must be unique', [at, at + 1], 'error'));
+    if (walk.tooDeep) {
       result.problems.push({
         code: 'TOO_DEEP',
         severity: 'error',
@@ -209,6 +302,7 @@ function failed(chunk: string, err: unknown): ParsedDocument {
     root: undefined,
     value: undefined,
     checkable: false,
+    nodes: countNodes(chunk),
     problems: [
       {
         code: overflow ? 'TOO_DEEP' : 'YAML_UNREADABLE',
@@ -242,22 +336,34 @@ function lineEnd(text: string, from: number): number {
   return nl < 0 ? text.length : nl;
 }
 
-function convert(text: string, node: AstNode | null, depth: number, tooDeep: { hit: boolean }): YamlNode {
+interface ConvertState {
+  tooDeep: boolean;
+  /** Offsets of keys that repeat an earlier key of their mapping. */
+  duplicateKeys: number[];
+}
+
+function convert(text: string, node: AstNode | null, depth: number, state: ConvertState): YamlNode {
   const [start, rawEnd] = node?.range ?? [0, 0];
   // Block collections end after their last line break; end them at their last character instead.
   let end = rawEnd;
   while (end > start && /\s/.test(text[end - 1])) end--;
   if (!node) return { type: 'scalar', start, end, value: null, plain: true };
   if (depth > LIMITS.maxDepth) {
-    tooDeep.hit = true;
+    state.tooDeep = true;
     return { type: 'scalar', start, end, value: null };
   }
   if (isMap(node)) {
     const pairs: YamlPair[] = [];
+    // yaml's own rule: scalar keys with the same value are duplicates.
+    const seen = new Set<unknown>();
     for (const item of node.items) {
       if (!isPair(item)) continue;
-      const key = convert(text, item.key as AstNode | null, depth + 1, tooDeep);
-      const value = item.value === null ? undefined : convert(text, item.value as AstNode, depth + 1, tooDeep);
+      if (isScalar(item.key)) {
+        if (seen.has(item.key.value)) state.duplicateKeys.push(item.key.range?.[0] ?? start);
+        else seen.add(item.key.value);
+      }
+      const key = convert(text, item.key as AstNode | null, depth + 1, state);
+      const value = item.value === null ? undefined : convert(text, item.value as AstNode, depth + 1, state);
       pairs.push({ key, value });
     }
     const last = pairs[pairs.length - 1];
@@ -266,7 +372,7 @@ function convert(text: string, node: AstNode | null, depth: number, tooDeep: { h
     return { type: 'map', start, end: node.flow ? end : Math.min(end, blockEnd), pairs, flow: node.flow === true };
   }
   if (isSeq(node)) {
-    const items = node.items.map((item) => convert(text, item as AstNode, depth + 1, tooDeep));
+    const items = node.items.map((item) => convert(text, item as AstNode, depth + 1, state));
     const blockEnd = items.length ? items[items.length - 1].end : end;
     return { type: 'seq', start, end: node.flow ? end : Math.min(end, blockEnd), items, flow: node.flow === true };
   }

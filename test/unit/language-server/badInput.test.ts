@@ -7,14 +7,17 @@ import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
 import { getLanguageService, textDocument } from '@kplane/language-server';
 import { VALID, codes } from './helpers.js';
-import { billionLaughs, deepNesting, twentyMegabytes } from '../../fixtures/hostileYaml.js';
+import { billionLaughs, deepNesting, manyDocuments, manyNodes, twentyMegabytes, wideMapping } from '../../fixtures/hostileYaml.js';
+import { generateProfile } from '../../bench/lspBench.js';
 
 const URI = 'file:///work/bad.profile.yaml';
 
-function timed(text: string, uri = URI): { codes: string[]; heapMB: number } {
+function timed(text: string, uri = URI): { codes: string[]; heapMB: number; ms: number; messages: string[]; lines: number[] } {
   const before = process.memoryUsage().heapUsed;
+  const started = performance.now();
   const diagnostics = getLanguageService().doValidation(textDocument(uri, text));
-  return { codes: codes(diagnostics), heapMB: (process.memoryUsage().heapUsed - before) / 1024 / 1024 };
+  const ms = performance.now() - started;
+  return { codes: codes(diagnostics), heapMB: (process.memoryUsage().heapUsed - before) / 1024 / 1024, ms, messages: diagnostics.map((d) => String(d.message)), lines: diagnostics.map((d) => d.range.start.line) };
 }
 
 describe('language service: bad input', () => {
@@ -34,6 +37,62 @@ describe('language service: bad input', () => {
     const result = timed(twentyMegabytes(VALID));
     assert.deepEqual(result.codes, ['FILE_TOO_LARGE']);
     assert.ok(result.heapMB < 100, `heap grew by ${result.heapMB} MB`);
+  });
+
+  // The budgets below are 5-20x what these take on the loaded 2-core machine, and far below what
+  // each took before the limits (in the comments): a regression to the old behaviour fails them.
+  it('440,000 one-line documents: TOO_MANY_DOCUMENTS, nothing parsed (was 21 s and 900 MB)', function () {
+    this.timeout(60_000);
+    const result = timed(manyDocuments());
+    assert.deepEqual(result.codes, ['TOO_MANY_DOCUMENTS']);
+    assert.match(result.messages[0], /^This file has 440,000 YAML documents; kplane checks files of up to 10,000 documents, so it checked none of them\. Split it into several files\.$/);
+    assert.ok(result.ms < 3000 && result.heapMB < 150, `${result.ms} ms, heap +${result.heapMB} MB`);
+  });
+
+  it('a flow list of 2 million items: TOO_MANY_NODES before parsing (was 4 s and 340 MB for no finding)', function () {
+    this.timeout(60_000);
+    const result = timed(manyNodes());
+    assert.deepEqual(result.codes, ['TOO_MANY_NODES']);
+    assert.match(result.messages[0], /^This file holds about 2,000,00\d YAML nodes .* kplane checks up to 500,000 per file, so it checked neither this document nor those after it\. Split the file/);
+    assert.ok(result.ms < 1500 && result.heapMB < 100, `${result.ms} ms, heap +${result.heapMB} MB`);
+  });
+
+  it('the documents after the one that passes the node limit are not parsed; those before are checked', function () {
+    this.timeout(60_000);
+    const result = timed(`${VALID.replace('version: 1.4.0', 'version: one')}---
+${manyNodes()}---
+${VALID.replace('edge', 'other').replace('version: 1.4.0', 'version: two')}`);
+    assert.deepEqual(result.codes, ['INVALID_VERSION', 'TOO_MANY_NODES'], 'the first document is checked, the third is not');
+    assert.equal(result.lines[1], VALID.split('\n').length - 1, 'on the --- that starts the second document');
+  });
+
+  it('anchors or a YAML error in a document of over 100,000 nodes: TOO_MANY_NODES naming the error, without the full parser (was 94 s and 2.1 GB)', function () {
+    this.timeout(60_000);
+    const anchored = timed(`a: [${'0,'.repeat(150_000)}0]\nx: &a 1\n`);
+    assert.deepEqual(anchored.codes, ['TOO_MANY_NODES']);
+    assert.match(anchored.messages[0], /^This document holds about 150,00\d YAML nodes and needs kplane's full YAML parser \(it uses anchors \(&name\)\), which reads documents of up to 100,000 nodes; kplane did not check it\. Write the values out/);
+    assert.ok(anchored.ms < 1500, `${anchored.ms} ms`);
+    const text = `a:\n${'  - 0\n'.repeat(60_000)}b: [1, 2\nc: 3\n${'d: 4\n'.repeat(50_000)}`;
+    const broken = timed(text);
+    assert.deepEqual(broken.codes, ['TOO_MANY_NODES']);
+    assert.match(broken.messages[0], /needs kplane's full YAML parser \(js-yaml reports: .+\), .* Fix that error, or split the document\./);
+    assert.ok(broken.lines[0] >= 60_001 && broken.lines[0] <= 60_003, `the diagnostic is at js-yaml's error, line ${broken.lines[0]}`);
+    const bomb = timed(manyNodes(true));
+    assert.deepEqual(bomb.codes, ['TOO_MANY_NODES']);
+  });
+
+  it('a 20,000-key mapping with an anchor is read in linear time, its duplicate key still found (was 56 s: yaml searched each key linearly)', function () {
+    this.timeout(60_000);
+    const result = timed(wideMapping(20_000));
+    assert.deepEqual(result.codes, ['YAML_DUPLICATE_KEY', 'NOT_A_PROFILE']);
+    assert.equal(result.lines[0], 20_002, 'on the repeated key');
+    assert.ok(result.ms < 10_000, `${result.ms} ms`);
+  });
+
+  it('a real 50,000-line profile (1.6 MB) is far from every limit', function () {
+    this.timeout(60_000);
+    const result = timed(generateProfile(50_000, 'limits'));
+    assert.ok(!result.codes.some((c) => c.startsWith('TOO_MANY') || c === 'FILE_TOO_LARGE'), result.codes.join());
   });
 
   it('binary and non-UTF-8 content', () => {
