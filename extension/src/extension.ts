@@ -8,7 +8,7 @@ import type { ApplyOptions } from './commands/applyProfileCommand.js';
 import type { HubJoinOptions, HubLeaveOptions } from './commands/hubCommands.js';
 import { clusterOf } from './commands/nodeArgs.js';
 import { DRIFT_SCHEME, DriftContentProvider } from './driftContentProvider.js';
-import { FleetService } from './fleetService.js';
+import { FleetService, UNTRUSTED_WORKSPACE, readSettings } from './fleetService.js';
 import { vscodeHost, type Host } from './host.js';
 import { ProfileCodeLensProvider } from './profileCodeLens.js';
 import { createStatusBar } from './statusBar.js';
@@ -43,7 +43,12 @@ export function activate(context: vscode.ExtensionContext): KplaneApi {
   const started = performance.now();
   const cpu = process.cpuUsage();
   const log = vscode.window.createOutputChannel('kplane', { log: true });
-  const fleet = new FleetService(log);
+  const fleet = new FleetService({
+    log,
+    readSettings: () => readSettings(vscode.workspace.getConfiguration('kplane')),
+    trust: { get isTrusted() { return vscode.workspace.isTrusted; }, onDidGrant: (listener) => vscode.workspace.onDidGrantWorkspaceTrust(listener) },
+    loadRuntime: () => import('./runtime.js'),
+  });
   const fleetTree = new FleetTreeProvider(fleet);
   const profileTree = new ProfileTreeProvider(fleet);
   const drift = new DriftContentProvider();
@@ -52,8 +57,13 @@ export function activate(context: vscode.ExtensionContext): KplaneApi {
   const rendered = new RenderedLayerProvider();
   let languageClient: Promise<LanguageClient | undefined> = Promise.resolve(undefined);
   const command = (id: string, run: (...args: any[]) => unknown) => vscode.commands.registerCommand(id, run);
-  // Command modules load the Kubernetes client; they are imported on first use, after the fleet is ready.
+  // Command modules load the Kubernetes client; they are imported on first use, after the fleet
+  // is ready. In an untrusted workspace a command that would reach a cluster says why it does not.
   const commands = async () => {
+    if (!fleet.trusted) {
+      void host.error(UNTRUSTED_WORKSPACE);
+      return undefined;
+    }
     await fleet.ready();
     return import('./runtime.js');
   };
@@ -71,22 +81,22 @@ export function activate(context: vscode.ExtensionContext): KplaneApi {
     command('kplane.renderLayer', async (arg?: unknown, layer?: string) => (await import('./commands/renderLayerCommand.js')).renderLayerCommand(await languageClient, host, rendered, arg, layer)),
     vscode.languages.registerCodeLensProvider({ language: 'yaml', pattern: '**/*.{yaml,yml}' }, new ProfileCodeLensProvider()),
     statusBar,
-    command('kplane.applyProfile', async (arg?: unknown, options?: ApplyOptions) => (await commands()).applyProfileCommand(fleet, host, log, arg, options)),
-    command('kplane.pauseReconciliation', async (arg: unknown) => (await commands()).setPausedCommand(fleet, host, arg, true)),
-    command('kplane.resumeReconciliation', async (arg: unknown) => (await commands()).setPausedCommand(fleet, host, arg, false)),
-    command('kplane.removeProfile', async (arg: unknown, options?: { yes?: boolean }) => (await commands()).removeProfileCommand(fleet, host, arg, options)),
-    command('kplane.installAgent', async (arg?: unknown) => (await commands()).installAgentCommand(fleet, host, log, context.extensionPath, arg)),
-    command('kplane.showDrift', async (arg: unknown) => (await commands()).showDriftCommand(fleet, host, drift, arg)),
-    command('kplane.diffProfile', async (arg?: unknown, cluster?: string) => (await commands()).diffProfileCommand(fleet, host, drift, arg, cluster)),
-    command('kplane.openStatus', async (arg: unknown) => (await commands()).openStatusCommand(fleet, host, arg)),
+    command('kplane.applyProfile', async (arg?: unknown, options?: ApplyOptions) => (await commands())?.applyProfileCommand(fleet, host, log, arg, options)),
+    command('kplane.pauseReconciliation', async (arg: unknown) => (await commands())?.setPausedCommand(fleet, host, arg, true)),
+    command('kplane.resumeReconciliation', async (arg: unknown) => (await commands())?.setPausedCommand(fleet, host, arg, false)),
+    command('kplane.removeProfile', async (arg: unknown, options?: { yes?: boolean }) => (await commands())?.removeProfileCommand(fleet, host, arg, options)),
+    command('kplane.installAgent', async (arg?: unknown) => (await commands())?.installAgentCommand(fleet, host, log, context.extensionPath, arg)),
+    command('kplane.showDrift', async (arg: unknown) => (await commands())?.showDriftCommand(fleet, host, drift, arg)),
+    command('kplane.diffProfile', async (arg?: unknown, cluster?: string) => (await commands())?.diffProfileCommand(fleet, host, drift, arg, cluster)),
+    command('kplane.openStatus', async (arg: unknown) => (await commands())?.openStatusCommand(fleet, host, arg)),
     command('kplane.refresh', (arg?: unknown) => {
       fleet.refresh(clusterOf(arg));
       return true;
     }),
-    command('kplane.addClusters', async () => (await commands()).addClustersCommand(fleet, host)),
-    command('kplane.hubJoin', async (options?: HubJoinOptions) => (await commands()).hubJoinCommand(fleet, host, options)),
-    command('kplane.hubLeave', async (options?: HubLeaveOptions) => (await commands()).hubLeaveCommand(fleet, host, options)),
-    command('kplane.exportReport', async (options?: { format?: 'markdown' | 'json'; path?: string }) => (await commands()).exportReportCommand(fleet, host, options)),
+    command('kplane.addClusters', async () => (await commands())?.addClustersCommand(fleet, host)),
+    command('kplane.hubJoin', async (options?: HubJoinOptions) => (await commands())?.hubJoinCommand(fleet, host, options)),
+    command('kplane.hubLeave', async (options?: HubLeaveOptions) => (await commands())?.hubLeaveCommand(fleet, host, options)),
+    command('kplane.exportReport', async (options?: { format?: 'markdown' | 'json'; path?: string }) => (await commands())?.exportReportCommand(fleet, host, options)),
     command('kplane.showLog', () => log.show()),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (fleet.started && (e.affectsConfiguration('kplane.fleet') || e.affectsConfiguration('kplane.watch') || e.affectsConfiguration('kplane.staleThresholdMultiplier'))) void fleet.restart();

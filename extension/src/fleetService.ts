@@ -2,13 +2,50 @@
  * The fleet as the extension holds it: settings → kubeconfig contexts → one watch per cluster →
  * the pure FleetModel. Started lazily (first time a view is shown or a command needs it), so
  * activation does no cluster I/O and does not even load the Kubernetes client. Settings changes
- * restart it.
+ * restart it. In an untrusted workspace it does not start at all (no kubeconfig read, no exec
+ * plugin, no request) until the user trusts the workspace. No `vscode` import: extension.ts
+ * passes the settings, workspace trust and the cluster runtime in, so a unit test can too.
  */
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import { DEFAULT_NAMESPACE } from '@kplane/profile';
 import { FleetModel } from '@kplane/plane';
 import type { FleetWatcher, FleetContext, ProfileTarget } from '@kplane/plane/cluster';
 import type { KubeClient } from '@kplane/kube';
+
+/** Workspace trust as FleetService needs it; extension.ts adapts vscode.workspace to it. */
+export interface WorkspaceTrust {
+  readonly isTrusted: boolean;
+  onDidGrant(listener: () => void): { dispose(): void };
+}
+
+/** Shown in the Fleet view and by every command that would reach a cluster. */
+export const UNTRUSTED_WORKSPACE =
+  'This workspace is not trusted, so kplane reads no kubeconfig and contacts no cluster while it is open (a kubeconfig exec plugin runs a program, and cluster actions would take profiles from files you have not vetted). Profiles are still checked. Trust the workspace ("Workspaces: Manage Workspace Trust") to see the fleet.';
+
+/** What start() loads on first use: @kplane/plane/cluster (extension.ts: its bundle, runtime.js). */
+export type FleetRuntime = Pick<typeof import('@kplane/plane/cluster'), 'DEFAULT_WATCH_OPTIONS' | 'FleetWatcher' | 'fleetContexts' | 'insecureContextWarning' | 'loadKubeconfig'>;
+
+export interface FleetServiceDeps {
+  log: Pick<vscode.LogOutputChannel, 'debug' | 'info' | 'warn' | 'error'>;
+  readSettings: () => FleetSettings;
+  trust: WorkspaceTrust;
+  loadRuntime: () => Promise<FleetRuntime>;
+}
+
+/** vscode.EventEmitter's shape, without vscode. */
+class Emitter {
+  private listeners = new Set<() => void>();
+  readonly event = (listener: () => void): { dispose(): void } => {
+    this.listeners.add(listener);
+    return { dispose: () => this.listeners.delete(listener) };
+  };
+  fire(): void {
+    for (const l of [...this.listeners]) l();
+  }
+  dispose(): void {
+    this.listeners.clear();
+  }
+}
 
 export interface FleetSettings {
   kubeconfig: string;
@@ -21,8 +58,8 @@ export interface FleetSettings {
   groupBy: string;
 }
 
-export function readSettings(): FleetSettings {
-  const c = vscode.workspace.getConfiguration('kplane');
+/** `c`: vscode.workspace.getConfiguration('kplane'). */
+export function readSettings(c: Pick<vscode.WorkspaceConfiguration, 'get'>): FleetSettings {
   return {
     kubeconfig: c.get<string>('fleet.kubeconfig', '') ?? '',
     contexts: c.get<string[]>('fleet.contexts', []) ?? [],
@@ -34,19 +71,26 @@ export function readSettings(): FleetSettings {
   };
 }
 
-export class FleetService implements vscode.Disposable {
+export class FleetService {
   readonly model: FleetModel;
   private watcher: FleetWatcher | undefined;
   private starting: Promise<void> | undefined;
   private contexts: FleetContext[] = [];
   private settings: FleetSettings;
-  private readonly onDidStartEmitter = new vscode.EventEmitter<void>();
-  /** Fires when the set of contexts changed (start, settings change). */
+  private readonly onDidStartEmitter = new Emitter();
+  /** Fires when the set of contexts changed (start, settings change, trust granted). */
   readonly onDidStart = this.onDidStartEmitter.event;
   private startErrors: string[] = [];
+  private readonly log: FleetServiceDeps['log'];
+  private readonly granted: { dispose(): void };
 
-  constructor(private readonly log: vscode.LogOutputChannel) {
-    this.settings = readSettings();
+  constructor(private readonly deps: FleetServiceDeps) {
+    this.log = deps.log;
+    this.settings = deps.readSettings();
+    // Trust granted while the window is open: start (or restart the untrusted non-start) now.
+    this.granted = deps.trust.onDidGrant(() => {
+      if (this.started) void this.restart();
+    });
     this.model = new FleetModel(Date.now, { staleMultiplier: this.settings.staleMultiplier, defaultHeartbeatMs: 30_000 });
     this.model.onEvents((notice) => {
       // The first read lists up to 200 old events per cluster: at 1,000 clusters, noise, not news.
@@ -55,6 +99,11 @@ export class FleetService implements vscode.Disposable {
       const prefix = notice.caughtUp ? 'caught up' : 'event';
       for (const e of notice.fresh) this.log[e.severity === 'Warning' ? 'warn' : 'info'](`${notice.cluster}: ${prefix} #${e.seq} ${e.time} ${e.reason}: ${e.message}`);
     });
+  }
+
+  /** Whether the fleet may reach clusters: the workspace is trusted. */
+  get trusted(): boolean {
+    return this.deps.trust.isTrusted;
   }
 
   /** Problems with the kubeconfig, context names or the hub, shown as tree nodes. */
@@ -89,14 +138,21 @@ export class FleetService implements vscode.Disposable {
     await this.starting;
     this.watcher?.dispose();
     this.watcher = undefined;
-    this.settings = readSettings();
+    this.settings = this.deps.readSettings();
     this.model.setOptions({ staleMultiplier: this.settings.staleMultiplier, defaultHeartbeatMs: 30_000 });
     this.starting = undefined;
     await this.ready();
   }
 
   private async start(): Promise<void> {
-    const { DEFAULT_WATCH_OPTIONS, FleetWatcher, fleetContexts, insecureContextWarning, loadKubeconfig } = await import('./runtime.js');
+    if (!this.deps.trust.isTrusted) {
+      this.startErrors = [UNTRUSTED_WORKSPACE];
+      this.contexts = [];
+      this.log.warn(UNTRUSTED_WORKSPACE);
+      this.onDidStartEmitter.fire();
+      return;
+    }
+    const { DEFAULT_WATCH_OPTIONS, FleetWatcher, fleetContexts, insecureContextWarning, loadKubeconfig } = await this.deps.loadRuntime();
     const s = this.settings;
     const loaded = loadKubeconfig(s.kubeconfig);
     const hubs = s.hub ? fleetContexts(loaded.kubeConfig, [s.hub]) : { contexts: [], unknown: [] };
@@ -160,6 +216,7 @@ export class FleetService implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.granted.dispose();
     this.watcher?.dispose();
     this.onDidStartEmitter.dispose();
   }

@@ -6,3 +6,4 @@ export { fleetSnapshot, EVENTS_PER_CLUSTER, type FleetReader } from './webview/f
 export { DashboardController, type ControllerDeps } from './webview/dashboardController.js';
 export { dashboardHtml, makeNonce, type DashboardAssets } from './webview/dashboardHtml.js';
 export { valuesApplyBody, profilePath, kubeProfileStore, type ProfileValuesStore, type ProfileHttp } from './webview/profileValuesStore.js';
+export { FleetService, UNTRUSTED_WORKSPACE, readSettings, type FleetRuntime, type FleetServiceDeps, type FleetSettings, type WorkspaceTrust } from './fleetService.js';
