@@ -3,5 +3,5 @@ export { runAgent, parseFlags, USAGE } from './main.js';
 export { WorkQueue } from './controller/workQueue.js';
 export { Scaler } from './controller/scaler.js';
 export { Metrics } from './controller/metrics.js';
-export { Logger, type Level } from './controller/logger.js';
+export { Logger, SecretValues, SECRET_VALUES_MAX_BYTES, type Level } from './controller/logger.js';
 export { AgentReporter } from './controller/agentReporter.js';

@@ -76,6 +76,7 @@ export function activate(context: vscode.ExtensionContext): KplaneApi {
     vscode.window.createTreeView('kplane.fleet', { treeDataProvider: fleetTree, showCollapseAll: true }),
     vscode.window.createTreeView('kplane.profiles', { treeDataProvider: profileTree }),
     vscode.workspace.registerTextDocumentContentProvider(DRIFT_SCHEME, drift),
+    vscode.workspace.onDidCloseTextDocument((d) => d.uri.scheme === DRIFT_SCHEME && drift.forget(d.uri)),
     rendered,
     vscode.workspace.registerTextDocumentContentProvider(RENDER_SCHEME, rendered),
     command('kplane.renderLayer', async (arg?: unknown, layer?: string) => (await import('./commands/renderLayerCommand.js')).renderLayerCommand(await languageClient, host, rendered, arg, layer)),

@@ -70,6 +70,7 @@ export class ProfileReconciler {
       this.validator.forget(key);
       this.renderer.forget(key);
       this.status.forget(key);
+      this.deps.log.forgetSecrets(key);
       return {};
     }
     const ctx = runContext(key, cached, this.deps, signal);

@@ -7,6 +7,18 @@
 import type { ClusterProfile, Variable } from '@kplane/profile';
 import { parseWebviewMessage, type HostMessage, type ProfileRef, type WebviewMessage, valuesSchema, valuesToYaml, hiddenValues, judgeValues, type ProfileValidator } from '@kplane/media';
 import type { ProfileValuesStore } from './profileValuesStore.js';
+import { ByteBoundedList, textBytes } from '../byteBounded.js';
+
+/**
+ * What each way of a dashboard remembers, for tests that start waiting late: by bytes, since one
+ * snapshot of 1,000 clusters is about 2 MB (the last 200 messages held 392 MB).
+ */
+export const DASHBOARD_HISTORY_BYTES = 8 * 1024 * 1024;
+
+/** One way's message history: the newest messages within DASHBOARD_HISTORY_BYTES, measured as JSON. */
+export function messageHistory<T>(maxBytes = DASHBOARD_HISTORY_BYTES): ByteBoundedList<T> {
+  return new ByteBoundedList<T>(maxBytes, (m) => textBytes(JSON.stringify(m) ?? ''));
+}
 
 export interface ControllerDeps {
   post(message: HostMessage): void;

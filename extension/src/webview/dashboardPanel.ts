@@ -6,8 +6,9 @@
 import * as vscode from 'vscode';
 import type { HostMessage, ProfileRef, WebviewMessage, ProfileValidator } from '@kplane/media';
 import { clusterOf, profileOf } from '../commands/nodeArgs.js';
+import type { ByteBoundedList } from '../byteBounded.js';
 import { validateProfile } from '@kplane/profile';
-import { DashboardController } from './dashboardController.js';
+import { DashboardController, messageHistory } from './dashboardController.js';
 import { dashboardHtml, makeNonce } from './dashboardHtml.js';
 import { fleetSnapshot, type FleetReader } from './fleetSnapshot.js';
 import { kubeProfileStore, type ProfileHttp, type ProfileValuesStore } from './profileValuesStore.js';
@@ -60,8 +61,7 @@ export function registerFleetDashboard(
  * each snapshot is bigger and status changes arrive all the time.
  */
 const snapshotDelayMs = (clusters: number) => (clusters > 100 ? 1000 : 200);
-/** How many messages each way a handle remembers, for tests that start waiting late. */
-const HISTORY = 200;
+
 
 export function registerDashboard(context: vscode.ExtensionContext, deps: DashboardDeps): { open(): DashboardHandle } {
   let current: DashboardHandle | undefined;
@@ -112,12 +112,11 @@ function createPanel(context: vscode.ExtensionContext, deps: DashboardDeps): Das
     makeNonce(),
   );
 
-  const sentLog: HostMessage[] = [];
-  const receivedLog: WebviewMessage[] = [];
+  const sentLog = messageHistory<HostMessage>();
+  const receivedLog = messageHistory<WebviewMessage>();
   const waiters = new Set<() => void>();
-  const remember = <T>(log: T[], m: T) => {
+  const remember = <T>(log: ByteBoundedList<T>, m: T) => {
     log.push(m);
-    if (log.length > HISTORY) log.shift();
     for (const w of [...waiters]) w();
   };
   const post = (m: HostMessage) => {
@@ -164,7 +163,7 @@ function createPanel(context: vscode.ExtensionContext, deps: DashboardDeps): Das
     else pending = m;
   };
 
-  const waitIn = <T>(log: T[], match: (m: T) => boolean, timeoutMs: number, what: string) =>
+  const waitIn = <T>(log: ByteBoundedList<T>, match: (m: T) => boolean, timeoutMs: number, what: string) =>
     new Promise<T>((resolve, reject) => {
       const check = () => {
         const found = log.find(match);
@@ -176,7 +175,7 @@ function createPanel(context: vscode.ExtensionContext, deps: DashboardDeps): Das
       };
       const deadline = setTimeout(() => {
         waiters.delete(check);
-        reject(new Error(`dashboard: no matching ${what} message within ${timeoutMs} ms; last ones: ${JSON.stringify(log.slice(-3)).slice(0, 500)}`));
+        reject(new Error(`dashboard: no matching ${what} message within ${timeoutMs} ms; last ones: ${JSON.stringify(log.last(3)).slice(0, 500)}`));
       }, timeoutMs);
       if (!check()) waiters.add(check);
     });

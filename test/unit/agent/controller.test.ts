@@ -58,7 +58,7 @@ describe('agent metrics and logs', () => {
   it('writes one JSON object per line and masks secrets', () => {
     const lines: string[] = [];
     const log = new Logger({ component: 't' }, 'info', (l) => lines.push(l));
-    log.addSecrets(['topsecret']);
+    log.setSecrets('p', ['topsecret']);
     log.child({ profile: 'p' }).info('hello', { value: 'topsecret!' });
     log.debug('hidden');
     assert.equal(lines.length, 1);

@@ -62,7 +62,7 @@ export function runContext(key: string, cached: ClusterProfile, deps: Reconciler
   // changes it, and copying a profile of a few MB on every run made most of a run's garbage.
   const profile = { ...cached, metadata: structuredClone(cached.metadata), ...(cached.status ? { status: structuredClone(cached.status) } : {}) };
   const secrets = sensitiveValues(profile);
-  deps.log.addSecrets(secrets);
+  deps.log.setSecrets(key, secrets);
   return {
     key,
     profile,
