@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { startCluster, waitFor, type TestCluster, startAgent, type RunningAgent } from '@kplane/bed';
-import { KubeClient, loadKubeConfig } from '@kplane/kube';
+import { KubeClient, loadConnection } from '@kplane/kube';
 import type { ClusterProfile } from '@kplane/profile';
 
 const NS = 'kplane-system';
@@ -46,7 +46,7 @@ describe('agent /healthz while it reconciles profiles with catastrophic patterns
   before(async function () {
     this.timeout(120_000);
     cluster = await startCluster({ name: 'health-redos' });
-    api = new KubeClient(loadKubeConfig({ kubeconfigPath: cluster.kubeconfigPath }));
+    api = new KubeClient(loadConnection({ kubeconfigPath: cluster.kubeconfigPath }));
     agent = await startAgent({ kubeconfigPath: cluster.kubeconfigPath, args: ['--heartbeat', '5s'] });
   });
 
