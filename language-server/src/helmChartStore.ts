@@ -173,7 +173,8 @@ export class HelmChartStore implements HelmChartProvider {
    */
   rendered(request: RenderRequest, owner?: string): RenderLookup {
     const chart = this.entries.get(refKey(request.ref));
-    if (!this.options.renderLayers || chart?.state !== 'ready') return { state: 'pending' };
+    // Without helm nothing renders; the chart's own message (it cannot be fetched) says why.
+    if (!this.options.renderLayers || chart?.state !== 'ready' || !this.helmBinary()) return { state: 'pending' };
     const key = createHash('sha256').update(JSON.stringify([refKey(request.ref), chart.chart.version, request.releaseName, request.namespace, request.values ?? {}])).digest('hex');
     if (owner) {
       const previous = this.renderOwners.get(owner);

@@ -11,7 +11,7 @@
  */
 import AjvModule, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { parseDocument, isMap, isScalar, isSeq, type Node as YamlLibNode } from 'yaml';
-import { closest, describeValue, formatPath, re2RegExp, resolveValues, substitute, type Finding, type JsonPath, type JsonSchema, type Variable, type VariableValue } from '@kplane/profile';
+import { closest, describeValue, sensitiveValues, formatPath, re2RegExp, resolveValues, substitute, type Finding, type JsonPath, type JsonSchema, type Variable, type VariableValue } from '@kplane/profile';
 import { CompletionItemKind, InsertTextFormat, MarkupKind, type CompletionItem, type CompletionList, type Hover, type Position } from 'vscode-languageserver-types';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { containerPath, siblingKeys } from './completion.js';
@@ -360,6 +360,7 @@ function unknownKeyFindings(layer: HelmLayer, chart: ChartFacts): Finding[] {
 export function helmValuesFindings(docValue: unknown, provider: HelmChartProvider | undefined, owner = '', kube?: { kube: KubeTypes; kubeVersion?: string }): Finding[] {
   if (!provider) return [];
   const findings: Finding[] = [];
+  let secrets: string[] | undefined;
   for (const layer of helmLayersOf(docValue)) {
     const lookup = provider.chart(layer.ref, `${owner}#${layer.index}`);
     const helmPath: JsonPath = ['spec', 'layers', layer.index, 'helm'];
@@ -381,8 +382,11 @@ export function helmValuesFindings(docValue: unknown, provider: HelmChartProvide
     } else findings.push(...unknownKeyFindings(layer, chart));
     if (!kube || !provider.rendered || findings.some((f) => f.severity === 'error' && f.path[2] === layer.index)) continue;
     const rendered = provider.rendered({ ref: layer.ref, releaseName: layer.releaseName, namespace: layer.namespace, values: layer.effective ?? {} }, `${owner}#${layer.index}`);
-    if (rendered.state === 'failed') findings.push({ code: 'HELM_RENDER_FAILED', severity: 'error', message: rendered.message, path: helmPath, on: 'key' });
-    else if (rendered.state === 'ready') findings.push(...renderedObjectFindings(rendered.rendered, helmPath, kube));
+    // Rendered output holds substituted values: a sensitive variable's is masked, as kplane validate does.
+    secrets ??= sensitiveValues(isRecord(docValue) ? docValue.spec : undefined).filter((v) => v.length > 0);
+    const mask = (finding: Finding): Finding => ({ ...finding, message: secrets!.reduce((text, secret) => text.split(secret).join('••••••'), finding.message) });
+    if (rendered.state === 'failed') findings.push(mask({ code: 'HELM_RENDER_FAILED', severity: 'error', message: rendered.message, path: helmPath, on: 'key' }));
+    else if (rendered.state === 'ready') findings.push(...renderedObjectFindings(rendered.rendered, helmPath, kube).map(mask));
   }
   return findings;
 }

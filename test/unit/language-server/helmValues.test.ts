@@ -262,6 +262,14 @@ describe('language service: Helm layer values against the chart', () => {
       assert.deepEqual(provider.requests[0], { ref: { repo: 'oci://registry.example/charts', chart: 'web', version: '1.0.0' }, releaseName: 'web', namespace: 'web', values: { replicaCount: 3 } });
     });
 
+    it("a sensitive variable's value in a rendered object's finding is masked", () => {
+      const provider = new Rendering({ state: 'ready', rendered: { chart: 'web', version: '1.0.0', objects: [{ manifest: deployment({ team: 'hunter2 secret!' }) as never }] } });
+      const text = profile(WEB + '        values:\n          greeting: ${token}\n', '  values:\n    token: "hunter2 secret!"\n').replace('      default: 3\n', '      default: 3\n    - name: token\n      type: string\n      sensitive: true\n');
+      const d = expectOne(withKube(provider, text), 'HELM_RENDERED_OBJECT', rangeOf(text, 'helm'));
+      assert.doesNotMatch(String(d.message), /hunter2/);
+      assert.match(String(d.message), /••••••/);
+    });
+
     it('values the chart schema rejects are not rendered (Helm would refuse them); a failed render is one error on the helm key', () => {
       const failing = new Rendering({ state: 'failed', message: 'Chart web 1.0.0 did not render with the layer\'s values (helm template): boom' });
       const bad = profile(WEB + '        values:\n          replicaCount: 50\n');
