@@ -1,5 +1,5 @@
 /**
- * The dashboard's view of the fleet, read from the fleet model (extension/src/fleet): the derived
+ * The dashboard's view of the fleet, read from the fleet model (plane/src/fleet): the derived
  * state per cluster plus the agent and profile objects it keeps, shaped as media/src/protocol.ts's
  * FleetSnapshot. Sensitive values never leave the host: the snapshot carries status only.
  */
