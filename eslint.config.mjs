@@ -10,7 +10,7 @@ import tseslint from 'typescript-eslint';
 const platform = ['vscode', 'vscode-languageserver', 'vscode-languageserver/node', 'vscode-languageclient', 'vscode-languageclient/node', '@kubernetes/client-node', 'undici'];
 const nodeBuiltins = ['node:*', 'fs', 'path', 'http', 'https', 'http2', 'net', 'child_process', 'os'];
 /** The named entries of the packages' `exports` maps: the only ways in. */
-const entries = ['@kplane/profile/model', '@kplane/plane/cluster', '@kplane/plane/live-diff', '@kplane/bed/vscode', '@kplane/agent/core', '@kplane/agent/helm', '@kplane/language-server/protocol', '@kplane/language-server/kube-schemas', '@kplane/language-server/helm-charts'];
+const entries = ['@kplane/profile/model', '@kplane/plane/cluster', '@kplane/plane/live-diff', '@kplane/bed/vscode', '@kplane/agent/core', '@kplane/agent/helm', '@kplane/language-server/protocol', '@kplane/language-server/kube-schemas', '@kplane/language-server/helm-charts', '@kplane/language-server/yaml-parse'];
 const walls = [
   { group: ['@kplane/*/**', ...entries.map((e) => `!${e}`)], message: 'Import another package through its named entries only (see its package.json "exports").' },
   { group: ['**/src/**', '**/out/**', '!./**', '../*/**/src/**'], message: "Relative imports stay inside their package; use the other package's named entry." },

@@ -9,3 +9,4 @@ export { valuesApplyBody, profilePath, kubeProfileStore, type ProfileValuesStore
 export { FleetService, UNTRUSTED_WORKSPACE, readSettings, type FleetRuntime, type FleetServiceDeps, type FleetSettings, type WorkspaceTrust } from './fleetService.js';
 export { ByteBoundedList, ByteBoundedTexts, textBytes } from './byteBounded.js';
 export { DriftContentProvider, DRIFT_MAX_BYTES, DRIFT_SCHEME } from './driftContentProvider.js';
+export { profilesInText, MAX_PROFILE_FILE_BYTES, type ProfileSummary } from './views/profileFiles.js';

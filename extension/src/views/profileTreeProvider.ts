@@ -3,8 +3,7 @@
  * ClusterProfile), each with the clusters that run it and the version they run.
  */
 import * as vscode from 'vscode';
-import { parseAllDocuments } from 'yaml';
-import { PROFILE_KIND } from '@kplane/profile';
+import { MAX_PROFILE_FILE_BYTES, profilesInText } from './profileFiles.js';
 import type { FleetService } from '../fleetService.js';
 
 export type ProfileNode =
@@ -94,16 +93,13 @@ async function scanWorkspace(): Promise<(ProfileNode & { kind: 'profileFile' })[
   for (const uri of uris) {
     let text: string;
     try {
+      // Not even read past the limit (a 200 MB file ran the host out of heap).
+      if ((await vscode.workspace.fs.stat(uri)).size > MAX_PROFILE_FILE_BYTES) continue;
       text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
     } catch {
       continue;
     }
-    if (!/^kind:\s*ClusterProfile\s*$/m.test(text)) continue;
-    for (const doc of parseAllDocuments(text)) {
-      const value = doc.toJS() as { kind?: string; metadata?: { name?: string; namespace?: string }; spec?: { version?: string } } | null;
-      if (value?.kind !== PROFILE_KIND || !value.metadata?.name) continue;
-      found.push({ kind: 'profileFile', uri, name: value.metadata.name, namespace: value.metadata.namespace ?? 'kplane-system', version: String(value.spec?.version ?? '?') });
-    }
+    for (const p of profilesInText(text)) found.push({ kind: 'profileFile', uri, ...p });
   }
   return found.sort((a, b) => a.name.localeCompare(b.name));
 }
