@@ -1,5 +1,6 @@
-import { rm } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import type { Command } from '../main.js';
 
 const usage = `Usage: kplane dev up [--clusters N] [--workloads] [--kubeconfig FILE]
@@ -64,6 +65,14 @@ export const command: Command = {
       return 2;
     }
     const kubeconfigPath = resolve(opts.kubeconfig);
+    // dev up removes its kubeconfig when it stops: it must never take over a file it did not
+    // write (`--kubeconfig ~/.kube/config` overwrote, then deleted, the user's kubeconfig). The
+    // marker beside it says an earlier run (perhaps killed) wrote the file.
+    const marker = `${kubeconfigPath}.kplane-dev`;
+    if (existsSync(kubeconfigPath) && !existsSync(marker)) {
+      console.error(`kplane dev: ${kubeconfigPath} already exists and was not written by kplane dev; dev up writes a kubeconfig of its own and deletes it when it stops, so it leaves this one alone. Name a new file with --kubeconfig, or move this one away.`);
+      return 2;
+    }
 
     // Signals are ours from the start: during startup they abort it (the bed's exit hook kills
     // whatever already runs), once up they trigger a graceful stop.
@@ -77,6 +86,8 @@ export const command: Command = {
     // Loaded lazily so that `kplane --help` does not pay for the Kubernetes client.
     const { startFleet } = await import('@kplane/bed');
     const started = Date.now();
+    await mkdir(dirname(marker), { recursive: true });
+    await writeFile(marker, `written by kplane dev up (pid ${process.pid}); ${kubeconfigPath} is its kubeconfig\n`);
     const fleet = await startFleet({
       clusters: opts.clusters,
       workloads: opts.workloads,
@@ -98,6 +109,7 @@ export const command: Command = {
     console.error(`kplane dev: ${signal}: stopping ${fleet.clusters.length} cluster(s)`);
     await fleet.stop();
     await rm(kubeconfigPath, { force: true });
+    await rm(marker, { force: true });
     clearInterval(keepAlive);
     process.off('SIGINT', handler).off('SIGTERM', handler).off('SIGHUP', handler);
     console.error('kplane dev: stopped');
