@@ -118,6 +118,24 @@ describe('kplane validate / kplane schema', () => {
     assert.ok(elapsed < 10_000, `${elapsed} ms`);
   });
 
+  it('a long line with many findings: each excerpt is cut to a window around its finding, not the whole line each time', () => {
+    // 1,000 misspelt fields on one 14 KB line: the whole line per finding printed 28 MB (the audit's 233 KB line with 3,000, 1 GB).
+    const fields = Array.from({ length: 1000 }, (_, i) => `verzion${i}: 1`).join(', ');
+    const wide = VALID.replace('  reconcile:\n    mode: enforce\n    interval: 10m\n', `  reconcile: { mode: enforce, ${fields} }\n`);
+    assert.notEqual(wide, VALID);
+    writeFileSync(join(dir, 'wide.profile.yaml'), wide);
+    const r = kplane(['validate', 'wide.profile.yaml'], dir);
+    assert.equal(r.status, 1, r.stderr);
+    const lines = r.stdout.split('\n');
+    const findings = lines.filter((l) => / error /.test(l)).length;
+    assert.equal(findings, 1000, r.stdout.slice(0, 500));
+    assert.ok(r.stdout.length < 600 * findings, `${r.stdout.length} characters for ${findings} findings`);
+    const excerpts = lines.filter((l) => l.startsWith('  ') && l.includes('verzion'));
+    assert.equal(excerpts.length, 1000);
+    assert.ok(excerpts.every((l) => l.length <= 2 + 160 + 2), `longest excerpt ${Math.max(...excerpts.map((l) => l.length))} characters`);
+    assert.match(excerpts[500], /^  ….*verzion499: 1.*…$/, 'the window shows the finding, marked as cut on both sides');
+  });
+
   it('refuses /dev/zero, a FIFO and other non-regular files at once, with a clear message (exit 2)', () => {
     const fifo = join(dir, 'pipe.profile.yaml');
     assert.equal(spawnSync('mkfifo', [fifo]).status, 0, 'mkfifo');

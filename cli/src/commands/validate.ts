@@ -141,13 +141,28 @@ function byPosition(a: { range: { start: Position } }, b: { range: { start: Posi
   return a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character;
 }
 
+/**
+ * A long line is cut to this many characters around the finding: the whole of a 233 KB line,
+ * once per each of its 3,000 findings, printed 1 GB.
+ */
+const EXCERPT_WIDTH = 160;
+
 function excerpt(lines: string[], d: FileReport['diagnostics'][number]): string {
   const source = lines[d.range.start.line] ?? '';
   const from = Math.min(d.range.start.character, source.length);
   const to = d.range.end.line === d.range.start.line ? Math.min(d.range.end.character, source.length) : source.length;
+  let start = 0;
+  let end = source.length;
+  if (source.length > EXCERPT_WIDTH) {
+    start = Math.max(0, Math.min(from - 40, source.length - EXCERPT_WIDTH));
+    end = start + EXCERPT_WIDTH;
+  }
+  const head = start > 0 ? '…' : '';
+  const tail = end < source.length ? '…' : '';
+  const shown = source.slice(start, end);
   // Keep tabs as tabs so the carets line up under them.
-  const pad = source.slice(0, from).replace(/[^\t]/g, ' ');
-  return `  ${source}\n  ${pad}${'^'.repeat(Math.max(1, to - from))}`;
+  const pad = (head ? ' ' : '') + shown.slice(0, from - start).replace(/[^\t]/g, ' ');
+  return `  ${head}${shown}${tail}\n  ${pad}${'^'.repeat(Math.max(1, Math.min(to, end) - from))}`;
 }
 
 /** Cycles and missing dependencies across all the profiles given, placed in their files. */
