@@ -5,3 +5,4 @@ export { Scaler } from './controller/scaler.js';
 export { Metrics } from './controller/metrics.js';
 export { Logger, SecretValues, SECRET_VALUES_MAX_BYTES, type Level } from './controller/logger.js';
 export { AgentReporter } from './controller/agentReporter.js';
+export { parseListenAddr, formatListenAddr } from './controller/httpServer.js';

@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { DEFAULT_NAMESPACE, memberNameProblem, parseDuration } from '@kplane/profile';
 import { KubeClient, loadConnection } from '@kplane/kube';
 import { AgentRuntime } from './controller/agentRuntime.js';
-import { startHttpServer } from './controller/httpServer.js';
+import { formatListenAddr, startHttpServer } from './controller/httpServer.js';
 import { Logger, type Level } from './controller/logger.js';
 
 export const USAGE = `Usage: kplane agent [options]
@@ -156,7 +156,7 @@ export async function runAgent(argv: string[]): Promise<number> {
   const server = flags.metricsAddr !== '0' ? await startHttpServer(runtime, flags.metricsAddr) : undefined;
   if (server) {
     const address = server.address();
-    log.info('serving health and metrics', { addr: typeof address === 'object' && address ? `${address.address}:${address.port}` : flags.metricsAddr });
+    log.info('serving health and metrics', { addr: typeof address === 'object' && address ? formatListenAddr(address.address, address.port) : flags.metricsAddr });
   }
   let stopping: Promise<void> | undefined;
   const shutdown = (signal: string) => {
