@@ -21,7 +21,7 @@ Options:
   --kubeconfig <path>      kubeconfig to use (default: $KUBECONFIG, ~/.kube/config, or in-cluster)
   --context <name>         kubeconfig context (default: the current context)
   --namespace <ns>         namespace of the ClusterProfiles and ClusterAgent (default: ${DEFAULT_NAMESPACE})
-  --metrics-addr <addr>    serve /healthz, /readyz, /metrics on [host:]port (default: :8080; 0 = off)
+  --metrics-addr <addr>    serve /healthz, /readyz, /metrics on [host]:port, IPv6 in brackets (default: :8080; no host: every interface in a pod, loopback elsewhere; 0 = off)
   --leader-elect           take a coordination.k8s.io Lease before acting (run several replicas)
   --lease-duration <d>     Lease duration, e.g. 15s (default 15s)
   --id <identity>          identity in the Lease (default: hostname-pid)
