@@ -29,9 +29,10 @@ function profileOfSize(name: string, bytes: number): ClusterProfile {
     metadata: { name, namespace: NAMESPACE },
     spec: { version: '1.0.0', layers: [{ name: 'blobs', namespace: 'default', manifests }] },
   };
-  const last = manifests[manifests.length - 1].data;
   const missing = bytes - storedSize(profile as unknown as Record<string, unknown>);
-  last.blob = text(Math.max(0, BLOB + missing), 7);
+  // A new object, not a mutation: storedSize remembers each manifest object's size.
+  const i = manifests.length - 1;
+  manifests[i] = { ...manifests[i], data: { blob: text(Math.max(0, BLOB + missing), 7) } };
   assert.equal(storedSize(profile as unknown as Record<string, unknown>), bytes, 'test setup: profile of the wrong size');
   return profile;
 }
