@@ -5,8 +5,9 @@
  * continuity across a restart, and deletion. One cluster and one agent for the whole file.
  */
 import assert from 'node:assert/strict';
-import { startCluster, waitFor, type TestCluster, startAgent, type RunningAgent } from '@kplane/bed';
-import { KubeError, KubeClient, loadConnection } from '@kplane/kube';
+import { waitFor, startAgent } from '@kplane/bed';
+import { KubeError } from '@kplane/kube';
+import { useAgentBed } from './agentBed.js';
 import type { ClusterAgent, ClusterProfile, Condition } from '@kplane/profile';
 
 const NS = 'kplane-system';
@@ -64,38 +65,18 @@ function appProfile(version: string, opts: { paused?: boolean; extra?: boolean; 
 }
 
 describe('agent (cluster)', function () {
-  let cluster: TestCluster;
-  let api: KubeClient;
-  let agent: RunningAgent;
+  const bed = useAgentBed({ cluster: { name: 'agent', workloads: true, nodes: 1 }, agentArgs: ['--heartbeat', '2s', '--scaling-period', '500ms'], setupTimeoutMs: 240_000 });
 
-  const getProfile = (name: string) => api.request<ClusterProfile>('GET', `${PROFILES}/${name}`);
-  const applyProfile = (p: ClusterProfile) => api.apply(`${PROFILES}/${p.metadata.name}`, p, 'kplane');
+  const getProfile = (name: string) => bed.api.request<ClusterProfile>('GET', `${PROFILES}/${name}`);
+  const applyProfile = (p: ClusterProfile) => bed.api.apply(`${PROFILES}/${p.metadata.name}`, p, 'kplane');
   const condition = (p: ClusterProfile, type: string): Condition | undefined => p.status?.conditions?.find((c) => c.type === type);
-  const getCm = (ns: string, name: string) => api.getOrUndefined<{ data?: Record<string, string>; metadata: any }>(`/api/v1/namespaces/${ns}/configmaps/${name}`);
+  const getCm = (ns: string, name: string) => bed.api.getOrUndefined<{ data?: Record<string, string>; metadata: any }>(`/api/v1/namespaces/${ns}/configmaps/${name}`);
   const waitProfile = (name: string, what: string, test: (p: ClusterProfile) => boolean, timeoutMs = 60_000) =>
     waitFor(async () => {
       const p = await getProfile(name);
       return test(p) ? p : undefined;
     }, { what: `profile ${name}: ${what}`, timeoutMs, intervalMs: 100 });
   const ready = (p: ClusterProfile) => condition(p, 'Ready')?.status === 'True' && p.status?.observedGeneration === p.metadata.generation;
-
-  before(async function () {
-    this.timeout(240_000);
-    cluster = await startCluster({ name: 'agent', workloads: true, nodes: 1 });
-    api = new KubeClient(loadConnection({ kubeconfigPath: cluster.kubeconfigPath }));
-    agent = await startAgent({ kubeconfigPath: cluster.kubeconfigPath, args: ['--heartbeat', '2s', '--scaling-period', '500ms'] });
-  });
-
-  after(async function () {
-    this.timeout(60_000);
-    await agent?.stop();
-    api?.close();
-    await cluster?.stop();
-  });
-
-  afterEach(function () {
-    if (this.currentTest?.state === 'failed' && agent) console.log(`--- agent log (tail) ---\n${agent.logs().slice(-4000)}`);
-  });
 
   it('applies layer by layer, waiting for the Deployment before the next layer, and labels and inventories everything', async () => {
     await applyProfile(appProfile('1.0.0'));
@@ -104,7 +85,7 @@ describe('agent (cluster)', function () {
     await waitFor(async () => {
       const after = await getCm('app', 'after-web');
       if (!after) return false;
-      const web = await api.request('GET', '/apis/apps/v1/namespaces/app/deployments/web');
+      const web = await bed.api.request('GET', '/apis/apps/v1/namespaces/app/deployments/web');
       assert.ok((web.status?.availableReplicas ?? 0) >= 1, 'layer "after" was applied before layer "web" was healthy');
       sawAfter = true;
       return true;
@@ -127,9 +108,9 @@ describe('agent (cluster)', function () {
 
   it('reports itself in ClusterAgent status: heartbeat, versions, nodes, profile counts; profile status is not rewritten when nothing changed', async () => {
     const quiet = (await getProfile('app')).metadata.resourceVersion;
-    const first = await api.request<ClusterAgent>('GET', AGENT);
+    const first = await bed.api.request<ClusterAgent>('GET', AGENT);
     const next = await waitFor(async () => {
-      const a = await api.request<ClusterAgent>('GET', AGENT);
+      const a = await bed.api.request<ClusterAgent>('GET', AGENT);
       return a.status?.heartbeatTime && a.status.heartbeatTime !== first.status?.heartbeatTime ? a : undefined;
     }, { what: 'a new heartbeat', timeoutMs: 10_000 });
     assert.equal(next.status?.kubernetesVersion, 'v1.36.3');
@@ -148,8 +129,8 @@ describe('agent (cluster)', function () {
     const profile = await getProfile('app');
     // kplane: the spec, applied by the test as the plane would; kplane-agent: the finalizer and the status.
     assert.deepEqual(managers(profile).sort(), ['kplane', 'kplane-agent', 'kplane-agent/status']);
-    assert.deepEqual([...new Set(managers(await api.request<ClusterAgent>('GET', AGENT)))].sort(), ['kplane-agent', 'kplane-agent/status']);
-    const events = await api.request<{ items: { metadata: { managedFields?: { manager?: string }[] }; source?: { component?: string } }[] }>('GET', '/api/v1/namespaces/kplane-system/events');
+    assert.deepEqual([...new Set(managers(await bed.api.request<ClusterAgent>('GET', AGENT)))].sort(), ['kplane-agent', 'kplane-agent/status']);
+    const events = await bed.api.request<{ items: { metadata: { managedFields?: { manager?: string }[] }; source?: { component?: string } }[] }>('GET', '/api/v1/namespaces/kplane-system/events');
     const agentEvents = events.items.filter((e) => e.source?.component === 'kplane-agent');
     assert.ok(agentEvents.length > 0, 'no Event from the agent');
     for (const e of agentEvents) assert.deepEqual(managers(e), ['kplane-agent']);
@@ -157,7 +138,7 @@ describe('agent (cluster)', function () {
 
   it('corrects an edited managed field and a deleted object at once, leaving fields it does not manage alone', async () => {
     const edited = Date.now();
-    await api.request('PATCH', '/api/v1/namespaces/app/configmaps/settings', {
+    await bed.api.request('PATCH', '/api/v1/namespaces/app/configmaps/settings', {
       body: { data: { color: 'red', notOurs: 'kept' }, metadata: { annotations: { 'someone/else': 'yes' } } },
       contentType: 'application/merge-patch+json',
     });
@@ -167,7 +148,7 @@ describe('agent (cluster)', function () {
     const cm = await getCm('app', 'settings');
     assert.equal(cm?.data?.notOurs, 'kept', 'a field the profile does not set was taken away');
     assert.equal(cm?.metadata.annotations?.['someone/else'], 'yes');
-    await api.request('DELETE', '/api/v1/namespaces/app/configmaps/extra');
+    await bed.api.request('DELETE', '/api/v1/namespaces/app/configmaps/extra');
     await waitFor(() => getCm('app', 'extra'), { what: 'deleted ConfigMap re-created', timeoutMs: 5_000, intervalMs: 20 });
     const p = await waitProfile('app', 'two corrected drift records', (x) => (x.status?.drift ?? []).filter((d) => d.correctedTime).length >= 2);
     const color = p.status!.drift!.find((d) => d.name === 'settings')!;
@@ -180,7 +161,7 @@ describe('agent (cluster)', function () {
   it('pauses (reports drift, changes nothing) and resumes', async () => {
     await applyProfile(appProfile('1.0.0', { paused: true }));
     await waitProfile('app', 'Applied=False Paused', (p) => condition(p, 'Applied')?.reason === 'Paused');
-    await api.request('PATCH', '/api/v1/namespaces/app/configmaps/settings', { body: { data: { color: 'paused-red' } }, contentType: 'application/merge-patch+json' });
+    await bed.api.request('PATCH', '/api/v1/namespaces/app/configmaps/settings', { body: { data: { color: 'paused-red' } }, contentType: 'application/merge-patch+json' });
     const p = await waitProfile('app', 'InSync=False while paused', (x) => condition(x, 'InSync')?.status === 'False');
     assert.equal(condition(p, 'Ready')?.status, 'False');
     assert.equal((await getCm('app', 'settings'))?.data?.color, 'paused-red', 'a paused profile changed something');
@@ -200,7 +181,7 @@ describe('agent (cluster)', function () {
       return undefined;
     }, { what: 'appliedVersion 1.1.0', timeoutMs: 90_000, intervalMs: 50 });
     // At the moment it says 1.1.0, every object of 1.1.0 is there and healthy.
-    const web = await api.request('GET', '/apis/apps/v1/namespaces/app/deployments/web');
+    const web = await bed.api.request('GET', '/apis/apps/v1/namespaces/app/deployments/web');
     assert.equal(web.spec.replicas, 3);
     assert.ok(web.status.availableReplicas >= 3, 'appliedVersion moved before the Deployment was available');
     assert.equal((await getCm('app', 'after-web'))?.data?.version, '1.1.0');
@@ -229,8 +210,8 @@ describe('agent (cluster)', function () {
     assert.match(condition(p, 'SpecValid')!.message, /undeclared|missing/);
     assert.equal(condition(p, 'Applied')?.status, 'False');
     assert.equal(await getCm('default', 'never-applied'), undefined);
-    await api.request('DELETE', `${PROFILES}/broken`);
-    await waitFor(async () => (await api.getOrUndefined(`${PROFILES}/broken`)) === undefined, { what: 'broken profile gone', timeoutMs: 20_000 });
+    await bed.api.request('DELETE', `${PROFILES}/broken`);
+    await waitFor(async () => (await bed.api.getOrUndefined(`${PROFILES}/broken`)) === undefined, { what: 'broken profile gone', timeoutMs: 20_000 });
   });
 
   it('in monitor mode only reports drift', async () => {
@@ -242,7 +223,7 @@ describe('agent (cluster)', function () {
     } as unknown as ClusterProfile;
     await applyProfile(watcher);
     await waitProfile('watcher', 'Ready', ready);
-    await api.request('PATCH', '/api/v1/namespaces/default/configmaps/watched', { body: { data: { v: 'changed' } }, contentType: 'application/merge-patch+json' });
+    await bed.api.request('PATCH', '/api/v1/namespaces/default/configmaps/watched', { body: { data: { v: 'changed' } }, contentType: 'application/merge-patch+json' });
     const p = await waitProfile('watcher', 'InSync=False', (x) => condition(x, 'InSync')?.status === 'False', 10_000);
     assert.equal(condition(p, 'InSync')?.reason, 'DriftDetected');
     assert.deepEqual(p.status?.drift?.[0]?.fields, ['data.v']);
@@ -271,17 +252,17 @@ describe('agent (cluster)', function () {
       },
     } as unknown as ClusterProfile;
     // The metric's source belongs to someone else (a queue exporter), not to the profile.
-    await api.request('POST', '/api/v1/namespaces/default/configmaps', { body: configMap('queue', { depth: '0' }) });
+    await bed.api.request('POST', '/api/v1/namespaces/default/configmaps', { body: configMap('queue', { depth: '0' }) });
     await applyProfile(scaled);
     await waitProfile('scaled', 'Ready', ready);
-    const replicas = async () => (await api.request('GET', '/apis/apps/v1/namespaces/default/deployments/worker')).spec.replicas as number;
-    await api.request('PATCH', '/api/v1/namespaces/default/configmaps/queue', { body: { data: { depth: '35' } }, contentType: 'application/merge-patch+json' });
+    const replicas = async () => (await bed.api.request('GET', '/apis/apps/v1/namespaces/default/deployments/worker')).spec.replicas as number;
+    await bed.api.request('PATCH', '/api/v1/namespaces/default/configmaps/queue', { body: { data: { depth: '35' } }, contentType: 'application/merge-patch+json' });
     await waitFor(async () => (await replicas()) === 4, { what: 'scaled up to 4', timeoutMs: 15_000 });
     const upAt = Date.now();
     let p = await waitProfile('scaled', 'decision recorded', (x) => x.status?.scaling?.[0]?.lastDecision === 'ScaledUp');
     assert.equal(p.status?.scaling?.[0]?.desired, 4);
     assert.equal(p.status?.scaling?.[0]?.metricValue, 35);
-    await api.request('PATCH', '/api/v1/namespaces/default/configmaps/queue', { body: { data: { depth: '5' } }, contentType: 'application/merge-patch+json' });
+    await bed.api.request('PATCH', '/api/v1/namespaces/default/configmaps/queue', { body: { data: { depth: '5' } }, contentType: 'application/merge-patch+json' });
     await waitFor(async () => (await replicas()) === 1, { what: 'scaled down to 1', timeoutMs: 20_000 });
     const downAfter = Date.now() - upAt;
     assert.ok(downAfter >= 3_000, `scaled down ${downAfter} ms after scaling up, inside the 4s cooldown`);
@@ -292,18 +273,18 @@ describe('agent (cluster)', function () {
   it('never shows the sensitive value in status, events, the ClusterAgent or logs', async () => {
     const everything = JSON.stringify([
       await getProfile('app').then((p) => p.status),
-      await api.request('GET', AGENT).then((a) => a.status),
-      await api.request('GET', `/api/v1/namespaces/${NS}/events`),
+      await bed.api.request('GET', AGENT).then((a) => a.status),
+      await bed.api.request('GET', `/api/v1/namespaces/${NS}/events`),
     ]);
     assert.ok(everything.includes('"reason"'), 'nothing was read');
     assert.ok(!everything.includes(SECRET), 'the sensitive value leaked into status or events');
-    assert.ok(!agent.logs().includes(SECRET), 'the sensitive value leaked into the agent log');
+    assert.ok(!bed.agent.logs().includes(SECRET), 'the sensitive value leaked into the agent log');
     // It was applied, though: the ConfigMap holds it.
     assert.equal((await getCm('app', 'settings'))?.data?.token, SECRET);
   });
 
   it('serves /healthz, /readyz and Prometheus /metrics, and logs JSON', async () => {
-    const url = await agent.metricsUrl();
+    const url = await bed.agent.metricsUrl();
     assert.equal((await fetch(`${url}/healthz`)).status, 200);
     assert.equal((await fetch(`${url}/readyz`)).status, 200);
     const metrics = await (await fetch(`${url}/metrics`)).text();
@@ -311,8 +292,8 @@ describe('agent (cluster)', function () {
     assert.match(metrics, /^kplane_agent_reconcile_duration_seconds_count \d+/m);
     assert.match(metrics, /^kplane_agent_drift_corrections_total\{kind="ConfigMap"\} [1-9]/m);
     assert.match(metrics, /^kplane_agent_queue_depth \d+/m);
-    for (const line of agent.logs().trim().split('\n')) assert.doesNotThrow(() => JSON.parse(line), `not JSON: ${line}`);
-    const events = await api.request(`GET`, `/api/v1/namespaces/${NS}/events`);
+    for (const line of bed.agent.logs().trim().split('\n')) assert.doesNotThrow(() => JSON.parse(line), `not JSON: ${line}`);
+    const events = await bed.api.request(`GET`, `/api/v1/namespaces/${NS}/events`);
     assert.ok(events.items.some((e: any) => e.involvedObject.name === 'app' && e.reason === 'DriftCorrected'));
   });
 
@@ -343,32 +324,32 @@ describe('agent (cluster)', function () {
     await applyProfile(withCrd);
     const p = await waitProfile('widgets', 'Ready', ready, 30_000);
     assert.deepEqual(p.status?.layers?.map((l) => l.state), ['Ready', 'Ready']);
-    const w1 = await api.request('GET', '/apis/example.com/v1/namespaces/default/widgets/w1');
+    const w1 = await bed.api.request('GET', '/apis/example.com/v1/namespaces/default/widgets/w1');
     assert.equal(w1.spec.size, 3);
     // Drift on a custom resource is watched and corrected like any other kind.
-    await api.request('PATCH', '/apis/example.com/v1/namespaces/default/widgets/w1', { body: { spec: { size: 9 } }, contentType: 'application/merge-patch+json' });
-    await waitFor(async () => (await api.request('GET', '/apis/example.com/v1/namespaces/default/widgets/w1')).spec.size === 3, { what: 'widget size put back', timeoutMs: 5_000 });
+    await bed.api.request('PATCH', '/apis/example.com/v1/namespaces/default/widgets/w1', { body: { spec: { size: 9 } }, contentType: 'application/merge-patch+json' });
+    await waitFor(async () => (await bed.api.request('GET', '/apis/example.com/v1/namespaces/default/widgets/w1')).spec.size === 3, { what: 'widget size put back', timeoutMs: 5_000 });
   });
 
   it('keeps the event seq across an agent restart, with no gap and no reuse', async () => {
     const before = await waitFor(async () => {
-      const a = await api.request<ClusterAgent>('GET', AGENT);
+      const a = await bed.api.request<ClusterAgent>('GET', AGENT);
       return a.status?.nextSeq ? a : undefined;
     }, { what: 'ClusterAgent nextSeq', timeoutMs: 5_000 });
-    await agent.stop();
-    assert.equal(await agent.exited, 0, 'graceful shutdown did not exit 0');
-    assert.match(agent.logs(), /"msg":"stopped"/);
+    await bed.agent.stop();
+    assert.equal(await bed.agent.exited, 0, 'graceful shutdown did not exit 0');
+    assert.match(bed.agent.logs(), /"msg":"stopped"/);
     const lastSeq = before.status!.events!.at(-1)!.seq;
-    agent = await startAgent({ kubeconfigPath: cluster.kubeconfigPath, args: ['--heartbeat', '2s', '--scaling-period', '500ms', '--log-level', 'debug'] });
+    bed.agent = await startAgent({ kubeconfigPath: bed.cluster.kubeconfigPath, args: ['--heartbeat', '2s', '--scaling-period', '500ms', '--log-level', 'debug'] });
     // The new agent has no memory of what it applied, yet the monitor-mode drift of "watcher"
     // stays reported and uncorrected (the applied fingerprint travels on the object).
-    await waitFor(() => /"msg":"reconciled".*"profile":"kplane-system\/watcher"/.test(agent.logs()), { what: 'watcher reconciled by the new agent', timeoutMs: 20_000 });
+    await waitFor(() => /"msg":"reconciled".*"profile":"kplane-system\/watcher"/.test(bed.agent.logs()), { what: 'watcher reconciled by the new agent', timeoutMs: 20_000 });
     assert.equal((await getCm('default', 'watched'))?.data?.v, 'changed', 'a restarted agent corrected monitor-mode drift');
     assert.equal(condition(await getProfile('watcher'), 'InSync')?.status, 'False');
     // Something new happens: the new agent must number it after everything the old one wrote.
-    await api.request('PATCH', '/api/v1/namespaces/app/configmaps/settings', { body: { data: { color: 'after-restart' } }, contentType: 'application/merge-patch+json' });
+    await bed.api.request('PATCH', '/api/v1/namespaces/app/configmaps/settings', { body: { data: { color: 'after-restart' } }, contentType: 'application/merge-patch+json' });
     const after = await waitFor(async () => {
-      const a = await api.request<ClusterAgent>('GET', AGENT);
+      const a = await bed.api.request<ClusterAgent>('GET', AGENT);
       return (a.status?.events ?? []).some((e) => e.seq > lastSeq) ? a : undefined;
     }, { what: 'a new event after the restart', timeoutMs: 20_000 });
     const seqs = after.status!.events!.map((e) => e.seq);
@@ -385,23 +366,23 @@ describe('agent (cluster)', function () {
       metadata: { name: 'bulk', namespace: NS },
       spec: { version: '1.0.0', layers: [{ name: 'many', namespace: 'default', manifests: names.map((n) => configMap(n, { n })) }] },
     } as unknown as ClusterProfile;
-    const created = () => api.request<{ items: unknown[] }>('GET', '/api/v1/namespaces/default/configmaps', { query: { labelSelector: 'kplane.dev/profile=bulk' } }).then((l) => l.items.length);
+    const created = () => bed.api.request<{ items: unknown[] }>('GET', '/api/v1/namespaces/default/configmaps', { query: { labelSelector: 'kplane.dev/profile=bulk' } }).then((l) => l.items.length);
     await applyProfile(bulk);
     // The inventory is widened before the first apply: from then on the run is applying.
     await waitFor(() => getCm(NS, 'kplane-inventory-bulk'), { what: 'bulk apply started', timeoutMs: 30_000, intervalMs: 20 });
-    await api.request('DELETE', `${PROFILES}/bulk`);
-    await waitFor(() => /"msg":"reconcile cancelled".*"profile":"kplane-system\/bulk"/.test(agent.logs()), { what: 'the run in progress cancelled', timeoutMs: 20_000 });
-    await waitFor(async () => (await api.getOrUndefined(`${PROFILES}/bulk`)) === undefined, { what: 'profile bulk gone', timeoutMs: 120_000 });
+    await bed.api.request('DELETE', `${PROFILES}/bulk`);
+    await waitFor(() => /"msg":"reconcile cancelled".*"profile":"kplane-system\/bulk"/.test(bed.agent.logs()), { what: 'the run in progress cancelled', timeoutMs: 20_000 });
+    await waitFor(async () => (await bed.api.getOrUndefined(`${PROFILES}/bulk`)) === undefined, { what: 'profile bulk gone', timeoutMs: 120_000 });
     assert.equal(await created(), 0, 'objects of the deleted profile were left behind');
     assert.equal(await getCm(NS, 'kplane-inventory-bulk'), undefined);
   });
 
   it('deleting the profile removes everything it owns, through its finalizer', async () => {
-    await api.request('DELETE', `${PROFILES}/app`);
-    await waitFor(async () => (await api.getOrUndefined(`${PROFILES}/app`)) === undefined, { what: 'profile app gone', timeoutMs: 30_000 });
-    assert.equal(await api.getOrUndefined('/apis/apps/v1/namespaces/app/deployments/web').catch((e) => (e instanceof KubeError ? undefined : Promise.reject(e))), undefined);
+    await bed.api.request('DELETE', `${PROFILES}/app`);
+    await waitFor(async () => (await bed.api.getOrUndefined(`${PROFILES}/app`)) === undefined, { what: 'profile app gone', timeoutMs: 30_000 });
+    assert.equal(await bed.api.getOrUndefined('/apis/apps/v1/namespaces/app/deployments/web').catch((e) => (e instanceof KubeError ? undefined : Promise.reject(e))), undefined);
     assert.equal(await getCm(NS, 'kplane-inventory-app'), undefined);
-    const ns = await api.getOrUndefined('/api/v1/namespaces/app');
+    const ns = await bed.api.getOrUndefined('/api/v1/namespaces/app');
     assert.ok(!ns || ns.metadata.deletionTimestamp, 'namespace app was not deleted');
   });
 });

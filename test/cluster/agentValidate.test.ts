@@ -6,8 +6,8 @@
  * against the CRD of the profile's earlier layer; the corrected profile is applied as usual.
  */
 import assert from 'node:assert/strict';
-import { startCluster, waitFor, type TestCluster, startAgent, type RunningAgent } from '@kplane/bed';
-import { KubeClient, loadConnection } from '@kplane/kube';
+import { waitFor } from '@kplane/bed';
+import { useAgentBed } from './agentBed.js';
 import type { ClusterProfile } from '@kplane/profile';
 
 const NS = 'kplane-system';
@@ -46,38 +46,18 @@ const gadgetCrd = {
 const gadget = (color: string) => ({ apiVersion: 'example.com/v1', kind: 'Gadget', metadata: { name: 'g', namespace: 'default' }, spec: { color } });
 
 describe('agent: objects checked against the cluster\'s own API before applying (cluster)', function () {
-  let cluster: TestCluster;
-  let api: KubeClient;
-  let agent: RunningAgent;
+  const bed = useAgentBed({ cluster: { name: 'agent-validate' }, agentArgs: ['--heartbeat', '2s'] });
 
   const profile = (name: string, layers: { name: string; manifests: unknown[]; dependsOn?: string[]; wait?: boolean }[]): ClusterProfile =>
     ({ apiVersion: 'kplane.dev/v1alpha1', kind: 'ClusterProfile', metadata: { name, namespace: NS }, spec: { version: '1.0.0', reconcile: { mode: 'enforce', prune: true, interval: '1m' }, layers } }) as ClusterProfile;
-  const applyProfile = (p: ClusterProfile) => api.apply(`${PROFILES}/${p.metadata.name}`, p, 'kplane');
+  const applyProfile = (p: ClusterProfile) => bed.api.apply(`${PROFILES}/${p.metadata.name}`, p, 'kplane');
   const waitLayers = (name: string, what: string, test: (layers: NonNullable<NonNullable<ClusterProfile['status']>['layers']>) => boolean) =>
     waitFor(async () => {
-      const p = await api.request<ClusterProfile>('GET', `${PROFILES}/${name}`);
+      const p = await bed.api.request<ClusterProfile>('GET', `${PROFILES}/${name}`);
       const layers = p.status?.layers;
       return p.status?.observedGeneration === p.metadata.generation && layers && test(layers) ? p : undefined;
     }, { what: `profile ${name}: ${what}`, timeoutMs: 60_000, intervalMs: 100 });
-  const exists = async (path: string) => (await api.getOrUndefined(path)) !== undefined;
-
-  before(async function () {
-    this.timeout(120_000);
-    cluster = await startCluster({ name: 'agent-validate' });
-    api = new KubeClient(loadConnection({ kubeconfigPath: cluster.kubeconfigPath }));
-    agent = await startAgent({ kubeconfigPath: cluster.kubeconfigPath, args: ['--heartbeat', '2s'] });
-  });
-
-  after(async function () {
-    this.timeout(60_000);
-    await agent?.stop();
-    api?.close();
-    await cluster?.stop();
-  });
-
-  afterEach(function () {
-    if (this.currentTest?.state === 'failed' && agent) console.log(`--- agent log (tail) ---\n${agent.logs().slice(-(Number(process.env.LOGTAIL) || 4000))}`);
-  });
+  const exists = async (path: string) => (await bed.api.getOrUndefined(path)) !== undefined;
 
   it('a misspelt Deployment field fails its layer with the field, the fix and the cluster named; the layer before is applied, the one after waits', async function () {
     this.timeout(90_000);
@@ -103,10 +83,10 @@ describe('agent: objects checked against the cluster\'s own API before applying 
     await applyProfile(profile('typo', layers({ revisionHistoryLimit: 3 })));
     const fixed = await waitLayers('typo', 'every layer Ready', (l) => l.every((x) => x.state === 'Ready'));
     assert.deepEqual(fixed.status!.layers!.map((l) => l.name), ['base', 'app', 'after']);
-    const live = await api.request<{ spec: { revisionHistoryLimit: number } }>('GET', '/apis/apps/v1/namespaces/default/deployments/web');
+    const live = await bed.api.request<{ spec: { revisionHistoryLimit: number } }>('GET', '/apis/apps/v1/namespaces/default/deployments/web');
     assert.equal(live.spec.revisionHistoryLimit, 3);
     assert.equal(await exists('/api/v1/namespaces/default/configmaps/after'), true);
-    assert.doesNotMatch(agent.logs(), /without checking them first/, 'the agent could not read its cluster\'s schemas');
+    assert.doesNotMatch(bed.agent.logs(), /without checking them first/, 'the agent could not read its cluster\'s schemas');
   });
 
   it('a custom resource is checked against the CRD of an earlier layer of the same profile (enum), and applied once it is valid', async function () {

@@ -8,8 +8,8 @@
  * on all of them, must be answered within 1 s.
  */
 import assert from 'node:assert/strict';
-import { startCluster, waitFor, type TestCluster, startAgent, type RunningAgent } from '@kplane/bed';
-import { KubeClient, loadConnection } from '@kplane/kube';
+import { waitFor } from '@kplane/bed';
+import { useAgentBed } from './agentBed.js';
 import type { ClusterProfile } from '@kplane/profile';
 
 const NS = 'kplane-system';
@@ -39,39 +39,19 @@ function profile(i: number, pattern: string, value: string): ClusterProfile {
 }
 
 describe('agent /healthz while it reconciles profiles with catastrophic patterns (cluster)', function () {
-  let cluster: TestCluster;
-  let api: KubeClient;
-  let agent: RunningAgent;
-
-  before(async function () {
-    this.timeout(120_000);
-    cluster = await startCluster({ name: 'health-redos' });
-    api = new KubeClient(loadConnection({ kubeconfigPath: cluster.kubeconfigPath }));
-    agent = await startAgent({ kubeconfigPath: cluster.kubeconfigPath, args: ['--heartbeat', '5s'] });
-  });
-
-  after(async function () {
-    this.timeout(60_000);
-    await agent?.stop();
-    api?.close();
-    await cluster?.stop();
-  });
-
-  afterEach(function () {
-    if (this.currentTest?.state === 'failed' && agent) console.log(`--- agent log (tail) ---\n${agent.logs().slice(-4000)}`);
-  });
+  const bed = useAgentBed({ cluster: { name: 'health-redos' }, agentArgs: ['--heartbeat', '5s'] });
 
   it('answers every /healthz probe within 1 s, and reports each value as not matching its pattern', async function () {
     this.timeout(120_000);
-    const base = await agent.metricsUrl();
+    const base = await bed.agent.metricsUrl();
     const healthz = `${base}/healthz`;
     // Start-up (lists, discovery) is not the subject: probing starts once the caches are synced.
     await waitFor(async () => (await fetch(`${base}/readyz`).catch(() => undefined))?.status === 200, { what: 'the agent ready', timeoutMs: 60_000, intervalMs: 100 });
     // The agent's first reconcile of any profile stalls its loop for about 1 s on the loaded test
     // machine (seen with benign patterns as well: one-time set-up, not the patterns), so a
     // profile with a benign pattern goes first and the probes measure the hostile ones.
-    await api.apply(`${PROFILES}/redos-99`, profile(99, '^b+$', 'aaa!'), 'kplane');
-    await waitFor(async () => (await api.request<ClusterProfile>('GET', `${PROFILES}/redos-99`)).status?.conditions?.some((c) => c.type === 'SpecValid'), { what: 'the warm-up profile reported', timeoutMs: 60_000, intervalMs: 100 });
+    await bed.api.apply(`${PROFILES}/redos-99`, profile(99, '^b+$', 'aaa!'), 'kplane');
+    await waitFor(async () => (await bed.api.request<ClusterProfile>('GET', `${PROFILES}/redos-99`)).status?.conditions?.some((c) => c.type === 'SpecValid'), { what: 'the warm-up profile reported', timeoutMs: 60_000, intervalMs: 100 });
     const t0 = performance.now();
     const probes: { at: number; ms: number; status: number | string }[] = [];
     let probing = true;
@@ -91,10 +71,10 @@ describe('agent /healthz while it reconciles profiles with catastrophic patterns
     try {
       await waitFor(() => probes.length >= 10, { what: '10 baseline probes', timeoutMs: 30_000, intervalMs: 50 });
       console.log(`    baseline: ${JSON.stringify(probes.map((p) => p.ms))}`);
-      await Promise.all(HOSTILE.map(([pattern, value], i) => api.apply(`${PROFILES}/redos-${i}`, profile(i, pattern, value), 'kplane')));
+      await Promise.all(HOSTILE.map(([pattern, value], i) => bed.api.apply(`${PROFILES}/redos-${i}`, profile(i, pattern, value), 'kplane')));
       for (const [i, [pattern]] of HOSTILE.entries()) {
         const p = await waitFor(async () => {
-          const got = await api.request<ClusterProfile>('GET', `${PROFILES}/redos-${i}`);
+          const got = await bed.api.request<ClusterProfile>('GET', `${PROFILES}/redos-${i}`);
           return got.status?.observedGeneration === got.metadata.generation && got.status?.conditions?.some((c) => c.type === 'SpecValid') ? got : undefined;
         }, { what: `profile redos-${i} (${pattern}) reported`, timeoutMs: 60_000, intervalMs: 100 });
         const specValid = p.status!.conditions!.find((c) => c.type === 'SpecValid')!;

@@ -13,8 +13,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot, startCluster, waitFor, type TestCluster, startAgent, type RunningAgent } from '@kplane/bed';
-import { KubeClient, loadConnection } from '@kplane/kube';
+import { repoRoot, waitFor } from '@kplane/bed';
+import { useAgentBed } from './agentBed.js';
 import type { ClusterProfile, Condition } from '@kplane/profile';
 
 const NS = 'kplane-system';
@@ -58,9 +58,7 @@ const clusterAdminBinding = {
 };
 
 describe('agent: the local policy the cluster owns (cluster)', function () {
-  let cluster: TestCluster;
-  let api: KubeClient;
-  let agent: RunningAgent;
+  const bed = useAgentBed({ cluster: { name: 'local-policy' }, agentArgs: ['--heartbeat', '2s'] });
 
   const profile = (name: string, manifests: unknown[]): ClusterProfile =>
     ({
@@ -69,50 +67,32 @@ describe('agent: the local policy the cluster owns (cluster)', function () {
       metadata: { name, namespace: NS },
       spec: { version: '1.0.0', reconcile: { mode: 'enforce', prune: true, interval: '1m' }, layers: [{ name: 'all', manifests }] },
     }) as ClusterProfile;
-  const applyProfile = (p: ClusterProfile) => api.apply(`${PROFILES}/${p.metadata.name}`, p, 'kplane');
+  const applyProfile = (p: ClusterProfile) => bed.api.apply(`${PROFILES}/${p.metadata.name}`, p, 'kplane');
   const condition = (p: ClusterProfile, type: string): Condition | undefined => p.status?.conditions?.find((c) => c.type === type);
   const waitProfile = (name: string, what: string, test: (p: ClusterProfile) => boolean, timeoutMs = 30_000) =>
     waitFor(async () => {
-      const p = await api.request<ClusterProfile>('GET', `${PROFILES}/${name}`);
+      const p = await bed.api.request<ClusterProfile>('GET', `${PROFILES}/${name}`);
       return p.status?.observedGeneration === p.metadata.generation && test(p) ? p : undefined;
     }, { what: `profile ${name}: ${what}`, timeoutMs, intervalMs: 100 });
   const refusedBy = (reason: string) => (p: ClusterProfile) => condition(p, 'SpecValid')?.status === 'False' && condition(p, 'SpecValid')?.reason === reason;
-  const exists = async (path: string) => (await api.getOrUndefined(path)) !== undefined;
+  const exists = async (path: string) => (await bed.api.getOrUndefined(path)) !== undefined;
   // Returns once the agent has noticed the edit (it polls every 2 s), so a profile applied next
   // meets the new policy. A ConfigMap made before the agent's first read shows as its first
   // "local policy" line, not as a change (seen running one test alone with --grep).
   const setPolicy = async (text: string) => {
-    const noticed = () => agent.logs().split('"msg":"local policy').length;
+    const noticed = () => bed.agent.logs().split('"msg":"local policy').length;
     const before = noticed();
-    await api.apply(POLICY, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kplane-policy', namespace: NS }, data: { 'policy.yaml': text } }, 'cluster-admin');
+    await bed.api.apply(POLICY, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kplane-policy', namespace: NS }, data: { 'policy.yaml': text } }, 'cluster-admin');
     await waitFor(() => noticed() > before, { what: 'the agent noticed the policy edit', timeoutMs: 10_000, intervalMs: 50 });
   };
   const deleteProfile = async (name: string) => {
-    await api.request('DELETE', `${PROFILES}/${name}`);
-    await waitFor(async () => !(await api.getOrUndefined(`${PROFILES}/${name}`)), { what: `profile ${name} deleted`, timeoutMs: 30_000 });
+    await bed.api.request('DELETE', `${PROFILES}/${name}`);
+    await waitFor(async () => !(await bed.api.getOrUndefined(`${PROFILES}/${name}`)), { what: `profile ${name} deleted`, timeoutMs: 30_000 });
   };
-
-  before(async function () {
-    this.timeout(120_000);
-    cluster = await startCluster({ name: 'local-policy' });
-    api = new KubeClient(loadConnection({ kubeconfigPath: cluster.kubeconfigPath }));
-    agent = await startAgent({ kubeconfigPath: cluster.kubeconfigPath, args: ['--heartbeat', '2s'] });
-  });
-
-  after(async function () {
-    this.timeout(60_000);
-    await agent?.stop();
-    api?.close();
-    await cluster?.stop();
-  });
-
-  afterEach(function () {
-    if (this.currentTest?.state === 'failed' && agent) console.log(`--- agent log (tail) ---\n${agent.logs().slice(-4000)}`);
-  });
 
   it('without a policy: an existing Namespace listed in a profile is neither adopted nor deleted, and nothing of the profile is applied', async function () {
     this.timeout(60_000);
-    await api.request('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'prod', labels: { owner: 'platform' } } } });
+    await bed.api.request('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'prod', labels: { owner: 'platform' } } } });
     await applyProfile(profile('takeover', [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'prod' } }, cm('marker', NS)]));
     const p = await waitProfile('takeover', 'refused: adoptExisting', refusedBy('PolicyViolation'));
     const message = condition(p, 'SpecValid')!.message;
@@ -120,10 +100,10 @@ describe('agent: the local policy the cluster owns (cluster)', function () {
     assert.match(message, /sets adoptExisting: true in ConfigMap kplane-system\/kplane-policy/);
     assert.equal(condition(p, 'Applied')?.reason, 'PolicyViolation');
     assert.equal(await exists(`/api/v1/namespaces/${NS}/configmaps/marker`), false, 'an object of a refused profile was applied');
-    const ns = await api.request('GET', '/api/v1/namespaces/prod');
+    const ns = await bed.api.request('GET', '/api/v1/namespaces/prod');
     assert.equal(ns.metadata.labels['app.kubernetes.io/managed-by'], undefined, 'the Namespace was adopted');
     await deleteProfile('takeover');
-    assert.equal((await api.getOrUndefined<any>('/api/v1/namespaces/prod'))?.status?.phase, 'Active', 'deleting the profile deleted a Namespace kplane never created');
+    assert.equal((await bed.api.getOrUndefined<any>('/api/v1/namespaces/prod'))?.status?.phase, 'Active', 'deleting the profile deleted a Namespace kplane never created');
   });
 
   it('a policy ConfigMap refuses a privileged hostPath DaemonSet in kube-system and a ClusterRoleBinding; status and an Event say why; nothing is applied', async function () {
@@ -139,7 +119,7 @@ describe('agent: the local policy the cluster owns (cluster)', function () {
     assert.equal(await exists('/apis/apps/v1/namespaces/kube-system/daemonsets/node-root'), false);
     assert.equal(await exists('/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/everyone-admin'), false);
     const events = await waitFor(async () => {
-      const list = await api.request<any>('GET', `/api/v1/namespaces/${NS}/events`);
+      const list = await bed.api.request<any>('GET', `/api/v1/namespaces/${NS}/events`);
       return list.items.find((e: any) => e.involvedObject.name === 'node-admin' && e.reason === 'SpecValidPolicyViolation');
     }, { what: 'a SpecValidPolicyViolation Event', timeoutMs: 10_000 });
     assert.equal(events.type, 'Warning');
@@ -167,7 +147,7 @@ describe('agent: the local policy the cluster owns (cluster)', function () {
     await applyProfile(profile('rewrite-policy', [cm('kplane-policy', NS, { 'policy.yaml': 'podSecurity: privileged\nkinds: { allow: ["*", "admissionregistration.k8s.io/*"] }\n' })]));
     const p = await waitProfile('rewrite-policy', 'refused: built-in rule', refusedBy('PolicyViolation'));
     assert.match(condition(p, 'SpecValid')!.message, /ConfigMap kplane-system\/kplane-policy: is the local policy itself, which no profile may change/);
-    assert.match((await api.request<any>('GET', POLICY)).data['policy.yaml'], /rbac\.authorization\.k8s\.io\/ClusterRoleBinding/);
+    assert.match((await bed.api.request<any>('GET', POLICY)).data['policy.yaml'], /rbac\.authorization\.k8s\.io\/ClusterRoleBinding/);
     await deleteProfile('rewrite-policy');
     assert.equal(await exists(POLICY), true);
   });
@@ -175,21 +155,21 @@ describe('agent: the local policy the cluster owns (cluster)', function () {
   it('with adoptExisting: true an existing object is taken over, marked, and left in place when the profile is deleted', async function () {
     this.timeout(60_000);
     await setPolicy('podSecurity: baseline\nadoptExisting: true\n');
-    await api.request('POST', `/api/v1/namespaces/${NS}/configmaps`, { body: cm('shared', NS, { owner: 'someone' }) });
+    await bed.api.request('POST', `/api/v1/namespaces/${NS}/configmaps`, { body: cm('shared', NS, { owner: 'someone' }) });
     const ns = (name: string, annotations?: Record<string, string>) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, ...(annotations ? { annotations } : {}) } });
     await applyProfile(profile('adopter', [cm('shared', NS, { owner: 'kplane' }), cm('created', NS), ns('scratch'), ns('temporary', { 'kplane.dev/prune': 'true' })]));
     await waitProfile('adopter', 'Ready', (p) => condition(p, 'Ready')?.status === 'True');
-    const shared = await api.request<any>('GET', `/api/v1/namespaces/${NS}/configmaps/shared`);
+    const shared = await bed.api.request<any>('GET', `/api/v1/namespaces/${NS}/configmaps/shared`);
     assert.equal(shared.data.owner, 'kplane');
     assert.equal(shared.metadata.annotations['kplane.dev/adopted'], 'true');
     await deleteProfile('adopter');
     assert.equal(await exists(`/api/v1/namespaces/${NS}/configmaps/created`), false, 'what kplane created is deleted');
     assert.equal(await exists(`/api/v1/namespaces/${NS}/configmaps/shared`), true, 'an adopted object was deleted with the profile');
     // Namespaces (and CRDs) kplane created go only when the profile opted in.
-    assert.equal((await api.getOrUndefined<any>('/api/v1/namespaces/scratch'))?.status?.phase, 'Active', 'a Namespace without kplane.dev/prune was deleted');
-    const temporary = await api.getOrUndefined<any>('/api/v1/namespaces/temporary');
+    assert.equal((await bed.api.getOrUndefined<any>('/api/v1/namespaces/scratch'))?.status?.phase, 'Active', 'a Namespace without kplane.dev/prune was deleted');
+    const temporary = await bed.api.getOrUndefined<any>('/api/v1/namespaces/temporary');
     assert.ok(!temporary || temporary.metadata.deletionTimestamp, 'the Namespace annotated kplane.dev/prune: "true" was not deleted');
-    const events = await api.request<any>('GET', `/api/v1/namespaces/${NS}/events`);
+    const events = await bed.api.request<any>('GET', `/api/v1/namespaces/${NS}/events`);
     const released = events.items.find((e: any) => e.involvedObject.name === 'adopter' && e.reason === 'Released');
     assert.match(released?.message ?? '', /^Left 1 object\(s\) in place that existed before kplane took them over: ConfigMap kplane-system\/shared\. Left 1 Namespace\(s\)\/CRD\(s\) in place, with everything in them: Namespace scratch \(kplane deletes one only when the profile annotates it kplane\.dev\/prune: "true"/);
   });
@@ -197,7 +177,7 @@ describe('agent: the local policy the cluster owns (cluster)', function () {
   it('kplane diff lists an adopted object, a Namespace and a CRD that left the profile as kept, not pruned, and the agent keeps them', async function () {
     this.timeout(90_000);
     await setPolicy('podSecurity: baseline\nadoptExisting: true\nkinds: { allow: ["*", "apiextensions.k8s.io/CustomResourceDefinition"] }\n');
-    await api.request('POST', `/api/v1/namespaces/${NS}/configmaps`, { body: cm('shared-2', NS, { owner: 'someone' }) });
+    await bed.api.request('POST', `/api/v1/namespaces/${NS}/configmaps`, { body: cm('shared-2', NS, { owner: 'someone' }) });
     const crd = {
       apiVersion: 'apiextensions.k8s.io/v1',
       kind: 'CustomResourceDefinition',
@@ -219,7 +199,7 @@ describe('agent: the local policy the cluster owns (cluster)', function () {
       after.spec.version = '1.1.0';
       const file = join(dir, 'leaver.profile.yaml');
       writeFileSync(file, JSON.stringify(after)); // JSON is YAML
-      const result = await kplane(['diff', file, '--kubeconfig', cluster.kubeconfigPath, '--context', cluster.name]);
+      const result = await kplane(['diff', file, '--kubeconfig', bed.cluster.kubeconfigPath, '--context', bed.cluster.name]);
       assert.equal(result.code, 1, result.stdout + result.stderr);
       const out = result.stdout;
       assert.match(out, /objects: 1 to create, 0 to change, 1 to prune, 3 kept$/m);
@@ -239,7 +219,7 @@ describe('agent: the local policy the cluster owns (cluster)', function () {
     await waitProfile('leaver', 'Ready after the edit', (p) => condition(p, 'Ready')?.status === 'True' && p.status?.appliedVersion === '1.1.0', 60_000);
     await waitFor(async () => !(await exists(`/api/v1/namespaces/${NS}/configmaps/made`)), { what: 'made pruned', timeoutMs: 30_000 });
     assert.equal(await exists(`/api/v1/namespaces/${NS}/configmaps/shared-2`), true, 'the adopted ConfigMap was pruned');
-    assert.equal((await api.getOrUndefined<any>('/api/v1/namespaces/scratch-2'))?.status?.phase, 'Active', 'the Namespace was pruned');
+    assert.equal((await bed.api.getOrUndefined<any>('/api/v1/namespaces/scratch-2'))?.status?.phase, 'Active', 'the Namespace was pruned');
     assert.equal(await exists('/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.diff.example.dev'), true, 'the CRD was pruned');
   });
 });

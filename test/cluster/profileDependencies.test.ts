@@ -5,8 +5,8 @@
  * condition names each distinct problem once, with a count.
  */
 import assert from 'node:assert/strict';
-import { startCluster, waitFor, type TestCluster, startAgent, type RunningAgent } from '@kplane/bed';
-import { KubeClient, loadConnection } from '@kplane/kube';
+import { waitFor } from '@kplane/bed';
+import { useAgentBed } from './agentBed.js';
 import type { ClusterProfile, Condition } from '@kplane/profile';
 
 const NS = 'kplane-system';
@@ -50,12 +50,10 @@ const appProfile = () =>
   });
 
 describe('real stacks (cluster): dependencies between profiles, lists, ${…} as text', function () {
-  let cluster: TestCluster;
-  let api: KubeClient;
-  let agent: RunningAgent;
+  const bed = useAgentBed({ cluster: { name: 'stacks' }, agentArgs: ['--heartbeat', '2s'] });
 
-  const getProfile = (name: string) => api.request<ClusterProfile>('GET', `${PROFILES}/${name}`);
-  const apply = (p: ClusterProfile) => api.apply(`${PROFILES}/${p.metadata.name}`, p, 'kplane');
+  const getProfile = (name: string) => bed.api.request<ClusterProfile>('GET', `${PROFILES}/${name}`);
+  const apply = (p: ClusterProfile) => bed.api.apply(`${PROFILES}/${p.metadata.name}`, p, 'kplane');
   const condition = (p: ClusterProfile, type: string): Condition | undefined => p.status?.conditions?.find((c) => c.type === type);
   const waitProfile = (name: string, what: string, test: (p: ClusterProfile) => boolean, timeoutMs = 60_000) =>
     waitFor(async () => {
@@ -64,24 +62,6 @@ describe('real stacks (cluster): dependencies between profiles, lists, ${…} as
     }, { what: `profile ${name}: ${what}`, timeoutMs, intervalMs: 100 });
   const ready = (p: ClusterProfile) => condition(p, 'Ready')?.status === 'True' && p.status?.observedGeneration === p.metadata.generation;
 
-  before(async function () {
-    this.timeout(240_000);
-    cluster = await startCluster({ name: 'stacks' });
-    api = new KubeClient(loadConnection({ kubeconfigPath: cluster.kubeconfigPath }));
-    agent = await startAgent({ kubeconfigPath: cluster.kubeconfigPath, args: ['--heartbeat', '2s'] });
-  });
-
-  after(async function () {
-    this.timeout(60_000);
-    await agent?.stop();
-    api?.close();
-    await cluster?.stop();
-  });
-
-  afterEach(function () {
-    if (this.currentTest?.state === 'failed' && agent) console.log(`--- agent log (tail) ---\n${agent.logs().slice(-4000)}`);
-  });
-
   it('a profile that depends on another waits for it (saying so), then both become Ready; lists are applied as their items', async function () {
     this.timeout(180_000);
     await apply(appProfile());
@@ -89,16 +69,16 @@ describe('real stacks (cluster): dependencies between profiles, lists, ${…} as
     assert.equal(condition(waiting, 'Ready')?.status, 'False');
     assert.match(condition(waiting, 'Ready')!.message, /Waiting for profile "crds" \(not found\) to be Ready/);
     assert.equal(condition(waiting, 'SpecValid')?.status, 'True');
-    assert.equal(await api.getOrUndefined('/api/v1/namespaces/default/configmaps/dashboard'), undefined, 'a waiting profile applied something');
+    assert.equal(await bed.api.getOrUndefined('/api/v1/namespaces/default/configmaps/dashboard'), undefined, 'a waiting profile applied something');
 
     await apply(profile('crds', { layers: [{ name: 'crds', wait: true, manifests: [widgetCrd as never] }] }));
     const crds = await waitProfile('crds', 'Ready', ready);
     const app = await waitProfile('app', 'Ready (long before its 10m resync)', ready, 60_000);
     assert.ok(new Date(condition(app, 'Ready')!.lastTransitionTime) >= new Date(condition(crds, 'Ready')!.lastTransitionTime));
     assert.equal(app.status?.resources?.total, 3);
-    const widgets = await api.request<{ items: { metadata: { name: string }; spec: { size: number } }[] }>('GET', '/apis/example.com/v1/namespaces/default/widgets');
+    const widgets = await bed.api.request<{ items: { metadata: { name: string }; spec: { size: number } }[] }>('GET', '/apis/example.com/v1/namespaces/default/widgets');
     assert.deepEqual(widgets.items.map((w) => [w.metadata.name, w.spec.size]).sort(), [['large', 9], ['small', 1]]);
-    const dashboard = await api.request<{ data: Record<string, string> }>('GET', '/api/v1/namespaces/default/configmaps/dashboard');
+    const dashboard = await bed.api.request<{ data: Record<string, string> }>('GET', '/api/v1/namespaces/default/configmaps/dashboard');
     assert.deepEqual(dashboard.data, { 'pods.json': '{"title":"${__data.fields.Pod}","ds":"${datasource:queryparam}"}', 'ping.sh': 'echo "PONG ${1}"' });
   });
 

@@ -11,8 +11,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
-import { repoRoot, startAgent, startCluster, waitFor, type RunningAgent, type TestCluster } from '@kplane/bed';
-import { KubeClient, loadConnection } from '@kplane/kube';
+import { repoRoot, waitFor } from '@kplane/bed';
+import { useAgentBed } from './agentBed.js';
 import type { ClusterAgent, ClusterProfile, Condition } from '@kplane/profile';
 
 const NS = 'kplane-system';
@@ -63,28 +63,8 @@ function stack(): ClusterProfile {
 }
 
 describe('kplane split (cluster): a split stack applies in order, without the "does not serve" race', function () {
-  let cluster: TestCluster;
-  let api: KubeClient;
-  let agent: RunningAgent;
+  const bed = useAgentBed({ cluster: { name: 'split' }, agentArgs: ['--heartbeat', '2s'] });
   const condition = (p: ClusterProfile, type: string): Condition | undefined => p.status?.conditions?.find((c) => c.type === type);
-
-  before(async function () {
-    this.timeout(240_000);
-    cluster = await startCluster({ name: 'split' });
-    api = new KubeClient(loadConnection({ kubeconfigPath: cluster.kubeconfigPath }));
-    agent = await startAgent({ kubeconfigPath: cluster.kubeconfigPath, args: ['--heartbeat', '2s'] });
-  });
-
-  after(async function () {
-    this.timeout(60_000);
-    await agent?.stop();
-    api?.close();
-    await cluster?.stop();
-  });
-
-  afterEach(function () {
-    if (this.currentTest?.state === 'failed' && agent) console.log(`--- agent log (tail) ---\n${agent.logs().slice(-4000)}`);
-  });
 
   it('kplane split writes valid parts under --max-bytes; applied in reverse order, all become Ready with every object', async function () {
     this.timeout(240_000);
@@ -101,22 +81,22 @@ describe('kplane split (cluster): a split stack applies in order, without the "d
     assert.ok(parts.length >= 3, `${parts.length} parts`);
     assert.equal(parts[parts.length - 1].metadata.name, 'kube-prometheus');
 
-    for (const p of [...parts].reverse()) await api.apply(`${PROFILES}/${p.metadata.name}`, p, 'kplane');
+    for (const p of [...parts].reverse()) await bed.api.apply(`${PROFILES}/${p.metadata.name}`, p, 'kplane');
     for (const p of parts) {
       await waitFor(async () => {
-        const live = await api.request<ClusterProfile>('GET', `${PROFILES}/${p.metadata.name}`);
+        const live = await bed.api.request<ClusterProfile>('GET', `${PROFILES}/${p.metadata.name}`);
         return condition(live, 'Ready')?.status === 'True' && live.status?.observedGeneration === live.metadata.generation;
       }, { what: `part ${p.metadata.name} Ready`, timeoutMs: 180_000, intervalMs: 200 });
     }
     for (let n = 0; n < 6; n++) {
-      const cr = await api.request<{ spec: { retention: string } }>('GET', `/apis/monitoring.example.com/v1/namespaces/monitoring/prometheuses${n}/k8s-${n}`);
+      const cr = await bed.api.request<{ spec: { retention: string } }>('GET', `/apis/monitoring.example.com/v1/namespaces/monitoring/prometheuses${n}/k8s-${n}`);
       assert.equal(cr.spec.retention, '15d');
     }
-    const dashboards = await api.request<{ items: unknown[] }>('GET', '/api/v1/namespaces/monitoring/configmaps', { query: { labelSelector: 'kplane.dev/layer=dashboards' } });
+    const dashboards = await bed.api.request<{ items: unknown[] }>('GET', '/api/v1/namespaces/monitoring/configmaps', { query: { labelSelector: 'kplane.dev/layer=dashboards' } });
     assert.equal(dashboards.items.length, 8);
     // Not once did a part meet a kind the API server did not serve yet: each waited for the one before.
-    const events = (await api.request<ClusterAgent>('GET', `/apis/kplane.dev/v1alpha1/namespaces/${NS}/clusteragents/agent`)).status?.events ?? [];
+    const events = (await bed.api.request<ClusterAgent>('GET', `/apis/kplane.dev/v1alpha1/namespaces/${NS}/clusteragents/agent`)).status?.events ?? [];
     assert.deepEqual(events.filter((e: { message: string }) => /does not serve|not served/i.test(e.message)), []);
-    assert.doesNotMatch(agent.logs(), /does not serve/);
+    assert.doesNotMatch(bed.agent.logs(), /does not serve/);
   });
 });
