@@ -141,6 +141,28 @@ function trim(node: unknown, depth: number, budget: TrimBudget): KubeSchema {
   return out;
 }
 
+/** The release a `/version` answer names (its gitVersion, e.g. v1.36.3), or `unknown`. */
+export function kubernetesReleaseOf(version: unknown): string {
+  return isObj(version) && typeof version.gitVersion === 'string' && version.gitVersion.length < 100 ? version.gitVersion : 'unknown';
+}
+
+/**
+ * group/version → the URL of its document (serverRelativeURL, with its ?hash=), from the
+ * `/openapi/v3` index. Entries that are not a plain group/version, or whose URL is not under
+ * /openapi/v3/ or is over 1,000 characters, are left out.
+ */
+export function openApiPathsOf(index: unknown): Record<string, string> {
+  const paths: Record<string, string> = {};
+  const listed = isObj(index) && isObj(index.paths) ? index.paths : {};
+  for (const [p, v] of Object.entries(listed)) {
+    const url = isObj(v) ? v.serverRelativeURL : undefined;
+    if (typeof url !== 'string' || !url.startsWith('/openapi/v3/') || url.length > 1000) continue;
+    const gv = p === 'api/v1' ? 'v1' : p.startsWith('apis/') ? p.slice('apis/'.length) : undefined;
+    if (gv && /^[a-z0-9.-]+\/[a-z0-9]+$|^v1$/.test(gv)) paths[gv] = url;
+  }
+  return paths;
+}
+
 /** What one group/version's OpenAPI v3 document adds to a schema set. */
 export interface GroupVersionSchemas {
   /** kind → name of its definition among `schemas`. */

@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { describeAge, groupVersionSchemasOf, KubeTypes, liveSchemaData, servedKindsOf, type GroupVersionSchemas, type ServedKinds } from '@kplane/profile';
+import { describeAge, groupVersionSchemasOf, kubernetesReleaseOf, KubeTypes, liveSchemaData, openApiPathsOf, servedKindsOf, type GroupVersionSchemas, type ServedKinds } from '@kplane/profile';
 import { KubeError, type KubeClient } from '@kplane/kube';
 
 export interface LiveSchemaOptions {
@@ -160,7 +160,7 @@ export class LiveSchemaStore {
   private async readIndex(client: KubeClient, cached: ServerEntry | undefined): Promise<ServerEntry> {
     const small = { timeoutMs: this.options.timeoutMs, maxBytes: MAX_INDEX_BYTES };
     const version = parseJson((await client.getDocument('/version', small)).text, `${nameOf(client)}: /version`);
-    const kubernetes = isObj(version) && typeof version.gitVersion === 'string' && version.gitVersion.length < 100 ? version.gitVersion : 'unknown';
+    const kubernetes = kubernetesReleaseOf(version);
     const [api, apis, openapi] = await Promise.all([
       client.getDocument('/api', { ...small, accept: DISCOVERY_ACCEPT, etag: cached?.etags.api }),
       client.getDocument('/apis', { ...small, accept: DISCOVERY_ACCEPT, etag: cached?.etags.apis }),
@@ -173,17 +173,7 @@ export class LiveSchemaStore {
     if (!Object.keys(served).length) throw new KubeError(`${nameOf(client)}: discovery lists no kinds (is ${client.server} a Kubernetes API server with aggregated discovery, v1.30 or later?)`, undefined, 'BadResponse');
     let paths: Record<string, string>;
     if (openapi.status === 304 && cached) paths = cached.paths;
-    else {
-      const index = parseJson(openapi.text, `${nameOf(client)}: /openapi/v3`);
-      paths = {};
-      const listed = isObj(index) && isObj(index.paths) ? index.paths : {};
-      for (const [p, v] of Object.entries(listed)) {
-        const url = isObj(v) ? v.serverRelativeURL : undefined;
-        if (typeof url !== 'string' || !url.startsWith('/openapi/v3/') || url.length > 1000) continue;
-        const gv = p === 'api/v1' ? 'v1' : p.startsWith('apis/') ? p.slice(5) : undefined;
-        if (gv && /^[a-z0-9.-]+\/[a-z0-9]+$|^v1$/.test(gv)) paths[gv] = url;
-      }
-    }
+    else paths = openApiPathsOf(parseJson(openapi.text, `${nameOf(client)}: /openapi/v3`));
     return { server: client.server, kubernetes, fetchedAt: this.options.now(), etags: { api: api.etag, apis: apis.etag, openapi: openapi.etag }, served, paths };
   }
 

@@ -8,7 +8,7 @@ import { strict as assert } from 'node:assert';
 import type { Diagnostic } from 'vscode-languageserver-types';
 import { builtinKubeTypes } from '@kplane/language-server/kube-schemas';
 import { getLanguageService, textDocument } from '@kplane/language-server';
-import { groupVersionSchemasOf, KubeTypes, liveSchemaData, MAX_SCHEMA_DEPTH, MAX_SCHEMA_NODES, servedKindsOf, type SchemaTarget } from '@kplane/profile';
+import { groupVersionSchemasOf, kubernetesReleaseOf, KubeTypes, liveSchemaData, MAX_SCHEMA_DEPTH, MAX_SCHEMA_NODES, openApiPathsOf, servedKindsOf, type SchemaTarget } from '@kplane/profile';
 import { expectOne, rangeOf } from './helpers.js';
 
 const URI = 'file:///work/live.profile.yaml';
@@ -216,5 +216,32 @@ describe('live schemas of target clusters', () => {
   constructor: 1`);
       expectOne(diagnose(text, [{ name: 'eu-prod-1', kube: without }]), 'MANIFEST_UNKNOWN_FIELD', rangeOf(text, 'constructor'));
     });
+  });
+});
+
+describe('the /openapi/v3 index and /version, read without trust', () => {
+  it('keeps plain group/versions with URLs under /openapi/v3/, and nothing else', () => {
+    const paths = openApiPathsOf({
+      paths: {
+        'api/v1': { serverRelativeURL: '/openapi/v3/api/v1?hash=A' },
+        'apis/apps/v1': { serverRelativeURL: '/openapi/v3/apis/apps/v1?hash=B' },
+        'apis/example.com/v1': { serverRelativeURL: `/openapi/v3/apis/example.com/v1?hash=${'x'.repeat(1000)}` },
+        'apis/evil.example/v1': { serverRelativeURL: 'https://elsewhere.example/steal' },
+        'apis/__proto__/v1': { serverRelativeURL: '/openapi/v3/apis/__proto__/v1' },
+        'apis/apps': { serverRelativeURL: '/openapi/v3/apis/apps' },
+        'version': { serverRelativeURL: '/openapi/v3/version' },
+        'apis/batch/v1': 'not an object',
+      },
+    });
+    assert.deepEqual(paths, { v1: '/openapi/v3/api/v1?hash=A', 'apps/v1': '/openapi/v3/apis/apps/v1?hash=B' });
+    assert.deepEqual(openApiPathsOf('not json at all'), {});
+    assert.deepEqual(openApiPathsOf({ paths: [1, 2] }), {});
+  });
+
+  it('names the release from gitVersion, or says unknown', () => {
+    assert.equal(kubernetesReleaseOf({ gitVersion: 'v1.36.3' }), 'v1.36.3');
+    assert.equal(kubernetesReleaseOf({ gitVersion: 'v'.repeat(200) }), 'unknown');
+    assert.equal(kubernetesReleaseOf({ gitVersion: 136 }), 'unknown');
+    assert.equal(kubernetesReleaseOf(null), 'unknown');
   });
 });

@@ -26,6 +26,8 @@ import {
   groupOf,
   groupVersionSchemasOf,
   KubeTypes,
+  kubernetesReleaseOf,
+  openApiPathsOf,
   type Finding,
   type FindingCode,
   type GroupVersionSchemas,
@@ -61,10 +63,8 @@ const SHOWN = 3;
 /** desired layer → why it must not be applied (masked); layers that pass are absent. */
 export type LayerVerdicts = Map<DesiredLayer, string>;
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 export class ManifestValidator {
-  private index: { at: number; paths: Map<string, string>; kubernetes: string } | undefined;
+  private index: { at: number; paths: Record<string, string>; kubernetes: string } | undefined;
   /** serverRelativeURL (with ?hash=) → the trimmed document; insertion order is use order. */
   private readonly documents = new Map<string, GroupVersionSchemas>();
   /** profile key → the verdict of its last rendered objects against the schema URLs used. */
@@ -76,7 +76,7 @@ export class ManifestValidator {
   async check(ctx: RunContext, layers: readonly DesiredLayer[], hash: string): Promise<LayerVerdicts> {
     const objects = layers.flatMap((l) => l.objects);
     if (!objects.length) return new Map();
-    let paths: Map<string, string>;
+    let paths: Record<string, string>;
     let kubernetes: string;
     try {
       ({ paths, kubernetes } = await this.readIndex(ctx));
@@ -85,8 +85,8 @@ export class ManifestValidator {
       ctx.log.warn('cannot read the cluster\'s OpenAPI index; objects are applied without checking them first', { error: errorText(err) });
       return new Map();
     }
-    const used = [...new Set(objects.map((o) => o.apiVersion))].filter((gv) => paths.has(gv)).sort();
-    const key = `${hash}|${used.map((gv) => paths.get(gv)).join(',')}`;
+    const used = [...new Set(objects.map((o) => o.apiVersion))].filter((gv) => Object.hasOwn(paths, gv)).sort();
+    const key = `${hash}|${used.map((gv) => paths[gv]).join(',')}`;
     // Each run renders new layer objects: a kept verdict is by position (the hash covers the order).
     const byLayer = (messages: (string | undefined)[]): LayerVerdicts => new Map(layers.flatMap((l, i) => (messages[i] ? [[l, messages[i]] as const] : [])));
     const known = this.verdicts.get(ctx.key);
@@ -94,7 +94,7 @@ export class ManifestValidator {
 
     const documents = new Map<string, GroupVersionSchemas>();
     for (const gv of used) {
-      const doc = await this.document(ctx, gv, paths.get(gv)!);
+      const doc = await this.document(ctx, gv, paths[gv]);
       if (doc) documents.set(gv, doc);
     }
     const kube = new KubeTypes(this.schemaData(kubernetes, documents, objects)).withCustomKinds(customKindsOf(objects));
@@ -145,23 +145,15 @@ export class ManifestValidator {
   }
 
   /** group/version → its document's URL, from /openapi/v3 (read at most every INDEX_MAX_AGE_MS), and the release. */
-  private async readIndex(ctx: RunContext): Promise<{ paths: Map<string, string>; kubernetes: string }> {
+  private async readIndex(ctx: RunContext): Promise<{ paths: Record<string, string>; kubernetes: string }> {
     if (this.index && Date.now() - this.index.at < INDEX_MAX_AGE_MS) return this.index;
     let kubernetes = this.index?.kubernetes;
     if (!kubernetes) {
       const version: unknown = JSON.parse((await abortable(this.deps.api.getDocument('/version', { ...INDEX_LIMIT, signal: ctx.signal }), ctx.signal)).text);
-      kubernetes = isObj(version) && typeof version.gitVersion === 'string' && version.gitVersion.length < 100 ? version.gitVersion : 'unknown';
+      kubernetes = kubernetesReleaseOf(version);
     }
     const answer = await abortable(this.deps.api.getDocument('/openapi/v3', { ...INDEX_LIMIT, signal: ctx.signal }), ctx.signal);
-    const listed: unknown = JSON.parse(answer.text);
-    const paths = new Map<string, string>();
-    const entries = isObj(listed) && isObj(listed.paths) ? listed.paths : {};
-    for (const [p, v] of Object.entries(entries)) {
-      const url = isObj(v) ? v.serverRelativeURL : undefined;
-      if (typeof url !== 'string' || !url.startsWith('/openapi/v3/') || url.length > 1000) continue;
-      const gv = p === 'api/v1' ? 'v1' : p.startsWith('apis/') ? p.slice('apis/'.length) : undefined;
-      if (gv && /^[a-z0-9.-]+\/[a-z0-9]+$|^v1$/.test(gv)) paths.set(gv, url);
-    }
+    const paths = openApiPathsOf(JSON.parse(answer.text));
     this.index = { at: Date.now(), paths, kubernetes };
     return this.index;
   }
