@@ -115,3 +115,21 @@ export function flatten(node: YamlNode | undefined, out: unknown[] = []): unknow
   for (const item of node.items ?? []) flatten(item, out);
   return out;
 }
+
+/**
+ * A ClusterProfile named `name` with one layer (`apps`, namespace `web`) holding `manifests`: a
+ * YAML list written at column 0 (a leading newline is dropped), indented into place.
+ */
+export function profileWithManifests(name: string, manifests: string): string {
+  return `apiVersion: kplane.dev/v1alpha1
+kind: ClusterProfile
+metadata:
+  name: ${name}
+spec:
+  version: 1.0.0
+  layers:
+    - name: apps
+      namespace: web
+      manifests:
+${manifests.replace(/^\n/, '').split('\n').map((l) => (l ? `        ${l}` : l)).join('\n')}`;
+}

@@ -9,7 +9,7 @@ import type { Diagnostic } from 'vscode-languageserver-types';
 import { builtinKubeTypes } from '@kplane/language-server/kube-schemas';
 import { getLanguageService, textDocument } from '@kplane/language-server';
 import { groupVersionSchemasOf, kubernetesReleaseOf, KubeTypes, liveSchemaData, MAX_SCHEMA_DEPTH, MAX_SCHEMA_NODES, openApiPathsOf, servedKindsOf, type SchemaTarget } from '@kplane/profile';
-import { expectOne, rangeOf } from './helpers.js';
+import { expectOne, rangeOf, profileWithManifests } from './helpers.js';
 
 const URI = 'file:///work/live.profile.yaml';
 
@@ -57,19 +57,7 @@ function liveTypes(withWidget: boolean): KubeTypes {
   return new KubeTypes(liveSchemaData(builtin.kubernetes, served, documents));
 }
 
-function profile(manifests: string): string {
-  return `apiVersion: kplane.dev/v1alpha1
-kind: ClusterProfile
-metadata:
-  name: live
-spec:
-  version: 1.0.0
-  layers:
-    - name: apps
-      namespace: web
-      manifests:
-${manifests.replace(/^\n/, '').split('\n').map((l) => (l ? `        ${l}` : l)).join('\n')}`;
-}
+const profile = (manifests: string): string => profileWithManifests('live', manifests);
 
 const widget = (spec: string) => `
 - apiVersion: example.com/v1

@@ -8,22 +8,11 @@ import type { CompletionItem, MarkupContent } from 'vscode-languageserver-types'
 import { builtinKubeTypes } from '@kplane/language-server/kube-schemas';
 import { getLanguageService, textDocument, type LiveTarget } from '@kplane/language-server';
 import { groupVersionSchemasOf, KubeTypes, liveSchemaData, servedKindsOf } from '@kplane/profile';
+import { profileWithManifests } from './helpers.js';
 
 const URI = 'file:///work/complete.profile.yaml';
 
-function profile(manifests: string): string {
-  return `apiVersion: kplane.dev/v1alpha1
-kind: ClusterProfile
-metadata:
-  name: complete
-spec:
-  version: 1.0.0
-  layers:
-    - name: apps
-      namespace: web
-      manifests:
-${manifests.replace(/^\n/, '').split('\n').map((l) => (l ? `        ${l}` : l)).join('\n')}`;
-}
+const profile = (manifests: string): string => profileWithManifests('complete', manifests);
 
 /** Completion where `|` stands in the text (removed first). */
 function completeAt(textWithCursor: string, liveTargets?: LiveTarget[]): CompletionItem[] {

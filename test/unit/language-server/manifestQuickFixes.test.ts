@@ -8,22 +8,11 @@ import type { CodeAction, Diagnostic } from 'vscode-languageserver-types';
 import { builtinKubeTypes } from '@kplane/language-server/kube-schemas';
 import { getLanguageService, textDocument, type LiveTarget } from '@kplane/language-server';
 import { groupVersionSchemasOf, KubeTypes, liveSchemaData, servedKindsOf } from '@kplane/profile';
+import { profileWithManifests } from './helpers.js';
 
 const URI = 'file:///work/fixes.profile.yaml';
 
-function profile(manifest: string): string {
-  return `apiVersion: kplane.dev/v1alpha1
-kind: ClusterProfile
-metadata:
-  name: fixes
-spec:
-  version: 1.0.0
-  layers:
-    - name: apps
-      namespace: web
-      manifests:
-${manifest.replace(/^\n/, '').split('\n').map((l) => (l ? `        ${l}` : l)).join('\n')}`;
-}
+const profile = (manifest: string): string => profileWithManifests('fixes', manifest);
 
 /** A cluster serving example.com/v1 Widget (spec.color), and nothing else. */
 function widgetCluster(): KubeTypes {
