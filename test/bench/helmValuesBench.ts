@@ -19,15 +19,14 @@
  *   KPLANE_BENCH_RUNS=50          completions timed per server (default 50)
  *   KPLANE_BENCH_COMPONENTS=60    sections in the generated values.yaml (default 60, ~5,000 lines)
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync, mkdirSync, rmSync, existsSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import { ensureHelmTools, packageChart, startChartRepo } from '@kplane/bed';
 import { repoRoot } from '../fixtures/paths.js';
+import { startLspProcess, withDeadline as withDeadlineMs, type LspProcess } from './lspProcess.js';
 
 const RUNS = Number(process.env.KPLANE_BENCH_RUNS ?? 50);
 const COMPONENTS = Number(process.env.KPLANE_BENCH_COMPONENTS ?? 60);
@@ -94,60 +93,22 @@ spec:
 ${valuesBlock('          ', typed)}`;
 }
 
-interface Server {
-  connection: MessageConnection;
-  stop(): Promise<void>;
-}
+type Server = LspProcess;
 
-function withDeadline<T>(promise: Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${WAIT_MS / 1000} s`)), WAIT_MS);
-  });
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
-}
+const withDeadline = <T>(promise: Promise<T>, what: string): Promise<T> => withDeadlineMs(promise, what, WAIT_MS);
 
-async function startServer(name: string, args: string[], env: NodeJS.ProcessEnv, settings: Record<string, unknown>): Promise<Server> {
-  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'], cwd: repoRoot, env });
-  child.stderr?.on('data', () => undefined);
-  child.stdin?.on('error', () => undefined);
-  child.stdout?.on('error', () => undefined);
-  const connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
-  connection.onRequest('workspace/configuration', (params: { items: { section?: string }[] }) => params.items.map((item) => (item.section ? (settings[item.section] ?? null) : null)));
-  connection.onRequest('client/registerCapability', () => null);
-  connection.onRequest('window/workDoneProgress/create', () => null);
-  connection.onRequest('workspace/diagnostic/refresh', () => null);
-  connection.onNotification(() => undefined);
-  connection.onError(() => undefined);
-  connection.listen();
-  await withDeadline(
-    connection.sendRequest('initialize', {
-      processId: process.pid,
-      rootUri: pathToFileURL(repoRoot).href,
-      capabilities: {
-        workspace: { configuration: true },
-        textDocument: { completion: { completionItem: { snippetSupport: true, documentationFormat: ['markdown', 'plaintext'] } }, diagnostic: { dynamicRegistration: false } },
-      },
-      initializationOptions: {},
-    }),
-    `${name} initialize`,
-  );
-  connection.sendNotification('initialized', {});
-  connection.sendNotification('workspace/didChangeConfiguration', { settings });
-  return {
-    connection,
-    async stop() {
-      try {
-        await withDeadline(connection.sendRequest('shutdown'), `${name} shutdown`);
-        connection.sendNotification('exit');
-      } catch {
-        // killed below
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      connection.dispose();
-      child.kill();
+function startServer(name: string, args: string[], env: NodeJS.ProcessEnv, settings: Record<string, unknown>): Promise<Server> {
+  return startLspProcess({
+    name,
+    args,
+    env,
+    settings,
+    deadlineMs: WAIT_MS,
+    capabilities: {
+      workspace: { configuration: true },
+      textDocument: { completion: { completionItem: { snippetSupport: true, documentationFormat: ['markdown', 'plaintext'] } }, diagnostic: { dynamicRegistration: false } },
     },
-  };
+  });
 }
 
 const median = (values: number[]) => {

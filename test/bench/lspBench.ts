@@ -23,15 +23,16 @@
  * pushes (textDocument/publishDiagnostics) after its built-in 200 ms validation delay, which the
  * report shows separately so the ratio can be read both ways.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import type { MessageConnection } from 'vscode-jsonrpc/node';
 import { clusterProfileSchema } from '@kplane/profile';
 import { repoRoot } from '../fixtures/paths.js';
 import { realShapedEditPoint, realShapedProfile } from './realShapedProfile.js';
+import { startLspProcess, withDeadline as withDeadlineMs } from './lspProcess.js';
 
 const RUNS = Number(process.env.KPLANE_BENCH_RUNS ?? 5);
 const SIZES = (process.env.KPLANE_BENCH_SIZES ?? '1000,10000,50000').split(',').map(Number);
@@ -118,49 +119,26 @@ interface Server {
   stop(): Promise<void>;
 }
 
-function withDeadline<T>(promise: Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${WAIT_MS / 1000} s`)), WAIT_MS);
-  });
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
-}
+const withDeadline = <T>(promise: Promise<T>, what: string): Promise<T> => withDeadlineMs(promise, what, WAIT_MS);
 
 async function startServer(name: string, args: string[], pull: boolean, settings: Record<string, unknown>): Promise<Server> {
-  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'], cwd: repoRoot });
-  child.stderr?.on('data', () => undefined);
-  // A server that exits while a message is on its way must not take the benchmark down.
-  child.stdin?.on('error', () => undefined);
-  child.stdout?.on('error', () => undefined);
-  const connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
   const waiters = new Map<string, ((count: number) => void)[]>();
-  connection.onNotification('textDocument/publishDiagnostics', (params: { uri: string; diagnostics: unknown[] }) => {
-    const list = waiters.get(params.uri) ?? [];
-    waiters.delete(params.uri);
-    for (const resolve of list) resolve(params.diagnostics.length);
+  const { process: child, connection, stop } = await startLspProcess({
+    name,
+    args,
+    settings,
+    deadlineMs: WAIT_MS,
+    capabilities: {
+      workspace: { configuration: true, didChangeConfiguration: { dynamicRegistration: true } },
+      textDocument: { publishDiagnostics: { versionSupport: true }, diagnostic: { dynamicRegistration: false }, synchronization: { didSave: false } },
+    },
+    setup: (c) =>
+      c.onNotification('textDocument/publishDiagnostics', (params: { uri: string; diagnostics: unknown[] }) => {
+        const list = waiters.get(params.uri) ?? [];
+        waiters.delete(params.uri);
+        for (const resolve of list) resolve(params.diagnostics.length);
+      }),
   });
-  connection.onRequest('workspace/configuration', (params: { items: { section?: string }[] }) => params.items.map((item) => (item.section ? (settings[item.section] ?? null) : null)));
-  connection.onRequest('client/registerCapability', () => null);
-  connection.onRequest('window/workDoneProgress/create', () => null);
-  connection.onRequest('workspace/diagnostic/refresh', () => null);
-  connection.onNotification(() => undefined);
-  connection.onError(() => undefined);
-  connection.listen();
-  await withDeadline(
-    connection.sendRequest('initialize', {
-      processId: process.pid,
-      rootUri: pathToFileURL(repoRoot).href,
-      capabilities: {
-        workspace: { configuration: true, didChangeConfiguration: { dynamicRegistration: true } },
-        textDocument: { publishDiagnostics: { versionSupport: true }, diagnostic: { dynamicRegistration: false }, synchronization: { didSave: false } },
-      },
-      initializationOptions: {},
-    }),
-    `${name} initialize`,
-  );
-  connection.sendNotification('initialized', {});
-  connection.sendNotification('workspace/didChangeConfiguration', { settings });
-
   const nextPush = (uri: string) =>
     new Promise<number>((resolve) => {
       const list = waiters.get(uri) ?? [];
@@ -182,17 +160,7 @@ async function startServer(name: string, args: string[], pull: boolean, settings
       const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
       return kb / 1024;
     },
-    async stop() {
-      try {
-        await withDeadline(connection.sendRequest('shutdown'), `${name} shutdown`);
-        connection.sendNotification('exit');
-      } catch {
-        // A server that does not shut down cleanly is killed below.
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      connection.dispose();
-      child.kill();
-    },
+    stop,
   };
 }
 
