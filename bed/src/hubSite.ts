@@ -59,10 +59,10 @@ export interface KplaneRun {
   stderr: string;
 }
 
-/** The kplane CLI as a child process (cli/bin/kplane.js), as a user runs it. */
-export function runKplane(args: string[]): Promise<KplaneRun> {
+/** The kplane CLI as a child process (cli/bin/kplane.js), as a user runs it; `env` replaces the environment. */
+export function runKplane(args: string[], options: { env?: NodeJS.ProcessEnv } = {}): Promise<KplaneRun> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(repoRoot(), 'cli', 'bin', 'kplane.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(repoRoot(), 'cli', 'bin', 'kplane.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: options.env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));

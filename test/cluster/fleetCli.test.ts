@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
-import { kubeClient, mergedKubeconfig, repoRoot, startCluster, type TestCluster, startAgent, type RunningAgent } from '@kplane/bed';
+import { kubeClient, mergedKubeconfig, repoRoot, runKplane, startCluster, type TestCluster, startAgent, type RunningAgent, type KplaneRun } from '@kplane/bed';
 
 const profile = (version: string, value: string) => `apiVersion: kplane.dev/v1alpha1
 kind: ClusterProfile
@@ -30,16 +30,10 @@ spec:
             value: "${value}"
 `;
 
-function kplane(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
-  return new Promise((resolve) => {
-    const started = Date.now();
-    const child = spawn(process.execPath, [join(repoRoot(), 'cli', 'bin', 'kplane.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    child.on('close', (code) => resolve({ code, stdout, stderr, ms: Date.now() - started }));
-  });
+async function kplane(args: string[]): Promise<KplaneRun & { ms: number }> {
+  const started = Date.now();
+  const run = await runKplane(args);
+  return { ...run, ms: Date.now() - started };
 }
 
 describe('kplane status / apply / diff against real clusters', function () {

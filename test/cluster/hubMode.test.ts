@@ -6,29 +6,19 @@
  * token, used as an attacker would, gets 403 for everything outside its own namespace.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { mergedKubeconfig, repoRoot, startCluster, startAgent, waitFor, type RunningAgent, type TestCluster } from '@kplane/bed';
+import { mergedKubeconfig, runKplane, startCluster, startAgent, waitFor, type RunningAgent, type TestCluster } from '@kplane/bed';
 import { KubeClient, KubeError, loadConnection } from '@kplane/kube';
 import type { ClusterAgent, ClusterProfile } from '@kplane/profile';
 
 const API = '/apis/kplane.dev/v1alpha1';
 const MEMBERS = ['m1', 'm2', 'm3'];
 
-function kplane(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(repoRoot(), 'cli', 'bin', 'kplane.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const kplane = (args: string[]) => runKplane(args);
 
 const profile = (name: string, value: string): ClusterProfile => ({
   apiVersion: 'kplane.dev/v1alpha1',

@@ -6,7 +6,6 @@
  * hub sets spec.paused on the hub object; a status write reaches the fleet model through the watch.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +13,7 @@ import { AGENT_PLURAL, API_VERSION, PROFILE_PLURAL, type ClusterProfile } from '
 import { hubMemberId } from '@kplane/plane';
 import { forContext, loadKubeconfig, openFleet, setPaused, type FleetSession } from '@kplane/plane/cluster';
 import { KubeClient, KubeError, kubeConfigConnection } from '@kplane/kube';
-import { repoRoot, startCluster, type TestCluster } from '@kplane/bed';
+import { runKplane, startCluster, type TestCluster } from '@kplane/bed';
 
 const APPLY = 'application/apply-patch+yaml';
 const MERGE = 'application/merge-patch+json';
@@ -38,16 +37,7 @@ spec:
             value: "one"
 `;
 
-function kplane(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(repoRoot(), 'cli', 'bin', 'kplane.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const kplane = (args: string[]) => runKplane(args);
 
 const micro = (ms: number) => new Date(ms).toISOString().replace('Z', '000Z');
 

@@ -7,12 +7,11 @@
  * API server falls back to the cached schemas (a failure with --strict).
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { kubeClient, mergedKubeconfig, repoRoot, startCluster, waitFor, type TestCluster } from '@kplane/bed';
+import { kubeClient, mergedKubeconfig, runKplane, startCluster, waitFor, type TestCluster } from '@kplane/bed';
 import { KubeClient, LiveSchemaStore } from '@kplane/plane/cluster';
 import { kubeConfigConnection } from '@kplane/kube';
 
@@ -76,16 +75,7 @@ describe('live per-cluster schemas (kplane validate --context)', function () {
   let kubeconfig: string;
   let cache: string;
 
-  function kplane(args: string[], cacheHome = cache): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    return new Promise((resolve) => {
-      const child = spawn(process.execPath, [join(repoRoot(), 'cli', 'bin', 'kplane.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, XDG_CACHE_HOME: cacheHome } });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c) => (stdout += c));
-      child.stderr.on('data', (c) => (stderr += c));
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
-  }
+  const kplane = (args: string[], cacheHome = cache) => runKplane(args, { env: { ...process.env, XDG_CACHE_HOME: cacheHome } });
   const write = (name: string, text: string) => {
     const file = join(dir, name);
     writeFileSync(file, text);

@@ -9,11 +9,10 @@
  * `kplane diff` lists those as kept, not pruned, and the agent then keeps them.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot, waitFor } from '@kplane/bed';
+import { runKplane, waitFor } from '@kplane/bed';
 import { useAgentBed } from './agentBed.js';
 import type { ClusterProfile, Condition } from '@kplane/profile';
 
@@ -21,16 +20,7 @@ const NS = 'kplane-system';
 const PROFILES = `/apis/kplane.dev/v1alpha1/namespaces/${NS}/clusterprofiles`;
 const POLICY = `/api/v1/namespaces/${NS}/configmaps/kplane-policy`;
 
-function kplane(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(repoRoot(), 'cli', 'bin', 'kplane.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const kplane = (args: string[]) => runKplane(args);
 
 const cm = (name: string, namespace: string, data: Record<string, string> = { a: 'b' }) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace }, data });
 const hostileDaemonSet = {

@@ -12,12 +12,11 @@
  * partition holding an hour's events at the issue's rate (HOUR_OF_DRIFT).
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { mergedKubeconfig, repoRoot, startCluster, startAgent, waitFor, type RunningAgent, type TestCluster } from '@kplane/bed';
+import { mergedKubeconfig, runKplane, startCluster, startAgent, waitFor, type RunningAgent, type TestCluster } from '@kplane/bed';
 import { Informer, KubeClient, loadConnection } from '@kplane/kube';
 import type { AgentEvent, ClusterAgent, ClusterProfile } from '@kplane/profile';
 
@@ -96,16 +95,7 @@ async function startProxy(target: URL): Promise<Proxy> {
   };
 }
 
-function kplane(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(repoRoot(), 'cli', 'bin', 'kplane.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const kplane = (args: string[]) => runKplane(args);
 
 const profile = (name: string, value: string): ClusterProfile => ({
   apiVersion: 'kplane.dev/v1alpha1',
