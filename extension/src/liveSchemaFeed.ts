@@ -46,8 +46,8 @@ export class LiveSchemaFeed implements vscode.Disposable {
   private again = false;
   private force = false;
   private store: LiveSchemaStore | undefined;
-  /** Facts per document, by version: a document is read again only when it changed. */
-  private readonly facts = new Map<string, { version: number; facts: ProfileFileFacts }>();
+  /** Facts per document, by version (none for YAML that is no profile): a document is read again only when it changed. */
+  private readonly facts = new Map<string, { version: number; facts: ProfileFileFacts | undefined }>();
   /** What targets and group/versions were last read, so fleet noise (heartbeats) reads nothing. */
   private plan = '';
   /** What was last sent, so an unchanged result is not sent again. */
@@ -112,11 +112,13 @@ export class LiveSchemaFeed implements vscode.Disposable {
     while (this.timer || this.running) await (this.running ?? new Promise((r) => setTimeout(r, QUIET_MS)));
   }
 
-  private factsOf(document: vscode.TextDocument): ProfileFileFacts {
+  /** The profile facts of an open YAML document, or undefined when it holds no ClusterProfile. */
+  private factsOf(document: vscode.TextDocument): ProfileFileFacts | undefined {
     const uri = document.uri.toString();
     const known = this.facts.get(uri);
     if (known?.version === document.version) return known.facts;
-    const facts = profileFileFacts(document.getText());
+    const text = document.getText();
+    const facts = isProfileText(text) ? profileFileFacts(text) : undefined;
     this.facts.set(uri, { version: document.version, facts });
     return facts;
   }
@@ -124,12 +126,15 @@ export class LiveSchemaFeed implements vscode.Disposable {
   private async run(): Promise<void> {
     const force = this.force;
     this.force = false;
-    const documents = liveSchemasEnabled() && this.fleet.started ? vscode.workspace.textDocuments.filter((d) => d.languageId === 'yaml' && !d.isClosed && isProfileText(d.getText())) : [];
+    // Each document's text is read once per version (factsOf), not on every run: fleet changes
+    // (heartbeats) schedule a run every second at 1,000 clusters.
+    const documents = liveSchemasEnabled() && this.fleet.started ? vscode.workspace.textDocuments.filter((d) => d.languageId === 'yaml' && !d.isClosed) : [];
     const clusters = this.fleet.model.list();
     const perDocument = new Map<string, string[]>();
     const groupVersions = new Map<string, Set<string>>();
     for (const document of documents) {
       const facts = this.factsOf(document);
+      if (!facts) continue;
       const { ids } = profileTargets(facts, clusters, this.fleet.namespace);
       perDocument.set(document.uri.toString(), ids);
       for (const id of ids) {
