@@ -9,11 +9,11 @@
  */
 import { HUB_SECRET_NAME } from '@kplane/profile';
 import { MIN_TOKEN_SECONDS, renewTime, tokenClaims, withToken, type TokenClaims } from '../core/hubToken.js';
-import { KubeError, delay, type KubeClient } from '@kplane/kube';
+import { KubeError, backoffDelay, delay, type KubeClient } from '@kplane/kube';
 import type { Logger } from '../controller/logger.js';
 
-const RETRY_MIN_MS = 5_000;
-const RETRY_MAX_MS = 5 * 60_000;
+/** Retries of a failed renewal: 5 s doubling to 5 min, jittered (kube's one retry rule). */
+const RETRY_BACKOFF = { initialMs: 5_000, maxMs: 5 * 60_000 };
 
 export interface TokenRenewerOptions {
   hub: KubeClient;
@@ -73,7 +73,7 @@ export class HubTokenRenewer {
         const expired = claims.expiresAt * 1000 <= now() || (err instanceof KubeError && err.status === 401);
         if (expired) this.o.log.error(`the hub token expired before it could be renewed; run "kplane hub join ${this.o.member} --update" to issue a new one`, { err, expires: new Date(claims.expiresAt * 1000).toISOString() });
         else this.o.log.warn('cannot renew the hub token yet; retrying', { err, expires: new Date(claims.expiresAt * 1000).toISOString(), attempt: failures });
-        await delay(Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** (failures - 1)), signal);
+        await delay(backoffDelay(failures - 1, RETRY_BACKOFF), signal);
       }
     }
   }
