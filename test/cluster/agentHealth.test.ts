@@ -81,11 +81,7 @@ describe('agent health of every kind (cluster)', function () {
     assert.equal(await bed.api.getOrUndefined(`/apis/apiregistration.k8s.io/v1/apiservices/v1alpha1.${GROUP}`), undefined);
   });
 
-  // Skipped, as a known defect, not a flake: in the session-4 CI rehearsal and again alone on main, the agent
-  // saw the profile before the kplane-policy ConfigMap (PolicyViolation: adoptExisting false), then logged
-  // "local policy changed; reconciling every profile" and never brought the layer to Waiting within 60 s.
-  // A policy change must un-stick a refused profile; see the session-4 closing note of issue 10.
-  it.skip('keeps a layer with a custom resource reporting Ready=False not Ready, and lets go when it turns True', async () => {
+  it('keeps a layer with a custom resource reporting Ready=False not Ready, and lets go when it turns True', async () => {
     // The Widget exists with its controller's status before the profile adopts it, which the
     // cluster's local policy must allow (agent/src/core/policy.ts: adoption is off by default).
     await bed.api.apply(`/api/v1/namespaces/${NS}/configmaps/kplane-policy`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kplane-policy', namespace: NS }, data: { 'policy.yaml': 'adoptExisting: true\npodSecurity: privileged\nkinds: { allow: ["*", CustomResourceDefinition] }\n' } }, 'cluster-admin');

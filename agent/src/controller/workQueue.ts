@@ -9,7 +9,8 @@ export class WorkQueue {
   private readonly processing = new Set<string>();
   private readonly dirty = new Set<string>();
   private readonly failures = new Map<string, number>();
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Pending delayed adds: each key's timer and when (performance.now()) it fires. */
+  private readonly timers = new Map<string, { timer: NodeJS.Timeout; at: number }>();
   private waiters: (() => void)[] = [];
   private shuttingDown = false;
 
@@ -38,14 +39,17 @@ export class WorkQueue {
   addAfter(key: string, ms: number): void {
     if (this.shuttingDown) return;
     if (ms <= 0) return this.add(key);
-    if (this.timers.has(key)) return;
-    this.timers.set(
-      key,
-      setTimeout(() => {
-        this.timers.delete(key);
-        this.add(key);
-      }, ms),
-    );
+    const at = performance.now() + ms;
+    const pending = this.timers.get(key);
+    if (pending && pending.at <= at) return;
+    // A sooner request replaces a later one: a run that waits for health asks again in 2 s, and
+    // must not be held to the resync delay an earlier run of the same profile asked for.
+    if (pending) clearTimeout(pending.timer);
+    const timer = setTimeout(() => {
+      this.timers.delete(key);
+      this.add(key);
+    }, ms);
+    this.timers.set(key, { timer, at });
   }
 
   /** Re-adds a key that failed, after its exponential backoff. Returns the delay used. */
@@ -54,9 +58,9 @@ export class WorkQueue {
     this.failures.set(key, n + 1);
     const ms = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** n);
     // A backoff replaces a longer pending resync delay.
-    const timer = this.timers.get(key);
-    if (timer) {
-      clearTimeout(timer);
+    const pending = this.timers.get(key);
+    if (pending) {
+      clearTimeout(pending.timer);
       this.timers.delete(key);
     }
     this.addAfter(key, ms);
@@ -87,7 +91,7 @@ export class WorkQueue {
 
   shutdown(): void {
     this.shuttingDown = true;
-    for (const timer of this.timers.values()) clearTimeout(timer);
+    for (const { timer } of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
     for (const wake of this.waiters.splice(0)) wake();
   }

@@ -38,6 +38,21 @@ describe('agent work queue', () => {
     assert.ok(Date.now() - started >= 15);
     q.shutdown();
   });
+
+  it('a sooner delayed add replaces a later pending one for the same key; a later one does not', async () => {
+    // The agentHealth cluster case: a run asked for its resync (minutes), the next run, waiting
+    // for health, asked again in 2 s, and was held to the resync.
+    const q = new WorkQueue();
+    q.addAfter('k', 60_000);
+    q.addAfter('k', 20);
+    q.addAfter('k', 120_000);
+    const started = Date.now();
+    const got = await Promise.race([q.get(), new Promise((resolve) => setTimeout(() => resolve('timed out'), 2_000))]);
+    assert.equal(got, 'k', 'the 20 ms request was held to the 60 s one');
+    assert.ok(Date.now() - started >= 15);
+    q.done('k');
+    q.shutdown();
+  });
 });
 
 describe('agent metrics and logs', () => {
