@@ -238,10 +238,14 @@ describe('kube: request client on kept-alive sockets a partition killed', () => 
     let epoch = 0;
     let connections = 0;
     const { createServer: createTcpServer, connect } = await import('node:net');
+    // Both ends of every relayed connection, to close at the end: relay.close() leaves open the
+    // ones the client's keep-alive pool still holds, and they would keep the test process alive.
+    const open = new Set<{ destroy(): void }>();
     const relay = createTcpServer((client) => {
       connections++;
       const born = epoch;
       const upstream = connect(upstreamPort, '127.0.0.1');
+      open.add(client).add(upstream);
       client.on('data', (chunk) => {
         if (born !== epoch) client.resetAndDestroy();
         else upstream.write(chunk);
@@ -261,6 +265,7 @@ describe('kube: request client on kept-alive sockets a partition killed', () => 
       connections: () => connections,
       close: async () => {
         relay.close();
+        for (const socket of open) socket.destroy();
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
       },
