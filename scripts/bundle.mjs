@@ -50,6 +50,8 @@ const entries = [
   // import('./runtime.js') becomes require(): the extension host hooks require, not the ESM loader.
   { in: 'extension/src/extension.ts', out: 'dist/extension.js', ...node, external: ['vscode', './runtime.js'], supported: { 'dynamic-import': false } },
   { in: 'extension/src/runtime.ts', out: 'dist/runtime.js', ...node },
+  // The Profiles view parses workspace files in this worker thread, off the host's main thread.
+  { in: 'extension/src/views/profileScanWorker.ts', out: 'dist/profileScanWorker.js', ...node },
   { in: 'language-server/src/server.ts', out: 'dist/server.js', ...node },
   // The same server as the `kplane-language-server` executable (language-server/bin/), for any
   // LSP client: self-contained, so plain `node` runs it without node_modules.

@@ -50,7 +50,7 @@ export function activate(context: vscode.ExtensionContext): KplaneApi {
     loadRuntime: () => import('./runtime.js'),
   });
   const fleetTree = new FleetTreeProvider(fleet);
-  const profileTree = new ProfileTreeProvider(fleet);
+  const profileTree = new ProfileTreeProvider(fleet, context.asAbsolutePath('dist/profileScanWorker.js'), (message) => log.warn(message));
   const drift = new DriftContentProvider();
   const statusBar = createStatusBar(fleet);
   let host: Host = vscodeHost;

@@ -10,3 +10,7 @@ export { FleetService, UNTRUSTED_WORKSPACE, readSettings, type FleetRuntime, typ
 export { ByteBoundedList, ByteBoundedTexts, textBytes } from './byteBounded.js';
 export { DriftContentProvider, DRIFT_MAX_BYTES, DRIFT_SCHEME } from './driftContentProvider.js';
 export { profilesInText, MAX_PROFILE_FILE_BYTES, type ProfileSummary } from './views/profileFiles.js';
+export { ProfileParser, type ProfileParserOptions } from './views/profileParser.js';
+export { ProfileIndex, type ProfileIndexDeps, type IndexedProfile } from './views/profileIndex.js';
+/** The Profiles view's worker as tsc builds it (the extension loads the bundle, dist/profileScanWorker.js). */
+export const PROFILE_SCAN_WORKER = new URL('./views/profileScanWorker.js', import.meta.url);

@@ -1,9 +1,13 @@
 /**
  * The Profiles view: the workspace's profile files (*.profile.yaml, and YAML files holding a
- * ClusterProfile), each with the clusters that run it and the version they run.
+ * ClusterProfile), each with the clusters that run it and the version they run. Files are parsed
+ * in a worker thread (./profileParser.ts) with the language server's limits, and a change
+ * re-reads only the files the watcher named (./profileIndex.ts).
  */
 import * as vscode from 'vscode';
-import { MAX_PROFILE_FILE_BYTES, profilesInText } from './profileFiles.js';
+import { MAX_PROFILE_FILE_BYTES } from './profileFiles.js';
+import { ProfileIndex } from './profileIndex.js';
+import { ProfileParser } from './profileParser.js';
 import type { FleetService } from '../fleetService.js';
 
 export type ProfileNode =
@@ -11,22 +15,51 @@ export type ProfileNode =
   | { kind: 'runningOn'; cluster: string; profile: string; version: string; state: string; desired: string };
 
 const MAX_FILES = 2000;
+const EXCLUDE = '{**/node_modules/**,**/out/**,**/dist/**}';
 
 export class ProfileTreeProvider implements vscode.TreeDataProvider<ProfileNode>, vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<ProfileNode | undefined>();
   readonly onDidChangeTreeData = this.emitter.event;
-  private files: (ProfileNode & { kind: 'profileFile' })[] | undefined;
   private readonly disposables: vscode.Disposable[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly unsubscribe: () => void;
+  private readonly parser: ProfileParser;
+  /** Exposed for the VS Code-host test: how many files were read since the start. */
+  readonly index: ProfileIndex;
 
-  constructor(private readonly fleet: FleetService) {
+  /** `workerPath`: the bundled ./profileScanWorker.ts (dist/profileScanWorker.js). */
+  constructor(private readonly fleet: FleetService, workerPath: string, log?: (message: string) => void) {
+    this.parser = new ProfileParser(workerPath, { onProblem: log });
+    this.index = new ProfileIndex({
+      list: async () => (await vscode.workspace.findFiles('**/*.{yaml,yml}', EXCLUDE, MAX_FILES)).map((uri) => uri.toString()),
+      read: readProfileFile,
+      parse: (bytes, key) => this.parser.parse(bytes, vscode.workspace.asRelativePath(vscode.Uri.parse(key))),
+      excluded: (key) => /\/(node_modules|out|dist)\//.test(vscode.Uri.parse(key).path),
+      maxFiles: MAX_FILES,
+    });
     const watcher = vscode.workspace.createFileSystemWatcher('**/*.{yaml,yml}');
-    const rescan = () => {
-      this.files = undefined;
+    const changed = (uri: vscode.Uri) => {
+      this.index.changed(uri.toString());
       this.schedule();
     };
-    this.disposables.push(watcher, watcher.onDidCreate(rescan), watcher.onDidChange(rescan), watcher.onDidDelete(rescan));
+    const deleted = (uri: vscode.Uri) => {
+      if (this.index.deleted(uri.toString())) this.schedule();
+    };
+    // A deleted folder: the YAML watcher may not name the files it held.
+    const folders = vscode.workspace.createFileSystemWatcher('**/*', true, true, false);
+    this.disposables.push(
+      watcher,
+      folders,
+      this.parser,
+      watcher.onDidCreate(changed),
+      watcher.onDidChange(changed),
+      watcher.onDidDelete(deleted),
+      folders.onDidDelete(deleted),
+      vscode.workspace.onDidChangeWorkspaceFolders(() => {
+        this.index.reset();
+        this.schedule();
+      }),
+    );
     // Which clusters run which version changes with the fleet; the view is small, a coalesced refresh is fine.
     this.unsubscribe = fleet.model.onChange(() => this.schedule());
   }
@@ -40,8 +73,7 @@ export class ProfileTreeProvider implements vscode.TreeDataProvider<ProfileNode>
 
   /** The profile files found (for commands that pick one). */
   async profileFiles(): Promise<(ProfileNode & { kind: 'profileFile' })[]> {
-    this.files ??= await scanWorkspace();
-    return this.files;
+    return (await this.index.profiles()).map(({ key, ...p }) => ({ kind: 'profileFile', uri: vscode.Uri.parse(key), ...p }));
   }
 
   async getChildren(node?: ProfileNode): Promise<ProfileNode[]> {
@@ -87,19 +119,14 @@ export class ProfileTreeProvider implements vscode.TreeDataProvider<ProfileNode>
   }
 }
 
-async function scanWorkspace(): Promise<(ProfileNode & { kind: 'profileFile' })[]> {
-  const uris = await vscode.workspace.findFiles('**/*.{yaml,yml}', '{**/node_modules/**,**/out/**,**/dist/**}', MAX_FILES);
-  const found: (ProfileNode & { kind: 'profileFile' })[] = [];
-  for (const uri of uris) {
-    let text: string;
-    try {
-      // Not even read past the limit (a 200 MB file ran the host out of heap).
-      if ((await vscode.workspace.fs.stat(uri)).size > MAX_PROFILE_FILE_BYTES) continue;
-      text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
-    } catch {
-      continue;
-    }
-    for (const p of profilesInText(text)) found.push({ kind: 'profileFile', uri, ...p });
+/** A file's bytes, not read at all past the limit (a 200 MB file ran the host out of heap). */
+async function readProfileFile(key: string): Promise<Uint8Array | undefined> {
+  const uri = vscode.Uri.parse(key);
+  try {
+    const stat = await vscode.workspace.fs.stat(uri);
+    if (stat.type & vscode.FileType.Directory || stat.size > MAX_PROFILE_FILE_BYTES) return undefined;
+    return await vscode.workspace.fs.readFile(uri);
+  } catch {
+    return undefined;
   }
-  return found.sort((a, b) => a.name.localeCompare(b.name));
 }
