@@ -137,19 +137,18 @@ describe('agent (cluster)', function () {
   });
 
   it('corrects an edited managed field and a deleted object at once, leaving fields it does not manage alone', async () => {
-    const edited = Date.now();
     await bed.api.request('PATCH', '/api/v1/namespaces/app/configmaps/settings', {
       body: { data: { color: 'red', notOurs: 'kept' }, metadata: { annotations: { 'someone/else': 'yes' } } },
       contentType: 'application/merge-patch+json',
     });
-    await waitFor(async () => (await getCm('app', 'settings'))?.data?.color === 'blue', { what: 'color put back', timeoutMs: 5_000, intervalMs: 20 });
-    const latency = Date.now() - edited;
-    assert.ok(latency < 3_000, `drift took ${latency} ms to correct`);
+    // The profile resyncs every minute: corrections well inside that (30 s) come from the watch.
+    // How fast: npm run bench:agent ("drift correction", median and p95 of 40 edits).
+    await waitFor(async () => (await getCm('app', 'settings'))?.data?.color === 'blue', { what: 'color put back', timeoutMs: 30_000, intervalMs: 20 });
     const cm = await getCm('app', 'settings');
     assert.equal(cm?.data?.notOurs, 'kept', 'a field the profile does not set was taken away');
     assert.equal(cm?.metadata.annotations?.['someone/else'], 'yes');
     await bed.api.request('DELETE', '/api/v1/namespaces/app/configmaps/extra');
-    await waitFor(() => getCm('app', 'extra'), { what: 'deleted ConfigMap re-created', timeoutMs: 5_000, intervalMs: 20 });
+    await waitFor(() => getCm('app', 'extra'), { what: 'deleted ConfigMap re-created', timeoutMs: 30_000, intervalMs: 20 });
     const p = await waitProfile('app', 'two corrected drift records', (x) => (x.status?.drift ?? []).filter((d) => d.correctedTime).length >= 2);
     const color = p.status!.drift!.find((d) => d.name === 'settings')!;
     assert.deepEqual(color.fields, ['data.color']);

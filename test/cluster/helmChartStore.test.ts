@@ -252,9 +252,9 @@ spec:
     // Nothing while the chart is fetched, nor while it renders: validation never waits for helm.
     assert.deepEqual(helmFindings('not a label!'), []);
     await store.settled();
-    const started = Date.now();
-    assert.deepEqual(helmFindings('not a label!'), []);
-    assert.ok(Date.now() - started < 1000, 'validation waited for the render');
+    // The chart is cached now; the render starts in the background: validating synchronously
+    // would already return the finding.
+    assert.deepEqual(helmFindings('not a label!'), [], 'validation waited for the render');
     await store.settled();
     const found = helmFindings('not a label!');
     assert.deepEqual(found.map((d) => [d.code, d.severity, d.range.start.line, d.range.start.character, d.range.end.character]), [['HELM_RENDERED_OBJECT', 1, 9, 6, 10]]);

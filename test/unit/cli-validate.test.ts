@@ -104,18 +104,15 @@ describe('kplane validate / kplane schema', () => {
     assert.deepEqual(codes, [['BINARY_CONTENT'], ['EMPTY_PROFILE'], ['NOT_A_PROFILE']]);
   });
 
-  it('a 20 MB file and a binary file: a clear diagnostic each, quickly', () => {
+  it('a 20 MB file and a binary file: a clear diagnostic each', () => {
     const line = '        - { apiVersion: v1, kind: ConfigMap, metadata: { name: cm }, data: { k: v } }\n';
     writeFileSync(join(dir, 'huge.profile.yaml'), VALID + line.repeat(Math.ceil((20 * 1024 * 1024) / line.length)));
     writeFileSync(join(dir, 'image.profile.yaml'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d]));
-    const started = Date.now();
     const r = kplane(['validate', '--format', 'json', 'huge.profile.yaml', 'image.profile.yaml'], dir);
-    const elapsed = Date.now() - started;
     assert.equal(r.status, 1, r.stderr);
     const codes = (JSON.parse(r.stdout) as { diagnostics: { code: string }[] }[]).map((f) => f.diagnostics.map((d) => d.code));
     assert.deepEqual(codes, [['FILE_TOO_LARGE'], ['BINARY_CONTENT']]);
-    // Node's start-up is most of it; the checks themselves take milliseconds.
-    assert.ok(elapsed < 10_000, `${elapsed} ms`);
+    // How long it takes, next to a valid profile's run: npm run bench:bad-input (kplane validate).
   });
 
   it('a long line with many findings: each excerpt is cut to a window around its finding, not the whole line each time', () => {
@@ -139,13 +136,12 @@ describe('kplane validate / kplane schema', () => {
   it('refuses /dev/zero, a FIFO and other non-regular files at once, with a clear message (exit 2)', () => {
     const fifo = join(dir, 'pipe.profile.yaml');
     assert.equal(spawnSync('mkfifo', [fifo]).status, 0, 'mkfifo');
-    const started = Date.now();
     const r = kplane(['validate', '/dev/zero', fifo, 'profiles/good.profile.yaml'], dir);
     assert.equal(r.status, 2, r.stdout + r.stderr);
     assert.match(r.stderr, /"\/dev\/zero" is a character device; kplane validate reads regular files only: name the profile file itself\./);
     assert.match(r.stderr, /pipe\.profile\.yaml" is a FIFO \(named pipe\); kplane validate reads regular files only/);
-    // It did not hang on the FIFO nor read /dev/zero until killed (the child's own timeout is 30 s).
-    assert.ok(Date.now() - started < 25_000);
+    // It did not hang on the FIFO nor read /dev/zero until killed: a child killed at its 30 s
+    // timeout has no exit status, and the status is 2.
     rmSync(fifo);
   });
 

@@ -16,19 +16,23 @@ describe('Profiles view: hostile workspace files', () => {
     assert.deepEqual(profilesInText(billionLaughs()), []);
   });
 
-  it('440,000 documents, 10,000 levels of nesting and a file over the size limit list nothing, quickly', function () {
+  it('440,000 documents, 10,000 levels of nesting and a file over the size limit list nothing, within a hang guard', function () {
     this.timeout(60_000);
     const cases = {
       documents: `${manyDocuments()}kind: ClusterProfile\n`,
       nesting: `kind: ClusterProfile\nmetadata: { name: deep }\nspec: ${'['.repeat(10_000)}${']'.repeat(10_000)}\n`,
       large: `kind: ClusterProfile\nmetadata: { name: big }\n${'# padding\n'.repeat(500_000)}`,
     };
-    for (const [name, text] of Object.entries(cases)) {
+    // Hang guards that issue 10 asks for as tests, not speed claims: each at least 10x what it took
+    // on the loaded 2-core machine (load average 13-15: 0.3 s, 1.2 s, 0 s; 2026-12-01); the
+    // 440,000 documents' stays below the 12 s the scan took before the limits.
+    const budgetMs: Record<keyof typeof cases, number> = { documents: 5000, nesting: 15_000, large: 5000 };
+    for (const [name, text] of Object.entries(cases) as [keyof typeof cases, string][]) {
       const started = performance.now();
       const found = profilesInText(text);
       const ms = performance.now() - started;
       assert.deepEqual(found, [], name);
-      assert.ok(ms < 5000, `${name}: ${ms} ms`);
+      assert.ok(ms < budgetMs[name], `${name}: ${ms} ms`);
     }
   });
 

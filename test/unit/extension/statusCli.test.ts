@@ -1,7 +1,8 @@
 /**
- * `kplane status` answers within its timeout when API servers never reply: one context points at
- * a TCP server that accepts connections and never says a word (a hung API server looks like
- * that), one at a port nobody listens on. No API server is imitated: neither endpoint speaks HTTP.
+ * `kplane status` answers when API servers never reply: one context points at a TCP server that
+ * accepts connections and never says a word (a hung API server looks like that), one at a port
+ * nobody listens on. No API server is imitated: neither endpoint speaks HTTP. How long it takes,
+ * next to a plain `kplane validate`: npm run bench:bad-input.
  */
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
@@ -31,15 +32,14 @@ current-context: hung
 `;
 }
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
+function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const started = Date.now();
     const child = spawn(process.execPath, [join(repoRoot, 'cli', 'bin', 'kplane.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c) => (stdout += c));
     child.stderr.on('data', (c) => (stderr += c));
-    child.on('close', (code) => resolve({ code, stdout, stderr, ms: Date.now() - started }));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
 
@@ -67,13 +67,13 @@ describe('kplane status', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('answers within its timeout with every context Unreachable, as the promised JSON', async function () {
+  it('answers with every context Unreachable, as the promised JSON, although one server never replies', async function () {
     this.timeout(30_000);
     const result = await run(['status', '--kubeconfig', path, '--timeout', '2s', '--output', 'json']);
     assert.equal(result.code, 0, result.stderr);
-    // The 2 s deadline plus loading the Kubernetes client (seconds on a busy 2-core machine); a
-    // CLI that waited on the hung server would never answer and hit the test's own timeout.
-    assert.ok(result.ms < 15_000, `took ${result.ms} ms`);
+    // It reached the hung server and still answered: a CLI that waited on it would never answer
+    // and hit the test's own timeout. How long it takes: npm run bench:bad-input (kplane status).
+    assert.ok(sockets.length > 0, 'the CLI never connected to the hung server');
     const json = JSON.parse(result.stdout) as { clusters: { context: string; state: string; lastSeen: string; profiles: unknown[] }[] };
     assert.deepEqual(json, {
       clusters: [

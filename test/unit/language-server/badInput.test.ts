@@ -39,14 +39,17 @@ describe('language service: bad input', () => {
     assert.ok(result.heapMB < 100, `heap grew by ${result.heapMB} MB`);
   });
 
-  // The budgets below are 5-20x what these take on the loaded 2-core machine, and far below what
-  // each took before the limits (in the comments): a regression to the old behaviour fails them.
+  // The time budgets below are hang guards that issue 10 asks for as tests (bounded validation
+  // time whatever the content), not speed claims (those are npm run bench:bad-input's): each is
+  // at least 10x what it took on the loaded 2-core machine (load average 13-15: 0.8 s, 0.19 s,
+  // 0.03 s, 2.7 s; 2026-12-01) and below what it took before the limits (in the titles), so a
+  // regression to the old behaviour still fails.
   it('440,000 one-line documents: TOO_MANY_DOCUMENTS, nothing parsed (was 21 s and 900 MB)', function () {
     this.timeout(60_000);
     const result = timed(manyDocuments());
     assert.deepEqual(result.codes, ['TOO_MANY_DOCUMENTS']);
     assert.match(result.messages[0], /^This file has 440,000 YAML documents; kplane checks files of up to 10,000 documents, so it checked none of them\. Split it into several files\.$/);
-    assert.ok(result.ms < 3000 && result.heapMB < 150, `${result.ms} ms, heap +${result.heapMB} MB`);
+    assert.ok(result.ms < 10_000 && result.heapMB < 150, `${result.ms} ms, heap +${result.heapMB} MB`);
   });
 
   it('a flow list of 2 million items: TOO_MANY_NODES before parsing (was 4 s and 340 MB for no finding)', function () {
@@ -54,7 +57,7 @@ describe('language service: bad input', () => {
     const result = timed(manyNodes());
     assert.deepEqual(result.codes, ['TOO_MANY_NODES']);
     assert.match(result.messages[0], /^This file holds about 2,000,00\d YAML nodes .* kplane checks up to 500,000 per file, so it checked neither this document nor those after it\. Split the file/);
-    assert.ok(result.ms < 1500 && result.heapMB < 100, `${result.ms} ms, heap +${result.heapMB} MB`);
+    assert.ok(result.ms < 3000 && result.heapMB < 100, `${result.ms} ms, heap +${result.heapMB} MB`);
   });
 
   it('the documents after the one that passes the node limit are not parsed; those before are checked', function () {
@@ -82,11 +85,11 @@ ${VALID.replace('edge', 'other').replace('version: 1.4.0', 'version: two')}`);
   });
 
   it('a 20,000-key mapping with an anchor is read in linear time, its duplicate key still found (was 56 s: yaml searched each key linearly)', function () {
-    this.timeout(60_000);
+    this.timeout(90_000);
     const result = timed(wideMapping(20_000));
     assert.deepEqual(result.codes, ['YAML_DUPLICATE_KEY', 'NOT_A_PROFILE']);
     assert.equal(result.lines[0], 20_002, 'on the repeated key');
-    assert.ok(result.ms < 10_000, `${result.ms} ms`);
+    assert.ok(result.ms < 30_000, `${result.ms} ms`);
   });
 
   it('a real 50,000-line profile (1.6 MB) is far from every limit', function () {
@@ -159,7 +162,9 @@ ${VALID.replace('edge', 'other').replace('version: 1.4.0', 'version: two')}`);
         service.findDocumentSymbols(document);
         service.findDefinition(document, position);
         service.getCodeActions(document, { start: position, end: position }, diagnostics);
-        assert.ok(performance.now() - started < 1000, 'took over a second');
+        // A hang guard (issue 10: bounded time whatever the content), not a speed claim: the
+        // slowest of 2,000 runs took 0.3 s on the loaded 2-core machine (load average 13).
+        assert.ok(performance.now() - started < 5000, 'took over 5 seconds');
         assert.ok(!codes(diagnostics).includes('INTERNAL_ERROR'), JSON.stringify(diagnostics.find((d) => d.code === 'INTERNAL_ERROR')));
         for (const d of diagnostics) {
           assert.ok(d.range.start.line <= d.range.end.line && typeof d.message === 'string' && d.message.length > 0);

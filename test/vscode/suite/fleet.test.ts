@@ -86,11 +86,8 @@ describe('fleet views and commands', function () {
     if (profileUri) rmSync(profileUri.fsPath, { force: true });
   });
 
-  it('activates quickly and without cluster I/O of its own', function () {
-    this.test!.title += ` (activate() ${api.activationMs.toFixed(1)} ms, ${api.activationCpuMs.toFixed(1)} ms CPU)`;
-    // CPU time, not wall time: on 2 cores shared with clusters and builds (load average 8-10
-    // here), the wall clock mostly measures waiting for a core.
-    assert.ok(api.activationCpuMs < 150, `activate() used ${api.activationCpuMs.toFixed(1)} ms of CPU`);
+  it('activates without cluster I/O of its own', () => {
+    // How much CPU activate() takes, against loading the cluster side eagerly: npm run bench:extension.
     assert.equal(api.startedDuringActivation, false, 'activate() must not start watching clusters');
   });
 
@@ -245,7 +242,7 @@ describe('fleet views and commands', function () {
     await until(api, withAgent.name, (v) => v.state === 'Healthy', 60_000, 'Healthy again');
   });
 
-  it('refreshes one node per status change with 1,000 clusters, and lists them quickly', async function () {
+  it('refreshes one node per status change with 1,000 clusters, and lists them all', async () => {
     // A second provider over its own model, so the test controls the 1,000 clusters exactly.
     const model = new (api.fleet.model.constructor as new (now: () => number) => typeof api.fleet.model)(Date.now);
     const service = { model, groupBy: 'env', errors: [], ensureStarted: () => undefined, onDidStart: () => ({ dispose: () => undefined }) };
@@ -268,15 +265,12 @@ describe('fleet views and commands', function () {
     });
     ids.forEach((id, i) => model.setAgent(id, agentFor(i, now)));
     await initialFlush;
-    let started = performance.now();
+    // How long building these 1,000 items takes: npm run bench:extension.
     const groups = tree.getChildren();
     let items = 0;
     for (const g of groups) for (const c of tree.getChildren(g)) items += tree.getTreeItem(c) ? 1 : 0;
-    const listMs = performance.now() - started;
-    this.test!.title += ` (all 1,000 tree items in ${listMs.toFixed(0)} ms)`;
     assert.equal(groups.length, 3);
     assert.equal(items, 1000);
-    assert.ok(listMs < 1000, `building 1,000 tree items took ${listMs.toFixed(0)} ms`);
     // One status write → one node refreshed, not the tree.
     const flushed = new Promise<string[] | 'all'>((resolve) => {
       const sub = tree.onDidFlush((f) => {
@@ -286,7 +280,6 @@ describe('fleet views and commands', function () {
     });
     const fired: unknown[] = [];
     const sub = tree.onDidChangeTreeData((e) => fired.push(e));
-    started = performance.now();
     model.setAgent('c0042', agentFor(42, new Date(Date.now() + 1000).toISOString()));
     assert.deepEqual(await flushed, ['c0042']);
     sub.dispose();
