@@ -29,7 +29,7 @@ import { delimiter, join } from 'node:path';
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
-import { isKnownClusterScoped, type Manifest } from '@kplane/profile';
+import { chartPlacement, chartTemplateSource, inReleaseNamespace, type Manifest } from '@kplane/profile';
 import { helmTemplate } from './helmRender.js';
 import type { RenderedObject, RenderLookup, RenderRequest } from './service/helmRendered.js';
 import { credentialFiles, registryLogin, repositoryLogin, type CredentialFiles, type CredentialsLookup } from './registryCredentials.js';
@@ -435,8 +435,9 @@ export class HelmChartStore implements HelmChartProvider {
 
 /**
  * The objects of `helm template` output, with the template each came from; hooks the agent does
- * not run (test, delete, rollback: agent/src/core/helmManifests.ts) are left out, as it leaves them;
- * namespaced objects without a namespace get the layer's, as the agent applies them.
+ * not run (test, delete, rollback) are left out and namespaced objects without a namespace get
+ * the layer's, as the agent does both (profile/src/helmOutput.ts, shared with it). Unlike the
+ * agent, which refuses the whole chart, documents that are no object are passed over here.
  */
 export function renderedObjects(text: string, namespace: string): RenderedObject[] {
   const out: RenderedObject[] = [];
@@ -446,13 +447,10 @@ export function renderedObjects(text: string, namespace: string): RenderedObject
     if (!value || typeof value !== 'object' || Array.isArray(value)) continue;
     const manifest = value as Manifest;
     if (typeof manifest.kind !== 'string' || typeof manifest.apiVersion !== 'string' || !manifest.metadata || typeof manifest.metadata !== 'object') continue;
-    const hook = manifest.metadata.annotations?.['helm.sh/hook'];
-    if (typeof hook === 'string' && !hook.split(',').some((h) => /^(pre|post)-(install|upgrade)$/.test(h.trim()))) continue;
-    const source = /Source: (\S+)/.exec(`${doc.commentBefore ?? ''} ${(doc.contents as { commentBefore?: string } | null)?.commentBefore ?? ''}`)?.[1];
-    if (!manifest.metadata.namespace && manifest.kind !== 'CustomResourceDefinition' && manifest.kind !== 'Namespace' && !isKnownClusterScoped(manifest.apiVersion, manifest.kind)) {
-      manifest.metadata = { ...manifest.metadata, namespace };
-    }
-    out.push(source ? { manifest, source } : { manifest });
+    if ('skipped' in chartPlacement(manifest)) continue;
+    const source = chartTemplateSource(`${doc.commentBefore ?? ''} ${(doc.contents as { commentBefore?: string } | null)?.commentBefore ?? ''}`);
+    const placed = inReleaseNamespace(manifest, namespace);
+    out.push(source ? { manifest: placed, source } : { manifest: placed });
   }
   return out;
 }

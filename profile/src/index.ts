@@ -15,3 +15,4 @@ export * from './pattern.js';
 export * from './secrets.js';
 export * from './hub.js';
 export * from './podSecurity.js';
+export * from './helmOutput.js';

@@ -5,14 +5,11 @@
  * out (reported as skipped). Pure: the text in, manifests or a message out.
  */
 import { parseAllDocuments } from 'yaml';
-import type { Manifest } from '@kplane/profile';
+import { chartPlacement, chartTemplateSource, CHART_PHASES, type ChartPhase, type Manifest } from '@kplane/profile';
 
-export const HOOK_ANNOTATION = 'helm.sh/hook';
-export const HOOK_WEIGHT_ANNOTATION = 'helm.sh/hook-weight';
-export const HOOK_DELETE_POLICY_ANNOTATION = 'helm.sh/hook-delete-policy';
-
-export type ChartPhase = 'crds' | 'pre' | 'main' | 'post';
-export const CHART_PHASES: readonly ChartPhase[] = ['crds', 'pre', 'main', 'post'];
+// Which object goes in which phase is profile's (profile/src/helmOutput.ts), shared with the
+// editor's check of rendered charts; re-exported for the agent's steps.
+export { CHART_PHASES, HOOK_ANNOTATION, HOOK_DELETE_POLICY_ANNOTATION, HOOK_WEIGHT_ANNOTATION, type ChartPhase } from '@kplane/profile';
 
 export interface ChartObject {
   manifest: Manifest;
@@ -31,9 +28,6 @@ export interface ChartRender {
 
 /** Most objects one chart may render: more is almost certainly a runaway `range`. */
 export const MAX_CHART_OBJECTS = 5000;
-
-const PRE = new Set(['pre-install', 'pre-upgrade']);
-const POST = new Set(['post-install', 'post-upgrade']);
 
 /** Helm's install order of kinds (pkg/release/util/kind_sorter.go), for objects within a phase. */
 const KIND_ORDER = [
@@ -58,7 +52,7 @@ export function splitChartOutput(text: string): { render?: ChartRender; error?: 
   const objects: (ChartObject & { weight: number; order: number })[] = [];
   const skipped: ChartRender['skipped'] = [];
   for (const doc of docs) {
-    const source = /Source: (\S+)/.exec(`${doc.commentBefore ?? ''} ${doc.contents?.commentBefore ?? ''}`)?.[1];
+    const source = chartTemplateSource(`${doc.commentBefore ?? ''} ${doc.contents?.commentBefore ?? ''}`);
     const where = source ? ` (${source})` : '';
     if (doc.errors.length) return { error: `the chart rendered invalid YAML${where}: ${doc.errors[0].message.split('\n')[0]}` };
     const value: unknown = doc.toJS({ maxAliasCount: 100 });
@@ -69,21 +63,9 @@ export function splitChartOutput(text: string): { render?: ChartRender; error?: 
       return { error: `the chart rendered an object without apiVersion, kind or metadata.name${where}` };
     }
     const manifest = value as unknown as Manifest;
-    const annotations = isRecord(metadata.annotations) ? (metadata.annotations as Record<string, unknown>) : {};
-    const hook = typeof annotations[HOOK_ANNOTATION] === 'string' ? (annotations[HOOK_ANNOTATION] as string) : undefined;
-    const base = { manifest, source, weight: 0, order: objects.length };
-    if (!hook) {
-      const crd = manifest.kind === 'CustomResourceDefinition' && manifest.apiVersion.startsWith('apiextensions.k8s.io/');
-      objects.push({ ...base, phase: crd ? 'crds' : 'main' });
-    } else {
-      const events = hook.split(',').map((h) => h.trim()).filter(Boolean);
-      const weight = Number.parseInt(String(annotations[HOOK_WEIGHT_ANNOTATION] ?? '0'), 10) || 0;
-      const policy = typeof annotations[HOOK_DELETE_POLICY_ANNOTATION] === 'string' ? (annotations[HOOK_DELETE_POLICY_ANNOTATION] as string) : '';
-      const deletePolicies = policy ? policy.split(',').map((p) => p.trim()).filter(Boolean) : ['before-hook-creation'];
-      if (events.some((e) => PRE.has(e))) objects.push({ ...base, phase: 'pre', weight, deletePolicies });
-      else if (events.some((e) => POST.has(e))) objects.push({ ...base, phase: 'post', weight, deletePolicies });
-      else skipped.push({ kind: manifest.kind, name: metadata.name, reason: `helm.sh/hook ${hook} is not run by kplane` });
-    }
+    const placement = chartPlacement(manifest);
+    if ('skipped' in placement) skipped.push({ kind: manifest.kind, name: metadata.name, reason: placement.skipped });
+    else objects.push({ manifest, source, weight: 0, order: objects.length, ...placement });
     if (objects.length > MAX_CHART_OBJECTS) return { error: `the chart rendered more than ${MAX_CHART_OBJECTS} objects; check its values (a runaway range?)` };
   }
   // Hooks by weight, then every phase in Helm's kind order; otherwise as rendered.
