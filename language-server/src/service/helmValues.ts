@@ -11,7 +11,7 @@
  */
 import AjvModule, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { parseDocument, isMap, isScalar, isSeq, type Node as YamlLibNode } from 'yaml';
-import { closest, describeValue, sensitiveValues, formatPath, re2RegExp, resolveValues, substitute, type Finding, type JsonPath, type JsonSchema, type Variable, type VariableValue } from '@kplane/profile';
+import { closest, describeValue, sensitiveValues, formatPath, pointerToPath, re2RegExp, resolveValues, substitute, type Finding, type JsonPath, type JsonSchema, type Variable, type VariableValue } from '@kplane/profile';
 import { CompletionItemKind, InsertTextFormat, MarkupKind, type CompletionItem, type CompletionList, type Hover, type Position } from 'vscode-languageserver-types';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { containerPath, siblingKeys } from './completion.js';
@@ -219,15 +219,6 @@ function valueAt(value: unknown, path: readonly (string | number)[]): { found: b
     else return { found: false, value: undefined };
   }
   return { found: true, value: at };
-}
-
-function pointerToPath(pointer: string): JsonPath {
-  if (!pointer) return [];
-  return pointer
-    .slice(1)
-    .split('/')
-    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .map((s) => (/^(0|[1-9]\d*)$/.test(s) ? Number(s) : s));
 }
 
 const article = (type: string) => (/^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`);

@@ -222,17 +222,14 @@ function parseChunk(chunk: string, before: number): ParsedDocument {
   return { ...slowParse(chunk), nodes };
 }
 
+/** A document kplane did not read: nothing parsed, not checkable, one problem saying why. */
+function unread(chunk: string, nodes: number, problem: Problem): ParsedDocument {
+  return { start: 0, end: chunk.length, root: undefined, value: undefined, checkable: false, nodes, problems: [problem] };
+}
+
 function tooManyNodes(chunk: string, nodes: number, message: string, at = 0): ParsedDocument {
   const start = Math.min(Math.max(0, at), chunk.length);
-  return {
-    start: 0,
-    end: chunk.length,
-    root: undefined,
-    value: undefined,
-    checkable: false,
-    nodes,
-    problems: [{ code: 'TOO_MANY_NODES', severity: 'error', message, start, end: Math.max(start + 1, lineEnd(chunk, start)) }],
-  };
+  return unread(chunk, nodes, { code: 'TOO_MANY_NODES', severity: 'error', message, start, end: Math.max(start + 1, lineEnd(chunk, start)) });
 }
 
 /**
@@ -296,25 +293,13 @@ export function slowParse(chunk: string): ParsedDocument {
 
 function failed(chunk: string, err: unknown): ParsedDocument {
   const overflow = err instanceof RangeError;
-  return {
+  return unread(chunk, countNodes(chunk), {
+    code: overflow ? 'TOO_DEEP' : 'YAML_UNREADABLE',
+    severity: 'error',
+    message: overflow ? 'This document nests too deeply to read. Flatten the structure.' : `This document cannot be read: ${err instanceof Error ? err.message : String(err)}.`,
     start: 0,
-    end: chunk.length,
-    root: undefined,
-    value: undefined,
-    checkable: false,
-    nodes: countNodes(chunk),
-    problems: [
-      {
-        code: overflow ? 'TOO_DEEP' : 'YAML_UNREADABLE',
-        severity: 'error',
-        message: overflow
-          ? 'This document nests too deeply to read. Flatten the structure.'
-          : `This document cannot be read: ${err instanceof Error ? err.message : String(err)}.`,
-        start: 0,
-        end: lineEnd(chunk, 0),
-      },
-    ],
-  };
+    end: lineEnd(chunk, 0),
+  });
 }
 
 function yamlProblem(text: string, code: ErrorCode, message: string, pos: [number, number], severity: 'error' | 'warning'): Problem {

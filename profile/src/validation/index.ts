@@ -14,7 +14,7 @@ import type { KubeTypes } from '../kubeTypes.js';
 import type { SchemaTarget } from './targetFindings.js';
 
 export type { ClusterSchemaSource } from './schemaCheck.js';
-export { checkSchema } from './schemaCheck.js';
+export { checkSchema, pointerToPath } from './schemaCheck.js';
 export { checkSemantics } from './semanticCheck.js';
 export { FINDING_AREAS, FINDING_CODES, isFindingCode, type FindingArea, type FindingCode, type FindingCodeInfo, type QuickFixCode, type YamlLibraryCode } from './codes.js';
 export { diagnosticsDoc } from './codesDoc.js';
