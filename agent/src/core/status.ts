@@ -1,5 +1,6 @@
 /** Summaries the agent reports: profile counts for ClusterAgent status, and change detection. */
 import { isConditionTrue, type ClusterProfile, type ClusterProfileStatus } from '@kplane/profile';
+import { canonicalJson } from './hubMirror.js';
 
 export function profileCounts(profiles: readonly Pick<ClusterProfile, 'status'>[]): { total: number; ready: number; drifted: number; failed: number } {
   let ready = 0;
@@ -75,22 +76,10 @@ function mergePatch(before: unknown, after: unknown): unknown {
 }
 
 function sameJson(a: unknown, b: unknown): boolean {
-  return JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));
+  return canonicalJson(a) === canonicalJson(b);
 }
 
 function isPlainObject(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
 
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.keys(value)
-        .sort()
-        .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-        .map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
-    );
-  }
-  return value;
-}
