@@ -32,6 +32,17 @@ contexts:
 current-context: c
 `;
 
+const PROFILE = `apiVersion: kplane.dev/v1alpha1
+kind: ClusterProfile
+metadata: { name: p, namespace: kplane-system }
+spec:
+  version: 1.0.0
+  layers:
+    - name: base
+      manifests:
+        - { apiVersion: v1, kind: ConfigMap, metadata: { name: c, namespace: default }, data: { k: v } }
+`;
+
 function run(path: string): { status: number | null; out: string } {
   const script = `
     await import('@kplane/agent');
@@ -46,7 +57,13 @@ function run(path: string): { status: number | null; out: string } {
   return { status: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
-describe('@kubernetes/client-node in the agent', () => {
+/** `kplane …` in a child that cannot resolve @kubernetes/client-node. */
+function kplane(args: string[], cwd: string): { status: number | null; out: string } {
+  const r = spawnSync(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(REGISTER)}`, join(repoRoot, 'cli', 'bin', 'kplane.js'), ...args], { cwd, encoding: 'utf8', timeout: 60_000 });
+  return { status: r.status, out: `${r.stdout}${r.stderr}` };
+}
+
+describe('@kubernetes/client-node in the agent and kplane diff', () => {
   let dir: string;
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'kplane-client-node-'));
@@ -60,6 +77,16 @@ describe('@kubernetes/client-node in the agent', () => {
     const r = run(join(dir, 'token'));
     assert.equal(r.status, 0, r.out);
     assert.match(r.out, /no client-node/);
+  });
+
+  it('is not loaded by kplane diff against a cluster (README: its import alone cost the command 1-3 s)', function () {
+    this.timeout(60_000);
+    writeFileSync(join(dir, 'p.profile.yaml'), PROFILE);
+    const r = kplane(['diff', 'p.profile.yaml', '--context', 'c', '--kubeconfig', join(dir, 'token'), '--timeout', '2s'], dir);
+    // Nothing listens on port 1: the cluster is an error (exit 2), reached without client-node.
+    assert.equal(r.status, 2, r.out);
+    assert.doesNotMatch(r.out, /REFUSED @kubernetes|client-node/);
+    assert.match(r.out, /cannot reach https:\/\/127\.0\.0\.1:1/);
   });
 
   it('is loaded for an auth plugin (exec), and the refusal is seen', function () {
