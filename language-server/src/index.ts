@@ -1,6 +1,7 @@
 // The pure language service is the package's API; the LSP server (./server.ts) is bundled on its own.
 export * from './service/languageService.js';
-export { fastParse } from './service/fastParse.js';
+export { fastParse, jsYamlParse } from './service/fastParse.js';
+export { directParse } from './service/directParse.js';
 export { reparse, INCREMENTAL_MIN_CHARS } from './service/incrementalParse.js';
 export { parseYamlFile, slowParse, isProfileDocument, LIMITS, type Problem, type ParsedDocument, type ParsedFile } from './service/yamlParse.js';
 export { child, locate, pathAt, pairOf, type YamlNode, type YamlPair, type Segment, type Located } from './service/yamlTree.js';

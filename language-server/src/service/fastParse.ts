@@ -8,6 +8,7 @@
  */
 import { CORE_SCHEMA, YAMLException, load, type State } from 'js-yaml';
 import type { YamlNode } from './yamlTree.js';
+import { directParse } from './directParse.js';
 
 interface Frame {
   open: number;
@@ -59,6 +60,11 @@ export interface FastParseFailure {
  * js-yaml's error, if that was why.
  */
 export function fastParse(text: string, maxDepth: number, failure?: FastParseFailure): { root: YamlNode | undefined; value: unknown } | undefined {
+  return directParse(text, maxDepth) ?? jsYamlParse(text, maxDepth, failure);
+}
+
+/** fastParse with js-yaml alone (tests compare ./directParse.ts with it). */
+export function jsYamlParse(text: string, maxDepth: number, failure?: FastParseFailure): { root: YamlNode | undefined; value: unknown } | undefined {
   if (ANCHOR.test(text)) {
     if (failure) failure.anchors = true;
     return undefined;
