@@ -3,6 +3,8 @@
  * joined to it the way an operator does it (docs/hub.md): `kplane hub init`, then
  * `kplane hub join` per member, run as the real CLI. Each member's agent runs with only its own
  * cluster's kubeconfig and dials out to the hub with the token join stored in its Secret.
+ * `site.join` joins a cluster that runs already, with its own agent (a direct fleet's cluster):
+ * that agent finds the Secret within 15 s (agent/src/hub/hubMode.ts) and goes hub mode too.
  *
  * For the demo and the tests of hub mode. The plane's kubeconfig (`planeKubeconfig`) holds the hub
  * context only: the edge clusters are in `joinKubeconfig`, which the operator who joined them
@@ -16,11 +18,14 @@ import { repoRoot } from './binaries.js';
 import { startCluster, type TestCluster } from './cluster.js';
 import { mergedKubeconfig } from './fleet.js';
 
-export interface HubEdgeSpec {
+export interface HubMemberSpec {
   /** Member name on the hub (DNS label): namespace kplane-member-<name>, fleet id hub:<hub>/<name>. */
   name: string;
   displayName?: string;
   labels: Record<string, string>;
+}
+
+export interface HubEdgeSpec extends HubMemberSpec {
   /** Run workloads on the member (controller-manager, scheduler, KWOK), for profiles with Deployments. */
   workloads?: boolean;
 }
@@ -42,9 +47,18 @@ export interface HubEdge extends HubEdgeSpec {
   agent: RunningAgent;
 }
 
+/** A cluster started (with its agent) by someone else and joined with `site.join`; the site does not stop it. */
+export interface HubJoinedMember extends HubMemberSpec {
+  cluster: TestCluster;
+}
+
 export interface HubSite {
   hub: TestCluster;
   edges: HubEdge[];
+  /** The clusters joined with `join`, in order. */
+  joined: HubJoinedMember[];
+  /** `kplane hub join` for a running cluster, whose own agent then finds the Secret (within 15 s). */
+  join(member: HubJoinedMember): Promise<void>;
   /** The hub context only: what the plane (extension, `kplane … --hub`) is given. */
   planeKubeconfig: string;
   /** Hub and edge contexts: what the operator who ran `kplane hub join` used. */
@@ -75,6 +89,13 @@ async function kplaneOrThrow(args: string[]): Promise<KplaneRun> {
   const run = await runKplane(args);
   if (run.code !== 0) throw new Error(`kplane ${args.join(' ')} exited ${run.code}:\n${(run.stderr || run.stdout).trim()}`);
   return run;
+}
+
+/** `kplane hub join` as the operator runs it, with a kubeconfig holding the hub's and the member's contexts. */
+async function joinMember(hub: string, member: HubMemberSpec, context: string, kubeconfig: string): Promise<string> {
+  const labels = Object.entries(member.labels).map(([k, v]) => `${k}=${v}`).join(',');
+  await kplaneOrThrow(['hub', 'join', member.name, '--hub-context', hub, '--context', context, '--labels', labels, ...(member.displayName ? ['--display-name', member.displayName] : []), '--kubeconfig', kubeconfig]);
+  return labels;
 }
 
 export async function startHubSite(opts: StartHubSiteOptions): Promise<HubSite> {
@@ -108,15 +129,23 @@ export async function startHubSite(opts: StartHubSiteOptions): Promise<HubSite> 
     const edges: HubEdge[] = [];
     for (const [i, spec] of opts.edges.entries()) {
       const cluster = edgeClusters[i];
-      const labels = Object.entries(spec.labels).map(([k, v]) => `${k}=${v}`).join(',');
-      await kplaneOrThrow(['hub', 'join', spec.name, '--hub-context', hub.name, '--context', cluster.name, '--labels', labels, ...(spec.displayName ? ['--display-name', spec.displayName] : []), '--kubeconfig', joinKubeconfig]);
+      const labels = await joinMember(hub.name, spec, cluster.name, joinKubeconfig);
       // Its own cluster's kubeconfig only: the hub's address and token come from the Secret join wrote.
       const agent = await startAgent({ kubeconfigPath: cluster.kubeconfigPath, args: opts.agentArgs, env: opts.agentEnv });
       agents.push(agent);
       edges.push({ ...spec, cluster, agent });
       log(`${cluster.name}: joined ${hub.name} as ${spec.name} (${labels}); agent pid ${agent.pid} dials out to the hub`);
     }
-    return { hub, edges, planeKubeconfig, joinKubeconfig, stop };
+    const joined: HubJoinedMember[] = [];
+    const joinCluster = async (member: HubJoinedMember): Promise<void> => {
+      // Each join gets its own kubeconfig (hub + that member): joins may run side by side.
+      const kubeconfig = join(opts.dir, `join-kubeconfig-${member.name}`);
+      await writeFile(kubeconfig, mergedKubeconfig([hub, member.cluster]), { mode: 0o600 });
+      const labels = await joinMember(hub.name, member, member.cluster.name, kubeconfig);
+      joined.push(member);
+      log(`${member.cluster.name}: joined ${hub.name} as ${member.name} (${labels}); its running agent finds the Secret and dials out to the hub`);
+    };
+    return { hub, edges, joined, join: joinCluster, planeKubeconfig, joinKubeconfig, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -5,10 +5,10 @@ export { ensureBinaries, ensureMetricsServer, repoRoot, K8S_VERSION, METRICS_SER
 export { kubeClient, waitFor, applyYaml, type WaitOptions } from './client.js';
 export { reapStaleRuns, runsRoot } from './processes.js';
 export { startAgent, type RunningAgent } from './agent.js';
-export { startHubSite, runKplane, type HubSite, type HubEdge, type HubEdgeSpec, type StartHubSiteOptions, type KplaneRun } from './hubSite.js';
+export { startHubSite, runKplane, type HubSite, type HubEdge, type HubEdgeSpec, type HubMemberSpec, type HubJoinedMember, type StartHubSiteOptions, type KplaneRun } from './hubSite.js';
 export { startSideBySide, type SideBySide, type SideBySideOptions, type ReplicaChange } from './scalingScenario.js';
 export { runDemo, type DemoCluster } from './demo/demo.js';
-export { startDemoHub, EDGE_SITES, HUB_PROFILE, HUB_SELECTOR, type DemoHub } from './demo/demoHub.js';
+export { startDemoHub, selectedMembers, DEMO_AGENT_ARGS, EDGE_SITES, FLEET_MEMBERS, HUB_PROFILE, HUB_SELECTOR, type DemoHub, type StartDemoHubOptions } from './demo/demoHub.js';
 export {
   ensureHelmTools,
   helm,

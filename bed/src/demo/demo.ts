@@ -5,9 +5,10 @@
  *      scheduler + KWOK nodes), each with a kplane agent and its own labels;
  *   2. applies the sample profiles of examples/ (as the plane does: server-side apply, manager
  *      `kplane`), makes one cluster drift and takes another one's API server down;
- *   3. meanwhile, hub mode (./demoHub.ts): a hub and an edge site joined with `kplane hub join`,
- *      whose agent dials out to the hub; the edge site is in no kubeconfig of the plane, and a
- *      profile applied through the hub by label selector reaches it;
+ *   3. meanwhile, hub mode (./demoHub.ts): a hub with three members joined with `kplane hub join`:
+ *      an edge site, in no kubeconfig of the plane, whose agent dials out to the hub, and two of
+ *      the fleet's clusters; a profile applied through the hub by label selector reaches the
+ *      members it selects;
  *   4. starts code-server (a real VS Code in the browser) with the built extension, the fleet's
  *      kubeconfig plus the hub's context as kplane.fleet.hub, and prints the URL. Ctrl-C stops
  *      everything.
@@ -29,7 +30,8 @@ import { ensureHelmTools, fixtureChart, packageChart, startOciRegistry } from '.
 import { startCodeServer } from '../vscode/host.js';
 import { readyHost } from '../vscode/hostPaths.js';
 import { byFate, takeScreenshots } from './screenshots.js';
-import { startDemoHub, type DemoHub } from './demoHub.js';
+import { DEMO_AGENT_ARGS, FLEET_MEMBERS, startDemoHub, type DemoHub } from './demoHub.js';
+import type { HubJoinedMember } from '../hubSite.js';
 
 /** The demo's three clusters: how each one looks to the plane, and what happens to it. */
 const CLUSTERS = [
@@ -107,17 +109,25 @@ export async function runDemo(argv: string[]): Promise<number> {
     const state = mkdtempSync(join(tmpdir(), 'kplane-demo-'));
     cleanups.add('remove the demo folder', () => rmSync(state, { recursive: true, force: true }));
     // Hub mode runs its own course (hub, edge site, join, apply through the hub) while the
-    // direct fleet starts; its clusters are stopped with the rest even when something fails.
+    // direct fleet starts, and joins two of the fleet's clusters once they are up; its clusters
+    // are stopped with the rest even when something fails.
     say('hub mode: starting a hub and an edge site (in parallel with the fleet)…');
-    const hubStarting: Promise<DemoHub> = startDemoHub({ dir: state, root, say: (line) => say(`  hub: ${line}`) });
+    let offerFleet!: (members: HubJoinedMember[]) => void;
+    let withholdFleet!: (err: Error) => void;
+    const fleetForHub = new Promise<HubJoinedMember[]>((resolve, reject) => ((offerFleet = resolve), (withholdFleet = reject)));
+    const hubStarting: Promise<DemoHub> = startDemoHub({ dir: state, root, say: (line) => say(`  hub: ${line}`), fleet: fleetForHub });
     hubStarting.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
     // A failed start stops its own clusters; a started one is stopped here.
     cleanups.add('stop the hub and the edge site', async () => (await hubStarting.catch(() => undefined))?.site.stop());
+    // Runs first: a hub part still waiting for the fleet gives up, so the step above does not wait forever.
+    cleanups.add('release the hub part', () => withholdFleet(new Error('the demo stopped before its fleet was up')));
     say('starting 3 clusters (etcd, kube-apiserver, controller-manager, scheduler, KWOK nodes)…');
     // The healthy cluster also runs metrics-server over KWOK's simulated usage, for local autoscaling.
     const fleet = await startFleet({ clusters: CLUSTERS.length, workloads: true, metrics: [CLUSTERS.findIndex((c) => c.fate === 'healthy')], kubeconfigPath: join(state, 'kubeconfig'), log: (line: string) => say(`  ${line}`) });
     cleanups.add('stop the clusters', () => fleet.stop());
     const demo: DemoCluster[] = fleet.clusters.map((cluster, i) => ({ cluster, ...CLUSTERS[i], labels: { ...CLUSTERS[i].labels } }));
+    // Joined while their agents start (an agent that starts after the join reads the Secret at once).
+    offerFleet(FLEET_MEMBERS.map((m) => ({ ...m, cluster: demo.find((d) => d.displayName === m.name)!.cluster })));
 
     const objects = (cluster: TestCluster) => KubernetesObjectApi.makeApiClient(kubeClient(cluster));
     const apply = (cluster: TestCluster, obj: KubernetesObject, manager: string) => objects(cluster).patch(obj, undefined, undefined, manager, true, PatchStrategy.ServerSideApply);
@@ -136,7 +146,7 @@ export async function runDemo(argv: string[]): Promise<number> {
       // The ClusterAgent's spec is the cluster's identity for the plane; the agent fills its status.
       const agentObject = { apiVersion: 'kplane.dev/v1alpha1', kind: 'ClusterAgent', metadata: { name: 'agent', namespace: 'kplane-system' }, spec: { displayName: d.displayName, labels: d.labels, heartbeatInterval: '5s' } };
       await apply(d.cluster, agentObject, 'kplane');
-      const agent = await startAgent({ kubeconfigPath: fleet.kubeconfigPath, context: d.cluster.name, env: { KPLANE_HELM: helmTools.helm } });
+      const agent = await startAgent({ kubeconfigPath: fleet.kubeconfigPath, context: d.cluster.name, args: DEMO_AGENT_ARGS, env: { KPLANE_HELM: helmTools.helm } });
       cleanups.add(`stop the agent of ${d.cluster.name}`, () => agent.stop());
       say(`${d.cluster.name} (${d.displayName}, ${Object.entries(d.labels).map(([k, v]) => `${k}=${v}`).join(',')}): agent pid ${agent.pid}`);
     }
@@ -234,7 +244,7 @@ export async function runDemo(argv: string[]): Promise<number> {
     const hubDemo = await hubStarting;
     const hubName = hubDemo.site.hub.name;
     await writeFile(fleet.kubeconfigPath, mergedKubeconfig([...fleet.clusters, hubDemo.site.hub]), { mode: 0o600 });
-    say(`hub mode: ${hubDemo.site.edges.map((e) => e.name).join(', ')} joined ${hubName}; the profile applied through the hub is Ready there. kplane status --hub ${hubName}:`);
+    say(`hub mode: ${[...hubDemo.site.edges, ...hubDemo.site.joined].map((e) => e.name).join(', ')} joined ${hubName}; the profile applied through the hub is Ready where its selector points. kplane status --hub ${hubName}:`);
     console.log(hubDemo.statusOutput.replace(/^/gm, '    '));
 
     // 4. VS Code in the browser, with the fleet's kubeconfig and the hub.
@@ -271,6 +281,7 @@ export async function runDemo(argv: string[]): Promise<number> {
 
     ${demo.map((d) => `${d.cluster.name}  ${d.displayName.padEnd(13)} ${d.fate}`).join('\n    ')}
     ${hubDemo.site.edges.map((e) => `hub:${hubName}/${e.name}  edge site behind hub ${hubName}: in no kubeconfig of the plane; its agent dials out to the hub`).join('\n    ')}
+    ${hubDemo.site.joined.map((m) => `hub:${hubName}/${m.name}  ${m.cluster.name} again, as a member of hub ${hubName}`).join('\n    ')}
     kubeconfig: ${fleet.kubeconfigPath}  (hub mode: kplane status --hub ${hubName} --kubeconfig ${fleet.kubeconfigPath})
 
   ${lost.displayName}'s API server stops in 60 s, so open the page first to see it go Unreachable
