@@ -5,4 +5,5 @@ export { Scaler } from './controller/scaler.js';
 export { Metrics } from './controller/metrics.js';
 export { Logger, SecretValues, SECRET_VALUES_MAX_BYTES, type Level } from './controller/logger.js';
 export { AgentReporter } from './controller/agentReporter.js';
-export { parseListenAddr, formatListenAddr } from './controller/httpServer.js';
+export { parseListenAddr, formatListenAddr, startHttpServer, defaultMetricsAuth, type MetricsAuthMode } from './controller/httpServer.js';
+export { MetricsAuth, KubeReviewer, type Reviewer, type ReviewedUser, type Decision } from './controller/metricsAuth.js';

@@ -10,7 +10,8 @@ import { pathToFileURL } from 'node:url';
 import { DEFAULT_NAMESPACE, memberNameProblem, parseDuration } from '@kplane/profile';
 import { KubeClient, loadConnection } from '@kplane/kube';
 import { AgentRuntime } from './controller/agentRuntime.js';
-import { formatListenAddr, startHttpServer } from './controller/httpServer.js';
+import { defaultMetricsAuth, formatListenAddr, startHttpServer, type MetricsAuthMode } from './controller/httpServer.js';
+import { KubeReviewer, MetricsAuth } from './controller/metricsAuth.js';
 import { Logger, type Level } from './controller/logger.js';
 
 export const USAGE = `Usage: kplane agent [options]
@@ -22,6 +23,9 @@ Options:
   --context <name>         kubeconfig context (default: the current context)
   --namespace <ns>         namespace of the ClusterProfiles and ClusterAgent (default: ${DEFAULT_NAMESPACE})
   --metrics-addr <addr>    serve /healthz, /readyz, /metrics on [host]:port, IPv6 in brackets (default: :8080; no host: every interface in a pod, loopback elsewhere; 0 = off)
+  --metrics-auth <mode>    kubernetes: /metrics needs a bearer token the API server authorizes for get on
+                           the non-resource URL /metrics (TokenReview, SubjectAccessReview); none: open
+                           (default: kubernetes in a pod, none elsewhere; /healthz, /readyz are always open)
   --leader-elect           take a coordination.k8s.io Lease before acting (run several replicas)
   --lease-duration <d>     Lease duration, e.g. 15s (default 15s)
   --id <identity>          identity in the Lease (default: hostname-pid)
@@ -41,6 +45,7 @@ export interface AgentFlags {
   context?: string;
   namespace: string;
   metricsAddr: string;
+  metricsAuth: MetricsAuthMode;
   leaderElect: boolean;
   leaseDurationMs: number;
   id: string;
@@ -58,6 +63,7 @@ export function parseFlags(argv: string[]): AgentFlags {
   const flags: AgentFlags = {
     namespace: DEFAULT_NAMESPACE,
     metricsAddr: ':8080',
+    metricsAuth: defaultMetricsAuth(),
     leaderElect: false,
     leaseDurationMs: 15_000,
     id: `${hostname()}-${process.pid}`,
@@ -83,6 +89,12 @@ export function parseFlags(argv: string[]): AgentFlags {
       case '--context': flags.context = value(); break;
       case '--namespace': flags.namespace = value(); break;
       case '--metrics-addr': flags.metricsAddr = value(); break;
+      case '--metrics-auth': {
+        const mode = value();
+        if (mode !== 'kubernetes' && mode !== 'none') throw new UsageError(`--metrics-auth "${mode}": use kubernetes or none.`);
+        flags.metricsAuth = mode;
+        break;
+      }
       case '--leader-elect': flags.leaderElect = inline === undefined ? true : inline !== 'false'; break;
       case '--lease-duration': flags.leaseDurationMs = duration(name, value()); break;
       case '--id': flags.id = value(); break;
@@ -153,10 +165,16 @@ export async function runAgent(argv: string[]): Promise<number> {
     workers: flags.workers,
     hub: { kubeconfigPath: flags.hubKubeconfig, member: flags.hubMember, heartbeatMs: flags.hubHeartbeatMs, tokenRenewAfterMs: flags.hubTokenRenewMs },
   }, log);
-  const server = flags.metricsAddr !== '0' ? await startHttpServer(runtime, flags.metricsAddr) : undefined;
+  const authLog = log.child({ component: 'metrics-auth' });
+  const auth = flags.metricsAuth === 'kubernetes' ? new MetricsAuth(new KubeReviewer(api), { onError: (message) => authLog.warn('cannot check a /metrics request', { reason: message }) }) : undefined;
+  const server = flags.metricsAddr !== '0' ? await startHttpServer(runtime, flags.metricsAddr, { auth }) : undefined;
   if (server) {
     const address = server.address();
-    log.info('serving health and metrics', { addr: typeof address === 'object' && address ? formatListenAddr(address.address, address.port) : flags.metricsAddr });
+    const listening = typeof address === 'object' && address ? formatListenAddr(address.address, address.port) : flags.metricsAddr;
+    log.info('serving health and metrics', { addr: listening, metricsAuth: flags.metricsAuth });
+    if (!auth && typeof address === 'object' && address && !/^(127\.|::1$|::ffff:127\.)/.test(address.address)) {
+      log.warn('/metrics is open to anyone who can reach this address: use --metrics-auth kubernetes, or a loopback --metrics-addr', { addr: listening });
+    }
   }
   let stopping: Promise<void> | undefined;
   const shutdown = (signal: string) => {

@@ -1,6 +1,11 @@
-/** /healthz (the process answers), /readyz (informers synced, or a ready standby) and /metrics. */
+/**
+ * /healthz (the process answers), /readyz (informers synced, or a ready standby) and /metrics,
+ * which in a cluster only a token the API server authorizes for `get /metrics` may read
+ * (./metricsAuth.ts); the probes stay open, as the kubelet sends no token.
+ */
 import * as http from 'node:http';
 import type { AgentRuntime } from './agentRuntime.js';
+import type { MetricsAuth } from './metricsAuth.js';
 
 /**
  * `--metrics-addr` as host and port: `[::1]:8080` (an IPv6 literal in brackets; it failed
@@ -24,15 +29,40 @@ export function formatListenAddr(host: string, port: number): string {
   return `${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
-export function startHttpServer(runtime: AgentRuntime, addr: string, inCluster = process.env.KUBERNETES_SERVICE_HOST !== undefined): Promise<http.Server> {
-  const parsed = parseListenAddr(addr, inCluster);
+/** Whether /metrics asks the API server who may read it: `kubernetes` by default in a pod, `none` elsewhere. */
+export type MetricsAuthMode = 'kubernetes' | 'none';
+
+export function defaultMetricsAuth(inCluster = process.env.KUBERNETES_SERVICE_HOST !== undefined): MetricsAuthMode {
+  return inCluster ? 'kubernetes' : 'none';
+}
+
+export interface HttpServerOptions {
+  inCluster?: boolean;
+  /** Guards /metrics; without it /metrics is open (out of cluster, on loopback by default). */
+  auth?: MetricsAuth;
+}
+
+export function startHttpServer(runtime: Pick<AgentRuntime, 'ready' | 'leader' | 'metrics'>, addr: string, options: HttpServerOptions = {}): Promise<http.Server> {
+  const parsed = parseListenAddr(addr, options.inCluster ?? process.env.KUBERNETES_SERVICE_HOST !== undefined);
   if ('error' in parsed) return Promise.reject(new Error(parsed.error));
   const { host, port } = parsed;
+  const metrics = (res: http.ServerResponse) => send(res, 200, runtime.metrics.render(), 'text/plain; version=0.0.4');
   const server = http.createServer((req, res) => {
     const url = (req.url ?? '/').split('?')[0];
     if (url === '/healthz') return send(res, 200, 'ok\n');
     if (url === '/readyz') return runtime.ready ? send(res, 200, `ok${runtime.leader ? ' (leader)' : ' (standby)'}\n`) : send(res, 503, 'not ready: caches not synced yet\n');
-    if (url === '/metrics') return send(res, 200, runtime.metrics.render(), 'text/plain; version=0.0.4');
+    if (url === '/metrics') {
+      if (!options.auth) return metrics(res);
+      options.auth.check(req.method, url, req.headers.authorization).then(
+        (decision) => {
+          if (decision.status === 200) return metrics(res);
+          if (decision.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="kplane-agent"');
+          send(res, decision.status, `${decision.message}\n`);
+        },
+        (err: Error) => send(res, 500, `Internal Server Error: ${err.message}\n`),
+      );
+      return;
+    }
     send(res, 404, 'not found: try /healthz, /readyz or /metrics\n');
   });
   return new Promise((resolve, reject) => {
