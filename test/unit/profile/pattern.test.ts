@@ -1,6 +1,34 @@
 import { strict as assert } from 'node:assert';
+import { Worker } from 'node:worker_threads';
 import { compilePattern, matchesPattern, validateProfile, MAX_PATTERN_LENGTH, type Finding } from '@kplane/profile';
 import { checkValues } from '@kplane/media';
+import type { PatternJob } from './patternWorker.js';
+
+/**
+ * Runs a job in a worker thread (./patternWorker.ts). The deadline is a hang guard, not a
+ * measurement: RE2 decides each subject here in well under a second on the loaded machine, and a
+ * backtracking engine (RegExp in place of RE2: checked, it never returns) would otherwise freeze
+ * the test process for good instead of failing.
+ */
+const HANG_GUARD_MS = 60_000;
+function inWorker<T>(job: PatternJob, what: string): Promise<T> {
+  const worker = new Worker(new URL('./patternWorker.js', import.meta.url), { workerData: job });
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      void worker.terminate();
+      reject(new Error(`${what}: not decided within ${HANG_GUARD_MS / 1000} s: the pattern engine backtracks (RE2 is one linear pass)`));
+    }, HANG_GUARD_MS);
+    worker.once('message', (result: T) => {
+      clearTimeout(timer);
+      void worker.terminate();
+      resolve(result);
+    });
+    worker.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+  });
+}
 
 /**
  * Known catastrophic patterns (OWASP's ReDoS list, CVEs of ms, ua-parser, moment, marked…), each
@@ -34,28 +62,31 @@ const corpus: { pattern: string; bad: string; good: string }[] = [
 describe('variable patterns (RE2, linear time)', () => {
   describe('a corpus of catastrophic patterns', () => {
     for (const { pattern, bad, good } of corpus) {
-      it(`${pattern} decides a ${bad.length}-character subject in one pass`, () => {
-        const compiled = compilePattern(pattern);
-        assert.ok(compiled.ok, `${pattern} should compile`);
-        assert.equal(compiled.test(bad), false);
-        if (good) assert.equal(compiled.test(good), true, `${pattern} should match ${JSON.stringify(good)}`);
+      it(`${pattern} decides a ${bad.length}-character subject in one pass`, async function () {
+        this.timeout(HANG_GUARD_MS + 10_000);
+        const decided = await inWorker<{ ok: boolean; results?: boolean[]; problem?: string }>({ op: 'test', pattern, subjects: [bad, good] }, pattern);
+        assert.ok(decided.ok, `${pattern} should compile: ${decided.problem}`);
+        assert.equal(decided.results![0], false);
+        assert.equal(decided.results![1], true, `${pattern} should match ${JSON.stringify(good)}`);
       });
     }
   });
 
-  it('validateProfile reports a value failing a catastrophic pattern instead of hanging (was 10 s at 26 characters)', () => {
+  it('validateProfile reports a value failing a catastrophic pattern instead of hanging (was 10 s at 26 characters)', async function () {
+    this.timeout(HANG_GUARD_MS + 10_000);
     const value = 'a'.repeat(2_000) + '!';
-    const findings = validateProfile(profile({ name: 'name', type: 'string', pattern: '(a+)+$' }, value));
+    const findings = await inWorker<Finding[]>({ op: 'validate', doc: profile({ name: 'name', type: 'string', pattern: '(a+)+$' }, value) }, 'validateProfile');
     const invalid = findings.filter((f: Finding) => f.code === 'INVALID_VALUE');
     assert.equal(invalid.length, 1, JSON.stringify(findings.map((f) => f.code)));
     assert.match(invalid[0].message, /does not match the pattern \(a\+\)\+\$/);
   });
 
-  it('the values editor (webview and extension gate) uses the same engine and agrees', () => {
+  it('the values editor (webview and extension gate) uses the same engine and agrees', async function () {
+    this.timeout(HANG_GUARD_MS + 10_000);
     const variables = [{ name: 'name', type: 'string' as const, pattern: '(a+)+$' }];
-    const r = checkValues(`name: "${'a'.repeat(2_000)}!"\n`, { variables });
+    const r = await inWorker<{ code: string }[]>({ op: 'checkValues', text: `name: "${'a'.repeat(2_000)}!"\n`, variables }, 'checkValues');
     assert.deepEqual(
-      r.findings.map((f) => f.code),
+      r.map((f) => f.code),
       ['VALUE_PATTERN_MISMATCH'],
     );
     // Unicode: one code point is one character, as with the agent (the webview used to lack the u flag).
@@ -64,7 +95,8 @@ describe('variable patterns (RE2, linear time)', () => {
     assert.equal(matchesPattern('^.$', '😀'), true);
   });
 
-  it("a cluster's CRD schema with a catastrophic pattern is matched with RE2 too", () => {
+  it("a cluster's CRD schema with a catastrophic pattern is matched with RE2 too", async function () {
+    this.timeout(HANG_GUARD_MS + 10_000);
     const crd = (pattern: string) => ({
       schemaFor: () => ({ type: 'object', 'x-kubernetes-preserve-unknown-fields': true, properties: { spec: { type: 'object', properties: { host: { type: 'string', pattern } } } } }),
     });
@@ -74,7 +106,7 @@ describe('variable patterns (RE2, linear time)', () => {
       metadata: { name: 'p' },
       spec: { version: '1.0.0', layers: [{ name: 'base', manifests: [{ apiVersion: 'x.dev/v1', kind: 'Thing', metadata: { name: 't' }, spec: { host: 'a'.repeat(2_000) + '!' } }] }] },
     };
-    const mismatch = validateProfile(doc, { clusterSchemas: crd('^(a+)+$') });
+    const mismatch = await inWorker<Finding[]>({ op: 'validate', doc, clusterPattern: '^(a+)+$' }, 'a CRD pattern');
     assert.deepEqual(
       mismatch.map((f) => f.code),
       ['CLUSTER_PATTERN_MISMATCH'],
