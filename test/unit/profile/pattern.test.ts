@@ -11,22 +11,38 @@ import type { PatternJob } from './patternWorker.js';
  * the test process for good instead of failing.
  */
 const HANG_GUARD_MS = 60_000;
+let worker: Worker | undefined;
+let nextId = 0;
 function inWorker<T>(job: PatternJob, what: string): Promise<T> {
-  const worker = new Worker(new URL('./patternWorker.js', import.meta.url), { workerData: job });
+  // One worker for every job (loading the packages is most of the cost); a hung one is replaced.
+  const w = (worker ??= new Worker(new URL('./patternWorker.js', import.meta.url)));
+  w.unref();
+  const id = nextId++;
   return new Promise<T>((resolve, reject) => {
+    const done = () => {
+      clearTimeout(timer);
+      w.off('message', onMessage);
+      w.off('error', onError);
+    };
+    const onMessage = (m: { id: number; result: T }) => {
+      if (m.id !== id) return;
+      done();
+      resolve(m.result);
+    };
+    const onError = (err: Error) => {
+      done();
+      if (worker === w) worker = undefined;
+      reject(err);
+    };
     const timer = setTimeout(() => {
-      void worker.terminate();
+      done();
+      if (worker === w) worker = undefined;
+      void w.terminate();
       reject(new Error(`${what}: not decided within ${HANG_GUARD_MS / 1000} s: the pattern engine backtracks (RE2 is one linear pass)`));
     }, HANG_GUARD_MS);
-    worker.once('message', (result: T) => {
-      clearTimeout(timer);
-      void worker.terminate();
-      resolve(result);
-    });
-    worker.once('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
+    w.on('message', onMessage);
+    w.on('error', onError);
+    w.postMessage({ id, job });
   });
 }
 
@@ -60,6 +76,8 @@ const corpus: { pattern: string; bad: string; good: string }[] = [
 ];
 
 describe('variable patterns (RE2, linear time)', () => {
+  after(() => worker?.terminate());
+
   describe('a corpus of catastrophic patterns', () => {
     for (const { pattern, bad, good } of corpus) {
       it(`${pattern} decides a ${bad.length}-character subject in one pass`, async function () {

@@ -1,9 +1,10 @@
 /**
- * Runs pattern matching for test/unit/profile/pattern.test.ts in a worker thread, so that a
+ * Runs pattern matching for test/unit/profile/pattern.test.ts in a worker thread (one job per
+ * message), so that a
  * pattern engine that backtracks (a JavaScript RegExp in place of RE2) makes the test fail at its
  * deadline, naming the pattern, instead of freezing the test process for good.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { compilePattern, validateProfile } from '@kplane/profile';
 import { checkValues } from '@kplane/media';
 
@@ -30,4 +31,4 @@ function run(job: PatternJob): unknown {
   }
 }
 
-parentPort!.postMessage(JSON.parse(JSON.stringify(run(workerData as PatternJob))));
+parentPort!.on('message', ({ id, job }: { id: number; job: PatternJob }) => parentPort!.postMessage({ id, result: JSON.parse(JSON.stringify(run(job))) }));
