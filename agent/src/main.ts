@@ -32,6 +32,8 @@ Options:
   --heartbeat <d>          override ClusterAgent spec.heartbeatInterval, e.g. 5s
   --scaling-period <d>     how often scaling policies read their metric (default 5s)
   --workers <n>            profiles reconciled in parallel (default 2)
+  --validate-schemas=false do not check rendered objects against the cluster's /openapi/v3 before
+                           applying them (default true; the API server still validates on apply)
   --log-level <level>      debug, info, warn or error (default info)
   --hub-kubeconfig <path>  hub mode with this kubeconfig (default: Secret kplane-hub in the namespace,
                            written by kplane hub join, when it exists; see docs/hub.md)
@@ -52,6 +54,8 @@ export interface AgentFlags {
   heartbeatMs?: number;
   scalingPeriodMs: number;
   workers: number;
+  /** Check rendered objects against the cluster's own schemas before applying (agent/src/controller/steps/validate.ts). */
+  validateSchemas: boolean;
   logLevel: Level;
   hubKubeconfig?: string;
   hubMember?: string;
@@ -69,6 +73,7 @@ export function parseFlags(argv: string[]): AgentFlags {
     id: `${hostname()}-${process.pid}`,
     scalingPeriodMs: 5_000,
     workers: 2,
+    validateSchemas: true,
     logLevel: 'info',
   };
   const duration = (name: string, value: string) => {
@@ -96,6 +101,11 @@ export function parseFlags(argv: string[]): AgentFlags {
         break;
       }
       case '--leader-elect': flags.leaderElect = inline === undefined ? true : inline !== 'false'; break;
+      case '--validate-schemas': {
+        if (inline !== undefined && inline !== 'true' && inline !== 'false') throw new UsageError(`--validate-schemas=${inline}: write --validate-schemas=false to turn the check off.`);
+        flags.validateSchemas = inline !== 'false';
+        break;
+      }
       case '--lease-duration': flags.leaseDurationMs = duration(name, value()); break;
       case '--id': flags.id = value(); break;
       case '--heartbeat': flags.heartbeatMs = duration(name, value()); break;
@@ -163,6 +173,7 @@ export async function runAgent(argv: string[]): Promise<number> {
     scalingPeriodMs: flags.scalingPeriodMs,
     heartbeatMs: flags.heartbeatMs,
     workers: flags.workers,
+    validateSchemas: flags.validateSchemas,
     hub: { kubeconfigPath: flags.hubKubeconfig, member: flags.hubMember, heartbeatMs: flags.hubHeartbeatMs, tokenRenewAfterMs: flags.hubTokenRenewMs },
   }, log);
   const authLog = log.child({ component: 'metrics-auth' });

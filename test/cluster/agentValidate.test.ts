@@ -4,9 +4,10 @@
  * misspelt Deployment field fails its layer with a message naming the object, the field and the
  * fix, nothing of that layer is applied and the layers after it wait; a custom resource is checked
  * against the CRD of the profile's earlier layer; the corrected profile is applied as usual.
+ * With --validate-schemas=false nothing is checked first: the API server's own refusal fails the layer.
  */
 import assert from 'node:assert/strict';
-import { waitFor } from '@kplane/bed';
+import { startAgent, waitFor } from '@kplane/bed';
 import { useAgentBed } from './agentBed.js';
 import type { ClusterProfile } from '@kplane/profile';
 
@@ -104,5 +105,21 @@ describe('agent: objects checked against the cluster\'s own API before applying 
     await applyProfile(profile('gadgets', layers('blue')));
     await waitLayers('gadgets', 'every layer Ready', (l) => l.every((x) => x.state === 'Ready'));
     assert.equal(await exists('/apis/example.com/v1/namespaces/default/gadgets/g'), true);
+  });
+
+  it('--validate-schemas=false: nothing is checked before applying; the API server\'s own refusal fails the layer', async function () {
+    this.timeout(90_000);
+    await bed.agent.stop();
+    bed.agent = await startAgent({ kubeconfigPath: bed.cluster.kubeconfigPath, args: ['--heartbeat', '2s', '--validate-schemas=false'] });
+    await applyProfile(profile('unchecked', [
+      { name: 'base', manifests: [configMap('unchecked-base')] },
+      { name: 'app', dependsOn: ['base'], manifests: [{ ...deployment({ revisionHistroyLimit: 3 }), metadata: { name: 'unchecked', namespace: 'default' } }] },
+    ]));
+    const p = await waitLayers('unchecked', 'layer app failed', (l) => l.find((x) => x.name === 'app')?.state === 'Failed');
+    const message = p.status!.layers!.find((l) => l.name === 'app')!.message ?? '';
+    assert.doesNotMatch(message, /would refuse/, 'the agent checked the object although --validate-schemas=false');
+    assert.match(message, /revisionHistroyLimit/, 'the API server\'s refusal names the field');
+    assert.equal(await exists('/api/v1/namespaces/default/configmaps/unchecked-base'), true);
+    assert.match(bed.agent.logs(), /"schemaValidation":"off"/);
   });
 });

@@ -28,6 +28,8 @@ export interface AgentOptions {
   /** Overrides ClusterAgent spec.heartbeatInterval (tests). */
   heartbeatMs?: number;
   workers: number;
+  /** Check rendered objects against the cluster's own schemas before applying (default true; --validate-schemas=false). */
+  validateSchemas?: boolean;
   /** Hub mode (docs/hub.md): --hub-kubeconfig, else the kplane-hub Secret when it exists. */
   hub?: { kubeconfigPath?: string; member?: string; heartbeatMs?: number; tokenRenewAfterMs?: number };
 }
@@ -82,6 +84,7 @@ export class AgentRuntime {
       log: log.child({ component: 'reconciler' }),
       metrics: this.metrics,
       namespace: options.namespace,
+      validateSchemas: options.validateSchemas ?? true,
       profileCache: () => this.profileInformer?.store ?? new Map(),
       observeProfile: (obj) => {
         this.profileInformer?.observe(obj);
@@ -134,7 +137,7 @@ export class AgentRuntime {
       );
     }
     this.leader = true;
-    this.log.info('acting', { identity: this.options.identity, namespace: this.options.namespace });
+    this.log.info('acting', { identity: this.options.identity, namespace: this.options.namespace, ...(this.options.validateSchemas === false ? { schemaValidation: 'off' } : {}) });
     await this.withRetry('start the reporter', () => this.reporter.start());
     this.profileInformer = new Informer(this.api, `/apis/${API_VERSION}/namespaces/${this.options.namespace}/${PROFILE_PLURAL}`, (type, obj, previous) => this.onProfile(type, obj, previous), {
       kind: 'ClusterProfile',

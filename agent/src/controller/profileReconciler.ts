@@ -29,6 +29,7 @@ import { Pruner } from './steps/prune.js';
 import { Renderer } from './steps/render.js';
 import { StatusWriter } from './steps/status.js';
 import { ManifestValidator } from './steps/validate.js';
+import type { DesiredLayer } from './steps/render.js';
 
 export { DEFAULT_RESYNC_MS, ReconcileError, sensitiveValues, type ReconcilerDeps } from './steps/context.js';
 export { APPLIED_ANNOTATION } from './steps/drift.js';
@@ -46,7 +47,7 @@ export class ProfileReconciler {
   private readonly pruner: Pruner;
   private readonly status: StatusWriter;
   private readonly hooks: HookRuns;
-  private readonly validator: ManifestValidator;
+  private readonly validator?: ManifestValidator;
   private readonly renderer: Renderer;
 
   constructor(private readonly deps: ReconcilerDeps) {
@@ -56,7 +57,7 @@ export class ProfileReconciler {
     this.pruner = new Pruner(deps, this.inventory, this.drift);
     this.status = new StatusWriter(deps, this.drift);
     this.hooks = new HookRuns(deps);
-    this.validator = new ManifestValidator(deps);
+    if (deps.validateSchemas !== false) this.validator = new ManifestValidator(deps);
     this.renderer = new Renderer(deps);
   }
 
@@ -67,7 +68,7 @@ export class ProfileReconciler {
       this.inventory.forget(key);
       this.hooks.forget(key);
       this.drift.forgetProfile(key);
-      this.validator.forget(key);
+      this.validator?.forget(key);
       this.renderer.forget(key);
       this.status.forget(key);
       this.deps.log.forgetSecrets(key);
@@ -105,8 +106,9 @@ export class ProfileReconciler {
     }
     ctx.adopting = verdict.adopting;
     time('policy');
-    // Objects this cluster's API would refuse fail their layer with a message naming the field.
-    const refused = await this.validator.check(ctx, rendered.layers, rendered.hash);
+    // Objects this cluster's API would refuse fail their layer with a message naming the field
+    // (unless --validate-schemas=false: then the API server's own refusal fails the layer on apply).
+    const refused = this.validator ? await this.validator.check(ctx, rendered.layers, rendered.hash) : new Map<DesiredLayer, string>();
     time('validated');
     const before = await this.inventory.widen(ctx, rendered.refs);
 

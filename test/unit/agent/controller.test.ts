@@ -97,6 +97,13 @@ describe('agent flags', () => {
     assert.throws(() => parseFlags(['--lease-duration', 'soon']), /--lease-duration "soon" is not a duration/);
     assert.throws(() => parseFlags(['--kubeconfig']), /--kubeconfig needs a value/);
     assert.throws(() => parseFlags(['--workers', '0']), /--workers/);
+    assert.throws(() => parseFlags(['--validate-schemas=no']), /--validate-schemas=no: write --validate-schemas=false/);
+  });
+  it('checks objects against the cluster\'s schemas unless --validate-schemas=false', () => {
+    assert.equal(parseFlags([]).validateSchemas, true);
+    assert.equal(parseFlags(['--validate-schemas']).validateSchemas, true);
+    assert.equal(parseFlags(['--validate-schemas=true']).validateSchemas, true);
+    assert.equal(parseFlags(['--validate-schemas=false']).validateSchemas, false);
   });
   it('parses Kubernetes quantities', () => {
     assert.equal(parseQuantity('250m'), 0.25);

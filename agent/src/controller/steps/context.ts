@@ -23,6 +23,12 @@ export interface ReconcilerDeps {
   log: Logger;
   metrics: Metrics;
   namespace: string;
+  /**
+   * Check rendered objects against the cluster's /openapi/v3 before applying (./validate.ts).
+   * Off (--validate-schemas=false), objects go to the API server unchecked, which still refuses
+   * what it would not store, with its own message, when the layer is applied.
+   */
+  validateSchemas?: boolean;
   profileCache(): Map<string, KubeObject>;
   /** Puts a profile the agent just wrote into the cache, so the next run does not act on a stale copy. */
   observeProfile(obj: KubeObject): void;
