@@ -1,12 +1,13 @@
 /**
  * An informer: list, then watch from the list's resourceVersion, keeping a store of objects by
- * namespace/name. A watch that ends is resumed from the last resourceVersion seen; a 410 Gone
- * (resourceVersion too old) relists; errors back off exponentially (up to 30 s) so an API
- * server restart is survived without a storm.
+ * namespace/name. It is the one list + watch loop (./watchLoop.ts) over one collection: a watch
+ * that ends is resumed from the last resourceVersion seen; a 410 Gone (resourceVersion too old)
+ * relists; errors back off exponentially (up to 30 s) so an API server restart is survived
+ * without a storm.
  */
 import type { KubeClient } from './kubeClient.js';
-import { backoffDelay, delay } from './backoff.js';
 import { KubeError, type WatchEvent } from './errors.js';
+import { followWatch, RelistLoop, type WatchCursor } from './watchLoop.js';
 
 export interface KubeObject {
   apiVersion?: string;
@@ -28,14 +29,30 @@ const DELIVERED_PER_KEY = 8;
 /** Deleted keys whose delivered versions are kept for observe() (see there), oldest dropped first. */
 const DELETED_KEYS_KEPT = 1024;
 
-export class Informer {
+export interface InformerOptions {
+  labelSelector?: string;
+  onError?: (err: unknown, attempt: number) => void;
+  /** Called when the informer relists: the watch's resourceVersion expired (410 Gone), or refresh(). */
+  onRelist?: () => void;
+  /** First retry delay; doubles per failure up to 30 s (default 200 ms). */
+  backoffBaseMs?: number;
+  kind?: string;
+  apiVersion?: string;
+  /**
+   * What the store keeps of each object, from the list, the watch and observe(): e.g. digests
+   * in place of big fields nobody reads from the cache. It gets the object without
+   * managedFields and must not change it (observe() callers keep using theirs).
+   */
+  transform?: (obj: KubeObject) => KubeObject;
+}
+
+export class Informer extends RelistLoop {
   readonly store = new Map<string, KubeObject>();
   /** Recent resourceVersions delivered per key, for observe(); see there. */
   private readonly delivered = new Map<string, string[]>();
   /** Keys deleted while their delivered versions are kept, oldest first (a Map keeps insertion order). */
   private readonly deleted = new Map<string, true>();
-  private readonly controller = new AbortController();
-  private resourceVersion = '';
+  private readonly cursor: WatchCursor = { resourceVersion: '' };
   private syncedResolve!: () => void;
   private syncedReject!: (err: unknown) => void;
   private hasSynced = false;
@@ -48,87 +65,57 @@ export class Informer {
     this.syncedResolve = resolve;
     this.syncedReject = reject;
   });
-  private running = false;
 
   constructor(
     private readonly api: KubeClient,
     /** Collection path, e.g. /apis/apps/v1/deployments. */
     readonly path: string,
     private readonly handler: InformerHandler,
-    private readonly options: {
-      labelSelector?: string;
-      onError?: (err: unknown, attempt: number) => void;
-      /** Called when the watch's resourceVersion expired (410 Gone) and the informer relists. */
-      onRelist?: () => void;
-      /** First retry delay; doubles per failure up to 30 s (default 200 ms). */
-      backoffBaseMs?: number;
-      kind?: string;
-      apiVersion?: string;
-      /**
-       * What the store keeps of each object, from the list, the watch and observe(): e.g. digests
-       * in place of big fields nobody reads from the cache. It gets the object without
-       * managedFields and must not change it (observe() callers keep using theirs).
-       */
-      transform?: (obj: KubeObject) => KubeObject;
-    } = {},
-  ) {}
+    private readonly options: InformerOptions = {},
+  ) {
+    super({ backoffInitialMs: options.backoffBaseMs ?? 200, backoffMaxMs: 30_000 });
+  }
 
-  start(): this {
-    if (!this.running) {
-      this.running = true;
-      void this.loop();
+  protected name(): string {
+    return this.path;
+  }
+
+  /** Lists only at first and after a 410: a watch that broke resumes from the last resourceVersion seen. */
+  protected async round(signal: AbortSignal): Promise<void> {
+    if (this.mustList) await this.list(signal);
+    // The server ends the watch after watchSeconds and sends bookmarks about once a minute;
+    // silence well past that is a half-open connection, which only followWatch's idle limit notices.
+    await followWatch(this.api, this.path, this.cursor, {
+      signal,
+      requestTimeoutMs: 60_000,
+      watchSeconds: WATCH_SECONDS,
+      query: { labelSelector: this.options.labelSelector },
+      onEvent: (event) => this.onEvent(event),
+      // The server answered: the next failure starts the backoff over.
+      onContact: () => (this.failures = 0),
+    });
+  }
+
+  protected failed(err: unknown): number {
+    if (!this.hasSynced && err instanceof KubeError && [401, 403, 404].includes(err.status ?? 0)) {
+      this.stop();
+      this.syncedReject(err);
+      return 0;
     }
-    return this;
+    const wait = this.nextBackoff();
+    this.options.onError?.(err, this.failures);
+    return wait;
   }
 
-  stop(): void {
-    this.controller.abort();
+  protected override relisting(): void {
+    this.options.onRelist?.();
   }
 
-  get stopped(): boolean {
-    return this.controller.signal.aborted;
-  }
-
-  private async loop(): Promise<void> {
-    let attempt = 0;
-    let needList = true;
-    while (!this.controller.signal.aborted) {
-      try {
-        if (needList) {
-          await this.list();
-          needList = false;
-        }
-        // The server ends the watch after timeoutSeconds and sends bookmarks about once a minute;
-        // silence well past that is a half-open connection, which only a deadline notices.
-        await this.api.watch(this.path, { labelSelector: this.options.labelSelector, resourceVersion: this.resourceVersion, timeoutSeconds: WATCH_SECONDS }, (event) => this.onEvent(event), {
-          signal: this.controller.signal,
-          connectTimeoutMs: 60_000,
-          idleMs: (WATCH_SECONDS + 30) * 1000,
-        });
-        attempt = 0;
-      } catch (err) {
-        if (this.controller.signal.aborted) break;
-        if (err instanceof KubeError && err.status === 410) {
-          this.options.onRelist?.();
-          needList = true;
-          continue;
-        }
-        if (!this.hasSynced && err instanceof KubeError && [401, 403, 404].includes(err.status ?? 0)) {
-          this.controller.abort();
-          this.syncedReject(err);
-          return;
-        }
-        attempt++;
-        this.options.onError?.(err, attempt);
-        await delay(backoffDelay(attempt - 1, { initialMs: this.options.backoffBaseMs ?? 200, maxMs: 30_000 }), this.controller.signal);
-      }
-    }
-  }
-
-  private async list(): Promise<void> {
+  private async list(signal: AbortSignal): Promise<void> {
     const list = await this.api.request<{ metadata: { resourceVersion: string }; items: KubeObject[] }>('GET', this.path, {
       query: { labelSelector: this.options.labelSelector },
       timeoutMs: 60_000,
+      signal,
     });
     const seen = new Set<string>();
     for (const listed of list.items) {
@@ -152,16 +139,14 @@ export class Informer {
         this.handler('DELETED', obj);
       }
     }
-    this.resourceVersion = list.metadata.resourceVersion;
+    this.cursor.resourceVersion = list.metadata.resourceVersion;
     this.hasSynced = true;
+    this.listed();
     this.syncedResolve();
   }
 
   private onEvent(event: WatchEvent<KubeObject>): void {
-    const received = slim(event.object);
-    if (received?.metadata?.resourceVersion) this.resourceVersion = received.metadata.resourceVersion;
-    if (event.type === 'BOOKMARK') return;
-    const obj = this.keep(received);
+    const obj = this.keep(slim(event.object));
     const key = storeKey(obj);
     const previous = this.store.get(key);
     if (event.type === 'DELETED') {

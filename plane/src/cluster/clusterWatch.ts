@@ -8,8 +8,7 @@
 import { AGENT_OBJECT_NAME, AGENT_PLURAL, API_VERSION, PROFILE_PLURAL, type ClusterAgent, type ClusterProfile } from '@kplane/profile';
 import type { FleetModel } from '../fleet/fleetModel.js';
 import { profileKey } from '../fleet/fleetModel.js';
-import { KubeError, type WatchEvent, type KubeClient } from '@kplane/kube';
-import { followWatch, RelistLoop } from './watchLoop.js';
+import { followWatch, KubeError, RelistLoop, type WatchEvent, type KubeClient } from '@kplane/kube';
 
 export interface WatchOptions {
   namespace: string;
@@ -41,7 +40,7 @@ export class ClusterWatch extends RelistLoop {
     private readonly model: FleetModel,
     private readonly options: WatchOptions = DEFAULT_WATCH_OPTIONS,
   ) {
-    super(options.log, options);
+    super(options);
   }
 
   override stop(): void {
@@ -57,6 +56,7 @@ export class ClusterWatch extends RelistLoop {
     return `/apis/${API_VERSION}/namespaces/${encodeURIComponent(this.options.namespace)}`;
   }
 
+  /** Always lists: a cluster back from a failure is listed afresh, and marked connected by that list. */
   protected async round(signal: AbortSignal): Promise<void> {
     const versions = await this.list(signal);
     this.model.setConnection(this.id, { kind: 'connected', since: Date.now() });
@@ -105,7 +105,7 @@ export class ClusterWatch extends RelistLoop {
   }
 
   private follow(plural: string, resourceVersion: string, signal: AbortSignal, handle: (e: WatchEvent) => void): Promise<void> {
-    return followWatch(this.client, `${this.base}/${plural}`, {}, resourceVersion, signal, this.options, handle, () => this.model.touch(this.id));
+    return followWatch(this.client, `${this.base}/${plural}`, { resourceVersion }, { ...this.options, signal, onEvent: handle, onContact: () => this.model.touch(this.id) });
   }
 
   private onAgent(event: WatchEvent): void {

@@ -4,17 +4,16 @@
  * `hub:<context>/<name>` of the FleetModel (docs/hub.md). However many members, the plane holds
  * three watch streams to one API server, where direct mode holds two per cluster.
  *
- * The retry rules are direct mode's (../cluster/watchLoop.ts): relist on 410 Gone, backoff on
+ * The retry rules are direct mode's (@kplane/kube's RelistLoop): relist on 410 Gone, backoff on
  * failure, every request with a deadline. When the hub cannot be reached its members turn
  * Unreachable with their last known state; a member whose Lease is not renewed turns Stale, then
  * Unreachable, on its own (../fleet/clusterState.ts).
  */
 import { AGENT_OBJECT_NAME, AGENT_PLURAL, API_VERSION, HUB_LEASE_NAME, PROFILE_PLURAL, type ClusterAgent, type ClusterProfile } from '@kplane/profile';
-import { KubeError, type KubeClient } from '@kplane/kube';
+import { followWatch, KubeError, RelistLoop, type KubeClient, type WatchLog } from '@kplane/kube';
 import type { FleetModel } from '../fleet/fleetModel.js';
 import { memberNamespace, parseHubMemberId, type LeaseObject } from '../fleet/hubMembers.js';
 import { HubMirror, type HubKind } from '../fleet/hubMirror.js';
-import { followWatch, Relist, RelistLoop, type WatchLog } from '../cluster/watchLoop.js';
 
 export interface HubWatchOptions {
   /** Deadline for each list page and for a watch to connect. */
@@ -65,7 +64,7 @@ export class HubWatch extends RelistLoop {
     model: FleetModel,
     private readonly options: HubWatchOptions = DEFAULT_HUB_WATCH_OPTIONS,
   ) {
-    super(options.log, options);
+    super(options);
     this.mirror = new HubMirror(context, model, Date.now);
   }
 
@@ -127,17 +126,13 @@ export class HubWatch extends RelistLoop {
     let next: string | undefined;
     let resourceVersion = '';
     do {
-      const page = await this.client
-        .request<{ items: Item[]; metadata: { resourceVersion: string; continue?: string } }>('GET', collection.path, {
-          query: { limit: this.options.pageSize ?? 500, continue: next, fieldSelector: collection.fieldSelector },
-          timeoutMs: this.options.requestTimeoutMs,
-          signal,
-        })
-        .catch((err: unknown) => {
-          // The continue token outlived etcd's compaction (a slow list of a big hub): start the list over.
-          if (err instanceof KubeError && err.status === 410) throw new Relist(`${collection.path}: list continue token expired`);
-          throw err;
-        });
+      // A continue token that outlived etcd's compaction (a slow list of a big hub) fails with
+      // 410 Gone, and the loop starts the list over.
+      const page = await this.client.request<{ items: Item[]; metadata: { resourceVersion: string; continue?: string } }>('GET', collection.path, {
+        query: { limit: this.options.pageSize ?? 500, continue: next, fieldSelector: collection.fieldSelector },
+        timeoutMs: this.options.requestTimeoutMs,
+        signal,
+      });
       for (const item of page.items) {
         // managedFields are most of a small object and the plane never reads them (as the agent's informer).
         delete item.metadata.managedFields;
@@ -150,12 +145,16 @@ export class HubWatch extends RelistLoop {
   }
 
   private follow(collection: Collection, kind: HubKind, resourceVersion: string, signal: AbortSignal): Promise<void> {
-    const query = collection.fieldSelector ? { fieldSelector: collection.fieldSelector } : {};
-    return followWatch(this.client, collection.path, query, resourceVersion, signal, this.options, (event) => {
-      const object = event.object as Item | undefined;
-      if (!object?.metadata || event.type === 'BOOKMARK') return;
-      delete object.metadata.managedFields;
-      this.mirror.apply(kind, event.type, object);
+    return followWatch(this.client, collection.path, { resourceVersion }, {
+      ...this.options,
+      signal,
+      query: { fieldSelector: collection.fieldSelector },
+      onEvent: (event) => {
+        const object = event.object as Item | undefined;
+        if (!object?.metadata || event.type === 'BOOKMARK') return;
+        delete object.metadata.managedFields;
+        this.mirror.apply(kind, event.type, object);
+      },
     });
   }
 }

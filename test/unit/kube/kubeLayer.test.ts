@@ -71,6 +71,35 @@ describe('kube: informer resourceVersions are opaque', () => {
   });
 });
 
+describe('kube: informer over the one list + watch loop', () => {
+  it('resumes a broken watch from the last resourceVersion seen, without relisting, after a backoff', async () => {
+    const calls: string[] = [];
+    let watches = 0;
+    const fake = {
+      async request() {
+        calls.push('list');
+        return { metadata: { resourceVersion: '100' }, items: [{ metadata: { name: 'a', namespace: 'x', resourceVersion: '1' } }] };
+      },
+      async watch(_path: string, query: { resourceVersion: string }, onEvent: (e: WatchEvent) => void, { signal }: { signal: AbortSignal }) {
+        calls.push(`watch rv=${query.resourceVersion}`);
+        if (++watches === 1) {
+          onEvent({ type: 'MODIFIED', object: { metadata: { name: 'a', namespace: 'x', resourceVersion: '3' } } });
+          throw new KubeError('watch /api/v1/configmaps: socket hang up', undefined, 'Unreachable');
+        }
+        return new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()));
+      },
+    } as unknown as KubeClient;
+    const errors: number[] = [];
+    const informer = new Informer(fake, '/api/v1/configmaps', () => {}, { backoffBaseMs: 1, onError: (_e, attempt) => errors.push(attempt) }).start();
+    await informer.synced;
+    while (calls.length < 3) await new Promise((r) => setTimeout(r, 2));
+    informer.stop();
+    assert.deepEqual(calls, ['list', 'watch rv=100', 'watch rv=3']);
+    assert.deepEqual(errors, [1]);
+    assert.equal(informer.store.get('x/a')?.metadata.resourceVersion, '3');
+  });
+});
+
 describe('kube: the agent reads $KUBECONFIG as kubectl does', () => {
   it('merges several files: first definition of a name wins, current-context from the first that sets it, relative paths per file', async () => {
     const { mkdtempSync, mkdirSync, writeFileSync, rmSync } = await import('node:fs');
