@@ -103,7 +103,7 @@ export function activate(context: vscode.ExtensionContext): KplaneApi {
       if (fleet.started && (e.affectsConfiguration('kplane.fleet') || e.affectsConfiguration('kplane.watch') || e.affectsConfiguration('kplane.staleThresholdMultiplier'))) void fleet.restart();
     }),
   );
-  registerFleetDashboard(context, fleet, log);
+  registerFleetDashboard(context, fleet, log, () => import('./runtime.js'));
   languageClient = import('./languageClient.js')
     .then(({ startLanguageClient }) => startLanguageClient(context, () => schemaFeed.resend()))
     .catch((err: unknown) => {

@@ -5,7 +5,6 @@ export type { DashboardHandle } from './webview/dashboardPanel.js';
 export { fleetSnapshot, EVENTS_PER_CLUSTER, type FleetReader } from './webview/fleetSnapshot.js';
 export { DashboardController, DASHBOARD_HISTORY_BYTES, messageHistory, type ControllerDeps } from './webview/dashboardController.js';
 export { dashboardHtml, makeNonce, type DashboardAssets } from './webview/dashboardHtml.js';
-export { valuesApplyBody, profilePath, kubeProfileStore, type ProfileValuesStore, type ProfileHttp } from './webview/profileValuesStore.js';
 export { FleetService, UNTRUSTED_WORKSPACE, readSettings, type FleetRuntime, type FleetServiceDeps, type FleetSettings, type WorkspaceTrust } from './fleetService.js';
 export { ByteBoundedList, ByteBoundedTexts, textBytes } from './byteBounded.js';
 export { DriftContentProvider, DRIFT_MAX_BYTES, DRIFT_SCHEME } from './driftContentProvider.js';

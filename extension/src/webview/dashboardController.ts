@@ -6,7 +6,7 @@
  */
 import type { ClusterProfile, Variable } from '@kplane/profile';
 import { parseWebviewMessage, type HostMessage, type ProfileRef, type WebviewMessage, valuesSchema, valuesToYaml, hiddenValues, judgeValues, type ProfileValidator } from '@kplane/media';
-import type { ProfileValuesStore } from './profileValuesStore.js';
+import type { ProfileValuesStore } from '@kplane/plane/cluster';
 import { ByteBoundedList, textBytes } from '../byteBounded.js';
 
 /**

@@ -11,7 +11,7 @@ import { validateProfile } from '@kplane/profile';
 import { DashboardController, messageHistory } from './dashboardController.js';
 import { dashboardHtml, makeNonce } from './dashboardHtml.js';
 import { fleetSnapshot, type FleetReader } from './fleetSnapshot.js';
-import { kubeProfileStore, type ProfileHttp, type ProfileValuesStore } from './profileValuesStore.js';
+import type { ProfileHttp, ProfileValuesStore } from '@kplane/plane/cluster';
 
 export interface DashboardDeps {
   fleet: FleetReader & { onChange(listener: (ids: string[]) => void): () => void };
@@ -46,11 +46,18 @@ export function registerFleetDashboard(
   // The slice of extension/src/fleetService.ts's FleetService the dashboard uses.
   service: { model: DashboardDeps['fleet']; client(id: string): ProfileHttp | undefined; ensureStarted(): void },
   log: vscode.LogOutputChannel,
+  // @kplane/plane/cluster (extension/src/runtime.ts), loaded on first use: not at activation.
+  loadRuntime: () => Promise<Pick<typeof import('@kplane/plane/cluster'), 'kubeProfileStore'>>,
 ): { open(): DashboardHandle } {
+  let loaded: Promise<ProfileValuesStore> | undefined;
+  const store = () => (loaded ??= loadRuntime().then((r) => r.kubeProfileStore((id) => service.client(id), 'add it with "kplane: Add Clusters from Kubeconfig…"')));
   return registerDashboard(context, {
     fleet: service.model,
     start: () => service.ensureStarted(),
-    store: kubeProfileStore((id) => service.client(id)),
+    store: {
+      read: async (ref) => (await store()).read(ref),
+      applyValues: async (base, ref, values) => (await store()).applyValues(base, ref, values),
+    },
     validate: validateProfile,
     log,
   });

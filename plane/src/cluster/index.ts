@@ -8,6 +8,7 @@ export { ClusterWatch, DEFAULT_WATCH_OPTIONS, type WatchOptions } from './cluste
 export { fleetContexts, loadKubeconfig, forContext, insecureContextWarning, type FleetContext, type LoadedKubeconfig } from './kubeconfigContexts.js';
 export { openFleet, type FleetSession, type SessionOptions } from './fleetSession.js';
 export { diffLive, describeKept, sensitivePaths, type LiveDiff, type KeptObject, type ChartRenderer } from './profileDiff.js';
+export { kubeProfileStore, valuesApplyBody, type ProfileValuesStore, type ProfileHttp, type ProfileRef } from './profileValuesStore.js';
 export { readProfile, applyProfile, previewApply, setPaused, removeProfile, asTarget, type ProfileTarget, type Target } from './profileActions.js';
 export { rollOut, type RolloutOptions } from './rollout.js';
 export { installAgent, readDeployManifests, type InstallManifest } from './agentInstall.js';

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { validateProfile, type ClusterProfile, type VariableValue } from '@kplane/profile';
 import type { HostMessage } from '@kplane/media';
-import { DashboardController, dashboardHtml, makeNonce, valuesApplyBody, type ProfileValuesStore } from '@kplane/extension';
+import { DashboardController, dashboardHtml, makeNonce } from '@kplane/extension';
+import type { ProfileValuesStore } from '@kplane/plane/cluster';
 import { repoRoot } from '../../fixtures/paths.js';
 
 const ref = { context: 'kplane-1', namespace: 'kplane-system', name: 'edge-baseline' };
@@ -135,12 +136,5 @@ describe('dashboard host', () => {
       assert.ok(error && error.type === 'valuesError');
       assert.match(error.message, /Could not read profile kplane-system\/edge-baseline on kplane-1: .*ECONNREFUSED.*Check that the cluster is reachable/);
     });
-  });
-
-  it('applies the whole spec with new values, pinned to the resourceVersion it checked', () => {
-    const body = valuesApplyBody(example(), { replicas: 5 }) as { metadata: Record<string, unknown>; spec: ClusterProfile['spec'] };
-    assert.deepEqual(body.metadata, { name: 'edge-baseline', namespace: 'kplane-system', resourceVersion: '42' });
-    assert.deepEqual(body.spec.values, { replicas: 5 });
-    assert.equal(body.spec.layers.length, 2, 'leaving layers out would make server-side apply delete them');
   });
 });

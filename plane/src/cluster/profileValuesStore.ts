@@ -1,18 +1,24 @@
 /**
  * Reading a ClusterProfile from one cluster's API server, and writing its values back with
- * server-side apply as the management plane (field manager `kplane`). Never talks to the agent.
+ * server-side apply as the management plane (field manager `kplane`): the store behind the
+ * dashboard's values editor. Never talks to the agent.
  *
  * The apply sends the profile's whole spec, not only spec.values: under server-side apply a field
  * the manager applied before and leaves out now would be removed, so applying `{spec: {values}}`
  * as `kplane` would delete the layers `kplane` applied earlier.
  */
 import { API_VERSION, PLANE_FIELD_MANAGER, PROFILE_KIND, PROFILE_PLURAL, type ClusterProfile, type VariableValue } from '@kplane/profile';
-import type { ProfileRef } from '@kplane/media';
+import type { KubeClient } from '@kplane/kube';
 
-/** The slice of @kplane/kube's KubeClient this needs. */
-export interface ProfileHttp {
-  request<T = unknown>(method: 'GET' | 'PATCH', path: string, options: { query?: Record<string, string | boolean>; body?: unknown; contentType?: string; timeoutMs: number }): Promise<T>;
+/** A profile on a cluster of the fleet (the dashboard protocol's ProfileRef). */
+export interface ProfileRef {
+  context: string;
+  namespace: string;
+  name: string;
 }
+
+/** The slice of KubeClient this needs. */
+export type ProfileHttp = Pick<KubeClient, 'request'>;
 
 export interface ProfileValuesStore {
   read(ref: ProfileRef): Promise<ClusterProfile>;
@@ -22,7 +28,7 @@ export interface ProfileValuesStore {
 
 const TIMEOUT_MS = 10_000;
 
-export function profilePath(ref: Pick<ProfileRef, 'namespace' | 'name'>): string {
+function profilePath(ref: Pick<ProfileRef, 'namespace' | 'name'>): string {
   return `/apis/${API_VERSION}/namespaces/${encodeURIComponent(ref.namespace)}/${PROFILE_PLURAL}/${encodeURIComponent(ref.name)}`;
 }
 
@@ -41,15 +47,16 @@ export function valuesApplyBody(base: ClusterProfile, values: Record<string, Var
   };
 }
 
-export function kubeProfileStore(clientFor: (context: string) => ProfileHttp | undefined): ProfileValuesStore {
+/** `notInFleet`: the next step to name when a context has no client (the extension's or the CLI's way to add one). */
+export function kubeProfileStore(clientFor: (context: string) => ProfileHttp | undefined, notInFleet: string): ProfileValuesStore {
   const client = (context: string): ProfileHttp => {
     const c = clientFor(context);
-    if (!c) throw new Error(`Context "${context}" is not in the fleet: add it with "kplane: Add Clusters from Kubeconfig…".`);
+    if (!c) throw new Error(`Context "${context}" is not in the fleet: ${notInFleet}.`);
     return c;
   };
   return {
-    read: (ref) => client(ref.context).request<ClusterProfile>('GET', profilePath(ref), { timeoutMs: TIMEOUT_MS }),
-    applyValues: (base, ref, values) =>
+    read: async (ref) => client(ref.context).request<ClusterProfile>('GET', profilePath(ref), { timeoutMs: TIMEOUT_MS }),
+    applyValues: async (base, ref, values) =>
       client(ref.context).request<ClusterProfile>('PATCH', profilePath(ref), {
         query: { fieldManager: PLANE_FIELD_MANAGER, force: true },
         body: valuesApplyBody(base, values),
