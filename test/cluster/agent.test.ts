@@ -136,7 +136,7 @@ describe('agent (cluster)', function () {
     for (const e of agentEvents) assert.deepEqual(managers(e), ['kplane-agent']);
   });
 
-  it('corrects an edited managed field and a deleted object at once, leaving fields it does not manage alone', async () => {
+  it('corrects an edited managed field and a deleted object from the watch, not the resync, leaving fields it does not manage alone', async () => {
     await bed.api.request('PATCH', '/api/v1/namespaces/app/configmaps/settings', {
       body: { data: { color: 'red', notOurs: 'kept' }, metadata: { annotations: { 'someone/else': 'yes' } } },
       contentType: 'application/merge-patch+json',
