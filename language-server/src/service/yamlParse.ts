@@ -78,14 +78,12 @@ export const LIMITS = {
  * count too, so it errs high, never far low: every node takes a line or one of those characters.
  */
 export function countNodes(text: string): number {
+  // A native search per character: a loop over every character cost 10 ms of opening a 35k-line profile.
   let nodes = 1;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0x0a || c === 0x2c || c === 0x5b || c === 0x7b) nodes++;
-    else if (c === 0x3a) {
-      const next = text.charCodeAt(i + 1);
-      if (next === 0x20 || next === 0x0a || next === 0x0d || next === 0x09 || Number.isNaN(next)) nodes++;
-    }
+  for (const c of ['\n', ',', '[', '{']) for (let i = text.indexOf(c); i >= 0; i = text.indexOf(c, i + 1)) nodes++;
+  for (let i = text.indexOf(':'); i >= 0; i = text.indexOf(':', i + 1)) {
+    const next = text.charCodeAt(i + 1);
+    if (next === 0x20 || next === 0x0a || next === 0x0d || next === 0x09 || Number.isNaN(next)) nodes++;
   }
   return nodes;
 }

@@ -38,6 +38,30 @@ const LABEL_NAME = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const BASE64 = /^[A-Za-z0-9+/\r\n]*={0,2}\s*$/;
 
+/**
+ * Where the walk is, as a linked list made a JsonPath only for a finding: copying the path array
+ * at every node cost most of the walk over a big CRD's deep schema (--cpu-prof, bench:lsp).
+ */
+interface WalkPath {
+  up: WalkPath | undefined;
+  key: string | number;
+  /** Segments from the profile's root, as JsonPath.length. */
+  length: number;
+  /** The manifest's own path, on the root link. */
+  base?: JsonPath;
+}
+
+function down(path: WalkPath, key: string | number): WalkPath {
+  return { up: path, key, length: path.length + 1 };
+}
+
+function pathOf(path: WalkPath): JsonPath {
+  const keys: (string | number)[] = [];
+  let link = path;
+  for (; link.up; link = link.up) keys.push(link.key);
+  return [...(link.base ?? []), ...keys.reverse()];
+}
+
 type Walk = {
   kind: string;
   findings: Finding[];
@@ -80,7 +104,7 @@ export function checkManifest(manifest: unknown, path: JsonPath, opts: ManifestC
   }
   const walk: Walk = { kind, findings, opts, structural: !known.schema.$ref };
   const root = resolve(known.schema, kube);
-  walkObjectRoot(manifest, root, path, walk, known.schema.$ref === undefined);
+  walkObjectRoot(manifest, root, { up: undefined, key: '', length: path.length, base: path }, walk, known.schema.$ref === undefined);
   return findings.slice(0, MAX_FINDINGS);
 }
 
@@ -185,7 +209,7 @@ function resolve(schema: KubeSchema, kube: KubeTypes): KubeSchema {
 }
 
 /** The top of a manifest: apiVersion, kind and metadata are the API's, whatever a CRD's schema says. */
-function walkObjectRoot(value: Record<string, unknown>, schema: KubeSchema, path: JsonPath, w: Walk, custom: boolean): void {
+function walkObjectRoot(value: Record<string, unknown>, schema: KubeSchema, path: WalkPath, w: Walk, custom: boolean): void {
   if (!custom) {
     walkValue(value, schema, path, w, 0, undefined);
     return;
@@ -226,8 +250,8 @@ function push(w: Walk, finding: Omit<Finding, 'severity'> & { severity?: Finding
   if (w.findings.length < MAX_FINDINGS) w.findings.push({ severity: 'error', ...finding });
 }
 
-function where(w: Walk, path: JsonPath, manifestDepth: number): string {
-  return `${w.kind} ${formatPath(path.slice(manifestDepth))}`;
+function where(w: Walk, path: WalkPath, manifestDepth: number): string {
+  return `${w.kind} ${formatPath(pathOf(path).slice(manifestDepth))}`;
 }
 
 function article(type: string): string {
@@ -246,7 +270,7 @@ function isIntOrString(schema: KubeSchema): boolean {
   return schema['x-kubernetes-int-or-string'] === true || schema.format === 'int-or-string';
 }
 
-function wrongType(value: unknown, schema: KubeSchema, path: JsonPath, w: Walk, base: number, rendered: TypeName | 'unknown'): void {
+function wrongType(value: unknown, schema: KubeSchema, path: WalkPath, w: Walk, base: number, rendered: TypeName | 'unknown'): void {
   const wanted = expectedName(schema);
   const variable = typeof value === 'string' && /^\$\{[^}]*\}$/.test(value) ? ` (variable ${value.slice(2, -1).trim()} is ${article(String(rendered))})` : '';
   const quote = wanted === 'string' && (typeof value === 'number' || typeof value === 'boolean') ? ' YAML reads it as that: put the value in quotes.' : '';
@@ -254,7 +278,7 @@ function wrongType(value: unknown, schema: KubeSchema, path: JsonPath, w: Walk, 
   push(w, {
     code: 'MANIFEST_WRONG_TYPE',
     message: `${where(w, path, base)} must be ${article(wanted)}, not ${typeof value === 'number' ? 'the number ' : ''}${describeValue(value)}${variable}.${quote}${unquote}`,
-    path,
+    path: pathOf(path),
     data: { expected: wanted },
   });
 }
@@ -263,7 +287,7 @@ function wrongType(value: unknown, schema: KubeSchema, path: JsonPath, w: Walk, 
  * Checks `value` against `schema`. `base` is the length of the manifest's own path (messages name
  * fields from the manifest's top). `listKey` marks a list-map item, for messages.
  */
-function walkValue(value: unknown, raw: KubeSchema, path: JsonPath, w: Walk, depth: number, base: number | undefined): void {
+function walkValue(value: unknown, raw: KubeSchema, path: WalkPath, w: Walk, depth: number, base: number | undefined): void {
   const b = base ?? path.length;
   if (depth > MAX_DEPTH || w.findings.length >= MAX_FINDINGS) return;
   if (value === null || value === undefined) return; // null means "unset" to the API server
@@ -281,7 +305,7 @@ function walkValue(value: unknown, raw: KubeSchema, path: JsonPath, w: Walk, dep
     if (rendered === 'integer' || rendered === 'number') return;
     if (rendered !== 'string') return wrongType(value, schema, path, w, b, rendered);
     if (typeof value === 'string' && !hasVariables(value) && !QUANTITY.test(value.trim())) {
-      push(w, { code: 'MANIFEST_INVALID_FORMAT', message: `${where(w, path, b)} ${describeValue(value)} is not a Kubernetes quantity: write e.g. 500m, 2, 1.5Gi or 256Mi.`, path });
+      push(w, { code: 'MANIFEST_INVALID_FORMAT', message: `${where(w, path, b)} ${describeValue(value)} is not a Kubernetes quantity: write e.g. 500m, 2, 1.5Gi or 256Mi.`, path: pathOf(path) });
     }
     return;
   }
@@ -294,7 +318,7 @@ function walkValue(value: unknown, raw: KubeSchema, path: JsonPath, w: Walk, dep
       if (scratch.findings.length === 0) return;
     }
     const names = alternatives.map((a) => expectedName(resolve(a, kube)));
-    push(w, { code: 'MANIFEST_WRONG_TYPE', message: `${where(w, path, b)} is ${describeValue(value)}; it must be ${names.map(article).join(' or ')}.`, path });
+    push(w, { code: 'MANIFEST_WRONG_TYPE', message: `${where(w, path, b)} is ${describeValue(value)}; it must be ${names.map(article).join(' or ')}.`, path: pathOf(path) });
     return;
   }
 
@@ -321,13 +345,13 @@ function walkValue(value: unknown, raw: KubeSchema, path: JsonPath, w: Walk, dep
       if (isRecord(value)) {
         walkObject(value, schema, path, w, depth, b, ref);
         if (ref === OBJECT_META) checkObjectMeta(value, path, w, b);
-        if (ref === LABEL_SELECTOR && isRecord(value.matchLabels)) checkLabels(value.matchLabels, [...path, 'matchLabels'], w, b, true);
+        if (ref === LABEL_SELECTOR && isRecord(value.matchLabels)) checkLabels(value.matchLabels, down(path, 'matchLabels'), w, b, true);
       }
       return;
   }
 }
 
-function checkString(value: string, schema: KubeSchema, path: JsonPath, w: Walk, b: number): void {
+function checkString(value: string, schema: KubeSchema, path: WalkPath, w: Walk, b: number): void {
   if (hasVariables(value)) return; // its value is known only once rendered
   if (schema.enum && schema.enum.length && !schema.enum.includes(value)) {
     const allowed = schema.enum.map(String);
@@ -335,34 +359,34 @@ function checkString(value: string, schema: KubeSchema, path: JsonPath, w: Walk,
     push(w, {
       code: 'MANIFEST_INVALID_ENUM_VALUE',
       message: `${where(w, path, b)} is ${describeValue(value)}; it must be one of ${allowed.join(', ')}${guess ? ` (did you mean ${guess}?)` : ''}.`,
-      path,
+      path: pathOf(path),
       data: guess ? { suggestion: guess } : undefined,
     });
     return;
   }
   if (schema.format === 'byte' && !BASE64.test(value)) {
-    push(w, { code: 'MANIFEST_INVALID_FORMAT', message: `${where(w, path, b)} must be base64-encoded: encode the value (base64), or put plain text under stringData instead.`, path });
+    push(w, { code: 'MANIFEST_INVALID_FORMAT', message: `${where(w, path, b)} must be base64-encoded: encode the value (base64), or put plain text under stringData instead.`, path: pathOf(path) });
   }
 }
 
-function checkNumber(value: number, schema: KubeSchema, path: JsonPath, w: Walk, b: number): void {
+function checkNumber(value: number, schema: KubeSchema, path: WalkPath, w: Walk, b: number): void {
   if (schema.format === 'int32' && (value > 2147483647 || value < -2147483648)) {
-    push(w, { code: 'MANIFEST_INVALID_FORMAT', message: `${where(w, path, b)} ${value} does not fit a 32-bit integer: use a smaller number.`, path });
+    push(w, { code: 'MANIFEST_INVALID_FORMAT', message: `${where(w, path, b)} ${value} does not fit a 32-bit integer: use a smaller number.`, path: pathOf(path) });
   }
   if (typeof schema.minimum === 'number' && value < schema.minimum) {
-    push(w, { code: 'MANIFEST_OUT_OF_RANGE', message: `${where(w, path, b)} is ${value}; it must be at least ${schema.minimum}.`, path });
+    push(w, { code: 'MANIFEST_OUT_OF_RANGE', message: `${where(w, path, b)} is ${value}; it must be at least ${schema.minimum}.`, path: pathOf(path) });
   }
   if (typeof schema.maximum === 'number' && value > schema.maximum) {
-    push(w, { code: 'MANIFEST_OUT_OF_RANGE', message: `${where(w, path, b)} is ${value}; it must be at most ${schema.maximum}.`, path });
+    push(w, { code: 'MANIFEST_OUT_OF_RANGE', message: `${where(w, path, b)} is ${value}; it must be at most ${schema.maximum}.`, path: pathOf(path) });
   }
   if (schema.enum && schema.enum.length && !schema.enum.includes(value)) {
-    push(w, { code: 'MANIFEST_INVALID_ENUM_VALUE', message: `${where(w, path, b)} is ${value}; it must be one of ${schema.enum.map(String).join(', ')}.`, path });
+    push(w, { code: 'MANIFEST_INVALID_ENUM_VALUE', message: `${where(w, path, b)} is ${value}; it must be one of ${schema.enum.map(String).join(', ')}.`, path: pathOf(path) });
   }
 }
 
-function walkArray(value: unknown[], schema: KubeSchema, path: JsonPath, w: Walk, depth: number, b: number): void {
+function walkArray(value: unknown[], schema: KubeSchema, path: WalkPath, w: Walk, depth: number, b: number): void {
   const items = schema.items;
-  if (items) for (let i = 0; i < value.length && w.findings.length < MAX_FINDINGS; i++) walkValue(value[i], items, [...path, i], w, depth + 1, b);
+  if (items) for (let i = 0; i < value.length && w.findings.length < MAX_FINDINGS; i++) walkValue(value[i], items, down(path, i), w, depth + 1, b);
   const listType = schema['x-kubernetes-list-type'];
   if (listType === 'map') checkListMap(value, schema, path, w, b);
   else if (listType === 'set') {
@@ -371,13 +395,13 @@ function walkArray(value: unknown[], schema: KubeSchema, path: JsonPath, w: Walk
       if (item === null || typeof item === 'object' || (typeof item === 'string' && hasVariables(item))) return;
       const key = JSON.stringify(item);
       const first = seen.get(key);
-      if (first !== undefined) push(w, { code: 'MANIFEST_DUPLICATE_KEY', message: `${where(w, path, b)} lists ${describeValue(item)} twice (items [${first}] and [${i}]); a set holds each value once: remove one.`, path: [...path, i] });
+      if (first !== undefined) push(w, { code: 'MANIFEST_DUPLICATE_KEY', message: `${where(w, path, b)} lists ${describeValue(item)} twice (items [${first}] and [${i}]); a set holds each value once: remove one.`, path: [...pathOf(path), i] });
       else seen.set(key, i);
     });
   }
 }
 
-function checkListMap(value: unknown[], schema: KubeSchema, path: JsonPath, w: Walk, b: number): void {
+function checkListMap(value: unknown[], schema: KubeSchema, path: WalkPath, w: Walk, b: number): void {
   const keys = schema['x-kubernetes-list-map-keys'] ?? [];
   if (!keys.length) return;
   const itemSchema = schema.items ? resolve(schema.items, w.opts.kube) : {};
@@ -400,14 +424,14 @@ function checkListMap(value: unknown[], schema: KubeSchema, path: JsonPath, w: W
     const described = keys.map((k, n) => `${k} ${describeValue(parts[n])}`).join(' and ');
     push(w, {
       code: 'MANIFEST_DUPLICATE_KEY',
-      message: `${where(w, [...path, i], b)} has the same ${described} as item [${first}]: items of ${formatPath(path.slice(b))} are keyed by ${keys.join(' + ')}; change or remove one.`,
-      path: [...path, i, keys[0]],
+      message: `${where(w, down(path, i), b)} has the same ${described} as item [${first}]: items of ${formatPath(pathOf(path).slice(b))} are keyed by ${keys.join(' + ')}; change or remove one.`,
+      path: [...pathOf(path), i, keys[0]],
       on: item[keys[0]] === undefined ? 'key' : 'value',
     });
   });
 }
 
-function walkObject(value: Record<string, unknown>, schema: KubeSchema, path: JsonPath, w: Walk, depth: number, b: number, ref: string | undefined): void {
+function walkObject(value: Record<string, unknown>, schema: KubeSchema, path: WalkPath, w: Walk, depth: number, b: number, ref: string | undefined): void {
   const properties = schema.properties;
   const extra = schema.additionalProperties;
   const preserve = schema['x-kubernetes-preserve-unknown-fields'] === true;
@@ -418,7 +442,7 @@ function walkObject(value: Record<string, unknown>, schema: KubeSchema, path: Js
   for (const key of Object.keys(value)) {
     if (w.findings.length >= MAX_FINDINGS) return;
     const property = properties && Object.hasOwn(properties, key) ? properties[key] : undefined;
-    const child = [...path, key];
+    const child = down(path, key);
     if (property) walkValue(value[key], property, child, w, depth + 1, b);
     else if (typeof extra === 'object') walkValue(value[key], extra, child, w, depth + 1, b);
     else if (embedded && (key === 'apiVersion' || key === 'kind')) continue;
@@ -430,7 +454,7 @@ function walkObject(value: Record<string, unknown>, schema: KubeSchema, path: Js
       push(w, {
         code: 'MANIFEST_MISSING_FIELD',
         message: `${where(w, path, b)} is missing the required field "${field}": add ${field}.`,
-        path,
+        path: pathOf(path),
         on: 'key',
         data: { field },
       });
@@ -438,40 +462,40 @@ function walkObject(value: Record<string, unknown>, schema: KubeSchema, path: Js
   }
 }
 
-function unknownField(key: string, schema: KubeSchema, path: JsonPath, w: Walk, b: number, ref: string | undefined): void {
+function unknownField(key: string, schema: KubeSchema, path: WalkPath, w: Walk, b: number, ref: string | undefined): void {
   const allowed = Object.keys(schema.properties ?? {});
   const guess = closest(key, allowed);
   const moved = ref ? MOVED_FIELDS[`${ref}/${key}`] : undefined;
   const hint = moved ? `${moved}.` : guess ? `did you mean "${guess}"?` : allowed.length ? `the fields here are ${allowed.slice(0, 12).join(', ')}${allowed.length > 12 ? ', …' : ''}.` : 'remove it.';
-  const place = path.length > b ? ` in ${formatPath(path.slice(b))}` : '';
+  const place = path.length > b ? ` in ${formatPath(pathOf(path).slice(b))}` : '';
   push(w, {
     code: 'MANIFEST_UNKNOWN_FIELD',
     message: `${w.kind} has no field "${key}"${place}: ${hint}`,
-    path: [...path, key],
+    path: [...pathOf(path), key],
     on: 'key',
     data: { field: key, kind: w.kind, ...(guess && !moved ? { suggestion: guess } : {}) },
   });
 }
 
-function checkObjectMeta(meta: Record<string, unknown>, path: JsonPath, w: Walk, b: number): void {
-  if (isRecord(meta.labels)) checkLabels(meta.labels, [...path, 'labels'], w, b, true);
-  if (isRecord(meta.annotations)) checkLabels(meta.annotations, [...path, 'annotations'], w, b, false);
+function checkObjectMeta(meta: Record<string, unknown>, path: WalkPath, w: Walk, b: number): void {
+  if (isRecord(meta.labels)) checkLabels(meta.labels, down(path, 'labels'), w, b, true);
+  if (isRecord(meta.annotations)) checkLabels(meta.annotations, down(path, 'annotations'), w, b, false);
 }
 
 /** Label keys (qualified names) and values (≤ 63 characters, alphanumerics with -_. inside); annotation keys alike. */
-function checkLabels(map: Record<string, unknown>, path: JsonPath, w: Walk, b: number, values: boolean): void {
+function checkLabels(map: Record<string, unknown>, path: WalkPath, w: Walk, b: number, values: boolean): void {
   const what = values ? 'label' : 'annotation';
   for (const [key, value] of Object.entries(map)) {
     if (hasVariables(key)) continue;
     const problem = qualifiedNameProblem(key);
     if (problem) {
-      push(w, { code: 'MANIFEST_INVALID_LABEL', message: `${w.kind} ${what} key ${describeValue(key)} ${problem}`, path: [...path, key], on: 'key' });
+      push(w, { code: 'MANIFEST_INVALID_LABEL', message: `${w.kind} ${what} key ${describeValue(key)} ${problem}`, path: [...pathOf(path), key], on: 'key' });
     }
     if (values && typeof value === 'string' && !hasVariables(value) && (value.length > 63 || !LABEL_NAME.test(value))) {
       push(w, {
         code: 'MANIFEST_INVALID_LABEL',
         message: `${w.kind} label value ${describeValue(value)} of "${key}" is invalid: use at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit.`,
-        path: [...path, key],
+        path: [...pathOf(path), key],
       });
     }
   }
