@@ -1,10 +1,13 @@
 /**
  * Hub mode under faults (docs/hub.md), against real API servers: a hub and one member whose agent
  * dials the hub through a loopback TCP proxy the test counts bytes on and can cut.
- * - the hub's kube-apiserver stopped for KPLANE_HUB_OUTAGE_MS (default 45 s, shorter than the
- *   issue's 2 minutes to keep CI time down: each outage second is about two seconds of this file,
- *   which took 7-9 min with 45 s and 10 min with 120 s; KPLANE_HUB_OUTAGE_MS=120000 runs the full case);
- * - a network partition: the proxy cut (connections reset, new ones refused) for as long.
+ * - the hub's kube-apiserver stopped for KPLANE_HUB_OUTAGE_MS (default 2 min, the issue's). The
+ *   window is used: the member makes more events than the hub's 200-event window meanwhile, and
+ *   its agent is killed (kill -9) and restarted with the hub still down, so its outbox is what
+ *   carries them (this was a case of its own, which made the 2 min cost no more than 45 s did).
+ * - a network partition: iptables rules on loopback that DROP every packet between the agent and
+ *   the hub (./loopbackFirewall.ts; no reset, so the agent must notice a dead link by itself), for
+ *   KPLANE_HUB_PARTITION_MS (default 45 s); skipped, saying why, where iptables cannot be used.
  * In both the member keeps enforcing (drift corrected, a change made just before applied), and
  * afterwards every event is on the hub exactly once, in seq order, and hub edits made while the
  * member was cut off reach it. Also measures agent→hub traffic at steady state with the default
@@ -19,10 +22,16 @@ import { join } from 'node:path';
 import { mergedKubeconfig, runKplane, startCluster, startAgent, waitFor, type RunningAgent, type TestCluster } from '@kplane/bed';
 import { Informer, KubeClient, loadConnection } from '@kplane/kube';
 import type { AgentEvent, ClusterAgent, ClusterProfile } from '@kplane/profile';
+import { firewallUnavailable, loopbackPartition, reapStale, type LoopbackPartition } from './loopbackFirewall.js';
 
 const API = '/apis/kplane.dev/v1alpha1';
 const HUB_NS = 'kplane-member-edge';
-const OUTAGE_MS = Number(process.env.KPLANE_HUB_OUTAGE_MS ?? 45_000);
+const OUTAGE_MS = Number(process.env.KPLANE_HUB_OUTAGE_MS ?? 120_000);
+const PARTITION_MS = Number(process.env.KPLANE_HUB_PARTITION_MS ?? 45_000);
+/** The hub keeps the newest 200 events in its ClusterAgent status; the outage makes more than that. */
+const BEYOND_WINDOW = 230;
+/** Why the partition case cannot run here (no iptables, not root), or undefined. */
+const noFirewall = firewallUnavailable();
 /** At least two heartbeats: a shorter window may hold no renewal at all. */
 const TRAFFIC_MS = Math.max(120_000, Number(process.env.KPLANE_HUB_TRAFFIC_MS ?? 180_000));
 /**
@@ -108,12 +117,13 @@ const readyFor = (p: ClusterProfile | undefined, version: string) =>
   !!p && p.status?.observedGeneration === p.metadata.generation && p.status?.appliedVersion === version && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
 
 describe('hub mode faults: hub stopped, network partition, traffic', function () {
-  this.timeout(OUTAGE_MS * 2 + 300_000);
+  this.timeout(Math.max(OUTAGE_MS, PARTITION_MS) + 400_000);
   let hub: TestCluster;
   let member: TestCluster;
   let hubApi: KubeClient;
   let memberApi: KubeClient;
   let proxy: Proxy;
+  let partition: LoopbackPartition | undefined;
   let agent: RunningAgent | undefined;
   let dir: string;
   /** Every event seen on the hub ClusterAgent by a watch, as a plane would read them: seq → message. */
@@ -130,6 +140,15 @@ describe('hub mode faults: hub stopped, network partition, traffic', function ()
     agent = await startAgent({ kubeconfigPath: member.kubeconfigPath, args: ['--heartbeat', '5s', ...level, ...args] });
     return agent;
   };
+
+  const startWatch = () =>
+    new Informer(hubApi, `${API}/namespaces/${HUB_NS}/clusteragents`, (_t, obj) => {
+      for (const e of ((obj as unknown as ClusterAgent).status?.events ?? []) as AgentEvent[]) {
+        const seen = watched.get(e.seq);
+        if (seen !== undefined && seen !== e.message) duplicates.push(`${e.seq}: ${seen} / ${e.message}`);
+        watched.set(e.seq, e.message);
+      }
+    }, { backoffBaseMs: 200 }).start();
 
   /** After the hub is reachable again: it holds every event the member logged since `fromSeq`, each once, in order. */
   const assertEventsCaughtUp = async (fromSeq: number) => {
@@ -161,6 +180,10 @@ describe('hub mode faults: hub stopped, network partition, traffic', function ()
     this.timeout(300_000);
     [hub, member] = await Promise.all([startCluster({ name: 'hubf' }), startCluster({ name: 'hubf-edge' })]);
     proxy = await startProxy(new URL(hub.server));
+    if (!noFirewall) {
+      reapStale();
+      partition = loopbackPartition(Number(new URL(proxy.url).port));
+    }
     dir = mkdtempSync(join(tmpdir(), 'kplane-hub-faults-'));
     const kubeconfig = join(dir, 'kubeconfig');
     writeFileSync(kubeconfig, mergedKubeconfig([hub, member]), { mode: 0o600 });
@@ -170,18 +193,13 @@ describe('hub mode faults: hub stopped, network partition, traffic', function ()
       const r = await kplane([...args, '--kubeconfig', kubeconfig]);
       assert.equal(r.code, 0, r.stderr);
     }
-    watch = new Informer(hubApi, `${API}/namespaces/${HUB_NS}/clusteragents`, (_t, obj) => {
-      for (const e of ((obj as unknown as ClusterAgent).status?.events ?? []) as AgentEvent[]) {
-        const seen = watched.get(e.seq);
-        if (seen !== undefined && seen !== e.message) duplicates.push(`${e.seq}: ${seen} / ${e.message}`);
-        watched.set(e.seq, e.message);
-      }
-    }, { backoffBaseMs: 200 }).start();
+    watch = startWatch();
   });
 
   afterEach(async function () {
     // A failed test must not leave the link cut for the next one.
     proxy?.restore();
+    partition?.heal();
     if (this.currentTest?.state === 'failed') {
       const lines = agent?.logs().split('\n') ?? [];
       // The whole log, for the cause; the tail printed below is rarely enough.
@@ -196,6 +214,7 @@ describe('hub mode faults: hub stopped, network partition, traffic', function ()
 
   after(async function () {
     this.timeout(60_000);
+    partition?.heal();
     watch?.stop();
     await agent?.stop();
     await proxy?.close();
@@ -205,7 +224,16 @@ describe('hub mode faults: hub stopped, network partition, traffic', function ()
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it(`hub API server stopped for ${OUTAGE_MS / 1000}s: enforcing goes on, events catch up without gap or duplicate, a hub edit made while the member was cut off arrives`, async () => {
+  /** Every event the member logged since `fromSeq` has reached the outbox ConfigMaps (about a second after it happened). */
+  const waitForOutbox = (fromSeq: number) =>
+    waitFor(async () => {
+      const status = (await localAgent()).status!;
+      const outbox = await memberApi.request('GET', '/api/v1/namespaces/kplane-system/configmaps', { query: { labelSelector: 'kplane.dev/hub-outbox=true' } });
+      const stored = new Set(outbox.items.flatMap((cm: any) => (JSON.parse(cm.data.events) as AgentEvent[]).map((e) => e.seq)));
+      return Array.from({ length: status.nextSeq! - fromSeq }, (_, i) => fromSeq + i).every((seq) => stored.has(seq));
+    }, { what: 'every unsent event in the outbox ConfigMaps', timeoutMs: 30_000 });
+
+  it(`hub API server stopped for ${OUTAGE_MS / 1000}s, more events than the hub window meanwhile, the agent killed (kill -9) and restarted while it is down: enforcing goes on, every event catches up once and in order, a hub edit made while the member was cut off arrives`, async () => {
     await startMemberAgent(['--hub-heartbeat', '5s']);
     await hubApi.apply(`${API}/namespaces/${HUB_NS}/clusterprofiles/app`, profile('app', '1.0.0'), 'kplane');
     await waitFor(async () => readyFor(await hubProfile('app'), '1.0.0'), { what: 'app 1.0.0 Ready on the hub', timeoutMs: 60_000 });
@@ -214,38 +242,78 @@ describe('hub mode faults: hub stopped, network partition, traffic', function ()
     await waitFor(async () => (await memberApi.getOrUndefined<ClusterProfile>(`${API}/namespaces/kplane-system/clusterprofiles/app`))?.spec.version === '1.0.1', { what: 'the change copied to the member', timeoutMs: 30_000, intervalMs: 20 });
     const fromSeq = (await hubApi.request<ClusterAgent>('GET', `${API}/namespaces/${HUB_NS}/clusteragents/agent`)).status?.nextSeq ?? 1;
     await hub.stopApiServer();
-    const outageEnds = Date.now() + OUTAGE_MS;
+    const stopped = Date.now();
+    const outageEnds = stopped + OUTAGE_MS;
     await waitFor(async () => (await cmValue('app')) === '1.0.1', { what: 'the pre-outage change applied with the hub down', timeoutMs: 30_000 });
-    // Drift during the outage is corrected (and logged as events the hub will want).
+    // Drift during the outage is corrected, and logged: each deletion of the managed ConfigMap is
+    // two events (DriftDetected, DriftCorrected), until there are more than the hub's window holds.
     let corrections = 0;
-    while (Date.now() < outageEnds - 10_000 && corrections < 3) {
+    while ((await localAgent()).status!.nextSeq! - fromSeq < BEYOND_WINDOW) {
       await memberApi.request('DELETE', '/api/v1/namespaces/default/configmaps/app-cm');
-      await waitFor(async () => (await cmValue('app')) === '1.0.1', { what: 'drift corrected with the hub down', timeoutMs: 60_000 });
+      await waitFor(async () => (await cmValue('app')) === '1.0.1', { what: 'drift corrected with the hub down', timeoutMs: 60_000, intervalMs: 20 });
       corrections++;
     }
-    assert.ok(corrections > 0);
+    await waitForOutbox(fromSeq);
+    agent!.kill9();
+    await agent!.exited;
+    await startMemberAgent(['--hub-heartbeat', '5s']);
+    await waitFor(() => /"msg":"hub mode"/.test(agent!.logs()), { what: 'restarted agent in hub mode', timeoutMs: 30_000 });
+    // The restarted agent enforces with the hub still down.
+    await memberApi.request('DELETE', '/api/v1/namespaces/default/configmaps/app-cm');
+    await waitFor(async () => (await cmValue('app')) === '1.0.1', { what: 'drift corrected by the restarted agent with the hub down', timeoutMs: 60_000, intervalMs: 20 });
+    corrections++;
     await new Promise((r) => setTimeout(r, Math.max(0, outageEnds - Date.now())));
     // The hub returns while the member is still cut off (the proxy): an edit made now must reach it later.
     proxy.cut();
     await hub.startApiServer();
+    const outageSeconds = Math.round((Date.now() - stopped) / 1000);
     await hubApi.apply(`${API}/namespaces/${HUB_NS}/clusterprofiles/app`, profile('app', '1.0.2'), 'kplane');
+    // The hub reader (a plane) is connected again before the member is: more than 200 events
+    // reach the hub in batches, and a reader still in its backoff (up to 30 s after 2 min of
+    // failures) would relist into the newest 200 only, the hub's window (docs/hub.md).
+    watch!.stop();
+    watch = startWatch();
+    await watch.synced;
     await new Promise((r) => setTimeout(r, 3000));
     assert.equal(await cmValue('app'), '1.0.1', 'the member saw the hub edit through a cut link');
+    proxy.reset();
+    const restored = Date.now();
     proxy.restore();
     await waitFor(async () => readyFor(await hubProfile('app'), '1.0.2'), { what: 'app 1.0.2 (edited while cut off) Ready on the hub', timeoutMs: 90_000 });
     assert.equal(await cmValue('app'), '1.0.2');
-    const events = await assertEventsCaughtUp(fromSeq);
-    console.log(`      hub stopped ${OUTAGE_MS / 1000}s: ${corrections} drift corrections, ${events} events caught up`);
+    // Every event since the outage began is on the hub, once and in order: the newest 200 in the
+    // hub object's window, and all of them in what a hub watch (a plane) saw go by.
+    const [local, hubAgent] = await waitFor(async () => {
+      const l = await localAgent();
+      const a = await hubApi.request<ClusterAgent>('GET', `${API}/namespaces/${HUB_NS}/clusteragents/agent`);
+      return a.status?.nextSeq === l.status?.nextSeq ? ([l, a] as const) : undefined;
+    }, { what: 'hub nextSeq to reach the member\'s', timeoutMs: 90_000 });
+    const localNext = local.status!.nextSeq!;
+    assert.ok(localNext - fromSeq > 200, 'fewer events than the hub window: the outbox was not needed');
+    const windowSeqs = hubAgent.status!.events!.map((e) => e.seq);
+    assert.deepEqual(windowSeqs, Array.from({ length: windowSeqs.length }, (_, i) => localNext - windowSeqs.length + i), 'the hub window: a gap, a duplicate or out of order');
+    const localBySeq = new Map(local.status!.events!.map((e) => [e.seq, e.message]));
+    for (const e of hubAgent.status!.events!) if (localBySeq.has(e.seq)) assert.equal(e.message, localBySeq.get(e.seq), `hub event ${e.seq} differs from the member's`);
+    // The watch, like a plane's, retries with backoff up to 30 s during the outage; give it that and a relist.
+    await waitFor(() => watched.has(localNext - 1), { what: 'the hub watch to see the last event', timeoutMs: 90_000 });
+    const seen = [...watched.keys()].filter((seq) => seq >= fromSeq).sort((a, b) => a - b);
+    assert.deepEqual(seen, Array.from({ length: localNext - fromSeq }, (_, i) => fromSeq + i), 'a seq gap in what a hub reader saw');
+    assert.deepEqual(duplicates, [], 'a seq came twice with different content');
+    await waitFor(async () => (await memberApi.request('GET', '/api/v1/namespaces/kplane-system/configmaps', { query: { labelSelector: 'kplane.dev/hub-outbox=true' } })).items.length === 0, { what: 'outbox emptied once the hub has the events', timeoutMs: 30_000 });
+    const b = proxy.bytes();
+    console.log(`      hub stopped ${outageSeconds}s: ${corrections} drift corrections, agent killed and restarted meanwhile; ${localNext - fromSeq} events caught up in order; catch-up traffic ${b.up + b.down} bytes (up ${b.up}, down ${b.down}) in ${Math.round((Date.now() - restored) / 1000)}s`);
   });
 
-  it(`network partition (loopback proxy cut) for ${OUTAGE_MS / 1000}s with an hour's worth of events: the same guarantees, and a hub removal made meanwhile arrives`, async () => {
+  // Not `it` when iptables cannot be used here: the case shows as pending with the reason in its title.
+  const partitionIt = noFirewall ? it.skip : it;
+  partitionIt(`network partition (iptables DROP on loopback between agent and hub) for ${PARTITION_MS / 1000}s with an hour's worth of events: the same guarantees, and a hub removal made meanwhile arrives${noFirewall ? ` [skipped: ${noFirewall}]` : ''}`, async () => {
     await hubApi.apply(`${API}/namespaces/${HUB_NS}/clusterprofiles/extra`, profile('extra', '2.0.0'), 'kplane');
     await waitFor(async () => readyFor(await hubProfile('extra'), '2.0.0'), { what: 'extra Ready on the hub', timeoutMs: 60_000 });
     await hubApi.apply(`${API}/namespaces/${HUB_NS}/clusterprofiles/app`, profile('app', '1.0.3'), 'kplane');
     await waitFor(async () => (await memberApi.getOrUndefined<ClusterProfile>(`${API}/namespaces/kplane-system/clusterprofiles/app`))?.spec.version === '1.0.3', { what: 'the change copied to the member', timeoutMs: 30_000, intervalMs: 20 });
     const fromSeq = (await hubApi.request<ClusterAgent>('GET', `${API}/namespaces/${HUB_NS}/clusteragents/agent`)).status?.nextSeq ?? 1;
-    proxy.cut();
-    const outageEnds = Date.now() + OUTAGE_MS;
+    partition!.cut();
+    const outageEnds = Date.now() + PARTITION_MS;
     await waitFor(async () => (await cmValue('app')) === '1.0.3', { what: 'the pre-partition change applied while cut off', timeoutMs: 30_000 });
     const driftStarted = Date.now();
     for (let i = 0; i < HOUR_OF_DRIFT; i++) {
@@ -257,55 +325,17 @@ describe('hub mode faults: hub stopped, network partition, traffic', function ()
     await hubApi.apply(`${API}/namespaces/${HUB_NS}/clusterprofiles/app`, profile('app', '1.0.4'), 'kplane');
     await hubApi.request('DELETE', `${API}/namespaces/${HUB_NS}/clusterprofiles/extra`);
     await new Promise((r) => setTimeout(r, Math.max(0, outageEnds - Date.now())));
-    assert.equal(await cmValue('app'), '1.0.3');
+    assert.equal(await cmValue('app'), '1.0.3', 'the member saw the hub edit through the partition');
     assert.equal(await cmValue('extra'), '2.0.0', 'the member removed a profile while cut off from the hub');
     proxy.reset();
-    const restored = Date.now();
-    proxy.restore();
-    await waitFor(async () => readyFor(await hubProfile('app'), '1.0.4'), { what: 'app 1.0.4 Ready on the hub after the partition', timeoutMs: 90_000 });
+    const healed = Date.now();
+    partition!.heal();
+    await waitFor(async () => readyFor(await hubProfile('app'), '1.0.4'), { what: 'app 1.0.4 Ready on the hub after the partition', timeoutMs: 180_000 });
+    const edited = Math.round((Date.now() - healed) / 1000);
     await waitFor(async () => (await cmValue('extra')) === undefined, { what: 'extra removed after the partition', timeoutMs: 60_000 });
     const events = await assertEventsCaughtUp(fromSeq);
     const b = proxy.bytes();
-    console.log(`      partition ${OUTAGE_MS / 1000}s with one hour's events at the issue's rate (${HOUR_OF_DRIFT} drift episodes, made in ${driftSeconds}s), a hub edit and a removal: ${events} events caught up; catch-up traffic ${b.up + b.down} bytes (up ${b.up}, down ${b.down}) in ${Math.round((Date.now() - restored) / 1000)}s`);
-  });
-
-  it('a partition with more events than the hub window, the agent killed (kill -9) during it: the local outbox keeps them, the hub gets every one in order', async () => {
-    const fromSeq = (await hubApi.request<ClusterAgent>('GET', `${API}/namespaces/${HUB_NS}/clusteragents/agent`)).status?.nextSeq ?? 1;
-    proxy.cut();
-    // Each deletion of the managed ConfigMap is two events (DriftDetected, DriftCorrected).
-    let deletions = 0;
-    while ((await localAgent()).status!.nextSeq! - fromSeq < 230) {
-      await memberApi.request('DELETE', '/api/v1/namespaces/default/configmaps/app-cm');
-      await waitFor(async () => (await cmValue('app')) === '1.0.4', { what: 'drift corrected while cut off', timeoutMs: 60_000, intervalMs: 20 });
-      deletions++;
-    }
-    // The newest events reach the outbox about a second after they happen.
-    await waitFor(async () => {
-      const status = (await localAgent()).status!;
-      const outbox = await memberApi.request('GET', '/api/v1/namespaces/kplane-system/configmaps', { query: { labelSelector: 'kplane.dev/hub-outbox=true' } });
-      const stored = new Set(outbox.items.flatMap((cm: any) => (JSON.parse(cm.data.events) as AgentEvent[]).map((e) => e.seq)));
-      return Array.from({ length: status.nextSeq! - fromSeq }, (_, i) => fromSeq + i).every((seq) => stored.has(seq));
-    }, { what: 'every unsent event in the outbox ConfigMaps', timeoutMs: 30_000 });
-    agent!.kill9();
-    await agent!.exited;
-    await startMemberAgent(['--hub-heartbeat', '5s']);
-    await waitFor(() => /"msg":"hub mode"/.test(agent!.logs()), { what: 'restarted agent in hub mode', timeoutMs: 30_000 });
-    proxy.reset();
-    const restored = Date.now();
-    proxy.restore();
-    const localNext = await waitFor(async () => {
-      const l = (await localAgent()).status!.nextSeq!;
-      return (await hubApi.request<ClusterAgent>('GET', `${API}/namespaces/${HUB_NS}/clusteragents/agent`)).status?.nextSeq === l ? l : undefined;
-    }, { what: 'hub nextSeq to reach the member\'s', timeoutMs: 90_000 });
-    // The watch, like a plane's, retries with backoff up to 30 s during the outage; give it that and a relist.
-    await waitFor(() => watched.has(localNext - 1), { what: 'the hub watch to see the last event', timeoutMs: 90_000 });
-    const seen = [...watched.keys()].filter((seq) => seq >= fromSeq).sort((a, b) => a - b);
-    assert.ok(localNext - fromSeq > 200, 'fewer events than the hub window: the outbox was not needed');
-    assert.deepEqual(seen, Array.from({ length: localNext - fromSeq }, (_, i) => fromSeq + i), 'a seq gap in what a hub reader saw');
-    assert.deepEqual(duplicates, [], 'a seq came twice with different content');
-    await waitFor(async () => (await memberApi.request('GET', '/api/v1/namespaces/kplane-system/configmaps', { query: { labelSelector: 'kplane.dev/hub-outbox=true' } })).items.length === 0, { what: 'outbox emptied once the hub has the events', timeoutMs: 30_000 });
-    const b = proxy.bytes();
-    console.log(`      ${deletions} drift corrections while cut off, agent killed and restarted: ${localNext - fromSeq} events caught up in order; catch-up traffic ${b.up + b.down} bytes (up ${b.up}, down ${b.down}) in ${Math.round((Date.now() - restored) / 1000)}s`);
+    console.log(`      partition (packets dropped) ${PARTITION_MS / 1000}s with one hour's events at the issue's rate (${HOUR_OF_DRIFT} drift episodes, made in ${driftSeconds}s), a hub edit and a removal: the edit Ready on the hub ${edited}s after the link came back; ${events} events caught up; catch-up traffic ${b.up + b.down} bytes (up ${b.up}, down ${b.down}) in ${Math.round((Date.now() - healed) / 1000)}s`);
   });
 
   it(`traffic: agent→hub bytes per hour at steady state, default 60s heartbeat (measured over ${TRAFFIC_MS / 1000}s)`, async function () {
