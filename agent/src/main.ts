@@ -26,6 +26,8 @@ Options:
   --metrics-auth <mode>    kubernetes: /metrics needs a bearer token the API server authorizes for get on
                            the non-resource URL /metrics (TokenReview, SubjectAccessReview); none: open
                            (default: kubernetes in a pod, none elsewhere; /healthz, /readyz are always open)
+  --metrics-cert-dir <dir> serve HTTPS with <dir>/tls.crt and tls.key (a mounted kubernetes.io/tls Secret),
+                           so bearer tokens are not sent in clear (default: HTTP)
   --leader-elect           take a coordination.k8s.io Lease before acting (run several replicas)
   --lease-duration <d>     Lease duration, e.g. 15s (default 15s)
   --id <identity>          identity in the Lease (default: hostname-pid)
@@ -48,6 +50,7 @@ export interface AgentFlags {
   namespace: string;
   metricsAddr: string;
   metricsAuth: MetricsAuthMode;
+  metricsCertDir?: string;
   leaderElect: boolean;
   leaseDurationMs: number;
   id: string;
@@ -94,6 +97,7 @@ export function parseFlags(argv: string[]): AgentFlags {
       case '--context': flags.context = value(); break;
       case '--namespace': flags.namespace = value(); break;
       case '--metrics-addr': flags.metricsAddr = value(); break;
+      case '--metrics-cert-dir': flags.metricsCertDir = value(); break;
       case '--metrics-auth': {
         const mode = value();
         if (mode !== 'kubernetes' && mode !== 'none') throw new UsageError(`--metrics-auth "${mode}": use kubernetes or none.`);
@@ -178,11 +182,18 @@ export async function runAgent(argv: string[]): Promise<number> {
   }, log);
   const authLog = log.child({ component: 'metrics-auth' });
   const auth = flags.metricsAuth === 'kubernetes' ? new MetricsAuth(new KubeReviewer(api), { onError: (message) => authLog.warn('cannot check a /metrics request', { reason: message }) }) : undefined;
-  const server = flags.metricsAddr !== '0' ? await startHttpServer(runtime, flags.metricsAddr, { auth }) : undefined;
+  let server: Awaited<ReturnType<typeof startHttpServer>> | undefined;
+  try {
+    server = flags.metricsAddr !== '0' ? await startHttpServer(runtime, flags.metricsAddr, { auth, certDir: flags.metricsCertDir }) : undefined;
+  } catch (err) {
+    log.error('cannot serve health and metrics', { err });
+    api.close();
+    return 2;
+  }
   if (server) {
     const address = server.address();
     const listening = typeof address === 'object' && address ? formatListenAddr(address.address, address.port) : flags.metricsAddr;
-    log.info('serving health and metrics', { addr: listening, metricsAuth: flags.metricsAuth });
+    log.info('serving health and metrics', { addr: listening, metricsAuth: flags.metricsAuth, tls: flags.metricsCertDir !== undefined });
     if (!auth && typeof address === 'object' && address && !/^(127\.|::1$|::ffff:127\.)/.test(address.address)) {
       log.warn('/metrics is open to anyone who can reach this address: use --metrics-auth kubernetes, or a loopback --metrics-addr', { addr: listening });
     }

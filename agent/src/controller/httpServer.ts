@@ -3,7 +3,10 @@
  * which in a cluster only a token the API server authorizes for `get /metrics` may read
  * (./metricsAuth.ts); the probes stay open, as the kubelet sends no token.
  */
+import { readFileSync, statSync } from 'node:fs';
 import * as http from 'node:http';
+import * as https from 'node:https';
+import { join } from 'node:path';
 import type { AgentRuntime } from './agentRuntime.js';
 import type { MetricsAuth } from './metricsAuth.js';
 
@@ -40,6 +43,26 @@ export interface HttpServerOptions {
   inCluster?: boolean;
   /** Guards /metrics; without it /metrics is open (out of cluster, on loopback by default). */
   auth?: MetricsAuth;
+  /**
+   * A folder with tls.crt and tls.key (a kubernetes.io/tls Secret mounted, e.g. by cert-manager):
+   * serve HTTPS, so the scraper's bearer token does not cross the network in clear. Files that
+   * change are read again within a minute (a renewed certificate).
+   */
+  certDir?: string;
+}
+
+/** The key pair of `certDir`, with an error naming the file and what to do. */
+function readKeyPair(certDir: string): { cert: Buffer; key: Buffer; mtimeMs: number } {
+  const read = (name: string) => {
+    try {
+      return { data: readFileSync(join(certDir, name)), mtimeMs: statSync(join(certDir, name)).mtimeMs };
+    } catch (err) {
+      throw new Error(`--metrics-cert-dir ${certDir}: cannot read ${name} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); it needs tls.crt and tls.key, as a kubernetes.io/tls Secret holds them.`);
+    }
+  };
+  const cert = read('tls.crt');
+  const key = read('tls.key');
+  return { cert: cert.data, key: key.data, mtimeMs: Math.max(cert.mtimeMs, key.mtimeMs) };
 }
 
 export function startHttpServer(runtime: Pick<AgentRuntime, 'ready' | 'leader' | 'metrics'>, addr: string, options: HttpServerOptions = {}): Promise<http.Server> {
@@ -47,7 +70,7 @@ export function startHttpServer(runtime: Pick<AgentRuntime, 'ready' | 'leader' |
   if ('error' in parsed) return Promise.reject(new Error(parsed.error));
   const { host, port } = parsed;
   const metrics = (res: http.ServerResponse) => send(res, 200, runtime.metrics.render(), 'text/plain; version=0.0.4');
-  const server = http.createServer((req, res) => {
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const url = (req.url ?? '/').split('?')[0];
     if (url === '/healthz') return send(res, 200, 'ok\n');
     if (url === '/readyz') return runtime.ready ? send(res, 200, `ok${runtime.leader ? ' (leader)' : ' (standby)'}\n`) : send(res, 503, 'not ready: caches not synced yet\n');
@@ -64,7 +87,32 @@ export function startHttpServer(runtime: Pick<AgentRuntime, 'ready' | 'leader' |
       return;
     }
     send(res, 404, 'not found: try /healthz, /readyz or /metrics\n');
-  });
+  };
+  let server: http.Server;
+  if (options.certDir) {
+    const certDir = options.certDir;
+    let pair: ReturnType<typeof readKeyPair>;
+    try {
+      pair = readKeyPair(certDir);
+      server = https.createServer({ cert: pair.cert, key: pair.key }, handler);
+    } catch (err) {
+      return Promise.reject(err instanceof Error && err.message.startsWith('--metrics-cert-dir') ? err : new Error(`--metrics-cert-dir ${certDir}: ${(err as Error).message}`));
+    }
+    const reload = setInterval(() => {
+      try {
+        const next = readKeyPair(certDir);
+        if (next.mtimeMs === pair.mtimeMs) return;
+        (server as https.Server).setSecureContext({ cert: next.cert, key: next.key });
+        pair = next;
+      } catch {
+        // Mid-rotation or gone: keep serving the pair that worked.
+      }
+    }, 60_000);
+    reload.unref();
+    server.on('close', () => clearInterval(reload));
+  } else {
+    server = http.createServer(handler);
+  }
   return new Promise((resolve, reject) => {
     server.once('error', (err) => reject(new Error(`--metrics-addr ${addr}: ${err.message}; pick a free port or 0 to disable.`)));
     server.listen(port, host, () => resolve(server));

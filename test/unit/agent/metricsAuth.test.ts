@@ -6,8 +6,13 @@
  * are a recording stand-in; test/cluster/metricsAuth.test.ts asks a real kube-apiserver.
  */
 import { strict as assert } from 'node:assert';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { get as httpsGet } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Metrics, MetricsAuth, defaultMetricsAuth, parseFlags, startHttpServer, type ReviewedUser, type Reviewer } from '@kplane/agent';
 
 const SCRAPER = 'scraper-token-0123456789';
@@ -152,11 +157,57 @@ describe('agent /metrics authentication and authorization', () => {
     });
   });
 
+  describe('over HTTPS (--metrics-cert-dir)', () => {
+    let server: Server;
+    let dir: string;
+    let ca: Buffer;
+    let port: number;
+    before(async function () {
+      this.timeout(30_000);
+      dir = mkdtempSync(join(tmpdir(), 'kplane-metrics-tls-'));
+      // A self-signed pair as a kubernetes.io/tls Secret would hold it (Node cannot issue X.509).
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=kplane-agent', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'tls.key'), '-out', join(dir, 'tls.crt')], { stdio: 'ignore' });
+      ca = readFileSync(join(dir, 'tls.crt'));
+      server = await startHttpServer({ ready: true, leader: false, metrics: new Metrics() }, '127.0.0.1:0', { inCluster: true, auth: new MetricsAuth(new RecordingReviewer()), certDir: dir });
+      port = (server.address() as AddressInfo).port;
+    });
+    after(() => {
+      server?.close();
+      server?.closeAllConnections();
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    });
+    const get = (path: string, token?: string) =>
+      new Promise<number>((resolve, reject) => {
+        httpsGet({ host: '127.0.0.1', port, path, ca, headers: token ? { Authorization: `Bearer ${token}` } : {} }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        }).on('error', reject);
+      });
+
+    it('serves the probes and /metrics over TLS with the folder\'s key pair, with the same checks', async () => {
+      assert.equal(await get('/healthz'), 200);
+      assert.equal(await get('/readyz'), 200);
+      assert.equal(await get('/metrics'), 401);
+      assert.equal(await get('/metrics', STRANGER), 403);
+      assert.equal(await get('/metrics', SCRAPER), 200);
+    });
+
+    it('refuses to start without the key pair, naming the file', async () => {
+      const empty = mkdtempSync(join(tmpdir(), 'kplane-metrics-tls-empty-'));
+      try {
+        await assert.rejects(startHttpServer({ ready: true, leader: false, metrics: new Metrics() }, '127.0.0.1:0', { certDir: empty }), /--metrics-cert-dir .*: cannot read tls\.crt \(ENOENT\); it needs tls\.crt and tls\.key/);
+      } finally {
+        rmSync(empty, { recursive: true, force: true });
+      }
+    });
+  });
+
   it('is on by default in a pod, off elsewhere, and --metrics-auth chooses', () => {
     assert.equal(defaultMetricsAuth(true), 'kubernetes');
     assert.equal(defaultMetricsAuth(false), 'none');
     assert.equal(parseFlags(['--metrics-auth', 'kubernetes']).metricsAuth, 'kubernetes');
     assert.equal(parseFlags(['--metrics-auth=none']).metricsAuth, 'none');
     assert.throws(() => parseFlags(['--metrics-auth', 'tls']), /--metrics-auth "tls": use kubernetes or none/);
+    assert.equal(parseFlags(['--metrics-cert-dir', '/tls']).metricsCertDir, '/tls');
   });
 });
