@@ -14,6 +14,7 @@ import { existsSync, openSync, closeSync, readdirSync, readFileSync, rmSync, wri
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { alive } from './processAlive.js';
 
 export interface Component {
   name: string;
@@ -149,15 +150,6 @@ function installExitHooks(): void {
       process.kill(process.pid, signal);
     };
     process.on(signal, onSignal);
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -12,6 +12,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { alive } from '../processAlive.js';
 import { CHROMIUM_PATH, CODE_SERVER_VERSION, NODE_VERSION, type HostPaths, type HostStamp, hostPaths, readyHost } from './hostPaths.js';
 
 const APT_PACKAGES = ['chromium', 'libkrb5-dev'];
@@ -96,16 +97,6 @@ function installEnv(paths: HostPaths): NodeJS.ProcessEnv {
 function diskBytes(dir: string): number {
   const du = spawnSync('du', ['-sb', dir], { encoding: 'utf8' });
   return du.status === 0 ? Number(du.stdout.split(/\s/)[0]) : NaN;
-}
-
-/** True if a process with this id is alive. */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**
