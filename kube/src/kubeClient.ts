@@ -29,9 +29,21 @@ let sessions: SessionsModule | undefined;
 
 export type Query = Record<string, string | number | boolean | undefined>;
 
+/**
+ * Accept header asking for the object's metadata only (meta.k8s.io/v1 PartialObjectMetadata): any
+ * GET, LIST or write of any kind, CRDs included (k8s.io/apiserver endpoints/handlers: the answer of
+ * patch.go and create.go goes through transformResponseObject).
+ */
+export const METADATA_ONLY = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1';
+
 export interface RequestOptions {
   body?: unknown;
   contentType?: string;
+  /**
+   * The Accept header, e.g. METADATA_ONLY: a write whose caller needs only the metadata back
+   * (resourceVersion, generation) then does not download and parse a whole big object.
+   */
+  accept?: string;
   query?: Query;
   /** Deadline for the whole exchange, the answer's body included (default 30 s). */
   timeoutMs?: number;
@@ -145,7 +157,7 @@ export class KubeClient {
     const what = `${method} ${path}`;
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const payload = options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = options.accept ? { Accept: options.accept } : {};
     if (payload !== undefined) {
       headers['Content-Type'] = options.contentType ?? 'application/json';
       headers['Content-Length'] = String(Buffer.byteLength(payload));
