@@ -13,7 +13,8 @@
  *     Ready, vs kubectl apply --server-side of the CRDs, kubectl wait for them Established, and
  *     kubectl apply --server-side of the rest (what the agent's health waits for); then the
  *     agent's RSS with that stack and the 500-object profile of 3 loaded together, a status
- *     write of the largest part, and the time from SIGTERM to the agent's exit.
+ *     write of the largest part (and of every part: whole answer, metadata-only answer, kubectl
+ *     patch --subresource=status as the floor), and the time from SIGTERM to the agent's exit.
  * `--stack` runs only 3 and 5. Build first (npx tsc -b agent test); the cluster needs the
  * binaries of bed/build-k8s.sh.
  */
@@ -23,7 +24,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { ensureBinaries, ensureHelmTools, fixtureChart, helm, packageChart, startChartRepo, startCluster, waitFor, startAgent } from '@kplane/bed';
-import { Informer, KubeClient, KubeError, loadConnection } from '@kplane/kube';
+import { Informer, KubeClient, KubeError, loadConnection, METADATA_ONLY } from '@kplane/kube';
 import { withOwnership } from '@kplane/agent/core';
 import { renderProfile, type ClusterProfile, type Manifest } from '@kplane/profile';
 import { splitProfile } from '@kplane/plane';
@@ -192,10 +193,12 @@ async function realStackBench(kubeconfigPath: string, api: KubeClient, kubectl: 
     const split = splitProfile(realStack(`stack-${i}`, `stack-agent-${i}`, `a${i}`));
     if ('error' in split) throw new Error(`splitProfile: ${split.error}`);
     parts = split.profiles;
+    mark(`agent stack ${i} start`);
     started = Date.now();
     for (const p of parts) await applyRetrying(api, `${PROFILES}/${p.metadata.name}`, p);
     await watchProfiles.until(parts.map((p) => p.metadata.name), (x) => x.status?.appliedVersion === '1.0.0' && !!x.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'), 600_000);
     agentMs.push(Date.now() - started);
+    mark(`agent stack ${i} Ready`);
   }
   watchProfiles.stop();
   const rss: number[] = [];
@@ -211,6 +214,7 @@ async function realStackBench(kubeconfigPath: string, api: KubeClient, kubectl: 
     await api.request('PATCH', `${PROFILES}/${largest.metadata.name}/status`, { body: { status: { resources: { pruned: i } } }, contentType: 'application/merge-patch+json', query: { fieldManager: 'bench' } });
     statusMs.push(Date.now() - started);
   }
+  const statusFloor = await statusPatchFloor(api, kubeconfigPath, kubectl, parts);
   // SIGTERM with all of it loaded and a reconcile queued (the status edit above).
   const signalled = Date.now();
   process.kill(agent.pid, 'SIGTERM');
@@ -225,8 +229,49 @@ async function realStackBench(kubeconfigPath: string, api: KubeClient, kubectl: 
     `  ratio agent/kubectl                                            : ${(a / k).toFixed(2)}×   (target ≤ 1.0×)`,
     `  agent RSS with these stacks and the 500-object profile (node ${AGENT_NODE_OPTIONS || 'defaults'}): max ${Math.max(...rss).toFixed(1)} MB, median ${median(rss).toFixed(1)} MB   (target ≤ 150 MB)`,
     `  status merge patch of ${largest.metadata.name} (${(JSON.stringify(largest).length / 1e6).toFixed(2)} MB), round trip: median ${median(statusMs)} ms   (runs: ${statusMs.join(', ')}; target ≤ 100 ms)`,
+    ...statusFloor,
     `  SIGTERM → agent exit                                           : ${exitMs} ms, exit ${code}   (target ≤ 1000 ms)`,
   ].join('\n');
+}
+
+/**
+ * What a status write of each part costs, and how much of it the client can change, alternating
+ * per round: the merge patch answered with the whole object (as above), the same answered with
+ * metadata only (METADATA_ONLY: what the agent asks for), and `kubectl patch --subresource=status`,
+ * whose own request log (-v=6) gives the round trip without kubectl's start-up. The API server
+ * decodes, validates and stores the whole object on each: that is the floor.
+ */
+async function statusPatchFloor(api: KubeClient, kubeconfigPath: string, kubectl: string, parts: ClusterProfile[]): Promise<string[]> {
+  const lines: string[] = [];
+  for (const part of [...parts].sort((a, b) => JSON.stringify(b).length - JSON.stringify(a).length)) {
+    const name = part.metadata.name;
+    const full: number[] = [];
+    const metadata: number[] = [];
+    const kubectlMs: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const body = (n: number) => ({ status: { resources: { pruned: 100 + n } } });
+      let started = Date.now();
+      await api.request('PATCH', `${PROFILES}/${name}/status`, { body: body(3 * i), contentType: 'application/merge-patch+json', query: { fieldManager: 'bench' } });
+      full.push(Date.now() - started);
+      started = Date.now();
+      await api.request('PATCH', `${PROFILES}/${name}/status`, { body: body(3 * i + 1), contentType: 'application/merge-patch+json', query: { fieldManager: 'bench' }, accept: METADATA_ONLY });
+      metadata.push(Date.now() - started);
+      const r = spawnSync(kubectl, ['--kubeconfig', kubeconfigPath, '-n', NS, 'patch', 'clusterprofiles.kplane.dev', name, '--subresource=status', '--type=merge', '-p', JSON.stringify(body(3 * i + 2)), '-o', 'name', '-v=6'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+      if (r.status !== 0) throw new Error(`kubectl patch failed: ${r.stderr}`);
+      const logged = /PATCH[^\n]*?(?:milliseconds=|in )(\d+)/.exec(r.stderr)?.[1];
+      if (logged !== undefined) kubectlMs.push(Number(logged));
+    }
+    lines.push(`  status merge patch of ${name} (${(JSON.stringify(part).length / 1e6).toFixed(2)} MB), median of 5: whole answer ${median(full)} ms, metadata-only answer ${median(metadata)} ms, kubectl patch --subresource=status (its -v=6 round trip) ${kubectlMs.length ? `${median(kubectlMs)} ms` : 'not logged'}   (runs: ${full.join(', ')} / ${metadata.join(', ')} / ${kubectlMs.join(', ')})`);
+  }
+  return lines;
+}
+
+/**
+ * KPLANE_BENCH_MARKS=1: the monotonic clock (µs, the clock of a V8 CPU profile's timestamps) at a
+ * point of the run, to cut an agent profile (NODE_OPTIONS --cpu-prof) to a phase.
+ */
+function mark(what: string): void {
+  if (process.env.KPLANE_BENCH_MARKS) console.error(`mark ${process.hrtime.bigint() / 1000n} ${what}`);
 }
 
 /** A server-side apply, tried again when the connection broke (EPIPE once ended a run on a loaded machine); apply is idempotent. */
