@@ -7,3 +7,4 @@ export { Logger, SecretValues, SECRET_VALUES_MAX_BYTES, type Level } from './con
 export { AgentReporter } from './controller/agentReporter.js';
 export { parseListenAddr, formatListenAddr, startHttpServer, defaultMetricsAuth, type MetricsAuthMode } from './controller/httpServer.js';
 export { MetricsAuth, KubeReviewer, type Reviewer, type ReviewedUser, type Decision } from './controller/metricsAuth.js';
+export { StatusWriter } from './controller/steps/status.js';

@@ -92,6 +92,9 @@ export class AgentRuntime {
         // instead of after its watch event: on a split stack that event carries a whole 1.4 MB part.
         for (const dependent of dependentsOf(obj.metadata.namespace ?? '', obj.metadata.name, this.profiles())) this.queue.add(dependent);
       },
+      queueDependents: (namespace, name) => {
+        for (const dependent of dependentsOf(namespace, name, this.profiles())) this.queue.add(dependent);
+      },
       informerFor: (info) => this.informerFor(info),
       event: (profile, severity, reason, message) => this.reporter.event(profile, severity, reason, message),
       scaledReplicas: (key, profile, target: ObjectRef) => this.scaler.replicasFor(key, profile, target),

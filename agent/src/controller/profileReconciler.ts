@@ -92,7 +92,8 @@ export class ProfileReconciler {
     time('rendered');
     // Profiles it depends on first (a paused profile changes nothing anyway); a change of their
     // status queues this one again (agentRuntime.ts), the resync is only the safety net.
-    const waiting = ctx.paused ? [] : unreadyDependencies(ctx.profile, (namespace, name) => this.deps.profileCache().get(`${namespace}/${name}`) as unknown as ClusterProfile | undefined);
+    // A dependency whose Ready status this agent is writing counts as Ready already (StatusWriter.readyAhead).
+    const waiting = ctx.paused ? [] : unreadyDependencies(ctx.profile, (namespace, name) => this.status.readyAhead(`${namespace}/${name}`, this.deps.profileCache().get(`${namespace}/${name}`) as unknown as ClusterProfile | undefined));
     if (waiting.length) {
       await this.status.waiting(ctx, dependencyMessage(waiting));
       return { requeueAfterMs: this.status.heldBackMs(ctx) ?? ctx.resyncMs };

@@ -32,6 +32,8 @@ export interface ReconcilerDeps {
   profileCache(): Map<string, KubeObject>;
   /** Puts a profile the agent just wrote into the cache, so the next run does not act on a stale copy. */
   observeProfile(obj: KubeObject): void;
+  /** Queues the profiles that depend on this one (spec.dependsOn). */
+  queueDependents(namespace: string, name: string): void;
   /** The informer watching one owned kind, started and synced on first use. */
   informerFor(info: ResourceInfo): Promise<Informer>;
   /** Records an agent event (ClusterAgent status + a Kubernetes Event). */
