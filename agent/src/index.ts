@@ -8,3 +8,4 @@ export { AgentReporter } from './controller/agentReporter.js';
 export { parseListenAddr, formatListenAddr, startHttpServer, defaultMetricsAuth, type MetricsAuthMode } from './controller/httpServer.js';
 export { MetricsAuth, KubeReviewer, type Reviewer, type ReviewedUser, type Decision } from './controller/metricsAuth.js';
 export { StatusWriter } from './controller/steps/status.js';
+export { checkPolicy } from './controller/steps/policy.js';
