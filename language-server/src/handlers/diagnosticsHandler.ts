@@ -6,9 +6,9 @@
  * Either way, validation starts in the background as soon as a document opens or changes, after
  * a short quiet period, so a burst of edits is checked once. A newer edit cancels the run still
  * waiting for an older version, and a result is never pushed for a version that is no longer
- * current. Pulls: results are remembered per document version (an unchanged document answers
- * `unchanged`), and a pull cancelled by the client, or overtaken by a newer edit, stops waiting
- * at once.
+ * current. Pulls: a pull starts the run of its version at once, results are remembered per
+ * document version (an unchanged document answers `unchanged`), and a pull cancelled by the
+ * client, or overtaken by a newer edit, stops waiting at once.
  */
 import { LSPErrorCodes, ResponseError, type ClientCapabilities, type Connection, type TextDocuments } from 'vscode-languageserver';
 import type { Diagnostic } from 'vscode-languageserver-types';
@@ -30,6 +30,8 @@ interface Pending {
   result: Promise<Diagnostic[]>;
   /** Stops the run if it has not started; its result becomes [] (stale). */
   cancel(): void;
+  /** Runs it now if it is still waiting out the quiet period. */
+  hurry(): void;
 }
 
 export interface DiagnosticsHandler {
@@ -51,23 +53,28 @@ export function registerDiagnostics(connection: Connection, documents: TextDocum
     known?.cancel();
     let timer: NodeJS.Timeout | undefined;
     let settle: (items: Diagnostic[]) => void = () => undefined;
+    const run = () => {
+      timer = undefined;
+      // Newer text arrived while we waited: its own entry does the work.
+      const current = documents.get(document.uri);
+      settle(current && current.version === document.version ? service.doValidation(current) : []);
+    };
     const entry: Pending = {
       version: document.version,
       result: new Promise((resolve) => {
         settle = resolve;
-        timer = setTimeout(() => {
-          timer = undefined;
-          // Newer text arrived while we waited: its own entry does the work.
-          const current = documents.get(document.uri);
-          if (!current || current.version !== document.version) return resolve([]);
-          resolve(service.doValidation(current));
-        }, delay);
+        timer = setTimeout(run, delay);
       }),
       cancel() {
         if (timer === undefined) return;
         clearTimeout(timer);
         timer = undefined;
         settle([]);
+      },
+      hurry() {
+        if (timer === undefined) return;
+        clearTimeout(timer);
+        run();
       },
     };
     pending.set(document.uri, entry);
@@ -103,7 +110,9 @@ export function registerDiagnostics(connection: Connection, documents: TextDocum
     if (!document) return { kind: 'full', items: [] };
     const resultId = `${generation}:${document.version}`;
     if (params.previousResultId === resultId) return { kind: 'unchanged', resultId };
+    // The client asks for this version now: the quiet period is for edits nobody has asked about yet.
     const entry = schedule(document, 0);
+    entry.hurry();
     let listener: { dispose(): void } | undefined;
     const cancelled = new Promise<'cancelled'>((resolve) => {
       listener = token.onCancellationRequested(() => resolve('cancelled'));
