@@ -3,6 +3,9 @@
  * our JSON Schema), both driven over stdio by the same client, on the same generated profiles of
  * 1k, 10k and 50k lines. Measures open→diagnostics and edit→diagnostics (median of several runs)
  * and each server's peak RSS (VmHWM), and prints ratios. A benchmark, not a test: numbers only.
+ * Besides wall time it reports each server's own CPU time per open and edit (all its threads,
+ * from /proc/PID/task/N/schedstat): on a shared, loaded machine wall times wander by 2-3× from
+ * run to run, CPU time much less, so ratios of CPU time compare the work each server does.
  *
  *   KPLANE_BENCH_RUNS=5        runs per measurement (default 5)
  *   KPLANE_BENCH_SIZES=1000,10000,50000
@@ -24,7 +27,7 @@
  * report shows separately so the ratio can be read both ways.
  */
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -116,6 +119,8 @@ interface Server {
   /** Open/edit → diagnostics: how long until this server has diagnostics for the document. */
   diagnose(uri: string, version: number): Promise<number>;
   peakRssMB(): number;
+  /** CPU time the server's threads have run so far (ms, from each /proc/PID/task/N/schedstat, in ns). */
+  cpuMs(): number;
   stop(): Promise<void>;
 }
 
@@ -155,6 +160,17 @@ async function startServer(name: string, args: string[], pull: boolean, settings
       const report = await withDeadline(connection.sendRequest<{ items?: unknown[] }>('textDocument/diagnostic', { textDocument: { uri } }), `${name} diagnostics`);
       return report.items?.length ?? 0;
     },
+    cpuMs() {
+      let ns = 0;
+      for (const task of readdirSync(`/proc/${child.pid}/task`)) {
+        try {
+          ns += Number(readFileSync(`/proc/${child.pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+        } catch {
+          // the thread ended meanwhile
+        }
+      }
+      return ns / 1e6;
+    },
     peakRssMB() {
       const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
       const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
@@ -173,6 +189,9 @@ function median(values: number[]): number {
 interface Measurement {
   open: number;
   edit: number;
+  /** CPU time of the server's threads for an open and for an edit (medians, ms): unlike wall time, not inflated by other work on the machine. */
+  openCpu: number;
+  editCpu: number;
   /** Peak RSS (MB) with the one document open and edited. */
   rss: number;
   /** Peak RSS (MB) over the whole run, after opening RUNS + 1 more documents one after another. */
@@ -201,16 +220,19 @@ async function measure(server: Server, lines: number, dir: string, corpus: Corpu
   let diagnostics = await (first ? withDeadline(first, `${server.name} open`) : server.diagnose(uri, 1));
   const { line: lineOfEdit, character } = editPoint(text, lines, corpus);
   const edits: number[] = [];
+  const editCpus: number[] = [];
   for (let run = 0; run < RUNS; run++) {
     const version = run + 2;
     const pushed = server.name === 'yaml-language-server' ? server.nextPush(uri) : undefined;
     const started = performance.now();
+    const cpu = server.cpuMs();
     server.connection.sendNotification('textDocument/didChange', {
       textDocument: { uri, version },
       contentChanges: [{ range: { start: { line: lineOfEdit, character }, end: { line: lineOfEdit, character: character + 1 } }, text: String(run % 10) }],
     });
     await (pushed ? withDeadline(pushed, `${server.name} edit`) : server.diagnose(uri, version));
     edits.push(performance.now() - started);
+    editCpus.push(server.cpuMs() - cpu);
   }
   const rssOneDocument = server.peakRssMB();
 
@@ -240,17 +262,22 @@ async function measure(server: Server, lines: number, dir: string, corpus: Corpu
   // Open: each run a new document with different text, so nothing is cached between runs. Run
   // -1 warms the server up (JIT, schema compilation) and is not counted, for both servers alike.
   const opens: number[] = [];
+  const openCpus: number[] = [];
   for (let run = -1; run < RUNS; run++) {
     const openUri = pathToFileURL(join(dir, `open-${corpus}-${lines}-${run + 1}.profile.yaml`)).href;
     const openText = generateFile(lines, `${server.name} open run ${run}`, corpus);
     const pushed = server.name === 'yaml-language-server' ? server.nextPush(openUri) : undefined;
     const started = performance.now();
+    const cpu = server.cpuMs();
     server.connection.sendNotification('textDocument/didOpen', { textDocument: { uri: openUri, languageId: 'yaml', version: 1, text: openText } });
     diagnostics = pushed ? await withDeadline(pushed, `${server.name} open`) : await server.diagnose(openUri, 1);
-    if (run >= 0) opens.push(performance.now() - started);
+    if (run >= 0) {
+      opens.push(performance.now() - started);
+      openCpus.push(server.cpuMs() - cpu);
+    }
     server.connection.sendNotification('textDocument/didClose', { textDocument: { uri: openUri } });
   }
-  return { open: median(opens), edit: median(edits), rss: rssOneDocument, rssAll: server.peakRssMB(), diagnostics, complete: point ? median(completions.idle) : NaN, completeTyping: point ? median(completions.typing) : NaN, completeItems };
+  return { open: median(opens), edit: median(edits), openCpu: median(openCpus), editCpu: median(editCpus), rss: rssOneDocument, rssAll: server.peakRssMB(), diagnostics, complete: point ? median(completions.idle) : NaN, completeTyping: point ? median(completions.typing) : NaN, completeItems };
 }
 
 async function main(): Promise<void> {
@@ -271,7 +298,7 @@ async function main(): Promise<void> {
   const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
   const runs = CORPORA.flatMap((corpus) => (corpus === 'real' ? REAL_SIZES : SIZES).map((lines) => ({ corpus, lines })));
   console.log(`bench:lsp — ${RUNS} runs per median, ${runs.map((r) => `${r.lines} ${r.corpus}`).join(', ')} lines${DOCUMENTS > 1 ? ` in ${DOCUMENTS} documents` : ''}, node ${process.version}, ${cpus().length} CPUs, load average ${load()}`);
-  console.log('size    server                 open→diag   edit→diag   peak RSS (1 doc)   peak RSS (whole run)   diagnostics');
+  console.log('size    server                 open→diag   edit→diag   server CPU open / edit   peak RSS (1 doc)   peak RSS (whole run)   diagnostics');
   const rows: { lines: string; ours: Measurement; theirs: Measurement }[] = [];
   const beforeRows: { lines: string; name: string; ours: Measurement; theirs: Measurement }[] = [];
   const completionRows: { lines: string; name: string; m: Measurement }[] = [];
@@ -306,7 +333,7 @@ async function main(): Promise<void> {
       for (const [name, m] of results) {
         completionRows.push({ lines, name, m });
         console.log(
-          `${String(lines).padEnd(10)} ${name.padEnd(22)} ${m.open.toFixed(0).padStart(7)} ms ${m.edit.toFixed(0).padStart(8)} ms ${m.rss.toFixed(0).padStart(12)} MB ${m.rssAll.toFixed(0).padStart(17)} MB ${String(m.diagnostics).padStart(12)}`,
+          `${String(lines).padEnd(10)} ${name.padEnd(22)} ${m.open.toFixed(0).padStart(7)} ms ${m.edit.toFixed(0).padStart(8)} ms ${`${m.openCpu.toFixed(0)} / ${m.editCpu.toFixed(0)} ms`.padStart(24)} ${m.rss.toFixed(0).padStart(12)} MB ${m.rssAll.toFixed(0).padStart(17)} MB ${String(m.diagnostics).padStart(12)}`,
         );
       }
     }
@@ -319,18 +346,19 @@ async function main(): Promise<void> {
   for (const { lines, ours: o, theirs: t } of rows) console.log(`${String(lines).padEnd(10)} yaml-language-server / kplane: ${(t.complete / o.complete).toFixed(1)}× settled, ${(t.completeTyping / o.completeTyping).toFixed(1)}× after a keystroke`);
   if (beforeRows.length) {
     console.log('\nratios (other build / this build; >1 means this build is faster or smaller)');
-    console.log('size    build                  open    edit   peak RSS (1 doc)');
+    console.log('size    build                  open    edit   CPU open   CPU edit   peak RSS (1 doc)');
     for (const { lines, name, ours: o, theirs: t } of beforeRows) {
-      console.log(`${String(lines).padEnd(10)} ${name.padEnd(22)} ${`${(t.open / o.open).toFixed(2)}×`.padStart(6)} ${`${(t.edit / o.edit).toFixed(2)}×`.padStart(7)} ${`${(t.rss / o.rss).toFixed(2)}×`.padStart(10)}`);
+      const r = (a: number, b: number, width: number) => `${(a / b).toFixed(2)}×`.padStart(width);
+      console.log(`${String(lines).padEnd(10)} ${name.padEnd(22)} ${r(t.open, o.open, 6)} ${r(t.edit, o.edit, 7)} ${r(t.openCpu, o.openCpu, 10)} ${r(t.editCpu, o.editCpu, 10)} ${r(t.rss, o.rss, 10)}`);
     }
   }
   if (!rows.length) return;
   console.log('\nratios (yaml-language-server time / kplane time; >1 means kplane is faster)');
-  console.log('size    open   edit   open (minus its 200 ms delay)   edit (minus its 200 ms delay)');
+  console.log('size    open   edit   open (minus its 200 ms delay)   edit (minus its 200 ms delay)   server CPU open   server CPU edit');
   for (const { lines, ours: o, theirs: t } of rows) {
     const ratio = (a: number, b: number) => `${(a / b).toFixed(1)}×`;
     console.log(
-      `${String(lines).padEnd(10)} ${ratio(t.open, o.open).padStart(6)} ${ratio(t.edit, o.edit).padStart(6)} ${ratio(Math.max(1, t.open - YAML_LS_DELAY_MS), o.open).padStart(16)} ${ratio(Math.max(1, t.edit - YAML_LS_DELAY_MS), o.edit).padStart(31)}`,
+      `${String(lines).padEnd(10)} ${ratio(t.open, o.open).padStart(6)} ${ratio(t.edit, o.edit).padStart(6)} ${ratio(Math.max(1, t.open - YAML_LS_DELAY_MS), o.open).padStart(16)} ${ratio(Math.max(1, t.edit - YAML_LS_DELAY_MS), o.edit).padStart(31)} ${ratio(t.openCpu, o.openCpu).padStart(17)} ${ratio(t.editCpu, o.editCpu).padStart(17)}`,
     );
   }
 }
