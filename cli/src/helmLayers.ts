@@ -9,7 +9,7 @@ import { splitChartOutput, type ChartObject } from '@kplane/agent/core';
 import { HelmCli, findHelm } from '@kplane/agent/helm';
 import type { Capabilities } from '@kplane/kube';
 import { HelmChartStore } from '@kplane/language-server/helm-charts';
-import { isKnownClusterScoped, type Manifest, type RenderedLayer } from '@kplane/profile';
+import { inReleaseNamespace, type RenderedLayer } from '@kplane/profile';
 
 export interface RenderedHelmLayer {
   chart: string;
@@ -51,11 +51,8 @@ export async function renderHelmLayer(layer: RenderedLayer, opts: HelmLayerOptio
   }
   const split = splitChartOutput(text);
   if (!split.render) return { ok: false, reason: 'render', message: `chart ${helm.chart} ${chart.facts.version}: ${split.error}` };
-  const scoped = opts.isClusterScoped ?? isKnownClusterScoped;
-  const withNamespace = (m: Manifest): Manifest =>
-    m.kind === 'CustomResourceDefinition' || m.kind === 'Namespace' || scoped(m.apiVersion, m.kind) || m.metadata.namespace ? m : { ...m, metadata: { ...m.metadata, namespace } };
   return {
     ok: true,
-    rendered: { chart: helm.chart, version: chart.facts.version, digest: chart.digest, objects: split.render.objects.map((o) => ({ ...o, manifest: withNamespace(o.manifest) })), skipped: split.render.skipped },
+    rendered: { chart: helm.chart, version: chart.facts.version, digest: chart.digest, objects: split.render.objects.map((o) => ({ ...o, manifest: inReleaseNamespace(o.manifest, namespace, opts.isClusterScoped) })), skipped: split.render.skipped },
   };
 }

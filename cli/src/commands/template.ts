@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
-import { isKnownClusterScoped, renderProfile, type Manifest } from '@kplane/profile';
+import { inReleaseNamespace, renderProfile, type Manifest } from '@kplane/profile';
 import { splitChartOutput } from '@kplane/agent/core';
 import { HelmCli, findHelm } from '@kplane/agent/helm';
 import { Discovery, KubeClient, loadConnection, type Capabilities } from '@kplane/kube';
@@ -85,9 +85,8 @@ export const command: Command = {
               const split = splitChartOutput(text);
               if (!split.render) throw new Error(split.error);
               // As the agent does: namespaced objects without a namespace go to the layer's.
-              const scoped = (m: Manifest) => m.kind === 'CustomResourceDefinition' || (discovery ? discovery.isClusterScoped(m.apiVersion, m.kind) : isKnownClusterScoped(m.apiVersion, m.kind));
-              const namespace = layer.namespace ?? 'default';
-              objects = split.render.objects.map(({ manifest: m }) => (scoped(m) || m.metadata.namespace ? m : { ...m, metadata: { ...m.metadata, namespace } }));
+              const scoped = discovery ? (apiVersion: string, kind: string) => discovery.isClusterScoped(apiVersion, kind) : undefined;
+              objects = split.render.objects.map(({ manifest }) => inReleaseNamespace(manifest, layer.namespace ?? 'default', scoped));
               process.stdout.write(`${header} (chart ${layer.helm.chart} ${pulled.version}, ${pulled.digest})\n`);
             } catch (err) {
               console.error(`kplane template: layer ${layer.name}: chart ${layer.helm.chart} ${layer.helm.version} from ${layer.helm.repo}: ${err instanceof Error ? err.message : String(err)}`);

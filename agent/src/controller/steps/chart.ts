@@ -6,7 +6,7 @@
  * objects, post-install/post-upgrade hooks. Each phase but the last is waited for, so CRDs are
  * Established and pre hooks done before what needs them.
  */
-import type { Manifest, RenderedLayer } from '@kplane/profile';
+import { inReleaseNamespace, type Manifest, type RenderedLayer } from '@kplane/profile';
 import type { ChartPhase } from '../../core/helmManifests.js';
 import type { ChartSource } from '../../helm/chartSource.js';
 import type { Discovery } from '@kplane/kube';
@@ -48,10 +48,8 @@ export async function renderChartLayer(
   await abortable(deps.discovery.prime(chart.render.objects.map((o) => o.manifest)), ctx.signal);
   const byPhase = new Map<ChartPhase, Manifest[]>();
   for (const o of chart.render.objects) {
-    const m = o.manifest;
-    const scoped = deps.discovery.isClusterScoped(m.apiVersion, m.kind) || m.kind === 'CustomResourceDefinition' || m.kind === 'Namespace';
     // As `helm install --namespace`: namespaced objects without a namespace go to the release's.
-    const manifest = !scoped && !m.metadata.namespace ? { ...m, metadata: { ...m.metadata, namespace } } : m;
+    const manifest = inReleaseNamespace(o.manifest, namespace, (apiVersion, kind) => deps.discovery.isClusterScoped(apiVersion, kind));
     byPhase.set(o.phase, [...(byPhase.get(o.phase) ?? []), manifest]);
   }
   // The release namespace is created first (as `helm install --create-namespace`) by the first
