@@ -133,7 +133,7 @@ describe('plane: live diff', () => {
     assert.deepEqual(b, { data: { password: `${MASKED} (changed)`, user: MASKED } });
   });
 
-  it('diffs 35k lines with a few changes quickly, and falls back to a whole replacement past the edit bound', () => {
+  it('diffs 35k lines with a few changes, and falls back to a whole replacement past the edit bound', () => {
     const lines = Array.from({ length: 35_000 }, (_, i) => `line ${i}: ${'x'.repeat(i % 40)}`);
     const changed = [...lines];
     for (const i of [10, 17_000, 34_990]) changed[i] = `changed ${i}`;
@@ -144,5 +144,16 @@ describe('plane: live diff', () => {
     const whole = unifiedDiff(`${lines.slice(0, 6_000).join('\n')}\n`, `${other.join('\n')}\n`, { before: 'a', after: 'b' });
     assert.match(whole, /^@@ -1,6000 \+1,6000 @@$/m);
     assert.equal(unifiedDiff('same\n', 'same\n', { before: 'a', after: 'b' }), '');
+  });
+
+  it('shows an object whose lines were all reordered as replaced whole, after a bounded search', () => {
+    // The same lines in another order: no line count tells the search it cannot succeed, so it
+    // runs to its bound (this case took 10 s with a bound of 4,000; mocha's timeout is the guard).
+    const lines = Array.from({ length: 6_000 }, (_, i) => `line ${i}`);
+    const reversed = unifiedDiff(`${lines.join('\n')}\n`, `${[...lines].reverse().join('\n')}\n`, { before: 'a', after: 'b' });
+    assert.match(reversed, /^@@ -1,6000 \+1,6000 @@$/m);
+    const fewMoved = [...lines.slice(100), ...lines.slice(0, 100)];
+    const moved = unifiedDiff(`${lines.join('\n')}\n`, `${fewMoved.join('\n')}\n`, { before: 'a', after: 'b' });
+    assert.equal((moved.match(/^-line/gm) ?? []).length, 100, 'a move of 100 lines is still diffed line by line');
   });
 });
