@@ -24,14 +24,27 @@ export function profileCounts(profiles: readonly Pick<ClusterProfile, 'status'>[
  * status keeps its older observedGeneration, which tools (kstatus) read as in progress.
  */
 export const PROGRESS_WRITE_MS = 10_000;
+/**
+ * On a slow API server progress writes are spaced further: at least this many times the last
+ * status write took, so they cost at most a tenth of its time (a 1.4 MB part took 5-11 s per
+ * write at the bench's load average 20, and three held-back progress writes then fell due
+ * together, slowing the writes that mattered), up to PROGRESS_WRITE_MAX_MS.
+ */
+export const PROGRESS_WRITE_COST_FACTOR = 10;
+export const PROGRESS_WRITE_MAX_MS = 60_000;
+
+/** How long progress writes are held back, given how long the last status write took (ms), if known. */
+export function progressHoldMs(lastWriteMs: number | undefined): number {
+  return Math.min(PROGRESS_WRITE_MAX_MS, Math.max(PROGRESS_WRITE_MS, PROGRESS_WRITE_COST_FACTOR * (lastWriteMs ?? 0)));
+}
 
 /**
  * Whether a status write may wait, `sinceMs` after the last write (or the start on this
  * generation): only while it says "in progress" (Ready=False, Progressing or DependencyNotReady,
- * no layer Failed) and within PROGRESS_WRITE_MS. Ready, a failure and an invalid spec go out at once.
+ * no layer Failed) and within `holdMs` (PROGRESS_WRITE_MS, or progressHoldMs on a slow server). Ready, a failure and an invalid spec go out at once.
  */
-export function holdsProgress(next: Pick<ClusterProfileStatus, 'conditions' | 'layers'>, sinceMs: number): boolean {
-  if (sinceMs >= PROGRESS_WRITE_MS) return false;
+export function holdsProgress(next: Pick<ClusterProfileStatus, 'conditions' | 'layers'>, sinceMs: number, holdMs = PROGRESS_WRITE_MS): boolean {
+  if (sinceMs >= holdMs) return false;
   const ready = next.conditions?.find((c) => c.type === 'Ready');
   const failing = next.layers?.some((l) => l.state === 'Failed');
   return ready?.status === 'False' && (ready.reason === 'Progressing' || ready.reason === 'DependencyNotReady') && !failing;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { holdsProgress, PROGRESS_WRITE_MS, statusChanged, statusPatch } from '@kplane/agent/core';
+import { holdsProgress, progressHoldMs, PROGRESS_WRITE_MAX_MS, PROGRESS_WRITE_MS, statusChanged, statusPatch } from '@kplane/agent/core';
 import type { ClusterProfileStatus } from '@kplane/profile';
 
 const condition = (type: string, status: 'True' | 'False') => ({ type, status, reason: 'R', message: 'm', lastTransitionTime: '2026-12-01T00:00:00Z', observedGeneration: 3 });
@@ -72,5 +72,15 @@ describe('agent: progress status writes held back while a profile is in progress
     assert.equal(holdsProgress({ conditions: ready('False', 'InvalidSpec') }, 0), false);
     assert.equal(holdsProgress({ ...waiting, layers: [{ name: 'api', state: 'Failed', resources: 1, ready: 0 }] }, 0), false, 'a layer whose object failed its health');
     assert.equal(holdsProgress({}, 0), false, 'no Ready condition yet');
+  });
+
+  it('spaces progress writes further when status writes are slow: ten times the last write, between PROGRESS_WRITE_MS and PROGRESS_WRITE_MAX_MS', () => {
+    assert.equal(progressHoldMs(undefined), PROGRESS_WRITE_MS);
+    assert.equal(progressHoldMs(200), PROGRESS_WRITE_MS);
+    assert.equal(progressHoldMs(2_500), 25_000);
+    assert.equal(progressHoldMs(30_000), PROGRESS_WRITE_MAX_MS);
+    const waiting = { conditions: [{ ...condition('Ready', 'False'), reason: 'Progressing' }] };
+    assert.equal(holdsProgress(waiting, 20_000, progressHoldMs(2_500)), true);
+    assert.equal(holdsProgress(waiting, 25_000, progressHoldMs(2_500)), false);
   });
 });

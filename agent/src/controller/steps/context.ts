@@ -141,3 +141,15 @@ export function iso(d: Date): string {
 export function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/**
+ * The profile as stored after a write of the agent's own that was answered with its metadata
+ * only (METADATA_ONLY): the answer's metadata, the run's spec and `status` as written. The whole
+ * answer was a 1.4 MB object to download and parse for each finalizer and status write of a big
+ * part; the watch event of the write brings the stored object right after.
+ */
+export function writtenProfile(profile: ClusterProfile, answer: KubeObject, status: ClusterProfileStatus | undefined): KubeObject {
+  const { apiVersion, kind, spec } = profile;
+  return { apiVersion, kind, metadata: answer.metadata, spec, ...(status ? { status } : {}) } as unknown as KubeObject;
+}
+

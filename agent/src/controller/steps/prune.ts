@@ -8,8 +8,8 @@ import { AGENT_FIELD_MANAGER, FINALIZER, describeObject, type ObjectRef } from '
 import { mergeInventory, pruneSet, type InventoryEntry } from '../../core/inventory.js';
 import { keptMessage, keptOnDelete } from '../../core/policy.js';
 import { redact } from '../../core/redact.js';
-import { KubeError, objectPath, type KubeObject } from '@kplane/kube';
-import { errorText, profilePath, type ReconcilerDeps, type RunContext } from './context.js';
+import { KubeError, METADATA_ONLY, objectPath, type KubeObject } from '@kplane/kube';
+import { errorText, profilePath, writtenProfile, type ReconcilerDeps, type RunContext } from './context.js';
 import type { DriftDetector } from './drift.js';
 import { inventoryPath, type InventoryStore } from './inventory.js';
 
@@ -36,8 +36,9 @@ export class Pruner {
       body: { metadata: { finalizers: [...(profile.metadata.finalizers ?? []), FINALIZER], resourceVersion: profile.metadata.resourceVersion } },
       contentType: 'application/merge-patch+json',
       query: { fieldManager: AGENT_FIELD_MANAGER },
+      accept: METADATA_ONLY,
     });
-    this.deps.observeProfile(updated);
+    this.deps.observeProfile(writtenProfile(profile, updated, profile.status));
     profile.metadata.resourceVersion = updated.metadata.resourceVersion;
     profile.metadata.finalizers = updated.metadata.finalizers as string[] | undefined;
   }

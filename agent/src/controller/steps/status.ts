@@ -7,9 +7,9 @@ import { AGENT_FIELD_MANAGER, isConditionTrue, type ClusterProfile, type Cluster
 import { conditionEvents, deriveConditions, isComplete, mergeConditions, type InvalidReason, type ReconcileOutcome } from '../../core/conditions.js';
 import type { LayerReport } from '../../core/layers.js';
 import { redact } from '../../core/redact.js';
-import { holdsProgress, PROGRESS_WRITE_MS, statusPatch } from '../../core/status.js';
-import type { KubeObject } from '@kplane/kube';
-import { iso, profilePath, type ReconcilerDeps, type RunContext } from './context.js';
+import { holdsProgress, progressHoldMs, statusPatch } from '../../core/status.js';
+import { METADATA_ONLY, type KubeObject } from '@kplane/kube';
+import { iso, profilePath, writtenProfile, type ReconcilerDeps, type RunContext } from './context.js';
 import type { DriftDetector } from './drift.js';
 
 /** What the layers, prune and drift steps found, for a profile whose spec is valid. */
@@ -24,7 +24,9 @@ export interface RunReport {
 
 export class StatusWriter {
   /** Per profile: the generation this agent works on, and when it last wrote its status or began on that generation. */
-  private readonly written = new Map<string, { generation?: number; at: number }>();
+  private readonly written = new Map<string, { generation?: number; at: number; writeMs?: number }>();
+  /** How long the last status write of any profile took: the API server's pace, for profiles not written yet. */
+  private lastWriteMs?: number;
   /** Profiles whose last run held a progress write back. */
   private readonly held = new Set<string>();
   /**
@@ -91,7 +93,7 @@ export class StatusWriter {
   /** How long until a progress write this run held back (PROGRESS_WRITE_MS) is due; undefined when none was. */
   heldBackMs(ctx: RunContext): number | undefined {
     const last = this.written.get(ctx.key);
-    return last && this.held.has(ctx.key) ? Math.max(100, last.at + PROGRESS_WRITE_MS - this.deps.now().getTime()) : undefined;
+    return last && this.held.has(ctx.key) ? Math.max(100, last.at + this.holdMs(last) - this.deps.now().getTime()) : undefined;
   }
 
   forget(key: string): void {
@@ -131,28 +133,36 @@ export class StatusWriter {
       this.deps.queueDependents(profile.metadata.namespace ?? '', profile.metadata.name);
     }
     let updated: KubeObject;
+    const started = Date.now();
     try {
       // Only what changed (core/status.ts); the spec is never sent, and the write carries the agent's field manager.
       updated = await this.deps.api.request<KubeObject>('PATCH', `${profilePath(profile)}/status`, {
         body: { status: patch },
         contentType: 'application/merge-patch+json',
         query: { fieldManager: AGENT_FIELD_MANAGER },
+        accept: METADATA_ONLY,
       });
     } finally {
       if (ready) this.inFlight.delete(ctx.key);
     }
-    this.deps.observeProfile(updated);
-    this.written.set(ctx.key, { generation: profile.metadata.generation, at: this.deps.now().getTime() });
+    this.deps.observeProfile(writtenProfile(profile, updated, status));
+    this.lastWriteMs = Date.now() - started;
+    this.written.set(ctx.key, { generation: profile.metadata.generation, at: this.deps.now().getTime(), writeMs: this.lastWriteMs });
     ctx.log.debug('status written', { ready: status.conditions.find((c) => c.type === 'Ready')?.status });
   }
 
-  /** A progress write within PROGRESS_WRITE_MS of the last write, or of this agent's first run of the generation. */
+  /** A progress write within PROGRESS_WRITE_MS (or longer, holdMs) of the last write, or of this agent's first run of the generation. */
   private holdBack(ctx: RunContext, next: ClusterProfileStatus): boolean {
     const generation = ctx.profile.metadata.generation;
     const now = this.deps.now().getTime();
     const known = this.written.get(ctx.key);
-    const last = known && known.generation === generation ? known : { generation, at: now };
+    const last = known && known.generation === generation ? known : { generation, at: now, writeMs: known?.writeMs };
     if (last !== known) this.written.set(ctx.key, last);
-    return holdsProgress(next, now - last.at);
+    return holdsProgress(next, now - last.at, this.holdMs(last));
+  }
+
+  /** PROGRESS_WRITE_MS, longer when status writes are slow (progressHoldMs): this profile's last write, else any profile's. */
+  private holdMs(last: { writeMs?: number }): number {
+    return progressHoldMs(last.writeMs ?? this.lastWriteMs);
   }
 }
