@@ -75,3 +75,24 @@ describe('agent: dependents go on from a Ready status in flight', () => {
     await done;
   });
 });
+
+describe('agent: the cache after a status write answered with metadata only', () => {
+  it("holds the run's spec under the answer's metadata, unless the spec changed meanwhile: then nothing, and the watch brings it", async () => {
+    const h = harness();
+    const read = profile(2);
+    const first = h.writer.report(h.ctx(read), run('Failed'));
+    await tick();
+    h.writes[0].resolve({ metadata: { ...read.metadata, resourceVersion: '8' } });
+    await first;
+    assert.equal(h.observed.length, 1);
+    const stored = h.observed[0] as ClusterProfile;
+    assert.equal(stored.metadata.resourceVersion, '8');
+    assert.deepEqual(stored.spec, read.spec);
+    // Edited while the run worked: the answer's generation is 3, the run's spec is generation 2's.
+    const second = h.writer.report(h.ctx(read), run('Failed'));
+    await tick();
+    h.writes[1].resolve({ metadata: { ...read.metadata, generation: 3, resourceVersion: '9' } });
+    await second;
+    assert.equal(h.observed.length, 1, 'an old spec was cached under the new generation');
+  });
+});

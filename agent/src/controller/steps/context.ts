@@ -147,8 +147,15 @@ export function errorText(err: unknown): string {
  * only (METADATA_ONLY): the answer's metadata, the run's spec and `status` as written. The whole
  * answer was a 1.4 MB object to download and parse for each finalizer and status write of a big
  * part; the watch event of the write brings the stored object right after.
+ *
+ * Undefined when the spec changed since the run read it (the answer's generation is newer): the
+ * run's spec under the new generation would be a profile that never existed, and the next run
+ * would enforce the old spec while reporting the new generation as observed
+ * (test/unit/agent/readyAhead.test.ts; test/cluster/helmLayer.test.ts caught it). The caller
+ * then leaves the cache to the watch.
  */
-export function writtenProfile(profile: ClusterProfile, answer: KubeObject, status: ClusterProfileStatus | undefined): KubeObject {
+export function writtenProfile(profile: ClusterProfile, answer: KubeObject, status: ClusterProfileStatus | undefined): KubeObject | undefined {
+  if (answer.metadata?.generation !== profile.metadata.generation) return undefined;
   const { apiVersion, kind, spec } = profile;
   return { apiVersion, kind, metadata: answer.metadata, spec, ...(status ? { status } : {}) } as unknown as KubeObject;
 }

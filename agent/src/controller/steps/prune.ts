@@ -38,7 +38,8 @@ export class Pruner {
       query: { fieldManager: AGENT_FIELD_MANAGER },
       accept: METADATA_ONLY,
     });
-    this.deps.observeProfile(writtenProfile(profile, updated, profile.status));
+    const stored = writtenProfile(profile, updated, profile.status);
+    if (stored) this.deps.observeProfile(stored);
     profile.metadata.resourceVersion = updated.metadata.resourceVersion;
     profile.metadata.finalizers = updated.metadata.finalizers as string[] | undefined;
   }

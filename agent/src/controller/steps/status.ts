@@ -145,7 +145,8 @@ export class StatusWriter {
     } finally {
       if (ready) this.inFlight.delete(ctx.key);
     }
-    this.deps.observeProfile(writtenProfile(profile, updated, status));
+    const stored = writtenProfile(profile, updated, status);
+    if (stored) this.deps.observeProfile(stored);
     this.lastWriteMs = Date.now() - started;
     this.written.set(ctx.key, { generation: profile.metadata.generation, at: this.deps.now().getTime(), writeMs: this.lastWriteMs });
     ctx.log.debug('status written', { ready: status.conditions.find((c) => c.type === 'Ready')?.status });
