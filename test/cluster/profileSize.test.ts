@@ -103,6 +103,18 @@ describe('profile size: what a real API server stores', function () {
     });
     console.log(`      a status of ${JSON.stringify(status).length} bytes fits on a profile at kplane's limit`);
 
+    // Server-side apply records spec.layers as one field (a CRD list without x-kubernetes-list-type
+    // is atomic): managedFields stay a few hundred bytes whatever the manifests hold, so the limits
+    // above need no room for them. A list-type map on layers (or manifests) would list every layer
+    // here, and the stored object would grow with the profile's structure.
+    const fields = ((await readProfile(client, NAMESPACE, 'at-limit', 60_000))?.metadata.managedFields ?? []) as { operation?: string; fieldsV1?: { 'f:spec'?: Record<string, unknown> } }[];
+    const applied = fields.find((f) => f.operation === 'Apply')?.fieldsV1;
+    assert.ok(applied?.['f:spec'], `no Apply entry with spec fields in managedFields: ${JSON.stringify(fields)}`);
+    assert.deepEqual(applied['f:spec']['f:layers'], {}, `spec.layers is not one field in managedFields: ${JSON.stringify(applied['f:spec']['f:layers']).slice(0, 300)}`);
+    const fieldsBytes = JSON.stringify(fields).length;
+    assert.ok(fieldsBytes < 4096, `managedFields of a profile at kplane's limit take ${fieldsBytes} bytes`);
+    console.log(`      managedFields of the profile at kplane's limit, after a status write: ${fieldsBytes} bytes`);
+
     // The first refused size gets the finding, naming the fix.
     const over = validateProfile(profileOfSize('over', high)).filter((f) => f.code === 'PROFILE_TOO_LARGE');
     assert.equal(over.length, 1);
