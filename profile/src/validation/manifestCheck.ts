@@ -68,7 +68,75 @@ type Walk = {
   opts: ManifestCheckOptions;
   /** True inside a CRD's schema: an object schema without properties keeps no fields. */
   structural: boolean;
+  /** What the walk reads of each schema node, read once (see Facts). */
+  facts: WeakMap<KubeSchema, Facts>;
 };
+
+/**
+ * What the walk reads of one schema node, its $ref followed, read once per node and kept. The
+ * nodes are JSON objects of hundreds of shapes, so each property read on them was a megamorphic
+ * lookup, and a manifest node cost some fifteen of them: most of the walk's time over generated
+ * profiles of small Deployments (--cpu-prof, bench:lsp). One object of one shape reads fast.
+ */
+class Facts {
+  readonly intOrString: boolean;
+  readonly quantity: boolean;
+  /** anyOf or oneOf, when the node is nothing else. */
+  readonly alternatives: KubeSchema[] | undefined;
+  readonly type: string | undefined;
+  readonly enum: unknown[] | undefined;
+  readonly byte: boolean;
+  readonly items: KubeSchema | undefined;
+  readonly listType: string | undefined;
+  readonly properties: Map<string, KubeSchema> | undefined;
+  readonly extra: KubeSchema | boolean | undefined;
+  readonly preserve: boolean;
+  readonly embedded: boolean;
+  readonly required: readonly string[];
+
+  constructor(
+    /** The node itself, its $ref (and one-element allOf) followed. */
+    readonly schema: KubeSchema,
+    /** The $ref of the node as written (ObjectMeta and LabelSelector get checks of their own). */
+    readonly ref: string | undefined,
+  ) {
+    this.intOrString = isIntOrString(schema);
+    this.quantity = schema.format === 'quantity';
+    const alternatives = schema.anyOf ?? schema.oneOf;
+    this.alternatives = alternatives && !schema.type && !schema.properties ? alternatives : undefined;
+    this.type = schema.type ?? (schema.properties || schema.additionalProperties ? 'object' : undefined);
+    this.enum = schema.enum && schema.enum.length ? schema.enum : undefined;
+    this.byte = schema.format === 'byte';
+    this.items = schema.items;
+    this.listType = schema['x-kubernetes-list-type'];
+    this.properties = schema.properties ? new Map(Object.entries(schema.properties)) : undefined;
+    this.extra = schema.additionalProperties;
+    this.preserve = schema['x-kubernetes-preserve-unknown-fields'] === true;
+    this.embedded = schema['x-kubernetes-embedded-resource'] === true;
+    this.required = schema.required ?? [];
+  }
+}
+
+/** Per schema set (definitions by name decide where a $ref leads): schema node → its facts. */
+const factsBySet = new WeakMap<object, WeakMap<KubeSchema, Facts>>();
+
+function factsFor(kube: KubeTypes): WeakMap<KubeSchema, Facts> {
+  let facts = factsBySet.get(kube.data);
+  if (!facts) {
+    facts = new WeakMap();
+    factsBySet.set(kube.data, facts);
+  }
+  return facts;
+}
+
+function factsOf(raw: KubeSchema, w: Walk): Facts {
+  let facts = w.facts.get(raw);
+  if (!facts) {
+    facts = new Facts(resolve(raw, w.opts.kube), raw.$ref);
+    w.facts.set(raw, facts);
+  }
+  return facts;
+}
 
 /** Findings of one manifest (as written, variables not substituted) at `path` in the profile. */
 export function checkManifest(manifest: unknown, path: JsonPath, opts: ManifestCheckOptions): Finding[] {
@@ -102,7 +170,7 @@ export function checkManifest(manifest: unknown, path: JsonPath, opts: ManifestC
     notServed(apiVersion, kind, path, opts, findings);
     return findings;
   }
-  const walk: Walk = { kind, findings, opts, structural: !known.schema.$ref };
+  const walk: Walk = { kind, findings, opts, structural: !known.schema.$ref, facts: factsFor(kube) };
   const root = resolve(known.schema, kube);
   walkObjectRoot(manifest, root, { up: undefined, key: '', length: path.length, base: path }, walk, known.schema.$ref === undefined);
   return findings.slice(0, MAX_FINDINGS);
@@ -291,17 +359,16 @@ function walkValue(value: unknown, raw: KubeSchema, path: WalkPath, w: Walk, dep
   const b = base ?? path.length;
   if (depth > MAX_DEPTH || w.findings.length >= MAX_FINDINGS) return;
   if (value === null || value === undefined) return; // null means "unset" to the API server
-  const kube = w.opts.kube;
-  const ref = raw.$ref;
-  const schema = resolve(raw, kube);
+  const f = factsOf(raw, w);
+  const schema = f.schema;
   const rendered = renderedType(value, w);
   if (rendered === 'unknown') return;
 
-  if (isIntOrString(schema)) {
+  if (f.intOrString) {
     if (rendered !== 'integer' && rendered !== 'string') wrongType(value, schema, path, w, b, rendered);
     return;
   }
-  if (schema.format === 'quantity') {
+  if (f.quantity) {
     if (rendered === 'integer' || rendered === 'number') return;
     if (rendered !== 'string') return wrongType(value, schema, path, w, b, rendered);
     if (typeof value === 'string' && !hasVariables(value) && !QUANTITY.test(value.trim())) {
@@ -309,20 +376,20 @@ function walkValue(value: unknown, raw: KubeSchema, path: WalkPath, w: Walk, dep
     }
     return;
   }
-  const alternatives = schema.anyOf ?? schema.oneOf;
-  if (alternatives && !schema.type && !schema.properties) {
+  const alternatives = f.alternatives;
+  if (alternatives) {
     // Some branch must fit: try each on a scratch list (branches are small scalar schemas in practice).
     for (const branch of alternatives) {
       const scratch: Walk = { ...w, findings: [] };
       walkValue(value, branch, path, scratch, depth + 1, b);
       if (scratch.findings.length === 0) return;
     }
-    const names = alternatives.map((a) => expectedName(resolve(a, kube)));
+    const names = alternatives.map((a) => expectedName(resolve(a, w.opts.kube)));
     push(w, { code: 'MANIFEST_WRONG_TYPE', message: `${where(w, path, b)} is ${describeValue(value)}; it must be ${names.map(article).join(' or ')}.`, path: pathOf(path) });
     return;
   }
 
-  const type = schema.type ?? (schema.properties || schema.additionalProperties ? 'object' : undefined);
+  const type = f.type;
   if (!type) return; // anything goes (RawExtension, JSON fields)
   const fits = rendered === type || (type === 'number' && rendered === 'integer');
   if (!fits) return wrongType(value, schema, path, w, b, rendered);
@@ -330,7 +397,7 @@ function walkValue(value: unknown, raw: KubeSchema, path: WalkPath, w: Walk, dep
 
   switch (type) {
     case 'string':
-      if (typeof value === 'string') checkString(value, schema, path, w, b);
+      if (typeof value === 'string') checkString(value, f, path, w, b);
       return;
     case 'integer':
     case 'number':
@@ -339,22 +406,22 @@ function walkValue(value: unknown, raw: KubeSchema, path: WalkPath, w: Walk, dep
     case 'boolean':
       return;
     case 'array':
-      if (Array.isArray(value)) walkArray(value, schema, path, w, depth, b);
+      if (Array.isArray(value)) walkArray(value, f, path, w, depth, b);
       return;
     case 'object':
       if (isRecord(value)) {
-        walkObject(value, schema, path, w, depth, b, ref);
-        if (ref === OBJECT_META) checkObjectMeta(value, path, w, b);
-        if (ref === LABEL_SELECTOR && isRecord(value.matchLabels)) checkLabels(value.matchLabels, down(path, 'matchLabels'), w, b, true);
+        walkObject(value, f, path, w, depth, b);
+        if (f.ref === OBJECT_META) checkObjectMeta(value, path, w, b);
+        if (f.ref === LABEL_SELECTOR && isRecord(value.matchLabels)) checkLabels(value.matchLabels, down(path, 'matchLabels'), w, b, true);
       }
       return;
   }
 }
 
-function checkString(value: string, schema: KubeSchema, path: WalkPath, w: Walk, b: number): void {
+function checkString(value: string, f: Facts, path: WalkPath, w: Walk, b: number): void {
   if (hasVariables(value)) return; // its value is known only once rendered
-  if (schema.enum && schema.enum.length && !schema.enum.includes(value)) {
-    const allowed = schema.enum.map(String);
+  if (f.enum && !f.enum.includes(value)) {
+    const allowed = f.enum.map(String);
     const guess = closest(value, allowed);
     push(w, {
       code: 'MANIFEST_INVALID_ENUM_VALUE',
@@ -364,7 +431,7 @@ function checkString(value: string, schema: KubeSchema, path: WalkPath, w: Walk,
     });
     return;
   }
-  if (schema.format === 'byte' && !BASE64.test(value)) {
+  if (f.byte && !BASE64.test(value)) {
     push(w, { code: 'MANIFEST_INVALID_FORMAT', message: `${where(w, path, b)} must be base64-encoded: encode the value (base64), or put plain text under stringData instead.`, path: pathOf(path) });
   }
 }
@@ -384,11 +451,11 @@ function checkNumber(value: number, schema: KubeSchema, path: WalkPath, w: Walk,
   }
 }
 
-function walkArray(value: unknown[], schema: KubeSchema, path: WalkPath, w: Walk, depth: number, b: number): void {
-  const items = schema.items;
+function walkArray(value: unknown[], f: Facts, path: WalkPath, w: Walk, depth: number, b: number): void {
+  const items = f.items;
   if (items) for (let i = 0; i < value.length && w.findings.length < MAX_FINDINGS; i++) walkValue(value[i], items, down(path, i), w, depth + 1, b);
-  const listType = schema['x-kubernetes-list-type'];
-  if (listType === 'map') checkListMap(value, schema, path, w, b);
+  const listType = f.listType;
+  if (listType === 'map') checkListMap(value, f.schema, path, w, b);
   else if (listType === 'set') {
     const seen = new Map<string, number>();
     value.forEach((item, i) => {
@@ -431,25 +498,24 @@ function checkListMap(value: unknown[], schema: KubeSchema, path: WalkPath, w: W
   });
 }
 
-function walkObject(value: Record<string, unknown>, schema: KubeSchema, path: WalkPath, w: Walk, depth: number, b: number, ref: string | undefined): void {
-  const properties = schema.properties;
-  const extra = schema.additionalProperties;
-  const preserve = schema['x-kubernetes-preserve-unknown-fields'] === true;
-  const embedded = schema['x-kubernetes-embedded-resource'] === true;
+function walkObject(value: Record<string, unknown>, f: Facts, path: WalkPath, w: Walk, depth: number, b: number): void {
+  const properties = f.properties;
+  const extra = f.extra;
+  const embedded = f.embedded;
   // A built-in object schema with neither properties nor additionalProperties is free-form
   // (RawExtension, JSON); in a CRD's structural schema it keeps no field at all.
-  const open = preserve || extra === true || (!properties && extra === undefined && !w.structural);
+  const open = f.preserve || extra === true || (!properties && extra === undefined && !w.structural);
   for (const key of Object.keys(value)) {
     if (w.findings.length >= MAX_FINDINGS) return;
-    const property = properties && Object.hasOwn(properties, key) ? properties[key] : undefined;
+    const property = properties?.get(key);
     const child = down(path, key);
     if (property) walkValue(value[key], property, child, w, depth + 1, b);
     else if (typeof extra === 'object') walkValue(value[key], extra, child, w, depth + 1, b);
     else if (embedded && (key === 'apiVersion' || key === 'kind')) continue;
     else if (embedded && key === 'metadata') walkValue(value[key], { $ref: OBJECT_META }, child, w, depth + 1, b);
-    else if (!open) unknownField(key, schema, path, w, b, ref);
+    else if (!open) unknownField(key, f.schema, path, w, b, f.ref);
   }
-  for (const field of schema.required ?? []) {
+  for (const field of f.required) {
     if (value[field] === undefined || value[field] === null) {
       push(w, {
         code: 'MANIFEST_MISSING_FIELD',
