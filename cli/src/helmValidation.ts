@@ -1,13 +1,15 @@
 /**
  * `kplane validate` on Helm layers: each layer's chart rendered with the real `helm template`
- * (./helmLayers.ts) and every object it renders checked against the built-in Kubernetes API with
- * the manifest walker (profile/src/validation/manifestCheck.ts), its own CRDs included, by the
+ * (./helmLayers.ts) and every object it renders checked against the built-in Kubernetes API and,
+ * with --context, each target cluster's live API (with the schemas of the group/versions the
+ * chart renders, which the profile's text does not name), with the manifest walker
+ * (profile/src/validation/manifestCheck.ts), its own CRDs and the profile's included, by the
  * same code as the editor (@kplane/language-server renderedObjectFindings). Findings sit on the
  * layer's `helm` key and name the rendered object, its template and the field.
  * Sensitive values never reach a message: they are masked wherever they appear.
  */
 import { parseAllDocuments } from 'yaml';
-import { renderProfile, sensitiveValues, type ClusterProfileSpec, type Finding, type FindingCode, type KubeTypes } from '@kplane/profile';
+import { customKindsOf, renderProfile, sensitiveValues, type ClusterProfileSpec, type Finding, type FindingCode, type KubeTypes, type SchemaTarget } from '@kplane/profile';
 import { renderedObjectFindings, type LanguageService, type textDocument } from '@kplane/language-server';
 
 type TextDocument = ReturnType<typeof textDocument>;
@@ -29,7 +31,16 @@ export interface HelmValidationStats {
 export async function helmLayerDiagnostics(
   document: TextDocument,
   service: LanguageService,
-  opts: { store: HelmChartStore; offline: boolean; kube: KubeTypes; kubeVersion?: string; stats: HelmValidationStats; alreadyUnavailable: (line: number) => boolean },
+  opts: {
+    store: HelmChartStore;
+    offline: boolean;
+    kube: KubeTypes;
+    kubeVersion?: string;
+    stats: HelmValidationStats;
+    alreadyUnavailable: (line: number) => boolean;
+    /** The target clusters (--context), with the schemas of these group/versions. */
+    targets?: (groupVersions: readonly string[]) => Promise<readonly SchemaTarget[]>;
+  },
 ): Promise<HelmDiagnostic[]> {
   const out: HelmDiagnostic[] = [];
   const docs = parseAllDocuments(document.getText());
@@ -44,6 +55,7 @@ export async function helmLayerDiagnostics(
       continue; // the profile's own findings say what is wrong
     }
     const secrets = sensitiveValues(value.spec).filter((s) => s.length > 0);
+    const customKinds = customKindsOf(layers.flatMap((l) => l.manifests));
     const mask = (text: string) => secrets.reduce((t, s) => t.split(s).join('••••••'), text);
     for (let li = 0; li < layers.length; li++) {
       const layer = layers[li];
@@ -65,7 +77,8 @@ export async function helmLayerDiagnostics(
         continue;
       }
       opts.stats.rendered++;
-      for (const finding of renderedObjectFindings(result.rendered, ['spec', 'layers', li, 'helm'], { kube: opts.kube, kubeVersion: opts.kubeVersion })) add(finding.severity, finding.code, finding.message);
+      const targets = opts.targets ? await opts.targets([...new Set(result.rendered.objects.map((o) => o.manifest.apiVersion))]) : undefined;
+      for (const finding of renderedObjectFindings(result.rendered, ['spec', 'layers', li, 'helm'], { kube: opts.kube, kubeVersion: opts.kubeVersion, targets, customKinds })) add(finding.severity, finding.code, finding.message);
     }
   }
   return out;

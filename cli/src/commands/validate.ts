@@ -34,8 +34,9 @@ must hold a ClusterProfile.
                   are errors, APIs removed later warnings (default: ${KUBERNETES_RELEASE})
   --offline       fetch no chart: Helm layers whose chart is not cached are not rendered (said so)
   --ca-file       PEM of a CA to trust for chart repositories
-  --context       also check every manifest against the live API of these kubeconfig contexts
-                  (their version, kinds and CRDs, OpenAPI v3 of the group/versions the profiles use);
+  --context       also check every manifest, and every object a Helm layer renders, against the live
+                  API of these kubeconfig contexts (their version, kinds and CRDs, OpenAPI v3 of the
+                  group/versions the profiles and their charts use);
                   a finding that holds on some targets only says where ("On cluster eu-prod-1: …")
   --all-contexts  every context of the kubeconfig
   --kubeconfig    KUBECONFIG-style list of files (default: $KUBECONFIG, ~/.kube/config)
@@ -273,7 +274,7 @@ export const command: Command = {
       // Helm layers parse the text again: not when the service refused to parse it (a 20 MB file
       // took minutes and ran out of heap), nor when no layer names a chart.
       const unparsed = diagnostics.some((d) => d.code === 'FILE_TOO_LARGE' || d.code === 'BINARY_CONTENT');
-      const helmFindings = unparsed || !/\bhelm["']?\s*:/.test(text) ? [] : await helmLayerDiagnostics(document, service, { store, offline, kube: builtinKubeTypes(), kubeVersion, stats: helmStats, alreadyUnavailable: (line) => unavailable.has(line) });
+      const helmFindings = unparsed || !/\bhelm["']?\s*:/.test(text) ? [] : await helmLayerDiagnostics(document, service, { store, offline, kube: builtinKubeTypes(), kubeVersion, stats: helmStats, alreadyUnavailable: (line) => unavailable.has(line), targets: live.withGroupVersions });
       const fileNodes = service.profileNodes(document);
       service.forget(document.uri);
       texts.set(target.file, text);
@@ -329,6 +330,8 @@ interface LiveTargets {
   lines: string[];
   /** Contexts that did not answer (checked against their cached schemas, or skipped). */
   failed: number;
+  /** The same targets with the schemas of these group/versions too: what a Helm chart renders is not in the profile's text. */
+  withGroupVersions?: (groupVersions: readonly string[]) => Promise<readonly SchemaTarget[]>;
 }
 
 /**
@@ -371,6 +374,7 @@ async function liveTargets(names: string[], all: boolean, kubeconfig: string | u
       }
     }),
   );
+  const printed = new Set<string>();
   for (const one of sets) {
     if ('error' in one) {
       console.error(terminalText(`kplane validate: context ${one.context} skipped: ${one.error} (nothing cached for it either)`));
@@ -380,9 +384,37 @@ async function liveTargets(names: string[], all: boolean, kubeconfig: string | u
     }
     const { set } = one;
     for (const problem of set.problems) console.error(terminalText(`kplane validate: ${problem}`));
+    set.problems.forEach((p) => printed.add(p));
     if (set.state === 'cached') result.failed++;
     result.targets.push({ name: set.context, kube: set.kube });
     result.lines.push(`${set.context} (${set.state === 'live' ? 'live' : `cached, ${describeAge(Date.now() - set.fetchedAt)} old`}, ${set.kubernetes})`);
   }
+  // Asked again per chart: the store keeps discovery for a minute, so only documents not read yet are fetched.
+  const reached = contexts.filter((c) => result.targets.some((t) => t.name === c.name));
+  const asked = new Map<string, Promise<readonly SchemaTarget[]>>();
+  result.withGroupVersions = (more) => {
+    const wanted = [...new Set([...groupVersions, ...more])].sort();
+    if (wanted.length === groupVersions.length) return Promise.resolve(result.targets);
+    const key = wanted.join(' ');
+    const known = asked.get(key);
+    if (known) return known;
+    const answer = Promise.all(
+      reached.map(async (context) => {
+        const client = new KubeClient(kubeConfigConnection(context.kubeConfig), { context: context.name });
+        try {
+          const set = await store.schemaSet(client, wanted);
+          for (const problem of set.problems.filter((p) => !printed.has(p))) console.error(terminalText(`kplane validate: ${problem}`));
+          set.problems.forEach((p) => printed.add(p));
+          return [{ name: set.context, kube: set.kube }];
+        } catch {
+          return result.targets.filter((t) => t.name === context.name); // stopped answering since: what it was checked with
+        } finally {
+          client.close();
+        }
+      }),
+    ).then((lists) => lists.flat());
+    asked.set(key, answer);
+    return answer;
+  };
   return result;
 }

@@ -1,12 +1,14 @@
 /**
  * The Kubernetes checks of what a Helm layer's chart renders: every rendered object goes through
  * the same manifest walker as the profile's own manifests (@kplane/profile checkManifest, with
- * the chart's own CRDs), and each finding is put on the layer's `helm` key, naming the chart, the
- * rendered object, its template and the field. Shared by the editor (./helmValues.ts, with
- * objects rendered in the background by ../helmChartStore.ts) and `kplane validate`
- * (cli/src/helmValidation.ts). Pure.
+ * the chart's own CRDs and the profile's), against the built-in API and, as for manifests, each
+ * target cluster's live API (a finding on some targets only says where: "On cluster b: …"). Each
+ * finding is put on the layer's `helm` key, naming the chart, the rendered object, its template
+ * and the field: rendered objects have no place in the profile's text. Shared by the editor
+ * (./helmValues.ts, with objects rendered in the background by ../helmChartStore.ts) and
+ * `kplane validate` (cli/src/helmValidation.ts). Pure.
  */
-import { checkManifest, customKindsOf, formatPath, type Finding, type JsonPath, type KubeTypes, type Manifest } from '@kplane/profile';
+import { checkManifest, customKindsOf, formatPath, mergeTargetFindings, type CustomKind, type Finding, type JsonPath, type KubeTypes, type Manifest, type SchemaTarget } from '@kplane/profile';
 import type { ChartRef } from './helmValues.js';
 
 /** One object `helm template` printed. */
@@ -35,18 +37,38 @@ export type RenderLookup = { state: 'ready'; rendered: RenderedChart } | { state
 /** Findings of rendered objects shown per layer; the rest are counted in one more. */
 export const MAX_RENDERED_FINDINGS = 20;
 
-export function renderedObjectFindings(rendered: RenderedChart, helmPath: JsonPath, opts: { kube: KubeTypes; kubeVersion?: string }): Finding[] {
-  const kube = opts.kube.withCustomKinds(customKindsOf(rendered.objects.map((o) => o.manifest)));
-  const found: { finding: Finding; object: string }[] = [];
+export interface RenderedCheckOptions {
+  kube: KubeTypes;
+  kubeVersion?: string;
+  /** Target clusters with their live types (clusters sharing a set are checked once). */
+  targets?: readonly SchemaTarget[];
+  /** Kinds the profile's own CRDs define (a chart's custom resource may rely on a CRD of another layer). */
+  customKinds?: readonly CustomKind[];
+}
+
+export function renderedObjectFindings(rendered: RenderedChart, helmPath: JsonPath, opts: RenderedCheckOptions): Finding[] {
+  const custom = [...(opts.customKinds ?? []), ...customKindsOf(rendered.objects.map((o) => o.manifest))];
+  const builtin = opts.kube.withCustomKinds(custom);
+  const sets = new Map<KubeTypes, string[]>([[builtin, []]]);
+  for (const t of opts.targets ?? []) {
+    const kube = t.kube.withCustomKinds(custom);
+    sets.set(kube, [...(sets.get(kube) ?? []), t.name]);
+  }
+  const found: Finding[] = [];
   for (const o of rendered.objects) {
     const m = o.manifest;
     const object = `${m.kind} ${m.metadata.namespace ? `${m.metadata.namespace}/` : ''}${m.metadata.name}${o.source ? ` (${o.source})` : ''}`;
-    for (const finding of checkManifest(m, [], { kube, kubeVersion: opts.kubeVersion, variableType: () => undefined })) found.push({ finding, object });
+    // Worded before merging, so a finding of some targets only gets its place first ("On cluster b: Chart …").
+    const check = (kube: KubeTypes) => checkManifest(m, [], { kube, kubeVersion: opts.kubeVersion, variableType: () => undefined }).map((f) => ({ ...f, message: `Chart ${rendered.chart} ${rendered.version} renders ${object}: ${formatPath(f.path)}: ${f.message} [${f.code}]` }));
+    // Merged per object: the walker's keys (code and path) are unique within one object only.
+    const checked = [...sets].filter(([kube]) => !servedUnread(kube, m));
+    const findings = checked.length === 1 ? check(builtin) : mergeTargetFindings(checked.map(([kube, targets]) => ({ kube, targets, findings: check(kube) })));
+    for (const finding of findings) found.push(finding);
   }
-  const out: Finding[] = found.slice(0, MAX_RENDERED_FINDINGS).map(({ finding, object }) => ({
+  const out: Finding[] = found.slice(0, MAX_RENDERED_FINDINGS).map((finding) => ({
     code: 'HELM_RENDERED_OBJECT',
     severity: finding.severity,
-    message: `Chart ${rendered.chart} ${rendered.version} renders ${object}: ${formatPath(finding.path)}: ${finding.message} [${finding.code}]`,
+    message: finding.message,
     path: helmPath,
     on: 'key',
   }));
@@ -60,4 +82,13 @@ export function renderedObjectFindings(rendered: RenderedChart, helmPath: JsonPa
     });
   }
   return out;
+}
+
+/**
+ * A live set that serves the kind but holds no schema of its group/version (the editor reads those
+ * the profile's text names; a chart may render others) can tell nothing of its fields: left out
+ * for that object, so the built-in API's findings are not said to hold "in built-in" only.
+ */
+function servedUnread(kube: KubeTypes, m: Manifest): boolean {
+  return kube.live && kube.kind(m.apiVersion, m.kind)?.schema.$ref === '';
 }

@@ -21,8 +21,8 @@ import { isProfileDocument, type ParsedFile } from './yamlParse.js';
 import { spanOfFinding } from './ranges.js';
 import { DiagnosticSeverity } from 'vscode-languageserver-types';
 import type { DiagnosticData, KplaneDiagnostic } from './validation.js';
-import { renderedObjectFindings, type RenderLookup, type RenderRequest } from './helmRendered.js';
-import type { KubeTypes } from '@kplane/profile';
+import { renderedObjectFindings, type RenderedCheckOptions, type RenderLookup, type RenderRequest } from './helmRendered.js';
+import { customKindsOf, type CustomKind } from '@kplane/profile';
 
 /** A chart as a layer names it. */
 export interface ChartRef {
@@ -348,10 +348,11 @@ function unknownKeyFindings(layer: HelmLayer, chart: ChartFacts): Finding[] {
  * objects the chart renders with the layer's values (once the provider has rendered them; values
  * the chart's schema rejects are not rendered, Helm would refuse them).
  */
-export function helmValuesFindings(docValue: unknown, provider: HelmChartProvider | undefined, owner = '', kube?: { kube: KubeTypes; kubeVersion?: string }): Finding[] {
+export function helmValuesFindings(docValue: unknown, provider: HelmChartProvider | undefined, owner = '', kube?: Omit<RenderedCheckOptions, 'customKinds'>): Finding[] {
   if (!provider) return [];
   const findings: Finding[] = [];
   let secrets: string[] | undefined;
+  let customKinds: CustomKind[] | undefined;
   for (const layer of helmLayersOf(docValue)) {
     const lookup = provider.chart(layer.ref, `${owner}#${layer.index}`);
     const helmPath: JsonPath = ['spec', 'layers', layer.index, 'helm'];
@@ -377,9 +378,18 @@ export function helmValuesFindings(docValue: unknown, provider: HelmChartProvide
     secrets ??= sensitiveValues(isRecord(docValue) ? docValue.spec : undefined).filter((v) => v.length > 0);
     const mask = (finding: Finding): Finding => ({ ...finding, message: secrets!.reduce((text, secret) => text.split(secret).join('••••••'), finding.message) });
     if (rendered.state === 'failed') findings.push(mask({ code: 'HELM_RENDER_FAILED', severity: 'error', message: rendered.message, path: helmPath, on: 'key' }));
-    else if (rendered.state === 'ready') findings.push(...renderedObjectFindings(rendered.rendered, helmPath, kube).map(mask));
+    else if (rendered.state === 'ready') {
+      customKinds ??= customKindsOf(profileManifests(docValue));
+      findings.push(...renderedObjectFindings(rendered.rendered, helmPath, { ...kube, customKinds }).map(mask));
+    }
   }
   return findings;
+}
+
+/** The manifests of the profile's own layers (their CRDs make kinds known to what charts render). */
+function profileManifests(docValue: unknown): unknown[] {
+  const layers = isRecord(docValue) && isRecord(docValue.spec) && Array.isArray(docValue.spec.layers) ? docValue.spec.layers : [];
+  return layers.flatMap((l) => (isRecord(l) && Array.isArray(l.manifests) ? l.manifests : []));
 }
 
 // --- completion and hover -----------------------------------------------------------------
@@ -541,7 +551,7 @@ export function helmHover(document: TextDocument, model: ProfileModel, offset: n
 const SEVERITY = { error: DiagnosticSeverity.Error, warning: DiagnosticSeverity.Warning, information: DiagnosticSeverity.Information, hint: DiagnosticSeverity.Hint } as const;
 
 /** The Helm findings of every profile document of a file, placed like the profile's own. */
-export function helmDiagnostics(document: TextDocument, parsed: ParsedFile, provider: HelmChartProvider | undefined, kube?: { kube: KubeTypes; kubeVersion?: string }): KplaneDiagnostic[] {
+export function helmDiagnostics(document: TextDocument, parsed: ParsedFile, provider: HelmChartProvider | undefined, kube?: Omit<RenderedCheckOptions, 'customKinds'>): KplaneDiagnostic[] {
   if (!provider) return [];
   const out: KplaneDiagnostic[] = [];
   parsed.documents.forEach((doc, index) => {

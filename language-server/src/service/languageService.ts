@@ -141,7 +141,7 @@ export function getLanguageService(initial: LanguageServiceOptions = {}): Langua
         const parsed = parse(document);
         const helm = guard([], () => {
           const kube = options.helmCharts?.rendered ? options.kubeTypes?.() : undefined;
-          return helmDiagnostics(document, parsed, options.helmCharts, kube ? { kube, kubeVersion: options.kubeVersion } : undefined);
+          return helmDiagnostics(document, parsed, options.helmCharts, kube ? { kube, kubeVersion: options.kubeVersion, targets: targetsOf(document.uri) } : undefined);
         });
         return [...validateFile(document, parsed, {
           yamlSyntax: options.yamlSyntax ?? true,
