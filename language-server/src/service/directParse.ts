@@ -20,13 +20,6 @@ function unsure(): never {
   throw UNSURE;
 }
 
-interface Parsed {
-  node: YamlNode;
-  value: unknown;
-  /** Offset of the next content character after the node (first of its line), or -1 at the end. */
-  next: number;
-}
-
 const SPACE = 0x20;
 const NL = 0x0a;
 const HASH = 0x23;
@@ -132,6 +125,13 @@ export function directParse(text: string, maxDepth: number): { root: YamlNode | 
   if (text.includes('\r') || text.charCodeAt(0) === 0xfeff) return undefined;
   const n = text.length;
 
+  // What a parse function found besides the node it returns, read by its caller at once: an
+  // object per node to carry them was a fifth of the parse's garbage (--cpu-prof, bench:lsp).
+  /** The value of the node just parsed. */
+  let outValue: unknown;
+  /** Offset of the next content character after it (first of its line), or -1 at the end. */
+  let outNext = -1;
+
   const lineEnd = (at: number): number => {
     const nl = text.indexOf('\n', at);
     return nl < 0 ? n : nl;
@@ -226,7 +226,7 @@ export function directParse(text: string, maxDepth: number): { root: YamlNode | 
   const scalar = (start: number, end: number, value: unknown, plain: boolean): YamlNode => ({ type: 'scalar', start, end, value, plain });
 
   /** A block mapping whose first key starts at `at`, in column `col`. */
-  const parseMap = (at: number, col: number, depth: number): Parsed => {
+  const parseMap = (at: number, col: number, depth: number): YamlNode => {
     if (depth > maxDepth) unsure();
     const object: Record<string, unknown> = {};
     const pairs: YamlPair[] = [];
@@ -254,32 +254,38 @@ export function directParse(text: string, maxDepth: number): { root: YamlNode | 
       let q = colon + 1;
       while (text.charCodeAt(q) === SPACE) q++;
       const v = text.charCodeAt(q);
-      let parsed: Parsed;
+      let node: YamlNode;
       if (q >= n || v === NL || v === HASH) {
         const below = q >= n ? -1 : nextContent(lineEnd(q) + 1);
         const belowCol = below < 0 ? -1 : columnOf(below);
-        if (below >= 0 && belowCol > col) parsed = parseBlock(below, belowCol, col, depth + 1);
-        else if (below >= 0 && belowCol === col && isDash(below)) parsed = parseSeq(below, col, depth + 1);
-        else parsed = { node: scalar(q, q, null, true), value: null, next: below };
+        if (below >= 0 && belowCol > col) node = parseBlock(below, belowCol, col, depth + 1);
+        else if (below >= 0 && belowCol === col && isDash(below)) node = parseSeq(below, col, depth + 1);
+        else {
+          node = scalar(q, q, null, true);
+          outValue = null;
+          outNext = below;
+        }
       } else {
         if (isDash(q) || keyColon(q) >= 0) unsure();
-        parsed = parseInline(q, col, depth + 1);
+        node = parseInline(q, col, depth + 1);
       }
-      pairs.push({ key, value: parsed.node });
-      object[name] = parsed.value;
-      last = parsed.node;
-      next = parsed.next;
+      pairs.push({ key, value: node });
+      object[name] = outValue;
+      last = node;
+      next = outNext;
       if (next < 0) break;
       const nextCol = columnOf(next);
       if (nextCol < col) break;
       if (nextCol > col || isDash(next)) unsure();
       p = next;
     }
-    return { node: { type: 'map', start: at, end: endOf(last, at), flow: false, pairs }, value: object, next };
+    outValue = object;
+    outNext = next;
+    return { type: 'map', start: at, end: endOf(last, at), flow: false, pairs };
   };
 
   /** A block sequence whose first `-` is at `at`, in column `col`. */
-  const parseSeq = (at: number, col: number, depth: number): Parsed => {
+  const parseSeq = (at: number, col: number, depth: number): YamlNode => {
     if (depth > maxDepth) unsure();
     const array: unknown[] = [];
     const items: YamlNode[] = [];
@@ -289,18 +295,18 @@ export function directParse(text: string, maxDepth: number): { root: YamlNode | 
       let q = p + 1;
       while (text.charCodeAt(q) === SPACE) q++;
       const c = text.charCodeAt(q);
-      let parsed: Parsed;
+      let node: YamlNode;
       if (q >= n || c === NL || c === HASH) {
         // The item is on the lines below, or empty (left to js-yaml).
         const below = q >= n ? -1 : nextContent(lineEnd(q) + 1);
         if (below < 0 || columnOf(below) <= col) unsure();
-        parsed = parseBlock(below, columnOf(below), col, depth + 1);
-      } else if (isDash(q)) parsed = parseSeq(q, columnOf(q), depth + 1);
-      else if (keyColon(q) >= 0) parsed = parseMap(q, columnOf(q), depth + 1);
-      else parsed = parseInline(q, col, depth + 1);
-      items.push(parsed.node);
-      array.push(parsed.value);
-      next = parsed.next;
+        node = parseBlock(below, columnOf(below), col, depth + 1);
+      } else if (isDash(q)) node = parseSeq(q, columnOf(q), depth + 1);
+      else if (keyColon(q) >= 0) node = parseMap(q, columnOf(q), depth + 1);
+      else node = parseInline(q, col, depth + 1);
+      items.push(node);
+      array.push(outValue);
+      next = outNext;
       if (next < 0) break;
       const nextCol = columnOf(next);
       if (nextCol < col) break;
@@ -309,29 +315,33 @@ export function directParse(text: string, maxDepth: number): { root: YamlNode | 
       if (!isDash(next)) break;
       p = next;
     }
-    return { node: { type: 'seq', start: at, end: endOf(items[items.length - 1], at), flow: false, items }, value: array, next };
+    outValue = array;
+    outNext = next;
+    return { type: 'seq', start: at, end: endOf(items[items.length - 1], at), flow: false, items };
   };
 
   /** A node that starts a line of its own, at `at` in column `col` (deeper than its parent's `parentCol`). */
-  const parseBlock = (at: number, col: number, parentCol: number, depth: number): Parsed => {
+  const parseBlock = (at: number, col: number, parentCol: number, depth: number): YamlNode => {
     if (isDash(at)) return parseSeq(at, col, depth);
     if (keyColon(at) >= 0) return parseMap(at, col, depth);
     return parseInline(at, parentCol, depth);
   };
 
   /** A value that starts at `at` on a line and ends there (block scalars: their header does). */
-  const parseInline = (at: number, parentCol: number, depth: number): Parsed => {
+  const parseInline = (at: number, parentCol: number, depth: number): YamlNode => {
     const c = text.charCodeAt(at);
     if (c === 0x7c || c === 0x3e) return blockScalar(at, parentCol);
     if (c === DQUOTE || c === SQUOTE) {
       const end = quotedEnd(at);
       const value = quotedValue(at, end);
-      return { node: scalar(at, end, value, false), value, next: afterLine(end, parentCol) };
+      outNext = afterLine(end, parentCol);
+      outValue = value;
+      return scalar(at, end, value, false);
     }
     if (c === 0x5b || c === 0x7b) {
-      const flow = parseFlow(at, depth);
-      // Fields set one by one: a spread here was the parser's hottest line on generated profiles (--cpu-prof).
-      return { node: flow.node, value: flow.value, next: afterLine(flow.node.end, parentCol) };
+      const node = parseFlow(at, depth); // sets outValue
+      outNext = afterLine(node.end, parentCol);
+      return node;
     }
     if (badPlainStart(c, text.charCodeAt(at + 1))) unsure();
     let end = at;
@@ -342,11 +352,13 @@ export function directParse(text: string, maxDepth: number): { root: YamlNode | 
     }
     while (text.charCodeAt(end - 1) === SPACE) end--;
     const value = plainValue(text.slice(at, end));
-    return { node: scalar(at, end, value, true), value, next: afterLine(end, parentCol) };
+    outNext = afterLine(end, parentCol);
+    outValue = value;
+    return scalar(at, end, value, true);
   };
 
   /** A literal (|) or folded (>) block scalar whose header is at `at`; its lines are deeper than `parentCol`. */
-  const blockScalar = (at: number, parentCol: number): Parsed => {
+  const blockScalar = (at: number, parentCol: number): YamlNode => {
     const folded = text.charCodeAt(at) === 0x3e;
     let i = at + 1;
     let chomp: 'clip' | 'strip' | 'keep' = 'clip';
@@ -399,11 +411,14 @@ export function directParse(text: string, maxDepth: number): { root: YamlNode | 
     const value = chomp === 'strip' ? body : chomp === 'clip' ? `${body}\n` : `${body}\n${'\n'.repeat(blanks)}`;
     let end = lastEnd;
     while (text.charCodeAt(end - 1) === SPACE) end--;
-    return { node: scalar(at, end, value, false), value, next: nextContent(line) };
+    outNext = nextContent(line);
+    outValue = value;
+    return scalar(at, end, value, false);
   };
 
   /** A flow collection on one line, `[` or `{` at `at`. */
-  const parseFlow = (at: number, depth: number): { node: YamlNode; value: unknown } => {
+  /** Sets outValue. */
+  const parseFlow = (at: number, depth: number): YamlNode => {
     if (depth > maxDepth) unsure();
     const skip = (from: number): number => {
       let i = from;
@@ -428,16 +443,19 @@ export function directParse(text: string, maxDepth: number): { root: YamlNode | 
       if (end <= from) unsure();
       return scalar(from, end, plainValue(text.slice(from, end)), true);
     };
-    const item = (from: number): { node: YamlNode; value: unknown } => {
+    /** Sets outValue. */
+    const item = (from: number): YamlNode => {
       const c = text.charCodeAt(from);
       if (c === 0x5b || c === 0x7b) return parseFlow(from, depth + 1);
       if (c === DQUOTE || c === SQUOTE) {
         const end = quotedEnd(from);
         const value = quotedValue(from, end);
-        return { node: scalar(from, end, value, false), value };
+        outValue = value;
+        return scalar(from, end, value, false);
       }
       const node = flowPlain(from);
-      return { node, value: node.value };
+      outValue = node.value;
+      return node;
     };
     const isSeq = text.charCodeAt(at) === 0x5b;
     const close = isSeq ? 0x5d : 0x7d;
@@ -449,19 +467,20 @@ export function directParse(text: string, maxDepth: number): { root: YamlNode | 
     if (text.charCodeAt(i) !== close) {
       for (;;) {
         const entry = item(i);
-        i = skip(entry.node.end);
+        const entryValue = outValue;
+        i = skip(entry.end);
         if (isSeq) {
           if (text.charCodeAt(i) === COLON) unsure();
-          items.push(entry.node);
-          array.push(entry.value);
+          items.push(entry);
+          array.push(entryValue);
         } else {
-          const name = entry.value;
+          const name = entryValue;
           if (text.charCodeAt(i) !== COLON || text.charCodeAt(i + 1) !== SPACE) unsure();
           if (typeof name !== 'string' || name === '__proto__' || INDEX_KEY.test(name) || hasOwn.call(object, name)) unsure();
           const value = item(skip(i + 1));
-          pairs.push({ key: entry.node, value: value.node });
-          object[name] = value.value;
-          i = skip(value.node.end);
+          pairs.push({ key: entry, value });
+          object[name] = outValue;
+          i = skip(value.end);
         }
         const c = text.charCodeAt(i);
         if (c === close) break;
@@ -470,8 +489,8 @@ export function directParse(text: string, maxDepth: number): { root: YamlNode | 
         if (text.charCodeAt(i) === close) unsure();
       }
     }
-    const node: YamlNode = isSeq ? { type: 'seq', start: at, end: i + 1, flow: true, items } : { type: 'map', start: at, end: i + 1, flow: true, pairs };
-    return { node, value: isSeq ? array : object };
+    outValue = isSeq ? array : object;
+    return isSeq ? { type: 'seq', start: at, end: i + 1, flow: true, items } : { type: 'map', start: at, end: i + 1, flow: true, pairs };
   };
 
   try {
@@ -487,9 +506,9 @@ export function directParse(text: string, maxDepth: number): { root: YamlNode | 
     }
     // A document that is one scalar is left to js-yaml (no profile is one).
     if (!isDash(start) && keyColon(start) < 0) return undefined;
-    const parsed = parseBlock(start, columnOf(start), -1, 0);
-    if (parsed.next >= 0) return undefined;
-    return { root: parsed.node, value: parsed.value };
+    const root = parseBlock(start, columnOf(start), -1, 0);
+    if (outNext >= 0) return undefined;
+    return { root, value: outValue };
   } catch (err) {
     if (err === UNSURE) return undefined;
     // A deep recursion past the stack is js-yaml's (and `yaml`'s) to report.
