@@ -367,16 +367,6 @@ function convert(text: string, node: AstNode | null, depth: number, state: Conve
   return { type: 'scalar', start, end, value: null };
 }
 
-function shiftNode(node: YamlNode, by: number): YamlNode {
-  return {
-    ...node,
-    start: node.start + by,
-    end: node.end + by,
-    pairs: node.pairs?.map((p) => ({ key: shiftNode(p.key, by), value: p.value && shiftNode(p.value, by) })),
-    items: node.items?.map((item) => shiftNode(item, by)),
-  };
-}
-
 /** A document of the previous parse, moved in place to its offset in the new text. */
 function moveTo(doc: ParsedDocument, start: number): ParsedDocument {
   const by = start - doc.start;
@@ -395,16 +385,13 @@ function moveTo(doc: ParsedDocument, start: number): ParsedDocument {
   return { ...doc, start, end: doc.end + by, problems: doc.problems.map((p) => ({ ...p, start: p.start + by, end: p.end + by })) };
 }
 
-/** Parsed chunks are chunk-relative; place one at its offset in the file. */
+/**
+ * Parsed chunks are chunk-relative; place one at its offset in the file. Moved in place: the
+ * parse is fresh and its own (a copy of each tree doubled the garbage of every document of a
+ * multi-document file but the first).
+ */
 function shift(doc: ParsedDocument, by: number): ParsedDocument {
-  if (by === 0) return doc;
-  return {
-    ...doc,
-    start: doc.start + by,
-    end: doc.end + by,
-    root: doc.root && shiftNode(doc.root, by),
-    problems: doc.problems.map((p) => ({ ...p, start: p.start + by, end: p.end + by })),
-  };
+  return moveTo(doc, doc.start + by);
 }
 
 export function isProfileDocument(doc: ParsedDocument): boolean {
