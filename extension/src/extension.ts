@@ -105,7 +105,7 @@ export function activate(context: vscode.ExtensionContext): KplaneApi {
   );
   registerFleetDashboard(context, fleet, log, () => import('./runtime.js'));
   languageClient = import('./languageClient.js')
-    .then(({ startLanguageClient }) => startLanguageClient(context, () => schemaFeed.resend()))
+    .then(({ startLanguageClient }) => startLanguageClient(context, () => schemaFeed.resend(), (params) => schemaFeed.rendered(params)))
     .catch((err: unknown) => {
       log.error(`kplane language server did not start: ${String(err)}`);
       return undefined;

@@ -12,7 +12,7 @@
  */
 import * as vscode from 'vscode';
 import { LanguageClient, State, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import { HelmSettingsNotification, type HelmSettings, type InitializationOptions } from '@kplane/language-server/protocol';
+import { HelmSettingsNotification, RenderedGroupVersionsNotification, type HelmSettings, type InitializationOptions } from '@kplane/language-server/protocol';
 
 /** kplane.helm.* as the server takes them. */
 function helmSettings(): HelmSettings {
@@ -22,8 +22,11 @@ function helmSettings(): HelmSettings {
 
 export const RED_HAT_YAML = 'redhat.vscode-yaml';
 
-/** `restarted`: the server runs again after a crash, without what it was sent before. */
-export async function startLanguageClient(context: vscode.ExtensionContext, restarted: () => void = () => undefined): Promise<LanguageClient> {
+/**
+ * `restarted`: the server runs again after a crash, without what it was sent before.
+ * `rendered`: the group/versions a document's Helm layers render (for the live schemas read).
+ */
+export async function startLanguageClient(context: vscode.ExtensionContext, restarted: () => void = () => undefined, rendered: (params: RenderedGroupVersionsNotification.Params) => void = () => undefined): Promise<LanguageClient> {
   const module = context.asAbsolutePath('dist/server.js');
   const serverOptions: ServerOptions = {
     run: { module, transport: TransportKind.ipc },
@@ -41,6 +44,7 @@ export async function startLanguageClient(context: vscode.ExtensionContext, rest
   const client = new LanguageClient('kplane', 'kplane profiles', serverOptions, clientOptions);
   context.subscriptions.push(client);
   await client.start();
+  context.subscriptions.push(client.onNotification(RenderedGroupVersionsNotification.method, rendered));
   context.subscriptions.push(client.onDidChangeState((e) => e.newState === State.Running && restarted()));
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => {

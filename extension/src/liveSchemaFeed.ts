@@ -12,7 +12,7 @@
  */
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { LiveTargetsRequest, type LiveSchemaSetParams, type LiveTargetParams } from '@kplane/language-server/protocol';
+import { LiveTargetsRequest, type LiveSchemaSetParams, type LiveTargetParams, type RenderedGroupVersionsNotification } from '@kplane/language-server/protocol';
 import { profileFileFacts, profileTargets, type ProfileFileFacts } from '@kplane/plane';
 import type { LiveSchemaStore } from '@kplane/plane/cluster';
 import type { FleetService } from './fleetService.js';
@@ -48,6 +48,8 @@ export class LiveSchemaFeed implements vscode.Disposable {
   private store: LiveSchemaStore | undefined;
   /** Facts per document, by version (none for YAML that is no profile): a document is read again only when it changed. */
   private readonly facts = new Map<string, { version: number; facts: ProfileFileFacts | undefined }>();
+  /** Per document: the group/versions its Helm layers render, as the server last said (not in its text). */
+  private readonly renderedGroupVersions = new Map<string, readonly string[]>();
   /** What targets and group/versions were last read, so fleet noise (heartbeats) reads nothing. */
   private plan = '';
   /** What was last sent, so an unchanged result is not sent again. */
@@ -72,7 +74,10 @@ export class LiveSchemaFeed implements vscode.Disposable {
       { dispose: unsubscribe },
       fleet.onDidStart(() => this.schedule(true)),
       vscode.workspace.onDidOpenTextDocument((d) => d.languageId === 'yaml' && this.schedule()),
-      vscode.workspace.onDidCloseTextDocument((d) => this.facts.delete(d.uri.toString()) && this.schedule()),
+      vscode.workspace.onDidCloseTextDocument((d) => {
+        this.renderedGroupVersions.delete(d.uri.toString());
+        if (this.facts.delete(d.uri.toString())) this.schedule();
+      }),
       vscode.workspace.onDidChangeTextDocument((e) => e.document.languageId === 'yaml' && e.contentChanges.length > 0 && this.schedule()),
       vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('kplane.validation.liveSchemas') && this.schedule(true)),
       this.emitter,
@@ -105,6 +110,13 @@ export class LiveSchemaFeed implements vscode.Disposable {
           }
         });
     }, QUIET_MS);
+  }
+
+  /** The server rendered a document's Helm layers: their group/versions' schemas are read too. */
+  rendered(params: RenderedGroupVersionsNotification.Params): void {
+    if (typeof params.uri !== 'string' || !Array.isArray(params.groupVersions)) return;
+    this.renderedGroupVersions.set(params.uri, params.groupVersions.filter((gv) => typeof gv === 'string'));
+    this.schedule();
   }
 
   /** Resolves when no work is pending or running (tests). */
@@ -140,6 +152,7 @@ export class LiveSchemaFeed implements vscode.Disposable {
       for (const id of ids) {
         const gvs = groupVersions.get(id) ?? new Set<string>();
         for (const gv of facts.groupVersions) gvs.add(gv);
+        for (const gv of this.renderedGroupVersions.get(document.uri.toString()) ?? []) gvs.add(gv);
         groupVersions.set(id, gvs);
       }
     }

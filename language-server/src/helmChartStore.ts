@@ -225,6 +225,19 @@ export class HelmChartStore implements HelmChartProvider {
     return { state: 'pending' };
   }
 
+  /**
+   * The group/versions of what the layers of owners starting with `prefix` (a document's URI)
+   * last rendered, sorted: a client reading live schemas needs them, the profile's text may not name them.
+   */
+  renderedGroupVersions(prefix: string): string[] {
+    const found = new Set<string>();
+    for (const [owner, key] of this.renderOwners) {
+      const render = owner.startsWith(prefix) ? this.renders.get(key) : undefined;
+      if (render?.state === 'ready') for (const o of render.lookup.rendered.objects) found.add(o.manifest.apiVersion);
+    }
+    return [...found].sort();
+  }
+
   /** Aborts what the owners starting with `prefix` (a closed document's URI) asked for. */
   release(prefix: string): void {
     for (const owner of [...this.renderOwners.keys()]) if (owner.startsWith(prefix)) this.renderOwners.delete(owner);

@@ -91,6 +91,24 @@ export namespace LiveTargetsRequest {
 }
 
 /**
+ * Server → client: the group/versions of the objects an open document's Helm layers render (sorted;
+ * sent when they change, once a render ends). The profile's text may not name them: a client
+ * feeding kplane/liveTargets reads these group/versions' schemas too, so what the charts render is
+ * checked against each target's live schema (without them, a target that serves the kind checks
+ * only that it serves it).
+ */
+export interface RenderedGroupVersionsParams {
+  uri: string;
+  groupVersions: string[];
+}
+
+// eslint-disable-next-line @typescript-eslint/no-namespace
+export namespace RenderedGroupVersionsNotification {
+  export const method = 'kplane/renderedGroupVersions';
+  export type Params = RenderedGroupVersionsParams;
+}
+
+/**
  * The command of the "checked against …" CodeLens: arguments [uri, lines], `lines` saying per
  * target what it was checked against (the extension shows them; another client may ignore it).
  */

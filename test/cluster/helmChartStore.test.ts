@@ -259,6 +259,9 @@ spec:
     const found = helmFindings('not a label!');
     assert.deepEqual(found.map((d) => [d.code, d.severity, d.range.start.line, d.range.start.character, d.range.end.character]), [['HELM_RENDERED_OBJECT', 1, 9, 6, 10]]);
     assert.match(String(found[0].message), /^Chart gateway 0\.3\.0 renders Deployment edge\/gw-gateway \(gateway\/templates\/deployment\.yaml\): metadata\.labels\.team: Deployment label value "not a label!" of "team" is invalid: .* \[MANIFEST_INVALID_LABEL\]$/);
+    // What the server tells the extension, which reads these group/versions' live schemas too.
+    assert.deepEqual(store.renderedGroupVersions('file:///gw.profile.yaml@'), ['apps/v1', 'v1']);
+    assert.deepEqual(store.renderedGroupVersions('file:///other.profile.yaml@'), []);
     // Fixed values are rendered again, and the finding goes.
     helmFindings('edge');
     await store.settled();
