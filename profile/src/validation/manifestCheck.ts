@@ -88,7 +88,7 @@ class Facts {
   readonly byte: boolean;
   readonly items: KubeSchema | undefined;
   readonly listType: string | undefined;
-  readonly properties: Map<string, KubeSchema> | undefined;
+  readonly properties: Record<string, KubeSchema> | undefined;
   readonly extra: KubeSchema | boolean | undefined;
   readonly preserve: boolean;
   readonly embedded: boolean;
@@ -109,7 +109,7 @@ class Facts {
     this.byte = schema.format === 'byte';
     this.items = schema.items;
     this.listType = schema['x-kubernetes-list-type'];
-    this.properties = schema.properties ? new Map(Object.entries(schema.properties)) : undefined;
+    this.properties = schema.properties;
     this.extra = schema.additionalProperties;
     this.preserve = schema['x-kubernetes-preserve-unknown-fields'] === true;
     this.embedded = schema['x-kubernetes-embedded-resource'] === true;
@@ -507,7 +507,7 @@ function walkObject(value: Record<string, unknown>, f: Facts, path: WalkPath, w:
   const open = f.preserve || extra === true || (!properties && extra === undefined && !w.structural);
   for (const key of Object.keys(value)) {
     if (w.findings.length >= MAX_FINDINGS) return;
-    const property = properties?.get(key);
+    const property = properties && Object.hasOwn(properties, key) ? properties[key] : undefined;
     const child = down(path, key);
     if (property) walkValue(value[key], property, child, w, depth + 1, b);
     else if (typeof extra === 'object') walkValue(value[key], extra, child, w, depth + 1, b);
