@@ -468,8 +468,20 @@ const INCOMPLETE: CompletionList = { isIncomplete: true, items: [] };
  */
 export function helmCompletion(document: TextDocument, position: Position, model: ProfileModel | undefined, provider: HelmChartProvider | undefined): CompletionList | undefined {
   if (!provider || !model) return undefined;
-  const lines = document.getText().split(/\r?\n/);
-  const before = (lines[position.line] ?? '').slice(0, position.character);
+  // The parse says which layer the cursor is in: only a Helm layer goes on, and only its own lines
+  // are read (every completion came here first, and split the whole text of a 35k-line profile).
+  const index = layerIndexAt(model, document.offsetAt(position));
+  const entry = index === undefined ? undefined : model.layers.find((l) => l.index === index);
+  const spec = (model.document.value as { spec?: { layers?: unknown[] } } | undefined)?.spec;
+  const raw = index === undefined ? undefined : spec?.layers?.[index];
+  if (!entry || !isRecord(raw) || !isRecord(raw.helm)) return undefined;
+  // From the layer's `- ` line to its end, or to the cursor when typing past the last parse.
+  const first = document.positionAt(entry.node.start).line;
+  const last = Math.max(document.positionAt(entry.node.end).line, position.line);
+  if (position.line < first) return undefined;
+  const lines = document.getText({ start: { line: first, character: 0 }, end: { line: last + 1, character: 0 } }).split(/\r?\n/);
+  const line = position.line - first;
+  const before = (lines[line] ?? '').slice(0, position.character);
   const lead = /^\s*(?:-\s+)*/.exec(before)![0];
   const keyCol = lead.length;
   const dash = lead.lastIndexOf('-');
@@ -477,18 +489,15 @@ export function helmCompletion(document: TextDocument, position: Position, model
   const valueMatch = /^(["']?)([^\s:#"'][^:#]*?)\1\s*:\s+([^#]*)$/.exec(rest);
   const typingKey = !/[:#"']/.test(rest) && !/^\s/.test(rest);
   if (!typingKey && !valueMatch) return undefined;
-  const path = containerPath(lines, position.line, keyCol, dash);
-  const inHelm = path.length >= 4 && path[0] === 'spec' && path[1] === 'layers' && path[2] === '[]' && path[3] === 'helm';
+  // The walk up stops at the layer's `- ` (its first line): the path below spec.layers.
+  const path = ['spec', 'layers', ...containerPath(lines, line, keyCol, dash)];
+  const inHelm = path.length >= 4 && path[2] === '[]' && path[3] === 'helm';
   if (!inHelm) return undefined;
-  const index = layerIndexAt(model, document.offsetAt(position));
-  if (index === undefined) return undefined;
 
   if (valueMatch && path.length === 4 && valueMatch[2] === 'version') {
     // The version is being typed: only repo and chart are needed.
-    const spec = (model.document.value as { spec?: { layers?: unknown[] } } | undefined)?.spec;
-    const raw = spec?.layers?.[index];
-    const helm = isRecord(raw) && isRecord(raw.helm) ? raw.helm : undefined;
-    if (typeof helm?.repo !== 'string' || typeof helm.chart !== 'string' || !helm.repo || !helm.chart) return undefined;
+    const helm = raw.helm;
+    if (typeof helm.repo !== 'string' || typeof helm.chart !== 'string' || !helm.repo || !helm.chart) return undefined;
     const chartName = helm.chart;
     const lookup = provider.versions(helm.repo, chartName);
     if (lookup.state === 'fetching') return INCOMPLETE;
@@ -520,7 +529,7 @@ export function helmCompletion(document: TextDocument, position: Position, model
   const known = defaultsAt(chart.values, rel);
   const schema = schemaAtPath(chart.schema, rel);
   const names = new Set<string>([...(isRecord(known) ? Object.keys(known) : []), ...(isRecord(schema?.properties) ? Object.keys(schema.properties) : [])]);
-  const present = dash >= 0 ? new Set<string>() : siblingKeys(lines, position.line, keyCol);
+  const present = dash >= 0 ? new Set<string>() : siblingKeys(lines, line, keyCol);
   const items = [...names].filter((n) => !present.has(n)).map((n) => keyCompletion(n, chart, [...rel, n], ' '.repeat(keyCol)));
   return { isIncomplete: false, items };
 }
