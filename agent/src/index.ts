@@ -9,3 +9,5 @@ export { parseListenAddr, formatListenAddr, startHttpServer, defaultMetricsAuth,
 export { MetricsAuth, KubeReviewer, type Reviewer, type ReviewedUser, type Decision } from './controller/metricsAuth.js';
 export { StatusWriter } from './controller/steps/status.js';
 export { checkPolicy } from './controller/steps/policy.js';
+export { DriftDetector } from './controller/steps/drift.js';
+export { digestSchemas, digestsOf, DIGEST_KEY, DIGEST_MIN_BYTES } from './controller/schemaDigest.js';

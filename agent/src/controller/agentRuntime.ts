@@ -16,6 +16,7 @@ import { Metrics } from './metrics.js';
 import { ProfileReconciler, sensitiveValues } from './profileReconciler.js';
 import { Scaler } from './scaler.js';
 import { WorkQueue } from './workQueue.js';
+import { digestSchemas } from './schemaDigest.js';
 import { HubMode } from '../hub/hubMode.js';
 
 export interface AgentOptions {
@@ -195,6 +196,8 @@ export class AgentRuntime {
           labelSelector: MANAGED_SELECTOR,
           kind: info.kind,
           apiVersion: info.apiVersion,
+          // CRDs are kept with digests of their big schemas: drift detection needs no more (./schemaDigest.ts).
+          ...(info.kind === 'CustomResourceDefinition' ? { transform: digestSchemas } : {}),
           onError: (err, attempt) => this.log.warn('watch failed; retrying', { kind: id, err, attempt }),
           onRelist: () => this.log.info('watch expired (410 Gone); relisting', { kind: id }),
         },

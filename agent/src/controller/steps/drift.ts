@@ -6,7 +6,8 @@
  */
 import { AGENT_FIELD_MANAGER, STATUS_LIMITS, describeObject, objectKey, type DriftRecord, type Manifest, type ObjectRef } from '@kplane/profile';
 import { managedDiff } from '../../core/drift.js';
-import type { KubeObject } from '@kplane/kube';
+import { hasStatus, type KubeObject } from '@kplane/kube';
+import { digestSchemas, digestsOf } from '../schemaDigest.js';
 import { iso, type ReconcilerDeps, type RunContext } from './context.js';
 
 /** On every applied object: the fingerprint of what was applied (see DriftDetector.inspect). */
@@ -42,6 +43,11 @@ interface ObjectMemory {
    * every run).
    */
   inSyncAt?: string;
+  /**
+   * The digests of the big schemas a cached CRD carries (../schemaDigest.ts) when it was last
+   * found in sync with `applied`: while they are the same, only the rest of it is compared.
+   */
+  digests?: string;
 }
 
 type Obj = Record<string, unknown>;
@@ -67,22 +73,34 @@ export class DriftDetector {
       memory = { applied: o.print, ignore: new Set(dry ? managedDiff(o.desired as unknown as Obj, dry as unknown as Obj) : []) };
       this.memory.set(key, memory);
     }
-    const version = o.live?.metadata.resourceVersion;
-    if (memory && memory.applied === o.print && version !== undefined && memory.inSyncAt === version) return { state: 'inSync' };
-    const diff = o.live ? managedDiff(o.desired as unknown as Obj, o.live as unknown as Obj, memory?.ignore) : ['(deleted)'];
+    if (memory && memory.applied === o.print && o.live?.metadata.resourceVersion !== undefined && memory.inSyncAt === o.live.metadata.resourceVersion) return { state: 'inSync' };
+    let live = o.live;
+    let diff: string[] | undefined;
+    const digests = live && digestsOf(live);
+    if (live && digests) {
+      // A cached CRD whose big schemas are digests: the schemas found in sync with this very
+      // print, and the rest in sync too, is in sync. Anything else is decided on the whole object.
+      if (memory?.applied === o.print && memory.digests === digests.signature) {
+        const rest = managedDiff(o.desired as unknown as Obj, live as unknown as Obj, new Set([...memory.ignore, ...digests.paths]));
+        if (!rest.length) diff = rest;
+      }
+      if (!diff) live = await this.whole(ctx, o.path);
+    }
+    diff ??= live ? managedDiff(o.desired as unknown as Obj, live as unknown as Obj, memory?.ignore) : ['(deleted)'];
     const records = this.recordsOf(ctx);
     if (!diff.length) {
       close(records, o.ref, ctx.now, 'back in sync');
-      this.memory.set(key, { applied: o.print, ignore: memory?.ignore ?? new Set(), inSyncAt: version });
+      const seen = live === o.live && digests ? digests.signature : live && digestsOf(digestSchemas(live))?.signature;
+      this.memory.set(key, { applied: o.print, ignore: memory?.ignore ?? new Set(), inSyncAt: live?.metadata.resourceVersion, digests: seen });
       return { state: 'inSync' };
     }
     // A deleted object seen first after a restart counts as drift when the whole version had been applied.
-    const drifted = memory ? memory.applied === o.print : !o.live && o.versionApplied;
+    const drifted = memory ? memory.applied === o.print : !live && o.versionApplied;
     if (!drifted) return { state: 'changed', diff };
     if (!records.some((d) => objectKey(d) === key && !d.correctedTime)) {
-      records.push({ ...o.ref, fields: diff.slice(0, 20), detectedTime: iso(ctx.now), message: o.live ? 'changed by someone else' : 'deleted by someone else' });
+      records.push({ ...o.ref, fields: diff.slice(0, 20), detectedTime: iso(ctx.now), message: live ? 'changed by someone else' : 'deleted by someone else' });
       ctx.log.info('drift detected', { object: describeObject(o.ref), fields: diff.slice(0, 20), mode: ctx.mode });
-      const what = o.live ? `changed ${diff.slice(0, 5).join(', ')}` : 'deleted';
+      const what = live ? `changed ${diff.slice(0, 5).join(', ')}` : 'deleted';
       const left = ctx.paused ? '; not corrected (paused)' : ctx.mode === 'monitor' ? '; not corrected (monitor mode)' : '';
       this.deps.event(ctx.profile, 'Warning', 'DriftDetected', `${describeObject(o.ref)} was ${what} by someone else${left}.`);
     }
@@ -91,7 +109,23 @@ export class DriftDetector {
 
   /** After an apply: whatever still differs right after it is the API server's normalisation. */
   applied(o: Inspected, result: KubeObject): void {
-    this.memory.set(objectKey(o.ref), { applied: o.print, ignore: new Set(managedDiff(o.desired as unknown as Obj, result as unknown as Obj)), inSyncAt: result.metadata.resourceVersion });
+    this.memory.set(objectKey(o.ref), {
+      applied: o.print,
+      ignore: new Set(managedDiff(o.desired as unknown as Obj, result as unknown as Obj)),
+      inSyncAt: result.metadata.resourceVersion,
+      digests: digestsOf(digestSchemas(result))?.signature,
+    });
+  }
+
+  /** The whole live object (the cache keeps digests of its big parts); undefined when it is gone. */
+  private async whole(ctx: RunContext, path: string): Promise<KubeObject | undefined> {
+    ctx.signal.throwIfAborted();
+    try {
+      return await this.deps.api.request<KubeObject>('GET', path, { signal: ctx.signal });
+    } catch (err) {
+      if (hasStatus(err, 404)) return undefined;
+      throw err;
+    }
   }
 
   /** Drift that an apply just put back. */
