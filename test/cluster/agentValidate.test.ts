@@ -3,11 +3,15 @@
  * kube-apiserver of the bed) before applying (agent/src/controller/steps/validate.ts): a
  * misspelt Deployment field fails its layer with a message naming the object, the field and the
  * fix, nothing of that layer is applied and the layers after it wait; a custom resource is checked
- * against the CRD of the profile's earlier layer; the corrected profile is applied as usual.
+ * against the CRD of the profile's earlier layer; what a Helm layer renders is checked like any
+ * object; the corrected profile is applied as usual.
  * With --validate-schemas=false nothing is checked first: the API server's own refusal fails the layer.
  */
 import assert from 'node:assert/strict';
-import { startAgent, waitFor } from '@kplane/bed';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ensureHelmTools, fixtureChart, packageChart, startAgent, startChartRepo, waitFor } from '@kplane/bed';
 import { useAgentBed } from './agentBed.js';
 import type { ClusterProfile } from '@kplane/profile';
 
@@ -105,6 +109,23 @@ describe('agent: objects checked against the cluster\'s own API before applying 
     await applyProfile(profile('gadgets', layers('blue')));
     await waitLayers('gadgets', 'every layer Ready', (l) => l.every((x) => x.state === 'Ready'));
     assert.equal(await exists('/apis/example.com/v1/namespaces/default/gadgets/g'), true);
+  });
+
+  it('what a Helm layer renders is checked too: a label value the chart writes from the values fails the layer, naming the rendered object and field', async function () {
+    this.timeout(180_000);
+    await ensureHelmTools();
+    const repo = await startChartRepo({ name: 'agent-validate-charts' });
+    try {
+      await repo.add(await packageChart(fixtureChart('gateway'), await mkdtemp(join(tmpdir(), 'kplane-agent-validate-'))));
+      const chartProfile = (team: string) =>
+        ({ ...profile('chart', []), spec: { version: '1.0.0', reconcile: { mode: 'enforce', prune: true, interval: '1m' }, layers: [{ name: 'gw', namespace: 'gateway', helm: { repo: repo.url, chart: 'gateway', version: '0.3.0', values: { extraLabels: { team } } } }] } }) as ClusterProfile;
+      await applyProfile(chartProfile('not a label!'));
+      const p = await waitLayers('chart', 'layer gw failed', (l) => l.find((x) => x.name === 'gw')?.state === 'Failed');
+      assert.match(p.status!.layers!.find((l) => l.name === 'gw')!.message ?? '', /^Deployment gateway\/gw-gateway: metadata\.labels\.team: .*"not a label!".* The API server of this cluster \(Kubernetes 1\.\d+\.\d+\) would refuse it; nothing of this layer was applied: fix the profile\.$/);
+      assert.equal(await exists('/apis/apps/v1/namespaces/gateway/deployments/gw-gateway'), false, 'the invalid Deployment was applied');
+    } finally {
+      await repo.stop();
+    }
   });
 
   it('--validate-schemas=false: nothing is checked before applying; the API server\'s own refusal fails the layer', async function () {
