@@ -18,6 +18,15 @@ export const HUB_AGENT_ACCOUNT = 'kplane-agent';
 export const HUB_LEASE_NAME = 'agent-heartbeat';
 /** The member's Secret (in the agent namespace) holding the hub kubeconfig: keys `kubeconfig`, `member`. */
 export const HUB_SECRET_NAME = 'kplane-hub';
+/**
+ * Metadata that clears an object's managedFields (the documented way: a list of one empty entry).
+ * The hub's ClusterAgents and Leases are written by `kplane hub join` once and then by merge
+ * patches only, which record no field owner once the list is gone; so the hub stops building,
+ * storing and sending ownership no one reads. On a bed hub: 3.1-3.2 ms of kube-apiserver CPU per
+ * heartbeat or status write instead of 5.1-5.7 ms, and a ClusterAgent list half the bytes
+ * (README, "Hub mode: the plane side").
+ */
+export const UNTRACKED_FIELDS = { managedFields: [{}] } as const;
 /** Default heartbeat (Lease renewal) interval of an agent in hub mode. */
 export const HUB_HEARTBEAT_DEFAULT = '60s';
 

@@ -18,7 +18,8 @@
  * Flags: --members N (10000), --direct N (1000), --window S (steady window, 60), --parallel N
  * (seeding pool, 48), --writer-sockets N (the writer's connections, 16), --direct-only / --hub-only,
  * --probe-lists (after the hub phase, with the writer on: the ClusterAgents listed with other page
- * sizes and resourceVersions, to see where the load's time goes).
+ * sizes and resourceVersions, to see where the load's time goes), --keep-managed-fields (members
+ * seeded as join and the agent wrote them before they cleared managedFields: the A/B baseline).
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
@@ -26,7 +27,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { AGENT_KIND, AGENT_PLURAL, API_VERSION, hubNamespaceFor, LABEL_HUB_MEMBER } from '@kplane/profile';
+import { AGENT_KIND, AGENT_PLURAL, API_VERSION, hubNamespaceFor, LABEL_HUB_MEMBER, UNTRACKED_FIELDS } from '@kplane/profile';
 import { FleetModel } from '@kplane/plane';
 import { DEFAULT_WATCH_OPTIONS, FleetWatcher, forContext, loadKubeconfig } from '@kplane/plane/cluster';
 import { KubeClient, kubeConfigConnection } from '@kplane/kube';
@@ -65,6 +66,9 @@ function clientFor(kubeconfigPath: string, label: string, maxSockets?: number): 
   return new KubeClient(kubeConfigConnection(forContext(kubeConfig, kubeConfig.getContexts()[0].name)), { context: label, ...(maxSockets ? { maxSockets } : {}) });
 }
 
+/** What the agent's renewal writes (agent/src/hub/hubSync.ts leaseLoop; duration 3 heartbeats). */
+const leaseSpec = (member: string) => ({ holderIdentity: member, leaseDurationSeconds: 180, renewTime: micro(Date.now()) });
+
 const statusBody = (n: number) => ({
   status: {
     // The writer's clock stamp: the plane's latency is its receive time minus this.
@@ -78,8 +82,13 @@ const statusBody = (n: number) => ({
   },
 });
 
-/** What `kplane hub join` and a member's agent write: namespace, ClusterAgent, its status, the Lease. */
-async function seed(client: KubeClient, members: number, parallel: number): Promise<{ failed: number }> {
+/**
+ * What `kplane hub join` and a member's agent write: namespace, ClusterAgent (created, then its
+ * managedFields cleared, as join does), its status, the Lease (created, then renewed once, which
+ * clears its managedFields, as the agent's first renewal does). `keepManagedFields`: as join and
+ * the agent wrote before they cleared them, for an A/B on the same code.
+ */
+async function seed(client: KubeClient, members: number, parallel: number, keepManagedFields: boolean): Promise<{ failed: number }> {
   let failed = 0;
   let done = 0;
   const request = (method: 'POST' | 'PATCH', path: string, body: unknown, contentType?: string) =>
@@ -95,8 +104,10 @@ async function seed(client: KubeClient, members: number, parallel: number): Prom
       await request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { [LABEL_HUB_MEMBER]: name } } });
       // heartbeatInterval 1h: direct mode reads status.heartbeatTime, which the writer moves only for the members it changes.
       await request('POST', `/apis/${API_VERSION}/namespaces/${ns}/${AGENT_PLURAL}`, { apiVersion: API_VERSION, kind: AGENT_KIND, metadata: { name: 'agent', namespace: ns, labels: { ...labels, [LABEL_HUB_MEMBER]: name } }, spec: { labels, heartbeatInterval: '1h' } });
+      if (!keepManagedFields) await request('PATCH', `/apis/${API_VERSION}/namespaces/${ns}/${AGENT_PLURAL}/agent`, { metadata: UNTRACKED_FIELDS }, 'application/merge-patch+json');
       await request('PATCH', `/apis/${API_VERSION}/namespaces/${ns}/${AGENT_PLURAL}/agent/status`, statusBody(0), 'application/merge-patch+json');
-      await request('POST', `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases`, { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'agent-heartbeat', namespace: ns }, spec: { holderIdentity: name, leaseDurationSeconds: 180, renewTime: micro(Date.now()), acquireTime: micro(Date.now()) } });
+      await request('POST', `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases`, { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'agent-heartbeat', namespace: ns }, spec: { ...leaseSpec(name), acquireTime: micro(Date.now()) } });
+      if (!keepManagedFields) await request('PATCH', `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases/agent-heartbeat`, { metadata: UNTRACKED_FIELDS, spec: leaseSpec(name) }, 'application/merge-patch+json');
     } catch (err) {
       if (failed++ < 5) log(`seeding ${ns} failed: ${err instanceof Error ? err.message : String(err)}`);
     }
@@ -160,9 +171,9 @@ async function writer(config: { kubeconfigPath: string; members: number; sockets
     statusDue += (statusPerSecond * tickMs) / 1000;
     for (; leaseDue >= 1; leaseDue--) {
       const ns = hubNamespaceFor(memberName(leaseNext));
-      leaseNext = (leaseNext + 1) % config.members;
       counts.leases++;
-      send(`/apis/coordination.k8s.io/v1/namespaces/${ns}/leases/agent-heartbeat`, { spec: { renewTime: micro(Date.now()) } });
+      send(`/apis/coordination.k8s.io/v1/namespaces/${ns}/leases/agent-heartbeat`, { spec: leaseSpec(memberName(leaseNext)) });
+      leaseNext = (leaseNext + 1) % config.members;
     }
     for (; statusDue >= 1; statusDue--) {
       const ns = hubNamespaceFor(memberName(Math.floor(Math.random() * config.members)));
@@ -446,6 +457,7 @@ async function main(): Promise<void> {
       'probe-lists': { type: 'boolean', default: false },
       'hub-only': { type: 'boolean', default: false },
       'direct-only': { type: 'boolean', default: false },
+      'keep-managed-fields': { type: 'boolean', default: false },
     },
   });
   const members = Number(values.members);
@@ -464,10 +476,10 @@ async function main(): Promise<void> {
   try {
     const seeder = clientFor(hub.kubeconfigPath, 'seed');
     const t = performance.now();
-    const { failed } = await seed(seeder, members, parallel);
+    const { failed } = await seed(seeder, members, parallel, values['keep-managed-fields']);
     seeder.close();
     const seedSeconds = (performance.now() - t) / 1000;
-    log(`seeded ${members} members (namespace, ClusterAgent + status, Lease: 4 requests each, ${parallel} in parallel) in ${seedSeconds.toFixed(1)}s; ${failed} failed`);
+    log(`seeded ${members} members (namespace, ClusterAgent + status, Lease: ${values['keep-managed-fields'] ? '4 requests each, managedFields kept' : '6 requests each, managedFields cleared'}, ${parallel} in parallel) in ${seedSeconds.toFixed(1)}s; ${failed} failed`);
     if (failed) throw new Error(`${failed} member(s) could not be seeded; the hub is overloaded or misconfigured (see the first errors above)`);
 
     const base = { kubeconfigPath: hub.kubeconfigPath, hubName: hub.name, server: hub.server, windowS, pids: hub.pids() };
@@ -497,7 +509,7 @@ async function main(): Promise<void> {
     const ratio = (a: number, b: number) => +(a / b).toFixed(2);
     const result = {
       members,
-      seeding: { seconds: +seedSeconds.toFixed(1), parallel, requestsPerSecond: Math.round((members * 4) / seedSeconds) },
+      seeding: { seconds: +seedSeconds.toFixed(1), parallel, managedFields: values['keep-managed-fields'] ? 'kept' : 'cleared', requestsPerSecond: Math.round((members * (values['keep-managed-fields'] ? 4 : 6)) / seedSeconds) },
       writer: { statusChangesPerSecond: members / 100, leaseRenewalsPerSecond: +(members / 60).toFixed(1), sockets: writerSockets, ...counts },
       hubModeLoadOnIdleHub: idleLoads,
       hubModeLoadUnderWrites: busyLoads,

@@ -84,7 +84,21 @@ describe('hub mode: join, profiles through the hub, isolation (cluster)', functi
       assert.ok((agent.status?.nodes?.total ?? -1) >= 0);
       const lease: any = await waitFor(() => hubApi.getOrUndefined(`/apis/coordination.k8s.io/v1/namespaces/${ns}/leases/agent-heartbeat`), { what: `${m} heartbeat Lease`, timeoutMs: 30_000 });
       assert.equal(lease.spec.leaseDurationSeconds, 6);
+      // Neither records field owners on the hub (profile/src/hub.ts UNTRACKED_FIELDS): join cleared
+      // the ClusterAgent's, the agent's status writes add none, its first renewal clears the Lease's.
+      assert.equal((await hubApi.request<ClusterAgent>('GET', `${API}/namespaces/${ns}/clusteragents/agent`)).metadata.managedFields, undefined);
+      await waitFor(async () => (await hubApi.request<any>('GET', `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases/agent-heartbeat`)).metadata.managedFields === undefined, { what: `${m} Lease without managedFields`, timeoutMs: 30_000 });
     }
+    // --update sets the labels as given: the one this join drops goes (as server-side apply would
+    // remove it), though no field owner is recorded any more; a label someone else added stays.
+    await hubApi.request('PATCH', `${API}/namespaces/kplane-member-m3/clusteragents/agent`, { body: { metadata: { labels: { 'team': 'ops' } } }, contentType: 'application/merge-patch+json' });
+    const update = await kplane(['hub', 'join', 'm3', '--update', '--hub-context', hub.name, '--context', members[2].name, '--labels', 'env=dev,tier=edge', '--kubeconfig', kubeconfig]);
+    assert.equal(update.code, 0, update.stderr);
+    const updated = await hubApi.request<ClusterAgent>('GET', `${API}/namespaces/kplane-member-m3/clusteragents/agent`);
+    assert.deepEqual(updated.spec.labels, { env: 'dev', tier: 'edge' });
+    assert.deepEqual(updated.metadata.labels, { env: 'dev', tier: 'edge', team: 'ops', 'kplane.dev/hub-member': 'm3' });
+    assert.equal(updated.spec.displayName, undefined);
+    assert.equal(updated.metadata.managedFields, undefined);
     const again = await kplane(['hub', 'join', 'm1', '--hub-context', hub.name, '--context', members[0].name, '--kubeconfig', kubeconfig]);
     assert.equal(again.code, 1);
     assert.match(again.stderr, /already joined.*--update/);

@@ -21,6 +21,7 @@ import {
   LABEL_HUB_SOURCE,
   PROFILE_KIND,
   PROFILE_PLURAL,
+  UNTRACKED_FIELDS,
   type AgentEvent,
   type ClusterAgent,
   type ClusterAgentStatus,
@@ -382,6 +383,8 @@ export class HubSync {
   private async leaseLoop(signal: AbortSignal): Promise<void> {
     const path = `/apis/coordination.k8s.io/v1/namespaces/${this.o.hubNamespace}/leases`;
     const seconds = Math.max(1, Math.round((this.o.heartbeatMs * 3) / 1000));
+    // Whether the hub's Lease carries managedFields (profile/src/hub.ts UNTRACKED_FIELDS); until an answer says not, assume so.
+    let tracked = true;
     while (!signal.aborted) {
       if (this.kickLease.signal.aborted) this.kickLease = new AbortController();
       const now = new Date();
@@ -389,10 +392,13 @@ export class HubSync {
       try {
         await this.hubCall(async () => {
           try {
-            await this.o.hub.request('PATCH', `${path}/${HUB_LEASE_NAME}`, { body: { spec }, contentType: 'application/merge-patch+json' });
+            const renewed = await this.o.hub.request<KubeObject>('PATCH', `${path}/${HUB_LEASE_NAME}`, { body: { ...(tracked ? { metadata: UNTRACKED_FIELDS } : {}), spec }, contentType: 'application/merge-patch+json' });
+            tracked = Array.isArray(renewed?.metadata?.managedFields) && renewed.metadata.managedFields.length > 0;
           } catch (err) {
             if (!(err instanceof KubeError && err.status === 404)) throw err;
+            // A create always records its manager; the next renewal strips it.
             await this.o.hub.request('POST', path, { body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: HUB_LEASE_NAME, namespace: this.o.hubNamespace }, spec: { ...spec, acquireTime: microTime(now) } } });
+            tracked = true;
           }
         });
         this.stats.leaseRenewals++;

@@ -31,6 +31,7 @@ import {
   ANNOTATION_HUB_UID,
   PLANE_FIELD_MANAGER,
   PROFILE_PLURAL,
+  UNTRACKED_FIELDS,
   allCrds,
   hubNamespaceFor,
   memberNameProblem,
@@ -222,7 +223,10 @@ export async function hubJoin(clients: HubClients, hubKubeConfig: KubeConfig, op
     metadata: { name: AGENT_OBJECT_NAME, namespace, labels: { ...labels, [LABEL_HUB_MEMBER]: options.name } },
     spec: { labels, ...(options.displayName ? { displayName: options.displayName } : {}) },
   };
-  await apply(hub, `/apis/${API_VERSION}/namespaces/${namespace}/${AGENT_PLURAL}/${AGENT_OBJECT_NAME}`, agent, `hub: ClusterAgent ${namespace}/${AGENT_OBJECT_NAME}`);
+  say(`hub: ClusterAgent ${namespace}/${AGENT_OBJECT_NAME}`);
+  await writeHubAgent(hub, agent).catch((err: unknown) => {
+    throw new Error(`hub: ClusterAgent ${namespace}/${AGENT_OBJECT_NAME} (context ${hub.context}): ${message(err)}${forbidden(err) ? ' (the context needs the rights to create it)' : ''}`);
+  });
 
   say(`hub: token for ${namespace}/${HUB_AGENT_ACCOUNT}`);
   const tokenRequest = await call<{ status: { token: string; expirationTimestamp?: string } }>(hub, 'POST', `/api/v1/namespaces/${namespace}/serviceaccounts/${HUB_AGENT_ACCOUNT}/token`, {
@@ -350,6 +354,33 @@ export async function hubLeave(hub: KubeClient, member: KubeClient | undefined, 
  * One request, retried while the server says to come back shortly: 429 (a CRD's storage
  * re-initializing right after `hub init`, or priority-and-fairness), 503, or no answer.
  */
+/**
+ * The member's hub ClusterAgent as server-side apply by the plane would leave it (the labels and
+ * display name of this join; labels an earlier join set and this one drops removed; labels added
+ * by others kept), written by create and merge patch instead, so that its managedFields can be
+ * cleared (UNTRACKED_FIELDS): the agent's status merge patches then record none either. With no
+ * field owners recorded, the earlier join's labels are read from spec.labels, which only joins write.
+ */
+async function writeHubAgent(hub: KubeClient, agent: ClusterAgent): Promise<void> {
+  const namespace = agent.metadata.namespace!;
+  const path = `/apis/${API_VERSION}/namespaces/${namespace}/${AGENT_PLURAL}/${agent.metadata.name}`;
+  const live = await getOrUndefined<ClusterAgent>(hub, path);
+  if (!live) {
+    await call(hub, 'POST', `/apis/${API_VERSION}/namespaces/${namespace}/${AGENT_PLURAL}`, { body: agent, timeoutMs: TIMEOUT_MS }).catch((err: unknown) => {
+      if (!(err instanceof KubeError && err.status === 409)) throw err;
+    });
+  }
+  const dropped = Object.fromEntries(Object.keys(live?.spec?.labels ?? {}).filter((k) => !(k in agent.spec.labels!)).map((k) => [k, null]));
+  await call(hub, 'PATCH', path, {
+    body: {
+      metadata: { ...UNTRACKED_FIELDS, labels: { ...dropped, ...agent.metadata.labels } },
+      spec: { labels: { ...dropped, ...agent.spec.labels }, displayName: agent.spec.displayName ?? null },
+    },
+    contentType: 'application/merge-patch+json',
+    timeoutMs: TIMEOUT_MS,
+  });
+}
+
 async function call<T = any>(client: KubeClient, method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', path: string, options: Parameters<KubeClient['request']>[2]): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
