@@ -384,6 +384,7 @@ export const agentSpecSchema: JsonSchema = {
 export const agentStatusSchema: JsonSchema = {
   type: 'object',
   properties: {
+    clusterId: { type: 'string', description: "The uid of the cluster's kube-system namespace: the same directly and on a hub." },
     heartbeatTime: { type: 'string', format: 'date-time' },
     agentVersion: { type: 'string' },
     kubernetesVersion: { type: 'string' },

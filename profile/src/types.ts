@@ -289,6 +289,12 @@ export interface AgentEvent {
 }
 
 export interface ClusterAgentStatus {
+  /**
+   * The cluster's identity: the uid of its kube-system namespace (as KEP-2149's ClusterProperty
+   * `cluster.clusterset.k8s.io` uses). The same in the cluster's own ClusterAgent and its hub copy,
+   * so the plane shows a cluster it reads both directly and through a hub once.
+   */
+  clusterId?: string;
   heartbeatTime?: string;
   agentVersion?: string;
   kubernetesVersion?: string;

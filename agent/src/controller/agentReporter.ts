@@ -24,6 +24,7 @@ export class AgentReporter {
   /** The profile counts of the last status write (undefined before the first). */
   private lastCounts: string | undefined;
   private kubernetesVersion = '';
+  private clusterId = '';
   private flushTimer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
   private heartbeatTime = '';
@@ -65,6 +66,10 @@ export class AgentReporter {
     this.heartbeatMs = this.heartbeatOverrideMs ?? parseDuration(agent.spec?.heartbeatInterval ?? '') ?? DEFAULT_HEARTBEAT_MS;
     const version = await this.api.request<{ gitVersion?: string }>('GET', '/version').catch(() => undefined);
     this.kubernetesVersion = version?.gitVersion ?? '';
+    // Without read access to namespaces the agent reports no id, and the plane cannot tell that a
+    // cluster in its kubeconfig and a hub member are the same one (it shows both).
+    const kubeSystem = await this.api.request<{ metadata?: { uid?: string } }>('GET', '/api/v1/namespaces/kube-system').catch(() => undefined);
+    this.clusterId = kubeSystem?.metadata?.uid ?? '';
   }
 
   get nextSeq(): number {
@@ -141,6 +146,7 @@ export class AgentReporter {
     const ready = nodes.items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
     const counts = profileCounts(this.profiles());
     const body: ClusterAgentStatus = {
+      ...(this.clusterId ? { clusterId: this.clusterId } : {}),
       agentVersion: AGENT_VERSION,
       kubernetesVersion: this.kubernetesVersion,
       nodes: { total: nodes.items.length, ready },

@@ -57,6 +57,7 @@ export function nextEventWrite(hub: HubEventState, pending: readonly AgentEvent[
 export function summarySignature(status: ClusterAgentStatus | undefined): string {
   if (!status) return '';
   return canonicalJson({
+    clusterId: status.clusterId,
     agentVersion: status.agentVersion,
     kubernetesVersion: status.kubernetesVersion,
     nodes: status.nodes,
@@ -67,8 +68,8 @@ export function summarySignature(status: ClusterAgentStatus | undefined): string
 
 /** The summary fields of a ClusterAgent status (no events, no heartbeat). */
 export function summaryOf(status: ClusterAgentStatus): ClusterAgentStatus {
-  const { agentVersion, kubernetesVersion, nodes, profiles, conditions } = status;
-  return { agentVersion, kubernetesVersion, nodes, profiles, conditions };
+  const { clusterId, agentVersion, kubernetesVersion, nodes, profiles, conditions } = status;
+  return { ...(clusterId ? { clusterId } : {}), agentVersion, kubernetesVersion, nodes, profiles, conditions };
 }
 
 /**

@@ -288,6 +288,8 @@ export function clusterDescription(v: ClusterView, now: number): string {
   if (v.agentVersion) parts.push(`agent ${v.agentVersion}`);
   if (v.nodes) parts.push(`${v.nodes.ready}/${v.nodes.total} nodes`);
   if (v.state !== 'Unreachable' && v.state !== 'Stale' && v.lastSeen) parts.push(`♥ ${formatAge(v.lastSeen, now)}`);
+  // The same cluster as a hub member (same agent cluster id): shown once, here, with live data.
+  if (v.alsoOnHub?.length) parts.push(`also on hub ${v.alsoOnHub.map((h) => h.hub).join(', ')}`);
   return parts.join(' · ');
 }
 
@@ -301,5 +303,6 @@ function clusterTooltip(v: ClusterView, now: number): vscode.MarkdownString {
   if (v.nodes) md.appendMarkdown(`- nodes: ${v.nodes.ready}/${v.nodes.total} ready\n`);
   const labels = Object.entries(v.labels).map(([k, val]) => `${k}=${val}`);
   if (labels.length) md.appendMarkdown(`- labels: ${escapeMd(labels.join(', '))}\n`);
+  for (const h of v.alsoOnHub ?? []) md.appendMarkdown(`- also a member of hub ${escapeMd(h.hub)} (\`${escapeMd(h.id)}\`, ${h.state} there); shown once, from this direct connection\n`);
   return md;
 }

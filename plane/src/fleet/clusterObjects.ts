@@ -21,6 +21,7 @@ const AGENT_SHAPE = fields({
   metadata: METADATA,
   spec: fields({ displayName: S, labels: 'stringMap', heartbeatInterval: S }),
   status: fields({
+    clusterId: S,
     heartbeatTime: S,
     agentVersion: S,
     kubernetesVersion: S,

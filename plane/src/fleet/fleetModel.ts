@@ -40,6 +40,12 @@ export interface ClusterView extends DerivedState {
   profiles: ProfileView[];
   /** Milliseconds since epoch the connection entered its current kind (for "unreachable for 2m"). */
   connectionSince: number;
+  /** The agent's cluster id (status.clusterId): the same cluster read directly and through a hub. */
+  clusterId?: string;
+  /** A direct cluster: the same cluster is also a member of these hubs (shown once, as this entry). */
+  alsoOnHub?: { id: string; hub: string; state: DisplayState }[];
+  /** A hub member that is also in the kubeconfig: list() leaves it out, the direct entry `shownAs` stands for it. */
+  shownAs?: string;
 }
 
 export interface ProfileView {
@@ -87,6 +93,11 @@ export class FleetModel {
   private pending: Set<string> | undefined;
   /** When each cluster's derived state next changes with time alone (clusterState.ts nextStateChange). */
   private readonly due = new Map<string, number>();
+  /** Agent cluster id → the fleet ids reporting it (a cluster in the kubeconfig and on a hub), and back. */
+  private readonly byClusterId = new Map<string, Set<string>>();
+  private readonly clusterIdOf = new Map<string, string>();
+  /** Ids that gained or lost a twin while another id was recomputed: their views change too. */
+  private readonly twinsMoved = new Set<string>();
 
   constructor(
     private readonly now: () => number,
@@ -121,8 +132,9 @@ export class FleetModel {
     return this.records.get(id);
   }
 
+  /** One entry per cluster: a hub member that is also read directly is shown as the direct entry (ClusterView.shownAs). */
   list(): ClusterView[] {
-    return [...this.views.values()];
+    return [...this.views.values()].filter((v) => v.shownAs === undefined);
   }
 
   /**
@@ -161,10 +173,15 @@ export class FleetModel {
   /** Removes one cluster; views hear of it as a changed id that get() no longer finds. */
   removeCluster(id: string): boolean {
     if (!this.records.delete(id)) return false;
+    const twins = this.twins(id);
+    this.index(id, undefined);
+    this.twinsMoved.clear();
     this.views.delete(id);
     this.due.delete(id);
     this.wasAway.delete(id);
     if (this.pending) this.pending.add(id);
+    // The twin that stood for it, or was hidden behind it, changes.
+    this.notify(twins);
     return true;
   }
 
@@ -179,7 +196,7 @@ export class FleetModel {
       return work();
     } finally {
       this.pending = undefined;
-      const changed = [...pending].filter((id) => !this.records.has(id) || this.recompute(id));
+      const changed = this.withTwins([...pending].filter((id) => !this.records.has(id) || this.recompute(id)));
       if (changed.length) for (const l of this.changeListeners) l(changed);
     }
   }
@@ -327,7 +344,51 @@ export class FleetModel {
       return;
     }
     const changed = ids.filter((id) => this.recompute(id));
-    if (changed.length) for (const l of this.changeListeners) l(changed);
+    const all = this.withTwins(changed);
+    if (all.length) for (const l of this.changeListeners) l(all);
+  }
+
+  /**
+   * `changed` and the twins whose views that changes: a direct entry shows its hub twins' states,
+   * and a hub member is hidden while a direct twin exists. One level: a twin's view holds only
+   * the state of the entry that changed it, so this stops.
+   */
+  private withTwins(changed: string[]): string[] {
+    const out = new Set(changed);
+    const more = new Set(this.twinsMoved);
+    this.twinsMoved.clear();
+    for (const id of changed) for (const twin of this.twins(id)) more.add(twin);
+    // Even an id already recomputed: it may have read a twin's state before the twin's update.
+    for (const id of more) if (!this.records.has(id) || this.recompute(id)) out.add(id);
+    this.twinsMoved.clear();
+    return [...out];
+  }
+
+  /** The other fleet ids with the same agent cluster id. */
+  private twins(id: string): string[] {
+    const cid = this.clusterIdOf.get(id);
+    const same = cid === undefined ? undefined : this.byClusterId.get(cid);
+    return same ? [...same].filter((x) => x !== id) : [];
+  }
+
+  /** Files `id` under `clusterId`; the ids that gained or lost it as a twin go to twinsMoved. */
+  private index(id: string, clusterId: string | undefined): void {
+    const previous = this.clusterIdOf.get(id);
+    if (previous === clusterId) return;
+    for (const x of this.twins(id)) this.twinsMoved.add(x);
+    if (previous !== undefined) {
+      const set = this.byClusterId.get(previous)!;
+      set.delete(id);
+      if (!set.size) this.byClusterId.delete(previous);
+      this.clusterIdOf.delete(id);
+    }
+    if (clusterId !== undefined) {
+      let set = this.byClusterId.get(clusterId);
+      if (!set) this.byClusterId.set(clusterId, (set = new Set()));
+      set.add(id);
+      this.clusterIdOf.set(id, clusterId);
+      for (const x of this.twins(id)) this.twinsMoved.add(x);
+    }
   }
 
   /** Returns true when the cluster's view changed. */
@@ -336,6 +397,23 @@ export class FleetModel {
     if (!record) return false;
     const now = this.now();
     const view = toView(record, deriveState(record, now, this.options));
+    const cid = view.clusterId;
+    this.index(id, cid);
+    if (cid !== undefined) {
+      const twins = this.twins(id).filter((x) => this.records.has(x));
+      if (record.hub === undefined) {
+        const onHubs = twins
+          .map((x) => ({ x, r: this.records.get(x)! }))
+          .filter(({ r }) => r.hub !== undefined)
+          .map(({ x, r }) => ({ id: x, hub: r.hub!, state: this.views.get(x)?.state ?? 'Connecting' }))
+          .sort((a, b) => a.id.localeCompare(b.id));
+        if (onHubs.length) view.alsoOnHub = onHubs;
+      } else {
+        // The direct view is live data read from the cluster itself: it stands for both.
+        const direct = twins.filter((x) => this.records.get(x)!.hub === undefined).sort()[0];
+        if (direct !== undefined) view.shownAs = direct;
+      }
+    }
     const next = nextStateChange(record, now, this.options);
     if (next === Infinity) this.due.delete(id);
     else this.due.set(id, next);
@@ -405,6 +483,7 @@ function toView(record: ClusterRecord, derived: DerivedState): ClusterView {
     ...(agent?.status?.nodes ? { nodes: agent.status.nodes } : {}),
     profiles,
     connectionSince: record.connection.since,
+    ...(agent?.status?.clusterId ? { clusterId: agent.status.clusterId } : {}),
     ...derived,
   };
 }

@@ -7,13 +7,14 @@ const iso = (ms: number) => new Date(ms).toISOString();
 /** Leases carry MicroTime: six fractional digits. */
 const micro = (ms: number) => iso(ms).replace('Z', '000Z');
 
-function agent(namespace: string, opts: { labels?: Record<string, string>; ready?: boolean; name?: string } = {}): ClusterAgent {
+function agent(namespace: string, opts: { labels?: Record<string, string>; ready?: boolean; name?: string; clusterId?: string } = {}): ClusterAgent {
   return {
     apiVersion: 'kplane.dev/v1alpha1',
     kind: 'ClusterAgent',
     metadata: { name: opts.name ?? 'agent', namespace },
     spec: { labels: opts.labels ?? {}, displayName: undefined },
     status: {
+      ...(opts.clusterId ? { clusterId: opts.clusterId } : {}),
       // Written once, long ago: in hub mode the Lease is the heartbeat, not this.
       heartbeatTime: iso(T0 - 3_600_000),
       agentVersion: '0.1.0',
@@ -186,5 +187,63 @@ describe('hub mode in the plane: demultiplexing and Lease age', () => {
     model.tick();
     assert.equal(changes.length, 0);
     assert.equal(model.summary().byState.Healthy, 10_000);
+  });
+});
+
+describe('a cluster both in the kubeconfig and on a hub', () => {
+  /** prod-1 in the kubeconfig is hub-1's edge-a (same kube-system uid); edge-b is only on the hub. */
+  function twins() {
+    const t = setup();
+    t.model.setClusters([{ id: 'prod-1' }]);
+    t.model.setAgent('prod-1', agent('kplane-system', { clusterId: 'uid-1' }));
+    t.mirror.replace({
+      agents: [agent('kplane-member-edge-a', { clusterId: 'uid-1' }), agent('kplane-member-edge-b', { clusterId: 'uid-2' })],
+      profiles: [],
+      leases: [lease('kplane-member-edge-a', T0), lease('kplane-member-edge-b', T0)],
+    });
+    t.changes.length = 0;
+    return t;
+  }
+
+  it('is listed once, as the direct entry, which names the hub it is also on', () => {
+    const { model } = twins();
+    assert.deepEqual(model.list().map((v) => v.id).sort(), [B, 'prod-1']);
+    assert.equal(model.summary().total, 2);
+    assert.deepEqual(model.get('prod-1')!.alsoOnHub, [{ id: A, hub: 'hub-1', state: 'Healthy' }]);
+    // Still there for whoever holds its id (the hub's target for writes).
+    assert.equal(model.get(A)!.shownAs, 'prod-1');
+    assert.equal(model.get(B)!.shownAs, undefined);
+  });
+
+  it('the direct entry follows its hub twin\'s state, and announces it', () => {
+    const { clock, model, changes } = twins();
+    clock.now = T0 + 200_000;
+    model.tick();
+    assert.equal(model.get(A)!.state, 'Stale');
+    assert.deepEqual(model.get('prod-1')!.alsoOnHub, [{ id: A, hub: 'hub-1', state: 'Stale' }]);
+    assert.ok(changes.flat().includes('prod-1'), JSON.stringify(changes));
+  });
+
+  it('the hub member shows again when the direct cluster leaves the kubeconfig, or its agent reports another id', () => {
+    const { model, changes } = twins();
+    model.setAgent('prod-1', agent('kplane-system', { clusterId: 'uid-9' }));
+    assert.equal(model.get(A)!.shownAs, undefined);
+    assert.equal(model.get('prod-1')!.alsoOnHub, undefined);
+    assert.ok(changes.flat().includes(A), 'the tree hears of the member it must show again');
+    model.setAgent('prod-1', agent('kplane-system', { clusterId: 'uid-1' }));
+    assert.equal(model.get(A)!.shownAs, 'prod-1');
+    changes.length = 0;
+    model.setClusters([]);
+    assert.deepEqual(model.list().map((v) => v.id).sort(), [A, B]);
+    assert.equal(model.get(A)!.shownAs, undefined);
+    assert.ok(changes.flat().includes(A));
+  });
+
+  it('an agent that reports no cluster id (older, or no read access to namespaces) is shown twice, as before', () => {
+    const { model, mirror } = setup();
+    model.setClusters([{ id: 'prod-1' }]);
+    model.setAgent('prod-1', agent('kplane-system'));
+    mirror.replace({ agents: [agent('kplane-member-edge-a')], profiles: [], leases: [lease('kplane-member-edge-a', T0)] });
+    assert.deepEqual(model.list().map((v) => v.id).sort(), [A, 'prod-1']);
   });
 });
