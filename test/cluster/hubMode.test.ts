@@ -82,6 +82,9 @@ describe('hub mode: join, profiles through the hub, isolation (cluster)', functi
       assert.equal(agent.metadata.labels?.env, i < 2 ? 'prod' : 'dev', 'spec labels are copied to metadata.labels for label selectors');
       assert.equal(agent.spec.displayName, `Member ${m}`);
       assert.ok((agent.status?.nodes?.total ?? -1) >= 0);
+      // The member's identity, the same as in its own ClusterAgent: how the plane shows it once.
+      const kubeSystem = await memberApis[i].request<{ metadata: { uid: string } }>('GET', '/api/v1/namespaces/kube-system');
+      assert.equal(agent.status?.clusterId, kubeSystem.metadata.uid);
       const lease: any = await waitFor(() => hubApi.getOrUndefined(`/apis/coordination.k8s.io/v1/namespaces/${ns}/leases/agent-heartbeat`), { what: `${m} heartbeat Lease`, timeoutMs: 30_000 });
       assert.equal(lease.spec.leaseDurationSeconds, 6);
       // Neither records field owners on the hub (profile/src/hub.ts UNTRACKED_FIELDS): join cleared
