@@ -10,6 +10,8 @@
  *
  *   KPLANE_BENCH_RUNS=7               runs per median
  *   KPLANE_BENCH_REAL_SIZES=10000,35000,50000
+ *   KPLANE_BENCH_CORPUS=generated     bench:lsp's generated profiles of small Deployments instead
+ *                                     (sizes KPLANE_BENCH_SIZES, default 10000,50000; edits as bench:lsp makes them)
  */
 import { loadavg } from 'node:os';
 import { TextDocument } from 'vscode-languageserver-textdocument';
@@ -17,9 +19,17 @@ import { checkSchema, checkSemantics, isKnownClusterScoped, storedSize } from '@
 import { getLanguageService, parseYamlFile, reparse, textDocument } from '@kplane/language-server';
 import { builtinKubeTypes } from '@kplane/language-server/kube-schemas';
 import { realShapedEditPoint, realShapedProfile } from './realShapedProfile.js';
+import { generateProfile } from './lspBench.js';
 
 const RUNS = Number(process.env.KPLANE_BENCH_RUNS ?? 7);
-const SIZES = (process.env.KPLANE_BENCH_REAL_SIZES ?? '10000,35000,50000').split(',').map(Number);
+const GENERATED = process.env.KPLANE_BENCH_CORPUS === 'generated';
+const SIZES = (GENERATED ? (process.env.KPLANE_BENCH_SIZES ?? '10000,50000') : (process.env.KPLANE_BENCH_REAL_SIZES ?? '10000,35000,50000')).split(',').map(Number);
+const profileOf = GENERATED ? generateProfile : realShapedProfile;
+/** Where an edit goes: as bench:lsp's editPoint. */
+function editPointOf(text: string, lines: number): { line: number; character: number } {
+  if (!GENERATED) return realShapedEditPoint(text);
+  return { line: text.split('\n').findIndex((l, i) => i > lines / 2 && l.includes('containerPort: 80')), character: '                      - containerPort: 8'.length };
+}
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -37,13 +47,13 @@ function timed<T>(fn: () => T): [number, T] {
 function main(): void {
   const kube = builtinKubeTypes();
   const isClusterScoped = (apiVersion: string, kind: string) => (kube.scopeOf(apiVersion, kind) ?? (isKnownClusterScoped(apiVersion, kind) ? 'Cluster' : 'Namespaced')) === 'Cluster';
-  console.log(`lspPhasesBench — CPU time, medians of ${RUNS}, node ${process.version}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(`lspPhasesBench — ${GENERATED ? 'generated' : 'real-shaped'} profiles, CPU time, medians of ${RUNS}, node ${process.version}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   console.log('lines   open: parse   schema   semantics+manifests   size   doValidation total   rest (ranges, diagnostics)  |  edit: re-parse   doValidation total');
   for (const lines of SIZES) {
     const service = getLanguageService({ kubeTypes: builtinKubeTypes });
     const parts = { parse: [] as number[], schema: [] as number[], semantics: [] as number[], size: [] as number[], total: [] as number[] };
     for (let run = -1; run < RUNS; run++) {
-      const text = realShapedProfile(lines, `phases open ${run}`);
+      const text = profileOf(lines, `phases open ${run}`);
       // The parts, each on its own fresh parse (the caches are keyed by the parsed objects).
       const [parse, parsed] = timed(() => parseYamlFile(text));
       const value = parsed.documents[0].value;
@@ -63,10 +73,10 @@ function main(): void {
       parts.total.push(total);
     }
     // Edits: one character replaced inside one object, as bench:lsp does.
-    const text = realShapedProfile(lines, 'phases edit');
+    const text = profileOf(lines, 'phases edit');
     let document = textDocument(`file:///phases-edit-${lines}.profile.yaml`, text);
     service.doValidation(document);
-    const { line, character } = realShapedEditPoint(text);
+    const { line, character } = editPointOf(text, lines);
     const reparses: number[] = [];
     const edits: number[] = [];
     for (let run = 0; run < RUNS; run++) {
