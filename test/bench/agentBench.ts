@@ -158,7 +158,7 @@ async function main(): Promise<void> {
 }
 
 /** 5. The real-shaped stack: kubectl vs the agent, two alternating runs; then RSS, a status write, SIGTERM → exit (the agent is gone afterwards). */
-async function realStackBench(kubeconfigPath: string, api: KubeClient, kubectl: string, dir: string, readRss: () => number, agent: { pid: number; exited: Promise<number | string> }): Promise<string> {
+async function realStackBench(kubeconfigPath: string, api: KubeClient, kubectl: string, dir: string, readRss: () => number, agent: { pid: number; exited: Promise<number | string>; metricsUrl(): Promise<string> }): Promise<string> {
   const kubectlMs: number[] = [];
   const agentMs: number[] = [];
   let parts: ClusterProfile[] = [];
@@ -206,6 +206,10 @@ async function realStackBench(kubeconfigPath: string, api: KubeClient, kubectl: 
     rss.push(readRss());
     await new Promise((r) => setTimeout(r, 250)); // sampling period, not a wait for an event
   }
+  // What that RSS is made of, from the agent's /metrics.
+  const metrics = await (await fetch(`${await agent.metricsUrl()}/metrics`)).text();
+  const gauge = (name: string) => (Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN) / 1e6).toFixed(1);
+  const memory = `V8 heap ${gauge('nodejs_heap_size_used_bytes')} MB in use of ${gauge('nodejs_heap_size_total_bytes')} MB reserved, outside it ${gauge('nodejs_external_memory_bytes')} MB (agent /metrics, RSS there ${gauge('process_resident_memory_bytes')} MB)`;
   // A status write of the largest part, as the agent sends it (a merge patch of what changed), timed here from outside.
   const largest = [...parts].sort((a, b) => JSON.stringify(b).length - JSON.stringify(a).length)[0];
   const statusMs: number[] = [];
@@ -228,6 +232,7 @@ async function realStackBench(kubeconfigPath: string, api: KubeClient, kubectl: 
     `  kplane agent (created → every part Ready)                     : ${a} ms   (runs: ${agentMs.join(', ')})`,
     `  ratio agent/kubectl                                            : ${(a / k).toFixed(2)}×   (target ≤ 1.0×)`,
     `  agent RSS with these stacks and the 500-object profile (node ${AGENT_NODE_OPTIONS || 'defaults'}): max ${Math.max(...rss).toFixed(1)} MB, median ${median(rss).toFixed(1)} MB   (target ≤ 150 MB)`,
+    `    of which ${memory}`,
     `  status merge patch of ${largest.metadata.name} (${(JSON.stringify(largest).length / 1e6).toFixed(2)} MB), round trip: median ${median(statusMs)} ms   (runs: ${statusMs.join(', ')}; target ≤ 100 ms)`,
     ...statusFloor,
     `  SIGTERM → agent exit                                           : ${exitMs} ms, exit ${code}   (target ≤ 1000 ms)`,

@@ -124,6 +124,11 @@ export class AgentRuntime {
     this.metrics.gauge('kplane_agent_queue_depth', 'Profiles waiting in the work queue.', () => this.queue.depth);
     this.metrics.gauge('kplane_agent_watched_kinds', 'Resource kinds watched for drift.', () => this.kindInformers.size);
     this.metrics.gauge('kplane_agent_leader', '1 when this replica holds the leader Lease.', () => (this.leader ? 1 : 0));
+    // What the resident memory is made of (names as prom-client's): V8's heap, in use and reserved, and memory outside it.
+    this.metrics.gauge('process_resident_memory_bytes', 'Resident memory size in bytes.', () => process.memoryUsage.rss());
+    this.metrics.gauge('nodejs_heap_size_total_bytes', 'V8 heap reserved, in bytes.', () => process.memoryUsage().heapTotal);
+    this.metrics.gauge('nodejs_heap_size_used_bytes', 'V8 heap in use (live and not yet collected), in bytes.', () => process.memoryUsage().heapUsed);
+    this.metrics.gauge('nodejs_external_memory_bytes', 'Memory of objects outside the V8 heap (Buffers among them), in bytes.', () => process.memoryUsage().external);
   }
 
   async start(): Promise<void> {
