@@ -330,8 +330,17 @@ export class FleetModel {
     if (due.length) this.notify(due);
   }
 
+  /**
+   * The clusters whose labels match, each once. A hub member shown as its direct twin keeps its
+   * own labels (the hub's, from join): it is a target when they match and the twin's do not, so
+   * a selector over hub labels still reaches it, through the hub, and never twice.
+   */
   select(selector: Selector): ClusterView[] {
-    return this.list().filter((c) => matchesSelector(selector, c.labels));
+    return [...this.views.values()].filter((c) => {
+      if (!matchesSelector(selector, c.labels)) return false;
+      const twin = c.shownAs === undefined ? undefined : this.views.get(c.shownAs);
+      return !twin || !matchesSelector(selector, twin.labels);
+    });
   }
 
   summary(): FleetSummary {

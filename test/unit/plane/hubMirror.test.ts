@@ -1,6 +1,12 @@
 import { strict as assert } from 'node:assert';
 import type { ClusterAgent, ClusterProfile } from '@kplane/profile';
-import { FleetModel, HubMirror, hubMemberId, memberOfNamespace, observeLease, parseHubMemberId, type LeaseObject } from '@kplane/plane';
+import { FleetModel, HubMirror, hubMemberId, memberOfNamespace, observeLease, parseHubMemberId, parseSelector, type LeaseObject, type Selector } from '@kplane/plane';
+
+const parseOk = (text: string): Selector => {
+  const parsed = parseSelector(text);
+  if (!parsed.ok) throw new Error(parsed.error);
+  return parsed.selector;
+};
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -237,6 +243,14 @@ describe('a cluster both in the kubeconfig and on a hub', () => {
     assert.deepEqual(model.list().map((v) => v.id).sort(), [A, B]);
     assert.equal(model.get(A)!.shownAs, undefined);
     assert.ok(changes.flat().includes(A));
+  });
+
+  it('a selector targets it once: as the direct entry when its labels match, else through the hub by the hub\'s labels', () => {
+    const { model, mirror } = twins();
+    model.setAgent('prod-1', { ...agent('kplane-system', { clusterId: 'uid-1' }), spec: { labels: { env: 'prod' } } });
+    mirror.apply('agent', 'MODIFIED', agent('kplane-member-edge-a', { clusterId: 'uid-1', labels: { env: 'prod', region: 'eu' } }));
+    assert.deepEqual(model.select(parseOk('env=prod')).map((v) => v.id), ['prod-1']);
+    assert.deepEqual(model.select(parseOk('region=eu')).map((v) => v.id), [A]);
   });
 
   it('an agent that reports no cluster id (older, or no read access to namespaces) is shown twice, as before', () => {
