@@ -10,7 +10,7 @@
  */
 import { parseAllDocuments } from 'yaml';
 import { customKindsOf, renderProfile, sensitiveValues, type ClusterProfileSpec, type Finding, type FindingCode, type KubeTypes, type SchemaTarget } from '@kplane/profile';
-import { renderedObjectFindings, type LanguageService, type textDocument } from '@kplane/language-server';
+import { renderedObjectFindings, type LanguageService, type RenderedChart, type textDocument } from '@kplane/language-server';
 
 type TextDocument = ReturnType<typeof textDocument>;
 import type { HelmChartStore } from '@kplane/language-server/helm-charts';
@@ -55,8 +55,8 @@ export async function helmLayerDiagnostics(
       continue; // the profile's own findings say what is wrong
     }
     const secrets = sensitiveValues(value.spec).filter((s) => s.length > 0);
-    const customKinds = customKindsOf(layers.flatMap((l) => l.manifests));
     const mask = (text: string) => secrets.reduce((t, s) => t.split(s).join('••••••'), text);
+    const rendered: { li: number; chart: RenderedChart; add: (severity: Finding['severity'], code: FindingCode, message: string) => void }[] = [];
     for (let li = 0; li < layers.length; li++) {
       const layer = layers[li];
       const helm = layer.helm;
@@ -77,8 +77,13 @@ export async function helmLayerDiagnostics(
         continue;
       }
       opts.stats.rendered++;
-      const targets = opts.targets ? await opts.targets([...new Set(result.rendered.objects.map((o) => o.manifest.apiVersion))]) : undefined;
-      for (const finding of renderedObjectFindings(result.rendered, ['spec', 'layers', li, 'helm'], { kube: opts.kube, kubeVersion: opts.kubeVersion, targets, customKinds })) add(finding.severity, finding.code, finding.message);
+      rendered.push({ li, chart: result.rendered, add });
+    }
+    // Checked once every chart is rendered: the CRDs of the profile's manifests and of every chart make their kinds known to all.
+    const customKinds = customKindsOf([...layers.flatMap((l) => l.manifests), ...rendered.flatMap((r) => r.chart.objects.map((o) => o.manifest))]);
+    for (const { li, chart, add } of rendered) {
+      const targets = opts.targets ? await opts.targets([...new Set(chart.objects.map((o) => o.manifest.apiVersion))]) : undefined;
+      for (const finding of renderedObjectFindings(chart, ['spec', 'layers', li, 'helm'], { kube: opts.kube, kubeVersion: opts.kubeVersion, targets, customKinds })) add(finding.severity, finding.code, finding.message);
     }
   }
   return out;

@@ -5,7 +5,8 @@
  * resource whose CRD is installed on one bed cluster only: it is reported not served on exactly
  * the other, and checked against the live CRD schema of the one (whose group/version only the
  * chart names, so its OpenAPI document is read for the chart). Findings sit on the layer's `helm`
- * key and name the chart, the object and its template.
+ * key and name the chart, the object and its template. With the CRD installed by another chart's
+ * layer (gizmo-crds) the kind is known on both.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -76,7 +77,7 @@ spec:
     const tools = await ensureHelmTools();
     env = { ...process.env, KPLANE_HELM: tools.helm, KPLANE_CACHE: join(dir, 'cache'), XDG_CACHE_HOME: join(dir, 'xdg') };
     [withCrd, without, repo] = await Promise.all([startCluster({ name: 'helm-live-crd' }), startCluster({ name: 'helm-live-plain' }), startChartRepo()]);
-    await repo.add(await packageChart(fixtureChart('gizmos'), join(dir, 'pkg')));
+    for (const chart of ['gizmos', 'gizmo-crds']) await repo.add(await packageChart(fixtureChart(chart), join(dir, 'pkg')));
     kubeconfig = join(dir, 'kubeconfig');
     writeFileSync(kubeconfig, mergedKubeconfig([withCrd, without]), { mode: 0o600 });
     // Plain JSON, as in liveSchemas.test.ts: the bed's typed applyYaml drops a CRD schema's enum.
@@ -112,6 +113,21 @@ spec:
     assert.match(found[0], new RegExp(`error HELM_RENDERED_OBJECT On cluster ${withCrd.name}: Chart gizmos 1\\.0\\.0 renders Gizmo apps/gizmos-gizmo \\(gizmos/templates/gizmo\\.yaml\\): spec\\.color: Gizmo spec\\.color is "green"; it must be one of red, blue.*\\[MANIFEST_INVALID_ENUM_VALUE\\]$`));
     const valid = await validate('blue', '--context', withCrd.name);
     assert.equal(valid.code, 0, valid.stdout + valid.stderr);
+  });
+
+  it("with the CRD from another chart's layer (gizmo-crds) the kind is known on both: nothing reported", async () => {
+    const file = join(dir, 'with-crds.profile.yaml');
+    writeFileSync(
+      file,
+      profile('red').replace(
+        '  layers:\n',
+        `  layers:\n    - name: crds\n      namespace: apps\n      helm:\n        repo: ${repo.url}\n        chart: gizmo-crds\n        version: 1.0.0\n`,
+      ),
+    );
+    const result = await runKplane(['validate', file, '--kubeconfig', kubeconfig, '--context', `${withCrd.name},${without.name}`], { env });
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    assert.deepEqual(lines(result.stdout, 'HELM_RENDERED_OBJECT'), []);
+    assert.match(result.stdout, /Helm layers: 2 rendered with helm template and checked/);
   });
 
   it('without --context the rendered custom resource is only noted as not checked', async () => {

@@ -8,7 +8,7 @@
  * (./helmValues.ts, with objects rendered in the background by ../helmChartStore.ts) and
  * `kplane validate` (cli/src/helmValidation.ts). Pure.
  */
-import { checkManifest, customKindsOf, formatPath, mergeTargetFindings, type CustomKind, type Finding, type JsonPath, type KubeTypes, type Manifest, type SchemaTarget } from '@kplane/profile';
+import { checkManifest, customKindsOf, formatPath, KubeTypes, mergeTargetFindings, type CustomKind, type Finding, type JsonPath, type Manifest, type SchemaTarget } from '@kplane/profile';
 import type { ChartRef } from './helmValues.js';
 
 /** One object `helm template` printed. */
@@ -42,16 +42,39 @@ export interface RenderedCheckOptions {
   kubeVersion?: string;
   /** Target clusters with their live types (clusters sharing a set are checked once). */
   targets?: readonly SchemaTarget[];
-  /** Kinds the profile's own CRDs define (a chart's custom resource may rely on a CRD of another layer). */
+  /**
+   * Kinds the CRDs of the profile define, its manifests' and every chart's, this one's included
+   * (a chart's custom resource may rely on a CRD of another layer); default: this chart's own.
+   */
   customKinds?: readonly CustomKind[];
 }
 
+/** The types with the profile's CRDs, kept per base set while the same CRDs (objects) are given. */
+const withKindsCache = new WeakMap<KubeTypes, { custom: readonly CustomKind[]; types: KubeTypes }>();
+
+/**
+ * Not KubeTypes.withCustomKinds: that keeps one per set, and the profile's manifests ask it for
+ * theirs; alternating would make a new one each time, and every manifest of the profile be
+ * checked again on each edit (test/bench/helmRenderedEditBench.ts).
+ */
+function withKinds(kube: KubeTypes, custom: readonly CustomKind[]): KubeTypes {
+  if (!custom.length) return kube;
+  const last = withKindsCache.get(kube);
+  if (last && last.custom.length === custom.length && last.custom.every((c, i) => c.source === custom[i].source)) return last.types;
+  const types = new KubeTypes(kube.data, custom);
+  withKindsCache.set(kube, { custom, types });
+  return types;
+}
+
 export function renderedObjectFindings(rendered: RenderedChart, helmPath: JsonPath, opts: RenderedCheckOptions): Finding[] {
-  const custom = [...(opts.customKinds ?? []), ...customKindsOf(rendered.objects.map((o) => o.manifest))];
-  const builtin = opts.kube.withCustomKinds(custom);
+  const custom = opts.customKinds ?? customKindsOf(rendered.objects.map((o) => o.manifest));
+  const withCustom = (kube: KubeTypes) => withKinds(kube, custom);
+  const builtin = withCustom(opts.kube);
   const sets = new Map<KubeTypes, string[]>([[builtin, []]]);
+  const live = new Map<KubeTypes, KubeTypes>();
   for (const t of opts.targets ?? []) {
-    const kube = t.kube.withCustomKinds(custom);
+    let kube = live.get(t.kube);
+    if (!kube) live.set(t.kube, (kube = withCustom(t.kube)));
     sets.set(kube, [...(sets.get(kube) ?? []), t.name]);
   }
   const found: Finding[] = [];

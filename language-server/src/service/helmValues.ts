@@ -21,7 +21,7 @@ import { isProfileDocument, type ParsedFile } from './yamlParse.js';
 import { spanOfFinding } from './ranges.js';
 import { DiagnosticSeverity } from 'vscode-languageserver-types';
 import type { DiagnosticData, KplaneDiagnostic } from './validation.js';
-import { renderedObjectFindings, type RenderedCheckOptions, type RenderLookup, type RenderRequest } from './helmRendered.js';
+import { renderedObjectFindings, type RenderedChart, type RenderedCheckOptions, type RenderLookup, type RenderRequest } from './helmRendered.js';
 import { customKindsOf, type CustomKind } from '@kplane/profile';
 
 /** A chart as a layer names it. */
@@ -352,7 +352,7 @@ export function helmValuesFindings(docValue: unknown, provider: HelmChartProvide
   if (!provider) return [];
   const findings: Finding[] = [];
   let secrets: string[] | undefined;
-  let customKinds: CustomKind[] | undefined;
+  const renders: { rendered: RenderedChart; helmPath: JsonPath; mask: (finding: Finding) => Finding }[] = [];
   for (const layer of helmLayersOf(docValue)) {
     const lookup = provider.chart(layer.ref, `${owner}#${layer.index}`);
     const helmPath: JsonPath = ['spec', 'layers', layer.index, 'helm'];
@@ -378,11 +378,12 @@ export function helmValuesFindings(docValue: unknown, provider: HelmChartProvide
     secrets ??= sensitiveValues(isRecord(docValue) ? docValue.spec : undefined).filter((v) => v.length > 0);
     const mask = (finding: Finding): Finding => ({ ...finding, message: secrets!.reduce((text, secret) => text.split(secret).join('••••••'), finding.message) });
     if (rendered.state === 'failed') findings.push(mask({ code: 'HELM_RENDER_FAILED', severity: 'error', message: rendered.message, path: helmPath, on: 'key' }));
-    else if (rendered.state === 'ready') {
-      customKinds ??= customKindsOf(profileManifests(docValue));
-      findings.push(...renderedObjectFindings(rendered.rendered, helmPath, { ...kube, customKinds }).map(mask));
-    }
+    else if (rendered.state === 'ready') renders.push({ rendered: rendered.rendered, helmPath, mask });
   }
+  if (!kube || !renders.length) return findings;
+  // The CRDs of the profile's manifests and of every chart make their kinds known to what each chart renders.
+  const customKinds: CustomKind[] = customKindsOf([...profileManifests(docValue), ...renders.flatMap((r) => r.rendered.objects.map((o) => o.manifest))]);
+  for (const { rendered, helmPath, mask } of renders) findings.push(...renderedObjectFindings(rendered, helmPath, { ...kube, customKinds }).map(mask));
   return findings;
 }
 

@@ -129,6 +129,24 @@ ${extraLayer}    - name: gadgets
       assert.equal(d.severity, 1);
     });
 
+    it("another chart's CRD makes the kind known: nothing to report on either cluster", () => {
+      const crd = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'widgets.example.com' }, spec: { group: 'example.com', scope: 'Namespaced', names: { kind: 'Widget', plural: 'widgets' }, versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }] } };
+      const byChart: Record<string, RenderedChart> = { 'widget-crds': { chart: 'widget-crds', version: '1.0.0', objects: [{ manifest: crd as never, source: 'widget-crds/crds/widgets.yaml' }] }, gadgets: chart(widget('red')) };
+      const two: HelmChartProvider = {
+        chart: (ref) => ({ state: 'ready', chart: { ...facts, name: ref.chart } }),
+        versions: () => ({ state: 'fetching' }),
+        rendered: (request): RenderLookup => ({ state: 'ready', rendered: byChart[request.ref.chart] }),
+      };
+      const source = text(`    - name: crds
+      helm:
+        repo: https://charts.example
+        chart: widget-crds
+        version: 1.0.0
+`);
+      const found = getLanguageService({ helmCharts: two, kubeTypes: builtinKubeTypes, targets: both }).doValidation(textDocument('file:///w/two.profile.yaml', source));
+      assert.deepEqual(found.filter((x) => x.code === 'HELM_RENDERED_OBJECT').map((x) => x.message), []);
+    });
+
     it('the CRD in a manifest layer before the chart: nothing to report', () => {
       const crdLayer = `    - name: crds
       manifests:
