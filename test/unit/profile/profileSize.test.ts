@@ -58,6 +58,31 @@ describe('profile size', () => {
     );
   });
 
+  it('measures each manifest without JSON.stringify, to the byte, on values that are hard to measure', () => {
+    const tricky: unknown[] = [
+      { s: 'é😀中\u0000\u0001\u001f\u007f"\\/\b\f\n\r\t', lone: '\ud800 \udc00x\udbff', pair: '\ud83d\ude00', end: 'a\ud83d' },
+      { 'ké"y\n': 1, '': '', '\u2028': '\u2029' },
+      [1e21, -0, 0.1, -1.5e-7, 123456789012345680000, Number.MAX_VALUE, Number.MIN_VALUE, NaN, Infinity, -Infinity, 2 ** 53],
+      {},
+      [],
+      [[], [[]], [{}], [[[1, [2, [3]]]]]],
+      { a: undefined, b: () => 1, c: Symbol('s'), d: null, e: [undefined, () => 1, Symbol('t')] },
+      { only: undefined },
+      // eslint-disable-next-line no-sparse-arrays
+      [1, , 3],
+      { date: new Date(0), boxed: [new String('x'), new Number(2), new Boolean(false)], nested: { toJSON: () => ({ replaced: 'ü' }) } },
+      Object.assign(Object.create(null), { plain: true, n: false }),
+      'a top-level string', 42, true, null,
+      { deep: JSON.parse('['.repeat(2000) + '"x"' + ']'.repeat(2000)) },
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'grafana', labels: { app: 'grafana' } }, data: { 'dash.json': JSON.stringify({ title: 'CPU «über»', panels: [{ expr: 'rate(x{job="a"}[5m])' }] }, null, 2) } },
+    ];
+    for (const manifest of tricky) {
+      const doc = { apiVersion: 'kplane.dev/v1alpha1', kind: 'ClusterProfile', metadata: { name: 'p' }, spec: { version: '1.0.0', layers: [{ name: 'l', manifests: [manifest] }] } };
+      const expected = Buffer.byteLength(JSON.stringify({ apiVersion: doc.apiVersion, kind: doc.kind, metadata: { name: 'p' }, spec: doc.spec }), 'utf8');
+      assert.equal(storedSize(doc), expected, JSON.stringify(manifest)?.slice(0, 80));
+    }
+  });
+
   it('nothing below 85 %, a warning above, an error above the limit, on spec', () => {
     const each = 10_000;
     const count = (share: number) => Math.floor((PROFILE_SIZE_LIMIT_BYTES * share) / (each + 100));
