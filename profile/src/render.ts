@@ -33,9 +33,11 @@ export function isVariableName(name: string): boolean {
 export function scanReferences(text: string): VariableReference[] {
   const refs: VariableReference[] = [];
   if (!text.includes('${')) return refs;
-  for (const match of text.matchAll(REFERENCE)) {
+  // exec on the one expression, not matchAll (a copy of the expression and an iterator per string).
+  REFERENCE.lastIndex = 0;
+  for (let match = REFERENCE.exec(text); match !== null; match = REFERENCE.exec(text)) {
     if (match[1]) continue;
-    refs.push({ name: match[2], start: match.index ?? 0, end: (match.index ?? 0) + match[0].length });
+    refs.push({ name: match[2], start: match.index, end: match.index + match[0].length });
   }
   return refs;
 }
