@@ -68,7 +68,6 @@ describe('profile size', () => {
       [[], [[]], [{}], [[[1, [2, [3]]]]]],
       { a: undefined, b: () => 1, c: Symbol('s'), d: null, e: [undefined, () => 1, Symbol('t')] },
       { only: undefined },
-      // eslint-disable-next-line no-sparse-arrays
       [1, , 3],
       { date: new Date(0), boxed: [new String('x'), new Number(2), new Boolean(false)], nested: { toJSON: () => ({ replaced: 'ü' }) } },
       Object.assign(Object.create(null), { plain: true, n: false }),
