@@ -6,36 +6,10 @@ import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
+import { codeOf, kplaneDiagnostics } from './diagnosticsWait.js';
 
 const FIXTURE = join('test', 'fixtures', 'profiles', 'invalid', 'mistakes.profile.yaml');
 const DEADLINE_MS = 60_000;
-
-/** Resolves with the document's kplane diagnostics once `ready` accepts them; rejects at the deadline. */
-function kplaneDiagnostics(uri: vscode.Uri, ready: (d: vscode.Diagnostic[]) => boolean, what: string): Promise<vscode.Diagnostic[]> {
-  const ours = () => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'kplane');
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      const current = ours();
-      if (!ready(current)) return false;
-      subscription.dispose();
-      clearTimeout(timer);
-      resolve(current);
-      return true;
-    };
-    const subscription = vscode.languages.onDidChangeDiagnostics((e) => {
-      if (e.uris.some((u) => u.toString() === uri.toString())) check();
-    });
-    const timer = setTimeout(() => {
-      subscription.dispose();
-      reject(new Error(`${what}: not seen within ${DEADLINE_MS / 1000} s; kplane diagnostics now: ${JSON.stringify(ours().map((d) => d.code))}`));
-    }, DEADLINE_MS);
-    check();
-  });
-}
-
-function codeOf(d: vscode.Diagnostic): string {
-  return String(typeof d.code === 'object' ? d.code.value : d.code);
-}
 
 describe('kplane language server in a real VS Code host', () => {
   let uri: vscode.Uri;
@@ -60,7 +34,7 @@ describe('kplane language server in a real VS Code host', () => {
   it('shows the profile\'s mistakes with their codes, on their ranges', async () => {
     const document = await vscode.workspace.openTextDocument(uri);
     await vscode.window.showTextDocument(document);
-    const diagnostics = await kplaneDiagnostics(uri, (d) => d.some((x) => codeOf(x) === 'UNDECLARED_VARIABLE'), 'kplane diagnostics for mistakes.profile.yaml');
+    const diagnostics = await kplaneDiagnostics(uri, (d) => d.some((x) => codeOf(x) === 'UNDECLARED_VARIABLE'), 'kplane diagnostics for mistakes.profile.yaml', DEADLINE_MS);
     const codes = diagnostics.map(codeOf).sort();
     for (const expected of ['DEPENDS_ON_SELF', 'DUPLICATE_LAYER', 'INVALID_DEFAULT', 'INVALID_DURATION', 'INVALID_ENUM_VALUE', 'INVALID_METRIC', 'SCALING_RANGE', 'SCALING_TARGET_NOT_FOUND', 'UNDECLARED_VARIABLE', 'UNKNOWN_LAYER', 'UNUSED_VARIABLE', 'WRONG_TYPE']) {
       assert.ok(codes.includes(expected), `${expected} missing from ${codes.join(', ')}`);
@@ -81,7 +55,7 @@ describe('kplane language server in a real VS Code host', () => {
     const declare = actions.find((a) => a.title === 'Declare variable "tag" under spec.variables');
     assert.ok(declare?.edit, `no declare quick fix among: ${actions.map((a) => a.title).join(', ')}`);
     assert.ok(await vscode.workspace.applyEdit(declare.edit), 'the quick fix edit was not applied');
-    const after = await kplaneDiagnostics(uri, (d) => d.length > 0 && !d.some((x) => codeOf(x) === 'UNDECLARED_VARIABLE'), 'diagnostics without UNDECLARED_VARIABLE');
+    const after = await kplaneDiagnostics(uri, (d) => d.length > 0 && !d.some((x) => codeOf(x) === 'UNDECLARED_VARIABLE'), 'diagnostics without UNDECLARED_VARIABLE', DEADLINE_MS);
     assert.ok(after.some((d) => codeOf(d) === 'UNKNOWN_LAYER'), 'the other mistakes should still be reported');
     const document = await vscode.workspace.openTextDocument(uri);
     assert.match(document.getText(), /\n {4}- name: tag\n {6}type: string\n/);

@@ -12,32 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { ensureHelmTools, fixtureChart, packageChart, startChartRepo, type ChartRepo } from '@kplane/bed';
+import { codeOf, kplaneDiagnostics } from './diagnosticsWait.js';
 
 const DEADLINE_MS = 90_000;
-
-function codeOf(d: vscode.Diagnostic): string {
-  return String(typeof d.code === 'object' ? d.code.value : d.code);
-}
-
-function diagnosticsUntil(uri: vscode.Uri, ready: (d: vscode.Diagnostic[]) => boolean, what: string): Promise<vscode.Diagnostic[]> {
-  const ours = () => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'kplane');
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      if (!ready(ours())) return;
-      subscription.dispose();
-      clearTimeout(timer);
-      resolve(ours());
-    };
-    const subscription = vscode.languages.onDidChangeDiagnostics((e) => {
-      if (e.uris.some((u) => u.toString() === uri.toString())) check();
-    });
-    const timer = setTimeout(() => {
-      subscription.dispose();
-      reject(new Error(`${what}: not seen within ${DEADLINE_MS / 1000} s; kplane diagnostics now: ${JSON.stringify(ours().map((d) => [codeOf(d), d.message]))}`));
-    }, DEADLINE_MS);
-    check();
-  });
-}
 
 describe('Helm layers in the editor (real chart repository)', function () {
   this.timeout(600_000);
@@ -87,7 +64,7 @@ spec:
   it("a value the chart's values.schema.json refuses is an error on the value, once the chart is fetched", async () => {
     const document = await vscode.workspace.openTextDocument(uri);
     await vscode.window.showTextDocument(document);
-    const diagnostics = await diagnosticsUntil(uri, (d) => d.some((x) => codeOf(x) === 'HELM_VALUES_SCHEMA'), 'HELM_VALUES_SCHEMA');
+    const diagnostics = await kplaneDiagnostics(uri, (d) => d.some((x) => codeOf(x) === 'HELM_VALUES_SCHEMA'), 'HELM_VALUES_SCHEMA', DEADLINE_MS);
     const schema = diagnostics.find((d) => codeOf(d) === 'HELM_VALUES_SCHEMA')!;
     assert.equal(document.getText(schema.range), '50');
     assert.match(schema.message, /replicaCount is 50; the chart wants it <= 10/);
@@ -112,7 +89,7 @@ spec:
     // A valid value first: helm template itself refuses what the schema refuses.
     const line = document.getText().split('\n').findIndex((l) => l.includes('replicaCount: 50'));
     await editor.edit((e) => e.replace(new vscode.Range(line, 0, document.lineCount - 1, document.lineAt(document.lineCount - 1).text.length), '          replicaCount: 3\n          greeting: rendered in the editor'));
-    await diagnosticsUntil(uri, (d) => !d.some((x) => codeOf(x).startsWith('HELM_')), 'HELM diagnostics gone after the fix');
+    await kplaneDiagnostics(uri, (d) => !d.some((x) => codeOf(x).startsWith('HELM_')), 'HELM diagnostics gone after the fix', DEADLINE_MS);
     const view = await vscode.commands.executeCommand<vscode.Uri>('kplane.renderLayer', uri, 'web');
     assert.ok(view, 'Render Layer returned no document');
     const rendered = await vscode.workspace.openTextDocument(view);
@@ -149,7 +126,7 @@ spec:
     );
     const document = await vscode.workspace.openTextDocument(gatewayUri);
     await vscode.window.showTextDocument(document);
-    const diagnostics = await diagnosticsUntil(gatewayUri, (d) => d.some((x) => codeOf(x) === 'HELM_VALUES_UNKNOWN_KEY'), 'HELM_VALUES_UNKNOWN_KEY');
+    const diagnostics = await kplaneDiagnostics(gatewayUri, (d) => d.some((x) => codeOf(x) === 'HELM_VALUES_UNKNOWN_KEY'), 'HELM_VALUES_UNKNOWN_KEY', DEADLINE_MS);
     const unknown = diagnostics.find((d) => codeOf(d) === 'HELM_VALUES_UNKNOWN_KEY')!;
     assert.equal(document.getText(unknown.range), 'logLeve');
     const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', gatewayUri, unknown.range, vscode.CodeActionKind.QuickFix.value);
@@ -157,12 +134,12 @@ spec:
     assert.ok(fix?.edit, `no quick fix: ${actions.map((a) => a.title).join(', ')}`);
     assert.ok(await vscode.workspace.applyEdit(fix.edit));
     assert.match(document.getText(), /^ {12}logLevel: debug$/m);
-    await diagnosticsUntil(gatewayUri, (d) => !d.some((x) => codeOf(x) === 'HELM_VALUES_UNKNOWN_KEY'), 'HELM_VALUES_UNKNOWN_KEY gone after the quick fix');
+    await kplaneDiagnostics(gatewayUri, (d) => !d.some((x) => codeOf(x) === 'HELM_VALUES_UNKNOWN_KEY'), 'HELM_VALUES_UNKNOWN_KEY gone after the quick fix', DEADLINE_MS);
 
     const editor = await vscode.window.showTextDocument(document);
     const end = document.lineAt(document.lineCount - 1).range.end;
     await editor.edit((e) => e.insert(end, '          extraLabels: { team: "not a label!" }\n'));
-    const rendered = await diagnosticsUntil(gatewayUri, (d) => d.some((x) => codeOf(x) === 'HELM_RENDERED_OBJECT'), 'HELM_RENDERED_OBJECT');
+    const rendered = await kplaneDiagnostics(gatewayUri, (d) => d.some((x) => codeOf(x) === 'HELM_RENDERED_OBJECT'), 'HELM_RENDERED_OBJECT', DEADLINE_MS);
     const finding = rendered.find((d) => codeOf(d) === 'HELM_RENDERED_OBJECT')!;
     assert.equal(document.getText(finding.range), 'helm');
     assert.match(finding.message, /Chart gateway 0\.3\.0 renders Deployment edge\/gw-gateway \(gateway\/templates\/deployment\.yaml\): metadata\.labels\.team: /);

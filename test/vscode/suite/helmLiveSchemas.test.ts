@@ -16,6 +16,7 @@ import type { KplaneApi } from '@kplane/extension';
 import { ensureHelmTools, fixtureChart, kubeClient, mergedKubeconfig, packageChart, startChartRepo, startCluster, waitFor, type ChartRepo, type TestCluster } from '@kplane/bed';
 import { KubeClient } from '@kplane/plane/cluster';
 import { kubeConfigConnection } from '@kplane/kube';
+import { codeOf, kplaneDiagnostics } from './diagnosticsWait.js';
 
 const DEADLINE_MS = 120_000;
 
@@ -30,26 +31,6 @@ const CRD = {
     versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { color: { type: 'string', enum: ['red', 'blue'] } } } } } } }],
   },
 };
-
-const codeOf = (d: vscode.Diagnostic) => String(typeof d.code === 'object' ? d.code.value : d.code);
-
-function diagnostics(uri: vscode.Uri, ready: (d: vscode.Diagnostic[]) => boolean, what: string): Promise<vscode.Diagnostic[]> {
-  const ours = () => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'kplane');
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      if (!ready(ours())) return;
-      subscription.dispose();
-      clearTimeout(timer);
-      resolve(ours());
-    };
-    const subscription = vscode.languages.onDidChangeDiagnostics((e) => e.uris.some((u) => u.toString() === uri.toString()) && check());
-    const timer = setTimeout(() => {
-      subscription.dispose();
-      reject(new Error(`${what}: not seen within ${DEADLINE_MS / 1000} s; now: ${JSON.stringify(ours().map((d) => `${codeOf(d)} ${d.message}`))}`));
-    }, DEADLINE_MS);
-    check();
-  });
-}
 
 describe('a Helm layer against the live schemas of two bed clusters in the editor', function () {
   this.timeout(600_000);
@@ -117,7 +98,7 @@ spec:
 
   it('the rendered custom resource: not served on exactly the cluster without the CRD, checked against the live CRD of the other, on the helm key', async () => {
     const rendered = (d: vscode.Diagnostic[]) => d.filter((x) => codeOf(x) === 'HELM_RENDERED_OBJECT');
-    const found = rendered(await diagnostics(uri, (d) => rendered(d).some((x) => x.message.includes('[MANIFEST_INVALID_ENUM_VALUE]')) && rendered(d).some((x) => x.message.includes('[KIND_NOT_SERVED_ON_CLUSTER]')), 'both per-cluster findings of the rendered Gizmo'));
+    const found = rendered(await kplaneDiagnostics(uri, (d) => rendered(d).some((x) => x.message.includes('[MANIFEST_INVALID_ENUM_VALUE]')) && rendered(d).some((x) => x.message.includes('[KIND_NOT_SERVED_ON_CLUSTER]')), 'both per-cluster findings of the rendered Gizmo', DEADLINE_MS));
     assert.equal(found.length, 2, found.map((d) => d.message).join('\n'));
     const notServed = found.find((d) => d.message.includes('[KIND_NOT_SERVED_ON_CLUSTER]'))!;
     assert.match(notServed.message, new RegExp(`^On cluster ${plain.name}: Chart gizmos 1\\.0\\.0 renders Gizmo apps/gizmos-gizmo \\(gizmos/templates/gizmo\\.yaml\\): kind: Gizmo gizmos\\.kplane\\.dev/v1 is not served there`));

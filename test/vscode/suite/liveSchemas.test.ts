@@ -16,6 +16,7 @@ import type { KplaneApi } from '@kplane/extension';
 import { kubeClient, mergedKubeconfig, startCluster, waitFor, type TestCluster } from '@kplane/bed';
 import { KubeClient } from '@kplane/plane/cluster';
 import { kubeConfigConnection } from '@kplane/kube';
+import { codeOf, kplaneDiagnostics } from './diagnosticsWait.js';
 
 const DEADLINE_MS = 90_000;
 
@@ -58,27 +59,6 @@ spec:
                 containers:
                   - { name: web, image: nginx }
 `;
-
-const codeOf = (d: vscode.Diagnostic) => String(typeof d.code === 'object' ? d.code.value : d.code);
-
-/** Resolves with the document's kplane diagnostics once `ready` accepts them. */
-function diagnostics(uri: vscode.Uri, ready: (d: vscode.Diagnostic[]) => boolean, what: string): Promise<vscode.Diagnostic[]> {
-  const ours = () => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'kplane');
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      if (!ready(ours())) return;
-      subscription.dispose();
-      clearTimeout(timer);
-      resolve(ours());
-    };
-    const subscription = vscode.languages.onDidChangeDiagnostics((e) => e.uris.some((u) => u.toString() === uri.toString()) && check());
-    const timer = setTimeout(() => {
-      subscription.dispose();
-      reject(new Error(`${what}: not seen within ${DEADLINE_MS / 1000} s; now: ${JSON.stringify(ours().map((d) => `${codeOf(d)} ${d.message}`))}`));
-    }, DEADLINE_MS);
-    check();
-  });
-}
 
 describe('live schemas of two bed clusters in the editor', function () {
   this.timeout(300_000);
@@ -130,7 +110,7 @@ describe('live schemas of two bed clusters in the editor', function () {
   });
 
   it('the custom resource: not served on exactly the cluster without the CRD, checked against the other\'s schema', async () => {
-    const found = await diagnostics(uri, (d) => d.some((x) => codeOf(x) === 'KIND_NOT_SERVED_ON_CLUSTER'), 'KIND_NOT_SERVED_ON_CLUSTER');
+    const found = await kplaneDiagnostics(uri, (d) => d.some((x) => codeOf(x) === 'KIND_NOT_SERVED_ON_CLUSTER'), 'KIND_NOT_SERVED_ON_CLUSTER', DEADLINE_MS);
     const notServed = found.filter((d) => codeOf(d) === 'KIND_NOT_SERVED_ON_CLUSTER');
     assert.equal(notServed.length, 1, notServed.map((d) => d.message).join('\n'));
     assert.match(notServed[0].message, new RegExp(`^On cluster ${plain.name}: Widget example\\.com/v1 is not served there`));
@@ -154,7 +134,7 @@ describe('live schemas of two bed clusters in the editor', function () {
   });
 
   it('a misspelt Deployment field holds on every target: said once, and its quick fix repairs it', async () => {
-    const found = await diagnostics(uri, (d) => d.some((x) => codeOf(x) === 'MANIFEST_UNKNOWN_FIELD'), 'MANIFEST_UNKNOWN_FIELD');
+    const found = await kplaneDiagnostics(uri, (d) => d.some((x) => codeOf(x) === 'MANIFEST_UNKNOWN_FIELD'), 'MANIFEST_UNKNOWN_FIELD', DEADLINE_MS);
     const misspelt = found.filter((d) => codeOf(d) === 'MANIFEST_UNKNOWN_FIELD');
     assert.equal(misspelt.length, 1);
     assert.match(misspelt[0].message, /^Deployment has no field "revisionHistroyLimit"/);
@@ -162,7 +142,7 @@ describe('live schemas of two bed clusters in the editor', function () {
     const fix = actions.find((a) => a.title === 'Change "revisionHistroyLimit" to "revisionHistoryLimit"');
     assert.ok(fix?.edit, `no quick fix among: ${actions.map((a) => a.title).join(', ')}`);
     assert.ok(await vscode.workspace.applyEdit(fix.edit));
-    await diagnostics(uri, (d) => d.length > 0 && !d.some((x) => codeOf(x) === 'MANIFEST_UNKNOWN_FIELD'), 'diagnostics without MANIFEST_UNKNOWN_FIELD');
+    await kplaneDiagnostics(uri, (d) => d.length > 0 && !d.some((x) => codeOf(x) === 'MANIFEST_UNKNOWN_FIELD'), 'diagnostics without MANIFEST_UNKNOWN_FIELD', DEADLINE_MS);
     assert.match((await vscode.workspace.openTextDocument(uri)).getText(), /\n {12}revisionHistoryLimit: 3\n/);
   });
 });
