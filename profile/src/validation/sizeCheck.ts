@@ -104,6 +104,23 @@ function numberSize(n: number): number {
 /** Deeper than this, JSON.stringify itself measures (and throws on a cycle as before). */
 const WALK_DEPTH = 500;
 
+/** What JSON.stringify itself writes for a value the walk hands over (undefined as null). */
+function stringifiedSize(value: unknown): number {
+  return utf8Length(JSON.stringify(value) ?? 'null');
+}
+
+/** Arrays and objects JSON.stringify treats its own way: with toJSON, or not plain. */
+function hasToJson(value: object): boolean {
+  return typeof (value as { toJSON?: unknown }).toJSON === 'function';
+}
+function isSpecialArray(value: unknown[]): boolean {
+  return Object.getPrototypeOf(value) !== Array.prototype || hasToJson(value);
+}
+function isSpecialObject(value: object): boolean {
+  const proto: unknown = Object.getPrototypeOf(value);
+  return (proto !== Object.prototype && proto !== null) || hasToJson(value);
+}
+
 /**
  * UTF-8 bytes of JSON.stringify(value) (as an array item: undefined counts as null), by a walk
  * that builds no text: the stringify of every manifest was 8 % of opening a 50k-line profile
@@ -126,15 +143,14 @@ function jsonSize(value: unknown, depth: number): number {
       return 4; // undefined, functions, symbols: null as an item
   }
   if (value === null) return 4;
-  if (depth > WALK_DEPTH) return utf8Length(JSON.stringify(value) ?? 'null');
+  if (depth > WALK_DEPTH) return stringifiedSize(value);
   if (Array.isArray(value)) {
-    if (Object.getPrototypeOf(value) !== Array.prototype || typeof (value as { toJSON?: unknown }).toJSON === 'function') return utf8Length(JSON.stringify(value) ?? 'null');
+    if (isSpecialArray(value)) return stringifiedSize(value);
     let bytes = value.length > 0 ? value.length + 1 : 2; // brackets and commas
     for (let i = 0; i < value.length; i++) bytes += jsonSize(value[i], depth + 1);
     return bytes;
   }
-  const proto: unknown = Object.getPrototypeOf(value);
-  if ((proto !== Object.prototype && proto !== null) || typeof (value as { toJSON?: unknown }).toJSON === 'function') return utf8Length(JSON.stringify(value) ?? 'null');
+  if (isSpecialObject(value)) return stringifiedSize(value);
   let bytes = 2;
   let members = 0;
   const record = value as Record<string, unknown>;
