@@ -9,7 +9,7 @@
 export { KubeError, hasStatus, type WatchEvent } from './errors.js';
 export { WatchLineDecoder, parseWatchLine, MAX_WATCH_LINE_BYTES } from './watchLines.js';
 export { backoffDelay, delay, DEFAULT_BACKOFF, type Backoff } from './backoff.js';
-export { KubeClient, connectionStats, METADATA_ONLY, type RequestOptions, type WatchOptions, type ClientOptions, type Query } from './kubeClient.js';
+export { KubeClient, connectionStats, METADATA_LIST_ONLY, METADATA_ONLY, type RequestOptions, type WatchOptions, type ClientOptions, type Query } from './kubeClient.js';
 export { followWatch, RelistLoop, type FollowOptions, type LoopOptions, type WatchCursor, type WatchLog } from './watchLoop.js';
 export { Informer, storeKey, type KubeObject, type InformerHandler, type InformerOptions } from './informer.js';
 export { loadConnection, kubeConfigConnection, type Connection, type LoadOptions } from './kubeconfig.js';

@@ -30,11 +30,14 @@ let sessions: SessionsModule | undefined;
 export type Query = Record<string, string | number | boolean | undefined>;
 
 /**
- * Accept header asking for the object's metadata only (meta.k8s.io/v1 PartialObjectMetadata): any
- * GET, LIST or write of any kind, CRDs included (k8s.io/apiserver endpoints/handlers: the answer of
- * patch.go and create.go goes through transformResponseObject).
+ * Accept header asking for the object's metadata only (meta.k8s.io/v1 PartialObjectMetadata): a
+ * GET or write of one object of any kind, CRDs included (k8s.io/apiserver endpoints/handlers: the
+ * answer of patch.go and create.go goes through transformResponseObject). A LIST needs
+ * METADATA_LIST_ONLY: asked with this one, kube-apiserver answers 406 Not Acceptable.
  */
 export const METADATA_ONLY = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1';
+/** Accept header of a metadata-only LIST (meta.k8s.io/v1 PartialObjectMetadataList). */
+export const METADATA_LIST_ONLY = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1';
 
 export interface RequestOptions {
   body?: unknown;

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { checkPolicy, Logger } from '@kplane/agent';
 import { DEFAULT_POLICY } from '@kplane/agent/core';
-import { METADATA_ONLY } from '@kplane/kube';
+import { METADATA_LIST_ONLY } from '@kplane/kube';
 
 const configMap = (name: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'app' }, data: {} });
 const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'app' } };
@@ -17,7 +17,7 @@ function harness(listFails: boolean) {
   const requests: string[] = [];
   const api = {
     request: async (method: string, path: string, options: { accept?: string }) => {
-      requests.push(`${method} ${path}${options?.accept === METADATA_ONLY ? ' (metadata)' : ''}`);
+      requests.push(`${method} ${path}${options?.accept === METADATA_LIST_ONLY ? ' (metadata)' : ''}`);
       if (listFails) throw new Error('403');
       return { items: [{ metadata: { name: 'b', labels: { team: 'x' } } }, { metadata: { name: 'c', labels: { 'app.kubernetes.io/managed-by': 'kplane-agent', 'kplane.dev/profile': 'other', 'kplane.dev/profile-namespace': 'kplane-system' } } }, { metadata: { name: 'zz' } }] };
     },

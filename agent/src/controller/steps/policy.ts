@@ -6,7 +6,7 @@
  * those are marked (ADOPTED_ANNOTATION) so that prune and profile deletion leave them alone.
  */
 import { objectKey, type ObjectRef } from '@kplane/profile';
-import { collectionPath, METADATA_ONLY, objectPath } from '@kplane/kube';
+import { collectionPath, METADATA_LIST_ONLY, objectPath } from '@kplane/kube';
 import { refOf, type InventoryEntry } from '../../core/inventory.js';
 import { ownerOf } from '../../core/objects.js';
 import { adoptionViolation, policyViolations, violationsMessage, type PolicyViolation } from '../../core/policy.js';
@@ -94,7 +94,7 @@ async function listedLabels(ctx: RunContext, deps: Pick<ReconcilerDeps, 'api'>, 
   await forEachLimit([...groups].filter(([, g]) => g.count >= LIST_FROM), CONCURRENCY, async ([key, { info, namespace }]) => {
     ctx.signal.throwIfAborted();
     const list = await deps.api
-      .request<{ items?: { metadata: { name: string; labels?: Record<string, string> } }[] }>('GET', collectionPath(info, namespace), { accept: METADATA_ONLY })
+      .request<{ items?: { metadata: { name: string; labels?: Record<string, string> } }[] }>('GET', collectionPath(info, namespace), { accept: METADATA_LIST_ONLY })
       .catch(() => undefined);
     if (list) out.set(key, new Map((list.items ?? []).map((item) => [item.metadata.name, item])));
   });
