@@ -16,3 +16,4 @@ export * from './secrets.js';
 export * from './hub.js';
 export * from './podSecurity.js';
 export * from './helmOutput.js';
+export * from './storedForm.js';

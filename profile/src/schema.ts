@@ -156,7 +156,12 @@ const layer: JsonSchema = {
     namespace: { type: 'string', pattern: DNS1123_LABEL, maxLength: 63, description: 'Default namespace for namespaced manifests without one.' },
     wait: { type: 'boolean', description: 'Later layers wait until this layer is healthy.' },
     substitute: { type: 'boolean', description: 'false: `${…}` in this layer (manifests and helm) is text, never a variable (default true).' },
-    manifests: { type: 'array', items: manifest, description: 'Kubernetes objects of this layer (a layer has manifests or helm, not both).' },
+    manifests: { type: 'array', items: manifest, description: 'Kubernetes objects of this layer (a layer has one of manifests, compressedManifests and helm).' },
+    compressedManifests: {
+      type: 'string',
+      description:
+        "kplane's stored form of a big layer's manifests: base64 of the gzip of their JSON array. kplane apply writes it for profiles above 256 KiB (their status updates cost the API server far less); write manifests yourself, kplane reads both.",
+    },
     helm: helmChart,
   },
 };

@@ -96,8 +96,13 @@ export interface Layer {
   wait?: boolean;
   /** false: `${…}` in this layer (manifests and chart block) is text, never a variable. */
   substitute?: boolean;
-  /** A layer has `manifests` or `helm`, never both. */
+  /** A layer has exactly one of `manifests`, `compressedManifests` and `helm`. */
   manifests?: Manifest[];
+  /**
+   * kplane's stored form of a big layer: base64 of the gzip of the JSON array of its manifests
+   * (./storedForm.ts). The plane writes it for profiles above 256 KiB; readers expand it first.
+   */
+  compressedManifests?: string;
   helm?: HelmChart;
 }
 

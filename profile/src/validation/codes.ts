@@ -330,6 +330,21 @@ const OTHER_CODES = {
     fix: 'Move the manifests into a layer of their own.',
     quickFix: false,
   },
+  LAYER_COMPRESSED_AND_MANIFESTS: {
+    area: 'semantic',
+    meaning: "A layer has compressedManifests (kplane's stored form of its manifests) and also manifests or a Helm chart; a layer holds exactly one of the three.",
+    example: 'layers:\n  - name: crds\n    manifests: [...]\n    compressedManifests: H4sIAAAAAAAAA...',
+    fix: 'Keep manifests and delete compressedManifests: kplane apply writes the compressed form itself when the profile is big.',
+    quickFix: false,
+  },
+  LAYER_STORED_COMPRESSED: {
+    area: 'semantic',
+    meaning:
+      "A layer holds compressedManifests: kplane's stored form of a big layer (base64 of the gzip of its manifests' JSON), as kplane apply writes it for profiles above 256 KiB. The editor does not check inside it; the agent decodes and validates it.",
+    example: 'layers:\n  - name: crds\n    compressedManifests: H4sIAAAAAAAAA...',
+    fix: 'Nothing to fix. To edit the layer, write its objects under manifests instead (kplane apply compresses them again when the profile is big).',
+    quickFix: false,
+  },
   LAYER_EMPTY: {
     area: 'semantic',
     meaning: 'A layer has neither manifests nor a Helm chart.',
@@ -375,7 +390,7 @@ const OTHER_CODES = {
   PROFILE_TOO_LARGE: {
     area: 'semantic',
     meaning:
-      "The profile is larger than an API server stores in one object: etcd refuses requests above 1.5 MiB by default (measured in test/cluster/profileSize.test.ts), and kplane keeps 128 KiB of that for status. The size counted is the profile's JSON as kplane writes it (metadata and spec).",
+      "The profile is larger than an API server stores in one object: etcd refuses requests above 1.5 MiB by default (measured in test/cluster/profileSize.test.ts), and kplane keeps 128 KiB of that for status. The size counted is the profile's JSON as kplane writes it (metadata and spec), with its layers compressed when it is above 256 KiB (kplane apply stores big layers as gzip+base64), so only a profile that is still too large compressed gets this.",
     example: 'a profile holding kube-prometheus: 131 objects, its CRDs alone 2.4 MB',
     fix: 'Split it into profiles that depend on each other (spec.dependsOn; kplane split writes them, CRDs first), or install the stack from its Helm chart with a helm layer.',
     quickFix: false,

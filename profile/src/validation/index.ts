@@ -18,7 +18,7 @@ export { checkSchema, pointerToPath } from './schemaCheck.js';
 export { checkSemantics } from './semanticCheck.js';
 export { FINDING_AREAS, FINDING_CODES, isFindingCode, type FindingArea, type FindingCode, type FindingCodeInfo, type QuickFixCode, type YamlLibraryCode } from './codes.js';
 export { diagnosticsDoc } from './codesDoc.js';
-export { PROFILE_SIZE_LIMIT_BYTES, PROFILE_STORE_LIMIT_BYTES, storedSize } from './sizeCheck.js';
+export { PROFILE_SIZE_LIMIT_BYTES, PROFILE_STORE_LIMIT_BYTES, storedSize, storedSizeAsWritten } from './sizeCheck.js';
 export { checkProfileGraph, profileNode, type ProfileNode, type GraphOptions } from './profileGraph.js';
 export { formatPath, isIpv4, isCidr, isSemver, isChartVersion, isDns1123Label, isDns1123Subdomain, closest, describeValue } from './rules.js';
 export { checkManifest, type ManifestCheckOptions } from './manifestCheck.js';

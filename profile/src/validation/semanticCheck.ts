@@ -238,7 +238,27 @@ function checkLayerContent(spec: Obj, at: (...p: JsonPath) => JsonPath, findings
     const name = asString(layer.name) ?? String(i);
     const hasManifests = layer.manifests !== undefined;
     const hasHelm = layer.helm !== undefined;
-    if (hasManifests && hasHelm) {
+    if (layer.compressedManifests !== undefined) {
+      // kplane's stored form (../storedForm.ts): readers expand it before they validate, so here
+      // it is a profile read from a cluster or a file, and the editor does not look inside.
+      findings.push(
+        hasManifests || hasHelm
+          ? {
+              code: 'LAYER_COMPRESSED_AND_MANIFESTS',
+              severity: 'error',
+              message: `Layer "${name}" has compressedManifests and ${hasManifests ? 'manifests' : 'helm'}: a layer holds exactly one of manifests, compressedManifests and helm. Keep ${hasManifests ? 'manifests' : 'helm'} and delete compressedManifests (kplane apply writes it itself for big profiles).`,
+              path: at('layers', i, 'compressedManifests'),
+              on: 'key',
+            }
+          : {
+              code: 'LAYER_STORED_COMPRESSED',
+              severity: 'information',
+              message: `Layer "${name}" holds compressedManifests, kplane's stored form of a big layer (gzip+base64 of its manifests, written by kplane apply for profiles above 256 KiB): its objects are not checked here; the agent decodes and validates them. To edit them, write them under manifests.`,
+              path: at('layers', i, 'compressedManifests'),
+              on: 'key',
+            },
+      );
+    } else if (hasManifests && hasHelm) {
       findings.push({
         code: 'LAYER_HELM_AND_MANIFESTS',
         severity: 'error',
@@ -702,7 +722,9 @@ function checkScaling(spec: Obj, manifests: ManifestInfo[], at: (...p: JsonPath)
       const found = manifests.some(
         (m) => groupOf(m.apiVersion) === groupOf(tApi) && m.kind === tKind && m.name === tName && (tNamespace === undefined || (m.namespace ?? '') === tNamespace),
       );
-      if (!found) {
+      // A compressed layer (kplane's stored form) may hold it: the editor does not look inside.
+      const unseen = asArray(spec.layers).some((l) => isRecord(l) && l.compressedManifests !== undefined && l.manifests === undefined);
+      if (!found && !unseen) {
         findings.push({
           code: 'SCALING_TARGET_NOT_FOUND',
           severity: 'error',

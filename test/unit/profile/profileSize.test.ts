@@ -10,18 +10,35 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { stringify } from 'yaml';
-import { PROFILE_SIZE_LIMIT_BYTES, PROFILE_STORE_LIMIT_BYTES, storedSize, validateProfile } from '@kplane/profile';
+import { PROFILE_SIZE_LIMIT_BYTES, PROFILE_STORE_LIMIT_BYTES, compressLayers, storedSize, storedSizeAsWritten, validateProfile } from '@kplane/profile';
 import { repoRoot } from '../../fixtures/paths.js';
 
-/** A profile of `count` ConfigMaps of `each` characters of data. */
-function big(count: number, each: number, extra: Record<string, unknown> = {}) {
+/**
+ * `length` characters that gzip cannot shrink below what base64 adds back: a profile of these is
+ * as large compressed as plain (certificates, already-compressed binaryData).
+ */
+function noise(length: number, seed: number): string {
+  let x = seed * 2654435761 + 1;
+  let out = '';
+  for (let i = 0; i < length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    const c = 0x23 + ((x >>> 0) % 64); // 6 bits a character, as base64 writes; nothing JSON escapes
+    out += String.fromCharCode(c >= 0x5c ? c + 1 : c);
+  }
+  return out;
+}
+
+/** A profile of `count` ConfigMaps of `each` characters of data (`data`: incompressible by default). */
+function big(count: number, each: number, extra: Record<string, unknown> = {}, data: (i: number) => string = (i) => noise(each, i + 1)) {
   return {
     apiVersion: 'kplane.dev/v1alpha1',
     kind: 'ClusterProfile',
     metadata: { name: 'stack', ...extra },
     spec: {
       version: '1.0.0',
-      layers: [{ name: 'all', namespace: 'monitoring', manifests: Array.from({ length: count }, (_, i) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `dashboard-${i}` }, data: { 'd.json': 'x'.repeat(each) } })) }],
+      layers: [{ name: 'all', namespace: 'monitoring', manifests: Array.from({ length: count }, (_, i) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `dashboard-${i}` }, data: { 'd.json': data(i) } })) }],
     },
   };
 }
@@ -89,8 +106,24 @@ describe('profile size', () => {
     assert.deepEqual(sizeCodes(big(count(0.95), each)), ['PROFILE_NEAR_SIZE_LIMIT warning spec']);
     assert.deepEqual(sizeCodes(big(count(1.05), each)), ['PROFILE_TOO_LARGE error spec']);
     const [finding] = validateProfile(big(count(1.05), each)).filter((f) => f.code === 'PROFILE_TOO_LARGE');
-    assert.match(finding.message, /This profile is 1\.\d\d MiB as stored; the API server keeps at most 1\.49 MiB per object/);
+    assert.match(finding.message, /This profile is 1\.\d\d MiB compressed .*; the API server keeps at most 1\.49 MiB per object/);
     assert.match(finding.message, /spec\.dependsOn.*`kplane split`.*helm layer/);
+  });
+
+  it('judges a big profile as stored: compressed, so a 2 MB profile that compresses fits, and incompressible data still does not', () => {
+    // Dashboards as real stacks have them: repetitive JSON, 2.4 MB plain.
+    const dashboards = big(240, 10_000, {}, (i) => JSON.stringify(Array.from({ length: 80 }, (_, p) => ({ id: p, title: `Panel ${p} of ${i}`, expr: 'sum(rate(x[5m]))' }))).padEnd(10_000, ' '));
+    assert.ok(storedSize(dashboards) > 2_000_000);
+    assert.deepEqual(sizeCodes(dashboards), []);
+    const asWritten = storedSizeAsWritten(dashboards);
+    assert.ok(asWritten.compressed && asWritten.bytes < PROFILE_SIZE_LIMIT_BYTES / 4, JSON.stringify(asWritten));
+    const random = big(240, 10_000);
+    assert.ok(storedSize(random) > 2_000_000);
+    assert.deepEqual(sizeCodes(random), ['PROFILE_TOO_LARGE error spec']);
+    const [finding] = validateProfile(random).filter((f) => f.code === 'PROFILE_TOO_LARGE');
+    assert.match(finding.message, /This profile is 2\.\d\d MiB compressed \(kplane stores the layers of a profile above 256 KiB as gzip\+base64 automatically; 2\.\d\d MiB plain\)/);
+    // What the size check judges is what compressLayers writes, to the byte.
+    for (const doc of [dashboards, big(40, 10_000)]) assert.equal(storedSizeAsWritten(doc).bytes, storedSize(compressLayers(doc as never) as never));
   });
 
   it('kplane validate on a 2.4 MB stack (under the 4 M-character file limit) meets the size finding, not FILE_TOO_LARGE', () => {
@@ -101,7 +134,7 @@ describe('profile size', () => {
       writeFileSync(join(dir, 'stack.profile.yaml'), text);
       const r = spawnSync(process.execPath, [join(repoRoot, 'cli', 'bin', 'kplane.js'), 'validate', 'stack.profile.yaml'], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
       assert.equal(r.status, 1, r.stdout + r.stderr);
-      assert.match(r.stdout, /stack\.profile\.yaml:\d+:1: error PROFILE_TOO_LARGE This profile is 2\.\d\d MiB as stored/);
+      assert.match(r.stdout, /stack\.profile\.yaml:\d+:1: error PROFILE_TOO_LARGE This profile is 2\.\d\d MiB compressed/);
       assert.doesNotMatch(r.stdout, /error FILE_TOO_LARGE/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
