@@ -19,7 +19,7 @@ import { refOf } from '../core/inventory.js';
 import { redact } from '../core/redact.js';
 import type { ChartPart } from './steps/chart.js';
 import { Applier } from './steps/apply.js';
-import { ReconcileError, runContext, type ReconcilerDeps } from './steps/context.js';
+import { ReconcileError, forgetExpandedSpec, runContext, type ReconcilerDeps } from './steps/context.js';
 import { DriftDetector } from './steps/drift.js';
 import { checkHealth, WAIT_POLL_MS } from './steps/health.js';
 import { failedHookReport, HookRuns } from './steps/hooks.js';
@@ -71,6 +71,7 @@ export class ProfileReconciler {
       this.validator?.forget(key);
       this.renderer.forget(key);
       this.status.forget(key);
+      forgetExpandedSpec(key);
       this.deps.log.forgetSecrets(key);
       return {};
     }

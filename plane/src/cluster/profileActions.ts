@@ -4,7 +4,7 @@
  * cluster's own API server (a KubeClient), or a hub member's namespace on its hub.
  */
 import { PLANE_FIELD_MANAGER, PROFILE_PLURAL, API_VERSION, type ClusterProfile } from '@kplane/profile';
-import { describeChange, desiredObject, type ProfileChange } from '../fleet/profileChange.js';
+import { describeChange, desiredObject, storedObject, type ProfileChange } from '../fleet/profileChange.js';
 import { KubeError, type KubeClient } from '@kplane/kube';
 
 /** Where a cluster's profiles are written; `namespace` (hub members) replaces the profile's own. */
@@ -35,10 +35,10 @@ export async function readProfile(client: KubeClient, namespace: string, name: s
   }
 }
 
-/** Server-side apply of the profile's spec; `dryRun` asks the server what would happen without writing. */
+/** Server-side apply of the profile's spec (big layers compressed: storedObject); `dryRun` asks the server what would happen without writing. */
 export async function applyProfile(target: Target, profile: ClusterProfile, options: { dryRun: boolean; timeoutMs: number }): Promise<ClusterProfile> {
   const { client, namespace } = asTarget(target);
-  const object = desiredObject(profile, namespace);
+  const object = storedObject(profile, namespace);
   return client.request<ClusterProfile>('PATCH', path(object.metadata.namespace!, object.metadata.name), {
     query: { fieldManager: PLANE_FIELD_MANAGER, force: true, ...(options.dryRun ? { dryRun: 'All' } : {}) },
     // JSON is YAML: the apply content type takes it as is.

@@ -26,7 +26,7 @@ import { Discovery, KubeError, objectPath, type Capabilities, type RequestOption
 import { objectChange, sensitivePaths, type Masking, type ObjectChange } from '../fleet/liveDiff.js';
 
 export { sensitivePaths };
-import { describeChange, desiredObject, type ProfileChange } from '../fleet/profileChange.js';
+import { describeChange, storedObject, type ProfileChange } from '../fleet/profileChange.js';
 
 /**
  * The reads and dry-runs a diff needs. Both transports fit: the plane's KubeClient, and KubeClient
@@ -177,7 +177,7 @@ function profilePath(namespace: string, name: string): string {
 
 /** What `kplane apply` would write (./profileActions.ts applyProfile), as a dry-run. */
 function dryRunProfile(client: DiffClient, profile: ClusterProfile, timeoutMs: number): Promise<ClusterProfile> {
-  const object = desiredObject(profile);
+  const object = storedObject(profile);
   return client.request<ClusterProfile>('PATCH', profilePath(object.metadata.namespace!, object.metadata.name), {
     query: { fieldManager: PLANE_FIELD_MANAGER, force: true, dryRun: 'All' },
     body: JSON.stringify(object),

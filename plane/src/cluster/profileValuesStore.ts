@@ -7,7 +7,7 @@
  * the manager applied before and leaves out now would be removed, so applying `{spec: {values}}`
  * as `kplane` would delete the layers `kplane` applied earlier.
  */
-import { API_VERSION, PLANE_FIELD_MANAGER, PROFILE_KIND, PROFILE_PLURAL, type ClusterProfile, type VariableValue } from '@kplane/profile';
+import { API_VERSION, PLANE_FIELD_MANAGER, PROFILE_KIND, PROFILE_PLURAL, compressLayers, expandedOrStored, type ClusterProfile, type VariableValue } from '@kplane/profile';
 import type { KubeClient } from '@kplane/kube';
 
 /** A profile on a cluster of the fleet (the dashboard protocol's ProfileRef). */
@@ -32,9 +32,12 @@ function profilePath(ref: Pick<ProfileRef, 'namespace' | 'name'>): string {
   return `/apis/${API_VERSION}/namespaces/${encodeURIComponent(ref.namespace)}/${PROFILE_PLURAL}/${encodeURIComponent(ref.name)}`;
 }
 
-/** The server-side apply body: the whole spec with new values, pinned to the read's resourceVersion. */
+/**
+ * The server-side apply body: the whole spec with new values, pinned to the read's resourceVersion;
+ * big layers compressed as kplane apply writes them (`read` gives them expanded).
+ */
 export function valuesApplyBody(base: ClusterProfile, values: Record<string, VariableValue>): Record<string, unknown> {
-  return {
+  return compressLayers({
     apiVersion: API_VERSION,
     kind: PROFILE_KIND,
     metadata: {
@@ -44,7 +47,7 @@ export function valuesApplyBody(base: ClusterProfile, values: Record<string, Var
       ...(base.metadata.resourceVersion ? { resourceVersion: base.metadata.resourceVersion } : {}),
     },
     spec: { ...base.spec, values },
-  };
+  });
 }
 
 /** `notInFleet`: the next step to name when a context has no client (the extension's or the CLI's way to add one). */
@@ -55,7 +58,8 @@ export function kubeProfileStore(clientFor: (context: string) => ProfileHttp | u
     return c;
   };
   return {
-    read: async (ref) => client(ref.context).request<ClusterProfile>('GET', profilePath(ref), { timeoutMs: TIMEOUT_MS }),
+    // Expanded: the values editor validates the stored profile with its manifests.
+    read: async (ref) => expandedOrStored(await client(ref.context).request<ClusterProfile>('GET', profilePath(ref), { timeoutMs: TIMEOUT_MS })),
     applyValues: async (base, ref, values) =>
       client(ref.context).request<ClusterProfile>('PATCH', profilePath(ref), {
         query: { fieldManager: PLANE_FIELD_MANAGER, force: true },

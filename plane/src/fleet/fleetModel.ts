@@ -7,7 +7,7 @@
  * Pure: no timers, no I/O; the clock is injected and `tick()` is called by the adapter that owns
  * a timer (staleness moves with time, not with events).
  */
-import type { AgentEvent, ClusterAgent, ClusterProfile } from '@kplane/profile';
+import { expandedOrStored, type AgentEvent, type ClusterAgent, type ClusterProfile } from '@kplane/profile';
 import { checkAgent, checkProfile } from './clusterObjects.js';
 import { appendEvents, catchUpEvents } from './eventCatchUp.js';
 import {
@@ -282,7 +282,7 @@ export class FleetModel {
     } else unexpected.profiles.set(WATCHED_UNUSABLE, problems);
     record.lastContact = this.now();
     record.crdsInstalled = true;
-    if (profile) record.profiles.set(profileKey(profile), profile);
+    if (profile) record.profiles.set(profileKey(profile), expanded(profile, record.profiles.get(profileKey(profile))));
     this.notify([id]);
   }
 
@@ -311,7 +311,7 @@ export class FleetModel {
     if (unusable.length) unexpected.profiles.set(LISTED_UNUSABLE, unusable);
     record.lastContact = this.now();
     record.crdsInstalled = true;
-    record.profiles = new Map(profiles.map((p) => [profileKey(p), p]));
+    record.profiles = new Map(profiles.map((p) => [profileKey(p), expanded(p, record.profiles.get(profileKey(p)))]));
     this.notify([id]);
   }
 
@@ -495,4 +495,18 @@ function toView(record: ClusterRecord, derived: DerivedState): ClusterView {
     ...(agent?.status?.clusterId ? { clusterId: agent.status.clusterId } : {}),
     ...derived,
   };
+}
+
+/**
+ * A profile as the model keeps it: big layers stored compressed (@kplane/profile storedForm.ts)
+ * expanded, so every view (drift per layer, Open Status as YAML) sees its manifests. Decoded once
+ * per generation: the agent's status writes bring the same spec back every few seconds. A layer
+ * that does not decode stays as stored; the agent's SpecValid says why.
+ */
+function expanded(profile: ClusterProfile, previous: ClusterProfile | undefined): ClusterProfile {
+  const layers = (profile.spec as Partial<ClusterProfile['spec']>).layers;
+  if (!Array.isArray(layers) || !layers.some((l) => l?.compressedManifests !== undefined)) return profile;
+  const same = previous && previous.metadata.uid === profile.metadata.uid && previous.metadata.generation !== undefined && previous.metadata.generation === profile.metadata.generation;
+  if (same && !previous.spec.layers?.some((l) => l?.compressedManifests !== undefined)) return { ...profile, spec: previous.spec };
+  return expandedOrStored(profile);
 }

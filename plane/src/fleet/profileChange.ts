@@ -2,7 +2,7 @@
  * What applying a profile would change on a cluster, from the live object and the server's
  * dry-run answer (so defaulting and admission are the real cluster's, not a guess).
  */
-import { API_VERSION, DEFAULT_NAMESPACE, PROFILE_KIND, type ClusterProfile } from '@kplane/profile';
+import { API_VERSION, DEFAULT_NAMESPACE, PROFILE_KIND, compressLayers, expandedOrStored, type ClusterProfile } from '@kplane/profile';
 
 export type ChangeKind = 'create' | 'update' | 'unchanged';
 
@@ -29,7 +29,19 @@ export function desiredObject(profile: ClusterProfile, inNamespace?: string): Cl
   };
 }
 
-export function describeChange(live: ClusterProfile | undefined, after: ClusterProfile): ProfileChange {
+/**
+ * What the plane sends when it writes (or dry-runs) a profile: desiredObject, with every manifests
+ * layer compressed when the profile is above COMPRESS_ABOVE_BYTES (@kplane/profile storedForm.ts):
+ * the API server then patches the status of a big profile in milliseconds instead of seconds.
+ */
+export function storedObject(profile: ClusterProfile, inNamespace?: string): ClusterProfile {
+  return compressLayers(desiredObject(profile, inNamespace));
+}
+
+/** Compares the profiles as their manifests read, whether either is stored compressed or not. */
+export function describeChange(storedLive: ClusterProfile | undefined, storedAfter: ClusterProfile): ProfileChange {
+  const live = storedLive && expandedOrStored(storedLive);
+  const after = expandedOrStored(storedAfter);
   if (!live) return { kind: 'create', version: after.spec.version, paths: ['(new profile)'] };
   const paths = diffPaths(live.spec, after.spec, 'spec');
   const labelPaths = diffPaths(live.metadata.labels ?? {}, after.metadata.labels ?? {}, 'metadata.labels');

@@ -3,7 +3,7 @@
  * agentRuntime.ts) and the context of one run (the profile as read at its start, its
  * sensitive values, the clock, and the signal that cancels the run).
  */
-import { API_VERSION, PROFILE_PLURAL, parseDuration, resolveValues, type ClusterProfile, type ClusterProfileStatus, type ObjectRef, type ScalingStatus } from '@kplane/profile';
+import { API_VERSION, PROFILE_PLURAL, expandLayers, parseDuration, resolveValues, type ClusterProfile, type ClusterProfileStatus, type ObjectRef, type ScalingStatus } from '@kplane/profile';
 import type { Discovery, Informer, KubeClient, KubeObject, ResourceInfo } from '@kplane/kube';
 import type { ChartSource } from '../../helm/chartSource.js';
 import type { LocalPolicySource } from '../localPolicy.js';
@@ -63,12 +63,38 @@ export interface RunContext {
   adopting: Set<string>;
   /** Aborted when the profile is deleted or the agent stops: no further request is started. */
   signal: AbortSignal;
+  /** Why a compressedManifests layer could not be decoded (the spec is then as stored): the run applies nothing and reports SpecValid=False. */
+  storedFormError?: string;
+}
+
+/**
+ * The spec with its compressed layers expanded (kplane's stored form of big profiles,
+ * @kplane/profile storedForm.ts), decoded once per generation of each profile: every step then
+ * sees plain manifests, and status writes (merge patches of status) never send a spec back.
+ */
+const expanded = new Map<string, { stamp: string; spec: ClusterProfile['spec']; error?: string }>();
+
+function expandedSpec(key: string, cached: ClusterProfile): { spec: ClusterProfile['spec']; error?: string } {
+  const stamp = `${String(cached.metadata.uid ?? '')}/${String(cached.metadata.generation ?? '')}`;
+  const known = expanded.get(key);
+  if (known?.stamp === stamp && cached.metadata.generation) return known;
+  const result = expandLayers(cached);
+  const entry = result.ok ? { stamp, spec: result.profile.spec } : { stamp, spec: cached.spec, error: result.error };
+  if (result.ok && !result.compressed) expanded.delete(key);
+  else expanded.set(key, entry);
+  return entry;
+}
+
+/** Drops the decoded spec of a profile that is gone. */
+export function forgetExpandedSpec(key: string): void {
+  expanded.delete(key);
 }
 
 export function runContext(key: string, cached: ClusterProfile, deps: ReconcilerDeps, signal: AbortSignal): RunContext {
   // Metadata and status are the run's own copy; the spec is shared with the cache: no step
   // changes it, and copying a profile of a few MB on every run made most of a run's garbage.
-  const profile = { ...cached, metadata: structuredClone(cached.metadata), ...(cached.status ? { status: structuredClone(cached.status) } : {}) };
+  const { spec, error: storedFormError } = expandedSpec(key, cached);
+  const profile = { ...cached, spec, metadata: structuredClone(cached.metadata), ...(cached.status ? { status: structuredClone(cached.status) } : {}) };
   const secrets = sensitiveValues(profile);
   deps.log.setSecrets(key, secrets);
   return {
@@ -83,6 +109,7 @@ export function runContext(key: string, cached: ClusterProfile, deps: Reconciler
     resyncMs: parseDuration(profile.spec?.reconcile?.interval ?? '') ?? DEFAULT_RESYNC_MS,
     adopting: new Set(),
     signal,
+    ...(storedFormError ? { storedFormError } : {}),
   };
 }
 

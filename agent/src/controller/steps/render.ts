@@ -38,6 +38,8 @@ export class Renderer {
   constructor(private readonly deps: Pick<ReconcilerDeps, 'discovery' | 'namespace' | 'scaledReplicas' | 'charts'>) {}
 
   async render(ctx: RunContext): Promise<Rendered> {
+    // A compressed layer that does not decode: nothing to validate or apply (./context.ts).
+    if (ctx.storedFormError) return { ok: false, reason: 'ValidationFailed', message: ctx.storedFormError };
     const { profile } = ctx;
     const generation = `${String(profile.metadata.uid ?? '')}/${String(profile.metadata.generation ?? '')}`;
     let entry = this.last.get(ctx.key);
