@@ -88,12 +88,15 @@ export function renderedObjectFindings(rendered: RenderedChart, helmPath: JsonPa
     const findings = checked.length === 1 ? check(builtin) : mergeTargetFindings(checked.map(([kube, targets]) => ({ kube, targets, findings: check(kube) })));
     for (const finding of findings) found.push(finding);
   }
+  // One code for the editor and tools (the finding sits on the layer, not on the object's field,
+  // so the inner check's quick fixes must not apply); the inner check's own code is `data.rule`.
   const out: Finding[] = found.slice(0, MAX_RENDERED_FINDINGS).map((finding) => ({
     code: 'HELM_RENDERED_OBJECT',
     severity: finding.severity,
     message: finding.message,
     path: helmPath,
     on: 'key',
+    data: { rule: finding.code },
   }));
   if (found.length > MAX_RENDERED_FINDINGS) {
     out.push({

@@ -711,7 +711,7 @@ const OTHER_CODES = {
   },
   HELM_RENDERED_OBJECT: {
     area: 'helm',
-    meaning: 'An object the chart rendered fails the Kubernetes API check (unknown field, wrong type, removed API), against the built-in API or, with target clusters (kplane validate --context, the editor\'s live schemas), on some of them ("On cluster b: … is not served there"); the finding sits on the layer and names the rendered object, its template and field, and the check\'s own code in brackets. In the editor once the chart is cached (rendered in the background), and in kplane validate.',
+    meaning: 'An object the chart rendered fails the Kubernetes API check (unknown field, wrong type, removed API), against the built-in API or, with target clusters (kplane validate --context, the editor\'s live schemas), on some of them ("On cluster b: … is not served there"); the finding sits on the layer and names the rendered object, its template and field, and the check\'s own code in brackets and, for tools, in the finding\'s data.rule (`rule` in kplane validate --format json). In the editor once the chart is cached (rendered in the background), and in kplane validate.',
     example: '(a chart whose Deployment template writes spec.replica)',
     fix: 'Change the values that produce the field, or report it to the chart.',
     quickFix: false,

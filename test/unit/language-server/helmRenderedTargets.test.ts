@@ -62,7 +62,8 @@ describe('rendered Helm objects against target clusters', () => {
 
   it('a custom resource whose CRD one cluster lacks: not served on exactly that one, checked against the schema of the other', () => {
     const found = check(chart(widget('green')), both);
-    assert.deepEqual(found.map((f) => [f.code, f.severity]), [['HELM_RENDERED_OBJECT', 'error'], ['HELM_RENDERED_OBJECT', 'error']]);
+    // One code on the layer; the check's own code is data.rule, for tools (and in brackets, for people).
+    assert.deepEqual(found.map((f) => [f.code, f.severity, f.data?.rule]), [['HELM_RENDERED_OBJECT', 'error', 'MANIFEST_INVALID_ENUM_VALUE'], ['HELM_RENDERED_OBJECT', 'error', 'KIND_NOT_SERVED_ON_CLUSTER']]);
     assert.match(found[0].message, /^On cluster has-crd: Chart gadgets 1\.0\.0 renders Widget apps\/w \(gadgets\/templates\/widget\.yaml\): spec\.color: Widget spec\.color is "green"; it must be one of red, blue.* \[MANIFEST_INVALID_ENUM_VALUE\]$/);
     assert.match(found[1].message, /^On cluster no-crd: Chart gadgets 1\.0\.0 renders Widget apps\/w \(gadgets\/templates\/widget\.yaml\): kind: Widget example\.com\/v1 is not served there .*\[KIND_NOT_SERVED_ON_CLUSTER\]$/);
     for (const f of found) assert.deepEqual([f.path, f.on], [HELM, 'key']);
@@ -127,6 +128,7 @@ ${extraLayer}    - name: gadgets
       const d = expectOne(diagnose(source, both), 'HELM_RENDERED_OBJECT', rangeOf(source, 'helm'));
       assert.match(String(d.message), /^On cluster no-crd: Chart gadgets 1\.0\.0 renders Widget apps\/w \(gadgets\/templates\/widget\.yaml\): kind: Widget example\.com\/v1 is not served there/);
       assert.equal(d.severity, 1);
+      assert.equal((d.data as { rule?: string }).rule, 'KIND_NOT_SERVED_ON_CLUSTER');
     });
 
     it("another chart's CRD makes the kind known: nothing to report on either cluster", () => {
