@@ -6,7 +6,8 @@
  * the other, and checked against the live CRD schema of the one (whose group/version only the
  * chart names, so its OpenAPI document is read for the chart). Findings sit on the layer's `helm`
  * key and name the chart, the object and its template. With the CRD installed by another chart's
- * layer (gizmo-crds) the kind is known on both.
+ * layer (gizmo-crds) the kind is known on both; so it is to a custom resource in a manifest layer,
+ * which is checked against that chart CRD's schema, and not "not served" on the cluster without it.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -128,6 +129,48 @@ spec:
     assert.equal(result.code, 0, result.stdout + result.stderr);
     assert.deepEqual(lines(result.stdout, 'HELM_RENDERED_OBJECT'), []);
     assert.match(result.stdout, /Helm layers: 2 rendered with helm template and checked/);
+  });
+
+  it("a manifest layer's custom resource of a CRD that a chart installs (gizmo-crds): not \"not served\" on the cluster without it, checked against the chart CRD's schema", async () => {
+    const text = (color: string) => `apiVersion: kplane.dev/v1alpha1
+kind: ClusterProfile
+metadata:
+  name: gizmo-manifests
+spec:
+  version: 1.0.0
+  layers:
+    - name: crds
+      helm:
+        repo: ${repo.url}
+        chart: gizmo-crds
+        version: 1.0.0
+    - name: gizmos
+      namespace: apps
+      dependsOn: [crds]
+      manifests:
+        - apiVersion: gizmos.kplane.dev/v1
+          kind: Gizmo
+          metadata:
+            name: g
+          spec:
+            color: ${color}
+`;
+    const run = (color: string, contexts: string) => {
+      const file = join(dir, `manifest-${color}.profile.yaml`);
+      writeFileSync(file, text(color));
+      return runKplane(['validate', file, '--kubeconfig', kubeconfig, '--context', contexts], { env });
+    };
+    const valid = await run('red', without.name);
+    assert.equal(valid.code, 0, valid.stdout + valid.stderr);
+    assert.doesNotMatch(valid.stdout, /KIND_NOT_SERVED|not served|MANIFEST_KIND_UNKNOWN/);
+    assert.match(valid.stdout, /1 profile file checked, no problems/);
+    // The cluster without the CRD checks against the chart's CRD, the one with it against its live CRD: both refuse green, said once.
+    const bad = await run('green', `${without.name},${withCrd.name}`);
+    assert.equal(bad.code, 1, bad.stdout + bad.stderr);
+    const found = bad.stdout.split('\n').filter((l) => /: (error|warning|information) /.test(l));
+    assert.equal(found.length, 1, bad.stdout);
+    // Line 22, column 20: the value `green`.
+    assert.match(found[0], /manifest-green\.profile\.yaml:22:20: error MANIFEST_INVALID_ENUM_VALUE Gizmo spec\.color is "green"; it must be one of red, blue/);
   });
 
   it('without --context the rendered custom resource is only noted as not checked', async () => {

@@ -11,7 +11,7 @@ import { getLanguageService, isProfileFileName, textDocument } from '@kplane/lan
 import { checkProfileGraph, parseDuration, parseKubeVersion, type FindingCode, type ProfileNode, type SchemaTarget } from '@kplane/profile';
 import { builtinKubeTypes, KUBERNETES_RELEASE } from '@kplane/language-server/kube-schemas';
 import { HelmChartStore } from '@kplane/language-server/helm-charts';
-import { helmLayerDiagnostics, type HelmValidationStats } from '../helmValidation.js';
+import { helmLayerDiagnostics, renderedCrdsOf, renderHelmLayers, type HelmValidationStats } from '../helmValidation.js';
 import type { Command } from '../main.js';
 
 const usage = `Usage: kplane validate <files or dirs...> [--format text|json] [--kube-version <v>] [--offline] [--ca-file PEM]
@@ -266,15 +266,19 @@ export const command: Command = {
       }
       // Dependencies between profiles are checked below, over every file at once.
       let diagnostics = service.doValidation(document, { expectProfile: expected, profileGraph: false });
-      // Helm layers: their charts were asked for by that pass; once fetched (or read from the cache), check again.
+      // Helm layers: their charts were asked for by that pass; once fetched (or read from the cache),
+      // each is rendered, and the file checked again if a chart was fetched or renders CRDs (their
+      // kinds are known to the profile's manifests too).
       const before = fetched;
       await store.settled();
-      if (fetched > before) diagnostics = service.doValidation(textDocument(document.uri, text, 2), { expectProfile: expected, profileGraph: false });
-      const unavailable = new Set(diagnostics.filter((d) => d.code === 'HELM_CHART_UNAVAILABLE').map((d) => d.range.start.line));
       // Helm layers parse the text again: not when the service refused to parse it (a 20 MB file
       // took minutes and ran out of heap), nor when no layer names a chart.
       const unparsed = diagnostics.some((d) => d.code === 'FILE_TOO_LARGE' || d.code === 'BINARY_CONTENT');
-      const helmFindings = unparsed || !/\bhelm["']?\s*:/.test(text) ? [] : await helmLayerDiagnostics(document, service, { store, offline, kube: builtinKubeTypes(), kubeVersion, stats: helmStats, alreadyUnavailable: (line) => unavailable.has(line), targets: live.withGroupVersions });
+      const renders = unparsed || !/\bhelm["']?\s*:/.test(text) ? undefined : await renderHelmLayers(document, service, { store, offline });
+      const crds = renders && renderedCrdsOf(renders);
+      if (fetched > before || crds) diagnostics = service.doValidation(textDocument(document.uri, text, 2), { expectProfile: expected, profileGraph: false, customResourceDefinitions: crds });
+      const unavailable = new Set(diagnostics.filter((d) => d.code === 'HELM_CHART_UNAVAILABLE').map((d) => d.range.start.line));
+      const helmFindings = renders ? await helmLayerDiagnostics(renders, { offline, kube: builtinKubeTypes(), kubeVersion, stats: helmStats, alreadyUnavailable: (line) => unavailable.has(line), targets: live.withGroupVersions }) : [];
       const fileNodes = service.profileNodes(document);
       service.forget(document.uri);
       texts.set(target.file, text);

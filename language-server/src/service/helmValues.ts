@@ -346,9 +346,10 @@ function unknownKeyFindings(layer: HelmLayer, chart: ChartFacts): Finding[] {
 /**
  * Findings of every Helm layer of a profile document against its chart and, with `kube`, of the
  * objects the chart renders with the layer's values (once the provider has rendered them; values
- * the chart's schema rejects are not rendered, Helm would refuse them).
+ * the chart's schema rejects are not rendered, Helm would refuse them). `onRender` is told each
+ * layer's render as looked up (the service takes the CRDs a chart renders to the manifests).
  */
-export function helmValuesFindings(docValue: unknown, provider: HelmChartProvider | undefined, owner = '', kube?: Omit<RenderedCheckOptions, 'customKinds'>): Finding[] {
+export function helmValuesFindings(docValue: unknown, provider: HelmChartProvider | undefined, owner = '', kube?: Omit<RenderedCheckOptions, 'customKinds'>, onRender?: (layer: number, lookup: RenderLookup) => void): Finding[] {
   if (!provider) return [];
   const findings: Finding[] = [];
   let secrets: string[] | undefined;
@@ -374,6 +375,7 @@ export function helmValuesFindings(docValue: unknown, provider: HelmChartProvide
     } else findings.push(...unknownKeyFindings(layer, chart));
     if (!kube || !provider.rendered || findings.some((f) => f.severity === 'error' && f.path[2] === layer.index)) continue;
     const rendered = provider.rendered({ ref: layer.ref, releaseName: layer.releaseName, namespace: layer.namespace, values: layer.effective ?? {} }, `${owner}#${layer.index}`);
+    onRender?.(layer.index, rendered);
     // Rendered output holds substituted values: a sensitive variable's is masked, as kplane validate does.
     secrets ??= sensitiveValues(isRecord(docValue) ? docValue.spec : undefined).filter((v) => v.length > 0);
     const mask = (finding: Finding): Finding => ({ ...finding, message: secrets!.reduce((text, secret) => text.split(secret).join('••••••'), finding.message) });
@@ -561,12 +563,18 @@ export function helmHover(document: TextDocument, model: ProfileModel, offset: n
 const SEVERITY = { error: DiagnosticSeverity.Error, warning: DiagnosticSeverity.Warning, information: DiagnosticSeverity.Information, hint: DiagnosticSeverity.Hint } as const;
 
 /** The Helm findings of every profile document of a file, placed like the profile's own. */
-export function helmDiagnostics(document: TextDocument, parsed: ParsedFile, provider: HelmChartProvider | undefined, kube?: Omit<RenderedCheckOptions, 'customKinds'>): KplaneDiagnostic[] {
+export function helmDiagnostics(
+  document: TextDocument,
+  parsed: ParsedFile,
+  provider: HelmChartProvider | undefined,
+  kube?: Omit<RenderedCheckOptions, 'customKinds'>,
+  onRender?: (documentIndex: number, layer: number, lookup: RenderLookup) => void,
+): KplaneDiagnostic[] {
   if (!provider) return [];
   const out: KplaneDiagnostic[] = [];
   parsed.documents.forEach((doc, index) => {
     if (!isProfileDocument(doc) || !doc.checkable || !doc.root) return;
-    for (const finding of helmValuesFindings(doc.value, provider, `${document.uri}@${index}`, kube)) {
+    for (const finding of helmValuesFindings(doc.value, provider, `${document.uri}@${index}`, kube, onRender && ((layer, lookup) => onRender(index, layer, lookup)))) {
       const span = spanOfFinding(parsed.text, doc.root, finding);
       const data: DiagnosticData = { document: index, path: finding.path, ...finding.data };
       out.push({ range: { start: document.positionAt(span.start), end: document.positionAt(span.end) }, severity: SEVERITY[finding.severity], code: finding.code, source: 'kplane', message: finding.message, data });

@@ -17,6 +17,8 @@ import { codeActions } from './codeActions.js';
 import { profileAt } from './profileModel.js';
 import { checkedAgainstLens, type LiveTarget } from './checkedAgainst.js';
 import { helmCompletion, helmDiagnostics, helmHover, type HelmChartProvider } from './helmValues.js';
+import type { RenderLookup } from './helmRendered.js';
+import { RenderedCrds } from './renderedCrds.js';
 
 export { DIAGNOSTIC_SOURCE, isProfileFileName, type DiagnosticData, type KplaneDiagnostic } from './validation.js';
 export { LIMITS } from './yamlParse.js';
@@ -62,6 +64,12 @@ export interface ValidationOptions {
   expectProfile?: 'warning' | 'error';
   /** See ValidationSettings.profileGraph. */
   profileGraph?: boolean;
+  /**
+   * The CRDs each profile document's Helm layers render (by document index), from a caller that
+   * renders charts itself (`kplane validate`): their kinds are known to the profile's manifests.
+   * Without it, those of the chart provider's background renders (the editor) are used.
+   */
+  customResourceDefinitions?: (documentIndex: number) => readonly unknown[] | undefined;
 }
 
 export interface LanguageService {
@@ -94,6 +102,8 @@ export interface LanguageService {
 export function getLanguageService(initial: LanguageServiceOptions = {}): LanguageService {
   let options = { ...initial };
   const parses = new Map<string, { version: number; text: string; parsed: ParsedFile }>();
+  /** What each open document's charts rendered of CRDs, kept while unchanged (./renderedCrds.ts). */
+  const renderedCrds = new RenderedCrds();
 
   const parse = (document: TextDocument): ParsedFile => {
     const known = parses.get(document.uri);
@@ -115,11 +125,15 @@ export function getLanguageService(initial: LanguageServiceOptions = {}): Langua
     return live ? live.flatMap((t) => (t.kube ? [{ name: t.name, kube: t.kube }] : [])) : options.targets;
   };
 
-  /** The types manifests are completed from: built in, then each distinct live set; all with the profile's CRDs. */
-  const manifestTypes = (uri: string, value: unknown) => (): KubeTypes[] => {
+  /**
+   * The types manifests are completed from: built in, then each distinct live set; all with the
+   * profile's CRDs, its charts' after its manifests' as validation takes them (KubeTypes keeps one
+   * set with custom kinds per base: another list here would make validation check every manifest again).
+   */
+  const manifestTypes = (uri: string, documentIndex: number, value: unknown) => (): KubeTypes[] => {
     const layers = (value as { spec?: { layers?: unknown } } | undefined)?.spec?.layers;
     const manifests = Array.isArray(layers) ? layers.flatMap((l) => (Array.isArray((l as { manifests?: unknown })?.manifests) ? (l as { manifests: unknown[] }).manifests : [])) : [];
-    const custom = customKindsOf(manifests);
+    const custom = customKindsOf([...manifests, ...(renderedCrds.list(uri, documentIndex) ?? [])]);
     const sets = new Set<KubeTypes>();
     const builtin = options.kubeTypes?.();
     if (builtin) sets.add(builtin);
@@ -139,10 +153,18 @@ export function getLanguageService(initial: LanguageServiceOptions = {}): Langua
     doValidation(document, validation = {}) {
       try {
         const parsed = parse(document);
+        // Helm layers first: the CRDs their charts render are known to the profile's manifests.
+        const renders = new Map<number, Map<number, RenderLookup>>();
+        const rendered = (index: number, layer: number, lookup: RenderLookup) => {
+          let layers = renders.get(index);
+          if (!layers) renders.set(index, (layers = new Map()));
+          layers.set(layer, lookup);
+        };
         const helm = guard([], () => {
           const kube = options.helmCharts?.rendered ? options.kubeTypes?.() : undefined;
-          return helmDiagnostics(document, parsed, options.helmCharts, kube ? { kube, kubeVersion: options.kubeVersion, targets: targetsOf(document.uri) } : undefined);
+          return helmDiagnostics(document, parsed, options.helmCharts, kube ? { kube, kubeVersion: options.kubeVersion, targets: targetsOf(document.uri) } : undefined, rendered);
         });
+        const crds = validation.customResourceDefinitions ?? renderedCrds.update(document.uri, renders);
         return [...validateFile(document, parsed, {
           yamlSyntax: options.yamlSyntax ?? true,
           clusterSchemas: options.clusterSchemas,
@@ -151,6 +173,7 @@ export function getLanguageService(initial: LanguageServiceOptions = {}): Langua
           targets: targetsOf(document.uri),
           expectProfile: validation.expectProfile,
           profileGraph: validation.profileGraph,
+          customResourceDefinitions: crds,
         }), ...helm];
       } catch (err) {
         return [
@@ -176,7 +199,8 @@ export function getLanguageService(initial: LanguageServiceOptions = {}): Langua
         const helm = guard(undefined, () => helmCompletion(document, position, model, options.helmCharts));
         if (helm) return helm;
         const own = profileAt(parsed, document.offsetAt(position)) ?? profileAt(parsed, 0);
-        return complete(document, position, own, manifestTypes(document.uri, (model ?? own)?.document.value));
+        const of = model ?? own;
+        return complete(document, position, own, manifestTypes(document.uri, of?.documentIndex ?? 0, of?.document.value));
       });
     },
     doHover(document, position) {
@@ -184,7 +208,7 @@ export function getLanguageService(initial: LanguageServiceOptions = {}): Langua
         const model = profileAt(parse(document), document.offsetAt(position));
         if (!model) return null;
         const helm = guard(undefined, () => helmHover(document, model, document.offsetAt(position), options.helmCharts));
-        return helm !== undefined ? helm : hover(document, model, document.offsetAt(position), options.clusterSchemas, manifestTypes(document.uri, model.document.value)());
+        return helm !== undefined ? helm : hover(document, model, document.offsetAt(position), options.clusterSchemas, manifestTypes(document.uri, model.documentIndex, model.document.value)());
       });
     },
     findDocumentSymbols(document) {
@@ -232,6 +256,7 @@ export function getLanguageService(initial: LanguageServiceOptions = {}): Langua
     },
     forget(uri) {
       parses.delete(uri);
+      renderedCrds.forget(uri);
     },
   };
 }

@@ -24,6 +24,12 @@ export interface ValidationSettings {
   /** Target clusters' live types: manifests are checked against each as well (findings say where). */
   targets?: readonly SchemaTarget[];
   /**
+   * The CRDs a profile document's Helm layers render (by document index), known to its manifests
+   * too (@kplane/profile ValidateOptions.customResourceDefinitions). The same array while they are
+   * unchanged: a new one checks the document's manifests again.
+   */
+  customResourceDefinitions?: (documentIndex: number) => readonly unknown[] | undefined;
+  /**
    * The file was given as a profile (named *.profile.yaml, or named on the CLI): without a
    * ClusterProfile document it gets a diagnostic of this severity. Other YAML files without
    * one are not ours, and get no diagnostics at all.
@@ -59,24 +65,28 @@ const SEVERITY = {
 // Findings are paths, not offsets, so they stay right for a document that did not change while
 // another document of the same file did (the next parse takes the unchanged document and its
 // value object over: ./yamlParse.ts).
-const findingsCache = new WeakMap<object, { schemas: ClusterSchemaSource | undefined; kube: KubeTypes | undefined; kubeVersion: string | undefined; targets: readonly SchemaTarget[] | undefined; findings: Finding[] }>();
+const findingsCache = new WeakMap<
+  object,
+  { schemas: ClusterSchemaSource | undefined; kube: KubeTypes | undefined; kubeVersion: string | undefined; targets: readonly SchemaTarget[] | undefined; crds: readonly unknown[] | undefined; findings: Finding[] }
+>();
 
 function hasManifests(value: unknown): boolean {
   const spec = (value as { spec?: { layers?: unknown } } | null)?.spec;
   return Array.isArray(spec?.layers) && spec.layers.some((layer) => Array.isArray((layer as { manifests?: unknown } | null)?.manifests) && (layer as { manifests: unknown[] }).manifests.length > 0);
 }
 
-function findingsOf(value: unknown, settings: ValidationSettings): Finding[] {
+function findingsOf(value: unknown, settings: ValidationSettings, index: number): Finding[] {
   const { clusterSchemas, kubeVersion, targets } = settings;
   // The built-in API is decoded on the first profile that has a manifest to check.
   const kube = settings.kubeTypes && hasManifests(value) ? settings.kubeTypes() : undefined;
-  const options = { clusterSchemas, kube, kubeVersion, targets: kube ? targets : undefined };
+  const crds = kube ? settings.customResourceDefinitions?.(index) : undefined;
+  const options = { clusterSchemas, kube, kubeVersion, targets: kube ? targets : undefined, customResourceDefinitions: crds };
   if (typeof value !== 'object' || value === null) return validateProfile(value, options);
   const known = findingsCache.get(value);
   // The targets list is replaced, never changed in place, when a cluster's schemas change.
-  if (known && known.schemas === clusterSchemas && known.kube === kube && known.kubeVersion === kubeVersion && known.targets === options.targets) return known.findings;
+  if (known && known.schemas === clusterSchemas && known.kube === kube && known.kubeVersion === kubeVersion && known.targets === options.targets && known.crds === crds) return known.findings;
   const findings = validateProfile(value, options);
-  findingsCache.set(value, { schemas: clusterSchemas, kube, kubeVersion, targets: options.targets, findings });
+  findingsCache.set(value, { schemas: clusterSchemas, kube, kubeVersion, targets: options.targets, crds, findings });
   return findings;
 }
 
@@ -123,7 +133,7 @@ function collect(document: TextDocument, parsed: ParsedFile, settings: Validatio
       addProblem(problem);
     }
     if (!isProfile || !doc.checkable || !doc.root) return;
-    for (const finding of findingsOf(doc.value, settings)) {
+    for (const finding of findingsOf(doc.value, settings, index)) {
       add(spanOfFinding(parsed.text, doc.root, finding), finding.severity, finding.code, finding.message, { document: index, path: finding.path, ...finding.data });
     }
   });

@@ -61,6 +61,13 @@ export interface ValidateOptions {
   kubeVersion?: string;
   /** Target clusters' live types (with `kube`): findings per target, merged where they agree. */
   targets?: readonly SchemaTarget[];
+  /**
+   * CustomResourceDefinitions the profile installs outside its manifests: those its Helm layers'
+   * charts render (the caller renders them; this package runs no Helm). With `kube`, their kinds
+   * are known to every manifest, as those of the profile's own CRD manifests are. Give the same
+   * objects while they are unchanged: checks are kept per set of CRD objects.
+   */
+  customResourceDefinitions?: readonly unknown[];
 }
 
 /** Every problem of a ClusterProfile document (the whole object: apiVersion, kind, metadata, spec). */
@@ -69,7 +76,7 @@ export function validateProfile(doc: unknown, options: ValidateOptions = {}): Fi
     const kube = options.kube;
     const isClusterScoped = options.isClusterScoped ?? (kube ? (apiVersion: string, kind: string) => (kube.scopeOf(apiVersion, kind) ?? (isKnownClusterScoped(apiVersion, kind) ? 'Cluster' : 'Namespaced')) === 'Cluster' : isKnownClusterScoped);
     const findings = checkSchema(doc);
-    findings.push(...checkSemantics(doc, { isClusterScoped, clusterSchemas: options.clusterSchemas, kube, kubeVersion: options.kubeVersion, targets: options.targets }));
+    findings.push(...checkSemantics(doc, { isClusterScoped, clusterSchemas: options.clusterSchemas, kube, kubeVersion: options.kubeVersion, targets: options.targets, customResourceDefinitions: options.customResourceDefinitions }));
     findings.push(...checkSize(doc));
     return findings;
   } catch (err) {

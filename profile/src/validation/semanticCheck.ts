@@ -29,6 +29,8 @@ export interface SemanticOptions {
   kubeVersion?: string;
   /** Target clusters' live types: every manifest is checked against each too (./targetFindings.ts). */
   targets?: readonly SchemaTarget[];
+  /** CRDs the profile installs outside its manifests (its charts'): see ValidateOptions. */
+  customResourceDefinitions?: readonly unknown[];
 }
 
 type Obj = Record<string, unknown>;
@@ -64,7 +66,7 @@ export function checkSemantics(doc: unknown, options: SemanticOptions): Finding[
   const manifests = checkManifests(objects, options, at, findings);
   checkScaling(spec, manifests, at, findings);
   if (options.clusterSchemas) checkClusterTypes(spec, objects, variables, options.clusterSchemas, at, findings);
-  if (options.kube) checkKubeTypes(objects, variables, options.kube, options.kubeVersion, options.clusterSchemas, options.targets ?? [], at, findings);
+  if (options.kube) checkKubeTypes(objects, variables, options.kube, options.kubeVersion, options.clusterSchemas, options.targets ?? [], options.customResourceDefinitions ?? [], at, findings);
   return findings;
 }
 
@@ -103,10 +105,13 @@ function checkKubeTypes(
   kubeVersion: string | undefined,
   clusterSchemas: ClusterSchemaSource | undefined,
   targets: readonly SchemaTarget[],
+  chartCrds: readonly unknown[],
   at: (...p: JsonPath) => JsonPath,
   findings: Finding[],
 ): void {
-  const custom = customKindsOf(layers.flatMap(({ objects }) => objects.map((o) => o.manifest)));
+  // The CRDs of the profile's manifests, then those its charts render: the kinds of both are known
+  // on every target, as the profile installs them there (a live cluster's own CRD still wins).
+  const custom = customKindsOf([...layers.flatMap(({ objects }) => objects.map((o) => o.manifest)), ...chartCrds]);
   const sets = [{ kube: builtin.withCustomKinds(custom), targets: [] as string[] }, ...distinctSets(targets).map((s) => ({ kube: s.kube.withCustomKinds(custom), targets: s.targets }))];
   const kubes = sets.map((s) => s.kube);
   const variableType = (name: string) => {
