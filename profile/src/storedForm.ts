@@ -33,8 +33,16 @@ const REAPPLY = 'Re-apply the profile with kplane apply, which writes this field
 
 /** base64 of the gzip of the JSON array of `manifests`; the same input gives the same text (no mtime). */
 export function compressManifests(manifests: readonly unknown[]): string {
+  return compressLayer(manifests).text;
+}
+
+/**
+ * A layer's compressed text, and the UTF-8 size of its manifests' JSON: a layer whose text is not
+ * smaller (random or already-compressed data: base64 adds a third) stays plain.
+ */
+export function compressLayer(manifests: readonly unknown[]): { text: string; plainBytes: number } {
   const json = new TextEncoder().encode(JSON.stringify(manifests));
-  return encodeBase64(gzipSync(json, { level: 6, mtime: 0 }));
+  return { text: encodeBase64(gzipSync(json, { level: 6, mtime: 0 })), plainBytes: json.length };
 }
 
 export type Decoded = { ok: true; manifests: Manifest[]; bytes: number } | { ok: false; error: string };
@@ -70,7 +78,10 @@ export function decodeManifests(text: unknown, layer: string, limit = LAYER_DECO
   return { ok: true, manifests: value as Manifest[], bytes: inflated.data.length };
 }
 
-/** A profile (or anything with a spec) as the plane writes it: compressed above the threshold, else as it is. */
+/**
+ * A profile (or anything with a spec) as the plane writes it: above the threshold every manifests
+ * layer compressed (unless that makes it larger), else as it is.
+ */
 export function compressLayers<T extends { spec: ClusterProfileSpec }>(profile: T): T {
   const layers = profile.spec?.layers;
   if (!Array.isArray(layers) || !layers.some((l) => Array.isArray(l?.manifests))) return profile;
@@ -82,7 +93,8 @@ export function compressLayers<T extends { spec: ClusterProfileSpec }>(profile: 
       layers: layers.map((layer): Layer => {
         if (!Array.isArray(layer?.manifests)) return layer;
         const { manifests, ...rest } = layer;
-        return { ...rest, compressedManifests: compressManifests(manifests) };
+        const { text, plainBytes } = compressLayer(manifests);
+        return text.length < plainBytes ? { ...rest, compressedManifests: text } : layer;
       }),
     },
   };

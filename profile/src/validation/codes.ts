@@ -390,7 +390,7 @@ const OTHER_CODES = {
   PROFILE_TOO_LARGE: {
     area: 'semantic',
     meaning:
-      "The profile is larger than an API server stores in one object: etcd refuses requests above 1.5 MiB by default (measured in test/cluster/profileSize.test.ts), and kplane keeps 128 KiB of that for status. The size counted is the profile's JSON as kplane writes it (metadata and spec), with its layers compressed when it is above 256 KiB (kplane apply stores big layers as gzip+base64), so only a profile that is still too large compressed gets this.",
+      "The profile is larger than an API server stores in one object: etcd refuses requests above 1.5 MiB by default (measured in test/cluster/profileSize.test.ts), and kplane keeps 128 KiB of that for status. The size counted is the profile's JSON as kplane writes it (metadata and spec), with its layers compressed when it is above 256 KiB and that makes them smaller (kplane apply stores big layers as gzip+base64), so only a profile that is still too large as stored gets this.",
     example: 'a profile holding kube-prometheus: 131 objects, its CRDs alone 2.4 MB',
     fix: 'Split it into profiles that depend on each other (spec.dependsOn; kplane split writes them, CRDs first), or install the stack from its Helm chart with a helm layer.',
     quickFix: false,

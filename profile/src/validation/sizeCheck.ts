@@ -8,7 +8,7 @@
  */
 import { isRecord } from './rules.js';
 import type { Finding } from './index.js';
-import { COMPRESS_ABOVE_BYTES, compressManifests } from '../storedForm.js';
+import { COMPRESS_ABOVE_BYTES, compressLayer } from '../storedForm.js';
 
 /** The largest ClusterProfile (JSON as the plane writes it: metadata and spec) a default etcd stores, measured on the bed. */
 export const PROFILE_STORE_LIMIT_BYTES = 1_572_864 - 8 * 1024;
@@ -195,15 +195,16 @@ export function storedSize(doc: Record<string, unknown>): number {
  * an edit of a big profile recompresses only the layer it changed (the language server's
  * incremental parse gives the others back as the same objects).
  */
-const compressedLayers = new WeakMap<object, { items: readonly unknown[]; bytes: number }>();
+const compressedLayers = new WeakMap<object, { items: readonly unknown[]; bytes: number; plainBytes: number }>();
 
-function compressedLayerSize(manifests: readonly unknown[]): number {
+function compressedLayerSize(manifests: readonly unknown[]): { bytes: number; plainBytes: number } {
   const first = manifests[0];
   const memo = typeof first === 'object' && first !== null ? compressedLayers.get(first) : undefined;
-  if (memo && memo.items.length === manifests.length && memo.items.every((m, i) => m === manifests[i])) return memo.bytes;
-  const bytes = compressManifests(manifests).length;
-  if (typeof first === 'object' && first !== null) compressedLayers.set(first, { items: [...manifests], bytes });
-  return bytes;
+  if (memo && memo.items.length === manifests.length && memo.items.every((m, i) => m === manifests[i])) return memo;
+  const { text, plainBytes } = compressLayer(manifests);
+  const sizes = { bytes: text.length, plainBytes };
+  if (typeof first === 'object' && first !== null) compressedLayers.set(first, { items: [...manifests], ...sizes });
+  return sizes;
 }
 
 /**
@@ -217,14 +218,18 @@ export function storedSizeAsWritten(doc: Record<string, unknown>): { bytes: numb
   if (plain <= COMPRESS_ABOVE_BYTES || !isRecord(spec) || !Array.isArray(spec.layers)) return { bytes: plain, plain, compressed: false };
   if (!spec.layers.some((l: unknown) => isRecord(l) && Array.isArray(l.manifests))) return { bytes: plain, plain, compressed: false };
   let texts = 0;
+  let compressed = false;
   const layers = spec.layers.map((layer: unknown) => {
     if (!isRecord(layer) || !Array.isArray(layer.manifests)) return layer;
-    texts += compressedLayerSize(layer.manifests as unknown[]);
+    const { bytes, plainBytes } = compressedLayerSize(layer.manifests as unknown[]);
+    if (bytes >= plainBytes) return layer; // stays plain, as compressLayers leaves it
+    texts += bytes;
+    compressed = true;
     // The text is base64: one byte per character, and JSON writes it as it is.
     const { manifests: _plain, ...rest } = layer;
     return { ...rest, compressedManifests: '' };
   });
-  return { bytes: storedSize({ ...doc, spec: { ...spec, layers } }) + texts, plain, compressed: true };
+  return { bytes: storedSize({ ...doc, spec: { ...spec, layers } }) + texts, plain, compressed };
 }
 
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(2)} MiB`;
@@ -236,7 +241,8 @@ export function checkSize(doc: unknown): Finding[] {
   const { bytes: size, plain, compressed } = storedSizeAsWritten(doc);
   if (size <= PROFILE_SIZE_LIMIT_BYTES * WARN_SHARE) return [];
   const over = size > PROFILE_SIZE_LIMIT_BYTES;
-  const asStored = compressed ? ` compressed (kplane stores the layers of a profile above ${COMPRESS_ABOVE_BYTES / 1024} KiB as gzip+base64 automatically; ${mib(plain)} plain)` : ' as stored';
+  const automatic = `kplane stores the layers of a profile above ${COMPRESS_ABOVE_BYTES / 1024} KiB as gzip+base64 automatically`;
+  const asStored = compressed ? ` compressed (${automatic}; ${mib(plain)} plain)` : plain > COMPRESS_ABOVE_BYTES ? ` as stored (${automatic}, but these do not get smaller that way)` : ' as stored';
   const fix =
     'Split it into profiles that depend on each other (spec.dependsOn: e.g. one with the CRDs, one with the rest; `kplane split` writes them), or install the stack from its Helm chart with a helm layer.';
   return [

@@ -106,7 +106,7 @@ describe('profile size', () => {
     assert.deepEqual(sizeCodes(big(count(0.95), each)), ['PROFILE_NEAR_SIZE_LIMIT warning spec']);
     assert.deepEqual(sizeCodes(big(count(1.05), each)), ['PROFILE_TOO_LARGE error spec']);
     const [finding] = validateProfile(big(count(1.05), each)).filter((f) => f.code === 'PROFILE_TOO_LARGE');
-    assert.match(finding.message, /This profile is 1\.\d\d MiB compressed .*; the API server keeps at most 1\.49 MiB per object/);
+    assert.match(finding.message, /This profile is 1\.\d\d MiB as stored \(.*do not get smaller that way\); the API server keeps at most 1\.49 MiB per object/);
     assert.match(finding.message, /spec\.dependsOn.*`kplane split`.*helm layer/);
   });
 
@@ -121,7 +121,10 @@ describe('profile size', () => {
     assert.ok(storedSize(random) > 2_000_000);
     assert.deepEqual(sizeCodes(random), ['PROFILE_TOO_LARGE error spec']);
     const [finding] = validateProfile(random).filter((f) => f.code === 'PROFILE_TOO_LARGE');
-    assert.match(finding.message, /This profile is 2\.\d\d MiB compressed \(kplane stores the layers of a profile above 256 KiB as gzip\+base64 automatically; 2\.\d\d MiB plain\)/);
+    assert.match(finding.message, /This profile is 2\.\d\d MiB as stored \(kplane stores the layers of a profile above 256 KiB as gzip\+base64 automatically, but these do not get smaller that way\)/);
+    // Over the limit even compressed: half random, half repetitive.
+    const mixed = big(300, 10_000, {}, (i) => (i % 2 ? noise(10_000, i) : 'x'.repeat(10_000)));
+    assert.match(validateProfile(mixed).find((f) => f.code === 'PROFILE_TOO_LARGE')?.message ?? '', /This profile is 1\.\d\d MiB compressed \(kplane stores the layers of a profile above 256 KiB as gzip\+base64 automatically; 2\.\d\d MiB plain\)/);
     // What the size check judges is what compressLayers writes, to the byte.
     for (const doc of [dashboards, big(40, 10_000)]) assert.equal(storedSizeAsWritten(doc).bytes, storedSize(compressLayers(doc as never) as never));
   });
@@ -134,7 +137,7 @@ describe('profile size', () => {
       writeFileSync(join(dir, 'stack.profile.yaml'), text);
       const r = spawnSync(process.execPath, [join(repoRoot, 'cli', 'bin', 'kplane.js'), 'validate', 'stack.profile.yaml'], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
       assert.equal(r.status, 1, r.stdout + r.stderr);
-      assert.match(r.stdout, /stack\.profile\.yaml:\d+:1: error PROFILE_TOO_LARGE This profile is 2\.\d\d MiB compressed/);
+      assert.match(r.stdout, /stack\.profile\.yaml:\d+:1: error PROFILE_TOO_LARGE This profile is 2\.\d\d MiB as stored/);
       assert.doesNotMatch(r.stdout, /error FILE_TOO_LARGE/);
     } finally {
       rmSync(dir, { recursive: true, force: true });

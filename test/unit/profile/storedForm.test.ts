@@ -5,6 +5,7 @@
  * not an array, items that are not objects; every error names the layer and the next step.
  */
 import { strict as assert } from 'node:assert';
+import { randomBytes } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import {
   COMPRESS_ABOVE_BYTES,
@@ -76,6 +77,10 @@ describe('stored form of big layers', () => {
     const expanded = expandLayers(stored);
     assert.ok(expanded.ok && expanded.compressed);
     assert.deepEqual(expanded.profile, big);
+    // A layer that would not get smaller (random data: base64 adds a third to what gzip saves) stays plain.
+    const random = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'keys' }, data: { key: randomBytes(300_000).toString('base64') } };
+    const mixed = compressLayers(profile([{ name: 'keys', manifests: [random as never] }, { name: 'a', manifests: configMaps(10) }]));
+    assert.deepEqual(mixed.spec.layers.map((l) => Object.keys(l).sort().join(',')), ['manifests,name', 'compressedManifests,name']);
     // A plain profile comes back as the same object.
     const plain = expandLayers(big);
     assert.ok(plain.ok && !plain.compressed && plain.profile === big);
