@@ -7,6 +7,7 @@ export { Logger, SecretValues, SECRET_VALUES_MAX_BYTES, type Level } from './con
 export { AgentReporter } from './controller/agentReporter.js';
 export { parseListenAddr, formatListenAddr, startHttpServer, defaultMetricsAuth, type MetricsAuthMode } from './controller/httpServer.js';
 export { MetricsAuth, KubeReviewer, type Reviewer, type ReviewedUser, type Decision } from './controller/metricsAuth.js';
+export { ProfileReconciler } from './controller/profileReconciler.js';
 export { StatusWriter } from './controller/steps/status.js';
 export { checkPolicy } from './controller/steps/policy.js';
 export { DriftDetector } from './controller/steps/drift.js';

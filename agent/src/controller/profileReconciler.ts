@@ -19,7 +19,7 @@ import { refOf } from '../core/inventory.js';
 import { redact } from '../core/redact.js';
 import type { ChartPart } from './steps/chart.js';
 import { Applier } from './steps/apply.js';
-import { ReconcileError, forgetExpandedSpec, runContext, type ReconcilerDeps } from './steps/context.js';
+import { ReconcileError, forgetExpandedSpec, runContext, type ReconcilerDeps, type RunContext } from './steps/context.js';
 import { DriftDetector } from './steps/drift.js';
 import { checkHealth, WAIT_POLL_MS } from './steps/health.js';
 import { failedHookReport, HookRuns } from './steps/hooks.js';
@@ -29,7 +29,9 @@ import { Pruner } from './steps/prune.js';
 import { Renderer } from './steps/render.js';
 import { StatusWriter } from './steps/status.js';
 import { ManifestValidator } from './steps/validate.js';
-import type { DesiredLayer } from './steps/render.js';
+import type { DesiredLayer, Rendered } from './steps/render.js';
+import type { InvalidReason } from '../core/conditions.js';
+import type { PolicyViolation } from '../core/policy.js';
 
 export { DEFAULT_RESYNC_MS, ReconcileError, sensitiveValues, type ReconcilerDeps } from './steps/context.js';
 export { APPLIED_ANNOTATION } from './steps/drift.js';
@@ -39,6 +41,12 @@ export interface ReconcileResult {
   /** Run again after this long (resync, or a layer still becoming healthy). */
   requeueAfterMs?: number;
 }
+
+/** What a run found before writing anything (ProfileReconciler.prepare). */
+type Prepared =
+  | { kind: 'invalid'; reason: InvalidReason; message: string; violations?: readonly PolicyViolation[] }
+  | { kind: 'waiting'; message: string }
+  | { kind: 'ready'; rendered: Extract<Rendered, { ok: true }>; refused: Map<DesiredLayer, string> };
 
 export class ProfileReconciler {
   private readonly inventory: InventoryStore;
@@ -82,36 +90,33 @@ export class ProfileReconciler {
       await this.pruner.finalize(ctx);
       return {};
     }
-    await this.pruner.ensureFinalizer(ctx);
-
+    // The finalizer is written while the run renders, waits for dependencies, checks policy and
+    // validates (all reads), and is settled before anything is written: a status write (it would
+    // change the resourceVersion the finalizer patch is conditional on), the inventory, any
+    // object, or the charts a Helm layer stores while rendering (then it goes first). On a split
+    // stack this write of a 1.4 MB part (the API server rewrites the whole profile) stood before
+    // all the rest of the part's first run.
     const time = stopwatch();
-    const rendered = await this.renderer.render(ctx);
-    if (!rendered.ok) {
-      await this.status.invalid(ctx, rendered.reason, rendered.message);
+    const finalizer = this.pruner.ensureFinalizer(ctx);
+    finalizer.catch(() => undefined); // a rejection is thrown by the await below; this only keeps it from counting as unhandled meanwhile
+    if (ctx.profile.spec?.layers?.some((l) => l.helm)) await finalizer;
+    let prepared: Prepared;
+    try {
+      prepared = await this.prepare(ctx, time);
+    } finally {
+      await finalizer;
+    }
+    if (prepared.kind === 'invalid') {
+      if (prepared.violations) ctx.log.warn('refused by the local policy', { reason: prepared.reason, objects: prepared.violations.slice(0, 10).map((v) => ({ object: describeObject(v.ref), rule: v.rule })) });
+      await this.status.invalid(ctx, prepared.reason, prepared.message);
       return { requeueAfterMs: ctx.resyncMs };
     }
-    time('rendered');
-    // Profiles it depends on first (a paused profile changes nothing anyway); a change of their
-    // status queues this one again (agentRuntime.ts), the resync is only the safety net.
-    // A dependency whose Ready status this agent is writing counts as Ready already (StatusWriter.readyAhead).
-    const waiting = ctx.paused ? [] : unreadyDependencies(ctx.profile, (namespace, name) => this.status.readyAhead(`${namespace}/${name}`, this.deps.profileCache().get(`${namespace}/${name}`) as unknown as ClusterProfile | undefined));
-    if (waiting.length) {
-      await this.status.waiting(ctx, dependencyMessage(waiting));
+    if (prepared.kind === 'waiting') {
+      await this.status.waiting(ctx, prepared.message);
       return { requeueAfterMs: this.status.heldBackMs(ctx) ?? ctx.resyncMs };
     }
-    // The cluster's local policy, before anything is applied or even put in the inventory.
-    const verdict = await checkPolicy(ctx, this.deps, rendered.layers, await this.inventory.load(ctx));
-    if (!verdict.ok) {
-      ctx.log.warn('refused by the local policy', { reason: verdict.reason, objects: verdict.violations.slice(0, 10).map((v) => ({ object: describeObject(v.ref), rule: v.rule })) });
-      await this.status.invalid(ctx, verdict.reason, verdict.message);
-      return { requeueAfterMs: ctx.resyncMs };
-    }
-    ctx.adopting = verdict.adopting;
-    time('policy');
-    // Objects this cluster's API would refuse fail their layer with a message naming the field
-    // (unless --validate-schemas=false: then the API server's own refusal fails the layer on apply).
-    const refused = this.validator ? await this.validator.check(ctx, rendered.layers, rendered.hash) : new Map<DesiredLayer, string>();
-    time('validated');
+    time('finalizer');
+    const { rendered, refused } = prepared;
     const before = await this.inventory.widen(ctx, rendered.refs);
 
     const versionApplied = ctx.previous.appliedHash === rendered.hash;
@@ -149,6 +154,28 @@ export class ProfileReconciler {
     // so `.Capabilities.APIVersions` conditionals see it without waiting for the resync.
     if (complete && rendered.apis !== undefined && fingerprint((await this.deps.discovery.capabilities(0)).apiVersions) !== rendered.apis) return { requeueAfterMs: 100 };
     return { requeueAfterMs: complete || ctx.paused ? ctx.resyncMs : WAIT_POLL_MS };
+  }
+
+  /** Everything a run reads before it writes: render, the dependencies, the local policy, the schemas. */
+  private async prepare(ctx: RunContext, time: (phase: string) => Record<string, number>): Promise<Prepared> {
+    const rendered = await this.renderer.render(ctx);
+    if (!rendered.ok) return { kind: 'invalid', reason: rendered.reason, message: rendered.message };
+    time('rendered');
+    // Profiles it depends on first (a paused profile changes nothing anyway); a change of their
+    // status queues this one again (agentRuntime.ts), the resync is only the safety net.
+    // A dependency whose Ready status this agent is writing counts as Ready already (StatusWriter.readyAhead).
+    const waiting = ctx.paused ? [] : unreadyDependencies(ctx.profile, (namespace, name) => this.status.readyAhead(`${namespace}/${name}`, this.deps.profileCache().get(`${namespace}/${name}`) as unknown as ClusterProfile | undefined));
+    if (waiting.length) return { kind: 'waiting', message: dependencyMessage(waiting) };
+    // The cluster's local policy, before anything is applied or even put in the inventory.
+    const verdict = await checkPolicy(ctx, this.deps, rendered.layers, await this.inventory.load(ctx));
+    if (!verdict.ok) return { kind: 'invalid', reason: verdict.reason, message: verdict.message, violations: verdict.violations };
+    ctx.adopting = verdict.adopting;
+    time('policy');
+    // Objects this cluster's API would refuse fail their layer with a message naming the field
+    // (unless --validate-schemas=false: then the API server's own refusal fails the layer on apply).
+    const refused = this.validator ? await this.validator.check(ctx, rendered.layers, rendered.hash) : new Map<DesiredLayer, string>();
+    time('validated');
+    return { kind: 'ready', rendered, refused };
   }
 }
 
