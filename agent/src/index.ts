@@ -11,4 +11,5 @@ export { ProfileReconciler } from './controller/profileReconciler.js';
 export { StatusWriter } from './controller/steps/status.js';
 export { checkPolicy } from './controller/steps/policy.js';
 export { DriftDetector } from './controller/steps/drift.js';
+export { Applier } from './controller/steps/apply.js';
 export { digestSchemas, digestsOf, DIGEST_KEY, DIGEST_MIN_BYTES } from './controller/schemaDigest.js';

@@ -18,8 +18,13 @@ import { APPLIED_ANNOTATION, type DriftDetector } from './drift.js';
 const APPLY_CONCURRENCY = 16;
 /** How long to wait before looking for a kind in discovery the second time (see applyObject). */
 const UNSERVED_RECHECK_MS = 300;
+/** How long a kind whose CRD is Established may stay missing from discovery before its objects fail (see establishedCrd). */
+const ESTABLISHED_UNSERVED_MS = 5_000;
 
 export class Applier {
+  /** `group/Kind` of the CRDs this agent applies (it watches CRDs then): see establishedCrd. */
+  private readonly crdKinds = new Set<string>();
+
   constructor(
     private readonly deps: Pick<ReconcilerDeps, 'api' | 'discovery' | 'informerFor' | 'metrics'>,
     private readonly drift: DriftDetector,
@@ -40,6 +45,10 @@ export class Applier {
   private async applyObject(ctx: RunContext, object: Manifest, versionApplied: boolean): Promise<ObjectResult & { live?: KubeObject }> {
     ctx.signal.throwIfAborted();
     const ref = refOf(object);
+    if (object.kind === 'CustomResourceDefinition') {
+      const spec = (object as { spec?: { group?: unknown; names?: { kind?: unknown } } }).spec;
+      if (typeof spec?.group === 'string' && typeof spec.names?.kind === 'string') this.crdKinds.add(`${spec.group}/${spec.names.kind}`);
+    }
     let info = await this.deps.discovery.resource(object.apiVersion, object.kind);
     if (!info) {
       // A CRD that just became Established can be missing from discovery for a moment (the API
@@ -48,6 +57,16 @@ export class Applier {
       await delay(UNSERVED_RECHECK_MS, ctx.signal);
       ctx.signal.throwIfAborted();
       info = await this.deps.discovery.resource(object.apiVersion, object.kind);
+      // At load 10 on the bench the second look came too early as well: the layer failed, a
+      // failure status of a 1.4 MB part was written, the dependents said so, and the run was
+      // retried after a backoff. A kind whose CRD is Established will be served: keep looking.
+      if (!info && (await this.establishedCrd(object.apiVersion, object.kind))) {
+        for (let waited = UNSERVED_RECHECK_MS; !info && waited < ESTABLISHED_UNSERVED_MS; waited += UNSERVED_RECHECK_MS) {
+          await delay(UNSERVED_RECHECK_MS, ctx.signal);
+          ctx.signal.throwIfAborted();
+          info = await this.deps.discovery.resource(object.apiVersion, object.kind);
+        }
+      }
     }
     if (!info) return { ref, error: `${describeObject(ref)}: the API server does not serve ${object.apiVersion} ${object.kind} (is its CRD in an earlier layer with wait: true?)` };
     let informer: Informer;
@@ -89,6 +108,25 @@ export class Applier {
       ctx.log.warn('apply failed', { object: describeObject(ref), error: message });
       return { ref, live, error: message };
     }
+  }
+
+  /**
+   * Whether an Established CRD serves this kind, for kinds of the CRDs this agent applies (the
+   * case of a stack's CRD layer): their cache is there already, and no other is started for this.
+   */
+  private async establishedCrd(apiVersion: string, kind: string): Promise<boolean> {
+    const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
+    if (!group || !this.crdKinds.has(`${group}/${kind}`)) return false;
+    const info = await this.deps.discovery.resource('apiextensions.k8s.io/v1', 'CustomResourceDefinition').catch(() => undefined);
+    if (!info) return false;
+    const crds = await this.deps.informerFor(info).catch(() => undefined);
+    for (const crd of crds?.store.values() ?? []) {
+      const spec = (crd as { spec?: { group?: string; names?: { kind?: string } } }).spec;
+      if (spec?.group !== group || spec.names?.kind !== kind) continue;
+      const conditions = (crd as { status?: { conditions?: { type: string; status: string }[] } }).status?.conditions;
+      return !!conditions?.some((c) => c.type === 'Established' && c.status === 'True');
+    }
+    return false;
   }
 }
 
