@@ -92,11 +92,12 @@ export class ManifestValidator {
     const known = this.verdicts.get(ctx.key);
     if (known?.key === key) return byLayer(known.messages);
 
+    // Side by side: one after the other, the four built-in documents of the bench's last stack part took 150 ms of its first run at load 8.
     const documents = new Map<string, GroupVersionSchemas>();
-    for (const gv of used) {
-      const doc = await this.document(ctx, gv, paths[gv]);
-      if (doc) documents.set(gv, doc);
-    }
+    const read = await Promise.all(used.map((gv) => this.document(ctx, gv, paths[gv])));
+    used.forEach((gv, i) => {
+      if (read[i]) documents.set(gv, read[i]);
+    });
     const kube = new KubeTypes(this.schemaData(kubernetes, documents, objects)).withCustomKinds(customKindsOf(objects));
     const messages = layers.map((desired) => this.layerMessage(ctx, desired.objects, kube));
     // A document that could not be read is tried again next run: the verdict is not kept.
