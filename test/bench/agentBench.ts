@@ -87,7 +87,7 @@ async function main(): Promise<void> {
     }
     if (process.argv.includes('--stack')) {
       console.log(`\nagent RSS while managing 500 objects (node ${AGENT_NODE_OPTIONS || 'defaults'}; one profile, idle agent RSS before it: ${idleRss.toFixed(1)} MB): max ${Math.max(...rss).toFixed(1)} MB, median ${median(rss).toFixed(1)} MB   (target ≤ 120 MB)`);
-      console.log(await realStackBench(cluster.kubeconfigPath, api, bins.kubectl, dir, readRss, agent));
+      console.log(await realStackBench(cluster.kubeconfigPath, api, bins.kubectl, dir, readRss, agent, () => cluster.pids()));
       if (process.env.KPLANE_BENCH_LOG) writeFileSync(process.env.KPLANE_BENCH_LOG, agent.logs());
       return;
     }
@@ -145,7 +145,7 @@ async function main(): Promise<void> {
     console.log(`  median ${median(latencies)} ms, p95 ${p95(latencies)} ms, max ${Math.max(...latencies)} ms   (target median ≤ 1000 ms, p95 ≤ 3000 ms)`);
     console.log(`agent RSS while managing 500 objects (one profile, idle agent RSS before it: ${idleRss.toFixed(1)} MB): max ${Math.max(...rss).toFixed(1)} MB, median ${median(rss).toFixed(1)} MB   (target ≤ 120 MB)`);
     console.log(chartBench);
-    console.log(await realStackBench(cluster.kubeconfigPath, api, bins.kubectl, dir, readRss, agent));
+    console.log(await realStackBench(cluster.kubeconfigPath, api, bins.kubectl, dir, readRss, agent, () => cluster.pids()));
     if (process.env.KPLANE_BENCH_DEBUG) console.log(agent.logs().split('\n').filter((l) => l.includes('"reconciled"') && /"profile":"kplane-system\/a\d"/.test(l)).join('\n'));
   } catch (err) {
     const rss = await api.getOrUndefined(`${PROFILES}/rss`).catch(() => undefined);
@@ -159,9 +159,15 @@ async function main(): Promise<void> {
 }
 
 /** 5. The real-shaped stack: kubectl vs the agent, two alternating runs; then RSS, a status write, SIGTERM → exit (the agent is gone afterwards). */
-async function realStackBench(kubeconfigPath: string, api: KubeClient, kubectl: string, dir: string, readRss: () => number, agent: { pid: number; exited: Promise<number | string>; metricsUrl(): Promise<string> }): Promise<string> {
+async function realStackBench(kubeconfigPath: string, api: KubeClient, kubectl: string, dir: string, readRss: () => number, agent: { pid: number; exited: Promise<number | string>; metricsUrl(): Promise<string> }, pids: () => Record<string, number>): Promise<string> {
   const kubectlMs: number[] = [];
   const agentMs: number[] = [];
+  // CPU time of each side's runs (ms): the client (kubectl, or the agent) and the API server and etcd they keep busy.
+  const cpu = (pid: number | undefined) => (pid ? cpuMs(pid) : 0);
+  const sides = () => ({ apiserver: cpu(pids()['kube-apiserver']), etcd: cpu(pids()['etcd']), agent: cpu(agent.pid), kubectl: childrenCpuMs() });
+  const kubectlCpu: ReturnType<typeof sides>[] = [];
+  const agentCpu: ReturnType<typeof sides>[] = [];
+  const minus = (a: ReturnType<typeof sides>, b: ReturnType<typeof sides>) => ({ apiserver: a.apiserver - b.apiserver, etcd: a.etcd - b.etcd, agent: a.agent - b.agent, kubectl: a.kubectl - b.kubectl });
   let parts: ClusterProfile[] = [];
   let objects = 0;
   const run = (args: string[]) => {
@@ -185,21 +191,25 @@ async function realStackBench(kubeconfigPath: string, api: KubeClient, kubectl: 
     const restFile = join(dir, `stack-kubectl-${i}-rest.yaml`);
     writeFileSync(crdFile, rendered.filter(isCrd).map((m) => `---\n${JSON.stringify(m)}\n`).join(''));
     writeFileSync(restFile, rendered.filter((m) => !isCrd(m)).map((m) => `---\n${JSON.stringify(m)}\n`).join(''));
+    let cpuBefore = sides();
     let started = Date.now();
     run(['apply', '--server-side', '--field-manager', 'kplane-agent', '-f', crdFile]);
     run(['wait', '--for', 'condition=Established', '--timeout', '300s', '-f', crdFile]);
     run(['apply', '--server-side', '--field-manager', 'kplane-agent', '-f', restFile]);
     kubectlMs.push(Date.now() - started);
+    kubectlCpu.push(minus(sides(), cpuBefore));
 
     const split = splitProfile(realStack(`stack-${i}`, `stack-agent-${i}`, `a${i}`));
     if ('error' in split) throw new Error(`splitProfile: ${split.error}`);
     parts = split.profiles;
     mark(`agent stack ${i} start`);
+    cpuBefore = sides();
     started = Date.now();
     // As the plane writes them (kplane apply): parts above 256 KiB with their layers compressed.
     for (const p of parts) await applyRetrying(api, `${PROFILES}/${p.metadata.name}`, storedObject(p));
     await watchProfiles.until(parts.map((p) => p.metadata.name), (x) => x.status?.appliedVersion === '1.0.0' && !!x.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'), 600_000);
     agentMs.push(Date.now() - started);
+    agentCpu.push(minus(sides(), cpuBefore));
     mark(`agent stack ${i} Ready`);
   }
   watchProfiles.stop();
@@ -226,18 +236,23 @@ async function realStackBench(kubeconfigPath: string, api: KubeClient, kubectl: 
   process.kill(agent.pid, 'SIGTERM');
   const code = await agent.exited;
   const exitMs = Date.now() - signalled;
+  const statusShapes = await statusPatchByShape(api, pids);
   const k = median(kubectlMs);
   const a = median(agentMs);
+  const cpuLine = (c: ReturnType<typeof sides>, client: 'kubectl' | 'agent') => `${client} ${c[client]} + API server ${c.apiserver} + etcd ${c.etcd}`;
   return [
     `real-shaped stack (test/bench/realStack.ts): ${objects} objects of 13 kinds, three 0.7 MB CRDs, split into ${parts.length} profiles (${parts.map((p) => `${p.metadata.name} ${(JSON.stringify(p).length / 1e6).toFixed(2)} MB`).join(', ')}), median of 2 alternating runs:`,
     `  kubectl apply --server-side (CRDs, wait Established, the rest): ${k} ms   (runs: ${kubectlMs.join(', ')})`,
     `  kplane agent (created → every part Ready)                     : ${a} ms   (runs: ${agentMs.join(', ')})`,
     `  ratio agent/kubectl                                            : ${(a / k).toFixed(2)}×   (target ≤ 1.0×)`,
+    `  CPU ms per run, kubectl side: ${kubectlCpu.map((c) => cpuLine(c, 'kubectl')).join('; ')}`,
+    `  CPU ms per run, agent side  : ${agentCpu.map((c) => cpuLine(c, 'agent')).join('; ')}`,
     `  agent RSS with these stacks and the 500-object profile (node ${AGENT_NODE_OPTIONS || 'defaults'}): max ${Math.max(...rss).toFixed(1)} MB, median ${median(rss).toFixed(1)} MB   (target ≤ 150 MB)`,
     `    of which ${memory}`,
     `  status merge patch of ${largest.metadata.name} (${(JSON.stringify(largest).length / 1e6).toFixed(2)} MB), round trip: median ${median(statusMs)} ms   (runs: ${statusMs.join(', ')}; target ≤ 100 ms)`,
     ...statusFloor,
     `  SIGTERM → agent exit                                           : ${exitMs} ms, exit ${code}   (target ≤ 1000 ms)`,
+    ...statusShapes,
   ].join('\n');
 }
 
@@ -269,6 +284,61 @@ async function statusPatchFloor(api: KubeClient, kubeconfigPath: string, kubectl
       if (logged !== undefined) kubectlMs.push(Number(logged));
     }
     lines.push(`  status merge patch of ${name} (${(JSON.stringify(part).length / 1e6).toFixed(2)} MB, stored ${(JSON.stringify(storedObject(part)).length / 1e3).toFixed(0)} KB), median of 5: whole answer ${median(full)} ms, metadata-only answer ${median(metadata)} ms, kubectl patch --subresource=status (its -v=6 round trip) ${kubectlMs.length ? `${median(kubectlMs)} ms` : 'not logged'}   (runs: ${full.join(', ')} / ${metadata.join(', ')} / ${kubectlMs.join(', ')})`);
+  }
+  return lines;
+}
+
+/** CPU time (user + system) of a process so far, in ms (/proc/<pid>/stat, clock ticks of 10 ms). */
+function cpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU time of this process's children that ended (kubectl runs), in ms. */
+function childrenCpuMs(): number {
+  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[13]) + Number(fields[14])) * 10;
+}
+
+/**
+ * What the API server spends on one status write, by the shape of the object (issue 9: "status
+ * patch of a 900 KB profile <= 100 ms"). Run after the agent exited, so nothing else writes: a
+ * ClusterProfile of about 0.9 MB of structured manifests (a part of the real-shaped stack split at
+ * 0.95 MB), a ClusterProfile of the same size whose bulk is one string (one ConfigMap manifest
+ * holding it), both patched on /status, and a ConfigMap of the same size (a label patch: it has no
+ * status). Each: 10 merge patches answered with metadata only, the round trip and the API
+ * server's CPU time per patch (from /proc, 10 ms ticks over the 10).
+ */
+async function statusPatchByShape(api: KubeClient, pids: () => Record<string, number>): Promise<string[]> {
+  const split = splitProfile(realStack('shape', 'shape-ns', 'shape'), { maxBytes: 950_000 });
+  if ('error' in split) throw new Error(`splitProfile: ${split.error}`);
+  const structured = [...split.profiles].sort((a, b) => JSON.stringify(b).length - JSON.stringify(a).length)[0];
+  const size = JSON.stringify(structured).length;
+  const structuredPart: ClusterProfile = { ...structured, metadata: { name: 'shape-structured', namespace: NS }, spec: { ...structured.spec, dependsOn: ['never-there'] } };
+  const blob = (name: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { blob: 'x'.repeat(size - 600) } });
+  const oneString: ClusterProfile = { apiVersion: 'kplane.dev/v1alpha1', kind: 'ClusterProfile', metadata: { name: 'shape-one-string', namespace: NS }, spec: { version: '1.0.0', dependsOn: ['never-there'], layers: [{ name: 'l', namespace: 'shape-ns', manifests: [blob('one') as Manifest] }] } };
+  const cases: { what: string; path: string; body: (i: number) => unknown; create: () => Promise<unknown> }[] = [
+    { what: `ClusterProfile of structured manifests (${structured.spec.layers.reduce((n, l) => n + (l.manifests?.length ?? 0), 0)} objects)`, path: `${PROFILES}/shape-structured/status`, body: (i) => ({ status: { resources: { pruned: i } } }), create: () => api.apply(`${PROFILES}/shape-structured`, structuredPart, 'bench') },
+    { what: 'ClusterProfile whose bulk is one string', path: `${PROFILES}/shape-one-string/status`, body: (i) => ({ status: { resources: { pruned: i } } }), create: () => api.apply(`${PROFILES}/shape-one-string`, oneString, 'bench') },
+    { what: 'ConfigMap of one string (label patch, no status)', path: `/api/v1/namespaces/${NS}/configmaps/shape-one-string`, body: (i) => ({ metadata: { labels: { n: String(i) } } }), create: () => api.apply(`/api/v1/namespaces/${NS}/configmaps/shape-one-string`, { ...blob('shape-one-string'), metadata: { name: 'shape-one-string', namespace: NS } }, 'bench') },
+  ];
+  const lines = [`  what the API server spends on one status write, by shape (the agent stopped; 10 merge patches each, answer metadata only):`];
+  for (const c of cases) {
+    await c.create();
+    const stored = JSON.stringify(await api.request('GET', c.path.replace(/\/status$/, ''))).length;
+    const ms: number[] = [];
+    const before = cpuMs(pids()['kube-apiserver']);
+    for (let i = 0; i < 10; i++) {
+      const started = Date.now();
+      await api.request('PATCH', c.path, { body: c.body(i + 1), contentType: 'application/merge-patch+json', query: { fieldManager: 'bench' }, accept: METADATA_ONLY });
+      ms.push(Date.now() - started);
+    }
+    const cpu = (cpuMs(pids()['kube-apiserver']) - before) / 10;
+    lines.push(`    ${c.what}, ${(stored / 1e6).toFixed(2)} MB stored: round trip median ${median(ms)} ms (runs: ${ms.join(', ')}), API server CPU ${cpu.toFixed(0)} ms per patch`);
   }
   return lines;
 }
