@@ -347,7 +347,8 @@ export function complete(document: TextDocument, position: Position, model: Prof
     const present = newItemDash >= 0 ? new Set<string>() : siblingKeys(lines, position.line, keyCol);
     const required = new Set(requiredOf(schema));
     for (const [name, property] of propertiesOf(schema)) {
-      if (present.has(name)) continue;
+      // compressedManifests is kplane's stored form of a big layer (@kplane/profile storedForm.ts), written by kplane apply, not by hand.
+      if (present.has(name) || name === 'compressedManifests') continue;
       items.push(keyItem(name, property, required.has(name), ' '.repeat(keyCol)));
     }
     for (const value of valuesOf(schema)) items.push({ label: value, kind: CompletionItemKind.EnumMember });
