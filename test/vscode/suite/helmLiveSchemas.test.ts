@@ -5,7 +5,10 @@
  * the chart renders (kplane/renderedGroupVersions), the extension reads their schemas from both
  * clusters, and the rendered object is reported on the layer's `helm` key: not served on exactly
  * the cluster without the CRD, and checked against the live CRD schema of the other (a
- * group/version the profile's text does not name). Every wait is on an event, with a deadline.
+ * group/version the profile's text does not name). A CRD a chart renders (gizmo-crds) is known to
+ * a manifest layer's custom resource once the render ends (the server checks the manifests again):
+ * checked against that CRD, and not "not served" on the cluster without it. Every wait is on an
+ * event, with a deadline.
  */
 import * as assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -39,12 +42,13 @@ describe('a Helm layer against the live schemas of two bed clusters in the edito
   let repo: ChartRepo;
   let scratch: string;
   let uri: vscode.Uri;
+  let manifestUri: vscode.Uri | undefined;
 
   before(async () => {
     const tools = await ensureHelmTools();
     [withCrd, plain, repo] = await Promise.all([startCluster({ name: 'editor-helm-crd' }), startCluster({ name: 'editor-helm-plain' }), startChartRepo({ name: 'vscode-gizmos' })]);
     scratch = await mkdtemp(join(tmpdir(), 'kplane-editor-helm-live-'));
-    await repo.add(await packageChart(fixtureChart('gizmos'), join(scratch, 'pkg')));
+    for (const chart of ['gizmos', 'gizmo-crds']) await repo.add(await packageChart(fixtureChart(chart), join(scratch, 'pkg')));
     const kubeconfig = join(scratch, 'kubeconfig');
     await writeFile(kubeconfig, mergedKubeconfig([withCrd, plain]), { mode: 0o600 });
     // Plain JSON: the bed's applyYaml drops `enum` from CRD schemas (client-node's _enum).
@@ -94,6 +98,7 @@ spec:
     await Promise.all([withCrd?.stop(), plain?.stop(), repo?.stop()]);
     if (scratch) await rm(scratch, { recursive: true, force: true });
     if (uri) await rm(uri.fsPath, { force: true });
+    if (manifestUri) await rm(manifestUri.fsPath, { force: true });
   });
 
   it('the rendered custom resource: not served on exactly the cluster without the CRD, checked against the live CRD of the other, on the helm key', async () => {
@@ -106,5 +111,43 @@ spec:
     assert.match(color.message, new RegExp(`^On cluster ${withCrd.name}: Chart gizmos 1\\.0\\.0 renders Gizmo apps/gizmos-gizmo .*spec\\.color is "green"; it must be one of red, blue`));
     const document = await vscode.workspace.openTextDocument(uri);
     for (const d of found) assert.equal(document.getText(d.range), 'helm');
+  });
+
+  it("a manifest layer's custom resource of a CRD that a chart renders: checked against that CRD once the render ends, not \"not served\" where the cluster lacks it", async () => {
+    manifestUri = vscode.Uri.file(join(process.env.KPLANE_TEST_WORKSPACE!, 'helm-crds-manifest.profile.yaml'));
+    await writeFile(
+      manifestUri.fsPath,
+      `apiVersion: kplane.dev/v1alpha1
+kind: ClusterProfile
+metadata:
+  name: helm-crds-manifest
+spec:
+  version: 1.0.0
+  layers:
+    - name: crds
+      helm:
+        repo: ${repo.url}
+        chart: gizmo-crds
+        version: 1.0.0
+    - name: gizmos
+      namespace: apps
+      dependsOn: [crds]
+      manifests:
+        - apiVersion: gizmos.kplane.dev/v1
+          kind: Gizmo
+          metadata:
+            name: g
+          spec:
+            color: green
+`,
+    );
+    const document = await vscode.workspace.openTextDocument(manifestUri);
+    await vscode.window.showTextDocument(document);
+    const manifest = (d: vscode.Diagnostic[]) => d.filter((x) => /^(MANIFEST_|KIND_)/.test(codeOf(x)));
+    // Before the render ends the cluster without the CRD says "not served"; after, both refuse green, said once.
+    const settled = (d: vscode.Diagnostic[]) => manifest(d).length === 1 && codeOf(manifest(d)[0]) === 'MANIFEST_INVALID_ENUM_VALUE' && !manifest(d)[0].message.startsWith('On cluster');
+    const [found] = manifest(await kplaneDiagnostics(manifestUri, settled, 'the Gizmo checked against the CRD of the gizmo-crds chart on both clusters', DEADLINE_MS));
+    assert.match(found.message, /^Gizmo spec\.color is "green"; it must be one of red, blue/);
+    assert.equal(document.getText(found.range), 'green');
   });
 });
