@@ -17,6 +17,7 @@ import { parse } from 'yaml';
 import { ensureHelmTools, fixtureChart, kubeClient, mergedKubeconfig, packageChart, runKplane, startChartRepo, startCluster, waitFor, type ChartRepo, type TestCluster } from '@kplane/bed';
 import { KubeClient } from '@kplane/plane/cluster';
 import { kubeConfigConnection } from '@kplane/kube';
+import { gizmoManifestProfile } from '../fixtures/gizmoProfile.js';
 
 const CRD = `apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
@@ -132,29 +133,7 @@ spec:
   });
 
   it("a manifest layer's custom resource of a CRD that a chart installs (gizmo-crds): not \"not served\" on the cluster without it, checked against the chart CRD's schema", async () => {
-    const text = (color: string) => `apiVersion: kplane.dev/v1alpha1
-kind: ClusterProfile
-metadata:
-  name: gizmo-manifests
-spec:
-  version: 1.0.0
-  layers:
-    - name: crds
-      helm:
-        repo: ${repo.url}
-        chart: gizmo-crds
-        version: 1.0.0
-    - name: gizmos
-      namespace: apps
-      dependsOn: [crds]
-      manifests:
-        - apiVersion: gizmos.kplane.dev/v1
-          kind: Gizmo
-          metadata:
-            name: g
-          spec:
-            color: ${color}
-`;
+    const text = (color: string) => gizmoManifestProfile({ name: 'gizmo-manifests', repo: repo.url, color });
     const run = (color: string, contexts: string) => {
       const file = join(dir, `manifest-${color}.profile.yaml`);
       writeFileSync(file, text(color));

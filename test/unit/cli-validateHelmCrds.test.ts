@@ -12,6 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureHelmTools, fixtureChart, packageChart, runKplane, startChartRepo, type ChartRepo } from '@kplane/bed';
+import { gizmoManifestProfile } from '../fixtures/gizmoProfile.js';
 
 describe('kplane validate: CRDs a Helm layer renders are known to the manifest layers', function () {
   this.timeout(120_000);
@@ -34,29 +35,7 @@ describe('kplane validate: CRDs a Helm layer renders are known to the manifest l
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  const profile = (color: string) => `apiVersion: kplane.dev/v1alpha1
-kind: ClusterProfile
-metadata:
-  name: gizmos
-spec:
-  version: 1.0.0
-  layers:
-    - name: crds
-      helm:
-        repo: ${repo.url}
-        chart: gizmo-crds
-        version: 1.0.0
-    - name: gizmos
-      namespace: apps
-      dependsOn: [crds]
-      manifests:
-        - apiVersion: gizmos.kplane.dev/v1
-          kind: Gizmo
-          metadata:
-            name: g
-          spec:
-            color: ${color}
-`;
+  const profile = (color: string) => gizmoManifestProfile({ name: 'gizmos', repo: repo.url, color });
   const validate = (name: string, text: string, ...flags: string[]) => {
     const file = join(dir, `${name}.profile.yaml`);
     writeFileSync(file, text);

@@ -18,6 +18,7 @@ import { builtinKubeTypes } from '@kplane/language-server/kube-schemas';
 import { KubeTypes, liveSchemaData, type SchemaTarget } from '@kplane/profile';
 import { fixturesDir } from '../../fixtures/paths.js';
 import { expectOne, rangeOf } from './helpers.js';
+import { gizmoManifestProfile } from '../../fixtures/gizmoProfile.js';
 
 const crdText = readFileSync(join(fixturesDir, 'charts', 'gizmo-crds', 'crds', 'gizmos.yaml'), 'utf8');
 /** A render of gizmo-crds: new objects each time, as a new `helm template` gives. */
@@ -31,29 +32,7 @@ function withoutCrd(): KubeTypes {
   return new KubeTypes(liveSchemaData(builtin.kubernetes, served, documents));
 }
 
-const profile = (color: string) => `apiVersion: kplane.dev/v1alpha1
-kind: ClusterProfile
-metadata:
-  name: gizmos
-spec:
-  version: 1.0.0
-  layers:
-    - name: crds
-      helm:
-        repo: https://charts.example
-        chart: gizmo-crds
-        version: 1.0.0
-    - name: gizmos
-      namespace: apps
-      dependsOn: [crds]
-      manifests:
-        - apiVersion: gizmos.kplane.dev/v1
-          kind: Gizmo
-          metadata:
-            name: g
-          spec:
-            color: ${color}
-`;
+const profile = (color: string) => gizmoManifestProfile({ name: 'gizmos', repo: 'https://charts.example', color });
 
 describe('CRDs a Helm layer renders, known to the manifest layers (language service)', () => {
   const facts: ChartFacts = { name: 'gizmo-crds', version: '1.0.0', values: {}, docs: {}, subcharts: [] };
