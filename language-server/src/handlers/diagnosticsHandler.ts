@@ -9,6 +9,12 @@
  * current. Pulls: a pull starts the run of its version at once, results are remembered per
  * document version (an unchanged document answers `unchanged`), and a pull cancelled by the
  * client, or overtaken by a newer edit, stops waiting at once.
+ *
+ * A big profile's stored size (compressed, @kplane/profile checkSize) is judged after the
+ * diagnostics are answered: the compression its size check needs runs in slices of SLICE_MS
+ * (setImmediate, so requests and edits get in between), is dropped when the document changes or
+ * closes, and ends with the document checked again, as when a Helm render ends (a refresh for
+ * pulling clients, a new publish for pushed ones).
  */
 import { LSPErrorCodes, ResponseError, type ClientCapabilities, type Connection, type TextDocuments } from 'vscode-languageserver';
 import type { Diagnostic } from 'vscode-languageserver-types';
@@ -17,6 +23,9 @@ import type { LanguageService } from '../service/languageService.js';
 
 /** Edits closer together than this are validated once. */
 export const QUIET_MS = 15;
+
+/** The longest one slice of background size work keeps the event loop (one step may take longer). */
+export const SLICE_MS = 4;
 
 export type DiagnosticsMode = 'pull' | 'push';
 
@@ -46,6 +55,54 @@ export function registerDiagnostics(connection: Connection, documents: TextDocum
   let generation = 0;
   let mode: DiagnosticsMode = 'push';
   let refreshSupport = false;
+  /** Per document: how many background size checks ended, part of its resultId. */
+  const rechecks = new Map<string, number>();
+  /** Per document: the background size work running, stopped by cancel(). */
+  const warming = new Map<string, { version: number; cancel(): void }>();
+
+  /** Per document: the version whose background size work ended. */
+  const warmed = new Map<string, number>();
+
+  const stopWarming = (uri: string) => {
+    warming.get(uri)?.cancel();
+    warming.delete(uri);
+  };
+
+  /** Runs `step` in slices until it is done, then checks the document's same version again. */
+  const warm = (uri: string, version: number, step: () => boolean): void => {
+    const known = warming.get(uri);
+    if (known && known.version === version) return;
+    // Done once for this version: checking it again must not start it over (no loop).
+    if (warmed.get(uri) === version) return;
+    stopWarming(uri);
+    let handle: NodeJS.Immediate | undefined;
+    const slice = () => {
+      handle = undefined;
+      if (documents.get(uri)?.version !== version) return stopWarming(uri);
+      const until = performance.now() + SLICE_MS;
+      let more = true;
+      try {
+        while ((more = step()) && performance.now() < until);
+      } catch {
+        more = false;
+      }
+      if (more) {
+        handle = setImmediate(slice);
+        return;
+      }
+      warming.delete(uri);
+      warmed.set(uri, version);
+      recheck(uri);
+    };
+    warming.set(uri, {
+      version,
+      cancel: () => {
+        if (handle) clearImmediate(handle);
+        handle = undefined;
+      },
+    });
+    handle = setImmediate(slice);
+  };
 
   const schedule = (document: TextDocument, delay: number): Pending => {
     const known = pending.get(document.uri);
@@ -57,7 +114,7 @@ export function registerDiagnostics(connection: Connection, documents: TextDocum
       timer = undefined;
       // Newer text arrived while we waited: its own entry does the work.
       const current = documents.get(document.uri);
-      settle(current && current.version === document.version ? service.doValidation(current) : []);
+      settle(current && current.version === document.version ? service.doValidation(current, { sizeInBackground: (step) => warm(current.uri, current.version, step) }) : []);
     };
     const entry: Pending = {
       version: document.version,
@@ -90,7 +147,19 @@ export function registerDiagnostics(connection: Connection, documents: TextDocum
     });
   };
 
+  /** Background work for this document ended: its diagnostics may have changed. */
+  const recheck = (uri: string): void => {
+    const document = documents.get(uri);
+    if (!document) return;
+    rechecks.set(uri, (rechecks.get(uri) ?? 0) + 1);
+    pending.get(uri)?.cancel();
+    pending.delete(uri);
+    if (mode === 'push') push(document, 0);
+    else if (refreshSupport) connection.languages.diagnostics.refresh().catch(() => undefined);
+  };
+
   const changed = (document: TextDocument, delay: number): void => {
+    stopWarming(document.uri);
     if (mode === 'push') push(document, delay);
     else schedule(document, delay);
   };
@@ -100,6 +169,9 @@ export function registerDiagnostics(connection: Connection, documents: TextDocum
   documents.onDidClose((e) => {
     pending.get(e.document.uri)?.cancel();
     pending.delete(e.document.uri);
+    stopWarming(e.document.uri);
+    rechecks.delete(e.document.uri);
+    warmed.delete(e.document.uri);
     service.forget(e.document.uri);
     // A pushed diagnostic stays in the client until replaced: clear the closed document's.
     if (mode === 'push') void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
@@ -108,7 +180,7 @@ export function registerDiagnostics(connection: Connection, documents: TextDocum
   connection.languages.diagnostics.on(async (params, token) => {
     const document = documents.get(params.textDocument.uri);
     if (!document) return { kind: 'full', items: [] };
-    const resultId = `${generation}:${document.version}`;
+    const resultId = `${generation}:${rechecks.get(document.uri) ?? 0}:${document.version}`;
     if (params.previousResultId === resultId) return { kind: 'unchanged', resultId };
     // The client asks for this version now: the quiet period is for edits nobody has asked about yet.
     const entry = schedule(document, 0);

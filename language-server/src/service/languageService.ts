@@ -4,7 +4,7 @@
  * webview editor and tests use it as is. Parses are remembered per document version, and every
  * entry point catches its own failures: a bug here must cost a feature, never the server.
  */
-import { customKindsOf, type ClusterSchemaSource, type Finding, type FindingCode, type KubeTypes, type ProfileNode, type SchemaTarget } from '@kplane/profile';
+import { customKindsOf, warmSizeStep, type ClusterSchemaSource, type Finding, type FindingCode, type KubeTypes, type ProfileNode, type SchemaTarget } from '@kplane/profile';
 import type { CodeAction, CodeLens, CompletionList, Diagnostic, DocumentSymbol, Hover, Location, Position, Range } from 'vscode-languageserver-types';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { isProfileDocument, parseYamlFile, type ParsedFile } from './yamlParse.js';
@@ -70,6 +70,15 @@ export interface ValidationOptions {
    * Without it, those of the chart provider's background renders (the editor) are used.
    */
   customResourceDefinitions?: (documentIndex: number) => readonly unknown[] | undefined;
+  /**
+   * Judge a big profile's stored size (compressed above 1.1 MiB plain) in the background (the
+   * language server): without it the size check compresses the manifests it does not know yet
+   * before answering (`kplane validate`, exact and synchronous). With it, a document whose
+   * compressed sizes are not all known yet gets no size finding now, and this is called once with
+   * `step`: each call does one small piece of the compression (one chunk of 64 manifests, a few
+   * ms) and returns false when nothing is left; validate the same version again then.
+   */
+  sizeInBackground?: (step: () => boolean) => void;
 }
 
 export interface LanguageService {
@@ -165,7 +174,9 @@ export function getLanguageService(initial: LanguageServiceOptions = {}): Langua
           return helmDiagnostics(document, parsed, options.helmCharts, kube ? { kube, kubeVersion: options.kubeVersion, targets: targetsOf(document.uri) } : undefined, rendered);
         });
         const crds = validation.customResourceDefinitions ?? renderedCrds.update(document.uri, renders);
-        return [...validateFile(document, parsed, {
+        const unsized: unknown[] = [];
+        const background = validation.sizeInBackground;
+        const diagnostics = [...validateFile(document, parsed, {
           yamlSyntax: options.yamlSyntax ?? true,
           clusterSchemas: options.clusterSchemas,
           kubeTypes: options.kubeTypes,
@@ -174,7 +185,10 @@ export function getLanguageService(initial: LanguageServiceOptions = {}): Langua
           expectProfile: validation.expectProfile,
           profileGraph: validation.profileGraph,
           customResourceDefinitions: crds,
+          sizePending: background ? (value) => unsized.push(value) : undefined,
         }), ...helm];
+        if (background && unsized.length) background(() => unsized.some((value) => warmSizeStep(value)));
+        return diagnostics;
       } catch (err) {
         return [
           {

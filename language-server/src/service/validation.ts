@@ -2,7 +2,7 @@
  * Diagnostics of a YAML file: YAML problems of every document, and for each ClusterProfile
  * document the findings of @kplane/profile's validateProfile, placed on exact ranges.
  */
-import { checkProfileGraph, FINDING_CODES, profileNode, validateProfile, type ClusterSchemaSource, type Finding, type FindingCode, type KubeTypes, type ProfileNode, type SchemaTarget } from '@kplane/profile';
+import { checkProfileGraph, checkSize, FINDING_CODES, profileNode, validateProfile, type ClusterSchemaSource, type Finding, type FindingCode, type KubeTypes, type ProfileNode, type SchemaTarget } from '@kplane/profile';
 import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver-types';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { isProfileDocument, type ParsedFile, type Problem } from './yamlParse.js';
@@ -40,6 +40,12 @@ export interface ValidationSettings {
    * caller checks them over a larger set itself (`kplane validate` over all its files).
    */
   profileGraph?: boolean;
+  /**
+   * Judge a big profile's stored (compressed) size only from compressed sizes already remembered:
+   * when some are not, its document gets no size finding yet, and this is called with the
+   * document's value (@kplane/profile warmSizeStep does the work; validate again after it).
+   */
+  sizePending?: (value: unknown) => void;
 }
 
 /** A diagnostic of ours: its code is one of profile/src/validation/codes.ts. */
@@ -67,7 +73,7 @@ const SEVERITY = {
 // value object over: ./yamlParse.ts).
 const findingsCache = new WeakMap<
   object,
-  { schemas: ClusterSchemaSource | undefined; kube: KubeTypes | undefined; kubeVersion: string | undefined; targets: readonly SchemaTarget[] | undefined; crds: readonly unknown[] | undefined; findings: Finding[] }
+  { schemas: ClusterSchemaSource | undefined; kube: KubeTypes | undefined; kubeVersion: string | undefined; targets: readonly SchemaTarget[] | undefined; crds: readonly unknown[] | undefined; findings: Finding[]; sizePending: boolean }
 >();
 
 function hasManifests(value: unknown): boolean {
@@ -84,9 +90,29 @@ function findingsOf(value: unknown, settings: ValidationSettings, index: number)
   if (typeof value !== 'object' || value === null) return validateProfile(value, options);
   const known = findingsCache.get(value);
   // The targets list is replaced, never changed in place, when a cluster's schemas change.
-  if (known && known.schemas === clusterSchemas && known.kube === kube && known.kubeVersion === kubeVersion && known.targets === options.targets && known.crds === crds) return known.findings;
-  const findings = validateProfile(value, options);
-  findingsCache.set(value, { schemas: clusterSchemas, kube, kubeVersion, targets: options.targets, crds, findings });
+  const sizePending = settings.sizePending;
+  let pending = false;
+  const onSizePending = sizePending ? () => (pending = true) : undefined;
+  if (known && known.schemas === clusterSchemas && known.kube === kube && known.kubeVersion === kubeVersion && known.targets === options.targets && known.crds === crds) {
+    if (!known.sizePending) return known.findings;
+    // Only the size was left to judge: the rest stays as found.
+    let size: Finding[] = [];
+    try {
+      size = checkSize(value, { onPending: onSizePending });
+    } catch {
+      // validateProfile said nothing of size either; the other findings stand.
+    }
+    if (pending) {
+      sizePending?.(value);
+      return known.findings;
+    }
+    known.sizePending = false;
+    known.findings = [...known.findings, ...size];
+    return known.findings;
+  }
+  const findings = validateProfile(value, { ...options, onSizePending });
+  findingsCache.set(value, { schemas: clusterSchemas, kube, kubeVersion, targets: options.targets, crds, findings, sizePending: pending });
+  if (pending) sizePending?.(value);
   return findings;
 }
 

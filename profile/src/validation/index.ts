@@ -18,7 +18,7 @@ export { checkSchema, pointerToPath } from './schemaCheck.js';
 export { checkSemantics } from './semanticCheck.js';
 export { FINDING_AREAS, FINDING_CODES, isFindingCode, type FindingArea, type FindingCode, type FindingCodeInfo, type QuickFixCode, type YamlLibraryCode } from './codes.js';
 export { diagnosticsDoc } from './codesDoc.js';
-export { PROFILE_SIZE_LIMIT_BYTES, PROFILE_STORE_LIMIT_BYTES, storedSize, storedSizeAsWritten } from './sizeCheck.js';
+export { PROFILE_SIZE_LIMIT_BYTES, PROFILE_STORE_LIMIT_BYTES, checkSize, storedSize, storedSizeAsWritten, warmSizeStep, type SizeCheckOptions } from './sizeCheck.js';
 export { checkProfileGraph, profileNode, type ProfileNode, type GraphOptions } from './profileGraph.js';
 export { formatPath, isIpv4, isCidr, isSemver, isChartVersion, isDns1123Label, isDns1123Subdomain, closest, describeValue } from './rules.js';
 export { checkManifest, type ManifestCheckOptions } from './manifestCheck.js';
@@ -68,6 +68,11 @@ export interface ValidateOptions {
    * objects while they are unchanged: checks are kept per set of CRD objects.
    */
   customResourceDefinitions?: readonly unknown[];
+  /**
+   * Judge the stored size from compressed sizes already remembered (./sizeCheck.ts
+   * SizeCheckOptions.onPending): when some are not, no size finding, and this is called.
+   */
+  onSizePending?: () => void;
 }
 
 /** Every problem of a ClusterProfile document (the whole object: apiVersion, kind, metadata, spec). */
@@ -77,7 +82,7 @@ export function validateProfile(doc: unknown, options: ValidateOptions = {}): Fi
     const isClusterScoped = options.isClusterScoped ?? (kube ? (apiVersion: string, kind: string) => (kube.scopeOf(apiVersion, kind) ?? (isKnownClusterScoped(apiVersion, kind) ? 'Cluster' : 'Namespaced')) === 'Cluster' : isKnownClusterScoped);
     const findings = checkSchema(doc);
     findings.push(...checkSemantics(doc, { isClusterScoped, clusterSchemas: options.clusterSchemas, kube, kubeVersion: options.kubeVersion, targets: options.targets, customResourceDefinitions: options.customResourceDefinitions }));
-    findings.push(...checkSize(doc));
+    findings.push(...checkSize(doc, { onPending: options.onSizePending }));
     return findings;
   } catch (err) {
     // A bug of ours must not take the editor or the agent down; say so as a finding instead.

@@ -197,10 +197,12 @@ export function storedSize(doc: Record<string, unknown>): number {
  */
 const compressedLayers = new WeakMap<object, { items: readonly unknown[]; bytes: number; plainBytes: number }>();
 
-function compressedLayerSize(manifests: readonly unknown[]): { bytes: number; plainBytes: number } {
+function compressedLayerSize(manifests: readonly unknown[], knownOnly = false): { bytes: number; plainBytes: number } | undefined {
   const first = manifests[0];
   const memo = typeof first === 'object' && first !== null ? compressedLayers.get(first) : undefined;
   if (memo && memo.items.length === manifests.length && memo.items.every((m, i) => m === manifests[i])) return memo;
+  // What cannot be remembered (no manifests, or not an object first) is measured at once.
+  if (knownOnly && typeof first === 'object' && first !== null) return undefined;
   const { text, plainBytes } = compressLayer(manifests);
   const sizes = { bytes: text.length, plainBytes };
   if (typeof first === 'object' && first !== null) compressedLayers.set(first, { items: [...manifests], ...sizes });
@@ -213,15 +215,26 @@ function compressedLayerSize(manifests: readonly unknown[]): { bytes: number; pl
  * profiles pay nothing for the compression.
  */
 export function storedSizeAsWritten(doc: Record<string, unknown>): { bytes: number; plain: number; compressed: boolean } {
+  return asWritten(doc, false)!;
+}
+
+/** storedSizeAsWritten; with `knownOnly`, undefined when a layer's compressed size is not remembered yet. */
+function asWritten(doc: Record<string, unknown>, knownOnly: boolean): { bytes: number; plain: number; compressed: boolean } | undefined {
   const plain = storedSize(doc);
   const spec = doc.spec;
   if (plain <= COMPRESS_ABOVE_BYTES || !isRecord(spec) || !Array.isArray(spec.layers)) return { bytes: plain, plain, compressed: false };
   if (!spec.layers.some((l: unknown) => isRecord(l) && Array.isArray(l.manifests))) return { bytes: plain, plain, compressed: false };
   let texts = 0;
   let compressed = false;
+  let unknown = false;
   const layers = spec.layers.map((layer: unknown) => {
     if (!isRecord(layer) || !Array.isArray(layer.manifests)) return layer;
-    const { bytes, plainBytes } = compressedLayerSize(layer.manifests as unknown[]);
+    const sizes = compressedLayerSize(layer.manifests as unknown[], knownOnly);
+    if (!sizes) {
+      unknown = true;
+      return layer;
+    }
+    const { bytes, plainBytes } = sizes;
     if (bytes >= plainBytes) return layer; // stays plain, as compressLayers leaves it
     texts += bytes;
     compressed = true;
@@ -229,6 +242,7 @@ export function storedSizeAsWritten(doc: Record<string, unknown>): { bytes: numb
     const { manifests: _plain, ...rest } = layer;
     return { ...rest, compressedManifests: '' };
   });
+  if (unknown) return undefined;
   return { bytes: storedSize({ ...doc, spec: { ...spec, layers } }) + texts, plain, compressed };
 }
 
@@ -245,40 +259,102 @@ const compressedChunks = new WeakMap<object, { items: readonly unknown[]; bytes:
  * share less than one stream does, so this is above the exact size (what makes it a safe gate),
  * by the chunks' gzip headers and the repetition across them.
  */
-function compressedBound(doc: Record<string, unknown>, spec: Record<string, unknown>): number {
+function compressedBound(doc: Record<string, unknown>, spec: Record<string, unknown>, knownOnly = false): number | undefined {
   let texts = 0;
+  let unknown = false;
   const layers = (spec.layers as unknown[]).map((layer: unknown) => {
     if (!isRecord(layer) || !Array.isArray(layer.manifests)) return layer;
     const manifests = layer.manifests as unknown[];
     let bytes = 0;
-    for (let at = 0; at < manifests.length; at += CHUNK) {
-      const chunk = manifests.slice(at, at + CHUNK);
-      const first = chunk[0];
-      const memo = typeof first === 'object' && first !== null ? compressedChunks.get(first) : undefined;
-      if (memo && memo.items.length === chunk.length && memo.items.every((m, i) => m === chunk[i])) bytes += memo.bytes;
-      else {
-        const size = compressLayer(chunk).text.length;
-        if (typeof first === 'object' && first !== null) compressedChunks.set(first, { items: chunk, bytes: size });
-        bytes += size;
-      }
+    for (let at = 0; at < manifests.length && !unknown; at += CHUNK) {
+      const size = chunkSize(manifests.slice(at, at + CHUNK), knownOnly);
+      if (size === undefined) unknown = true;
+      else bytes += size;
     }
     texts += bytes;
     const { manifests: _plain, ...rest } = layer;
     return { ...rest, compressedManifests: '' };
   });
-  return storedSize({ ...doc, spec: { ...spec, layers } }) + texts;
+  return unknown ? undefined : storedSize({ ...doc, spec: { ...spec, layers } }) + texts;
 }
 
-export function checkSize(doc: unknown): Finding[] {
+/** The compressed size of one chunk, remembered; with `knownOnly`, undefined when it is not remembered yet. */
+function chunkSize(chunk: readonly unknown[], knownOnly: boolean): number | undefined {
+  const first = chunk[0];
+  const memo = typeof first === 'object' && first !== null ? compressedChunks.get(first) : undefined;
+  if (memo && memo.items.length === chunk.length && memo.items.every((m, i) => m === chunk[i])) return memo.bytes;
+  if (knownOnly && typeof first === 'object' && first !== null) return undefined;
+  const size = compressLayer(chunk).text.length;
+  if (typeof first === 'object' && first !== null) compressedChunks.set(first, { items: chunk, bytes: size });
+  return size;
+}
+
+const WARN_BYTES = PROFILE_SIZE_LIMIT_BYTES * WARN_SHARE;
+
+/**
+ * One piece of the compression checkSize needs to judge `doc` in `onPending` mode: the first chunk
+ * of CHUNK manifests whose compressed size is not remembered yet (a few ms), or, once every chunk
+ * is known and their estimate is within the warning share, one whole layer compressed exactly as
+ * compressLayers writes it. Returns false when nothing is left to do. Pure: the caller decides
+ * when to run each piece (the language server between other work, setImmediate).
+ */
+export function warmSizeStep(doc: unknown): boolean {
+  if (!isRecord(doc) || !isRecord(doc.spec) || !Array.isArray(doc.spec.layers)) return false;
+  const spec = doc.spec;
+  const plainSize = storedSize(doc);
+  if (plainSize <= WARN_BYTES || plainSize <= COMPRESS_ABOVE_BYTES) return false;
+  for (const layer of spec.layers as unknown[]) {
+    if (!isRecord(layer) || !Array.isArray(layer.manifests)) continue;
+    const manifests = layer.manifests as unknown[];
+    for (let at = 0; at < manifests.length; at += CHUNK) {
+      const chunk = manifests.slice(at, at + CHUNK);
+      if (chunkSize(chunk, true) !== undefined) continue;
+      chunkSize(chunk, false);
+      return true;
+    }
+  }
+  if (compressedBound(doc, spec, true)! <= WARN_BYTES) return false;
+  for (const layer of spec.layers as unknown[]) {
+    if (!isRecord(layer) || !Array.isArray(layer.manifests)) continue;
+    if (compressedLayerSize(layer.manifests as unknown[], true)) continue;
+    compressedLayerSize(layer.manifests as unknown[]);
+    return true;
+  }
+  return false;
+}
+
+export interface SizeCheckOptions {
+  /**
+   * Judge with remembered compressed sizes only (the editor: compressing a 2 MB profile is 30-250
+   * ms it must not spend before the first diagnostics). When one is missing there is no size
+   * finding, and this is called: run warmSizeStep until it returns false, then check again.
+   */
+  onPending?: () => void;
+}
+
+export function checkSize(doc: unknown, options: SizeCheckOptions = {}): Finding[] {
   if (!isRecord(doc) || !isRecord(doc.spec)) return [];
   const spec = doc.spec;
+  const knownOnly = options.onPending !== undefined;
   // Only a profile above the store limit's share is worth compressing to judge, and only one
   // whose estimate compressed is above it too is compressed exactly (as compressLayers writes it).
   const plainSize = storedSize(doc);
-  if (plainSize <= PROFILE_SIZE_LIMIT_BYTES * WARN_SHARE) return [];
-  if (plainSize > COMPRESS_ABOVE_BYTES && Array.isArray(spec.layers) && compressedBound(doc, spec) <= PROFILE_SIZE_LIMIT_BYTES * WARN_SHARE) return [];
-  const { bytes: size, plain, compressed } = storedSizeAsWritten(doc);
-  if (size <= PROFILE_SIZE_LIMIT_BYTES * WARN_SHARE) return [];
+  if (plainSize <= WARN_BYTES) return [];
+  if (plainSize > COMPRESS_ABOVE_BYTES && Array.isArray(spec.layers)) {
+    const bound = compressedBound(doc, spec, knownOnly);
+    if (bound === undefined) {
+      options.onPending?.();
+      return [];
+    }
+    if (bound <= WARN_BYTES) return [];
+  }
+  const written = asWritten(doc, knownOnly);
+  if (!written) {
+    options.onPending?.();
+    return [];
+  }
+  const { bytes: size, plain, compressed } = written;
+  if (size <= WARN_BYTES) return [];
   const over = size > PROFILE_SIZE_LIMIT_BYTES;
   const automatic = `kplane stores the layers of a profile above ${COMPRESS_ABOVE_BYTES / 1024} KiB as gzip+base64 automatically`;
   const asStored = compressed ? ` compressed (${automatic}; ${mib(plain)} plain)` : plain > COMPRESS_ABOVE_BYTES ? ` as stored (${automatic}, but these do not get smaller that way)` : ' as stored';

@@ -8,10 +8,12 @@ import { strict as assert } from 'node:assert';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { stringify } from 'yaml';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import { repoRoot } from '../../fixtures/paths.js';
 import { ClusterSchemasNotification } from '@kplane/language-server/protocol';
 import { VALID, edit } from './helpers.js';
+import { bigProfile, noise } from './bigProfiles.js';
 
 interface Push {
   uri: string;
@@ -126,6 +128,20 @@ describe('kplane-language-server --stdio with an LSP 3.16 client (pushed diagnos
       actions.map((a) => a.title),
       ['Declare variable "imag" under spec.variables', 'Escape as $${imag} (keep the text)', 'Disable substitution for this object'],
     );
+  });
+
+  it('judges a big profile\'s stored size after the first push, and pushes again with PROFILE_TOO_LARGE', async function () {
+    this.timeout(120_000);
+    const big = 'file:///work/push-noise.profile.yaml';
+    const from = pushes.length;
+    connection.sendNotification('textDocument/didOpen', { textDocument: { uri: big, languageId: 'yaml', version: 1, text: stringify(bigProfile(400, (i) => noise(4000, i + 1))) } });
+    const sizeCodes = (p: Push) => p.diagnostics.map((d) => d.code).filter((c) => c === 'PROFILE_TOO_LARGE' || c === 'PROFILE_NEAR_SIZE_LIMIT');
+    const first = await pushed((p) => p.uri === big && p.version === 1, from);
+    assert.deepEqual(sizeCodes(first), [], 'the first push must not wait for the compression of 1.6 MB');
+    // Other pushes of the same text may come between (settings, schemas): the one with a size finding ends it.
+    const later = await pushed((p) => p.uri === big && p.version === 1 && sizeCodes(p).length > 0, pushes.indexOf(first) + 1);
+    assert.deepEqual(sizeCodes(later), ['PROFILE_TOO_LARGE']);
+    connection.sendNotification('textDocument/didClose', { textDocument: { uri: big } });
   });
 
   it('pushes again for open documents when cluster schemas arrive', async () => {
