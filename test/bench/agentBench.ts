@@ -9,13 +9,16 @@
  *     change vs `helm upgrade` (Helm and the registry from bed/build-helm.sh); then drift
  *     correction on the chart's objects, 20 edits, against the same target as manifests (2).
  *  5. A real-shaped stack (./realStack.ts: 165 objects of 13 kinds, three 0.7 MB CRDs, 35 KB
- *     dashboards), split by splitProfile into profiles that depend on each other, created → all
+ *     dashboards), as one profile (it fits as stored, compressed) or with KPLANE_BENCH_STACK=split
+ *     split by splitProfile into profiles that depend on each other, created → all
  *     Ready, vs kubectl apply --server-side of the CRDs, kubectl wait for them Established, and
  *     kubectl apply --server-side of the rest (what the agent's health waits for); then the
  *     agent's RSS with that stack and the 500-object profile of 3 loaded together, a status
  *     write of the largest part (and of every part: whole answer, metadata-only answer, kubectl
  *     patch --subresource=status as the floor), and the time from SIGTERM to the agent's exit.
- *     The parts are written as the plane writes them: above 256 KiB with their layers compressed.
+ *     The parts are written as the plane writes them: above 256 KiB with their layers compressed
+ *     (KPLANE_BENCH_STORED=plain writes them plain, as before, for an A/B against an agent that
+ *     cannot read the compressed form).
  * `--stack` runs only 3 and 5. Build first (npx tsc -b agent test); the cluster needs the
  * binaries of bed/build-k8s.sh.
  */
@@ -27,13 +30,21 @@ import { stringify } from 'yaml';
 import { ensureBinaries, ensureHelmTools, fixtureChart, helm, packageChart, startChartRepo, startCluster, waitFor, startAgent } from '@kplane/bed';
 import { Informer, KubeClient, KubeError, loadConnection, METADATA_ONLY } from '@kplane/kube';
 import { withOwnership } from '@kplane/agent/core';
-import { renderProfile, type ClusterProfile, type Manifest } from '@kplane/profile';
+import { PROFILE_SIZE_LIMIT_BYTES, renderProfile, storedSizeAsWritten, type ClusterProfile, type Manifest } from '@kplane/profile';
 import { splitProfile, storedObject } from '@kplane/plane';
 import { realStack } from './realStack.js';
 
 const NS = 'kplane-system';
 const PROFILES = `/apis/kplane.dev/v1alpha1/namespaces/${NS}/clusterprofiles`;
 const RUNS = 5;
+/** KPLANE_BENCH_STORED=plain: the stack's parts are written plain, not compressed (see the header). */
+const STORED_PLAIN = process.env.KPLANE_BENCH_STORED === 'plain';
+/**
+ * The stack goes in as one profile when it fits as the plane stores it (its layers compressed),
+ * as a user's `kplane apply` of it would; KPLANE_BENCH_STACK=split (or a plain store, where it
+ * cannot fit) splits it with splitProfile into parts that depend on each other, as before.
+ */
+const STACK_SPLIT = process.env.KPLANE_BENCH_STACK === 'split' || STORED_PLAIN;
 /** The agent runs with the Node flags of its image (agent/deploy/Containerfile); KPLANE_BENCH_AGENT_NODE_OPTIONS overrides them (e.g. '' for Node's defaults). */
 const AGENT_NODE_OPTIONS = process.env.KPLANE_BENCH_AGENT_NODE_OPTIONS ?? '--max-semi-space-size=2';
 
@@ -199,14 +210,18 @@ async function realStackBench(kubeconfigPath: string, api: KubeClient, kubectl: 
     kubectlMs.push(Date.now() - started);
     kubectlCpu.push(minus(sides(), cpuBefore));
 
-    const split = splitProfile(realStack(`stack-${i}`, `stack-agent-${i}`, `a${i}`));
-    if ('error' in split) throw new Error(`splitProfile: ${split.error}`);
-    parts = split.profiles;
+    const whole = realStack(`stack-${i}`, `stack-agent-${i}`, `a${i}`);
+    if (!STACK_SPLIT && storedSizeAsWritten(whole as unknown as Record<string, unknown>).bytes <= PROFILE_SIZE_LIMIT_BYTES) parts = [whole];
+    else {
+      const split = splitProfile(whole);
+      if ('error' in split) throw new Error(`splitProfile: ${split.error}`);
+      parts = split.profiles;
+    }
     mark(`agent stack ${i} start`);
     cpuBefore = sides();
     started = Date.now();
     // As the plane writes them (kplane apply): parts above 256 KiB with their layers compressed.
-    for (const p of parts) await applyRetrying(api, `${PROFILES}/${p.metadata.name}`, storedObject(p));
+    for (const p of parts) await applyRetrying(api, `${PROFILES}/${p.metadata.name}`, STORED_PLAIN ? p : storedObject(p));
     await watchProfiles.until(parts.map((p) => p.metadata.name), (x) => x.status?.appliedVersion === '1.0.0' && !!x.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'), 600_000);
     agentMs.push(Date.now() - started);
     agentCpu.push(minus(sides(), cpuBefore));
@@ -241,7 +256,7 @@ async function realStackBench(kubeconfigPath: string, api: KubeClient, kubectl: 
   const a = median(agentMs);
   const cpuLine = (c: ReturnType<typeof sides>, client: 'kubectl' | 'agent') => `${client} ${c[client]} + API server ${c.apiserver} + etcd ${c.etcd}`;
   return [
-    `real-shaped stack (test/bench/realStack.ts): ${objects} objects of 13 kinds, three 0.7 MB CRDs, split into ${parts.length} profiles (${parts.map((p) => `${p.metadata.name} ${(JSON.stringify(p).length / 1e6).toFixed(2)} MB`).join(', ')}), median of 2 alternating runs:`,
+    `real-shaped stack (test/bench/realStack.ts): ${objects} objects of 13 kinds, three 0.7 MB CRDs, ${parts.length === 1 ? 'as one profile' : `split into ${parts.length} profiles`} (${parts.map((p) => `${p.metadata.name} ${(JSON.stringify(p).length / 1e6).toFixed(2)} MB plain, ${(JSON.stringify(STORED_PLAIN ? p : storedObject(p)).length / 1e3).toFixed(0)} KB stored`).join(', ')}), written ${STORED_PLAIN ? 'plain (KPLANE_BENCH_STORED=plain)' : 'as the plane writes them (layers compressed)'}, median of 2 alternating runs:`,
     `  kubectl apply --server-side (CRDs, wait Established, the rest): ${k} ms   (runs: ${kubectlMs.join(', ')})`,
     `  kplane agent (created → every part Ready)                     : ${a} ms   (runs: ${agentMs.join(', ')})`,
     `  ratio agent/kubectl                                            : ${(a / k).toFixed(2)}×   (target ≤ 1.0×)`,
@@ -308,7 +323,8 @@ function childrenCpuMs(): number {
  * What the API server spends on one status write, by the shape of the object (issue 9: "status
  * patch of a 900 KB profile <= 100 ms"). Run after the agent exited, so nothing else writes: a
  * ClusterProfile of about 0.9 MB of structured manifests (a part of the real-shaped stack split at
- * 0.95 MB), a ClusterProfile of the same size whose bulk is one string (one ConfigMap manifest
+ * 0.95 MB), the same as the plane stores it (layers compressed; skipped when the cluster's CRD
+ * does not know that form), a ClusterProfile of the same size whose bulk is one string (one ConfigMap manifest
  * holding it), both patched on /status, and a ConfigMap of the same size (a label patch: it has no
  * status). Each: 10 merge patches answered with metadata only, the round trip and the API
  * server's CPU time per patch (from /proc, 10 ms ticks over the 10).
@@ -323,13 +339,26 @@ async function statusPatchByShape(api: KubeClient, pids: () => Record<string, nu
   const oneString: ClusterProfile = { apiVersion: 'kplane.dev/v1alpha1', kind: 'ClusterProfile', metadata: { name: 'shape-one-string', namespace: NS }, spec: { version: '1.0.0', dependsOn: ['never-there'], layers: [{ name: 'l', namespace: 'shape-ns', manifests: [blob('one') as Manifest] }] } };
   const cases: { what: string; path: string; body: (i: number) => unknown; create: () => Promise<unknown> }[] = [
     { what: `ClusterProfile of structured manifests (${structured.spec.layers.reduce((n, l) => n + (l.manifests?.length ?? 0), 0)} objects)`, path: `${PROFILES}/shape-structured/status`, body: (i) => ({ status: { resources: { pruned: i } } }), create: () => api.apply(`${PROFILES}/shape-structured`, structuredPart, 'bench') },
+    { what: 'the same structured ClusterProfile as the plane stores it (layers compressed)', path: `${PROFILES}/shape-compressed/status`, body: (i) => ({ status: { resources: { pruned: i } } }), create: () => api.apply(`${PROFILES}/shape-compressed`, storedObject({ ...structuredPart, metadata: { name: 'shape-compressed', namespace: NS } }), 'bench') },
     { what: 'ClusterProfile whose bulk is one string', path: `${PROFILES}/shape-one-string/status`, body: (i) => ({ status: { resources: { pruned: i } } }), create: () => api.apply(`${PROFILES}/shape-one-string`, oneString, 'bench') },
     { what: 'ConfigMap of one string (label patch, no status)', path: `/api/v1/namespaces/${NS}/configmaps/shape-one-string`, body: (i) => ({ metadata: { labels: { n: String(i) } } }), create: () => api.apply(`/api/v1/namespaces/${NS}/configmaps/shape-one-string`, { ...blob('shape-one-string'), metadata: { name: 'shape-one-string', namespace: NS } }, 'bench') },
   ];
   const lines = [`  what the API server spends on one status write, by shape (the agent stopped; 10 merge patches each, answer metadata only):`];
   for (const c of cases) {
-    await c.create();
-    const stored = JSON.stringify(await api.request('GET', c.path.replace(/\/status$/, ''))).length;
+    try {
+      await c.create();
+    } catch (err) {
+      // An agent's CRD from before the compressed form (an A/B against an older build) refuses it.
+      if (!c.path.includes('shape-compressed')) throw err;
+      lines.push(`    ${c.what}: skipped, this cluster's ClusterProfile CRD does not know compressedManifests`);
+      continue;
+    }
+    const storedText = JSON.stringify(await api.request('GET', c.path.replace(/\/status$/, '')));
+    const stored = storedText.length;
+    if (c.path.includes('shape-compressed') && !storedText.includes('compressedManifests')) {
+      lines.push(`    ${c.what}: skipped, this cluster's ClusterProfile CRD does not keep compressedManifests`);
+      continue;
+    }
     const ms: number[] = [];
     const before = cpuMs(pids()['kube-apiserver']);
     for (let i = 0; i < 10; i++) {

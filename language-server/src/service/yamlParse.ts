@@ -117,7 +117,7 @@ export function parseYamlFile(text: string, previous?: ParsedFile): ParsedFile {
       code: 'FILE_TOO_LARGE',
       severity: 'error',
       // Far above what one profile may be, so the size finding (PROFILE_TOO_LARGE) is what most meet first.
-      message: `This file has ${(text.length / 1024 / 1024).toFixed(1)} M characters; kplane checks files up to ${LIMITS.maxFileChars / 1024 / 1024} M, and one ClusterProfile can hold at most ${(PROFILE_SIZE_LIMIT_BYTES / 1024 / 1024).toFixed(2)} MiB anyway (what the API server stores). Split it into several profiles that depend on each other (spec.dependsOn; \`kplane split\` writes them), one per file, or use a helm layer.`,
+      message: `This file has ${(text.length / 1024 / 1024).toFixed(1)} M characters; kplane checks files up to ${LIMITS.maxFileChars / 1024 / 1024} M, so this file is not checked. One ClusterProfile may store at most ${(PROFILE_SIZE_LIMIT_BYTES / 1024 / 1024).toFixed(2)} MiB (kplane writes the layers of a big profile compressed, so that is not its size in the file). Split it into several profiles that depend on each other (spec.dependsOn; \`kplane split\` writes them), one per file, or use a helm layer.`,
       start: 0,
       end: Math.min(text.length, text.indexOf('\n') < 0 ? text.length : text.indexOf('\n')),
     });

@@ -210,7 +210,7 @@ const OTHER_CODES = {
   // The file as a whole (language server).
   FILE_TOO_LARGE: {
     area: 'file',
-    meaning: 'The file has more than 4 M characters; kplane does not parse it. One profile cannot be that large anyway: the API server stores at most about 1.5 MiB per object (see PROFILE_TOO_LARGE).',
+    meaning: 'The file has more than 4 M characters; kplane does not parse it, so nothing in it is checked. Split it into several profiles, one per file (see PROFILE_TOO_LARGE for what one profile may store: kplane writes big layers compressed, so a profile may be larger in its file than in the API server).',
     example: 'a 20 MB YAML file',
     fix: 'Split it into profiles that depend on each other (spec.dependsOn; kplane split writes them), one per file, or use a helm layer.',
     quickFix: false,
