@@ -8,8 +8,9 @@
  * Measured, in one run:
  *   - seeding: how long creating the N members took (bounded pool of parallel requests);
  *   - hub mode (FleetWatcher.setHubs, as the extension and `kplane status --hub` run it): initial
- *     load until every member is Healthy, steady CPU % of one core, RSS, status write → model
- *     update latency (median, p95);
+ *     load until every member is Healthy, steady CPU % of one core and CPU ms per watch event
+ *     (the writes the hub accepted in the window: less sensitive to a shared machine's load than
+ *     the %), RSS, status write → model update latency (median, p95);
  *   - the hub itself while the plane watches: kube-apiserver and etcd CPU % and RSS, etcd DB size;
  *   - direct mode on the same server and writes, at the largest size it handles here (default
  *     1,000 clusters, the size of bench:fleet): one ClusterWatch per member namespace, as if each
@@ -18,7 +19,10 @@
  * Flags: --members N (10000), --direct N (1000), --window S (steady window, 60), --parallel N
  * (seeding pool, 48), --writer-sockets N (the writer's connections, 16), --direct-only / --hub-only,
  * --probe-lists (after the hub phase, with the writer on: the ClusterAgents listed with other page
- * sizes and resourceVersions, to see where the load's time goes), --keep-managed-fields (members
+ * sizes and resourceVersions, to see where the load's time goes), --cpu-prof-dir D (the hub phase's
+ * process writes a V8 CPU profile there: node --cpu-prof), --compare DIR [--rounds N] (after the
+ * hub phase, the hub phase of another build in DIR and of this one, alternately, N of each on the
+ * same hub and writes: an A/B), --keep-managed-fields (members
  * seeded as join and the agent wrote them before they cleared managedFields: the A/B baseline).
  */
 import { spawn } from 'node:child_process';
@@ -163,8 +167,9 @@ async function writer(config: { kubeconfigPath: string; members: number; sockets
   setInterval(() => {
     if (durations.length) Object.assign(counts, { writeMedianMs: Math.round(quantile(durations, 0.5)), writeP95Ms: Math.round(quantile(durations, 0.95)) });
     durations = [];
-    process.send?.({ counts });
   }, 5000);
+  // Each second: the phase counts the writes the hub accepted during its window (each one watch event).
+  setInterval(() => process.send?.({ counts }), 1000);
   setInterval(() => log(`writer: ${JSON.stringify(counts)}, ${inflight} in flight`), 30_000);
   for (;;) {
     leaseDue += (leasesPerSecond * tickMs) / 1000;
@@ -187,12 +192,15 @@ async function writer(config: { kubeconfigPath: string; members: number; sockets
 
 type Acks = [string, string, number][];
 
-function startWriter(kubeconfigPath: string, members: number, sockets: number, onAcks: (acks: Acks) => void) {
+function startWriter(kubeconfigPath: string, members: number, sockets: number, onAcks: (acks: Acks) => void, onAccepted: (accepted: number) => void) {
   const child = spawn(process.execPath, [fileURLToPath(import.meta.url), 'writer', JSON.stringify({ kubeconfigPath, members, sockets })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   let last = { leases: 0, statuses: 0, dropped: 0, failed: 0, accepted: 0, writeMedianMs: NaN, writeP95Ms: NaN };
   const started = performance.now();
   child.on('message', (m: { counts?: typeof last; acks?: Acks }) => {
-    if (m.counts) last = m.counts;
+    if (m.counts) {
+      last = m.counts;
+      onAccepted(m.counts.accepted);
+    }
     if (m.acks) onAcks(m.acks);
   });
   return {
@@ -283,6 +291,11 @@ interface PhaseResult {
   latencyMedianMs: number;
   latencyP95Ms: number;
   samples: number;
+  /** Writes the hub accepted during the steady window (each is one watch event for the plane), and the plane's CPU per event. */
+  events: number;
+  cpuMsPerEvent: number;
+  /** The machine's 1-minute load average at the start and the end of the steady window. */
+  windowLoadAverage: [number, number];
   /** From the writer's stamp when it sent the write: includes the writes queued at the hub. */
   endToEndMedianMs: number;
   endToEndP95Ms: number;
@@ -312,7 +325,12 @@ async function planePhase(config: PhaseConfig): Promise<PhaseResult> {
   const model = new FleetModel(Date.now);
   const watcher = new FleetWatcher(model, { ...DEFAULT_WATCH_OPTIONS, requestTimeoutMs: TIMEOUT_MS, log: (level, m) => level !== 'debug' && log(`${name}: ${level}: ${m}`) });
   const latency = trackLatency(model);
-  process.on('message', (m: { acks?: Acks }) => m.acks && latency.onAcks(m.acks));
+  /** The writer's accepted writes, as last reported (every second). */
+  let accepted = NaN;
+  process.on('message', (m: { acks?: Acks; accepted?: number }) => {
+    if (m.acks) latency.onAcks(m.acks);
+    if (m.accepted !== undefined) accepted = m.accepted;
+  });
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   const hub0 = { apiserver: cpuSeconds(pids['kube-apiserver']), etcd: cpuSeconds(pids.etcd) };
@@ -342,16 +360,18 @@ async function planePhase(config: PhaseConfig): Promise<PhaseResult> {
   if (config.loadOnly) {
     const rss = Math.round(process.memoryUsage().rss / 1048576);
     watcher.dispose();
-    return { clusters: count, loadSeconds: +loadSeconds.toFixed(2), loadCpuSeconds, loadHub, statesAtLoad, cpuPercent: NaN, rssMB: rss, latencyMedianMs: NaN, latencyP95Ms: NaN, samples: 0, endToEndMedianMs: NaN, endToEndP95Ms: NaN, hub: { apiserverCpuPercent: NaN, etcdCpuPercent: NaN, apiserverRssMB: Math.round(rssMB(pids['kube-apiserver'])), etcdRssMB: Math.round(rssMB(pids.etcd)) } };
+    return { clusters: count, loadSeconds: +loadSeconds.toFixed(2), loadCpuSeconds, loadHub, statesAtLoad, cpuPercent: NaN, rssMB: rss, latencyMedianMs: NaN, latencyP95Ms: NaN, samples: 0, events: NaN, cpuMsPerEvent: NaN, windowLoadAverage: [NaN, NaN], endToEndMedianMs: NaN, endToEndP95Ms: NaN, hub: { apiserverCpuPercent: NaN, etcdCpuPercent: NaN, apiserverRssMB: Math.round(rssMB(pids['kube-apiserver'])), etcdRssMB: Math.round(rssMB(pids.etcd)) } };
   }
   // As the extension runs it: the tick that moves staleness along.
   watcher.startTicker(2000);
   await new Promise((r) => setTimeout(r, 5000));
   latency.start();
-  const before = { plane: process.cpuUsage(), apiserver: cpuSeconds(pids['kube-apiserver']), etcd: cpuSeconds(pids.etcd), t: performance.now() };
+  const before = { plane: process.cpuUsage(), apiserver: cpuSeconds(pids['kube-apiserver']), etcd: cpuSeconds(pids.etcd), t: performance.now(), accepted, load: loadavg()[0] };
   await new Promise((r) => setTimeout(r, windowS * 1000));
   const wall = (performance.now() - before.t) / 1000;
   const used = process.cpuUsage(before.plane);
+  // Counted by the writer up to a second before each end of the window: the same lag at both ends.
+  const events = accepted - before.accepted;
   const result: PhaseResult = {
     clusters: count,
     loadSeconds: +loadSeconds.toFixed(2),
@@ -363,6 +383,9 @@ async function planePhase(config: PhaseConfig): Promise<PhaseResult> {
     latencyMedianMs: quantile(latency.fromAck, 0.5),
     latencyP95Ms: quantile(latency.fromAck, 0.95),
     samples: latency.fromAck.length,
+    events,
+    cpuMsPerEvent: +((used.user + used.system) / 1e3 / events).toFixed(3),
+    windowLoadAverage: [+before.load.toFixed(2), +loadavg()[0].toFixed(2)],
     endToEndMedianMs: quantile(latency.fromStamp, 0.5),
     endToEndP95Ms: quantile(latency.fromStamp, 0.95),
     hub: {
@@ -374,7 +397,7 @@ async function planePhase(config: PhaseConfig): Promise<PhaseResult> {
   };
   latency.stop();
   watcher.dispose();
-  log(`${name}: CPU ${result.cpuPercent}% of one core, RSS ${result.rssMB} MB, latency from the hub's ack median ${result.latencyMedianMs} ms p95 ${result.latencyP95Ms} ms (${result.samples} samples), from the writer's stamp median ${result.endToEndMedianMs} ms p95 ${result.endToEndP95Ms} ms; hub kube-apiserver ${result.hub.apiserverCpuPercent}% ${result.hub.apiserverRssMB} MB, etcd ${result.hub.etcdCpuPercent}% ${result.hub.etcdRssMB} MB`);
+  log(`${name}: CPU ${result.cpuPercent}% of one core (${result.cpuMsPerEvent} ms per event, ${events} events in ${wall.toFixed(0)} s; load average ${result.windowLoadAverage.join(' → ')}), RSS ${result.rssMB} MB, latency from the hub's ack median ${result.latencyMedianMs} ms p95 ${result.latencyP95Ms} ms (${result.samples} samples), from the writer's stamp median ${result.endToEndMedianMs} ms p95 ${result.endToEndP95Ms} ms; hub kube-apiserver ${result.hub.apiserverCpuPercent}% ${result.hub.apiserverRssMB} MB, etcd ${result.hub.etcdCpuPercent}% ${result.hub.etcdRssMB} MB`);
   return result;
 }
 
@@ -430,12 +453,38 @@ async function probeLists(config: { kubeconfigPath: string }): Promise<ListProbe
   return results;
 }
 
+/**
+ * --compare DIR: the hub phase of another build (DIR, a checkout built with `npm run build`, its
+ * test/out/bench/hubBench.js this same bench) and of this one, alternately, on the same hub under
+ * the same writes: an A/B whose two sides share the machine's load as far as back to back can.
+ */
+async function compare(dir: string, rounds: number, first: PhaseResult | undefined, run: (script?: string) => Promise<PhaseResult>) {
+  const other = join(dir, 'test', 'out', 'bench', 'hubBench.js');
+  const pick = (r: PhaseResult) => ({ cpuPercent: r.cpuPercent, cpuMsPerEvent: r.cpuMsPerEvent, events: r.events, rssMB: r.rssMB, latencyMedianMs: r.latencyMedianMs, windowLoadAverage: r.windowLoadAverage });
+  const theirs: PhaseResult[] = [];
+  const ours: PhaseResult[] = first ? [first] : [];
+  for (let i = 0; i < rounds; i++) {
+    theirs.push(await run(other));
+    if (ours.length < rounds) ours.push(await run());
+  }
+  const median = (xs: number[]) => quantile(xs, 0.5);
+  const result = {
+    other: { dir, runs: theirs.map(pick) },
+    this: { runs: ours.map(pick) },
+    cpuMsPerEventMedianThisOverOther: +(median(ours.map((r) => r.cpuMsPerEvent)) / median(theirs.map((r) => r.cpuMsPerEvent))).toFixed(2),
+    cpuPercentMedianThisOverOther: +(median(ours.map((r) => r.cpuPercent)) / median(theirs.map((r) => r.cpuPercent))).toFixed(2),
+  };
+  log(`compare: ${JSON.stringify(result)}`);
+  return result;
+}
+
 /** The running phase process, to which the writer's acks are forwarded. */
 let current: ReturnType<typeof spawn> | undefined;
 
-function phase(config: PhaseConfig): Promise<PhaseResult> {
+/** `script`: this bench, or another build's (--compare), whose plane then runs the phase. */
+function phase(config: PhaseConfig, nodeArgs: string[] = [], script = fileURLToPath(import.meta.url)): Promise<PhaseResult> {
   return new Promise((resolve, reject) => {
-    const child = (current = spawn(process.execPath, [fileURLToPath(import.meta.url), 'phase', JSON.stringify(config)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+    const child = (current = spawn(process.execPath, [...nodeArgs, script, 'phase', JSON.stringify(config)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
     let result: PhaseResult | undefined;
     child.on('message', (m: PhaseResult) => (result = m));
     child.on('exit', (code) => {
@@ -455,6 +504,9 @@ async function main(): Promise<void> {
       parallel: { type: 'string', default: '48' },
       'writer-sockets': { type: 'string', default: '16' },
       'probe-lists': { type: 'boolean', default: false },
+      'cpu-prof-dir': { type: 'string' },
+      compare: { type: 'string' },
+      rounds: { type: 'string', default: '2' },
       'hub-only': { type: 'boolean', default: false },
       'direct-only': { type: 'boolean', default: false },
       'keep-managed-fields': { type: 'boolean', default: false },
@@ -492,12 +544,20 @@ async function main(): Promise<void> {
       return runs.map((r) => ({ loadSeconds: r.loadSeconds, planeCpuSeconds: r.loadCpuSeconds, ...r.loadHub }));
     };
     const idleLoads = values['direct-only'] ? undefined : await loads('hub-idle');
-    writerProcess = startWriter(hub.kubeconfigPath, members, writerSockets, (acks) => current?.connected && current.send({ acks }));
+    writerProcess = startWriter(
+      hub.kubeconfigPath,
+      members,
+      writerSockets,
+      (acks) => current?.connected && current.send({ acks }),
+      (accepted) => current?.connected && current.send({ accepted }),
+    );
     // One full round of Lease renewals first: members seeded minutes ago would otherwise load as Stale.
     log('writer started; waiting 62 s for every Lease to be renewed once');
     await new Promise((r) => setTimeout(r, 62_000));
     const busyLoads = values['direct-only'] ? undefined : await loads('hub-load');
-    const hubResult = values['direct-only'] ? undefined : await phase({ ...base, name: 'hub', count: members });
+    const profile = values['cpu-prof-dir'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof-dir']}`] : [];
+    const hubResult = values['direct-only'] ? undefined : await phase({ ...base, name: 'hub', count: members }, profile);
+    const comparison = values.compare ? await compare(values.compare, Number(values.rounds), hubResult, (script) => phase({ ...base, name: 'hub', count: members }, [], script)) : undefined;
     const dbBytes = statSync(join(hub.dir, 'etcd', 'member', 'snap', 'db')).size;
     log(`etcd DB file ${(dbBytes / 1048576).toFixed(0)} MB with ${members} members`);
     const listProbes = values['probe-lists'] ? await probeLists({ kubeconfigPath: hub.kubeconfigPath }) : undefined;
@@ -517,6 +577,7 @@ async function main(): Promise<void> {
       directMode: directResult,
       etcdDbMB: +(dbBytes / 1048576).toFixed(1),
       listProbes,
+      comparison,
       perMemberRatiosHubOverDirect: hubResult && directResult
         ? {
             loadSecondsPerMember: ratio(perMember(hubResult, hubResult.loadSeconds), perMember(directResult, directResult.loadSeconds)),
@@ -530,7 +591,7 @@ async function main(): Promise<void> {
     if (hubResult) {
       for (const [text, ok] of [
         [`hub mode initial load ${hubResult.loadSeconds}s ≤ 10s (load-only runs under writes: ${busyLoads?.map((r) => r.loadSeconds).join(', ')}s; on the idle hub ${idleLoads?.map((r) => r.loadSeconds).join(', ')}s)`, hubResult.loadSeconds <= 10],
-        [`hub mode steady CPU ${hubResult.cpuPercent}% < 5%`, hubResult.cpuPercent < 5],
+        [`hub mode steady CPU ${hubResult.cpuPercent}% < 5% (${hubResult.cpuMsPerEvent} ms per watch event; load average ${hubResult.windowLoadAverage.join(' → ')})`, hubResult.cpuPercent < 5],
         [`hub mode RSS ${hubResult.rssMB} MB ≤ 400 MB`, hubResult.rssMB <= 400],
         [`hub mode latency median, hub's ack → model, ${hubResult.latencyMedianMs} ms ≤ 500 ms (from the writer's stamp: ${hubResult.endToEndMedianMs} ms)`, hubResult.latencyMedianMs <= 500],
       ] as const) console.log(`${ok ? 'PASS' : 'MISS'} ${text}`);
