@@ -130,7 +130,7 @@ function deriveReachable(record: ClusterRecord, now: number, options: StateOptio
 
 /** The cluster's objects did not have the shape the plane reads: say what, for the first few. */
 function unexpectedReason(record: ClusterRecord): string | undefined {
-  if (!record.unexpected) return undefined;
+  if (!record.unexpected || (!record.unexpected.agent.length && !record.unexpected.profiles.size)) return undefined;
   const problems = [...record.unexpected.agent, ...[...record.unexpected.profiles.values()].flat()];
   if (!problems.length) return undefined;
   return `unexpected objects from the cluster: ${problems.slice(0, 3).join('; ')}${problems.length > 3 ? ` (and ${problems.length - 3} more)` : ''}`;
@@ -182,14 +182,17 @@ function deriveHealth(record: ClusterRecord, lastSeen: string): DerivedState & {
  */
 export function nextStateChange(record: ClusterRecord, now: number, options: StateOptions = DEFAULT_STATE_OPTIONS): number {
   if (record.connection.kind === 'unreachable') return Infinity;
-  const times: number[] = [];
-  if (record.heartbeat) times.push(record.heartbeat.renewedAt + record.heartbeat.durationMs, record.heartbeat.renewedAt + 2 * record.heartbeat.durationMs);
-  else if (record.agent?.status?.heartbeatTime) {
-    const heartbeat = Date.parse(record.agent.status.heartbeatTime);
-    if (!Number.isNaN(heartbeat)) times.push(heartbeat + options.staleMultiplier * heartbeatIntervalMs(record.agent, options));
-  }
   // Thresholds are "older than": the state flips just after the threshold time.
-  return Math.min(Infinity, ...times.filter((t) => t >= now).map((t) => t + 1));
+  const after = (t: number) => (t >= now ? t + 1 : Infinity);
+  if (record.heartbeat) {
+    const { renewedAt, durationMs } = record.heartbeat;
+    return Math.min(after(renewedAt + durationMs), after(renewedAt + 2 * durationMs));
+  }
+  if (record.agent?.status?.heartbeatTime) {
+    const heartbeat = Date.parse(record.agent.status.heartbeatTime);
+    if (!Number.isNaN(heartbeat)) return after(heartbeat + options.staleMultiplier * heartbeatIntervalMs(record.agent, options));
+  }
+  return Infinity;
 }
 
 /** "12s ago", "5m ago", "2h ago", "3d ago". */
@@ -204,6 +207,9 @@ export function formatAge(fromIso: string | number | undefined, now: number): st
   return `${Math.floor(s / 86_400)}d ago`;
 }
 
+/** Whole seconds, as Kubernetes writes times: "2026-01-01T00:00:00Z". */
 function iso(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const text = new Date(ms).toISOString();
+  // Years 0-9999 are 24 characters; others keep the replace.
+  return text.length === 24 ? `${text.slice(0, 19)}Z` : text.replace(/\.\d{3}Z$/, 'Z');
 }

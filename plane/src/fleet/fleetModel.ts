@@ -82,6 +82,12 @@ type Listener<T> = (value: T) => void;
 
 const EVENT_LOG_LIMIT = 500;
 
+/**
+ * How often tick() announces the hub members whose lastSeen a Lease renewal moved without
+ * changing their state (FleetModel.setLease): views that show "♥ 40s ago" catch up within this.
+ */
+export const LAST_SEEN_NOTICE_MS = 30_000;
+
 export class FleetModel {
   private readonly records = new Map<string, ClusterRecord>();
   private readonly views = new Map<string, ClusterView>();
@@ -98,6 +104,9 @@ export class FleetModel {
   private readonly clusterIdOf = new Map<string, string>();
   /** Ids that gained or lost a twin while another id was recomputed: their views change too. */
   private readonly twinsMoved = new Set<string>();
+  /** Hub members whose lastSeen moved with a renewal that kept their state, not announced yet; since when. */
+  private readonly renewed = new Set<string>();
+  private renewedSince = 0;
 
   constructor(
     private readonly now: () => number,
@@ -179,6 +188,7 @@ export class FleetModel {
     this.views.delete(id);
     this.due.delete(id);
     this.wasAway.delete(id);
+    this.renewed.delete(id);
     if (this.pending) this.pending.add(id);
     // The twin that stood for it, or was hidden behind it, changes.
     this.notify(twins);
@@ -205,11 +215,40 @@ export class FleetModel {
   setLease(id: string, lease: LeaseObject | undefined): void {
     const record = this.records.get(id);
     if (!record) return;
-    const heartbeat = observeLease(record.heartbeat, lease, this.now());
-    if (heartbeat === record.heartbeat) return;
+    const previous = record.heartbeat;
+    const heartbeat = observeLease(previous, lease, this.now());
+    if (heartbeat === previous) return;
     if (heartbeat) record.heartbeat = heartbeat;
     else delete record.heartbeat;
+    if (previous && heartbeat && !this.pending && this.renewedInPlace(id, record)) return;
     this.notify([id]);
+  }
+
+  /**
+   * A renewal that leaves the member's state as it was (the common case: fresh stays fresh) moves
+   * only its view's lastSeen and the time its state next changes with age, with no recompute of
+   * the view and no change notice: at 10,000 members the 167 renewals a second were two thirds of
+   * the plane's watch events (bench:hub). tick() announces those ids together, every
+   * LAST_SEEN_NOTICE_MS, and turns the member Stale when its Lease ages past the threshold.
+   * False when the state changes (Stale → fresh, …) or may: the caller recomputes and notifies.
+   */
+  private renewedInPlace(id: string, record: ClusterRecord): boolean {
+    const view = this.views.get(id);
+    if (!view || record.connection.kind === 'unreachable') return false;
+    const now = this.now();
+    const derived = deriveState(record, now, this.options);
+    // The view's other fields come from what a Lease does not hold (agent, profiles, connection, twins).
+    if (derived.state !== view.state || derived.reason !== view.reason || derived.lastKnown !== view.lastKnown) return false;
+    if (derived.lastSeen !== view.lastSeen) {
+      // A new object, not an edit: a view handed out earlier stays as it was.
+      this.views.set(id, { ...view, lastSeen: derived.lastSeen });
+      if (!this.renewed.size) this.renewedSince = now;
+      this.renewed.add(id);
+    }
+    const next = nextStateChange(record, now, this.options);
+    if (next === Infinity) this.due.delete(id);
+    else this.due.set(id, next);
+    return true;
   }
 
   setConnection(id: string, connection: Connection): void {
@@ -328,6 +367,12 @@ export class FleetModel {
     const due: string[] = [];
     for (const [id, at] of this.due) if (at <= now) due.push(id);
     if (due.length) this.notify(due);
+    if (this.renewed.size && now - this.renewedSince >= LAST_SEEN_NOTICE_MS) {
+      // Their views are current already (renewedInPlace): only the news is late.
+      const ids = [...this.renewed];
+      this.renewed.clear();
+      for (const l of this.changeListeners) l(ids);
+    }
   }
 
   /**

@@ -19,7 +19,13 @@ export interface HubLists {
   leases: readonly LeaseObject[];
 }
 
+/** More namespaces than any hub of members has (RHACM: 3,500 per hub); past it the memo starts over. */
+const MAX_REMEMBERED_NAMESPACES = 100_000;
+
 export class HubMirror {
+  /** Namespace → member id (undefined: not a member's), so an event does not re-check the name. */
+  private readonly ids = new Map<string, string | undefined>();
+
   constructor(
     /** The hub's kubeconfig context. */
     readonly hub: string,
@@ -34,6 +40,7 @@ export class HubMirror {
 
   /** After a (re)list: members and their objects replace what was known, in one change notice. */
   replace(lists: HubLists): void {
+    this.ids.clear();
     const members = new Map<string, { agent?: ClusterAgent; lease?: LeaseObject; profiles: ClusterProfile[] }>();
     const entry = (namespace: string | undefined) => {
       const id = this.idOf(namespace);
@@ -71,7 +78,7 @@ export class HubMirror {
     const deleted = type === 'DELETED';
     if (kind === 'agent' && object.metadata.name !== AGENT_OBJECT_NAME) return;
     if (kind === 'lease' && object.metadata.name !== HUB_LEASE_NAME) return;
-    if (!deleted) this.model.addCluster(id, { hub: this.hub, connection: { kind: 'connected', since: this.now() } });
+    if (!deleted && !this.model.record(id)) this.model.addCluster(id, { hub: this.hub, connection: { kind: 'connected', since: this.now() } });
     if (kind === 'agent') this.model.setAgent(id, deleted ? undefined : (object as ClusterAgent));
     else if (kind === 'lease') this.model.setLease(id, deleted ? undefined : (object as LeaseObject));
     else if (deleted) this.model.deleteProfile(id, profileKey(object as ClusterProfile));
@@ -89,14 +96,21 @@ export class HubMirror {
 
   /** The hub left the fleet (setting changed, session ended). */
   clear(): void {
+    this.ids.clear();
     this.model.batch(() => {
       for (const id of this.memberIds()) this.model.removeCluster(id);
     });
   }
 
   private idOf(namespace: string | undefined): string | undefined {
+    if (namespace === undefined) return undefined;
+    if (this.ids.has(namespace)) return this.ids.get(namespace);
     const name = memberOfNamespace(namespace);
-    return name === undefined ? undefined : hubMemberId(this.hub, name);
+    const id = name === undefined ? undefined : hubMemberId(this.hub, name);
+    // Bounded by the hub's namespaces; a relist starts it over (namespaces deleted meanwhile).
+    if (this.ids.size >= MAX_REMEMBERED_NAMESPACES) this.ids.clear();
+    this.ids.set(namespace, id);
+    return id;
   }
 
   /** `kplane hub leave` deletes the member's namespace: once nothing of it is left, it leaves the fleet. */

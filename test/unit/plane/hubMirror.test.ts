@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import type { ClusterAgent, ClusterProfile } from '@kplane/profile';
-import { FleetModel, HubMirror, hubMemberId, memberOfNamespace, observeLease, parseHubMemberId, parseSelector, type LeaseObject, type Selector } from '@kplane/plane';
+import { FleetModel, HubMirror, LAST_SEEN_NOTICE_MS, hubMemberId, memberOfNamespace, observeLease, parseHubMemberId, parseSelector, type LeaseObject, type Selector } from '@kplane/plane';
 
 const parseOk = (text: string): Selector => {
   const parsed = parseSelector(text);
@@ -182,6 +182,39 @@ describe('hub mode in the plane: demultiplexing and Lease age', () => {
     model.tick();
     assert.deepEqual(changes, [[A]], 'edge-a is 180.001 s old, edge-b 80 s');
     assert.deepEqual([model.get(A)!.state, model.get(B)!.state], ['Stale', 'Healthy']);
+  });
+
+  it('a Lease renewal that keeps the state moves lastSeen without a change notice; tick announces it later, and still turns an unrenewed Lease Stale', () => {
+    const { clock, model, mirror, changes } = setup();
+    mirror.replace({ agents: [agent('kplane-member-edge-a'), agent('kplane-member-edge-b')], profiles: [], leases: [lease('kplane-member-edge-a', T0, 180), lease('kplane-member-edge-b', T0, 180)] });
+    changes.length = 0;
+    const before = model.get(A)!;
+    clock.now = T0 + 60_000;
+    mirror.apply('lease', 'MODIFIED', lease('kplane-member-edge-a', T0 + 60_000, 180));
+    assert.deepEqual(changes, [], 'fresh stays fresh: no change notice per renewal');
+    assert.equal(model.get(A)!.state, 'Healthy');
+    assert.equal(model.get(A)!.lastSeen, '2026-01-01T00:01:00Z', 'the view read now has the renewal');
+    assert.equal(before.lastSeen, '2026-01-01T00:00:00Z', 'a view handed out before is not edited');
+    clock.now = T0 + 60_000 + LAST_SEEN_NOTICE_MS - 1;
+    model.tick();
+    assert.deepEqual(changes, []);
+    clock.now = T0 + 60_000 + LAST_SEEN_NOTICE_MS;
+    model.tick();
+    assert.deepEqual(changes, [[A]], 'the moved lastSeen, announced once with the others');
+    changes.length = 0;
+    clock.now = T0 + 180_001;
+    model.tick();
+    assert.deepEqual(changes, [[B]], 'edge-b was not renewed; edge-a was, 120 s ago');
+    assert.deepEqual([model.get(A)!.state, model.get(B)!.state], ['Healthy', 'Stale']);
+    changes.length = 0;
+    clock.now = T0 + 60_000 + 180_001;
+    model.tick();
+    assert.deepEqual(changes, [[A]], 'the renewed Lease ages past its duration from the renewal on');
+    assert.equal(model.get(A)!.state, 'Stale');
+    changes.length = 0;
+    mirror.apply('lease', 'MODIFIED', lease('kplane-member-edge-b', clock.now, 180));
+    assert.deepEqual(changes, [[B]], 'a renewal that changes the state is announced at once');
+    assert.equal(model.get(B)!.state, 'Healthy');
   });
 
   it('a tick with nothing overdue announces nothing, at 10,000 members', () => {
