@@ -46,7 +46,7 @@ const STORED_PLAIN = process.env.KPLANE_BENCH_STORED === 'plain';
  */
 const STACK_SPLIT = process.env.KPLANE_BENCH_STACK === 'split' || STORED_PLAIN;
 /** The agent runs with the Node flags of its image (agent/deploy/Containerfile); KPLANE_BENCH_AGENT_NODE_OPTIONS overrides them (e.g. '' for Node's defaults). */
-const AGENT_NODE_OPTIONS = process.env.KPLANE_BENCH_AGENT_NODE_OPTIONS ?? '--max-semi-space-size=2';
+const AGENT_NODE_OPTIONS = process.env.KPLANE_BENCH_AGENT_NODE_OPTIONS ?? '--max-semi-space-size=2 --max-old-space-size=128';
 
 /** `count` objects in one namespace: ConfigMaps, headless Services (the bed's service IP range is small) and ServiceAccounts, in 4 layers. */
 function profile(name: string, namespace: string, count: number): ClusterProfile {
