@@ -24,10 +24,17 @@ import { storedSize } from './validation/sizeCheck.js';
  * kubectl, and its status patches are cheap anyway (the cost grows with the size of the object).
  */
 export const COMPRESS_ABOVE_BYTES = 256 * 1024;
-/** The most one layer may decode to: a gzip bomb stops here (16 MiB; the API server stores 1.5 MiB). */
-export const LAYER_DECODED_LIMIT_BYTES = 16 * 1024 * 1024;
-/** The most all the layers of one profile may decode to together. */
-export const PROFILE_DECODED_LIMIT_BYTES = 32 * 1024 * 1024;
+/**
+ * The most one layer may decode to: a gzip bomb stops here (the API server stores 1.5 MiB; the
+ * real-shaped stack of bench:agent, the size of kube-prometheus, is 3.2 MB plain).
+ */
+export const LAYER_DECODED_LIMIT_BYTES = 8 * 1024 * 1024;
+/**
+ * The most all the layers of one profile may decode to together. The agent's image caps V8's old
+ * generation at 128 MB (agent/deploy/Containerfile); 32 MiB of manifests' JSON parsed to 91 MB of
+ * heap, 16 MiB leaves room for the agent's other state.
+ */
+export const PROFILE_DECODED_LIMIT_BYTES = 16 * 1024 * 1024;
 
 const REAPPLY = 'Re-apply the profile with kplane apply, which writes this field itself.';
 
