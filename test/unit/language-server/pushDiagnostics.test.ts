@@ -13,7 +13,7 @@ import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type
 import { repoRoot } from '../../fixtures/paths.js';
 import { ClusterSchemasNotification } from '@kplane/language-server/protocol';
 import { VALID, edit } from './helpers.js';
-import { bigProfile, noise } from './bigProfiles.js';
+import { bigProfile, noise } from '../../fixtures/bigProfiles.js';
 
 interface Push {
   uri: string;

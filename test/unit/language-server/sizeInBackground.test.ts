@@ -9,7 +9,7 @@ import { strict as assert } from 'node:assert';
 import { stringify } from 'yaml';
 import { checkSize, warmSizeStep } from '@kplane/profile';
 import { getLanguageService, textDocument } from '@kplane/language-server';
-import { bigProfile, noise } from './bigProfiles.js';
+import { bigProfile, noise } from '../../fixtures/bigProfiles.js';
 
 const SIZE = ['PROFILE_TOO_LARGE', 'PROFILE_NEAR_SIZE_LIMIT'];
 const sizeCodes = (codes: { code?: unknown }[]) => codes.map((d) => String(d.code)).filter((c) => SIZE.includes(c));

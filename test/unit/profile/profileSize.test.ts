@@ -12,23 +12,8 @@ import fc from 'fast-check';
 import { stringify } from 'yaml';
 import { PROFILE_SIZE_LIMIT_BYTES, PROFILE_STORE_LIMIT_BYTES, compressLayers, storedSize, storedSizeAsWritten, validateProfile } from '@kplane/profile';
 import { repoRoot } from '../../fixtures/paths.js';
+import { noise } from '../../fixtures/bigProfiles.js';
 
-/**
- * `length` characters that gzip cannot shrink below what base64 adds back: a profile of these is
- * as large compressed as plain (certificates, already-compressed binaryData).
- */
-function noise(length: number, seed: number): string {
-  let x = seed * 2654435761 + 1;
-  let out = '';
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    const c = 0x23 + ((x >>> 0) % 64); // 6 bits a character, as base64 writes; nothing JSON escapes
-    out += String.fromCharCode(c >= 0x5c ? c + 1 : c);
-  }
-  return out;
-}
 
 /** A profile of `count` ConfigMaps of `each` characters of data (`data`: incompressible by default). */
 function big(count: number, each: number, extra: Record<string, unknown> = {}, data: (i: number) => string = (i) => noise(each, i + 1)) {
