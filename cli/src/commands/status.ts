@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { parseDuration } from '@kplane/profile';
-import { formatAge, statusJson, terminalJson, terminalSafe, type ClusterView } from '@kplane/plane';
+import { alsoOnHubText, stateText, statusJson, statusTable, terminalJson, terminalSafe, type ClusterView } from '@kplane/plane';
 import { openFleet } from '@kplane/plane/cluster';
 import type { Command } from '../main.js';
 
@@ -16,7 +16,10 @@ is given. Answers within --timeout even when some API servers never reply (they 
                 list + watch for all of them; a member's heartbeat is its Lease there (docs/hub.md).
                 With --context too, the fleet mixes both
   --kubeconfig  kubeconfig file(s), separated like KUBECONFIG
-  --output      table (default) or json: {"clusters":[{"context","state","lastSeen","profiles"}]}
+  --output      table (default) or json: {"clusters":[{"context","state","lastSeen","profiles"}]};
+                a cluster both in the kubeconfig and a hub member (same agent clusterId) shows once,
+                as the direct context, with "alsoOnHub":[{"hub","context","state"}] (its member id
+                and state on the hub) in json and an "also on hub" line under the table
   --watch       keep running and print a line each time a cluster's state changes
   --timeout     per-cluster deadline for the API server to answer (default 10s)
   --namespace   where ClusterAgent/ClusterProfiles live (default kplane-system)`;
@@ -81,7 +84,7 @@ export const command: Command = {
     const members = () => session.model.list().filter((v) => v.hub !== undefined).sort((a, b) => a.id.localeCompare(b.id));
     const views = () => [...order.map((id) => session.model.get(id)).filter((v): v is ClusterView => v !== undefined), ...members()];
     if (args.output === 'json') console.log(terminalJson(statusJson(views()), 2));
-    else console.log(terminalSafe(table(views(), Date.now())));
+    else console.log(terminalSafe(statusTable(views(), Date.now())));
     if (!args.watch) {
       session.dispose();
       return session.errors.length || problems.length ? 2 : 0;
@@ -92,7 +95,7 @@ export const command: Command = {
         const v = session.model.get(id);
         if (!v) continue;
         if (args.output === 'json') console.log(terminalJson(statusJson([v]).clusters[0]));
-        else console.log(terminalSafe(`${new Date().toISOString()}  ${v.id}  ${stateText(v)}  ${v.reason}`));
+        else console.log(terminalSafe(`${new Date().toISOString()}  ${v.id}  ${stateText(v)}  ${v.reason}${alsoOnHubText(v) ? `  (${alsoOnHubText(v)})` : ''}`));
       }
     });
     // Watch connections do not keep the process alive on their own (a one-shot status must exit
@@ -104,24 +107,3 @@ export const command: Command = {
     return 0;
   },
 };
-
-function stateText(v: ClusterView): string {
-  return v.state === 'Unreachable' && v.lastKnown ? `Unreachable (was ${v.lastKnown})` : v.state === 'Connecting' ? 'Unreachable' : v.state;
-}
-
-function table(views: ClusterView[], now: number): string {
-  const rows = [['CONTEXT', 'STATE', 'LAST SEEN', 'AGENT', 'NODES', 'PROFILES', 'REASON']];
-  for (const v of views) {
-    rows.push([
-      v.id,
-      stateText(v),
-      formatAge(v.lastSeen, now),
-      v.agentVersion ?? '-',
-      v.nodes ? `${v.nodes.ready}/${v.nodes.total}` : '-',
-      v.profiles.map((p) => `${p.name}@${p.appliedVersion ?? p.version}:${p.state}`).join(' ') || '-',
-      v.reason,
-    ]);
-  }
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ')).join('\n');
-}
