@@ -11,7 +11,7 @@
  * Sensitive values never reach a message: they are masked wherever they appear.
  */
 import { parseAllDocuments } from 'yaml';
-import { customKindsOf, renderProfile, sensitiveValues, type ClusterProfileSpec, type Finding, type FindingCode, type KubeTypes, type RenderedLayer, type SchemaTarget } from '@kplane/profile';
+import { customKindsOf, renderProfile, scopeWithCrds, sensitiveValues, type ClusterProfileSpec, type Finding, type FindingCode, type KubeTypes, type RenderedLayer, type SchemaTarget } from '@kplane/profile';
 import { renderedObjectFindings, type LanguageService, type textDocument } from '@kplane/language-server';
 
 type TextDocument = ReturnType<typeof textDocument>;
@@ -63,13 +63,15 @@ export async function renderHelmLayers(document: TextDocument, service: Language
     const secrets = sensitiveValues(value.spec).filter((s) => s.length > 0);
     const mask = (text: string) => secrets.reduce((t, s) => t.split(s).join('••••••'), text);
     const results: RenderedProfile['results'] = [];
+    // A chart's objects of kinds the profile's own CRDs define are scoped as those say.
+    const profileScopes = scopeWithCrds(layers.flatMap((l) => l.manifests));
     for (let li = 0; li < layers.length; li++) {
       const layer = layers[li];
       const helm = layer.helm;
       if (!helm || typeof helm.repo !== 'string' || typeof helm.chart !== 'string' || typeof helm.version !== 'string') continue;
       const range = service.rangeOfFinding(document, index, { path: ['spec', 'layers', li, 'helm'], on: 'key' });
       if (!range) continue;
-      results.push({ li, range, result: await renderHelmLayer(layer, { store: opts.store, offline: opts.offline }) });
+      results.push({ li, range, result: await renderHelmLayer(layer, { store: opts.store, offline: opts.offline, isClusterScoped: profileScopes }) });
     }
     profiles.push({ index, layers, mask, results });
   }

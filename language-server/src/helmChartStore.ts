@@ -29,7 +29,7 @@ import { delimiter, join } from 'node:path';
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
-import { chartPlacement, chartTemplateSource, inReleaseNamespace, type Manifest } from '@kplane/profile';
+import { chartPlacement, chartTemplateSource, placeInRelease, type Manifest } from '@kplane/profile';
 import { helmTemplate } from './helmRender.js';
 import type { RenderedObject, RenderLookup, RenderRequest } from './service/helmRendered.js';
 import { credentialFiles, registryLogin, repositoryLogin, type CredentialFiles, type CredentialsLookup } from './registryCredentials.js';
@@ -462,10 +462,14 @@ export function renderedObjects(text: string, namespace: string): RenderedObject
     if (typeof manifest.kind !== 'string' || typeof manifest.apiVersion !== 'string' || !manifest.metadata || typeof manifest.metadata !== 'object') continue;
     if ('skipped' in chartPlacement(manifest)) continue;
     const source = chartTemplateSource(`${doc.commentBefore ?? ''} ${(doc.contents as { commentBefore?: string } | null)?.commentBefore ?? ''}`);
-    const placed = inReleaseNamespace(manifest, namespace);
-    out.push(source ? { manifest: placed, source } : { manifest: placed });
+    out.push(source ? { manifest, source } : { manifest });
   }
-  return out;
+  // Placed once all are read: the kinds of the chart's own CRDs are scoped as those say.
+  const placed = placeInRelease(
+    out.map((o) => o.manifest),
+    namespace,
+  );
+  return out.map((o, i) => ({ ...o, manifest: placed[i] }));
 }
 
 function unavailableMessage(ref: ChartRef, err: unknown): string {

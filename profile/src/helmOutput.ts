@@ -6,6 +6,7 @@
  * the caller's.
  */
 import { isKnownClusterScoped } from './identity.js';
+import { scopeWithCrds } from './kubeTypes.js';
 import type { Manifest } from './types.js';
 
 export const HOOK_ANNOTATION = 'helm.sh/hook';
@@ -72,4 +73,17 @@ export function inReleaseNamespace(
 ): Manifest {
   const scoped = manifest.kind === 'CustomResourceDefinition' || manifest.kind === 'Namespace' || isClusterScoped(manifest.apiVersion, manifest.kind);
   return scoped || manifest.metadata.namespace ? manifest : { ...manifest, metadata: { ...manifest.metadata, namespace } };
+}
+
+/**
+ * inReleaseNamespace for a chart's whole output: the kinds of the chart's own CRDs (`helm template
+ * --include-crds`) are scoped as those say, the others as `isClusterScoped` does.
+ */
+export function placeInRelease(
+  manifests: readonly Manifest[],
+  namespace: string,
+  isClusterScoped: (apiVersion: string, kind: string) => boolean = isKnownClusterScoped,
+): Manifest[] {
+  const scoped = scopeWithCrds(manifests, isClusterScoped);
+  return manifests.map((m) => inReleaseNamespace(m, namespace, scoped));
 }

@@ -4,7 +4,7 @@
  * since this package reads no files) and the kinds a profile's own CustomResourceDefinitions add.
  * Pure: lookups over plain data.
  */
-import { groupOf } from './identity.js';
+import { groupOf, isKnownClusterScoped } from './identity.js';
 
 /**
  * One schema node, trimmed to what validation and hover need. Built-in nodes refer to shared
@@ -205,6 +205,26 @@ export function customKindsOf(manifests: readonly unknown[]): CustomKind[] {
     kinds.push({ source: m, group, kind, scope: spec?.scope === 'Cluster' ? 'Cluster' : 'Namespaced', versions, crd: typeof metadata?.name === 'string' ? metadata.name : `${String(names?.plural ?? kind.toLowerCase())}.${group}` });
   }
   return kinds;
+}
+
+/**
+ * Whether a kind is cluster-scoped, as these CRDs' spec.scope says for their kinds and `fallback`
+ * (the built-in list by default; the agent passes discovery) for any other. Without it, the
+ * kinds of a profile's own CRDs (a cert-manager ClusterIssuer) count as namespaced wherever no
+ * live cluster is asked: they get a layer's namespace in validation and rendering.
+ */
+export function scopeWithCustomKinds(custom: readonly CustomKind[], fallback: (apiVersion: string, kind: string) => boolean = isKnownClusterScoped): (apiVersion: string, kind: string) => boolean {
+  if (!custom.length) return fallback;
+  const scopes = new Map(custom.map((c) => [`${c.group}/${c.kind}`, c.scope]));
+  return (apiVersion, kind) => {
+    const scope = scopes.get(`${groupOf(apiVersion)}/${kind}`);
+    return scope ? scope === 'Cluster' : fallback(apiVersion, kind);
+  };
+}
+
+/** scopeWithCustomKinds of the CustomResourceDefinitions among `objects` (a profile's manifests, a chart's output). */
+export function scopeWithCrds(objects: readonly unknown[], fallback?: (apiVersion: string, kind: string) => boolean): (apiVersion: string, kind: string) => boolean {
+  return scopeWithCustomKinds(customKindsOf(objects), fallback);
 }
 
 /**

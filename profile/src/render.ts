@@ -8,6 +8,7 @@
  * `substitute: false`, is taken as written. Pure and total: problems come back as findings.
  */
 import { isKnownClusterScoped } from './identity.js';
+import { scopeWithCrds } from './kubeTypes.js';
 import { expandManifests } from './listExpansion.js';
 import { SUBSTITUTE_ANNOTATION, SUBSTITUTE_DISABLED, type ClusterProfileSpec, type HelmChart, type Manifest, type Variable, type VariableValue } from './types.js';
 
@@ -150,8 +151,8 @@ function substituteString(
 /**
  * Renders a profile: values resolved, `*List` kinds expanded into their items, variables
  * substituted (except where a layer or an object opts out), each namespaced manifest without a
- * namespace given its layer's. `isClusterScoped` defaults to the built-in list; the agent passes
- * the API server's discovery.
+ * namespace given its layer's. Scopes come from the profile's own CRDs, then `isClusterScoped`
+ * (the built-in list by default; the agent passes the API server's discovery).
  */
 export function renderProfile(
   spec: ClusterProfileSpec,
@@ -159,11 +160,17 @@ export function renderProfile(
 ): RenderResult {
   const { values, problems } = resolveValues(spec);
   const declared = new Set((spec.variables ?? []).map((v) => v.name));
+  const expanded = (spec.layers ?? []).map((layer) => expandManifests(layer.manifests ?? [], layer.substitute !== false));
+  // The kinds of the profile's own CRDs are scoped as those say, wherever they are installed.
+  const scoped = scopeWithCrds(
+    expanded.flatMap((objects) => objects.map((o) => o.manifest)),
+    isClusterScoped,
+  );
   const layers = (spec.layers ?? []).map((layer, li): RenderedLayer => {
-    const manifests = expandManifests(layer.manifests ?? [], layer.substitute !== false).map(({ manifest, path, substitute: enabled }) => {
+    const manifests = expanded[li].map(({ manifest, path, substitute: enabled }) => {
       const rendered = (enabled ? substitute(manifest, values, declared, ['layers', li, 'manifests', ...path], problems) : manifest) as Manifest;
       const metadata = { ...(rendered.metadata ?? {}) } as Manifest['metadata'];
-      if (!metadata.namespace && layer.namespace && !isClusterScoped(rendered.apiVersion, rendered.kind)) {
+      if (!metadata.namespace && layer.namespace && !scoped(rendered.apiVersion, rendered.kind)) {
         metadata.namespace = layer.namespace;
       }
       return { ...rendered, metadata };

@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
-import { DEFAULT_NAMESPACE, isKnownClusterScoped, renderProfile } from '@kplane/profile';
+import { DEFAULT_NAMESPACE, expandManifests, renderProfile, scopeWithCrds } from '@kplane/profile';
 import { agentRbacFor, guessPlural } from '@kplane/plane';
 import { Discovery, KubeClient, loadConnection } from '@kplane/kube';
 import type { Command } from '../main.js';
@@ -51,7 +51,9 @@ export const command: Command = {
     if ('exitCode' in input) return input.exitCode;
     const { profiles } = input.preflight;
 
-    let resolve = (apiVersion: string, kind: string) => ({ plural: guessPlural(kind), clusterScoped: isKnownClusterScoped(apiVersion, kind) });
+    // Without a cluster, the kinds of the profiles' own CRDs are scoped as those say.
+    const knownScope = scopeWithCrds(profiles.flatMap((p) => (p.spec.layers ?? []).flatMap((l) => expandManifests(l.manifests ?? [], false).map((o) => o.manifest))));
+    let resolve = (apiVersion: string, kind: string) => ({ plural: guessPlural(kind), clusterScoped: knownScope(apiVersion, kind) });
     let api: KubeClient | undefined;
     try {
       if (values.context || values.kubeconfig) {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
-import { inReleaseNamespace, renderProfile, type Manifest } from '@kplane/profile';
+import { placeInRelease, renderProfile, scopeWithCrds, type Manifest } from '@kplane/profile';
 import { splitChartOutput } from '@kplane/agent/core';
 import { HelmCli, findHelm } from '@kplane/agent/helm';
 import { Discovery, KubeClient, loadConnection, type Capabilities } from '@kplane/kube';
@@ -65,34 +65,48 @@ export const command: Command = {
     try {
       let failed = false;
       let found = false;
+      const base = discovery ? (apiVersion: string, kind: string) => discovery!.isClusterScoped(apiVersion, kind) : undefined;
       for (const profile of input.preflight.profiles) {
-        const rendered = renderProfile(profile.spec, discovery ? (a, k) => discovery!.isClusterScoped(a, k) : undefined);
-        for (const layer of rendered.layers) {
-          if (values.layer && layer.name !== values.layer) continue;
-          found = true;
+        // Charts first: the kinds their CRDs define are scoped as those say, in every layer.
+        const layers = renderProfile(profile.spec, base).layers.filter((layer) => !values.layer || layer.name === values.layer);
+        found ||= layers.length > 0;
+        const charts = new Map<string, { objects: Manifest[]; title: string } | { error: string }>();
+        for (const layer of layers) {
+          if (!layer.helm) continue;
+          const bin = findHelm();
+          if (!bin) {
+            console.error('kplane template: Helm is needed for Helm layers: put helm on PATH or set KPLANE_HELM.');
+            return 2;
+          }
+          const helm = new HelmCli(bin);
+          try {
+            const pulled = await helm.pull(layer.helm.repo, layer.helm.chart, layer.helm.version, { caPem });
+            const text = await helm.template({ archive: pulled.archive, releaseName: layer.helm.releaseName, namespace: layer.namespace ?? 'default', values: layer.helm.values ?? {}, kubeVersion: caps.kubeVersion, apiVersions: caps.apiVersions });
+            const split = splitChartOutput(text);
+            if (!split.render) throw new Error(split.error);
+            charts.set(layer.name, { objects: split.render.objects.map((o) => o.manifest), title: `chart ${layer.helm.chart} ${pulled.version}, ${pulled.digest}` });
+          } catch (err) {
+            charts.set(layer.name, { error: `layer ${layer.name}: chart ${layer.helm.chart} ${layer.helm.version} from ${layer.helm.repo}: ${err instanceof Error ? err.message : String(err)}` });
+          }
+        }
+        const scoped = scopeWithCrds(
+          [...charts.values()].flatMap((c) => ('objects' in c ? c.objects : [])),
+          base,
+        );
+        const rendered = renderProfile(profile.spec, scoped).layers.filter((layer) => !values.layer || layer.name === values.layer);
+        for (const layer of rendered) {
           const header = `# ${profile.metadata.name} / layer ${layer.name}`;
           let objects: Manifest[] = layer.manifests;
-          if (layer.helm) {
-            const bin = findHelm();
-            if (!bin) {
-              console.error('kplane template: Helm is needed for Helm layers: put helm on PATH or set KPLANE_HELM.');
-              return 2;
-            }
-            const helm = new HelmCli(bin);
-            try {
-              const pulled = await helm.pull(layer.helm.repo, layer.helm.chart, layer.helm.version, { caPem });
-              const text = await helm.template({ archive: pulled.archive, releaseName: layer.helm.releaseName, namespace: layer.namespace ?? 'default', values: layer.helm.values ?? {}, kubeVersion: caps.kubeVersion, apiVersions: caps.apiVersions });
-              const split = splitChartOutput(text);
-              if (!split.render) throw new Error(split.error);
-              // As the agent does: namespaced objects without a namespace go to the layer's.
-              const scoped = discovery ? (apiVersion: string, kind: string) => discovery.isClusterScoped(apiVersion, kind) : undefined;
-              objects = split.render.objects.map(({ manifest }) => inReleaseNamespace(manifest, layer.namespace ?? 'default', scoped));
-              process.stdout.write(`${header} (chart ${layer.helm.chart} ${pulled.version}, ${pulled.digest})\n`);
-            } catch (err) {
-              console.error(`kplane template: layer ${layer.name}: chart ${layer.helm.chart} ${layer.helm.version} from ${layer.helm.repo}: ${err instanceof Error ? err.message : String(err)}`);
-              failed = true;
-              continue;
-            }
+          const chart = charts.get(layer.name);
+          if (chart && 'error' in chart) {
+            console.error(`kplane template: ${chart.error}`);
+            failed = true;
+            continue;
+          }
+          if (chart) {
+            // As the agent does: namespaced objects without a namespace go to the layer's.
+            objects = placeInRelease(chart.objects, layer.namespace ?? 'default', scoped);
+            process.stdout.write(`${header} (${chart.title})\n`);
           } else process.stdout.write(`${header}\n`);
           for (const object of objects) process.stdout.write(`---\n${stringify(object, { lineWidth: 0 })}`);
         }

@@ -48,7 +48,7 @@ export interface Finding {
 }
 
 export interface ValidateOptions {
-  /** Decides whether a layer's default namespace applies to a manifest; defaults to the built-in list. */
+  /** Decides whether a layer's default namespace applies to a manifest whose kind no CRD of the profile defines (those decide their own); defaults to the built-in list. */
   isClusterScoped?: (apiVersion: string, kind: string) => boolean;
   /** The target cluster's types: with it, manifests are checked against the real cluster's schemas. */
   clusterSchemas?: ClusterSchemaSource;

@@ -17,7 +17,7 @@ import type { Finding, JsonPath } from './index.js';
 import { checkAgainstClusterSchema, type ClusterSchemaSource } from './schemaCheck.js';
 import { checkManifest } from './manifestCheck.js';
 import { mergeTargetFindings, type SchemaTarget } from './targetFindings.js';
-import { customKindsOf, type KubeTypes } from '../kubeTypes.js';
+import { customKindsOf, scopeWithCustomKinds, type CustomKind, type KubeTypes } from '../kubeTypes.js';
 import { describeValue, describeValue as describePlain, formatPath, isChartVersion, isCidr, isDns1123Label, isDns1123Subdomain, isIpv4, isRecord, isSemver } from './rules.js';
 
 export interface SemanticOptions {
@@ -63,10 +63,13 @@ export function checkSemantics(doc: unknown, options: SemanticOptions): Finding[
   const variables = checkVariables(spec, at, findings);
   const objects = layerObjects(spec);
   checkReferences(objects, variables, at, findings);
-  const manifests = checkManifests(objects, options, at, findings);
+  // The CRDs of the profile's manifests, then those its charts render: their kinds are known on
+  // every target (the profile installs them there), scope included.
+  const custom = customKindsOf([...objects.flatMap((l) => l.objects.map((o) => o.manifest)), ...(options.customResourceDefinitions ?? [])]);
+  const manifests = checkManifests(objects, { ...options, isClusterScoped: scopeWithCustomKinds(custom, options.isClusterScoped) }, at, findings);
   checkScaling(spec, manifests, at, findings);
   if (options.clusterSchemas) checkClusterTypes(spec, objects, variables, options.clusterSchemas, at, findings);
-  if (options.kube) checkKubeTypes(objects, variables, options.kube, options.kubeVersion, options.clusterSchemas, options.targets ?? [], options.customResourceDefinitions ?? [], at, findings);
+  if (options.kube) checkKubeTypes(objects, variables, options.kube, options.kubeVersion, options.clusterSchemas, options.targets ?? [], custom, at, findings);
   return findings;
 }
 
@@ -105,13 +108,11 @@ function checkKubeTypes(
   kubeVersion: string | undefined,
   clusterSchemas: ClusterSchemaSource | undefined,
   targets: readonly SchemaTarget[],
-  chartCrds: readonly unknown[],
+  custom: readonly CustomKind[],
   at: (...p: JsonPath) => JsonPath,
   findings: Finding[],
 ): void {
-  // The CRDs of the profile's manifests, then those its charts render: the kinds of both are known
-  // on every target, as the profile installs them there (a live cluster's own CRD still wins).
-  const custom = customKindsOf([...layers.flatMap(({ objects }) => objects.map((o) => o.manifest)), ...chartCrds]);
+  // A live cluster's own CRD of a kind still wins over the profile's.
   const sets = [{ kube: builtin.withCustomKinds(custom), targets: [] as string[] }, ...distinctSets(targets).map((s) => ({ kube: s.kube.withCustomKinds(custom), targets: s.targets }))];
   const kubes = sets.map((s) => s.kube);
   const variableType = (name: string) => {
