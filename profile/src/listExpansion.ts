@@ -64,3 +64,19 @@ export function expandManifests(manifests: readonly unknown[], substitute = true
   manifests.forEach((manifest, index) => visit(manifest, [index], substitute, 0));
   return out;
 }
+
+/**
+ * The object a path from a layer's `manifests` lies in, lists expanded as expandManifests does
+ * (so an item gets its list's apiVersion and kind as validation sees it), and the rest of the
+ * path inside it: `[3, 'items', 0, 'spec']` → item 0 of list 3 and `['spec']`. A path on a list's
+ * own fields (its `items`, its kind) lies in the list. For hover and completion.
+ */
+export function expandedManifestAt(manifests: readonly unknown[], path: readonly (string | number)[]): { manifest: Obj; rest: (string | number)[] } | undefined {
+  const [index] = path;
+  if (typeof index !== 'number' || !isRecord(manifests[index])) return undefined;
+  for (const { manifest, path: relative } of expandManifests([manifests[index]])) {
+    // relative is [0, 'items', k, …] for the one entry given.
+    if (relative.length <= path.length && relative.every((step, i) => i === 0 || step === path[i])) return { manifest, rest: path.slice(relative.length) };
+  }
+  return { manifest: manifests[index], rest: path.slice(1) };
+}

@@ -5,7 +5,7 @@
  * is read from the text's indentation, not the parse tree: while someone types, the line under
  * the cursor is rarely valid YAML yet.
  */
-import { clusterProfileSchema, kubeSchemaAt, type JsonSchema, type KubeSchema, type KubeTypes } from '@kplane/profile';
+import { clusterProfileSchema, expandedManifestAt, kubeSchemaAt, type JsonSchema, type KubeSchema, type KubeTypes } from '@kplane/profile';
 import { CompletionItemKind, InsertTextFormat, InsertTextMode, MarkupKind, type CompletionItem, type CompletionList, type Position } from 'vscode-languageserver-types';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { documentationOf, propertiesOf, requiredOf, schemaAt, typeOf, valuesOf, type SchemaSegment } from './schemaNav.js';
@@ -223,12 +223,29 @@ interface ManifestPlace {
 function manifestPlace(lines: string[], path: Container[], extra: SchemaSegment[], types: () => readonly KubeTypes[]): ManifestPlace | undefined {
   const [spec, layers, layer, manifests, item] = path;
   if (spec?.segment !== 'spec' || layers?.segment !== 'layers' || layer?.segment !== '[]' || manifests?.segment !== 'manifests' || item?.segment !== '[]') return undefined;
-  const { apiVersion, kind } = manifestHead(lines, item.line, item.dashCol);
-  if (!apiVersion || !kind) return undefined;
+  // An item of a `kind: List` (or a typed list) is a manifest of its own: read the heads down to
+  // it and let validation's expansion say its apiVersion and kind (a typed list's items may omit them).
+  let manifest: Record<string, unknown> = head(manifestHead(lines, item.line, item.dashCol));
+  const inList: (string | number)[] = [0];
+  let at = 5;
+  for (let inner = manifest; path[at]?.segment === 'items' && path[at + 1]?.segment === '[]' && typeof inner.kind === 'string' && inner.kind.endsWith('List'); at += 2) {
+    const next = head(manifestHead(lines, path[at + 1].line, path[at + 1].dashCol));
+    inner.items = [next];
+    inner = next;
+    inList.push('items', 0);
+  }
+  if (at > 5) manifest = expandedManifestAt([manifest], inList)?.manifest ?? {};
+  const { apiVersion, kind } = manifest;
+  if (typeof apiVersion !== 'string' || typeof kind !== 'string' || !apiVersion || !kind) return undefined;
   const kube = types().find((k) => k.kind(apiVersion, kind));
   if (!kube) return undefined;
-  const rest = [...path.slice(5).map((c) => c.segment), ...extra].map((s) => (s === '[]' ? 0 : s));
+  const rest = [...path.slice(at).map((c) => c.segment), ...extra].map((s) => (s === '[]' ? 0 : s));
   return { kube, apiVersion, kind, path: rest };
+}
+
+/** A manifest head as an object with only the fields written (expansion fills in absent ones). */
+function head(fields: { apiVersion?: string; kind?: string }): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
 }
 
 function kubeTypeName(schema: KubeSchema): string | undefined {

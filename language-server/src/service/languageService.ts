@@ -4,7 +4,7 @@
  * webview editor and tests use it as is. Parses are remembered per document version, and every
  * entry point catches its own failures: a bug here must cost a feature, never the server.
  */
-import { customKindsOf, warmSizeStep, type ClusterSchemaSource, type Finding, type FindingCode, type KubeTypes, type ProfileNode, type SchemaTarget } from '@kplane/profile';
+import { customKindsOf, expandManifests, warmSizeStep, type ClusterSchemaSource, type Finding, type FindingCode, type KubeTypes, type ProfileNode, type SchemaTarget } from '@kplane/profile';
 import type { CodeAction, CodeLens, CompletionList, Diagnostic, DocumentSymbol, Hover, Location, Position, Range } from 'vscode-languageserver-types';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { isProfileDocument, parseYamlFile, type ParsedFile } from './yamlParse.js';
@@ -137,11 +137,12 @@ export function getLanguageService(initial: LanguageServiceOptions = {}): Langua
   /**
    * The types manifests are completed from: built in, then each distinct live set; all with the
    * profile's CRDs, its charts' after its manifests' as validation takes them (KubeTypes keeps one
-   * set with custom kinds per base: another list here would make validation check every manifest again).
+   * set with custom kinds per base: another list here would make validation check every manifest again),
+   * so lists are expanded here too.
    */
   const manifestTypes = (uri: string, documentIndex: number, value: unknown) => (): KubeTypes[] => {
     const layers = (value as { spec?: { layers?: unknown } } | undefined)?.spec?.layers;
-    const manifests = Array.isArray(layers) ? layers.flatMap((l) => (Array.isArray((l as { manifests?: unknown })?.manifests) ? (l as { manifests: unknown[] }).manifests : [])) : [];
+    const manifests = Array.isArray(layers) ? layers.flatMap((l) => (Array.isArray((l as { manifests?: unknown })?.manifests) ? expandManifests((l as { manifests: unknown[] }).manifests).map((o) => o.manifest) : [])) : [];
     const custom = customKindsOf([...manifests, ...(renderedCrds.list(uri, documentIndex) ?? [])]);
     const sets = new Set<KubeTypes>();
     const builtin = options.kubeTypes?.();

@@ -1,5 +1,5 @@
 /** Hover, document symbols and go-to-definition over the parsed tree. */
-import { groupOf, kubeSchemaAt, scanReferences, type ClusterSchemaSource, type JsonSchema, type KubeSchema, type KubeTypes } from '@kplane/profile';
+import { expandedManifestAt, groupOf, kubeSchemaAt, scanReferences, type ClusterSchemaSource, type JsonSchema, type KubeSchema, type KubeTypes } from '@kplane/profile';
 import { MarkupKind, SymbolKind, type DocumentSymbol, type Hover, type Location, type Range } from 'vscode-languageserver-types';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { child, pairOf, pathAt, type YamlNode } from './yamlTree.js';
@@ -24,12 +24,23 @@ function referenceAt(document: TextDocument, node: YamlNode, offset: number): { 
   return undefined;
 }
 
+/**
+ * The manifest a path lies in and the path inside it; an item of a `kind: List` (or a typed list)
+ * is a manifest of its own, as validation takes it (@kplane/profile expandManifests).
+ */
+function manifestAt(model: ProfileModel, path: (string | number)[]): { manifest: { apiVersion?: unknown; kind?: unknown }; rest: (string | number)[] } | undefined {
+  const [spec, layers, li, manifests, ...inLayer] = path;
+  if (spec !== 'spec' || layers !== 'layers' || manifests !== 'manifests' || typeof li !== 'number') return undefined;
+  const list = (model.document.value as { spec?: { layers?: { manifests?: unknown }[] } })?.spec?.layers?.[li]?.manifests;
+  return Array.isArray(list) ? expandedManifestAt(list, inLayer) : undefined;
+}
+
 /** Inside a manifest, the target cluster's schema of the manifest's kind at that field. */
 function clusterSchemaAt(model: ProfileModel, path: (string | number)[], source: ClusterSchemaSource | undefined): { schema: JsonSchema; apiVersion: string; kind: string } | undefined {
-  const [spec, layers, li, manifests, mi, ...rest] = path;
-  if (!source || spec !== 'spec' || layers !== 'layers' || manifests !== 'manifests' || typeof li !== 'number' || typeof mi !== 'number' || rest.length === 0) return undefined;
-  const manifest = (model.document.value as { spec?: { layers?: { manifests?: { apiVersion?: unknown; kind?: unknown }[] }[] } })?.spec?.layers?.[li]?.manifests?.[mi];
-  if (typeof manifest?.apiVersion !== 'string' || typeof manifest.kind !== 'string') return undefined;
+  const at = source && manifestAt(model, path);
+  if (!source || !at || at.rest.length === 0) return undefined;
+  const { manifest, rest } = at;
+  if (typeof manifest.apiVersion !== 'string' || typeof manifest.kind !== 'string') return undefined;
   const root = source.schemaFor(manifest.apiVersion, manifest.kind);
   const schema = root && schemaAt(rest, root);
   return schema ? { schema, apiVersion: manifest.apiVersion, kind: manifest.kind } : undefined;
@@ -41,10 +52,10 @@ function clusterSchemaAt(model: ProfileModel, path: (string | number)[], source:
  * a manifest whose kind none of them defines, so it could not be checked.
  */
 function kubeFieldAt(model: ProfileModel, path: (string | number)[], kubes: readonly KubeTypes[]): { schema: KubeSchema; apiVersion: string; kind: string; source: string } | { unknown: true; apiVersion: string; kind: string; release?: string } | undefined {
-  const [spec, layers, li, manifests, mi, ...rest] = path;
-  if (!kubes.length || spec !== 'spec' || layers !== 'layers' || manifests !== 'manifests' || typeof li !== 'number' || typeof mi !== 'number' || rest.length === 0) return undefined;
-  const manifest = (model.document.value as { spec?: { layers?: { manifests?: { apiVersion?: unknown; kind?: unknown }[] }[] } })?.spec?.layers?.[li]?.manifests?.[mi];
-  if (typeof manifest?.apiVersion !== 'string' || typeof manifest.kind !== 'string' || manifest.apiVersion.includes('${') || manifest.kind.includes('${')) return undefined;
+  const at = kubes.length ? manifestAt(model, path) : undefined;
+  if (!at || at.rest.length === 0) return undefined;
+  const { manifest, rest } = at;
+  if (typeof manifest.apiVersion !== 'string' || typeof manifest.kind !== 'string' || manifest.apiVersion.includes('${') || manifest.kind.includes('${')) return undefined;
   const { apiVersion, kind } = manifest;
   const kube = kubes.find((k) => k.kind(apiVersion, kind));
   if (!kube) return kubes[0].isBuiltinGroup(groupOf(apiVersion)) ? undefined : { unknown: true, apiVersion, kind, release: kubes[0].label };
