@@ -19,7 +19,7 @@ import { refOf } from '../core/inventory.js';
 import { redact } from '../core/redact.js';
 import type { ChartPart } from './steps/chart.js';
 import { Applier } from './steps/apply.js';
-import { ReconcileError, forgetExpandedSpec, runContext, type ReconcilerDeps, type RunContext } from './steps/context.js';
+import { ExpandedSpecs, ReconcileError, runContext, type ReconcilerDeps, type RunContext } from './steps/context.js';
 import { DriftDetector } from './steps/drift.js';
 import { checkHealth, WAIT_POLL_MS } from './steps/health.js';
 import { failedHookReport, HookRuns } from './steps/hooks.js';
@@ -57,6 +57,8 @@ export class ProfileReconciler {
   private readonly hooks: HookRuns;
   private readonly validator?: ManifestValidator;
   private readonly renderer: Renderer;
+  /** The decoded specs of compressed profiles, one a profile (./steps/context.ts). */
+  readonly specs = new ExpandedSpecs();
 
   constructor(private readonly deps: ReconcilerDeps) {
     this.inventory = new InventoryStore(deps);
@@ -79,11 +81,11 @@ export class ProfileReconciler {
       this.validator?.forget(key);
       this.renderer.forget(key);
       this.status.forget(key);
-      forgetExpandedSpec(key);
+      this.specs.forget(key);
       this.deps.log.forgetSecrets(key);
       return {};
     }
-    const ctx = runContext(key, cached, this.deps, signal);
+    const ctx = runContext(key, cached, this.deps, this.specs, signal);
     if (ctx.profile.metadata.deletionTimestamp) {
       // The stored charts first: once the finalizer is gone nothing would remove them.
       if (ctx.profile.spec?.layers?.some((l) => l.helm)) await this.deps.charts.forget({ namespace: ctx.profile.metadata.namespace!, name: ctx.profile.metadata.name });

@@ -68,32 +68,43 @@ export interface RunContext {
 }
 
 /**
- * The spec with its compressed layers expanded (kplane's stored form of big profiles,
+ * The specs with their compressed layers expanded (kplane's stored form of big profiles,
  * @kplane/profile storedForm.ts), decoded once per generation of each profile: every step then
  * sees plain manifests, and status writes (merge patches of status) never send a spec back.
+ * Owned by the reconciler (one per agent) and handed to runContext; it holds at most one entry a
+ * profile, replaced when the profile's uid or generation changes and dropped when it is deleted
+ * (test/unit/agent/expandedSpecs.test.ts).
  */
-const expanded = new Map<string, { stamp: string; spec: ClusterProfile['spec']; error?: string }>();
+export class ExpandedSpecs {
+  private readonly entries = new Map<string, { stamp: string; spec: ClusterProfile['spec']; error?: string }>();
 
-function expandedSpec(key: string, cached: ClusterProfile): { spec: ClusterProfile['spec']; error?: string } {
-  const stamp = `${String(cached.metadata.uid ?? '')}/${String(cached.metadata.generation ?? '')}`;
-  const known = expanded.get(key);
-  if (known?.stamp === stamp && cached.metadata.generation) return known;
-  const result = expandLayers(cached);
-  const entry = result.ok ? { stamp, spec: result.profile.spec } : { stamp, spec: cached.spec, error: result.error };
-  if (result.ok && !result.compressed) expanded.delete(key);
-  else expanded.set(key, entry);
-  return entry;
+  /** The spec of `cached` with its layers decoded, or the spec as stored and why it could not be decoded. */
+  get(key: string, cached: ClusterProfile): { spec: ClusterProfile['spec']; error?: string } {
+    const stamp = `${String(cached.metadata.uid ?? '')}/${String(cached.metadata.generation ?? '')}`;
+    const known = this.entries.get(key);
+    if (known?.stamp === stamp && cached.metadata.generation) return known;
+    const result = expandLayers(cached);
+    const entry = result.ok ? { stamp, spec: result.profile.spec } : { stamp, spec: cached.spec, error: result.error };
+    if (result.ok && !result.compressed) this.entries.delete(key);
+    else this.entries.set(key, entry);
+    return entry;
+  }
+
+  /** Drops the decoded spec of a profile that is gone. */
+  forget(key: string): void {
+    this.entries.delete(key);
+  }
+
+  /** How many profiles have a decoded spec kept. */
+  get size(): number {
+    return this.entries.size;
+  }
 }
 
-/** Drops the decoded spec of a profile that is gone. */
-export function forgetExpandedSpec(key: string): void {
-  expanded.delete(key);
-}
-
-export function runContext(key: string, cached: ClusterProfile, deps: ReconcilerDeps, signal: AbortSignal): RunContext {
+export function runContext(key: string, cached: ClusterProfile, deps: ReconcilerDeps, specs: ExpandedSpecs, signal: AbortSignal): RunContext {
   // Metadata and status are the run's own copy; the spec is shared with the cache: no step
   // changes it, and copying a profile of a few MB on every run made most of a run's garbage.
-  const { spec, error: storedFormError } = expandedSpec(key, cached);
+  const { spec, error: storedFormError } = specs.get(key, cached);
   const profile = { ...cached, spec, metadata: structuredClone(cached.metadata), ...(cached.status ? { status: structuredClone(cached.status) } : {}) };
   const secrets = sensitiveValues(profile);
   deps.log.setSecrets(key, secrets);
