@@ -102,7 +102,15 @@ export function undeclaredMessage(name: string): string {
   return `"\${${name}}" names no declared variable: declare "${name}" under spec.variables, write $\${${name}} to keep it as text, or annotate the object ${SUBSTITUTE_ANNOTATION}: ${SUBSTITUTE_DISABLED}.`;
 }
 
-/** Substitutes variables in one value (any JSON). */
+/**
+ * Substitutes variables in one value (any JSON), copy-on-change: a string, array or object in
+ * which nothing is substituted comes back as the same value (===), and only the arrays and objects
+ * on the way to a change are copied; `value` itself is never changed. The result therefore shares
+ * every unchanged part with the input, as the render of an object opted out of substitution always
+ * did: callers copy what they change (withOwnership, withReplicas, maskPair), none writes into a
+ * rendered object. A deep copy of every object was the size of the spec again for each render the
+ * agent keeps (agent/src/controller/steps/render.ts; test/unit/profile/substitution.test.ts).
+ */
 export function substitute(
   value: unknown,
   values: Readonly<Record<string, VariableValue>>,
@@ -110,12 +118,40 @@ export function substitute(
   path: (string | number)[],
   problems: RenderProblem[],
 ): unknown {
+  // One path array for the whole walk (push on the way down, pop on the way up), copied only
+  // where a problem keeps it: a fresh array for each value was most of a render's garbage.
+  return substituteAt(value, values, declared, [...path], problems);
+}
+
+function substituteAt(
+  value: unknown,
+  values: Readonly<Record<string, VariableValue>>,
+  declared: ReadonlySet<string>,
+  path: (string | number)[],
+  problems: RenderProblem[],
+): unknown {
   if (typeof value === 'string') return substituteString(value, values, declared, path, problems);
-  if (Array.isArray(value)) return value.map((item, i) => substitute(item, values, declared, [...path, i], problems));
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      path.push(i);
+      const item: unknown = value[i];
+      const next = substituteAt(item, values, declared, path, problems);
+      path.pop();
+      if (!Object.is(next, item)) (copy ??= [...value])[i] = next;
+    }
+    return copy ?? value;
+  }
   if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) out[key] = substitute(item, values, declared, [...path, key], problems);
-    return out;
+    let copy: Record<string, unknown> | undefined;
+    for (const key of Object.keys(value)) {
+      path.push(key);
+      const item = (value as Record<string, unknown>)[key];
+      const next = substituteAt(item, values, declared, path, problems);
+      path.pop();
+      if (!Object.is(next, item)) (copy ??= { ...value })[key] = next;
+    }
+    return copy ?? value;
   }
   return value;
 }
@@ -135,7 +171,7 @@ function substituteString(
       problems.push({
         code: 'UNDECLARED_VARIABLE',
         message: undeclaredMessage(ref.name),
-        path,
+        path: [...path],
       });
     }
   }

@@ -9,10 +9,13 @@ import {
   expandManifests,
   renderProfile,
   scanReferences,
+  substitute,
   validateProfile,
   type ClusterProfileSpec,
   type Finding,
   type Manifest,
+  type RenderProblem,
+  type VariableValue,
 } from '@kplane/profile';
 
 const errorsOf = (findings: Finding[]) => findings.filter((f) => f.severity === 'error');
@@ -225,3 +228,95 @@ interface Schema {
   properties?: Record<string, Schema>;
   items?: Schema;
 }
+
+describe('substitute copies only what it changes (profile/src/render.ts)', () => {
+  const values: Record<string, VariableValue> = { x: 'X', replicas: 3 };
+  const declared = new Set(['x', 'replicas', 'unset']);
+
+  /** substitute as it was before copy-on-change: a deep copy of every value. The new one must give equal results and problems. */
+  function deepCopying(value: unknown, path: (string | number)[], problems: RenderProblem[]): unknown {
+    if (typeof value === 'string') return substitute(value, values, declared, path, problems);
+    if (Array.isArray(value)) return value.map((item, i) => deepCopying(item, [...path, i], problems));
+    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, item]) => [k, deepCopying(item, [...path, k], problems)]));
+    return value;
+  }
+
+  function deepFreeze<T>(value: T): T {
+    if (value && typeof value === 'object') {
+      for (const item of Object.values(value)) deepFreeze(item);
+      Object.freeze(value);
+    }
+    return value;
+  }
+
+  const deployment = () =>
+    deepFreeze({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web-${x}', labels: { app: 'web' } },
+      spec: {
+        replicas: '${replicas}',
+        selector: { matchLabels: { app: 'web' } },
+        template: {
+          metadata: { labels: { app: 'web' } },
+          spec: {
+            containers: [
+              { name: 'web', image: 'nginx:1.27', args: ['--port', '8080', '${1}', '$${x}'], env: [{ name: 'A', value: '${x}' }, { name: 'B', value: 'plain' }] },
+              { name: 'sidecar', image: 'busybox', args: ['sleep', 'infinity'] },
+            ],
+            nodeSelector: null,
+          },
+        },
+      },
+      data: { missing: '${unset}', undeclared: 'a ${nope} b', count: 1, on: true },
+    });
+
+  it('gives the same values and problems (paths included) as the deep copy did', () => {
+    for (const input of [deployment(), ['${x}', 'a', ['$${x}']], '${replicas}', 'plain', 42, null, {}]) {
+      const before: RenderProblem[] = [];
+      const after: RenderProblem[] = [];
+      assert.deepEqual(substitute(input, values, declared, ['m', 0], after), deepCopying(input, ['m', 0], before));
+      assert.deepEqual(after, before);
+    }
+    const problems: RenderProblem[] = [];
+    substitute(deployment(), values, declared, ['m'], problems);
+    assert.deepEqual(problems.map((p) => p.path.join('/')), ['m/data/undeclared']);
+  });
+
+  it('an object without ${…} comes back identical (===), and so does every unchanged part of one with', () => {
+    const plain = deepFreeze({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', labels: { a: 'b' } }, data: { script: 'echo ${1} ${HOME:-x}', n: 1 }, list: [{ a: 'b' }] });
+    assert.equal(substitute(plain, values, declared, [], []), plain);
+
+    const input = deployment();
+    const out = substitute(input, values, declared, [], []) as ReturnType<typeof deployment>;
+    assert.notEqual(out, input);
+    // Copied: the objects on the way to a change.
+    assert.notEqual(out.metadata, input.metadata);
+    assert.notEqual(out.spec, input.spec);
+    assert.notEqual(out.spec.template.spec.containers, input.spec.template.spec.containers);
+    assert.notEqual(out.spec.template.spec.containers[0], input.spec.template.spec.containers[0]);
+    assert.equal(out.spec.replicas, 3);
+    // Shared: everything else.
+    assert.equal(out.metadata.labels, input.metadata.labels);
+    assert.equal(out.spec.selector, input.spec.selector);
+    assert.equal(out.spec.template.metadata, input.spec.template.metadata);
+    assert.equal(out.spec.template.spec.containers[1], input.spec.template.spec.containers[1]);
+    assert.equal(out.spec.template.spec.containers[0]!.env![1], input.spec.template.spec.containers[0]!.env![1]);
+  });
+
+  it('never changes its input (deeply frozen here: a write would throw)', () => {
+    const input = deployment();
+    const text = JSON.stringify(input);
+    substitute(input, values, declared, [], []);
+    assert.equal(JSON.stringify(input), text);
+  });
+
+  it('renderProfile shares the unchanged parts of each manifest with the spec, and leaves the spec as it was', () => {
+    const spec = deepFreeze({ version: '1.0.0', variables: [{ name: 'x', type: 'string', default: 'X' }], layers: [{ name: 'a', namespace: 'ns', manifests: [configMap('c', { v: '${x}' }), configMap('d', { v: 'plain' })] }] }) as unknown as ClusterProfileSpec;
+    const text = JSON.stringify(spec);
+    const [c, d] = renderProfile(spec).layers[0].manifests as [Manifest, Manifest];
+    assert.deepEqual([c.data, c.metadata.namespace, d.metadata.namespace], [{ v: 'X' }, 'ns', 'ns']);
+    assert.equal(d.data, spec.layers[0].manifests![1].data);
+    assert.equal(JSON.stringify(spec), text);
+  });
+});
