@@ -4,9 +4,9 @@
  * deleted. They used to sit in a module-level map, shared by every reconciler of the process.
  */
 import assert from 'node:assert/strict';
-import { Logger, ProfileReconciler } from '@kplane/agent';
-import { DEFAULT_POLICY } from '@kplane/agent/core';
+import { ProfileReconciler } from '@kplane/agent';
 import { compressManifests, type ClusterProfile } from '@kplane/profile';
+import { reconcilerDeps } from './reconcilerDeps.js';
 
 const NS = 'kplane-system';
 const KEY = `${NS}/big`;
@@ -27,24 +27,14 @@ function harness() {
   const refuse = async () => {
     throw new Error('no API in this test');
   };
-  const reconciler = new ProfileReconciler({
-    api: { request: refuse, getOrUndefined: refuse, apply: refuse } as never,
-    discovery: { resource: refuse, isClusterScoped: () => false, prime: async () => undefined } as never,
-    charts: {} as never,
-    policy: { namespace: NS, current: async () => ({ ok: true, policy: DEFAULT_POLICY, version: '1' }) } as never,
-    log: new Logger({}, 'error', () => undefined),
-    metrics: { observe: () => undefined, inc: () => undefined } as never,
-    namespace: NS,
-    validateSchemas: false,
-    profileCache: () => cache as never,
-    observeProfile: () => undefined,
-    queueDependents: () => undefined,
-    informerFor: refuse as never,
-    event: () => undefined,
-    scaledReplicas: () => undefined,
-    scalingStatus: () => undefined,
-    now: () => new Date('2026-12-01T10:00:00Z'),
-  });
+  const reconciler = new ProfileReconciler(
+    reconcilerDeps({
+      api: { request: refuse, getOrUndefined: refuse, apply: refuse } as never,
+      discovery: { resource: refuse, isClusterScoped: () => false, prime: async () => undefined } as never,
+      profileCache: () => cache as never,
+      informerFor: refuse as never,
+    }),
+  );
   const run = () => reconciler.reconcile(KEY).catch(() => undefined);
   return { cache, reconciler, run };
 }

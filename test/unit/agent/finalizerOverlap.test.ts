@@ -5,9 +5,9 @@
  * used to stand before all the rest of the part's first run. The API here is a recording fake.
  */
 import assert from 'node:assert/strict';
-import { Logger, ProfileReconciler } from '@kplane/agent';
-import { DEFAULT_POLICY } from '@kplane/agent/core';
+import { ProfileReconciler } from '@kplane/agent';
 import type { ClusterProfile } from '@kplane/profile';
+import { reconcilerDeps } from './reconcilerDeps.js';
 
 const NS = 'kplane-system';
 const KEY = `${NS}/web`;
@@ -46,24 +46,14 @@ function harness(finalizerFails = false) {
   };
   const configMaps = { apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespaced: true };
   const store = new Map();
-  const reconciler = new ProfileReconciler({
-    api: api as never,
-    discovery: { resource: async () => configMaps, isClusterScoped: () => false, prime: async () => undefined } as never,
-    charts: {} as never,
-    policy: { namespace: NS, current: async () => ({ ok: true, policy: DEFAULT_POLICY, version: '1' }) } as never,
-    log: new Logger({}, 'error', () => undefined),
-    metrics: { observe: () => undefined, inc: () => undefined } as never,
-    namespace: NS,
-    validateSchemas: false,
-    profileCache: () => new Map([[KEY, profile as never]]),
-    observeProfile: () => undefined,
-    queueDependents: () => undefined,
-    informerFor: async () => ({ store, observe: () => undefined }) as never,
-    event: () => undefined,
-    scaledReplicas: () => undefined,
-    scalingStatus: () => undefined,
-    now: () => new Date('2026-12-01T10:00:00Z'),
-  });
+  const reconciler = new ProfileReconciler(
+    reconcilerDeps({
+      api: api as never,
+      discovery: { resource: async () => configMaps, isClusterScoped: () => false, prime: async () => undefined } as never,
+      profileCache: () => new Map([[KEY, profile as never]]),
+      informerFor: async () => ({ store, observe: () => undefined }) as never,
+    }),
+  );
   return { log, releaseFinalizer, run: () => reconciler.reconcile(KEY) };
 }
 
