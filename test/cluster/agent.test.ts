@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import { waitFor, startAgent } from '@kplane/bed';
 import { KubeError } from '@kplane/kube';
-import { useAgentBed } from './agentBed.js';
-import type { ClusterAgent, ClusterProfile, Condition } from '@kplane/profile';
+import { applyAndWaitReady, conditionOf as condition, isReady as ready, useAgentBed, waitForProfile } from './agentBed.js';
+import type { ClusterAgent, ClusterProfile } from '@kplane/profile';
 
 const NS = 'kplane-system';
 const PROFILES = `/apis/kplane.dev/v1alpha1/namespaces/${NS}/clusterprofiles`;
@@ -69,14 +69,8 @@ describe('agent (cluster)', function () {
 
   const getProfile = (name: string) => bed.api.request<ClusterProfile>('GET', `${PROFILES}/${name}`);
   const applyProfile = (p: ClusterProfile) => bed.api.apply(`${PROFILES}/${p.metadata.name}`, p, 'kplane');
-  const condition = (p: ClusterProfile, type: string): Condition | undefined => p.status?.conditions?.find((c) => c.type === type);
   const getCm = (ns: string, name: string) => bed.api.getOrUndefined<{ data?: Record<string, string>; metadata: any }>(`/api/v1/namespaces/${ns}/configmaps/${name}`);
-  const waitProfile = (name: string, what: string, test: (p: ClusterProfile) => boolean, timeoutMs = 60_000) =>
-    waitFor(async () => {
-      const p = await getProfile(name);
-      return test(p) ? p : undefined;
-    }, { what: `profile ${name}: ${what}`, timeoutMs, intervalMs: 100 });
-  const ready = (p: ClusterProfile) => condition(p, 'Ready')?.status === 'True' && p.status?.observedGeneration === p.metadata.generation;
+  const waitProfile = (name: string, what: string, test: (p: ClusterProfile) => boolean, timeoutMs = 60_000) => waitForProfile(bed.api, name, what, test, { timeoutMs, intervalMs: 100 });
 
   it('applies layer by layer, waiting for the Deployment before the next layer, and labels and inventories everything', async () => {
     await applyProfile(appProfile('1.0.0'));
@@ -220,8 +214,7 @@ describe('agent (cluster)', function () {
       metadata: { name: 'watcher', namespace: NS },
       spec: { version: '1.0.0', reconcile: { mode: 'monitor' }, layers: [{ name: 'l', manifests: [configMap('watched', { v: 'desired' }, 'default')] }] },
     } as unknown as ClusterProfile;
-    await applyProfile(watcher);
-    await waitProfile('watcher', 'Ready', ready);
+    await applyAndWaitReady(bed.api, watcher, { intervalMs: 100 });
     await bed.api.request('PATCH', '/api/v1/namespaces/default/configmaps/watched', { body: { data: { v: 'changed' } }, contentType: 'application/merge-patch+json' });
     const p = await waitProfile('watcher', 'InSync=False', (x) => condition(x, 'InSync')?.status === 'False', 10_000);
     assert.equal(condition(p, 'InSync')?.reason, 'DriftDetected');
@@ -252,8 +245,7 @@ describe('agent (cluster)', function () {
     } as unknown as ClusterProfile;
     // The metric's source belongs to someone else (a queue exporter), not to the profile.
     await bed.api.request('POST', '/api/v1/namespaces/default/configmaps', { body: configMap('queue', { depth: '0' }) });
-    await applyProfile(scaled);
-    await waitProfile('scaled', 'Ready', ready);
+    await applyAndWaitReady(bed.api, scaled, { intervalMs: 100 });
     const replicas = async () => (await bed.api.request('GET', '/apis/apps/v1/namespaces/default/deployments/worker')).spec.replicas as number;
     await bed.api.request('PATCH', '/api/v1/namespaces/default/configmaps/queue', { body: { data: { depth: '35' } }, contentType: 'application/merge-patch+json' });
     await waitFor(async () => (await replicas()) === 4, { what: 'scaled up to 4', timeoutMs: 15_000 });
@@ -320,8 +312,7 @@ describe('agent (cluster)', function () {
         ],
       },
     } as unknown as ClusterProfile;
-    await applyProfile(withCrd);
-    const p = await waitProfile('widgets', 'Ready', ready, 30_000);
+    const p = await applyAndWaitReady(bed.api, withCrd, { timeoutMs: 30_000, intervalMs: 100 });
     assert.deepEqual(p.status?.layers?.map((l) => l.state), ['Ready', 'Ready']);
     const w1 = await bed.api.request('GET', '/apis/example.com/v1/namespaces/default/widgets/w1');
     assert.equal(w1.spec.size, 3);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { waitFor } from '@kplane/bed';
 import { DIGEST_MIN_BYTES } from '@kplane/agent';
 import type { ClusterProfile } from '@kplane/profile';
-import { useAgentBed } from './agentBed.js';
+import { applyAndWaitReady, useAgentBed } from './agentBed.js';
 
 const NS = 'kplane-system';
 const PROFILES = `/apis/kplane.dev/v1alpha1/namespaces/${NS}/clusterprofiles`;
@@ -57,8 +57,7 @@ describe('agent: a big CRD kept as digests in its cache', function () {
 
   it('becomes Ready; a schema edited by someone else is drift, put back; a status change of the CRD is not drift', async () => {
     assert.ok(JSON.stringify(properties).length > DIGEST_MIN_BYTES, 'test setup: the schema must be big enough to be digested');
-    await bed.api.apply(`${PROFILES}/gadgets`, profile, 'kplane');
-    await waitFor(async () => ready(await get()), { what: 'profile gadgets Ready', timeoutMs: 120_000, intervalMs: 200 });
+    await applyAndWaitReady(bed.api, profile, { test: ready, timeoutMs: 120_000 });
 
     // Someone changes a description deep in the schema.
     await bed.api.request('PATCH', CRD_PATH, {

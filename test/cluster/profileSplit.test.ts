@@ -11,9 +11,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
-import { repoRoot, waitFor } from '@kplane/bed';
-import { useAgentBed } from './agentBed.js';
-import type { ClusterAgent, ClusterProfile, Condition } from '@kplane/profile';
+import { repoRoot } from '@kplane/bed';
+import { useAgentBed, waitForProfile } from './agentBed.js';
+import type { ClusterAgent, ClusterProfile } from '@kplane/profile';
 
 const NS = 'kplane-system';
 const PROFILES = `/apis/kplane.dev/v1alpha1/namespaces/${NS}/clusterprofiles`;
@@ -64,7 +64,6 @@ function stack(): ClusterProfile {
 
 describe('kplane split (cluster): a split stack applies in order, without the "does not serve" race', function () {
   const bed = useAgentBed({ cluster: { name: 'split' }, agentArgs: ['--heartbeat', '2s'] });
-  const condition = (p: ClusterProfile, type: string): Condition | undefined => p.status?.conditions?.find((c) => c.type === type);
 
   it('kplane split writes valid parts under --max-bytes; applied in reverse order, all become Ready with every object', async function () {
     this.timeout(240_000);
@@ -82,12 +81,7 @@ describe('kplane split (cluster): a split stack applies in order, without the "d
     assert.equal(parts[parts.length - 1].metadata.name, 'kube-prometheus');
 
     for (const p of [...parts].reverse()) await bed.api.apply(`${PROFILES}/${p.metadata.name}`, p, 'kplane');
-    for (const p of parts) {
-      await waitFor(async () => {
-        const live = await bed.api.request<ClusterProfile>('GET', `${PROFILES}/${p.metadata.name}`);
-        return condition(live, 'Ready')?.status === 'True' && live.status?.observedGeneration === live.metadata.generation;
-      }, { what: `part ${p.metadata.name} Ready`, timeoutMs: 180_000, intervalMs: 200 });
-    }
+    for (const p of parts) await waitForProfile(bed.api, p.metadata.name, 'Ready', undefined, { timeoutMs: 180_000 });
     for (let n = 0; n < 6; n++) {
       const cr = await bed.api.request<{ spec: { retention: string } }>('GET', `/apis/monitoring.example.com/v1/namespaces/monitoring/prometheuses${n}/k8s-${n}`);
       assert.equal(cr.spec.retention, '15d');

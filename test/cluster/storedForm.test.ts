@@ -11,12 +11,12 @@ import { gzipSync } from 'node:zlib';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { mergedKubeconfig, runKplane, startAgent, startCluster, waitFor, type RunningAgent, type TestCluster } from '@kplane/bed';
+import { mergedKubeconfig, runKplane, startAgent, startCluster, type RunningAgent, type TestCluster } from '@kplane/bed';
 import { KubeClient, loadConnection } from '@kplane/kube';
-import { COMPRESS_ABOVE_BYTES, storedSize, type ClusterProfile, type Condition, type Manifest } from '@kplane/profile';
+import { COMPRESS_ABOVE_BYTES, storedSize, type ClusterProfile, type Manifest } from '@kplane/profile';
 import { applyProfile } from '@kplane/plane/cluster';
 import { diffLive } from '@kplane/plane/live-diff';
-import { useAgentBed } from './agentBed.js';
+import { conditionOf as condition, useAgentBed, waitForProfile } from './agentBed.js';
 
 const NS = 'kplane-system';
 const PROFILES = `/apis/kplane.dev/v1alpha1/namespaces/${NS}/clusterprofiles`;
@@ -50,12 +50,7 @@ function bigProfile(): ClusterProfile {
 describe('big profiles stored compressed (cluster)', function () {
   const bed = useAgentBed({ cluster: { name: 'stored-form' }, agentArgs: ['--heartbeat', '5s'] });
   const getProfile = (name: string) => bed.api.request<ClusterProfile>('GET', `${PROFILES}/${name}`);
-  const condition = (p: ClusterProfile, type: string): Condition | undefined => p.status?.conditions?.find((c) => c.type === type);
-  const waitProfile = (name: string, what: string, test: (p: ClusterProfile) => boolean, timeoutMs = 90_000) =>
-    waitFor(async () => {
-      const p = await getProfile(name);
-      return test(p) ? p : undefined;
-    }, { what: `profile ${name}: ${what}`, timeoutMs, intervalMs: 200 });
+  const waitProfile = (name: string, what: string, test?: (p: ClusterProfile) => boolean) => waitForProfile(bed.api, name, what, test, { timeoutMs: 90_000 });
 
   it("the plane's apply stores a profile above the threshold compressed; the agent makes it Ready with its objects; kplane diff sees no differences", async function () {
     this.timeout(180_000);
@@ -74,7 +69,7 @@ describe('big profiles stored compressed (cluster)', function () {
     console.log(`      stored spec: ${storedBytes} bytes compressed, ${plain} bytes plain`);
     assert.ok(storedBytes < plain / 5);
 
-    const ready = await waitProfile('big', 'Ready', (p) => condition(p, 'Ready')?.status === 'True' && p.status?.observedGeneration === p.metadata.generation);
+    const ready = await waitProfile('big', 'Ready');
     assert.deepEqual(ready.status?.layers?.map((l) => [l.name, l.state, l.resources]), [['namespace', 'Ready', 1], ['dashboards', 'Ready', 60]]);
     const cms = await bed.api.request<{ items: { metadata: { name: string; labels?: Record<string, string> }; data?: Record<string, string> }[] }>('GET', '/api/v1/namespaces/monitoring/configmaps?labelSelector=grafana_dashboard%3D1');
     assert.equal(cms.items.length, 60);
@@ -156,10 +151,7 @@ describe('big profiles stored compressed, through a hub (cluster)', function () 
     await applyProfile({ client: hubApi, namespace: hubNs }, bigProfile(), { dryRun: false, timeoutMs: 60_000 });
     const onHub = await hubApi.request<ClusterProfile>('GET', `/apis/kplane.dev/v1alpha1/namespaces/${hubNs}/clusterprofiles/big`);
     assert.deepEqual(onHub.spec.layers.map((l) => Object.keys(l).sort().join(',')), ['manifests,name', 'compressedManifests,dependsOn,name,namespace']);
-    const ready = await waitFor(async () => {
-      const p = await hubApi.getOrUndefined<ClusterProfile>(`/apis/kplane.dev/v1alpha1/namespaces/${hubNs}/clusterprofiles/big`);
-      return p && p.status?.observedGeneration === p.metadata.generation && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? p : undefined;
-    }, { what: 'big Ready on the hub', timeoutMs: 120_000 });
+    const ready = await waitForProfile(hubApi, 'big', 'Ready on the hub', undefined, { namespace: hubNs, timeoutMs: 120_000 });
     assert.deepEqual(ready.status?.layers?.map((l) => [l.name, l.state, l.resources]), [['namespace', 'Ready', 1], ['dashboards', 'Ready', 60]]);
     const copy = await memberApi.request<ClusterProfile>('GET', `${PROFILES}/big`);
     assert.deepEqual(copy.spec, onHub.spec, 'the member copies the hub spec as it is');
