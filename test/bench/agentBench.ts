@@ -213,7 +213,8 @@ async function realStackBench(kubeconfigPath: string, api: KubeClient, kubectl: 
     const whole = realStack(`stack-${i}`, `stack-agent-${i}`, `a${i}`);
     if (!STACK_SPLIT && storedSizeAsWritten(whole as unknown as Record<string, unknown>).bytes <= PROFILE_SIZE_LIMIT_BYTES) parts = [whole];
     else {
-      const split = splitProfile(whole);
+      // Parts as before profiles were stored compressed: packed by plain size.
+      const split = splitProfile(whole, { plain: true });
       if ('error' in split) throw new Error(`splitProfile: ${split.error}`);
       parts = split.profiles;
     }
@@ -330,7 +331,7 @@ function childrenCpuMs(): number {
  * server's CPU time per patch (from /proc, 10 ms ticks over the 10).
  */
 async function statusPatchByShape(api: KubeClient, pids: () => Record<string, number>): Promise<string[]> {
-  const split = splitProfile(realStack('shape', 'shape-ns', 'shape'), { maxBytes: 950_000 });
+  const split = splitProfile(realStack('shape', 'shape-ns', 'shape'), { maxBytes: 950_000, plain: true });
   if ('error' in split) throw new Error(`splitProfile: ${split.error}`);
   const structured = [...split.profiles].sort((a, b) => JSON.stringify(b).length - JSON.stringify(a).length)[0];
   const size = JSON.stringify(structured).length;

@@ -10,7 +10,11 @@ const usage = `Usage: kplane split <profile.yaml> [--max-bytes N] [--out FILE]
 
 Splits a profile too large to store (PROFILE_TOO_LARGE) into a chain of profiles, each at most
 --max-bytes as stored (default: the size kplane lets one profile use), each depending on the one
-before (spec.dependsOn), so the agent applies them in order. CustomResourceDefinitions go first,
+before (spec.dependsOn), so the agent applies them in order. Parts are packed by the size kplane
+apply stores: above 256 KiB with their layers compressed, as PROFILE_TOO_LARGE judges, keeping
+3 % of the limit free in a compressed part and each layer within what the agent decodes (8 MiB);
+content that does not compress (certificates, binaryData) is packed by its plain size. A
+--max-bytes of 256 KiB or less packs by plain size (parts that small are stored plain). CustomResourceDefinitions go first,
 in a layer of their own that the other layers wait for. The last part keeps the profile's name
 (what depended on it waits for the whole chain); the others are <name>-1, <name>-2, … Version and
 reconcile settings are copied to every part; each part declares the variables its objects use, and a scaling policy goes with its target. Written as

@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
-import { splitProfile } from '@kplane/plane';
-import { PROFILE_SIZE_LIMIT_BYTES, storedSize, validateProfile, type ClusterProfile, type Manifest } from '@kplane/profile';
+import { COMPRESSED_PART_MARGIN, splitProfile, storedObject } from '@kplane/plane';
+import {
+  LAYER_DECODED_LIMIT_BYTES,
+  PROFILE_SIZE_LIMIT_BYTES,
+  storedSize,
+  storedSizeAsWritten,
+  validateProfile,
+  type ClusterProfile,
+  type Manifest,
+} from '@kplane/profile';
+import { bigProfile, noise } from '../../fixtures/bigProfiles.js';
 
 const crd = (n: number): Manifest =>
   ({
@@ -94,5 +103,64 @@ describe('plane: kplane split', () => {
     const result = splitProfile(p, { maxBytes: 150_000 });
     assert.ok('error' in result);
     assert.match(result.error, /cycle \(.*operator.*\)/);
+  });
+
+  describe('packs by the size the plane stores (compressed above 256 KiB), not the plain size', () => {
+    /** Grafana-dashboard-like JSON: what gzip shrinks well. */
+    const panels = (i: number, length: number) =>
+      Array.from({ length: 40 }, (_, j) => `{"type":"timeseries","id":${i * 40 + j},"title":"panel ${j}","targets":[{"expr":"rate(x[5m])"}]}`).join(',').slice(0, length);
+    const ids = (parts: ClusterProfile[]) => parts.flatMap((p) => p.spec.layers.flatMap((l) => (l.manifests ?? []).map((m) => m.metadata.name)));
+    const plainParts = (p: ClusterProfile) => Math.ceil(storedSize(p as any) / PROFILE_SIZE_LIMIT_BYTES);
+
+    it('a profile too large even compressed: fewer parts than by plain size, each stored compressed under the limit with the margin', () => {
+      // 4.1 MB plain, 1.54 MB stored: packed by plain size this made 3 parts.
+      const p = bigProfile(900, (i) => noise(1500, i) + panels(i, 2500)) as unknown as ClusterProfile;
+      // PROFILE_TOO_LARGE (profile/src/validation/sizeCheck.ts) judges this size.
+      assert.ok(storedSizeAsWritten(p as any).bytes > PROFILE_SIZE_LIMIT_BYTES);
+      assert.equal(plainParts(p), 3);
+      const result = splitProfile(p);
+      assert.ok('profiles' in result, JSON.stringify(result));
+      assert.equal(result.profiles.length, 2);
+      for (const part of result.profiles) {
+        const written = storedSizeAsWritten(part as any);
+        assert.ok(written.compressed, `${part.metadata.name}: ${JSON.stringify(written)}`);
+        assert.ok(written.bytes <= PROFILE_SIZE_LIMIT_BYTES * (1 - COMPRESSED_PART_MARGIN), `${part.metadata.name}: ${written.bytes} bytes stored`);
+        // What kplane apply sends (in kplane-system: 28 bytes of namespace more) is that size.
+        assert.ok(storedSize(storedObject(part) as any) <= written.bytes + 28);
+      }
+      // The first part holds more than a plain part may, and is filled to within 5 % of the limit with the margin.
+      assert.ok(storedSize(result.profiles[0] as any) > 2 * PROFILE_SIZE_LIMIT_BYTES);
+      assert.ok(storedSizeAsWritten(result.profiles[0] as any).bytes > PROFILE_SIZE_LIMIT_BYTES * (1 - COMPRESSED_PART_MARGIN) * 0.95);
+      assert.deepEqual(ids(result.profiles), ids([p]));
+      assert.deepEqual(result.profiles.map((x) => [x.metadata.name, x.spec.dependsOn]), [['stack-1', undefined], ['stack', ['stack-1']]]);
+      // By plain size on request (parts written as they are), as before.
+      const plain = splitProfile(p, { plain: true });
+      assert.ok('profiles' in plain);
+      assert.equal(plain.profiles.length, 3);
+      for (const part of plain.profiles) assert.ok(storedSize(part as any) <= PROFILE_SIZE_LIMIT_BYTES);
+    });
+
+    it('incompressible content (noise) splits as by plain size: parts stored plain, each filled to the limit', () => {
+      const p = bigProfile(700, (i) => noise(4000, i)) as unknown as ClusterProfile;
+      assert.equal(plainParts(p), 2);
+      const result = splitProfile(p);
+      assert.ok('profiles' in result, JSON.stringify(result));
+      assert.equal(result.profiles.length, 2);
+      for (const part of result.profiles) assert.ok(storedSize(part as any) <= PROFILE_SIZE_LIMIT_BYTES);
+      // Plain sizes are exact: the parts use the whole limit, no margin (4,000-character objects).
+      for (const part of result.profiles.slice(0, -1)) assert.ok(storedSize(part as any) > PROFILE_SIZE_LIMIT_BYTES - 4200, `${storedSize(part as any)}`);
+      assert.deepEqual(ids(result.profiles), ids([p]));
+    });
+
+    it('content that compresses 25:1 stops at what the agent decodes for one layer (8 MiB), however small it is stored', () => {
+      // 8.8 MB plain, 0.36 MB stored: one profile as stored, but its layer decodes past the agent's cap.
+      const p = bigProfile(2100, (i) => panels(i, 4000)) as unknown as ClusterProfile;
+      assert.ok(storedSizeAsWritten(p as any).bytes < PROFILE_SIZE_LIMIT_BYTES / 3);
+      const result = splitProfile(p);
+      assert.ok('profiles' in result, JSON.stringify(result));
+      assert.equal(result.profiles.length, 2, `by plain size: ${plainParts(p)}`);
+      for (const part of result.profiles) for (const l of part.spec.layers) assert.ok(JSON.stringify(l.manifests).length <= LAYER_DECODED_LIMIT_BYTES);
+      assert.deepEqual(ids(result.profiles), ids([p]));
+    });
   });
 });
