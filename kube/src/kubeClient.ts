@@ -66,6 +66,15 @@ export interface WatchOptions {
   idleMs?: number;
   /** Cap per event line (default MAX_WATCH_LINE_BYTES of ./watchLines.ts). */
   maxLineBytes?: number;
+  /**
+   * Hands over the events at most once per this many milliseconds: what came meanwhile is decoded
+   * and delivered together (in one `batch`). For a watch that gets hundreds of small events a
+   * second (a hub of 10,000 members), one pass over warm code and data per interval instead of
+   * one per event; each event is that much later at most. Default: none.
+   */
+  coalesceMs?: number;
+  /** Wraps the delivery of each chunk's events (the plane: FleetModel.batch, one change notice per chunk). */
+  batch?: (deliver: () => void) => void;
 }
 
 export interface ClientOptions {
@@ -279,9 +288,14 @@ export class KubeClient {
         }
         onEvent(event);
       };
-      await readWatch(body as unknown as Readable, (chunk) => {
+      const batch = options.batch;
+      const read = (chunks: Buffer[]) => {
+        for (const chunk of chunks) lines.push(chunk, deliver);
+      };
+      await readWatch(body as unknown as Readable, options.coalesceMs, (chunks) => {
         exchange.bump();
-        lines.push(chunk, deliver);
+        if (batch) batch(() => read(chunks));
+        else read(chunks);
       });
       lines.end(deliver);
     } catch (err) {
@@ -509,31 +523,60 @@ class Exchange {
   }
 }
 
+/** Coalesced chunks waiting past this many bytes are read at once (a burst, a relist's catch-up). */
+const COALESCE_MAX_BYTES = 1024 * 1024;
+
 /**
- * Reads a watch body to its end, calling `onChunk` per chunk, with 'data' events rather than
- * `for await`: the async iterator's promise and nextTicks per chunk were about a sixth of a hub
- * plane's JavaScript time at 10,000 members, which gets a chunk per event (bench:hub --cpu-prof-dir). Rejects as the iterator
- * did: with the stream's error, with ERR_STREAM_PREMATURE_CLOSE when it is destroyed before its
- * end, or with what `onChunk` threw, after destroying the stream.
+ * Reads a watch body to its end, calling `onChunks` with what came, with 'data' events rather
+ * than `for await`: the async iterator's promise and nextTicks per chunk were about a sixth of a
+ * hub plane's JavaScript time at 10,000 members, which gets a chunk per event (bench:hub
+ * --cpu-prof-dir). With `coalesceMs`, chunks are kept (never the stream paused: a paused HTTP/2
+ * stream stops its flow-control window, and the API server ends a watcher that falls behind) and
+ * handed over together at most that long after the first, or at COALESCE_MAX_BYTES; what is kept
+ * when the stream ends is handed over before it resolves. Rejects as the iterator did: with the
+ * stream's error, with ERR_STREAM_PREMATURE_CLOSE when it is destroyed before its end, or with
+ * what `onChunks` threw, after destroying the stream.
  */
-function readWatch(body: Readable, onChunk: (chunk: Buffer) => void): Promise<void> {
+function readWatch(body: Readable, coalesceMs: number | undefined, onChunks: (chunks: Buffer[]) => void): Promise<void> {
   return new Promise((resolve, reject) => {
     let thrown = false;
-    body.on('data', (chunk: Buffer) => {
-      if (thrown) return;
+    let kept: Buffer[] = [];
+    let keptBytes = 0;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const handOver = (chunks: Buffer[]): boolean => {
+      if (thrown) return false;
       try {
-        onChunk(chunk);
+        onChunks(chunks);
+        return true;
       } catch (err) {
         thrown = true;
         reject(err);
         body.destroy();
+        return false;
       }
+    };
+    const flush = () => {
+      clearTimeout(timer);
+      timer = undefined;
+      const chunks = kept;
+      kept = [];
+      keptBytes = 0;
+      return chunks.length ? handOver(chunks) : true;
+    };
+    body.on('data', (chunk: Buffer) => {
+      if (thrown) return;
+      if (!coalesceMs) return void handOver([chunk]);
+      kept.push(chunk);
+      keptBytes += chunk.length;
+      if (keptBytes >= COALESCE_MAX_BYTES) flush();
+      else timer ??= setTimeout(flush, coalesceMs);
     });
     // A GET's request side has ended already; only the response side is waited for.
     finished(body, { writable: false }, (err) => {
-      if (thrown) return;
-      if (err) reject(err);
-      else resolve();
+      if (err) {
+        clearTimeout(timer);
+        if (!thrown) reject(err);
+      } else if (flush() && !thrown) resolve();
     });
   });
 }

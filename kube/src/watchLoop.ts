@@ -29,6 +29,9 @@ export interface FollowOptions {
   onEvent: (event: WatchEvent) => void;
   /** Every event, bookmarks included: the server is there. */
   onContact?: () => void;
+  /** As KubeClient.watch's (./kubeClient.ts WatchOptions). */
+  coalesceMs?: number;
+  batch?: (deliver: () => void) => void;
 }
 
 /**
@@ -49,7 +52,7 @@ export async function followWatch(client: KubeClient, path: string, from: WatchC
         if (event.type !== 'BOOKMARK') onEvent(event);
       },
       // Bookmarks arrive about once a minute; silence well beyond the watch's own end is a dead connection.
-      { connectTimeoutMs: options.requestTimeoutMs, idleMs: (seconds + 30) * 1000, signal },
+      { connectTimeoutMs: options.requestTimeoutMs, idleMs: (seconds + 30) * 1000, signal, coalesceMs: options.coalesceMs, batch: options.batch },
     );
   }
 }

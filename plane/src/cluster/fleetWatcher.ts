@@ -8,7 +8,7 @@ import { parseHubMemberId } from '../fleet/hubMembers.js';
 import { ClusterWatch, DEFAULT_WATCH_OPTIONS, type WatchOptions } from './clusterWatch.js';
 import { KubeClient, kubeConfigConnection } from '@kplane/kube';
 import type { FleetContext } from './kubeconfigContexts.js';
-import { HubWatch } from '../hub/hubWatch.js';
+import { DEFAULT_HUB_WATCH_OPTIONS, HubWatch } from '../hub/hubWatch.js';
 import type { ProfileTarget } from './profileActions.js';
 
 export class FleetWatcher {
@@ -58,7 +58,7 @@ export class FleetWatcher {
     for (const hub of hubs) {
       if (this.hubs.has(hub.name)) continue;
       const client = new KubeClient(kubeConfigConnection(hub.kubeConfig), { context: hub.name, http2: this.options.http2 ?? true });
-      const watch = new HubWatch(hub.name, client, this.model, { ...this.options, pageSize: 500 });
+      const watch = new HubWatch(hub.name, client, this.model, { ...DEFAULT_HUB_WATCH_OPTIONS, ...this.options, pageSize: 500 });
       this.hubs.set(hub.name, watch.start());
     }
   }

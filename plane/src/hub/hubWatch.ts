@@ -23,6 +23,8 @@ export interface HubWatchOptions {
   watchSeconds: number;
   /** Items per list page: a hub of 10,000 members is listed in pages, not one 30 MB answer. */
   pageSize?: number;
+  /** Each watch is read at most this often (KubeClient WatchOptions.coalesceMs); 0: as events come. */
+  coalesceMs?: number;
   log?: WatchLog;
 }
 
@@ -32,6 +34,7 @@ export const DEFAULT_HUB_WATCH_OPTIONS: HubWatchOptions = {
   backoffMaxMs: 30_000,
   watchSeconds: 300,
   pageSize: 500,
+  coalesceMs: 100,
 };
 
 /** Where the plane writes a member's profiles: the hub's client and the member's namespace. */
@@ -61,7 +64,7 @@ export class HubWatch extends RelistLoop {
     /** The hub's kubeconfig context. */
     readonly context: string,
     readonly client: KubeClient,
-    model: FleetModel,
+    private readonly model: FleetModel,
     private readonly options: HubWatchOptions = DEFAULT_HUB_WATCH_OPTIONS,
   ) {
     super(options);
@@ -149,6 +152,9 @@ export class HubWatch extends RelistLoop {
       ...this.options,
       signal,
       query: { fieldSelector: collection.fieldSelector },
+      coalesceMs: this.options.coalesceMs,
+      // One change notice per chunk read, not per event.
+      batch: (deliver) => this.model.batch(deliver),
       onEvent: (event) => {
         const object = event.object as Item | undefined;
         if (!object?.metadata || event.type === 'BOOKMARK') return;

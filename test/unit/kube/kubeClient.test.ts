@@ -160,6 +160,98 @@ describe('kube: request client deadlines and cancellation', () => {
   });
 });
 
+describe('kube: coalesced watch reads (WatchOptions.coalesceMs)', () => {
+  let s: Stall | undefined;
+  afterEach(async () => {
+    await s?.close();
+    s = undefined;
+  });
+  const line = (name: string) => `${JSON.stringify({ type: 'MODIFIED', object: { metadata: { name, resourceVersion: name } } })}\n`;
+  /** Writes each line as its own chunk, a turn of the event loop apart (as an API server flushes each event). */
+  const writeApart = async (res: ServerResponse, names: string[]) => {
+    for (const name of names) {
+      res.write(line(name));
+      await new Promise((r) => setImmediate(r));
+    }
+  };
+
+  it('hands over the events that came within the window together, in order, in one batch', async () => {
+    const names = ['a', 'b', 'c', 'd', 'e', 'f'];
+    s = await stall((_req, res) => {
+      res.writeHead(200, watchHeaders);
+      void writeApart(res, names);
+    });
+    const client = new KubeClient(s.connection);
+    const controller = new AbortController();
+    const batches: string[][] = [];
+    const watching = client.watch('/api/v1/configmaps', {}, (e) => {
+      batches.at(-1)!.push(e.object.metadata.name);
+      if (batches.flat().length === names.length) controller.abort();
+    }, {
+      signal: controller.signal,
+      coalesceMs: 1000,
+      batch: (deliver) => {
+        batches.push([]);
+        deliver();
+      },
+    });
+    await watching;
+    assert.deepEqual(batches.flat(), names);
+    assert.equal(batches.length, 1, `one batch for events written within the window, got ${JSON.stringify(batches)}`);
+  });
+
+  it('without coalesceMs, each chunk is its own batch', async () => {
+    const names = ['a', 'b', 'c'];
+    s = await stall((_req, res) => {
+      res.writeHead(200, watchHeaders);
+      // Far enough apart to arrive as separate reads.
+      void (async () => {
+        for (const name of names) {
+          res.write(line(name));
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      })();
+    });
+    const client = new KubeClient(s.connection);
+    const controller = new AbortController();
+    const batches: string[][] = [];
+    await client.watch('/api/v1/configmaps', {}, (e) => {
+      batches.at(-1)!.push(e.object.metadata.name);
+      if (batches.flat().length === names.length) controller.abort();
+    }, { signal: controller.signal, batch: (deliver) => (batches.push([]), deliver()) });
+    assert.deepEqual(batches, [['a'], ['b'], ['c']]);
+  });
+
+  it('delivers what it kept when the stream ends, at once, before the watch resolves', async () => {
+    s = await stall((_req, res) => {
+      res.writeHead(200, watchHeaders);
+      void writeApart(res, ['a', 'b', 'c']).then(() => res.end());
+    });
+    const client = new KubeClient(s.connection);
+    const seen: string[] = [];
+    const started = performance.now();
+    await client.watch('/api/v1/configmaps', {}, (e) => seen.push(e.object.metadata.name), { signal: new AbortController().signal, coalesceMs: 60_000 });
+    assert.deepEqual(seen, ['a', 'b', 'c']);
+    // Not a timing claim: only that it did not wait out the 60 s window (the test's own timeout is 20 s).
+    assert.ok(performance.now() - started < 60_000);
+  });
+
+  it('an event handler that throws during a coalesced hand-over fails the watch and closes its connection', async () => {
+    s = await stall((_req, res) => {
+      res.writeHead(200, watchHeaders);
+      void writeApart(res, ['a', 'b']);
+    });
+    const client = new KubeClient(s.connection);
+    const err = await client
+      .watch('/api/v1/configmaps', {}, (e) => {
+        if (e.object.metadata.name === 'b') throw new Error('handler failed on b');
+      }, { signal: new AbortController().signal, coalesceMs: 50 })
+      .then(() => undefined, (e: unknown) => e);
+    assert.match(String(err), /handler failed on b/);
+    await s.sockets[0].closed;
+  });
+});
+
 describe('kube: request client paths and deadlines shared by requests', () => {
   let s: Stall | undefined;
   afterEach(async () => {
