@@ -48,7 +48,12 @@ export function compressManifests(manifests: readonly unknown[]): string {
  * smaller (random or already-compressed data: base64 adds a third) stays plain.
  */
 export function compressLayer(manifests: readonly unknown[]): { text: string; plainBytes: number } {
-  const json = new TextEncoder().encode(JSON.stringify(manifests));
+  return compressJson(JSON.stringify(manifests));
+}
+
+/** compressLayer of manifests whose JSON text (an array) the caller already has. */
+export function compressJson(text: string): { text: string; plainBytes: number } {
+  const json = new TextEncoder().encode(text);
   return { text: encodeBase64(gzipSync(json, { level: 6, mtime: 0 })), plainBytes: json.length };
 }
 

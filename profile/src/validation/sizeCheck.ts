@@ -8,7 +8,7 @@
  */
 import { isRecord } from './rules.js';
 import type { Finding } from './index.js';
-import { COMPRESS_ABOVE_BYTES, compressLayer } from '../storedForm.js';
+import { COMPRESS_ABOVE_BYTES, compressJson, compressLayer } from '../storedForm.js';
 
 /** The largest ClusterProfile (JSON as the plane writes it: metadata and spec) a default etcd stores, measured on the bed. */
 export const PROFILE_STORE_LIMIT_BYTES = 1_572_864 - 8 * 1024;
@@ -248,16 +248,45 @@ function asWritten(doc: Record<string, unknown>, knownOnly: boolean): { bytes: n
 
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(2)} MiB`;
 
-/** Manifests compressed together for the editor's estimate (compressedBound). */
-const CHUNK = 64;
+/**
+ * About this many characters of JSON are compressed together for the editor's estimate
+ * (compressedBound): a step of the background check (warmSizeStep) is one such chunk, a few ms
+ * whatever the manifests are like. Chunks of a fixed number of manifests (64) were 31-47 ms steps
+ * on big CRDs (test/bench/sizeStepsBench.ts).
+ */
+const CHUNK_CHARS = 256 * 1024;
 const compressedChunks = new WeakMap<object, { items: readonly unknown[]; bytes: number }>();
+/** The chunk remembered as starting at `at`, if it still holds the same objects. */
+function rememberedChunk(manifests: readonly unknown[], at: number): { items: readonly unknown[]; bytes: number } | undefined {
+  const first = manifests[at];
+  const memo = typeof first === 'object' && first !== null ? compressedChunks.get(first) : undefined;
+  return memo && at + memo.items.length <= manifests.length && memo.items.every((m, i) => m === manifests[at + i]) ? memo : undefined;
+}
 
 /**
- * About what a profile stores compressed, from its manifests compressed in chunks of CHUNK, each
- * remembered while it holds the same objects: an edit recompresses one chunk (a few ms) instead
- * of its whole layer (80-130 ms for the biggest layer of a 2 MB profile at load 13). Chunks
- * share less than one stream does, so this is above the exact size (what makes it a safe gate),
- * by the chunks' gzip headers and the repetition across them.
+ * The chunk of `manifests` starting at `at` not remembered yet: manifests up to CHUNK_CHARS of
+ * JSON (at least one), ending where a remembered chunk starts, so an edit changes the chunk it is
+ * in, not the boundaries of every chunk after it. With its JSON text, measured on the way.
+ */
+function newChunkAt(manifests: readonly unknown[], at: number): { items: readonly unknown[]; json: string } {
+  const parts = [JSON.stringify(manifests[at]) ?? 'null'];
+  let chars = parts[0].length;
+  for (let end = at + 1; end < manifests.length && !rememberedChunk(manifests, end); end++) {
+    const part = JSON.stringify(manifests[end]) ?? 'null';
+    chars += part.length + 1;
+    if (chars > CHUNK_CHARS) break;
+    parts.push(part);
+  }
+  // The same text as JSON.stringify of the chunk: an array's items joined by commas.
+  return { items: manifests.slice(at, at + parts.length), json: `[${parts.join(',')}]` };
+}
+
+/**
+ * About what a profile stores compressed, from its manifests compressed in chunks of about
+ * CHUNK_CHARS, each remembered while it holds the same objects: an edit recompresses one chunk (a
+ * few ms) instead of its whole layer (80-130 ms for the biggest layer of a 2 MB profile at load
+ * 13). Chunks share less than one stream does, so this is above the exact size (what makes it a
+ * safe gate), by the chunks' gzip headers and the repetition across them.
  */
 function compressedBound(doc: Record<string, unknown>, spec: Record<string, unknown>, knownOnly = false): number | undefined {
   let texts = 0;
@@ -266,10 +295,22 @@ function compressedBound(doc: Record<string, unknown>, spec: Record<string, unkn
     if (!isRecord(layer) || !Array.isArray(layer.manifests)) return layer;
     const manifests = layer.manifests as unknown[];
     let bytes = 0;
-    for (let at = 0; at < manifests.length && !unknown; at += CHUNK) {
-      const size = chunkSize(manifests.slice(at, at + CHUNK), knownOnly);
-      if (size === undefined) unknown = true;
-      else bytes += size;
+    for (let at = 0; at < manifests.length && !unknown; ) {
+      const known = rememberedChunk(manifests, at);
+      if (known) {
+        bytes += known.bytes;
+        at += known.items.length;
+        continue;
+      }
+      const first = manifests[at];
+      // What cannot be remembered (not an object first) is measured at once.
+      if (knownOnly && typeof first === 'object' && first !== null) {
+        unknown = true;
+        break;
+      }
+      const chunk = newChunkAt(manifests, at);
+      bytes += chunkSize(chunk);
+      at += chunk.items.length;
     }
     texts += bytes;
     const { manifests: _plain, ...rest } = layer;
@@ -278,14 +319,11 @@ function compressedBound(doc: Record<string, unknown>, spec: Record<string, unkn
   return unknown ? undefined : storedSize({ ...doc, spec: { ...spec, layers } }) + texts;
 }
 
-/** The compressed size of one chunk, remembered; with `knownOnly`, undefined when it is not remembered yet. */
-function chunkSize(chunk: readonly unknown[], knownOnly: boolean): number | undefined {
-  const first = chunk[0];
-  const memo = typeof first === 'object' && first !== null ? compressedChunks.get(first) : undefined;
-  if (memo && memo.items.length === chunk.length && memo.items.every((m, i) => m === chunk[i])) return memo.bytes;
-  if (knownOnly && typeof first === 'object' && first !== null) return undefined;
-  const size = compressLayer(chunk).text.length;
-  if (typeof first === 'object' && first !== null) compressedChunks.set(first, { items: chunk, bytes: size });
+/** The compressed size of one chunk, remembered by its first object. */
+function chunkSize(chunk: { items: readonly unknown[]; json: string }): number {
+  const first = chunk.items[0];
+  const size = compressJson(chunk.json).text.length;
+  if (typeof first === 'object' && first !== null) compressedChunks.set(first, { items: chunk.items, bytes: size });
   return size;
 }
 
@@ -293,7 +331,7 @@ const WARN_BYTES = PROFILE_SIZE_LIMIT_BYTES * WARN_SHARE;
 
 /**
  * One piece of the compression checkSize needs to judge `doc` in `onPending` mode: the first chunk
- * of CHUNK manifests whose compressed size is not remembered yet (a few ms), or, once every chunk
+ * (about CHUNK_CHARS of JSON) whose compressed size is not remembered yet (a few ms), or, once every chunk
  * is known and their estimate is within the warning share, one whole layer compressed exactly as
  * compressLayers writes it. Returns false when nothing is left to do. Pure: the caller decides
  * when to run each piece (the language server between other work, setImmediate).
@@ -306,10 +344,18 @@ export function warmSizeStep(doc: unknown): boolean {
   for (const layer of spec.layers as unknown[]) {
     if (!isRecord(layer) || !Array.isArray(layer.manifests)) continue;
     const manifests = layer.manifests as unknown[];
-    for (let at = 0; at < manifests.length; at += CHUNK) {
-      const chunk = manifests.slice(at, at + CHUNK);
-      if (chunkSize(chunk, true) !== undefined) continue;
-      chunkSize(chunk, false);
+    for (let at = 0; at < manifests.length; ) {
+      const known = rememberedChunk(manifests, at);
+      if (known) {
+        at += known.items.length;
+        continue;
+      }
+      const first = manifests[at];
+      const chunk = newChunkAt(manifests, at);
+      at += chunk.items.length;
+      // A chunk that does not start with an object cannot be remembered: compressedBound measures it at once.
+      if (typeof first !== 'object' || first === null) continue;
+      chunkSize(chunk);
       return true;
     }
   }

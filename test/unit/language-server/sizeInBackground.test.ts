@@ -9,7 +9,7 @@ import { strict as assert } from 'node:assert';
 import { stringify } from 'yaml';
 import { checkSize, warmSizeStep } from '@kplane/profile';
 import { getLanguageService, textDocument } from '@kplane/language-server';
-import { bigProfile, noise } from '../../fixtures/bigProfiles.js';
+import { bigCrdProfile, bigProfile, noise } from '../../fixtures/bigProfiles.js';
 
 const SIZE = ['PROFILE_TOO_LARGE', 'PROFILE_NEAR_SIZE_LIMIT'];
 const sizeCodes = (codes: { code?: unknown }[]) => codes.map((d) => String(d.code)).filter((c) => SIZE.includes(c));
@@ -58,6 +58,34 @@ describe('stored size judged in the background (language service)', function () 
     const service = getLanguageService();
     const document = textDocument('file:///work/noise2.profile.yaml', incompressible);
     assert.deepEqual(sizeCodes(service.doValidation(document)), ['PROFILE_TOO_LARGE']);
+  });
+
+  it('steps are cut by bytes (about 256 KB of JSON, at least one manifest), not by a number of manifests; an edit or an insertion re-warms one step', () => {
+    // 40 CRDs of about 47 KB: 1.9 MB of JSON, one chunk when chunks were 64 manifests.
+    const doc = bigCrdProfile(40, 45);
+    const manifests = doc.spec.layers[0].manifests as unknown[];
+    const json = JSON.stringify(manifests).length;
+    const warm = () => {
+      let steps = 0;
+      while (warmSizeStep(doc)) steps++;
+      return steps;
+    };
+    const steps = warm();
+    // Each step compresses at most 256 KB and the next manifest would pass it: no fewer steps than that allows, no more than twice that.
+    assert.ok(steps >= Math.ceil(json / (256 * 1024)) && steps <= Math.ceil((2 * json) / (256 * 1024)), `${steps} steps for ${json} characters`);
+    assert.deepEqual(checkSize(doc, { onPending: () => assert.fail('all known') }), checkSize(doc));
+    // One manifest edited (a new object, as the incremental parse gives): its chunk only.
+    manifests[17] = structuredClone(manifests[17]);
+    (manifests[17] as { metadata: { name: string } }).metadata.name = 'widgets17b.example.com';
+    assert.equal(warm(), 1);
+    // One inserted at the front: a chunk of its own, the boundaries after it stay.
+    manifests.unshift(structuredClone(manifests[3]));
+    assert.equal(warm(), 1);
+    // A manifest bigger than a chunk is a step of its own.
+    const big = bigCrdProfile(3, 400);
+    let bigSteps = 0;
+    while (warmSizeStep(big)) bigSteps++;
+    assert.equal(bigSteps, 3);
   });
 
   it('checkSize with onPending says nothing until warmSizeStep has done the work, then the same as the exact check', () => {
