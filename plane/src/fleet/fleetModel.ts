@@ -220,7 +220,8 @@ export class FleetModel {
     if (heartbeat === previous) return;
     if (heartbeat) record.heartbeat = heartbeat;
     else delete record.heartbeat;
-    if (previous && heartbeat && !this.pending && this.renewedInPlace(id, record)) return;
+    // In a batch (a watch hand-over), an id already pending is recomputed at its end anyway.
+    if (previous && heartbeat && !this.pending?.has(id) && this.renewedInPlace(id, record)) return;
     this.notify([id]);
   }
 
@@ -404,17 +405,36 @@ export class FleetModel {
 
   /**
    * `changed` and the twins whose views that changes: a direct entry shows its hub twins' states,
-   * and a hub member is hidden while a direct twin exists. One level: a twin's view holds only
-   * the state of the entry that changed it, so this stops.
+   * and a hub member is hidden while a direct twin exists. Recomputed in waves until none changes:
+   * a direct entry recomputed before its twin read the twin's old state, so a twin that changes
+   * sends its own twins round again. A view reads its twins' states, never their twin fields, so
+   * this ends by the third wave (member changes, direct entry re-reads it, member unchanged); the
+   * bound is a guard.
    */
   private withTwins(changed: string[]): string[] {
+    let wave: Set<string> | undefined;
+    const addTwins = (id: string) => {
+      for (const twin of this.twins(id)) (wave ??= new Set()).add(twin);
+    };
+    for (const id of this.twinsMoved) (wave ??= new Set()).add(id);
+    this.twinsMoved.clear();
+    for (const id of changed) addTwins(id);
+    // The common case, no twins at all (hub members never read directly): nothing to allocate.
+    if (!wave) return changed;
     const out = new Set(changed);
-    const more = new Set(this.twinsMoved);
-    this.twinsMoved.clear();
-    for (const id of changed) for (const twin of this.twins(id)) more.add(twin);
-    // Even an id already recomputed: it may have read a twin's state before the twin's update.
-    for (const id of more) if (!this.records.has(id) || this.recompute(id)) out.add(id);
-    this.twinsMoved.clear();
+    for (let pass = 0; wave && pass < 4; pass++) {
+      const current: Set<string> = wave;
+      wave = undefined;
+      for (const id of current) {
+        if (!this.records.has(id)) out.add(id);
+        else if (this.recompute(id)) {
+          out.add(id);
+          addTwins(id);
+        }
+      }
+      for (const id of this.twinsMoved) (wave ??= new Set()).add(id);
+      this.twinsMoved.clear();
+    }
     return [...out];
   }
 

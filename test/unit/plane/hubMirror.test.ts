@@ -217,6 +217,21 @@ describe('hub mode in the plane: demultiplexing and Lease age', () => {
     assert.equal(model.get(B)!.state, 'Healthy');
   });
 
+  it('in one watch hand-over (a batch), renewals that keep the state announce nothing, and the others are announced once', () => {
+    const { clock, model, mirror, changes } = setup();
+    mirror.replace({ agents: [agent('kplane-member-edge-a'), agent('kplane-member-edge-b')], profiles: [], leases: [lease('kplane-member-edge-a', T0, 180), lease('kplane-member-edge-b', T0, 180)] });
+    changes.length = 0;
+    clock.now = T0 + 60_000;
+    model.batch(() => {
+      mirror.apply('lease', 'MODIFIED', lease('kplane-member-edge-a', clock.now, 180));
+      mirror.apply('agent', 'MODIFIED', agent('kplane-member-edge-b', { ready: false }));
+      mirror.apply('lease', 'MODIFIED', lease('kplane-member-edge-b', clock.now, 180));
+    });
+    assert.deepEqual(changes, [[B]], 'edge-a only renewed: no notice; edge-b changed: one notice for its two events');
+    assert.equal(model.get(A)!.lastSeen, '2026-01-01T00:01:00Z');
+    assert.deepEqual([model.get(A)!.state, model.get(B)!.state], ['Healthy', 'Degraded']);
+  });
+
   it('a tick with nothing overdue announces nothing, at 10,000 members', () => {
     const { clock, model, mirror, changes } = setup();
     const names = Array.from({ length: 10_000 }, (_, i) => `m${i}`);
@@ -261,6 +276,18 @@ describe('a cluster both in the kubeconfig and on a hub', () => {
     assert.equal(model.get(A)!.state, 'Stale');
     assert.deepEqual(model.get('prod-1')!.alsoOnHub, [{ id: A, hub: 'hub-1', state: 'Stale' }]);
     assert.ok(changes.flat().includes('prod-1'), JSON.stringify(changes));
+  });
+
+  it('the direct entry shows its twin\'s new state when its own change comes first, before any tick', () => {
+    const { clock, model } = twins();
+    // edge-a's Lease is past its 180 s duration, and nothing has ticked yet: the first to notice
+    // is a status write on the direct twin, which is recomputed before edge-a is.
+    clock.now = T0 + 200_000;
+    model.setAgent('prod-1', { ...agent('kplane-system', { clusterId: 'uid-1' }), spec: { labels: { env: 'prod' } } });
+    assert.equal(model.get(A)!.state, 'Stale');
+    assert.deepEqual(model.get('prod-1')!.alsoOnHub, [{ id: A, hub: 'hub-1', state: 'Stale' }]);
+    model.tick();
+    assert.deepEqual(model.get('prod-1')!.alsoOnHub, [{ id: A, hub: 'hub-1', state: 'Stale' }]);
   });
 
   it('the hub member shows again when the direct cluster leaves the kubeconfig, or its agent reports another id', () => {
