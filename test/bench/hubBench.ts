@@ -26,7 +26,7 @@
  * seeded as join and the agent wrote them before they cleared managedFields: the A/B baseline).
  */
 import { spawn } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,6 +59,19 @@ function quantile(values: number[], q: number): number {
 function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** CPU milliseconds of this process's main thread and of all its other threads (GC, compiler, libuv pool). */
+function threadCpuMs(): { main: number; others: number } {
+  let main = 0;
+  let others = 0;
+  for (const task of readdirSync('/proc/self/task')) {
+    const fields = readFileSync(`/proc/self/task/${task}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    const ms = (Number(fields[11]) + Number(fields[12])) * 10;
+    if (Number(task) === process.pid) main += ms;
+    else others += ms;
+  }
+  return { main, others };
 }
 
 function rssMB(pid: number): number {
@@ -294,6 +307,8 @@ interface PhaseResult {
   /** Writes the hub accepted during the steady window (each is one watch event for the plane), and the plane's CPU per event. */
   events: number;
   cpuMsPerEvent: number;
+  /** The window's CPU split: the main thread (JavaScript, TLS, HTTP/2) and the others (GC, compiler). */
+  threadCpuPercent?: { main: number; others: number };
   /** The machine's 1-minute load average at the start and the end of the steady window. */
   windowLoadAverage: [number, number];
   /** From the writer's stamp when it sent the write: includes the writes queued at the hub. */
@@ -366,10 +381,11 @@ async function planePhase(config: PhaseConfig): Promise<PhaseResult> {
   watcher.startTicker(2000);
   await new Promise((r) => setTimeout(r, 5000));
   latency.start();
-  const before = { plane: process.cpuUsage(), apiserver: cpuSeconds(pids['kube-apiserver']), etcd: cpuSeconds(pids.etcd), t: performance.now(), accepted, load: loadavg()[0] };
+  const before = { plane: process.cpuUsage(), threads: threadCpuMs(), apiserver: cpuSeconds(pids['kube-apiserver']), etcd: cpuSeconds(pids.etcd), t: performance.now(), accepted, load: loadavg()[0] };
   await new Promise((r) => setTimeout(r, windowS * 1000));
   const wall = (performance.now() - before.t) / 1000;
   const used = process.cpuUsage(before.plane);
+  const threads = threadCpuMs();
   // Counted by the writer up to a second before each end of the window: the same lag at both ends.
   const events = accepted - before.accepted;
   const result: PhaseResult = {
@@ -385,6 +401,7 @@ async function planePhase(config: PhaseConfig): Promise<PhaseResult> {
     samples: latency.fromAck.length,
     events,
     cpuMsPerEvent: +((used.user + used.system) / 1e3 / events).toFixed(3),
+    threadCpuPercent: { main: +(((threads.main - before.threads.main) / 10 / wall)).toFixed(2), others: +(((threads.others - before.threads.others) / 10 / wall)).toFixed(2) },
     windowLoadAverage: [+before.load.toFixed(2), +loadavg()[0].toFixed(2)],
     endToEndMedianMs: quantile(latency.fromStamp, 0.5),
     endToEndP95Ms: quantile(latency.fromStamp, 0.95),
@@ -397,7 +414,7 @@ async function planePhase(config: PhaseConfig): Promise<PhaseResult> {
   };
   latency.stop();
   watcher.dispose();
-  log(`${name}: CPU ${result.cpuPercent}% of one core (${result.cpuMsPerEvent} ms per event, ${events} events in ${wall.toFixed(0)} s; load average ${result.windowLoadAverage.join(' → ')}), RSS ${result.rssMB} MB, latency from the hub's ack median ${result.latencyMedianMs} ms p95 ${result.latencyP95Ms} ms (${result.samples} samples), from the writer's stamp median ${result.endToEndMedianMs} ms p95 ${result.endToEndP95Ms} ms; hub kube-apiserver ${result.hub.apiserverCpuPercent}% ${result.hub.apiserverRssMB} MB, etcd ${result.hub.etcdCpuPercent}% ${result.hub.etcdRssMB} MB`);
+  log(`${name}: CPU ${result.cpuPercent}% of one core (main thread ${result.threadCpuPercent?.main}%, others ${result.threadCpuPercent?.others}%; ${result.cpuMsPerEvent} ms per event, ${events} events in ${wall.toFixed(0)} s; load average ${result.windowLoadAverage.join(' → ')}), RSS ${result.rssMB} MB, latency from the hub's ack median ${result.latencyMedianMs} ms p95 ${result.latencyP95Ms} ms (${result.samples} samples), from the writer's stamp median ${result.endToEndMedianMs} ms p95 ${result.endToEndP95Ms} ms; hub kube-apiserver ${result.hub.apiserverCpuPercent}% ${result.hub.apiserverRssMB} MB, etcd ${result.hub.etcdCpuPercent}% ${result.hub.etcdRssMB} MB`);
   return result;
 }
 
