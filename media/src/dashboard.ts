@@ -165,6 +165,9 @@ function clusterPage(c: ClusterView, now: Date): HTMLElement {
     h('dd', {}, stateBadge(c), c.stateDetail ? ` ${c.stateDetail}` : ''),
     h('dt', {}, 'Context'),
     h('dd', {}, c.context),
+    ...(c.alsoOnHub?.length
+      ? [h('dt', {}, 'Also on hub'), h('dd', {}, c.alsoOnHub.map((m) => `${m.hub} as ${m.context} (${m.state} there)`).join('; '), h('span', { class: 'muted' }, ' — shown once, from this direct connection'))]
+      : []),
     h('dt', {}, 'Labels'),
     h('dd', {}, labels(c.labels)),
     h('dt', {}, 'Agent'),

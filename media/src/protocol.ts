@@ -53,6 +53,11 @@ export interface ClusterView {
   profiles: ProfileView[];
   /** The agent's event timeline, oldest first. */
   events: AgentEvent[];
+  /**
+   * The same cluster is also a member of these hubs (the agent reports one cluster id both ways):
+   * listed once, as this direct entry, with the member's id and its state on each hub.
+   */
+  alsoOnHub?: { hub: string; context: string; state: ClusterState }[];
 }
 
 export interface FleetSnapshot {

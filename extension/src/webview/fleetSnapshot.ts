@@ -34,6 +34,7 @@ export function fleetSnapshot(model: FleetReader, now: Date): FleetSnapshot {
       // EVENTS_PER_CLUSTER only: the timeline shows no more, and 1,000 clusters × 500 events
       // would make every snapshot megabytes.
       events: (record?.events ?? []).slice(-EVENTS_PER_CLUSTER),
+      ...(view.alsoOnHub?.length ? { alsoOnHub: view.alsoOnHub.map((m) => ({ hub: m.hub, context: m.id, state: m.state })) } : {}),
     };
   });
   return { takenAt: now.toISOString(), clusters };

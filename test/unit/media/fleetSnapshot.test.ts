@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import type { ClusterAgent, ClusterProfile } from '@kplane/profile';
-import { FleetModel } from '@kplane/plane';
+import { FleetModel, HubMirror, hubMemberId } from '@kplane/plane';
 import { EVENTS_PER_CLUSTER, fleetSnapshot } from '@kplane/extension';
 
 const T0 = Date.parse('2026-01-01T12:00:00Z');
@@ -70,5 +70,19 @@ describe('dashboard fleet snapshot', () => {
     const events = fleetSnapshot(model, new Date(T0)).clusters[0].events;
     assert.equal(events.length, EVENTS_PER_CLUSTER);
     assert.deepEqual([events[0].seq, events[events.length - 1].seq], [250 - EVENTS_PER_CLUSTER, 249]);
+  });
+
+  it('a direct cluster that is also a hub member carries alsoOnHub with the member\'s state; the member is not listed twice', () => {
+    const model = new FleetModel(() => T0);
+    const mirror = new HubMirror('hub-1', model, () => T0);
+    const twin = (namespace: string): ClusterAgent => ({ ...agent(T0), metadata: { name: 'agent', namespace }, status: { ...agent(T0).status!, clusterId: 'uid-1' } });
+    model.setClusters([{ id: 'kplane-1' }]);
+    model.setConnection('kplane-1', { kind: 'connected', since: T0 });
+    model.setAgent('kplane-1', twin('kplane-system'));
+    const lease = { metadata: { name: 'agent-heartbeat', namespace: 'kplane-member-edge-a' }, spec: { leaseDurationSeconds: 180, renewTime: new Date(T0).toISOString().replace('Z', '000Z') } };
+    mirror.replace({ agents: [twin('kplane-member-edge-a')], profiles: [], leases: [lease] });
+    const snap = fleetSnapshot(model, new Date(T0));
+    assert.deepEqual(snap.clusters.map((c) => c.context), ['kplane-1']);
+    assert.deepEqual(snap.clusters[0].alsoOnHub, [{ hub: 'hub-1', context: hubMemberId('hub-1', 'edge-a'), state: 'Healthy' }]);
   });
 });
