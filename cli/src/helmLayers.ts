@@ -9,7 +9,7 @@ import { splitChartOutput, type ChartObject } from '@kplane/agent/core';
 import { HelmCli, findHelm } from '@kplane/agent/helm';
 import type { Capabilities } from '@kplane/kube';
 import { HelmChartStore } from '@kplane/language-server/helm-charts';
-import { placeInRelease, type Manifest, type RenderedLayer } from '@kplane/profile';
+import { placeObjectsInRelease, type RenderedLayer } from '@kplane/profile';
 
 export interface RenderedHelmLayer {
   chart: string;
@@ -53,16 +53,6 @@ export async function renderHelmLayer(layer: RenderedLayer, opts: HelmLayerOptio
   if (!split.render) return { ok: false, reason: 'render', message: `chart ${helm.chart} ${chart.facts.version}: ${split.error}` };
   return {
     ok: true,
-    rendered: { chart: helm.chart, version: chart.facts.version, digest: chart.digest, objects: placed(split.render.objects, namespace, opts.isClusterScoped), skipped: split.render.skipped },
+    rendered: { chart: helm.chart, version: chart.facts.version, digest: chart.digest, objects: placeObjectsInRelease(split.render.objects, namespace, opts.isClusterScoped), skipped: split.render.skipped },
   };
-}
-
-/** The chart's objects in the release namespace, the kinds of its own CRDs scoped as those say. */
-function placed<T extends { manifest: Manifest }>(objects: readonly T[], namespace: string, isClusterScoped?: (apiVersion: string, kind: string) => boolean): T[] {
-  const manifests = placeInRelease(
-    objects.map((o) => o.manifest),
-    namespace,
-    isClusterScoped,
-  );
-  return objects.map((o, i) => ({ ...o, manifest: manifests[i] }));
 }

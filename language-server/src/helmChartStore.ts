@@ -29,7 +29,7 @@ import { delimiter, join } from 'node:path';
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
-import { chartPlacement, chartTemplateSource, placeInRelease, type Manifest } from '@kplane/profile';
+import { chartPlacement, chartTemplateSource, placeObjectsInRelease, type Manifest } from '@kplane/profile';
 import { helmTemplate } from './helmRender.js';
 import type { RenderedObject, RenderLookup, RenderRequest } from './service/helmRendered.js';
 import { credentialFiles, registryLogin, repositoryLogin, type CredentialFiles, type CredentialsLookup } from './registryCredentials.js';
@@ -465,11 +465,7 @@ export function renderedObjects(text: string, namespace: string): RenderedObject
     out.push(source ? { manifest, source } : { manifest });
   }
   // Placed once all are read: the kinds of the chart's own CRDs are scoped as those say.
-  const placed = placeInRelease(
-    out.map((o) => o.manifest),
-    namespace,
-  );
-  return out.map((o, i) => ({ ...o, manifest: placed[i] }));
+  return placeObjectsInRelease(out, namespace);
 }
 
 function unavailableMessage(ref: ChartRef, err: unknown): string {

@@ -87,3 +87,17 @@ export function placeInRelease(
   const scoped = scopeWithCrds(manifests, isClusterScoped);
   return manifests.map((m) => inReleaseNamespace(m, namespace, scoped));
 }
+
+/** placeInRelease for a chart's objects that carry more than their manifest (template source, hook): each keeps the rest. */
+export function placeObjectsInRelease<T extends { manifest: Manifest }>(
+  objects: readonly T[],
+  namespace: string,
+  isClusterScoped?: (apiVersion: string, kind: string) => boolean,
+): T[] {
+  const manifests = placeInRelease(
+    objects.map((o) => o.manifest),
+    namespace,
+    isClusterScoped,
+  );
+  return objects.map((o, i) => ({ ...o, manifest: manifests[i] }));
+}

@@ -58,7 +58,7 @@ export class FleetWatcher {
     for (const hub of hubs) {
       if (this.hubs.has(hub.name)) continue;
       const client = new KubeClient(kubeConfigConnection(hub.kubeConfig), { context: hub.name, http2: this.options.http2 ?? true });
-      const watch = new HubWatch(hub.name, client, this.model, { ...DEFAULT_HUB_WATCH_OPTIONS, ...this.options, pageSize: 500 });
+      const watch = new HubWatch(hub.name, client, this.model, { ...DEFAULT_HUB_WATCH_OPTIONS, ...this.options });
       this.hubs.set(hub.name, watch.start());
     }
   }

@@ -152,8 +152,7 @@ export class HubWatch extends RelistLoop {
       ...this.options,
       signal,
       query: { fieldSelector: collection.fieldSelector },
-      coalesceMs: this.options.coalesceMs,
-      // One change notice per chunk read, not per event.
+      // One change notice per hand-over (options.coalesceMs), not per event.
       batch: (deliver) => this.model.batch(deliver),
       onEvent: (event) => {
         const object = event.object as Item | undefined;
